@@ -1,0 +1,50 @@
+"""Compounder: exact, unit-checked liquid low-dose naltrexone (LDN) compounding.
+
+The public API is imported from here; the ``compounder`` command is a thin layer over
+it (``compounder.cli``).
+"""
+
+from compounder.api import (
+    parse_concentration,
+    parse_dose,
+    parse_volume,
+    plan_titration,
+    solve_strengths,
+)
+from compounder.errors import (
+    CompounderError,
+    DataFileError,
+    InputError,
+    NotMeasurableError,
+    OutputError,
+    SafetyError,
+)
+from compounder.protocols import Protocol, load_protocol, shipped_protocols
+from compounder.syringes import Catalogue, Syringe, choose_syringe, load_catalogue
+from compounder.titration import Plan, Step, make_plan
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Catalogue",
+    "CompounderError",
+    "DataFileError",
+    "InputError",
+    "NotMeasurableError",
+    "OutputError",
+    "Plan",
+    "Protocol",
+    "SafetyError",
+    "Step",
+    "Syringe",
+    "choose_syringe",
+    "load_catalogue",
+    "load_protocol",
+    "make_plan",
+    "parse_concentration",
+    "parse_dose",
+    "parse_volume",
+    "plan_titration",
+    "shipped_protocols",
+    "solve_strengths",
+]

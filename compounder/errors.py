@@ -1,0 +1,96 @@
+"""The one error family of Compounder.
+
+Every error a user can cause is a ``CompounderError``. Each carries structured fields
+(the offending value, what would be accepted, and where it came from) and builds its
+one-line message in ``__str__``. The CLI turns these into a message and an exit code in
+one place (``compounder.cli``); nothing else prints them.
+
+Messages never contain patient data: they name fields, files and rows, and quote only
+the value that was wrong in a field that is not patient-identifying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Exit codes the CLI uses, one per kind of failure.
+EXIT_INPUT = 2
+EXIT_SAFETY = 3
+EXIT_DATA_FILE = 4
+EXIT_OUTPUT = 5
+
+
+class CompounderError(Exception):
+    """Base of every error Compounder raises on purpose."""
+
+    exit_code = EXIT_INPUT
+
+    def __str__(self) -> str:  # pragma: no cover - every subclass overrides
+        return self.__class__.__name__
+
+
+@dataclass(eq=False)
+class InputError(CompounderError, ValueError):
+    """A value typed by the user (or read from an order) is not acceptable."""
+
+    field: str
+    value: str
+    expected: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.field}: {self.value!r} is not accepted; expected {self.expected}"
+
+
+@dataclass(eq=False)
+class SafetyError(CompounderError):
+    """An order that parses but is outside safe limits: refused, never printed."""
+
+    reason: str
+    remedy: str = ""
+    where: str = ""
+
+    exit_code = EXIT_SAFETY
+
+    def __str__(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        tail = f"; {self.remedy}" if self.remedy else ""
+        return f"{prefix}refused: {self.reason}{tail}"
+
+
+@dataclass(eq=False)
+class DataFileError(CompounderError):
+    """A data file (protocol, syringe list, stock, config...) is malformed."""
+
+    path: str
+    key: str
+    problem: str
+    expected: str = ""
+
+    exit_code = EXIT_DATA_FILE
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.key}" if self.key else self.path
+        tail = f"; expected {self.expected}" if self.expected else ""
+        return f"{where}: {self.problem}{tail}"
+
+
+@dataclass(eq=False)
+class NotMeasurableError(SafetyError):
+    """One or more titration steps cannot be measured exactly at a concentration."""
+
+    steps: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class OutputError(CompounderError):
+    """An output file could not be written; nothing partial is left behind."""
+
+    path: str
+    problem: str
+
+    exit_code = EXIT_OUTPUT
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.problem}"

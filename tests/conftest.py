@@ -1,0 +1,44 @@
+"""Shared fixtures: the shipped catalogue and protocols, a CLI runner, fixture files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from compounder.cli import app
+from compounder.protocols import load_protocol
+from compounder.syringes import load_catalogue
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def standard():
+    return load_protocol("ldn-standard")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+class Cli:
+    """Runs the compounder app in-process and keeps stdout and stderr apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, **kwargs):
+        return self.runner.invoke(app, list(args), catch_exceptions=False, **kwargs)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

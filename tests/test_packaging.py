@@ -1,0 +1,69 @@
+"""templates/ and fonts/ are found after a plain (non-editable) install."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("compounder-*.whl")
+    return path
+
+
+@pytest.mark.slow
+def test_wheel_carries_data_and_fonts(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in [
+        "compounder/units.txt",
+        "compounder/templates/protocols/ldn-standard.toml",
+        "compounder/templates/syringes.toml",
+        "compounder/templates/strengths.toml",
+        "compounder/fonts/AtkinsonHyperlegible-Regular.ttf",
+        "compounder/fonts/AtkinsonHyperlegible-LICENSE.txt",
+    ]:
+        assert required in names, required
+
+
+@pytest.mark.slow
+def test_installed_layout_runs(wheel, tmp_path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    probe = (
+        "from compounder.datafiles import data_dir; print(data_dir('templates')); "
+        "print(data_dir('fonts'))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert found == [str(site / "compounder" / "templates"), str(site / "compounder" / "fonts")]
+    plan = subprocess.run(
+        [sys.executable, "-m", "compounder", "plan", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert plan.returncode == 0, plan.stderr
+    assert '"concentration": "1 mg/mL"' in plan.stdout
