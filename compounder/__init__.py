@@ -8,7 +8,9 @@ from compounder.api import (
     parse_concentration,
     parse_dose,
     parse_volume,
+    plan_fill_schedule,
     plan_titration,
+    prepare_batch,
     solve_strengths,
 )
 from compounder.errors import (
@@ -44,7 +46,9 @@ __all__ = [
     "parse_concentration",
     "parse_dose",
     "parse_volume",
+    "plan_fill_schedule",
     "plan_titration",
+    "prepare_batch",
     "shipped_protocols",
     "solve_strengths",
 ]

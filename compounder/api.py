@@ -85,3 +85,88 @@ def solve_strengths(
     return rank_strengths(
         proto, _catalogue(syringes), candidate_concentrations(str(strengths) if strengths else None)
     )
+
+
+def _lots(lot_expiry: tuple[str, ...] | list[str], lots_file: str | Path | None):
+    from compounder.lots import parse_lot, read_lots_file
+
+    lots = [parse_lot(text) for text in lot_expiry]
+    if lots_file:
+        lots += read_lots_file(Path(lots_file))
+    return tuple(lots)
+
+
+def prepare_batch(
+    concentration: str | Decimal,
+    volume: str | Decimal,
+    source: str = "tablets",
+    vehicle: str = "water",
+    assay: str | None = None,
+    water: str | None = None,
+    compounded: str | date | None = None,
+    lot_expiry: tuple[str, ...] | list[str] = (),
+    lots_file: str | Path | None = None,
+    bud: str | date | None = None,
+    sources_file: str | Path | None = None,
+    vehicles_file: str | Path | None = None,
+    bud_rules_file: str | Path | None = None,
+):
+    """What to weigh or how many tablets, the volume made, the BUD and its basis."""
+    from compounder.bud import load_bud_rules
+    from compounder.preparation import prepare
+    from compounder.sources import load_sources
+    from compounder.units import parse_percent
+    from compounder.vehicles import find_vehicle
+
+    catalogue = load_sources(str(sources_file) if sources_file else None)
+    conc = (
+        concentration if isinstance(concentration, Decimal) else parse_concentration(concentration)
+    )
+    vol = volume if isinstance(volume, Decimal) else parse_volume(volume)
+    return prepare(
+        conc,
+        vol,
+        catalogue.find(source),
+        find_vehicle(vehicle, str(vehicles_file) if vehicles_file else None),
+        catalogue,
+        load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
+        parse_date(compounded, "date") if compounded is not None else date.today(),
+        assay=parse_percent(assay, "assay", allow_zero=False) if assay is not None else None,
+        water=(
+            parse_percent(water, "water", allow_zero=True, maximum=Decimal(99))
+            if water is not None
+            else None
+        ),
+        lots=_lots(lot_expiry, lots_file),
+        requested_bud=parse_date(bud, "bud") if bud is not None else None,
+    )
+
+
+def plan_fill_schedule(
+    start_date: str | date,
+    concentration: str | Decimal | None = None,
+    vehicle: str = "water",
+    protocol: str | Path | Protocol = DEFAULT_PROTOCOL,
+    overage: str | None = None,
+    syringes: str | Path | None = None,
+    vehicles_file: str | Path | None = None,
+    bud_rules_file: str | Path | None = None,
+):
+    """The fills that dispense a whole titration, each within its BUD."""
+    from dataclasses import replace
+
+    from compounder.bud import load_bud_rules
+    from compounder.fills import load_dispensing, plan_fills
+    from compounder.units import parse_percent
+    from compounder.vehicles import find_vehicle
+
+    plan = plan_titration(protocol, concentration, start_date, syringes=syringes)
+    dispensing = load_dispensing()
+    if overage is not None:
+        dispensing = replace(dispensing, overage=parse_percent(overage, "overage", allow_zero=True))
+    return plan_fills(
+        plan,
+        find_vehicle(vehicle, str(vehicles_file) if vehicles_file else None),
+        load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
+        dispensing,
+    )

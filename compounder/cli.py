@@ -134,6 +134,102 @@ def strengths(
         typer.echo(strengths_report(results, results[0].plan.protocol.id if results else protocol))
 
 
+VehicleOpt = Annotated[
+    str, typer.Option("--vehicle", help="Vehicle id from vehicles.toml: water, fawcett-preserved.")
+]
+LotOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lot-expiry",
+        help="An ingredient lot's expiry: DATE, LABEL:DATE or INGREDIENT:LOT:DATE. Repeatable.",
+    ),
+]
+
+
+@app.command()
+@_report_errors
+def prepare(
+    concentration: Annotated[str, typer.Option("--concentration", "-c", help="e.g. '1 mg/mL'.")],
+    volume: Annotated[str, typer.Option("--volume", help="Volume wanted, e.g. '30 mL'.")],
+    source: Annotated[
+        str,
+        typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
+    ] = "tablets",
+    vehicle: VehicleOpt = "water",
+    assay: Annotated[
+        str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
+    ] = None,
+    water: Annotated[
+        str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")
+    ] = None,
+    on_date: Annotated[
+        str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
+    ] = None,
+    lot_expiry: LotOpt = None,
+    lots_file: Annotated[
+        Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
+    ] = None,
+    bud: Annotated[
+        str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
+
+    Example: compounder prepare --concentration 1mg/mL --volume 30mL --from tablets
+    --vehicle water
+    """
+    from compounder.api import prepare_batch
+    from compounder.reports import preparation_report
+
+    result = prepare_batch(
+        concentration,
+        volume,
+        source,
+        vehicle,
+        assay,
+        water,
+        on_date,
+        tuple(lot_expiry or ()),
+        lots_file,
+        bud,
+    )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        typer.echo(preparation_report(result))
+
+
+@app.command()
+@_report_errors
+def fills(
+    start_date: Annotated[
+        str, typer.Option("--start-date", help="First day of the titration, YYYY-MM-DD.")
+    ],
+    concentration: ConcentrationOpt = None,
+    vehicle: VehicleOpt = "water",
+    protocol: ProtocolOpt = "ldn-standard",
+    overage: Annotated[
+        str | None,
+        typer.Option("--overage", help="Extra volume for bottle and syringe loss, e.g. 10%."),
+    ] = None,
+    syringes: SyringesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The fills that dispense a whole titration, none holding more days than its BUD.
+
+    Example: compounder fills --start-date 2026-12-01 --concentration 1mg/mL --vehicle water
+    """
+    from compounder.api import plan_fill_schedule
+    from compounder.reports import fills_report
+
+    result = plan_fill_schedule(start_date, concentration, vehicle, protocol, overage, syringes)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        typer.echo(fills_report(result))
+
+
 def main() -> None:
     """Console entry point: run the app; an unexpected failure prints one line, not a trace."""
     try:

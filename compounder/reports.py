@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from compounder.dates import format_date
+from compounder.fills import FillPlan
+from compounder.preparation import Preparation
 from compounder.strengths import StrengthResult
 from compounder.tables import render_table
 from compounder.titration import Plan
-from compounder.units import format_quantity
+from compounder.units import format_number, format_quantity
 
 
 def plan_report(plan: Plan) -> str:
@@ -66,3 +68,76 @@ def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
             render_table(["Rank", "Concentration", "Verdict", "Syringes (capacity/marks)"], rows),
         ]
     )
+
+
+def preparation_report(prep: Preparation) -> str:
+    """What to prepare, as the pharmacist reads it at the bench."""
+    data = prep.to_dict()
+    conc = data["concentration"]
+    lines = [
+        f"Naltrexone HCl {conc} oral liquid - {format_quantity(prep.requested_ml, 'mL')} requested",
+        "",
+    ]
+    if prep.tablets is not None:
+        strength = format_quantity(prep.source.strength_mg, "mg")
+        plural = "s" if prep.tablets != 1 else ""
+        lines.append(
+            f"Use:            {prep.tablets} tablet{plural} of {strength} "
+            f"({prep.source.name}; {data['drug_mass_mg']} mg in all)"
+        )
+    else:
+        lines.append(
+            f"Weigh:          {format_quantity(prep.drug_mass_mg, 'mg')} of {prep.source.name}"
+        )
+        lines.append(
+            f"                calculated {data['drug_mass_calculated_mg']} mg for assay "
+            f"{data['assay']}, water {data['water']}, salt {prep.source.salt}; "
+            "rounded up to the balance"
+        )
+    lines += [
+        f"Make up to:     {format_quantity(prep.final_volume_ml, 'mL')} with {prep.vehicle.name}",
+        f"Volume made:    {format_quantity(prep.final_volume_ml, 'mL')} "
+        f"({format_quantity(prep.excess_ml, 'mL')} more than requested)",
+        f"BUD:            {prep.bud.bud.isoformat()} ({prep.bud.days_of_use} days of use "
+        f"from {prep.bud.compounded.isoformat()})",
+        f"BUD set by:     {prep.bud.basis.basis}",
+        f"Storage:        {prep.bud.storage_text}",
+        "Warnings:       " + "; ".join(prep.auxiliary_warnings),
+        "",
+        "Method:",
+    ]
+    lines += [f"  {n}. {line}" for n, line in enumerate(prep.method, start=1)]
+    for note in prep.bud.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def fills_report(schedule: FillPlan) -> str:
+    """One block per fill: dates, days, the steps it covers and the volume to dispense."""
+    plan = schedule.plan
+    lines = [
+        f"Fills for {plan.protocol.id} at {plan.concentration_text} in {schedule.vehicle.name} "
+        f"(overage {format_number(schedule.overage * 100)}%)",
+        "",
+    ]
+    rows = []
+    for fill in schedule.fills:
+        for index, seg in enumerate(fill.segments):
+            rows.append(
+                [
+                    str(fill.number) if index == 0 else "",
+                    fill.fill_date.isoformat() if index == 0 else "",
+                    f"step {seg.step.number}: {format_quantity(seg.step.volume_ml, 'mL')} "
+                    f"({format_quantity(seg.step.dose_mg, 'mg')})",
+                    f"{seg.first_day.isoformat()} to {seg.last_day.isoformat()}",
+                    str(seg.days),
+                    format_quantity(fill.dispense_ml, "mL") if index == 0 else "",
+                    fill.bud.bud.isoformat() if index == 0 else "",
+                ]
+            )
+    lines.append(
+        render_table(["Fill", "Date", "Directions", "Days taken", "Days", "Dispense", "BUD"], rows)
+    )
+    lines.append("")
+    lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    return "\n".join(lines)

@@ -192,3 +192,23 @@ def fraction_to_decimal(value: Fraction) -> Decimal:
 def as_fraction(value: Decimal | int) -> Fraction:
     """An exact Fraction of a Decimal (for divisibility checks)."""
     return Fraction(value)
+
+
+_PERCENT = re.compile(r"^\s*(?P<number>-?\d+(?:\.\d*)?|-?\.\d+)\s*%\s*$")
+
+
+def parse_percent(
+    text: str, field: str, *, allow_zero: bool, maximum: Decimal = Decimal(100), where: str = ""
+) -> Decimal:
+    """A percentage such as "99.2%" as an exact fraction (0.992), within its range."""
+    lowest = "0%" if allow_zero else "above 0%"
+    expected = f"a percentage such as '99.2%', {lowest} and at most {format_number(maximum)}%"
+    if not allow_zero and maximum < 100:
+        expected = f"a percentage above 0% and below {format_number(maximum)}%"
+    match = _PERCENT.match(str(text))
+    if match is None:
+        raise InputError(field, str(text), expected, where)
+    value = Decimal(match["number"])
+    if value < 0 or (value == 0 and not allow_zero) or value > maximum:
+        raise InputError(field, str(text), expected, where)
+    return value / 100
