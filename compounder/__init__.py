@@ -5,6 +5,7 @@ it (``compounder.cli``).
 """
 
 from compounder.api import (
+    make_labels,
     parse_concentration,
     parse_dose,
     parse_volume,
@@ -42,6 +43,7 @@ __all__ = [
     "choose_syringe",
     "load_catalogue",
     "load_protocol",
+    "make_labels",
     "make_plan",
     "parse_concentration",
     "parse_dose",

@@ -11,11 +11,14 @@ or file) and returns finished domain objects; errors are CompounderError subclas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from compounder.dates import parse_date
+from compounder.errors import InputError
 from compounder.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
 from compounder.strengths import (
     StrengthResult,
@@ -170,3 +173,141 @@ def plan_fill_schedule(
         load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
         dispensing,
     )
+
+
+@dataclass(frozen=True)
+class LabelRun:
+    """Labels made for one order: what each says, the PDF, and notes for the pharmacist."""
+
+    orders: list[Any]
+    contents: list[Any]
+    pdf: bytes
+    notes: list[str]
+
+
+def _bud_rules(settings: Any, bud_rules_file: str | Path | None = None):
+    from dataclasses import replace
+
+    from compounder.bud import load_bud_rules
+
+    rules = load_bud_rules(str(bud_rules_file) if bud_rules_file else None)
+    if settings.day_counting:
+        rules = replace(rules, day_counting=settings.day_counting)
+    return rules
+
+
+def make_labels(
+    rx: str,
+    patient: str,
+    prescriber: str,
+    output: str | Path | None = None,
+    *,
+    dose: str | None = None,
+    quantity: str | None = None,
+    titration: bool = False,
+    start_date: str | date | None = None,
+    concentration: str | None = None,
+    protocol: str | Path = DEFAULT_PROTOCOL,
+    vehicle: str | None = None,
+    source: str | None = None,
+    fill_date: str | date | None = None,
+    lot: str | None = None,
+    dose_time: str | None = None,
+    strength_changed: bool = False,
+    stock: str | Path | None = None,
+    config: str | Path | None = None,
+    lot_expiry: tuple[str, ...] | list[str] = (),
+    language: str = "en",
+    syringes: str | Path | None = None,
+) -> LabelRun:
+    """Container labels for one dose (``dose`` + ``quantity``) or a whole titration
+    (``titration`` + ``start_date``: one label per fill), drawn on the stock and written
+    atomically to ``output`` when given."""
+    from compounder.bud import beyond_use_date
+    from compounder.config import DOSE_TIMES, load_settings
+    from compounder.fills import load_dispensing, plan_fills
+    from compounder.label_pdf import render_labels
+    from compounder.labels import (
+        Direction,
+        LabelOrder,
+        build_label,
+        check_name,
+        check_rx,
+        default_lot,
+        labels_for_fills,
+    )
+    from compounder.sources import load_sources
+    from compounder.stocks import load_stock
+    from compounder.vehicles import find_vehicle
+    from compounder.wording import load_wording
+
+    settings = load_settings(config)
+    rx = check_rx(rx.strip())
+    patient = check_name(patient, "patient")
+    prescriber = check_name(prescriber, "prescriber")
+    dose_time = dose_time or settings.dose_time
+    if dose_time not in DOSE_TIMES:
+        raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
+    wording = load_wording(language)
+    label_stock = load_stock(stock or settings.stock)
+    the_vehicle = find_vehicle(vehicle or settings.vehicle)
+    the_source = load_sources().find(source or settings.source)
+    rules = _bud_rules(settings)
+    lots = _lots(lot_expiry, None)
+    conc = parse_concentration(concentration or settings.concentration)
+    warning_ids = tuple(dict.fromkeys((*the_source.warnings, *the_vehicle.warnings)))
+    base = {
+        "rx": rx,
+        "patient": patient,
+        "prescriber": prescriber,
+        "concentration_mg_ml": conc,
+        "warning_ids": warning_ids,
+        "dose_time": dose_time,
+        "strength_changed": strength_changed,
+    }
+    notes: list[str] = []
+    if titration:
+        if dose is not None or quantity is not None:
+            raise InputError(
+                "dose",
+                dose or quantity or "",
+                "no --dose or --quantity with --titration (each fill's quantity is planned)",
+            )
+        if start_date is None:
+            raise InputError("start-date", "missing", "a start date with --titration")
+        plan = plan_titration(protocol, conc, start_date, syringes=syringes)
+        schedule = plan_fills(plan, the_vehicle, rules, load_dispensing())
+        for fill in schedule.fills:
+            beyond_use_date(fill.fill_date, the_vehicle, rules, lots)  # lots still good?
+        orders = labels_for_fills(schedule.fills, base, lambda day: lot or default_lot(day, rx))
+    else:
+        if dose is None or quantity is None:
+            raise InputError(
+                "dose", dose or "missing", "--dose and --quantity, or --titration with --start-date"
+            )
+        plan = plan_titration(protocol, conc, dose=dose, syringes=syringes).require_measurable()
+        step = plan.steps[0]
+        volume = parse_volume(quantity, "quantity")
+        if volume < step.volume_ml:
+            raise InputError("quantity", quantity, f"at least one dose ({step.volume_ml} mL)")
+        day = parse_date(fill_date, "fill-date") if fill_date is not None else date.today()
+        bud = beyond_use_date(day, the_vehicle, rules, lots)
+        days_supply = int(volume // step.volume_ml)
+        if days_supply > bud.days_of_use:
+            notes.append(
+                f"{quantity} holds {days_supply} days of doses but the BUD allows "
+                f"{bud.days_of_use}: the patient discards the rest on {bud.bud.isoformat()}"
+            )
+        orders = [
+            LabelOrder(
+                directions=(Direction(step),),
+                quantity_ml=volume,
+                fill_date=day,
+                bud=bud,
+                lot=lot or default_lot(day, rx),
+                **base,
+            )
+        ]
+    contents = [build_label(order, settings, wording) for order in orders]
+    pdf = render_labels(contents, label_stock, Path(output) if output else None)
+    return LabelRun(orders, contents, pdf, notes)

@@ -18,6 +18,7 @@ from compounder.datafiles import Table, display_name, load_toml, template_path
 from compounder.errors import InputError, SafetyError
 from compounder.lots import IngredientExpiry
 from compounder.vehicles import STORAGE, Vehicle
+from compounder.wording import load_wording
 
 DAY_COUNTING = ("day-1", "day-0")
 
@@ -36,7 +37,6 @@ class BudRules:
     day_counting: str
     studies_may_exceed_table: bool
     categories: dict[str, BudCategory]
-    storage_text: dict[str, str]
 
     def bud_after(self, compounded: date, days: int) -> date:
         """The BUD of a limit of ``days`` days for a preparation made on ``compounded``."""
@@ -94,7 +94,7 @@ class BudResult:
 def load_bud_rules(path: str | None = None) -> BudRules:
     file = Path(path) if path else template_path("bud_rules.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"day_counting", "studies_may_exceed_table", "category", "storage"})
+    table.check_keys({"day_counting", "studies_may_exceed_table", "category"})
     counting = table.text("day_counting")
     if counting not in DAY_COUNTING:
         raise table.error(
@@ -115,15 +115,10 @@ def load_bud_rules(path: str | None = None) -> BudRules:
             source=entry.text("source"),
         )
         categories[category.id] = category
-    storage_table = table.table("storage")
-    texts = {}
-    for condition in STORAGE:
-        texts[condition] = storage_table.table(condition).text("text")
     return BudRules(
         day_counting=counting,
         studies_may_exceed_table=table.boolean("studies_may_exceed_table"),
         categories=categories,
-        storage_text=texts,
     )
 
 
@@ -205,6 +200,6 @@ def beyond_use_date(
         basis=basis,
         limits=tuple(limits),
         storage=storage,
-        storage_text=rules.storage_text[storage],
+        storage_text=load_wording("en").storage(storage),
         notes=tuple(notes),
     )

@@ -230,6 +230,129 @@ def fills(
         typer.echo(fills_report(result))
 
 
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Pharmacy settings file (default: ./compounder.toml, then the user config folder).",
+    ),
+]
+
+
+@app.command()
+@_report_errors
+def label(
+    rx: Annotated[str, typer.Option("--rx", help="Prescription (Rx) number.")],
+    patient: Annotated[str, typer.Option("--patient", help="Patient name as on the Rx.")],
+    prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")],
+    dose: Annotated[str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.")] = None,
+    quantity: Annotated[
+        str | None, typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.")
+    ] = None,
+    titration: Annotated[
+        bool, typer.Option("--titration", help="One label per fill of the whole titration.")
+    ] = False,
+    start_date: StartDateOpt = None,
+    concentration: ConcentrationOpt = None,
+    protocol: ProtocolOpt = "ldn-standard",
+    vehicle: Annotated[str | None, typer.Option("--vehicle", help="Vehicle id.")] = None,
+    source: Annotated[str | None, typer.Option("--from", help="Drug source.")] = None,
+    fill_date: Annotated[
+        str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
+    ] = None,
+    lot: Annotated[str | None, typer.Option("--lot", help="Lot number of the preparation.")] = None,
+    morning: Annotated[
+        bool, typer.Option("--morning", help="Morning dosing instead of bedtime.")
+    ] = False,
+    strength_changed: Annotated[
+        bool,
+        typer.Option(
+            "--strength-changed",
+            help="Add NOTE STRENGTH: the concentration differs from the previous fill.",
+        ),
+    ] = False,
+    stock: Annotated[str | None, typer.Option("--stock", help="Label stock id or file.")] = None,
+    lot_expiry: LotOpt = None,
+    config: ConfigOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Also print the label text as JSON.")
+    ] = False,
+) -> None:
+    """Print container labels to a PDF at the label stock's exact size.
+
+    Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
+    --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
+    """
+    from compounder.api import make_labels
+
+    run = make_labels(
+        rx,
+        patient,
+        prescriber,
+        output,
+        dose=dose,
+        quantity=quantity,
+        titration=titration,
+        start_date=start_date,
+        concentration=concentration,
+        protocol=protocol,
+        vehicle=vehicle,
+        source=source,
+        fill_date=fill_date,
+        lot=lot,
+        dose_time="morning" if morning else None,
+        strength_changed=strength_changed,
+        stock=stock,
+        config=config,
+        lot_expiry=tuple(lot_expiry or ()),
+    )
+    if as_json:
+        _print_json(
+            {
+                "output": str(output),
+                "labels": [c.to_dict() for c in run.contents],
+                "notes": run.notes,
+            }
+        )
+    else:
+        count = len(run.contents)
+        typer.echo(f"Wrote {count} label{'s' if count != 1 else ''} to {output}")
+        for note in run.notes:
+            typer.echo(f"Note: {note}")
+
+
+@app.command()
+@_report_errors
+def stocks(as_json: JsonOpt = False) -> None:
+    """List the label stocks (templates/stocks/*.toml).
+
+    Example: compounder stocks
+    """
+    from compounder.reports import stocks_report
+    from compounder.stocks import load_stock, shipped_stocks
+
+    found = [load_stock(name) for name in shipped_stocks()]
+    if as_json:
+        _print_json([stock_dict(s) for s in found])
+    else:
+        typer.echo(stocks_report(found))
+
+
+def stock_dict(stock: Any) -> dict[str, Any]:
+    from compounder.units import format_number
+
+    return {
+        "id": stock.id,
+        "name": stock.name,
+        "kind": stock.kind,
+        "width_mm": format_number(stock.width_mm),
+        "height_mm": format_number(stock.height_mm),
+        "paper": stock.paper or None,
+        "labels_per_page": stock.per_page,
+    }
+
+
 def main() -> None:
     """Console entry point: run the app; an unexpected failure prints one line, not a trace."""
     try:

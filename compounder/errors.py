@@ -37,10 +37,12 @@ class InputError(CompounderError, ValueError):
     value: str
     expected: str
     where: str = ""
+    private: bool = False  # patient data: the value is never repeated in the message
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""
-        return f"{prefix}{self.field}: {self.value!r} is not accepted; expected {self.expected}"
+        shown = "the value given" if self.private else repr(self.value)
+        return f"{prefix}{self.field}: {shown} is not accepted; expected {self.expected}"
 
 
 @dataclass(eq=False)

@@ -22,6 +22,7 @@ from compounder.lots import IngredientExpiry
 from compounder.sources import DrugSource, SourceCatalogue
 from compounder.units import format_number, format_quantity, fraction_to_decimal
 from compounder.vehicles import Vehicle
+from compounder.wording import load_wording
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,19 @@ class Preparation:
         return self.final_volume_ml - self.requested_ml
 
     @property
-    def auxiliary_warnings(self) -> list[str]:
-        """The source's and the vehicle's warnings, each once, in that order."""
+    def warning_ids(self) -> list[str]:
+        """The source's and the vehicle's warning ids, each once, in that order."""
         seen: list[str] = []
         for warning in (*self.source.warnings, *self.vehicle.warnings):
             if warning not in seen:
                 seen.append(warning)
         return seen
+
+    @property
+    def auxiliary_warnings(self) -> list[str]:
+        """The warnings as printed in English."""
+        wording = load_wording("en")
+        return [wording.warning(w) for w in self.warning_ids]
 
     @property
     def method(self) -> list[str]:

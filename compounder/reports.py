@@ -5,6 +5,7 @@ from __future__ import annotations
 from compounder.dates import format_date
 from compounder.fills import FillPlan
 from compounder.preparation import Preparation
+from compounder.stocks import LabelStock
 from compounder.strengths import StrengthResult
 from compounder.tables import render_table
 from compounder.titration import Plan
@@ -141,3 +142,12 @@ def fills_report(schedule: FillPlan) -> str:
     lines.append("")
     lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
     return "\n".join(lines)
+
+
+def stocks_report(stocks: list[LabelStock]) -> str:
+    rows = []
+    for stock in stocks:
+        size = f"{format_number(stock.width_mm)} x {format_number(stock.height_mm)} mm"
+        layout = "roll" if stock.kind == "roll" else f"{stock.paper} sheet, {stock.per_page} a page"
+        rows.append([stock.id, size, layout, stock.name])
+    return render_table(["Stock", "Label size", "Layout", "Name"], rows)

@@ -1,0 +1,42 @@
+"""Small drawing helpers shared by the PDF renderers (labels, charts).
+
+Each element is drawn inside ``saved_state`` so that one drawing can never leak a font,
+colour or line width into the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from io import BytesIO
+from typing import Any
+
+from compounder.textfit import Line
+
+
+@contextlib.contextmanager
+def saved_state(canvas: Any) -> Iterator[Any]:
+    canvas.saveState()
+    try:
+        yield canvas
+    finally:
+        canvas.restoreState()
+
+
+def new_canvas(buffer: BytesIO, pagesize: tuple[float, float], title: str) -> Any:
+    """A reportlab canvas in invariant mode: the same input gives the same bytes."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    canvas = Canvas(buffer, pagesize=pagesize, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setAuthor("Compounder")
+    canvas.setCreator("Compounder")
+    return canvas
+
+
+def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
+    """Draw laid-out lines with the box's top-left corner at (left, top)."""
+    for line in lines:
+        with saved_state(canvas):
+            canvas.setFont(line.font, line.size)
+            canvas.drawString(left, top - line.baseline, line.text)

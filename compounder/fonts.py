@@ -1,0 +1,82 @@
+"""Fonts embedded in every PDF: Atkinson Hyperlegible, with DejaVu Sans as fallback.
+
+Text is drawn in Atkinson Hyperlegible (made for low-vision readers). A text with a
+character Atkinson lacks (Cyrillic, Greek...) is drawn whole in DejaVu Sans. A character
+no bundled font has, or a right-to-left script (which this renderer cannot lay out), is
+refused with an error naming the field: nothing is ever drawn as empty boxes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from compounder.datafiles import data_dir
+from compounder.errors import InputError
+
+REGULAR = "Atkinson"
+BOLD = "Atkinson-Bold"
+FALLBACK = "DejaVuSans"
+FALLBACK_BOLD = "DejaVuSans-Bold"
+
+_FILES = {
+    REGULAR: "AtkinsonHyperlegible-Regular.ttf",
+    BOLD: "AtkinsonHyperlegible-Bold.ttf",
+    FALLBACK: "DejaVuSans.ttf",
+    FALLBACK_BOLD: "DejaVuSans-Bold.ttf",
+}
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    name: str
+    fallback: bool
+
+
+@cache
+def register_fonts() -> dict[str, frozenset[int]]:
+    """Register the bundled fonts with reportlab (once); their character coverage."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    coverage = {}
+    folder = data_dir("fonts")
+    for name, filename in _FILES.items():
+        font = TTFont(name, str(folder / filename))
+        pdfmetrics.registerFont(font)
+        coverage[name] = frozenset(font.face.charToGlyph)
+    return coverage
+
+
+def normalise(text: str) -> str:
+    """NFC form, so "e" + combining accent becomes the single "é" the fonts have."""
+    return unicodedata.normalize("NFC", text)
+
+
+def font_for(text: str, bold: bool, field: str, private: bool = False) -> FontChoice:
+    """The font that draws every character of ``text``; InputError if none does."""
+    coverage = register_fonts()
+    primary, fallback = (BOLD, FALLBACK_BOLD) if bold else (REGULAR, FALLBACK)
+    needed = {ord(ch) for ch in text if not ch.isspace()}
+    for ch in text:
+        if unicodedata.bidirectional(ch) in ("R", "AL"):
+            raise InputError(
+                field,
+                text,
+                "text in a left-to-right script (right-to-left scripts such as "
+                "Hebrew or Arabic cannot be laid out by this renderer yet)",
+                private=private,
+            )
+    if needed <= coverage[primary]:
+        return FontChoice(primary, False)
+    if needed <= coverage[fallback]:
+        return FontChoice(fallback, True)
+    missing = sorted(needed - coverage[fallback])
+    shown = ", ".join(f"'{chr(c)}' (U+{c:04X})" for c in missing[:3])
+    raise InputError(
+        field,
+        text,
+        f"characters the bundled fonts can draw; these cannot be: {shown}",
+        private=private,
+    )

@@ -1,0 +1,117 @@
+"""Drawing container labels into a PDF on a label stock.
+
+Takes finished ``LabelContent`` (see ``labels``) and a ``LabelStock``; lays every label
+out first (so a label that does not fit is refused before any file is touched), then
+draws: text in the embedded fonts, and a Code 128 barcode of the Rx number with the
+number printed under it. Roll stock gives one page per label, the page exactly the
+label's size; sheet stock places labels in the layout's slots. The file is written
+atomically and is byte-identical for the same input (reportlab invariant mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from compounder.atomic import write_bytes_atomic
+from compounder.drawing import draw_lines, new_canvas, saved_state
+from compounder.fonts import REGULAR, register_fonts
+from compounder.labels import LabelContent
+from compounder.stocks import LabelStock, mm_to_pt
+from compounder.textfit import DoesNotFitError, Layout, Line, fit_blocks, load_layout
+from compounder.units import magnitude_in, parse_quantity
+
+GAP = 3.0  # points between the text and the barcode strip
+
+
+@dataclass(frozen=True)
+class PlacedLabel:
+    content: LabelContent
+    main: list[Line]
+    footer: list[Line]
+    barcode: Any
+    strip_height: float
+
+
+def _barcode_settings(layout: Layout) -> tuple[float, float, float]:
+    settings = layout.extra.get("barcode", {})
+
+    def points(key: str) -> float:
+        return float(magnitude_in(parse_quantity(settings[key], "length"), "mm")) * 72 / 25.4
+
+    return points("bar_width"), points("height"), float(settings["number_size"])
+
+
+def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> PlacedLabel:
+    """Lay one label out in its stock; DoesNotFitError naming the field if it cannot."""
+    from reportlab.graphics.barcode.code128 import Code128
+
+    register_fonts()
+    margin = mm_to_pt(stock.margin_mm)
+    width = mm_to_pt(stock.width_mm) - 2 * margin
+    height = mm_to_pt(stock.height_mm) - 2 * margin
+    bar_width, bar_height, number_size = _barcode_settings(layout)
+    barcode = Code128(
+        content.rx, barWidth=bar_width, barHeight=bar_height, humanReadable=False, quiet=True
+    )
+    if barcode.width > width / 2:
+        raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
+    strip = bar_height + number_size * 1.25
+    footer = fit_blocks(
+        list(content.footer),
+        layout,
+        width - barcode.width - GAP,
+        strip,
+        "label (pharmacy lines beside the barcode)",
+    )
+    main = fit_blocks(list(content.blocks), layout, width, height - strip - GAP, "label")
+    return PlacedLabel(content, main, footer, barcode, strip)
+
+
+def draw_label(
+    canvas: Any, placed: PlacedLabel, stock: LabelStock, slot: int, number_size: float
+) -> None:
+    origin_x, origin_y = (mm_to_pt(v) for v in stock.origin_mm(slot))
+    margin = mm_to_pt(stock.margin_mm)
+    left = origin_x + margin
+    top = origin_y + mm_to_pt(stock.height_mm) - margin
+    bottom = origin_y + margin
+    right = origin_x + mm_to_pt(stock.width_mm) - margin
+    draw_lines(canvas, placed.main, left, top)
+    draw_lines(canvas, placed.footer, left, bottom + placed.strip_height)
+    barcode = placed.barcode
+    bar_left = right - barcode.width
+    with saved_state(canvas):
+        barcode.drawOn(canvas, bar_left, bottom + number_size * 1.25)
+    with saved_state(canvas):
+        canvas.setFont(REGULAR, number_size)
+        canvas.drawCentredString(
+            bar_left + barcode.width / 2, bottom + number_size * 0.3, placed.content.rx
+        )
+
+
+def render_labels(
+    contents: list[LabelContent],
+    stock: LabelStock,
+    target: Path | None = None,
+    layout: Layout | None = None,
+) -> bytes:
+    """The labels as PDF bytes; written atomically to ``target`` when given."""
+    layout = layout or load_layout()
+    placed = [place_label(content, stock, layout) for content in contents]
+    number_size = _barcode_settings(layout)[2]
+    buffer = BytesIO()
+    canvas = new_canvas(buffer, stock.page_size_pt, "Compounder labels")
+    for index, label in enumerate(placed):
+        slot = index % stock.per_page
+        if index and slot == 0:
+            canvas.showPage()
+        draw_label(canvas, label, stock, slot, number_size)
+    canvas.showPage()
+    canvas.save()
+    data = buffer.getvalue()
+    if target is not None:
+        write_bytes_atomic(Path(target), data)
+    return data

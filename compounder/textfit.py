@@ -1,0 +1,194 @@
+"""Fitting text into a box: wrap, shrink to a minimum size, or refuse naming the field.
+
+Used by labels and charts. A block of text has a role (its style: maximum and minimum
+size, bold) and the field it shows. ``fit_blocks`` wraps every block to the width and
+shrinks roles, least important first, until all fit the height. A word wider than the
+box at the minimum size, or text that does not fit at minimum sizes, raises
+``DoesNotFitError`` naming the field. Nothing is ever truncated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from compounder.datafiles import Table, display_name, load_toml, template_path
+from compounder.errors import EXIT_SAFETY, CompounderError
+from compounder.fonts import font_for, normalise, register_fonts
+
+STEP = 0.5
+
+
+@dataclass(eq=False)
+class DoesNotFitError(CompounderError):
+    """Text that cannot be laid out in its box even at the minimum size."""
+
+    field: str
+    box: str
+    problem: str
+
+    exit_code = EXIT_SAFETY
+
+    def __str__(self) -> str:
+        return (
+            f"refused: the {self.field} text does not fit on the {self.box} ({self.problem}); "
+            "shorten it or choose a larger stock"
+        )
+
+
+@dataclass(frozen=True)
+class Style:
+    max_size: float
+    min_size: float
+    bold: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    leading: float
+    shrink_order: tuple[tuple[str, ...], ...]
+    roles: dict[str, Style]
+    extra: dict = field(default_factory=dict)
+
+
+@cache
+def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Layout:
+    file = Path(path) if path else template_path(name)
+    table = Table(load_toml(file), display_name(file))
+    roles = {}
+    role_table = table.table("role")
+    for role in role_table.data:
+        entry = role_table.table(role)
+        entry.check_keys({"max", "min", "bold"})
+        high, low = float(entry.decimal("max")), float(entry.decimal("min"))
+        if not 0 < low <= high:
+            raise entry.error("min", "must be above zero and at most max")
+        roles[role] = Style(high, low, entry.boolean("bold"))
+    groups = table.data.get("shrink_order")
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and all(isinstance(r, str) for r in g) for g in groups
+    ):
+        raise table.error(
+            "shrink_order",
+            "is not a list of lists of roles",
+            '[["details"], ["patient", "directions"]]',
+        )
+    order = tuple(tuple(group) for group in groups)
+    for role in (r for group in order for r in group):
+        if role not in roles:
+            raise table.error("shrink_order", f"names {role!r}, which has no [role.{role}]")
+    extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
+    return Layout(float(table.decimal("leading")), order, roles, extra)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Text to lay out: its role (style), the field it shows (for errors), the text."""
+
+    role: str
+    field: str
+    text: str
+    private: bool = False  # patient data: never repeated in an error message
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    font: str
+    size: float
+    baseline: float  # distance from the top of the box to the baseline
+    field: str
+    descent: float = 0.0  # how far the line reaches below its baseline
+
+
+def font_metrics(font: str) -> tuple[float, float]:
+    """Ascent and descent (positive) of a font, per point of size."""
+    from reportlab.pdfbase import pdfmetrics
+
+    face = pdfmetrics.getFont(font).face
+    return face.ascent / 1000, -face.descent / 1000
+
+
+def string_width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, font, size)
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
+    """Greedy word wrap; None if one word alone is wider than ``width``."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split():
+            if string_width(word, font, size) > width:
+                return None
+            trial = f"{current} {word}" if current else word
+            if string_width(trial, font, size) <= width:
+                current = trial
+            else:
+                lines.append(current)
+                current = word
+        lines.append(current)
+    return lines
+
+
+def _layout(blocks, sizes, layout, width, gap) -> tuple[list[Line], float, str | None]:
+    lines: list[Line] = []
+    y = 0.0
+    for index, block in enumerate(blocks):
+        style = layout.roles[block.role]
+        choice = font_for(block.text, style.bold, block.field, block.private)
+        size = sizes[block.role]
+        wrapped = wrap(block.text, choice.name, size, width)
+        if wrapped is None:
+            return lines, y, block.field
+        ascent, descent = font_metrics(choice.name)
+        pitch = max(layout.leading * size, (ascent + descent) * size)
+        if index:
+            y += gap
+        for text in wrapped:
+            lines.append(
+                Line(text, choice.name, size, y + ascent * size, block.field, descent * size)
+            )
+            y += pitch
+    return lines, y, None
+
+
+def _shrinkable(role: str, sizes: dict[str, float], layout: Layout, present: set[str]) -> bool:
+    return role in present and sizes[role] - STEP >= layout.roles[role].min_size - 1e-9
+
+
+def fit_blocks(
+    blocks: list[Block], layout: Layout, width: float, height: float, box: str, gap: float = 2.0
+) -> list[Line]:
+    """Lines that fill at most ``height``, or DoesNotFitError naming the field."""
+    register_fonts()
+    blocks = [
+        Block(b.role, b.field, normalise(b.text), b.private) for b in blocks if b.text.strip()
+    ]
+    present = {b.role for b in blocks}
+    sizes = {role: style.max_size for role, style in layout.roles.items()}
+    while True:
+        lines, used, too_wide = _layout(blocks, sizes, layout, width, gap)
+        if too_wide is None and used <= height:
+            return lines
+        if too_wide is not None:
+            role = next(b.role for b in blocks if b.field == too_wide)
+            shrinkable = [role] if _shrinkable(role, sizes, layout, present) else []
+        else:
+            groups = [
+                [r for r in group if _shrinkable(r, sizes, layout, present)]
+                for group in layout.shrink_order
+            ]
+            shrinkable = next((g for g in groups if g), [])
+        if not shrinkable:
+            if too_wide is not None:
+                raise DoesNotFitError(too_wide, box, "a word is too wide even at the minimum size")
+            overflow = next(
+                (ln.field for ln in lines if ln.baseline + ln.descent > height), blocks[-1].field
+            )
+            raise DoesNotFitError(overflow, box, "too long even at the minimum size")
+        for role in shrinkable:
+            sizes[role] -= STEP
