@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
+from compounder.fonts import REGULAR, register_fonts
 from compounder.textfit import Line
 
 
@@ -27,7 +28,16 @@ def new_canvas(buffer: BytesIO, pagesize: tuple[float, float], title: str) -> An
     """A reportlab canvas in invariant mode: the same input gives the same bytes."""
     from reportlab.pdfgen.canvas import Canvas
 
-    canvas = Canvas(buffer, pagesize=pagesize, invariant=1, pageCompression=1)
+    register_fonts()
+    # The initial font is the embedded one, so no unembedded Helvetica is referenced.
+    canvas = Canvas(
+        buffer,
+        pagesize=pagesize,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=REGULAR,
+        initialFontSize=10,
+    )
     canvas.setTitle(title)
     canvas.setAuthor("Compounder")
     canvas.setCreator("Compounder")

@@ -42,6 +42,7 @@ class Style:
     max_size: float
     min_size: float
     bold: bool
+    max_lines: int = 1000
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,16 @@ def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Lay
     role_table = table.table("role")
     for role in role_table.data:
         entry = role_table.table(role)
-        entry.check_keys({"max", "min", "bold"})
+        entry.check_keys({"max", "min", "bold", "max_lines"})
         high, low = float(entry.decimal("max")), float(entry.decimal("min"))
         if not 0 < low <= high:
             raise entry.error("min", "must be above zero and at most max")
-        roles[role] = Style(high, low, entry.boolean("bold"))
+        roles[role] = Style(
+            high,
+            low,
+            entry.boolean("bold"),
+            entry.integer("max_lines", required=False, default=1000),
+        )
     groups = table.data.get("shrink_order")
     if not isinstance(groups, list) or not all(
         isinstance(g, list) and all(isinstance(r, str) for r in g) for g in groups
@@ -134,7 +140,9 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
     return lines
 
 
-def _layout(blocks, sizes, layout, width, gap) -> tuple[list[Line], float, str | None]:
+def _layout(
+    blocks: list[Block], sizes: dict[str, float], layout: Layout, width: float, gap: float
+) -> tuple[list[Line], float, tuple[str, str] | None]:
     lines: list[Line] = []
     y = 0.0
     for index, block in enumerate(blocks):
@@ -143,7 +151,10 @@ def _layout(blocks, sizes, layout, width, gap) -> tuple[list[Line], float, str |
         size = sizes[block.role]
         wrapped = wrap(block.text, choice.name, size, width)
         if wrapped is None:
-            return lines, y, block.field
+            return lines, y, (block.field, "a word is too wide even at the minimum size")
+        if len(wrapped) > style.max_lines:
+            problem = f"it needs more than {style.max_lines} lines even at the minimum size"
+            return lines, y, (block.field, problem)
         ascent, descent = font_metrics(choice.name)
         pitch = max(layout.leading * size, (ascent + descent) * size)
         if index:
@@ -171,11 +182,11 @@ def fit_blocks(
     present = {b.role for b in blocks}
     sizes = {role: style.max_size for role, style in layout.roles.items()}
     while True:
-        lines, used, too_wide = _layout(blocks, sizes, layout, width, gap)
-        if too_wide is None and used <= height:
+        lines, used, offending = _layout(blocks, sizes, layout, width, gap)
+        if offending is None and used <= height:
             return lines
-        if too_wide is not None:
-            role = next(b.role for b in blocks if b.field == too_wide)
+        if offending is not None:
+            role = next(b.role for b in blocks if b.field == offending[0])
             shrinkable = [role] if _shrinkable(role, sizes, layout, present) else []
         else:
             groups = [
@@ -184,8 +195,8 @@ def fit_blocks(
             ]
             shrinkable = next((g for g in groups if g), [])
         if not shrinkable:
-            if too_wide is not None:
-                raise DoesNotFitError(too_wide, box, "a word is too wide even at the minimum size")
+            if offending is not None:
+                raise DoesNotFitError(offending[0], box, offending[1])
             overflow = next(
                 (ln.field for ln in lines if ln.baseline + ln.descent > height), blocks[-1].field
             )

@@ -42,3 +42,30 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "compounder.toml"
+
+
+@pytest.fixture
+def example_config() -> Path:
+    return EXAMPLE_CONFIG
+
+
+def pdf_pages(data: bytes):
+    """pdfplumber pages of a PDF given as bytes."""
+    import io
+
+    import pdfplumber
+
+    return pdfplumber.open(io.BytesIO(data)).pages
+
+
+def decode_barcodes(data: bytes, page: int = 0, dpi: int = 300) -> list[str]:
+    """Render a page with pdfium and read every barcode on it with zxing-cpp."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(data)
+    image = document[page].render(scale=dpi / 72).to_pil()
+    return [result.text for result in zxingcpp.read_barcodes(image)]

@@ -35,6 +35,13 @@ def test_wheel_carries_data_and_fonts(wheel):
         "compounder/templates/strengths.toml",
         "compounder/fonts/AtkinsonHyperlegible-Regular.ttf",
         "compounder/fonts/AtkinsonHyperlegible-LICENSE.txt",
+        "compounder/fonts/AtkinsonHyperlegible-Bold.ttf",
+        "compounder/fonts/DejaVuSans.ttf",
+        "compounder/fonts/DejaVu-LICENSE.txt",
+        "compounder/templates/stocks/avery-5163.toml",
+        "compounder/templates/wording/en.toml",
+        "compounder/templates/label_layout.toml",
+        "compounder/templates/bud_rules.toml",
     ]:
         assert required in names, required
 

@@ -1,0 +1,57 @@
+"""Pharmacy settings: discovery order and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compounder.config import find_config, load_settings
+from compounder.errors import DataFileError
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "compounder.toml"
+
+
+def test_example_settings():
+    settings = load_settings(EXAMPLE)
+    assert settings.name == "Riverside Compounding Pharmacy"
+    assert settings.stock == "thermal-4x3"
+    assert settings.day_counting == "day-1"
+
+
+def test_discovery_order(tmp_path, monkeypatch):
+    user = tmp_path / "xdg" / "compounder" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text(EXAMPLE.read_text())
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert find_config() == user
+    (work / "compounder.toml").write_text(EXAMPLE.read_text())
+    assert find_config() == Path("compounder.toml")
+    assert find_config(EXAMPLE) == EXAMPLE
+
+
+def test_no_settings_anywhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataFileError, match="no pharmacy settings found"):
+        find_config()
+
+
+def test_missing_required_setting(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[pharmacy]\nname = "X"\naddress = "1 Road"\n')
+    with pytest.raises(DataFileError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}: pharmacy.phone: missing"
+
+
+def test_bad_default(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[pharmacy]\nname = "X"\naddress = "1 Road"\nphone = "1"\n[defaults]\ndose_time = "noon"\n'
+    )
+    with pytest.raises(DataFileError, match=r"defaults\.dose_time: 'noon' is not accepted"):
+        load_settings(path)
