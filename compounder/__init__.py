@@ -5,6 +5,7 @@ it (``compounder.cli``).
 """
 
 from compounder.api import (
+    make_chart,
     make_labels,
     parse_concentration,
     parse_dose,
@@ -43,6 +44,7 @@ __all__ = [
     "choose_syringe",
     "load_catalogue",
     "load_protocol",
+    "make_chart",
     "make_labels",
     "make_plan",
     "parse_concentration",

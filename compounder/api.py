@@ -311,3 +311,49 @@ def make_labels(
     contents = [build_label(order, settings, wording) for order in orders]
     pdf = render_labels(contents, label_stock, Path(output) if output else None)
     return LabelRun(orders, contents, pdf, notes)
+
+
+@dataclass(frozen=True)
+class ChartRun:
+    content: Any
+    pdf: bytes
+
+
+def make_chart(
+    output: str | Path | None = None,
+    *,
+    start_date: str | date | None = None,
+    concentration: str | None = None,
+    patient: str | None = None,
+    protocol: str | Path = DEFAULT_PROTOCOL,
+    vehicle: str | None = None,
+    paper: str = "letter",
+    language: str = "en",
+    dose_time: str | None = None,
+    config: str | Path | None = None,
+    syringes: str | Path | None = None,
+) -> ChartRun:
+    """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
+    from compounder.chart import build_chart
+    from compounder.chart_pdf import render_chart
+    from compounder.config import DOSE_TIMES, load_settings
+    from compounder.labels import check_name
+    from compounder.stocks import PAPER
+    from compounder.vehicles import find_vehicle
+    from compounder.wording import load_wording
+
+    settings = load_settings(config)
+    if paper not in PAPER:
+        raise InputError("paper", paper, " or ".join(PAPER))
+    dose_time = dose_time or settings.dose_time
+    if dose_time not in DOSE_TIMES:
+        raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
+    wording = load_wording(language)
+    the_vehicle = find_vehicle(vehicle or settings.vehicle)
+    plan = plan_titration(
+        protocol, concentration or settings.concentration, start_date, syringes=syringes
+    ).require_measurable()
+    name = check_name(patient, "patient") if patient else None
+    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
+    pdf = render_chart(content, paper, Path(output) if output else None)
+    return ChartRun(content, pdf)

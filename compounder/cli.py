@@ -274,6 +274,7 @@ def label(
     ] = False,
     stock: Annotated[str | None, typer.Option("--stock", help="Label stock id or file.")] = None,
     lot_expiry: LotOpt = None,
+    language: Annotated[str, typer.Option("--language", help="Wording language: en or es.")] = "en",
     config: ConfigOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Also print the label text as JSON.")
@@ -306,6 +307,7 @@ def label(
         stock=stock,
         config=config,
         lot_expiry=tuple(lot_expiry or ()),
+        language=language,
     )
     if as_json:
         _print_json(
@@ -320,6 +322,59 @@ def label(
         typer.echo(f"Wrote {count} label{'s' if count != 1 else ''} to {output}")
         for note in run.notes:
             typer.echo(f"Note: {note}")
+
+
+@app.command()
+@_report_errors
+def chart(
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")],
+    start_date: StartDateOpt = None,
+    concentration: ConcentrationOpt = None,
+    patient: Annotated[
+        str | None, typer.Option("--patient", help="Patient name printed on the chart.")
+    ] = None,
+    protocol: ProtocolOpt = "ldn-standard",
+    vehicle: Annotated[
+        str | None, typer.Option("--vehicle", help="Vehicle id (for the storage wording).")
+    ] = None,
+    paper: Annotated[str, typer.Option("--paper", help="letter or a4.")] = "letter",
+    language: Annotated[str, typer.Option("--language", help="Wording language: en or es.")] = "en",
+    morning: Annotated[
+        bool, typer.Option("--morning", help="Morning dosing instead of bedtime.")
+    ] = False,
+    syringes: SyringesOpt = None,
+    config: ConfigOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Also print the chart text as JSON.")
+    ] = False,
+) -> None:
+    """Print the patient's oral-syringe dosing chart (letter or A4).
+
+    Every step's dates (or week numbers without --start-date), dose and volume, the
+    syringe drawn to scale and filled to the step's volume, and a tick box for each day.
+
+    Example: compounder chart --start-date 2026-12-01 --concentration 1mg/mL
+    --patient "Jane Doe" -o chart.pdf
+    """
+    from compounder.api import make_chart
+
+    run = make_chart(
+        output,
+        start_date=start_date,
+        concentration=concentration,
+        patient=patient,
+        protocol=protocol,
+        vehicle=vehicle,
+        paper=paper,
+        language=language,
+        dose_time="morning" if morning else None,
+        config=config,
+        syringes=syringes,
+    )
+    if as_json:
+        _print_json({"output": str(output), "chart": run.content.to_dict()})
+    else:
+        typer.echo(f"Wrote the dosing chart ({len(run.content.steps)} steps) to {output}")
 
 
 @app.command()

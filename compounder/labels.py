@@ -21,6 +21,7 @@ from compounder.datafiles import Table, load_toml, template_path
 from compounder.errors import InputError
 from compounder.fills import Fill
 from compounder.ismp import check_text
+from compounder.syringes import Syringe
 from compounder.textfit import Block
 from compounder.titration import Step
 from compounder.units import format_quantity
@@ -32,6 +33,8 @@ _RX = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 
 @dataclass(frozen=True)
 class Drug:
+    """The drug as a label names it, in one language."""
+
     name: str
     tall_man_name: str
     dosage_form: str
@@ -39,15 +42,27 @@ class Drug:
 
 
 @cache
-def load_drug() -> Drug:
-    path = template_path("drug.toml")
-    table = Table(load_toml(path), "templates/drug.toml")
-    table.check_keys({"name", "tall_man_name", "dosage_form", "warnings"})
+def _drug_warnings() -> tuple[str, ...]:
+    table = Table(load_toml(template_path("drug.toml")), "templates/drug.toml")
+    table.check_keys({"warnings"})
+    return tuple(table.text_list("warnings"))
+
+
+def load_drug(wording: Wording) -> Drug:
     return Drug(
-        table.text("name"),
-        table.text("tall_man_name"),
-        table.text("dosage_form"),
-        tuple(table.text_list("warnings")),
+        wording.text("drug.name"),
+        wording.text("drug.tall_man_name"),
+        wording.text("drug.dosage_form"),
+        _drug_warnings(),
+    )
+
+
+def syringe_text(syringe: Syringe, wording: Wording) -> str:
+    """ "3 mL oral syringe (0.1 mL marks)", in the wording's language."""
+    return wording.text(
+        "syringe.label",
+        capacity=format_quantity(syringe.capacity_ml, "mL"),
+        graduation=format_quantity(syringe.graduation_ml, "mL"),
     )
 
 
@@ -134,15 +149,15 @@ def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_ti
 
 def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelContent:
     """The finished lines of one label; InputError if any line is not ISMP-clean."""
-    drug = load_drug()
+    drug = load_drug(wording)
     name = drug.tall_man_name if settings.tall_man else drug.name
     strength = format_quantity(order.concentration_mg_ml, "mg/mL")
     drug_line = wording.text("label.drug", drug=name, strength=strength, form=drug.dosage_form)
     directions = directions_text(order.directions, wording, order.dose_time)
-    syringes = []
+    syringes: list[str] = []
     for d in order.directions:
-        if d.step.syringe is not None and d.step.syringe.label not in syringes:
-            syringes.append(d.step.syringe.label)
+        if d.step.syringe is not None and syringe_text(d.step.syringe, wording) not in syringes:
+            syringes.append(syringe_text(d.step.syringe, wording))
     quantity_line = [
         wording.text("label.quantity", quantity=format_quantity(order.quantity_ml, "mL")),
         wording.text("label.rx", rx=order.rx),

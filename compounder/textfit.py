@@ -203,3 +203,20 @@ def fit_blocks(
             raise DoesNotFitError(overflow, box, "too long even at the minimum size")
         for role in shrinkable:
             sizes[role] -= STEP
+
+
+def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:
+    """One block wrapped at its role's maximum size (no shrinking); baselines from 0."""
+    register_fonts()
+    block = Block(block.role, block.field, normalise(block.text), block.private)
+    sizes = {role: style.max_size for role, style in layout.roles.items()}
+    lines, _, offending = _layout([block], sizes, layout, width, 0)
+    if offending is not None:
+        raise DoesNotFitError(offending[0], "page", offending[1])
+    return lines
+
+
+def line_pitch(line: Line, layout: Layout) -> float:
+    """Vertical space one laid-out line takes."""
+    ascent, descent = font_metrics(line.font)
+    return max(layout.leading * line.size, (ascent + descent) * line.size)

@@ -40,6 +40,8 @@ def test_wheel_carries_data_and_fonts(wheel):
         "compounder/fonts/DejaVu-LICENSE.txt",
         "compounder/templates/stocks/avery-5163.toml",
         "compounder/templates/wording/en.toml",
+        "compounder/templates/wording/es.toml",
+        "compounder/templates/chart_layout.toml",
         "compounder/templates/label_layout.toml",
         "compounder/templates/bud_rules.toml",
     ]:
