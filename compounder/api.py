@@ -327,7 +327,7 @@ def make_chart(
     patient: str | None = None,
     protocol: str | Path = DEFAULT_PROTOCOL,
     vehicle: str | None = None,
-    paper: str = "letter",
+    paper: str | None = None,
     language: str = "en",
     dose_time: str | None = None,
     config: str | Path | None = None,
@@ -343,6 +343,7 @@ def make_chart(
     from compounder.wording import load_wording
 
     settings = load_settings(config)
+    paper = paper or settings.paper
     if paper not in PAPER:
         raise InputError("paper", paper, " or ".join(PAPER))
     dose_time = dose_time or settings.dose_time

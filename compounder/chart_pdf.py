@@ -217,23 +217,16 @@ def paginate(items: list[Item], height: float) -> list[list[tuple[Item, float]]]
     return pages
 
 
-def render_chart(
-    content: ChartContent,
-    paper: str = "letter",
-    target: Path | None = None,
-    layout: Layout | None = None,
-) -> bytes:
-    """The chart as PDF bytes; written atomically to ``target`` when given."""
-    layout = layout or load_layout("chart_layout.toml")
+def draw_chart(canvas: Any, content: ChartContent, paper: str, layout: Layout) -> int:
+    """Draw a whole chart onto ``canvas``, starting on a fresh page; the pages it took."""
     page_w, page_h = (mm_to_pt(v) for v in PAPER[paper])
     margin = float(magnitude_in(parse_quantity(layout.extra["margin"], "length"), "mm"))
     margin *= PT_PER_MM
     width = page_w - 2 * margin
     items = chart_items(content, layout, width)
     pages = paginate(items, page_h - 2 * margin - FOOTER_PT)
-    buffer = BytesIO()
-    canvas = new_canvas(buffer, (page_w, page_h), "Dosing chart")
     for number, page in enumerate(pages, start=1):
+        canvas.setPageSize((page_w, page_h))
         for item, offset in page:
             item.draw(canvas, margin, page_h - margin - offset)
         footer = content.page_label.format(number=number, total=len(pages))
@@ -242,6 +235,20 @@ def render_chart(
             canvas.drawString(margin, margin, content.pharmacy_line)
             canvas.drawRightString(page_w - margin, margin, footer)
         canvas.showPage()
+    return len(pages)
+
+
+def render_chart(
+    content: ChartContent,
+    paper: str = "letter",
+    target: Path | None = None,
+    layout: Layout | None = None,
+) -> bytes:
+    """The chart as PDF bytes; written atomically to ``target`` when given."""
+    layout = layout or load_layout("chart_layout.toml")
+    buffer = BytesIO()
+    canvas = new_canvas(buffer, tuple(mm_to_pt(v) for v in PAPER[paper]), "Dosing chart")
+    draw_chart(canvas, content, paper, layout)
     canvas.save()
     data = buffer.getvalue()
     if target is not None:

@@ -31,6 +31,7 @@ class PharmacySettings:
     day_counting: str = ""  # empty: as bud_rules.toml says
     dose_time: str = "bedtime"
     tall_man: bool = False
+    paper: str = "letter"
     path: str = ""
 
 
@@ -67,7 +68,16 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)
     defaults.check_keys(
-        {"stock", "concentration", "vehicle", "source", "day_counting", "dose_time", "tall_man"}
+        {
+            "stock",
+            "concentration",
+            "vehicle",
+            "source",
+            "day_counting",
+            "dose_time",
+            "tall_man",
+            "paper",
+        }
     )
     counting = defaults.text("day_counting", required=False)
     if counting and counting not in DAY_COUNTING:
@@ -88,5 +98,13 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         day_counting=counting,
         dose_time=dose_time,
         tall_man=defaults.boolean("tall_man"),
+        paper=_paper(defaults),
         path=str(path),
     )
+
+
+def _paper(defaults: Table) -> str:
+    paper = defaults.text("paper", required=False, default="letter")
+    if paper not in ("letter", "a4"):
+        raise defaults.error("paper", f"{paper!r} is not accepted", "letter or a4")
+    return paper

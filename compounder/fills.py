@@ -20,6 +20,7 @@ from typing import Any
 
 from compounder.bud import BudResult, BudRules, beyond_use_date
 from compounder.datafiles import Table, display_name, load_toml, template_path
+from compounder.errors import SafetyError
 from compounder.titration import Plan, Step
 from compounder.units import format_number, fraction_to_decimal, magnitude_in
 from compounder.vehicles import Vehicle
@@ -29,17 +30,30 @@ from compounder.vehicles import Vehicle
 class DispensingRules:
     overage: Decimal  # a fraction: 0.1 is 10%
     round_up_to_ml: Decimal
+    max_container_ml: Decimal = Decimal(120)
+
+    def containers(self, quantity_ml: Decimal) -> list[Decimal]:
+        """The quantity split into containers no larger than the largest bottle."""
+        full, rest = divmod(quantity_ml, self.max_container_ml)
+        parts = [self.max_container_ml] * int(full)
+        if rest:
+            parts.append(rest)
+        return parts
 
 
 @cache
 def load_dispensing(path: str | None = None) -> DispensingRules:
     file = Path(path) if path else template_path("dispensing.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"overage", "round_up_to"})
+    table.check_keys({"overage", "round_up_to", "max_container"})
     overage = table.decimal("overage")
     if not 0 <= overage <= 1:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
-    return DispensingRules(overage, magnitude_in(table.quantity("round_up_to", "volume"), "mL"))
+    return DispensingRules(
+        overage,
+        magnitude_in(table.quantity("round_up_to", "volume"), "mL"),
+        magnitude_in(table.quantity("max_container", "volume"), "mL"),
+    )
 
 
 @dataclass(frozen=True)
@@ -141,9 +155,16 @@ def dispense_volume(needed_ml: Decimal, rules: DispensingRules) -> Decimal:
 
 
 def plan_fills(
-    plan: Plan, vehicle: Vehicle, rules: BudRules, dispensing: DispensingRules
+    plan: Plan,
+    vehicle: Vehicle,
+    rules: BudRules,
+    dispensing: DispensingRules,
+    first_compounded: date | None = None,
 ) -> FillPlan:
-    """Split a dated, measurable titration plan into fills (module docstring)."""
+    """Split a dated, measurable titration plan into fills (module docstring).
+
+    ``first_compounded``: when the first fill is compounded before the start date, its
+    BUD counts from that day (so it covers fewer days of doses)."""
     plan.require_measurable()
     if plan.start_date is None:
         raise ValueError("fills need a plan with a start date")
@@ -155,8 +176,21 @@ def plan_fills(
     index = 0
     while index < len(days):
         fill_date = days[index][0]
-        bud = beyond_use_date(fill_date, vehicle, rules)
-        chunk = days[index : index + bud.days_of_use]
+        compounded = first_compounded if (first_compounded and not fills) else fill_date
+        if compounded > fill_date:
+            raise SafetyError(
+                f"the first fill would be compounded ({compounded.isoformat()}) after the "
+                f"titration starts ({fill_date.isoformat()})",
+                "start the titration on or after the fill date",
+            )
+        bud = beyond_use_date(compounded, vehicle, rules)
+        chunk = [d for d in days[index : index + bud.days_of_use] if d[0] <= bud.bud]
+        if not chunk:
+            raise SafetyError(
+                f"a fill compounded on {compounded.isoformat()} is past its BUD "
+                f"({bud.bud.isoformat()}) before the start on {fill_date.isoformat()}",
+                "fill it closer to the start date",
+            )
         segments: list[FillSegment] = []
         for day, step in chunk:
             if segments and segments[-1].step is step:

@@ -92,6 +92,42 @@ def draw_label(
         )
 
 
+class LabelWriter:
+    """Draws placed labels one after another into one PDF, in order.
+
+    A roll label takes a page of its own size; sheet labels fill the slots of a sheet.
+    A change of stock starts a new page. ``add`` returns the page a label is on.
+    """
+
+    def __init__(self, output: Any, layout: Layout, title: str = "Compounder labels") -> None:
+        self.output = output
+        self.title = title
+        self.number_size = _barcode_settings(layout)[2]
+        self.canvas: Any = None
+        self.stock: LabelStock | None = None
+        self.slot = 0
+        self.pages = 0
+
+    def add(self, placed: PlacedLabel, stock: LabelStock) -> int:
+        if self.canvas is None:
+            self.canvas = new_canvas(self.output, stock.page_size_pt, self.title)
+            self.pages = 1
+        elif stock != self.stock or self.slot >= stock.per_page:
+            self.canvas.showPage()
+            self.canvas.setPageSize(stock.page_size_pt)
+            self.pages += 1
+            self.slot = 0
+        self.stock = stock
+        draw_label(self.canvas, placed, stock, self.slot, self.number_size)
+        self.slot += 1
+        return self.pages
+
+    def close(self) -> None:
+        if self.canvas is not None:
+            self.canvas.showPage()
+            self.canvas.save()
+
+
 def render_labels(
     contents: list[LabelContent],
     stock: LabelStock,
@@ -101,16 +137,11 @@ def render_labels(
     """The labels as PDF bytes; written atomically to ``target`` when given."""
     layout = layout or load_layout()
     placed = [place_label(content, stock, layout) for content in contents]
-    number_size = _barcode_settings(layout)[2]
     buffer = BytesIO()
-    canvas = new_canvas(buffer, stock.page_size_pt, "Compounder labels")
-    for index, label in enumerate(placed):
-        slot = index % stock.per_page
-        if index and slot == 0:
-            canvas.showPage()
-        draw_label(canvas, label, stock, slot, number_size)
-    canvas.showPage()
-    canvas.save()
+    writer = LabelWriter(buffer, layout)
+    for label in placed:
+        writer.add(label, stock)
+    writer.close()
     data = buffer.getvalue()
     if target is not None:
         write_bytes_atomic(Path(target), data)

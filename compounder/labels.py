@@ -125,6 +125,7 @@ class LabelOrder:
     strength_changed: bool = False
     fill_number: tuple[int, int] | None = None
     container: tuple[int, int] | None = None
+    refills: int | None = None
 
 
 def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_time: str) -> str:
@@ -170,6 +171,8 @@ def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording)
     if order.container:
         n, total = order.container
         prescriber_line.append(wording.text("label.container_of", n=str(n), total=str(total)))
+    if order.refills is not None:
+        prescriber_line.append(wording.text("label.refills", n=str(order.refills)))
     joiner = wording.text("label.device_joiner")
     details = [
         (SEPARATOR.join(quantity_line), "quantity", False),

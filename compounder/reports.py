@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from compounder.dates import format_date
 from compounder.fills import FillPlan
 from compounder.preparation import Preparation
@@ -151,3 +154,48 @@ def stocks_report(stocks: list[LabelStock]) -> str:
         layout = "roll" if stock.kind == "roll" else f"{stock.paper} sheet, {stock.per_page} a page"
         rows.append([stock.id, size, layout, stock.name])
     return render_table(["Stock", "Label size", "Layout", "Name"], rows)
+
+
+def worksheet_report(sheet: list[dict]) -> str:
+    """The compounding worksheet: what to prepare in total, by batch."""
+    lines = ["Compounding worksheet", ""]
+    if not sheet:
+        return "\n".join([*lines, "Nothing to prepare."]) + "\n"
+    rows = []
+    for entry in sheet:
+        if "tablets" in entry:
+            make = (
+                f"{entry['tablets']} x 50 mg tablets, make up to "
+                f"{entry['make_up_to_ml']} mL (excess {entry['excess_ml']} mL)"
+            )
+        else:
+            make = f"{entry['drug_needed_mg']} mg naltrexone HCl; {entry['note']}"
+        rows.append(
+            [
+                entry["fill_date"],
+                entry["concentration"],
+                entry["vehicle"],
+                entry["source"],
+                f"{entry['volume_needed_ml']} mL",
+                make,
+            ]
+        )
+    table = render_table(["Date", "Strength", "Vehicle", "Source", "Needed", "Prepare"], rows)
+    return "\n".join([*lines, table]) + "\n"
+
+
+def batch_summary(report: Any, output: str) -> str:
+    """One screen: what was read, printed and set aside, and what to compound."""
+    lines = [f"Orders read: {report.orders}; valid: {report.valid}; rejected: {len(report.errors)}"]
+    if report.checked_only:
+        lines.append("Checked only: nothing printed.")
+    elif report.printed:
+        lines.append(
+            f"Printed {report.printed} orders: {report.labels} labels, {report.charts} charts"
+        )
+        lines.append(f"Files in {output}: " + ", ".join(Path(f).name for f in report.files))
+    else:
+        lines.append("Nothing printed: fix the rows above (or use --skip-invalid).")
+    if report.worksheet and (report.printed or report.checked_only):
+        lines += ["", worksheet_report(report.worksheet).rstrip()]
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""Reading order files (CSV or JSON Lines) into raw rows, one at a time.
+
+Reading is separate from validation (``batch``): this module only turns a file into
+``RawRow``s (the line number and the values as text), streaming, so memory does not grow
+with the file. CSV may be UTF-8 with or without a BOM, with CRLF or LF line ends, as
+spreadsheets export it. A file's problems that concern every row (unknown, missing or
+repeated columns, not UTF-8) raise DataFileError before any row is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from compounder.errors import DataFileError
+
+REQUIRED = ("rx_number", "patient_name", "prescriber", "fill_date", "concentration", "dose")
+OPTIONAL = (
+    "quantity",
+    "days_supply",
+    "protocol",
+    "start_date",
+    "dose_time",
+    "vehicle",
+    "source",
+    "stock",
+    "language",
+    "strength_changed",
+    "refills",
+    "patient_dob",
+)
+COLUMNS = REQUIRED + OPTIONAL
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One order as read: its line in the file, its cells as text, and the raw record
+    (for writing a rejected row back unchanged)."""
+
+    line: int
+    values: dict[str, str]
+    raw: tuple[str, ...] | str
+    problem: str = ""  # a row the reader could not read at all (bad JSON, wrong cell count)
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix in (".csv", ".txt", ""):
+        return "csv"
+    raise DataFileError(
+        str(path), "", f"unknown order file type {suffix!r}", ".csv or .jsonl (JSON Lines)"
+    )
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    try:
+        handle = path.open("r", encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise DataFileError(str(path), "", "file not found") from None
+    except IsADirectoryError:
+        raise DataFileError(str(path), "", "is a folder, not a file") from None
+    return handle
+
+
+def check_header(header: list[str], path: Path) -> list[str]:
+    """The cleaned header; DataFileError for unknown, missing or repeated columns."""
+    names = [h.strip().lower() for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DataFileError(str(path), "line 1", f"column {name!r} appears twice")
+        seen.add(name)
+        if name not in COLUMNS:
+            raise DataFileError(
+                str(path),
+                "line 1",
+                f"unknown column {name!r}",
+                "only the columns " + ", ".join(COLUMNS),
+            )
+    missing = [c for c in REQUIRED if c not in seen]
+    if missing:
+        raise DataFileError(
+            str(path),
+            "line 1",
+            "missing column(s) " + ", ".join(missing),
+            "the columns " + ", ".join(REQUIRED),
+        )
+    if "quantity" not in seen and "days_supply" not in seen:
+        raise DataFileError(
+            str(path), "line 1", "no quantity or days_supply column", "one of them (or both)"
+        )
+    return names
+
+
+def read_orders(path: Path) -> Iterator[RawRow]:
+    """Every order in the file, streaming, in file order."""
+    kind = file_format(path)
+    handle = _open_text(path)
+    try:
+        if kind == "csv":
+            yield from _read_csv(handle, path)
+        else:
+            yield from _read_jsonl(handle, path)
+    except UnicodeDecodeError:
+        raise DataFileError(
+            str(path), "", "not UTF-8 text", "a file saved as 'CSV UTF-8' or JSON Lines in UTF-8"
+        ) from None
+    finally:
+        handle.close()
+
+
+def _read_csv(handle: io.TextIOWrapper, path: Path) -> Iterator[RawRow]:
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataFileError(
+            str(path), "", "is empty", "a header line and one order a line"
+        ) from None
+    except csv.Error as exc:
+        raise DataFileError(str(path), "line 1", f"not readable as CSV ({exc})") from None
+    names = check_header(header, path)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRow(reader.line_num, {}, "", f"not readable as CSV ({exc})")
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, as spreadsheets leave at the end
+        line = reader.line_num
+        if len(cells) != len(names):
+            yield RawRow(
+                line, {}, tuple(cells), f"has {len(cells)} cells; the header has {len(names)}"
+            )
+            continue
+        yield RawRow(line, {n: c.strip() for n, c in zip(names, cells, strict=True)}, tuple(cells))
+
+
+def _read_jsonl(handle: io.TextIOWrapper, path: Path) -> Iterator[RawRow]:
+    for line, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield RawRow(line, {}, text.rstrip("\r\n"), f"not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict):
+            yield RawRow(line, {}, text.rstrip("\r\n"), "is not a JSON object")
+            continue
+        unknown = [k for k in record if str(k).strip().lower() not in COLUMNS]
+        if unknown:
+            yield RawRow(
+                line,
+                {},
+                text.rstrip("\r\n"),
+                f"unknown field {unknown[0]!r}; accepted: " + ", ".join(COLUMNS),
+            )
+            continue
+        values = {}
+        for key, value in record.items():
+            if value is None:
+                value = ""
+            elif isinstance(value, bool):
+                value = "yes" if value else "no"
+            elif not isinstance(value, (str, int)):
+                value = json.dumps(value)
+            values[str(key).strip().lower()] = str(value).strip()
+        yield RawRow(line, values, text.rstrip("\r\n"))
+
+
+def header_of(path: Path) -> list[str]:
+    """The CSV header as written (for rejected.csv); for JSON Lines one "raw" column that
+    holds each rejected line unchanged."""
+    if file_format(path) == "jsonl":
+        return ["raw"]
+    handle = _open_text(path)
+    try:
+        return next(csv.reader(handle), [])
+    finally:
+        handle.close()
