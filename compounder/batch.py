@@ -273,8 +273,9 @@ def prepare_order(row: RawRow, config: str | None) -> PreparedOrder:
         if get("start_date"):
             raise RowProblem("start_date", "is only for dose = titrate")
         dose_mg = _in_column("dose", parse_dose, get("dose"))
+        _in_column("dose", protocol.check_dose, dose_mg)
         plan = _in_column(
-            "dose",
+            "concentration",
             lambda: plan_titration(
                 protocol, concentration, dose=format_quantity(dose_mg, "mg")
             ).require_measurable(),
@@ -563,30 +564,31 @@ def run_batch(
             temp = Path(tempfile.mkdtemp(prefix=".compounder-batch-", dir=out))
         except OSError as exc:
             raise OutputError(str(out), exc.strerror or str(exc)) from None
+    manifest_rows = _ManifestSpool(temp) if temp else None
+    rejected = _RejectedSpool(temp, header_of(path)) if temp else None
     try:
-        results = _run_chunks(path, options, temp, chunk_count, jobs)
         totals: dict[tuple[str, str, str, str], Decimal] = {}
-        manifest_rows = _ManifestSpool(temp) if temp else None
-        rejected = _RejectedSpool(temp, header_of(path)) if temp else None
-
-        for result in results:
+        for result in _run_chunks(path, options, temp, chunk_count, jobs):
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
+            report.valid += len(result.manifest)
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
-            if manifest_rows is not None:
+            if manifest_rows is not None and rejected is not None:
                 manifest_rows.extend(result.manifest)
-            if rejected is not None:
                 rejected.extend(result.rejected)
-            report.valid += len(result.manifest)
             if progress:
                 progress(len(result.manifest) + len(result.errors))
         report.worksheet = _worksheet(totals, config_path)
-        if check or (report.errors and not skip_invalid) or temp is None:
+        if (
+            temp is None
+            or manifest_rows is None
+            or rejected is None
+            or (report.errors and not skip_invalid)
+        ):
             report.labels = report.charts = 0
             return report
-        assert manifest_rows is not None and rejected is not None
         manifest_rows.close()
         rejected.close()
         _write_worksheet(temp, report)
@@ -594,6 +596,9 @@ def run_batch(
         report.printed = report.valid
         return report
     finally:
+        for spool in (manifest_rows, rejected):
+            if spool is not None:
+                spool.close()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
 
@@ -684,8 +689,9 @@ class _ManifestSpool:
             self.count += 1
 
     def close(self) -> None:
-        self.json.write("\n]\n")
-        self.json.close()
+        if not self.json.closed:
+            self.json.write("\n]\n")
+            self.json.close()
         self.csv_file.close()
 
 
@@ -718,7 +724,7 @@ class _RejectedSpool:
             self.writer.writerow([neutralise(c) for c in cells] + [neutralise(reason)])
 
     def close(self) -> None:
-        if self.file is not None:
+        if self.file is not None and not self.file.closed:
             self.file.close()
 
 

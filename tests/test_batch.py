@@ -1,0 +1,228 @@
+"""Batch runs through the Python API: outputs, safety, determinism, parallelism."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import DATA, decode_barcodes, pdf_pages
+
+from compounder.batch import neutralise, run_batch
+from compounder.errors import DataFileError
+from compounder.synthetic import write_orders
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ORDERS = DATA / "orders"
+OUTPUTS = ["charts.pdf", "labels.pdf", "manifest.csv", "manifest.json", "worksheet.txt"]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_example_file_end_to_end(tmp_path, example_config):
+    report = run_batch(EXAMPLES / "orders.csv", tmp_path, example_config)
+    assert report.ok and report.orders == report.printed == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == OUTPUTS
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [m["rx_number"] for m in manifest] == [str(1000101 + i) for i in range(8)]
+    labels = pdf_pages((tmp_path / "labels.pdf").read_bytes())
+    assert len(labels) == report.labels == 10
+    # labels in file order; an order needing two bottles is numbered 1 of 2, 2 of 2
+    assert "Jane Doe" in labels[0].extract_text()
+    assert "Container 1 of 2" in labels[4].extract_text()
+    assert "Container 2 of 2" in labels[5].extract_text()
+    assert manifest[4]["label_pages"] == "5-6"
+    assert decode_barcodes((tmp_path / "labels.pdf").read_bytes(), page=2) == ["1000103"]
+    charts = pdf_pages((tmp_path / "charts.pdf").read_bytes())
+    assert report.charts == 3 and len(charts) == 10
+    assert "Su calendario de dosis" in charts[3].extract_text()
+    sheet = (tmp_path / "worksheet.txt").read_text()
+    assert "8 x 50 mg tablets, make up to 400 mL" in sheet
+    assert "Jane" not in (tmp_path / "manifest.csv").read_text()  # no patient names
+
+
+def test_every_kind_of_bad_row_is_reported_in_one_pass(tmp_path, example_config):
+    report = run_batch(ORDERS / "bad-rows.csv", tmp_path, example_config)
+    got = [(e.line, e.column) for e in report.errors]
+    assert got == [
+        (3, "dose"),
+        (4, "dose"),
+        (5, "dose"),
+        (6, "fill_date"),
+        (7, "concentration"),
+        (8, "quantity"),
+        (9, "days_supply"),
+        (10, "vehicle"),
+        (11, "rx_number"),
+        (12, "rx_number"),
+        (13, "patient_name"),
+        (14, "dose_time"),
+        (15, "days_supply"),
+        (16, "quantity"),
+        (17, "start_date"),
+        (18, "strength_changed"),
+        (19, "refills"),
+        (20, ""),
+    ]
+    messages = {e.line: e.message for e in report.errors}
+    assert messages[3] == (
+        "refused: dose 5 mg is above the ldn-standard maximum of 4.5 mg; check the prescription"
+    )
+    assert messages[11] == "duplicate Rx number (first on line 2)"
+    assert "王" not in str(report.errors[10]) or "U+738B" in str(report.errors[10])
+    assert messages[9].startswith("30 days is more than the BUD allows (14 days in water)")
+    assert list(tmp_path.iterdir()) == []  # nothing printed, not even a temp folder
+
+
+def test_skip_invalid_prints_good_rows_and_sets_bad_ones_aside(tmp_path, example_config):
+    report = run_batch(ORDERS / "bad-rows.csv", tmp_path, example_config, skip_invalid=True)
+    assert report.printed == 2 and len(report.errors) == 18
+    assert "rejected.csv" in [p.name for p in tmp_path.iterdir()]
+    import csv
+
+    rows = list(csv.reader((tmp_path / "rejected.csv").read_text("utf-8").splitlines()))
+    header = rows[0]
+    assert header[-1] == "reason" and header[0] == "rx_number"
+    assert len(rows) == 19
+    original = list(csv.reader((ORDERS / "bad-rows.csv").read_text("utf-8").splitlines()))
+    assert rows[1][:-1] == original[2]  # unchanged
+    assert rows[1][-1].startswith("line 3, column dose: refused: dose 5 mg")
+    formula = next(r for r in rows if r[0] == "2000017")
+    assert formula[2] == "'=HYPERLINK(1)"  # neutralised for spreadsheets
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [m["rx_number"] for m in manifest] == ["2000001", "2000020"]
+
+
+def test_neutralise():
+    assert [neutralise(c) for c in ["=1+1", "+1", "-5 mL", "@SUM", "plain", ""]] == [
+        "'=1+1",
+        "'+1",
+        "'-5 mL",
+        "'@SUM",
+        "plain",
+        "",
+    ]
+
+
+def test_check_prints_nothing(tmp_path, example_config):
+    report = run_batch(EXAMPLES / "orders.csv", tmp_path / "out", example_config, check=True)
+    assert report.ok and report.valid == 8 and report.printed == 0
+    assert not (tmp_path / "out").exists()
+
+
+def test_spreadsheet_export_with_bom_and_crlf(tmp_path, example_config):
+    report = run_batch(ORDERS / "excel-export.csv", tmp_path, example_config)
+    assert report.ok and report.printed == 2
+    text = pdf_pages((tmp_path / "labels.pdf").read_bytes())[0].extract_text()
+    assert text.splitlines()[0] == "Zoë Ñúñez-Øvergård"
+    assert (
+        "Prescriber: Smith, Dr A."
+        in pdf_pages((tmp_path / "labels.pdf").read_bytes())[1].extract_text()
+    )
+
+
+def test_json_lines(tmp_path, example_config):
+    report = run_batch(ORDERS / "orders.jsonl", tmp_path, example_config)
+    assert report.ok and report.printed == 2 and report.charts == 1
+    text = pdf_pages((tmp_path / "labels.pdf").read_bytes())[1].extract_text()
+    assert "NOTE STRENGTH" in text
+
+
+def test_bad_json_lines(tmp_path, example_config):
+    report = run_batch(ORDERS / "bad.jsonl", tmp_path, example_config, skip_invalid=True)
+    assert [(e.line, e.column) for e in report.errors] == [(2, ""), (3, "")]
+    assert "unknown field 'colour'" in report.errors[1].message
+    rejected = (tmp_path / "rejected.csv").read_text().splitlines()
+    assert rejected[0] == "raw,reason"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("unknown-column.csv", "unknown column 'dosage'"),
+        ("missing-column.csv", "missing column(s) prescriber"),
+    ],
+)
+def test_file_level_errors(tmp_path, example_config, name, message):
+    with pytest.raises(DataFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run_batch(ORDERS / name, tmp_path, example_config)
+
+
+def test_two_runs_are_byte_identical(tmp_path, example_config):
+    run_batch(EXAMPLES / "orders.csv", tmp_path / "a", example_config)
+    run_batch(EXAMPLES / "orders.csv", tmp_path / "b", example_config)
+    assert files(tmp_path / "a") == files(tmp_path / "b")
+
+
+def test_parallel_run_gives_the_same_bytes_as_serial(tmp_path, example_config):
+    orders = write_orders(tmp_path / "orders.csv", 60)
+    serial = run_batch(orders, tmp_path / "serial", example_config, chunk_size=20, jobs=1)
+    parallel = run_batch(orders, tmp_path / "parallel", example_config, chunk_size=20, jobs=2)
+    assert serial.ok and parallel.ok
+    first = files(tmp_path / "serial")
+    assert sorted(first) == [
+        "charts-0001.pdf",
+        "charts-0002.pdf",
+        "charts-0003.pdf",
+        "labels-0001.pdf",
+        "labels-0002.pdf",
+        "labels-0003.pdf",
+        "manifest.csv",
+        "manifest.json",
+        "worksheet.txt",
+    ]
+    assert first == files(tmp_path / "parallel")
+
+
+def test_rerun_replaces_outputs_of_an_earlier_run(tmp_path, example_config):
+    orders = write_orders(tmp_path / "orders.csv", 30)
+    run_batch(orders, tmp_path / "out", example_config, chunk_size=10)
+    run_batch(EXAMPLES / "orders.csv", tmp_path / "out", example_config)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == OUTPUTS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how):
+    orders = write_orders(tmp_path / "orders.csv", 500)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "compounder",
+        "batch",
+        str(orders),
+        "-o",
+        str(out),
+        "--config",
+        str(example_config),
+        "--chunk-size",
+        "100",
+        "--jobs",
+        "1",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the first chunk has been drawn
+        temps = list(out.glob(".compounder-batch-*/labels-0001.pdf")) if out.exists() else []
+        if temps:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run finished before it could be interrupted"
+    os.kill(process.pid, how)
+    process.wait(timeout=30)
+    finals = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    assert finals == []  # no output under its final name
+    if how == signal.SIGINT:
+        assert list(out.iterdir()) == []  # the temporary folder was removed too
+    clean = run_batch(orders, tmp_path / "clean", example_config, chunk_size=100, jobs=1)
+    again = run_batch(orders, out, example_config, chunk_size=100, jobs=1)
+    assert clean.ok and again.ok
+    assert files(out) == files(tmp_path / "clean")

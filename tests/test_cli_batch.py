@@ -1,0 +1,89 @@
+"""`compounder batch`: exit codes, messages and the summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import DATA
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_batch_example(cli, tmp_path, example_config):
+    result = cli(
+        "batch", str(EXAMPLES / "orders.csv"), "-o", str(tmp_path), "--config", str(example_config)
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Orders read: 8; valid: 8; rejected: 0"
+    assert lines[1] == "Printed 8 orders: 10 labels, 3 charts"
+    assert "Compounding worksheet" in result.stdout
+    assert result.stderr == ""
+
+
+def test_batch_bad_rows_exit_2_and_name_line_and_column(cli, tmp_path, example_config):
+    orders = DATA / "orders" / "bad-rows.csv"
+    result = cli("batch", str(orders), "-o", str(tmp_path / "out"), "--config", str(example_config))
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert len(errors) == 18
+    assert errors[0] == (
+        f"compounder: error: {orders} line 3, column dose: refused: dose 5 mg "
+        "is above the ldn-standard maximum of 4.5 mg; check the prescription"
+    )
+    assert "Nothing printed" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_batch_skip_invalid_exit_1(cli, tmp_path, example_config):
+    result = cli(
+        "batch",
+        str(DATA / "orders" / "bad-rows.csv"),
+        "-o",
+        str(tmp_path),
+        "--config",
+        str(example_config),
+        "--skip-invalid",
+    )
+    assert result.exit_code == 1
+    assert (tmp_path / "rejected.csv").exists()
+    assert "Printed 2 orders" in result.stdout
+
+
+def test_batch_check_json(cli, tmp_path, example_config):
+    result = cli(
+        "batch",
+        str(EXAMPLES / "orders.csv"),
+        "-o",
+        str(tmp_path / "out"),
+        "--config",
+        str(example_config),
+        "--check",
+        "--json",
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["valid"], data["printed"], data["checked_only"]) == (8, 0, True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_unknown_column(cli, tmp_path, example_config):
+    result = cli(
+        "batch",
+        str(DATA / "orders" / "unknown-column.csv"),
+        "-o",
+        str(tmp_path),
+        "--config",
+        str(example_config),
+    )
+    assert result.exit_code == 4
+    assert "line 1: unknown column 'dosage'; expected only the columns rx_number" in (result.stderr)
+
+
+def test_batch_missing_file(cli, tmp_path, example_config):
+    result = cli(
+        "batch", str(tmp_path / "none.csv"), "-o", str(tmp_path), "--config", str(example_config)
+    )
+    assert result.exit_code == 4
+    assert "none.csv: file not found" in result.stderr
