@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,30 @@ from compounder.units import magnitude_in, parse_quantity
 
 def parse_concentration(text: str, field: str = "concentration") -> Decimal:
     """A concentration as typed, in mg/mL (exact)."""
-    return magnitude_in(parse_quantity(text, "concentration", field=field), "mg/mL")
+    return _magnitude(text, "concentration", "mg/mL", field)
 
 
 def parse_dose(text: str, field: str = "dose") -> Decimal:
     """A dose as typed, in mg (exact)."""
-    return magnitude_in(parse_quantity(text, "mass", field=field), "mg")
+    return _magnitude(text, "mass", "mg", field)
 
 
 def parse_volume(text: str, field: str = "volume") -> Decimal:
     """A volume as typed, in mL (exact)."""
-    return magnitude_in(parse_quantity(text, "volume", field=field), "mL")
+    return _magnitude(text, "volume", "mL", field)
+
+
+def _magnitude(text: str, kind: str, unit: str, field: str) -> Decimal:
+    try:
+        return _cached_magnitude(text, kind, unit)
+    except InputError as exc:
+        raise InputError(field, exc.value, exc.expected, exc.where) from None
+
+
+@lru_cache(maxsize=4096)
+def _cached_magnitude(text: str, kind: str, unit: str) -> Decimal:
+    """Orders repeat the same few values ("1 mg/mL", "3 mg"): parse each once."""
+    return magnitude_in(parse_quantity(text, kind), unit)
 
 
 def _catalogue(syringes: str | Path | None) -> Catalogue:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +162,6 @@ def _whole(text: str, column: str, low: int, high: int) -> int:
 def prepare_order(row: RawRow, config: str | None) -> PreparedOrder:
     """Validate and lay out one order; RowProblem (column and reason) if it is refused."""
     from compounder.api import parse_concentration, parse_dose, parse_volume, plan_titration
-    from compounder.bud import beyond_use_date
     from compounder.chart import build_chart
     from compounder.config import DOSE_TIMES
     from compounder.dates import parse_date
@@ -274,15 +273,9 @@ def prepare_order(row: RawRow, config: str | None) -> PreparedOrder:
             raise RowProblem("start_date", "is only for dose = titrate")
         dose_mg = _in_column("dose", parse_dose, get("dose"))
         _in_column("dose", protocol.check_dose, dose_mg)
-        plan = _in_column(
-            "concentration",
-            lambda: plan_titration(
-                protocol, concentration, dose=format_quantity(dose_mg, "mg")
-            ).require_measurable(),
-        )
-        step = plan.steps[0]
+        step = _in_column("concentration", _dose_step, protocol, concentration, dose_mg)
         directions = (Direction(step),)
-        bud = _in_column("fill_date", beyond_use_date, fill_date, vehicle, rules)
+        bud = _in_column("fill_date", _bud, fill_date, vehicle.id, config)
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
@@ -352,6 +345,24 @@ def prepare_order(row: RawRow, config: str | None) -> PreparedOrder:
     return PreparedOrder(
         row.line, rx, placed, chart, settings.paper, manifest, key, quantity, notes
     )
+
+
+@lru_cache(maxsize=1024)
+def _bud(fill_date: date, vehicle_id: str, config: str | None) -> Any:
+    """The BUD of a fill (the day's orders share a few dates and vehicles)."""
+    from compounder.bud import beyond_use_date
+    from compounder.vehicles import find_vehicle
+
+    return beyond_use_date(fill_date, find_vehicle(vehicle_id), _context(config)["rules"])
+
+
+@lru_cache(maxsize=1024)
+def _dose_step(protocol: Any, concentration: Decimal, dose_mg: Decimal) -> Any:
+    """The measurable step for a fixed dose (orders repeat the same few doses)."""
+    from compounder.api import plan_titration
+
+    plan = plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
+    return plan.require_measurable().steps[0]
 
 
 @dataclass

@@ -46,7 +46,10 @@ def new_canvas(buffer: BytesIO, pagesize: tuple[float, float], title: str) -> An
 
 def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
     """Draw laid-out lines with the box's top-left corner at (left, top)."""
-    for line in lines:
-        with saved_state(canvas):
-            canvas.setFont(line.font, line.size)
+    with saved_state(canvas):
+        current = None
+        for line in lines:
+            if (line.font, line.size) != current:
+                canvas.setFont(line.font, line.size)
+                current = (line.font, line.size)
             canvas.drawString(left, top - line.baseline, line.text)

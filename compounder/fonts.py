@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from compounder.datafiles import data_dir
 from compounder.errors import InputError
 
+_ASCII_TEXT = "".join(chr(c) for c in range(128))
 REGULAR = "Atkinson"
 BOLD = "Atkinson-Bold"
 FALLBACK = "DejaVuSans"
@@ -56,10 +57,30 @@ def normalise(text: str) -> str:
 
 def font_for(text: str, bold: bool, field: str, private: bool = False) -> FontChoice:
     """The font that draws every character of ``text``; InputError if none does."""
+    choice = _cached_choice(text, bold)
+    if choice is not None:
+        return choice
+    return _font_for(text, bold, field, private)
+
+
+@lru_cache(maxsize=16384)
+def _cached_choice(text: str, bold: bool) -> FontChoice | None:
+    try:
+        return _font_for(text, bold, "", False)
+    except InputError:
+        return None  # not cached as a choice: the caller raises with the field named
+
+
+_PRINTABLE_ASCII = frozenset(range(0x20, 0x7F))
+
+
+def _font_for(text: str, bold: bool, field: str, private: bool) -> FontChoice:
     coverage = register_fonts()
     primary, fallback = (BOLD, FALLBACK_BOLD) if bold else (REGULAR, FALLBACK)
-    needed = {ord(ch) for ch in text if not ch.isspace()}
-    for ch in text:
+    if text.isascii() and coverage[primary] >= _PRINTABLE_ASCII:
+        return FontChoice(primary, False)  # the common case, without a look at each char
+    needed = {ord(ch) for ch in set(text) if not ch.isspace()}
+    for ch in set(text) - set(_ASCII_TEXT):
         if unicodedata.bidirectional(ch) in ("R", "AL"):
             raise InputError(
                 field,

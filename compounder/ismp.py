@@ -10,6 +10,7 @@ are checked for number forms only: a person's name is not an abbreviation.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from compounder.errors import InputError
 
@@ -36,8 +37,13 @@ _WORD_RULES: list[tuple[re.Pattern[str], str]] = [
 
 def problems(text: str, *, name: bool = False) -> list[str]:
     """Every ISMP error-prone form found in ``text`` (empty if clean)."""
+    return list(_problems(text, name))
+
+
+@lru_cache(maxsize=8192)
+def _problems(text: str, name: bool) -> tuple[str, ...]:
     rules = _NUMBER_RULES if name else _NUMBER_RULES + _WORD_RULES
-    return [why for pattern, why in rules if pattern.search(text)]
+    return tuple(why for pattern, why in rules if pattern.search(text))
 
 
 def check_text(text: str, field: str, *, name: bool = False) -> str:

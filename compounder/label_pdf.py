@@ -33,6 +33,7 @@ class PlacedLabel:
     footer: list[Line]
     barcode: Any
     strip_height: float
+    barcode_width: float
 
 
 def _barcode_settings(layout: Layout) -> tuple[float, float, float]:
@@ -56,18 +57,19 @@ def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> Pla
     barcode = Code128(
         content.rx, barWidth=bar_width, barHeight=bar_height, humanReadable=False, quiet=True
     )
-    if barcode.width > width / 2:
+    barcode_width = barcode.width  # computed once: the encoding is not free
+    if barcode_width > width / 2:
         raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
     strip = bar_height + number_size * 1.25
     footer = fit_blocks(
         list(content.footer),
         layout,
-        width - barcode.width - GAP,
+        width - barcode_width - GAP,
         strip,
         "label (pharmacy lines beside the barcode)",
     )
     main = fit_blocks(list(content.blocks), layout, width, height - strip - GAP, "label")
-    return PlacedLabel(content, main, footer, barcode, strip)
+    return PlacedLabel(content, main, footer, barcode, strip, barcode_width)
 
 
 def draw_label(

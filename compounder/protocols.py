@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from compounder.datafiles import Table, display_name, load_toml, template_path
@@ -89,6 +90,18 @@ def shipped_protocols() -> list[str]:
 
 def load_protocol(name_or_path: str | Path = DEFAULT_PROTOCOL) -> Protocol:
     """A shipped protocol by id, or a user's protocol file by path."""
+    text = str(name_or_path)
+    if not (text.endswith(".toml") or "/" in text or "\\" in text):
+        return _shipped_protocol(text)
+    return _protocol_file(Path(text))
+
+
+@cache
+def _shipped_protocol(text: str) -> Protocol:
+    return _protocol_file(Path(text))
+
+
+def _protocol_file(name_or_path: Path) -> Protocol:
     text = str(name_or_path)
     if text.endswith(".toml") or "/" in text or "\\" in text:
         path = Path(text)

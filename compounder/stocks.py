@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from compounder.datafiles import Table, display_name, load_toml, template_path
@@ -80,6 +81,17 @@ def shipped_stocks() -> list[str]:
 def load_stock(name_or_path: str | Path) -> LabelStock:
     """A shipped stock by id, or a stock file by path."""
     text = str(name_or_path)
+    if not (text.endswith(".toml") or "/" in text or "\\" in text):
+        return _shipped_stock(text)
+    return _stock_file(text)
+
+
+@cache
+def _shipped_stock(text: str) -> LabelStock:
+    return _stock_file(text)
+
+
+def _stock_file(text: str) -> LabelStock:
     if text.endswith(".toml") or "/" in text or "\\" in text:
         path = Path(text)
     else:

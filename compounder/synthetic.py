@@ -28,8 +28,9 @@ _LAST = [
 _DOSES = ["1.5 mg", "2 mg", "2.5 mg", "3 mg", "3.5 mg", "4 mg", "4.5 mg"]
 
 
-def order_row(index: int) -> dict[str, str]:
-    """The ``index``-th synthetic order (0-based)."""
+def order_row(index: int, titrations: bool = True) -> dict[str, str]:
+    """The ``index``-th synthetic order (0-based); every tenth a new titration unless
+    ``titrations`` is False (labels only, as the batch benchmark needs)."""
     row = dict.fromkeys(COLUMNS, "")
     row.update(
         rx_number=str(5_000_000 + index),
@@ -38,7 +39,7 @@ def order_row(index: int) -> dict[str, str]:
         fill_date="2026-12-01",
         concentration="1 mg/mL",
     )
-    if index % 10 == 0:
+    if titrations and index % 10 == 0:
         row.update(dose="titrate", start_date="2026-12-01")
     else:
         row.update(dose=_DOSES[index % 7], days_supply="14")
@@ -47,10 +48,10 @@ def order_row(index: int) -> dict[str, str]:
     return row
 
 
-def write_orders(path: Path, count: int) -> Path:
+def write_orders(path: Path, count: int, titrations: bool = True) -> Path:
     with Path(path).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, COLUMNS)
         writer.writeheader()
         for index in range(count):
-            writer.writerow(order_row(index))
+            writer.writerow(order_row(index, titrations))
     return Path(path)

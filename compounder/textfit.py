@@ -10,7 +10,7 @@ box at the minimum size, or text that does not fit at minimum sizes, raises
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from compounder.datafiles import Table, display_name, load_toml, template_path
@@ -110,33 +110,49 @@ class Line:
 
 def font_metrics(font: str) -> tuple[float, float]:
     """Ascent and descent (positive) of a font, per point of size."""
+    return _font_metrics_cached(font)
+
+
+@lru_cache(maxsize=65536)
+def _font_metrics_cached(font: str) -> tuple[float, float]:
     from reportlab.pdfbase import pdfmetrics
 
     face = pdfmetrics.getFont(font).face
     return face.ascent / 1000, -face.descent / 1000
 
 
+@lru_cache(maxsize=65536)
 def string_width(text: str, font: str, size: float) -> float:
+    """Width of ``text`` in points (cached: labels repeat the same words)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     return stringWidth(text, font, size)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
-    """Greedy word wrap; None if one word alone is wider than ``width``."""
+    """Greedy word wrap; None if one word alone is wider than ``width``.
+
+    TrueType widths add up (no kerning is applied), so a line's width is the sum of its
+    words' widths and the spaces between them.
+    """
+    space = string_width(" ", font, size)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        words: list[str] = []
+        used = 0.0
         for word in paragraph.split():
-            if string_width(word, font, size) > width:
+            word_width = string_width(word, font, size)
+            if word_width > width:
                 return None
-            trial = f"{current} {word}" if current else word
-            if string_width(trial, font, size) <= width:
-                current = trial
+            if not words:
+                words, used = [word], word_width
+            elif used + space + word_width <= width + 1e-9:
+                words.append(word)
+                used += space + word_width
             else:
-                lines.append(current)
-                current = word
-        lines.append(current)
+                lines.append(" ".join(words))
+                words, used = [word], word_width
+        lines.append(" ".join(words))
     return lines
 
 
@@ -149,7 +165,7 @@ def _layout(
         style = layout.roles[block.role]
         choice = font_for(block.text, style.bold, block.field, block.private)
         size = sizes[block.role]
-        wrapped = wrap(block.text, choice.name, size, width)
+        wrapped = _wrapped(block.text, choice.name, size, width)
         if wrapped is None:
             return lines, y, (block.field, "a word is too wide even at the minimum size")
         if len(wrapped) > style.max_lines:
@@ -165,6 +181,13 @@ def _layout(
             )
             y += pitch
     return lines, y, None
+
+
+@lru_cache(maxsize=8192)
+def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...] | None:
+    """``wrap``, remembered: most blocks of a label are the same on every label."""
+    lines = wrap(text, font, size, width)
+    return tuple(lines) if lines is not None else None
 
 
 def _shrinkable(role: str, sizes: dict[str, float], layout: Layout, present: set[str]) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,13 @@ def parse_quantity(text: str, kind: str, *, field: str = "value", where: str = "
         raise InputError(field, raw, expected, where)
     if magnitude <= 0:
         raise InputError(field, raw, f"{expected}, greater than zero", where)
-    return registry().Quantity(magnitude * factor, DISPLAY_UNIT[kind])
+    return registry().Quantity(magnitude * factor, _unit(DISPLAY_UNIT[kind]))
+
+
+@cache
+def _unit(text: str) -> Any:
+    """A parsed unit, kept (parsing a unit string is the slow part of building one)."""
+    return registry().Unit(text)
 
 
 @cache
@@ -131,18 +137,19 @@ def _factor_to_display(unit_text: str, kind: str) -> Decimal | None:
 
 def to_display(quantity: Any, kind: str) -> Any:
     """The quantity converted to the unit its kind is written in (mg, mL, mg/mL)."""
-    converted = quantity.to(DISPLAY_UNIT[kind])
-    return registry().Quantity(Decimal(converted.magnitude), DISPLAY_UNIT[kind])
+    return registry().Quantity(magnitude_in(quantity, DISPLAY_UNIT[kind]),
+                               _unit(DISPLAY_UNIT[kind]))
 
 
 def quantity(value: Decimal | int | str, unit: str) -> Any:
     """Build an exact quantity from a decimal value and a unit."""
-    return registry().Quantity(Decimal(value), unit)
+    return registry().Quantity(Decimal(value), _unit(unit))
 
 
 def magnitude_in(quantity: Any, unit: str) -> Decimal:
     """The Decimal magnitude of ``quantity`` in ``unit``."""
-    value = quantity.to(unit).magnitude
+    target = _unit(unit)
+    value = quantity.magnitude if quantity.units == target else quantity.to(target).magnitude
     return value if isinstance(value, Decimal) else Decimal(value)
 
 
@@ -152,6 +159,17 @@ def format_number(value: Decimal | int | Fraction) -> str:
     Raises ValueError if the number has no exact short decimal form (a repeating
     fraction such as 2/3), so a rounded value can never be printed as if exact.
     """
+    if type(value) is Decimal:
+        return _format_decimal(value)
+    return _format_number(value)
+
+
+@lru_cache(maxsize=4096)
+def _format_decimal(value: Decimal) -> str:
+    return _format_number(value)
+
+
+def _format_number(value: Decimal | int | Fraction) -> str:
     if isinstance(value, Fraction):
         value = fraction_to_decimal(value)
     elif not isinstance(value, Decimal):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from compounder.datafiles import Table, load_toml, template_path
@@ -19,8 +19,10 @@ def shipped_languages() -> list[str]:
     return sorted(p.stem for p in template_path("wording").glob("*.toml"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Wording:
+    """One language's wording (compared and hashed by identity: loaded once)."""
+
     language: str
     data: dict[str, Any]
     path: str
@@ -35,7 +37,7 @@ class Wording:
 
     def text(self, key: str, **fields: str) -> str:
         """The sentence at ``key`` (e.g. "label.rx") with its fields filled in."""
-        template = self._lookup(key)
+        template = _template(self, key)
         if not isinstance(template, str):
             raise DataFileError(self.path, key, "is not text")
         try:
@@ -81,6 +83,11 @@ class Wording:
             last_day=str(last.day),
             year=str(first.year),
         )
+
+
+@lru_cache(maxsize=1024)
+def _template(wording: Wording, key: str) -> Any:
+    return wording._lookup(key)
 
 
 @cache
