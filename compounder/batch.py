@@ -118,6 +118,7 @@ class BatchOptions:
     check: bool = False
     skip_invalid: bool = False
     chunk_size: int = DEFAULT_CHUNK
+    lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
 
 
 @cache
@@ -159,7 +160,14 @@ def _whole(text: str, column: str, low: int, high: int) -> int:
     return int(text)
 
 
-def prepare_order(row: RawRow, config: str | None) -> PreparedOrder:
+def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str) -> str:
+    """The planned preparation an order's liquid comes from."""
+    return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
+
+
+def prepare_order(
+    row: RawRow, config: str | None, lots: dict[str, str] | None = None
+) -> PreparedOrder:
     """Validate and lay out one order; RowProblem (column and reason) if it is refused."""
     from compounder.api import parse_concentration, parse_dose, parse_volume, plan_titration
     from compounder.chart import build_chart
@@ -303,7 +311,9 @@ def prepare_order(row: RawRow, config: str | None) -> PreparedOrder:
             raise RowProblem("quantity", "is empty; give quantity or days_supply")
         fill_number = None
         doses = [format_number(step.dose_mg)]
-    lot = default_lot(fill_date, rx)
+    lot = (lots or {}).get(group_key(fill_date, concentration, vehicle.id, source.id)) or (
+        default_lot(fill_date, rx)
+    )
     containers = dispensing.containers(quantity)
     orders = [
         LabelOrder(
@@ -374,6 +384,7 @@ class ChunkResult:
     totals: dict[tuple[str, str, str, str], Decimal]
     labels: int
     charts: int
+    log: list[dict[str, Any]] = field(default_factory=list)
 
 
 def process_chunk(
@@ -394,7 +405,7 @@ def process_chunk(
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            prepared.append(prepare_order(row, options.config))
+            prepared.append(prepare_order(row, options.config, dict(options.lots)))
         except RowProblem as problem:
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
@@ -453,6 +464,7 @@ def _draw_chunk(
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
                 result.manifest.append(row)
+                result.log.append(_log_row(order, row))
             if writer is not None:
                 writer.close()
             if chart_canvas is not None:
@@ -462,6 +474,17 @@ def _draw_chunk(
                 chart_file.close()
     if writer is None:
         (folder / labels_name).unlink()
+
+
+def _log_row(order: PreparedOrder, manifest: dict[str, Any]) -> dict[str, Any]:
+    """What the log keeps of a printed order: its manifest row and the label lines
+    (a reprint draws them again on the stock and layout of the run's frame)."""
+    from compounder.snapshots import label_snapshot
+
+    contents = [placed.content for placed, _ in order.labels]
+    stock = order.labels[0][1]
+    snapshot = label_snapshot(contents, stock, _context_layouts(order)[0])
+    return {"rx": order.rx, "lot": manifest["lot"], "manifest": manifest, "snapshot": snapshot}
 
 
 def _context_layouts(order: PreparedOrder) -> tuple[Any, Any]:
@@ -490,6 +513,7 @@ class BatchReport:
     charts: int = 0
     files: list[str] = field(default_factory=list)
     worksheet: list[dict[str, Any]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
 
     @property
@@ -537,6 +561,47 @@ def count_orders(path: Path) -> int:
     return sum(1 for _ in read_orders(path))
 
 
+def plan_groups(path: Path, config: str) -> tuple[int, list[tuple[str, date]]]:
+    """The number of orders and the preparations they draw on, in order of first use
+    (rows too broken to say are skipped here; validation reports them)."""
+    from compounder.api import parse_concentration
+    from compounder.dates import parse_date
+    from compounder.vehicles import find_vehicle
+
+    settings = _context(config)["settings"]
+    sources = _context(config)["sources"]
+    count = 0
+    keys: dict[str, date] = {}
+    for row in read_orders(path):
+        count += 1
+        v = row.values
+        try:
+            day = parse_date(v.get("fill_date", ""), "fill_date")
+            conc = parse_concentration(v.get("concentration") or settings.concentration)
+            vehicle = find_vehicle(v.get("vehicle") or settings.vehicle).id
+            source = sources.find(v.get("source") or settings.source).id
+        except CompounderError:
+            continue
+        keys.setdefault(group_key(day, conc, vehicle, source), day)
+    return count, list(keys.items())
+
+
+def _reserve_lots(path: Path, groups: list[tuple[str, date]], db: Any) -> dict[str, str]:
+    """One lot per planned preparation, allocated in the log once per file content:
+    running the same file again reuses them (and prints the same labels)."""
+    import hashlib
+
+    from compounder.store import Store
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    lots = {}
+    with Store(db) as store:
+        for key, day in groups:
+            payload = {"planned_by_batch": digest, "preparation_key": key}
+            lots[key] = store.planned_preparation(f"batch:{digest}:{key}", day, payload)
+    return lots
+
+
 def run_batch(
     orders_file: str | Path,
     output_dir: str | Path,
@@ -547,6 +612,7 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    db: str | Path | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -562,8 +628,11 @@ def run_batch(
     _context(config_path)  # settings errors surface before any row is read
     if chunk_size < 1:
         raise InputError("chunk-size", str(chunk_size), "a whole number of orders >= 1")
-    options = BatchOptions(config_path, check, skip_invalid, chunk_size)
-    total = count_orders(path)
+    total, groups = plan_groups(path, config_path)
+    lots = {} if check else _reserve_lots(path, groups, db)
+    options = BatchOptions(
+        config_path, check, skip_invalid, chunk_size, tuple(sorted(lots.items()))
+    )
     chunk_count = max(1, -(-total // chunk_size))
     if jobs is None:
         jobs = (os.cpu_count() or 1) if chunk_count > 1 else 1
@@ -577,6 +646,7 @@ def run_batch(
             raise OutputError(str(out), exc.strerror or str(exc)) from None
     manifest_rows = _ManifestSpool(temp) if temp else None
     rejected = _RejectedSpool(temp, header_of(path)) if temp else None
+    log_spool = (temp / "log.part").open("w+", encoding="utf-8") if temp else None
     try:
         totals: dict[tuple[str, str, str, str], Decimal] = {}
         for result in _run_chunks(path, options, temp, chunk_count, jobs):
@@ -586,12 +656,20 @@ def run_batch(
             report.valid += len(result.manifest)
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
-            if manifest_rows is not None and rejected is not None:
+            if manifest_rows is not None and rejected is not None and log_spool is not None:
                 manifest_rows.extend(result.manifest)
                 rejected.extend(result.rejected)
+                for row in result.log:
+                    log_spool.write(json.dumps(row, sort_keys=True) + "\n")
             if progress:
                 progress(len(result.manifest) + len(result.errors))
         report.worksheet = _worksheet(totals, config_path)
+        for entry in report.worksheet:
+            conc = Decimal(entry["concentration"].split()[0])
+            key = group_key(
+                date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
+            )
+            entry["lot"] = lots.get(key, "")
         if (
             temp is None
             or manifest_rows is None
@@ -603,11 +681,14 @@ def run_batch(
         manifest_rows.close()
         rejected.close()
         _write_worksheet(temp, report)
+        _write_records(temp, report, lots, config_path)
         report.files = _publish(temp, out)
         report.printed = report.valid
+        assert log_spool is not None
+        _log_run(log_spool, report, lots, db, path)
         return report
     finally:
-        for spool in (manifest_rows, rejected):
+        for spool in (manifest_rows, rejected, log_spool):
             if spool is not None:
                 spool.close()
         if temp is not None:
@@ -771,6 +852,7 @@ def _worksheet(
             )
             entry.update(
                 tablets=prep.tablets,
+                tablet_strength_mg=format_number(source.strength_mg or Decimal(0)),
                 make_up_to_ml=format_number(prep.final_volume_ml),
                 excess_ml=format_number(prep.excess_ml),
                 bud=prep.bud.bud.isoformat(),
@@ -794,6 +876,7 @@ def _write_worksheet(folder: Path, report: BatchReport) -> None:
 
 #: Files a run may leave in its output folder; older ones a new run did not write go.
 OUTPUT_PATTERNS = (
+    "records.pdf",
     "labels*.pdf",
     "charts*.pdf",
     "manifest.json",
@@ -806,7 +889,9 @@ OUTPUT_PATTERNS = (
 def _publish(temp: Path, out: Path) -> list[str]:
     """Rename every finished file into place (each rename is atomic), then remove the
     outputs of an earlier run that this run did not write."""
-    names = sorted(p.name for p in temp.iterdir())
+    names = sorted(
+        p.name for p in temp.iterdir() if any(p.match(pattern) for pattern in OUTPUT_PATTERNS)
+    )
     published = []
     for name in names:
         final = out / name
@@ -821,3 +906,99 @@ def _publish(temp: Path, out: Path) -> list[str]:
                 with contextlib.suppress(FileNotFoundError):
                     stale.unlink()
     return published
+
+
+def _write_records(temp: Path, report: BatchReport, lots: dict[str, str], config: str) -> None:
+    """records.pdf: the compounding record of every preparation the run plans (for
+    tablets; a powder batch is weighed and recorded with ``compounder record``)."""
+    from datetime import datetime
+
+    from compounder.preparation import prepare
+    from compounder.records import compounding_record
+    from compounder.vehicles import find_vehicle
+
+    ctx = _context(config)
+    records = []
+    for entry in report.worksheet:
+        if "tablets" not in entry:
+            continue
+        day = date.fromisoformat(entry["fill_date"])
+        source = ctx["sources"].find(entry["source"])
+        conc = Decimal(entry["concentration"].split()[0])
+        prep = prepare(
+            conc,
+            Decimal(entry["volume_needed_ml"]),
+            source,
+            find_vehicle(entry["vehicle"]),
+            ctx["sources"],
+            ctx["rules"],
+            day,
+        )
+        lot = entry["lot"]
+        records.append(
+            compounding_record(
+                prep,
+                lot,
+                None,
+                "________",
+                "________",
+                (),
+                datetime.combine(day, datetime.min.time()),
+            )
+        )
+    report.records = records
+    if records:
+        _render_records(temp / "records.pdf", records)
+
+
+def _render_records(target: Path, records: list[dict[str, Any]]) -> None:
+    from compounder.drawing import new_canvas
+    from compounder.record_pdf import draw_record
+    from compounder.stocks import PAPER, mm_to_pt
+
+    with target.open("wb") as handle:
+        canvas = new_canvas(
+            handle, tuple(mm_to_pt(v) for v in PAPER["letter"]), "Compounding records"
+        )
+        for record in records:
+            draw_record(canvas, record, "letter")
+        canvas.save()
+
+
+def _log_run(spool: Any, report: BatchReport, lots: dict[str, str], db: Any, path: Path) -> None:
+    """After the files are in place: the run's records and every order, in the log.
+    Each entry has a key, so logging the same run twice adds nothing."""
+    import hashlib
+
+    from compounder.store import Store
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    with Store(db) as store:
+        for record in report.records:
+            store.log(
+                "batch-record",
+                None,
+                record["lot"],
+                record,
+                batch_key=f"batch-record:{digest}:{record['lot']}",
+            )
+        spool.seek(0)
+        rows: list[tuple[str, str | None, dict[str, Any], str, dict[str, Any]]] = []
+        frames: dict[str, str] = {}
+        for line in spool:
+            item = json.loads(line)
+            snapshot = item["snapshot"]
+            frame = {"stock": snapshot.pop("stock"), "layout": snapshot.pop("layout")}
+            frame_key = json.dumps(frame, sort_keys=True)
+            if frame_key not in frames:
+                frames[frame_key] = store.put_snapshot(frame)
+            snapshot["frame"] = frames[frame_key]
+            payload = {**item["manifest"], "pdf_sha256": None}
+            rows.append(
+                (item["rx"], item["lot"], payload, f"dispense:{digest}:{item['rx']}", snapshot)
+            )
+            if len(rows) >= 2000:
+                store.log_dispensed(rows)
+                rows = []
+        if rows:
+            store.log_dispensed(rows)

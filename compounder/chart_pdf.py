@@ -10,8 +10,6 @@ byte-identical for the same input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -19,10 +17,11 @@ from typing import Any
 from compounder.atomic import write_bytes_atomic
 from compounder.chart import ChartContent, ChartStep
 from compounder.drawing import draw_lines, new_canvas, saved_state
+from compounder.flow import Item, paginate, text_items
 from compounder.fonts import REGULAR
 from compounder.stocks import PAPER, mm_to_pt
 from compounder.syringe_drawing import PT_PER_MM, draw_syringe, syringe_geometry
-from compounder.textfit import Block, Layout, Line, lay_out_block, line_pitch, load_layout
+from compounder.textfit import Block, Layout, lay_out_block, line_pitch, load_layout
 from compounder.units import magnitude_in, parse_quantity
 
 CHECK_LINE_MM = 50
@@ -32,39 +31,8 @@ BOX_PITCH_MM = 11.5
 FOOTER_PT = 24
 
 
-@dataclass
-class Item:
-    """Something placed on a page: its height, how to draw it, and page-break rules."""
-
-    height: float
-    draw: Callable[[Any, float, float], None]  # (canvas, left, top)
-    keep_with_next: bool = False
-    space_before: float = 0.0
-
-
-def _text_items(
-    block: Block, layout: Layout, width: float, keep: bool = False, space_before: float = 0.0
-) -> list[Item]:
-    items = []
-    for index, line in enumerate(lay_out_block(block, layout, width)):
-        pitch = line_pitch(line, layout)
-        shifted = Line(
-            line.text, line.font, line.size, line.baseline - index * pitch, line.field, line.descent
-        )
-
-        def draw(canvas: Any, left: float, top: float, ln: Line = shifted) -> None:
-            draw_lines(canvas, [ln], left, top)
-
-        items.append(
-            Item(pitch, draw, keep_with_next=keep, space_before=space_before if index == 0 else 0.0)
-        )
-    return items
-
-
 def _check_line_item(text: str, layout: Layout, width: float) -> list[Item]:
-    items = _text_items(
-        Block("body", "calibration", text), layout, width, keep=True, space_before=8
-    )
+    items = text_items(Block("body", "calibration", text), layout, width, keep=True, space_before=8)
 
     def draw(canvas: Any, left: float, top: float) -> None:
         length = CHECK_LINE_MM * PT_PER_MM
@@ -86,7 +54,7 @@ def _table_items(content: ChartContent, layout: Layout, width: float) -> list[It
     shares = (0.09, 0.34, 0.13, 0.13, 0.31)
     widths = [width * s for s in shares]
     rows = [content.overview_columns] + [step.overview for step in content.steps]
-    items = _text_items(
+    items = text_items(
         Block("heading", "chart", content.overview_heading),
         layout,
         width,
@@ -174,15 +142,15 @@ def _step_item(step: ChartStep, content: ChartContent, layout: Layout, width: fl
 
 
 def chart_items(content: ChartContent, layout: Layout, width: float) -> list[Item]:
-    items = _text_items(Block("title", "chart", content.title), layout, width)
+    items = text_items(Block("title", "chart", content.title), layout, width)
     if content.patient_line:
-        items += _text_items(
+        items += text_items(
             Block("heading", "patient name", content.patient_line, True), layout, width
         )
-    items += _text_items(Block("emphasis", "chart", content.drug_line), layout, width)
-    items += _text_items(Block("body", "pharmacy", content.pharmacy_line), layout, width)
+    items += text_items(Block("emphasis", "chart", content.drug_line), layout, width)
+    items += text_items(Block("body", "pharmacy", content.pharmacy_line), layout, width)
     items += _check_line_item(content.calibration, layout, width)
-    items += _text_items(
+    items += text_items(
         Block("heading", "chart", content.instructions_heading),
         layout,
         width,
@@ -190,31 +158,13 @@ def chart_items(content: ChartContent, layout: Layout, width: float) -> list[Ite
         space_before=12,
     )
     for number, text in enumerate(content.instructions, start=1):
-        items += _text_items(
+        items += text_items(
             Block("body", "chart", f"{number}. {text}"), layout, width, space_before=3
         )
     items += _table_items(content, layout, width)
     for step in content.steps:
         items.append(_step_item(step, content, layout, width))
     return items
-
-
-def paginate(items: list[Item], height: float) -> list[list[tuple[Item, float]]]:
-    """Items with their offset from the page's content top, page by page."""
-    pages: list[list[tuple[Item, float]]] = [[]]
-    used = 0.0
-    for index, item in enumerate(items):
-        need = item.height + (item.space_before if pages[-1] else 0)
-        if item.keep_with_next and index + 1 < len(items):
-            need += items[index + 1].height + items[index + 1].space_before
-        if pages[-1] and used + need > height:
-            pages.append([])
-            used = 0.0
-        if pages[-1]:
-            used += item.space_before
-        pages[-1].append((item, used))
-        used += item.height
-    return pages
 
 
 def draw_chart(canvas: Any, content: ChartContent, paper: str, layout: Layout) -> int:

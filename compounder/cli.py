@@ -230,6 +230,10 @@ def fills(
         typer.echo(fills_report(result))
 
 
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="The compounding log (default: the user data folder)."),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
@@ -276,6 +280,7 @@ def label(
     lot_expiry: LotOpt = None,
     language: Annotated[str, typer.Option("--language", help="Wording language: en or es.")] = "en",
     config: ConfigOpt = None,
+    db: DbOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Also print the label text as JSON.")
     ] = False,
@@ -308,6 +313,7 @@ def label(
         config=config,
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
+        db=db,
     )
     if as_json:
         _print_json(
@@ -405,6 +411,7 @@ def batch(
         ),
     ] = None,
     config: ConfigOpt = None,
+    db: DbOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
@@ -433,6 +440,7 @@ def batch(
                 chunk_size=chunk_size,
                 jobs=jobs,
                 progress=bar.update,
+                db=db,
             )
     else:
         report = run_batch(
@@ -443,6 +451,7 @@ def batch(
             skip_invalid=skip_invalid,
             chunk_size=chunk_size,
             jobs=jobs,
+            db=db,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)
@@ -469,6 +478,213 @@ def stocks(as_json: JsonOpt = False) -> None:
         _print_json([stock_dict(s) for s in found])
     else:
         typer.echo(stocks_report(found))
+
+
+IngredientLotOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ingredient-lot", help="INGREDIENT:LOT:EXPIRY of each ingredient used. Repeatable."
+    ),
+]
+
+
+@app.command()
+@_report_errors
+def record(
+    concentration: Annotated[str, typer.Option("--concentration", "-c", help="e.g. '1 mg/mL'.")],
+    volume: Annotated[str, typer.Option("--volume", help="Volume wanted, e.g. '30 mL'.")],
+    prepared_by: Annotated[str, typer.Option("--prepared-by", help="Who compounded it.")],
+    checked_by: Annotated[str, typer.Option("--checked-by", help="Who checked it.")],
+    source: Annotated[
+        str, typer.Option("--from", help="tablets, powder or a source id.")
+    ] = "tablets",
+    vehicle: VehicleOpt = "water",
+    rx: Annotated[str | None, typer.Option("--rx", help="The Rx it is made for.")] = None,
+    ingredient_lot: IngredientLotOpt = None,
+    assay: Annotated[str | None, typer.Option("--assay", help="Powder assay, e.g. 99.2%.")] = None,
+    water: Annotated[str | None, typer.Option("--water", help="Powder water, e.g. 0.8%.")] = None,
+    on_date: Annotated[
+        str | None, typer.Option("--date", help="Compounding date (default: now).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Record PDF (default record-LOT.pdf).")
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compound and record: a unique lot number, a log entry and the compounding record PDF.
+
+    Example: compounder record --rx 1234567 --concentration 1mg/mL --volume 30mL
+    --from tablets --ingredient-lot "naltrexone 50mg tab:AB1234:2027-06-30"
+    --prepared-by JD --checked-by MK
+    """
+    from compounder.api import record_preparation
+    from compounder.atomic import write_bytes_atomic
+
+    lot, data, pdf = record_preparation(
+        concentration,
+        volume,
+        source,
+        vehicle,
+        rx=rx,
+        ingredient_lots=tuple(ingredient_lot or ()),
+        prepared_by=prepared_by,
+        checked_by=checked_by,
+        assay=assay,
+        water=water,
+        compounded=on_date,
+        db=db,
+    )
+    target = output or Path(f"record-{lot}.pdf")
+    write_bytes_atomic(target, pdf)
+    if as_json:
+        _print_json({"lot": lot, "output": str(target), "record": data})
+    else:
+        typer.echo(
+            f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
+            f"Record written to {target}"
+        )
+
+
+@app.command()
+@_report_errors
+def reprint(
+    rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")] = Path(
+        "reprint.pdf"
+    ),
+    db: DbOpt = None,
+) -> None:
+    """Print the last label of an Rx again, byte for byte as the original.
+
+    Example: compounder reprint --rx 1234567 -o label.pdf
+    """
+    from compounder.api import reprint_label
+
+    entry = reprint_label(rx, output, db)
+    typer.echo(
+        f"Reprinted the label of Rx {rx} (lot {entry.lot}, printed {entry.created_at}) to {output}"
+    )
+
+
+@app.command()
+@_report_errors
+def trace(
+    ingredient_lot: Annotated[
+        str, typer.Option("--ingredient-lot", help="The ingredient lot to trace.")
+    ],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every preparation (and Rx) that used an ingredient lot.
+
+    Example: compounder trace --ingredient-lot AB1234
+    """
+    from compounder.api import trace_lot
+    from compounder.tables import render_table
+
+    found = trace_lot(ingredient_lot, db)
+    rows = [
+        {
+            "lot": e.lot,
+            "compounded": e.payload.get("compounded_at", e.created_at),
+            "rx": e.rx,
+            "served_rx": served,
+            "quantity_made_ml": e.payload.get("quantity_made_ml"),
+            "bud": e.payload.get("bud"),
+        }
+        for e, served in found
+    ]
+    if as_json:
+        _print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
+        return
+    if not rows:
+        typer.echo(f"No preparation in the log used ingredient lot {ingredient_lot}.")
+        return
+    typer.echo(
+        render_table(
+            ["Lot", "Compounded", "Made", "BUD", "Rx"],
+            [
+                [
+                    r["lot"],
+                    r["compounded"],
+                    f"{r['quantity_made_ml']} mL",
+                    r["bud"],
+                    ", ".join(sorted(set(filter(None, [r["rx"], *r["served_rx"]])))) or "-",
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@app.command()
+@_report_errors
+def history(
+    rx: Annotated[str, typer.Option("--rx", help="The Rx number.")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Everything the log holds for an Rx, oldest first (corrections included).
+
+    Example: compounder history --rx 1234567
+    """
+    from compounder.api import rx_history
+    from compounder.tables import render_table
+
+    entries = rx_history(rx, db)
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "rx": e.rx,
+                    "lot": e.lot,
+                    "created_at": e.created_at,
+                    "corrects": e.corrects,
+                    "payload": e.payload,
+                }
+                for e in entries
+            ]
+        )
+        return
+    if not entries:
+        typer.echo(f"Nothing in the log for Rx {rx}.")
+        return
+    typer.echo(
+        render_table(
+            ["Entry", "When", "What", "Lot", "BUD", "Corrects"],
+            [
+                [
+                    str(e.id),
+                    e.created_at,
+                    e.kind,
+                    e.lot or "",
+                    str(e.payload.get("bud", "")),
+                    str(e.corrects or ""),
+                ]
+                for e in entries
+            ],
+        )
+    )
+
+
+@app.command()
+@_report_errors
+def correct(
+    entry: Annotated[int, typer.Option("--entry", help="The id of the entry to correct.")],
+    reason: Annotated[str, typer.Option("--reason", help="What was wrong.")],
+    db: DbOpt = None,
+) -> None:
+    """Append a correction to the log (an entry is never changed or deleted).
+
+    Example: compounder correct --entry 12 --reason "checked by MK, not MJ"
+    """
+    from compounder.api import correct_entry
+
+    new = correct_entry(entry, reason, db)
+    typer.echo(f"Entry {new} corrects entry {entry}.")
 
 
 def stock_dict(stock: Any) -> dict[str, Any]:

@@ -165,13 +165,14 @@ def worksheet_report(sheet: list[dict]) -> str:
     for entry in sheet:
         if "tablets" in entry:
             make = (
-                f"{entry['tablets']} x 50 mg tablets, make up to "
+                f"{entry['tablets']} x {entry['tablet_strength_mg']} mg tablets, make up to "
                 f"{entry['make_up_to_ml']} mL (excess {entry['excess_ml']} mL)"
             )
         else:
             make = f"{entry['drug_needed_mg']} mg naltrexone HCl; {entry['note']}"
         rows.append(
             [
+                entry.get("lot", ""),
                 entry["fill_date"],
                 entry["concentration"],
                 entry["vehicle"],
@@ -180,7 +181,9 @@ def worksheet_report(sheet: list[dict]) -> str:
                 make,
             ]
         )
-    table = render_table(["Date", "Strength", "Vehicle", "Source", "Needed", "Prepare"], rows)
+    table = render_table(
+        ["Lot", "Date", "Strength", "Vehicle", "Source", "Needed", "Prepare"], rows
+    )
     return "\n".join([*lines, table]) + "\n"
 
 

@@ -137,8 +137,9 @@ def _factor_to_display(unit_text: str, kind: str) -> Decimal | None:
 
 def to_display(quantity: Any, kind: str) -> Any:
     """The quantity converted to the unit its kind is written in (mg, mL, mg/mL)."""
-    return registry().Quantity(magnitude_in(quantity, DISPLAY_UNIT[kind]),
-                               _unit(DISPLAY_UNIT[kind]))
+    return registry().Quantity(
+        magnitude_in(quantity, DISPLAY_UNIT[kind]), _unit(DISPLAY_UNIT[kind])
+    )
 
 
 def quantity(value: Decimal | int | str, unit: str) -> Any:

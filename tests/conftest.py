@@ -69,3 +69,9 @@ def decode_barcodes(data: bytes, page: int = 0, dpi: int = 300) -> list[str]:
     document = pypdfium2.PdfDocument(data)
     image = document[page].render(scale=dpi / 72).to_pil()
     return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+@pytest.fixture(autouse=True)
+def private_data_folder(tmp_path_factory, monkeypatch):
+    """Every test logs to a compounding log of its own, never the user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))

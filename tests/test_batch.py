@@ -19,7 +19,14 @@ from compounder.synthetic import write_orders
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ORDERS = DATA / "orders"
-OUTPUTS = ["charts.pdf", "labels.pdf", "manifest.csv", "manifest.json", "worksheet.txt"]
+OUTPUTS = [
+    "charts.pdf",
+    "labels.pdf",
+    "manifest.csv",
+    "manifest.json",
+    "records.pdf",
+    "worksheet.txt",
+]
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -176,6 +183,7 @@ def test_parallel_run_gives_the_same_bytes_as_serial(tmp_path, example_config):
         "labels-0003.pdf",
         "manifest.csv",
         "manifest.json",
+        "records.pdf",
         "worksheet.txt",
     ]
     assert first == files(tmp_path / "parallel")

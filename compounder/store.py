@@ -1,0 +1,353 @@
+"""The compounding log: an embedded SQLite database, and every line of SQL in the project.
+
+One file, created on first use in the user's data folder (``$XDG_DATA_HOME/compounder``
+or ``~/.local/share/compounder``) or at ``--db``. It carries its schema version and is
+migrated forward on open. The log is append-only: triggers refuse UPDATE and DELETE on
+entries, and a correction is a new entry that names the one it corrects.
+
+Lot numbers are the compounding date and a per-day sequence (``20261201-003``),
+allocated inside a write transaction (``BEGIN IMMEDIATE``), so two processes sharing the
+file never get the same number and never lose an entry; a killed process leaves the
+last committed state (SQLite's journal). Keeping all SQL here is what lets a shared
+server database replace SQLite later behind the same functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from compounder.errors import DataFileError, InputError
+
+SCHEMA_VERSION = 2
+
+#: Each migration takes the database from version N-1 to N. Never edit a released one.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE lot_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)",
+        """CREATE TABLE entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            rx TEXT,
+            lot TEXT,
+            created_at TEXT NOT NULL,
+            corrects INTEGER REFERENCES entries(id),
+            payload TEXT NOT NULL
+        )""",
+        "CREATE INDEX entries_rx ON entries (rx)",
+        "CREATE INDEX entries_lot ON entries (lot)",
+        """CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+           BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END""",
+        """CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+           BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END""",
+    ],
+    2: [
+        # Ingredient lots as rows, for tracing; filled from version 1 payloads below.
+        """CREATE TABLE ingredient_uses (
+            entry_id INTEGER NOT NULL REFERENCES entries(id),
+            ingredient TEXT NOT NULL,
+            lot TEXT NOT NULL,
+            expiry TEXT,
+            quantity TEXT
+        )""",
+        "CREATE INDEX ingredient_uses_lot ON ingredient_uses (lot)",
+        # A batch run's planned preparation is found again by its key (idempotent reruns).
+        "ALTER TABLE entries ADD COLUMN batch_key TEXT",
+        "CREATE UNIQUE INDEX entries_batch_key ON entries (batch_key)",
+        """CREATE TABLE snapshots (
+            hash TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        )""",
+    ],
+}
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "compounder" / "compounder.db"
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    kind: str
+    rx: str | None
+    lot: str | None
+    created_at: str
+    corrects: int | None
+    payload: dict[str, Any]
+
+
+class Store:
+    """An open compounding log."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_db_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, holding the write lock from its start."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # ---------------------------------------------------------------- schema
+
+    def version(self) -> int:
+        exists = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if not exists:
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row["value"]) if row else 0
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        with self.transaction() as db:
+            current = self.version()
+            if current > SCHEMA_VERSION:
+                raise DataFileError(
+                    str(self.path),
+                    "schema_version",
+                    f"is {current}, newer than this Compounder knows",
+                    f"version {SCHEMA_VERSION} or older: upgrade Compounder",
+                )
+            for version in range(current + 1, target + 1):
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
+                if version == 2:
+                    _backfill_ingredient_uses(db)
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(version),),
+                )
+
+    # ---------------------------------------------------------------- writing
+
+    def _next_lot(self, db: sqlite3.Connection, day: date) -> str:
+        key = day.isoformat()
+        db.execute(
+            "INSERT INTO lot_sequence (day, last) VALUES (?, 0) ON CONFLICT(day) DO NOTHING", (key,)
+        )
+        db.execute("UPDATE lot_sequence SET last = last + 1 WHERE day = ?", (key,))
+        number = db.execute("SELECT last FROM lot_sequence WHERE day = ?", (key,)).fetchone()
+        return f"{day:%Y%m%d}-{number['last']:03d}"
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        kind: str,
+        rx: str | None,
+        lot: str | None,
+        payload: dict[str, Any],
+        corrects: int | None = None,
+        batch_key: str | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        created = (at or datetime.now()).isoformat(timespec="seconds")
+        cursor = db.execute(
+            "INSERT INTO entries (kind, rx, lot, created_at, corrects, payload, batch_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (kind, rx, lot, created, corrects, json.dumps(payload, sort_keys=True), batch_key),
+        )
+        entry_id = int(cursor.lastrowid or 0)
+        for use in payload.get("ingredients", []):
+            db.execute(
+                "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    entry_id,
+                    use.get("ingredient", ""),
+                    use["lot"],
+                    use.get("expiry"),
+                    use.get("quantity"),
+                ),
+            )
+        return entry_id
+
+    def record_preparation(
+        self, day: date, rx: str | None, build: Any, at: datetime | None = None
+    ) -> tuple[str, int, Any]:
+        """Allocate a lot and log a preparation in one transaction.
+
+        ``build(lot)`` returns ``(payload, result)``: whatever depends on the lot number
+        (the record's text and its PDF) is made inside the transaction, so the log and
+        the record always agree. Returns the lot, the entry id and ``result``.
+        """
+        with self.transaction() as db:
+            lot = self._next_lot(db, day)
+            payload, result = build(lot)
+            entry_id = self._insert(db, "preparation", rx, lot, payload, at=at)
+        return lot, entry_id, result
+
+    def planned_preparation(self, batch_key: str, day: date, payload: dict[str, Any]) -> str:
+        """The lot of a batch run's planned preparation, allocated once per key."""
+        with self.transaction() as db:
+            row = db.execute("SELECT lot FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
+            if row:
+                return str(row["lot"])
+            lot = self._next_lot(db, day)
+            self._insert(db, "preparation", None, lot, payload, batch_key=batch_key)
+            return lot
+
+    def log(
+        self,
+        kind: str,
+        rx: str | None,
+        lot: str | None,
+        payload: dict[str, Any],
+        corrects: int | None = None,
+        batch_key: str | None = None,
+    ) -> int:
+        """Append one entry (a label printed, an order dispensed, a correction)."""
+        with self.transaction() as db:
+            if batch_key is not None:
+                row = db.execute(
+                    "SELECT id FROM entries WHERE batch_key = ?", (batch_key,)
+                ).fetchone()
+                if row:
+                    return int(row["id"])
+            if (
+                corrects is not None
+                and not db.execute("SELECT 1 FROM entries WHERE id = ?", (corrects,)).fetchone()
+            ):
+                raise InputError("corrects", str(corrects), "the id of an existing entry")
+            return self._insert(db, kind, rx, lot, payload, corrects, batch_key)
+
+    def log_many(self, rows: list[tuple[str, str | None, str | None, dict[str, Any], str]]) -> None:
+        """Append many entries at once, each once per batch key (reruns add nothing)."""
+        with self.transaction() as db:
+            for kind, rx, lot, payload, batch_key in rows:
+                if db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone():
+                    continue
+                self._insert(db, kind, rx, lot, payload, batch_key=batch_key)
+
+    def log_dispensed(
+        self, rows: list[tuple[str, str | None, dict[str, Any], str, dict[str, Any]]]
+    ) -> None:
+        """Many dispensed orders in one transaction: (rx, lot, payload, batch key,
+        label snapshot). Each is logged once per key (a rerun adds nothing)."""
+        with self.transaction() as db:
+            for rx, lot, payload, batch_key, snapshot in rows:
+                if db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone():
+                    continue
+                text = json.dumps(snapshot, sort_keys=True)
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                db.execute(
+                    "INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", (digest, text)
+                )
+                self._insert(
+                    db, "dispense", rx, lot, {**payload, "snapshot": digest}, batch_key=batch_key
+                )
+
+    def put_snapshot(self, body: dict[str, Any]) -> str:
+        text = json.dumps(body, sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", (digest, text))
+        return digest
+
+    # ---------------------------------------------------------------- reading
+
+    def _entries(self, sql: str, args: tuple[Any, ...]) -> list[Entry]:
+        return [
+            Entry(
+                r["id"],
+                r["kind"],
+                r["rx"],
+                r["lot"],
+                r["created_at"],
+                r["corrects"],
+                json.loads(r["payload"]),
+            )
+            for r in self.db.execute(sql, args).fetchall()
+        ]
+
+    def history(self, rx: str) -> list[Entry]:
+        """Every entry for an Rx, oldest first (corrections included)."""
+        return self._entries(
+            "SELECT * FROM entries WHERE rx = ? OR id IN (SELECT corrects FROM entries "
+            "WHERE rx = ?) OR corrects IN (SELECT id FROM entries WHERE rx = ?) ORDER BY id",
+            (rx, rx, rx),
+        )
+
+    def entries_for_lot(self, lot: str) -> list[Entry]:
+        return self._entries("SELECT * FROM entries WHERE lot = ? ORDER BY id", (lot,))
+
+    def trace(self, ingredient_lot: str) -> list[Entry]:
+        """Every preparation that used an ingredient lot, oldest first."""
+        return self._entries(
+            "SELECT DISTINCT e.* FROM entries e JOIN ingredient_uses u ON u.entry_id = e.id "
+            "WHERE u.lot = ? ORDER BY e.id",
+            (ingredient_lot,),
+        )
+
+    def latest_label(self, rx: str) -> Entry | None:
+        found = self._entries(
+            "SELECT * FROM entries WHERE rx = ? AND kind IN ('label', 'dispense') "
+            "ORDER BY id DESC LIMIT 1",
+            (rx,),
+        )
+        return found[0] if found else None
+
+    def snapshot(self, digest: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM snapshots WHERE hash = ?", (digest,)).fetchone()
+        if row is None:
+            raise DataFileError(str(self.path), "snapshots", f"snapshot {digest} is missing")
+        return dict(json.loads(row["body"]))
+
+    def count(self, kind: str | None = None) -> int:
+        if kind is None:
+            return int(self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()[0]
+        )
+
+
+def _backfill_ingredient_uses(db: sqlite3.Connection) -> None:
+    """Version 1 kept ingredient lots only in the payload: copy them into rows."""
+    for row in db.execute("SELECT id, payload FROM entries").fetchall():
+        for use in json.loads(row[1]).get("ingredients", []):
+            db.execute(
+                "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    row[0],
+                    use.get("ingredient", ""),
+                    use["lot"],
+                    use.get("expiry"),
+                    use.get("quantity"),
+                ),
+            )
