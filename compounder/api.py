@@ -474,11 +474,9 @@ def record_preparation(
     prepared = check_name(prepared_by, "prepared-by")
     checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
-    at = (
-        datetime.now()
-        if compounded is None
-        else datetime.combine(parse_date(compounded, "date"), datetime.min.time().replace(hour=12))
-    )
+    now = datetime.now().replace(microsecond=0)
+    day = now.date() if compounded is None else parse_date(compounded, "date")
+    at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
     prep = prepare_batch(
         concentration,
         volume,

@@ -222,6 +222,12 @@ class Store:
             self._insert(db, "preparation", None, lot, payload, batch_key=batch_key)
             return lot
 
+    @staticmethod
+    def _has_key(db: sqlite3.Connection, batch_key: str) -> bool:
+        return bool(
+            db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
+        )
+
     def log(
         self,
         kind: str,
@@ -250,7 +256,7 @@ class Store:
         """Append many entries at once, each once per batch key (reruns add nothing)."""
         with self.transaction() as db:
             for kind, rx, lot, payload, batch_key in rows:
-                if db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone():
+                if self._has_key(db, batch_key):
                     continue
                 self._insert(db, kind, rx, lot, payload, batch_key=batch_key)
 
@@ -261,7 +267,7 @@ class Store:
         label snapshot). Each is logged once per key (a rerun adds nothing)."""
         with self.transaction() as db:
             for rx, lot, payload, batch_key, snapshot in rows:
-                if db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone():
+                if self._has_key(db, batch_key):
                     continue
                 text = json.dumps(snapshot, sort_keys=True)
                 digest = hashlib.sha256(text.encode()).hexdigest()
