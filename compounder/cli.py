@@ -5,10 +5,7 @@ with ``--json``). Errors are turned into a one-line message on stderr and an exi
 in one place, ``_report_errors``; no traceback reaches the user.
 """
 
-from __future__ import annotations
-
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -69,6 +66,8 @@ def _report_errors(command: F) -> F:
 
 
 def _print_json(data: Any) -> None:
+    import json
+
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 

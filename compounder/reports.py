@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compounder.dates import format_date
-from compounder.fills import FillPlan
-from compounder.preparation import Preparation
-from compounder.stocks import LabelStock
-from compounder.strengths import StrengthResult
 from compounder.tables import render_table
-from compounder.titration import Plan
 from compounder.units import format_number, format_quantity
+
+if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading these
+    from compounder.fills import FillPlan
+    from compounder.preparation import Preparation
+    from compounder.stocks import LabelStock
+    from compounder.strengths import StrengthResult
+    from compounder.titration import Plan
 
 
 def plan_report(plan: Plan) -> str:
