@@ -479,12 +479,16 @@ def _draw_chunk(
 def _log_row(order: PreparedOrder, manifest: dict[str, Any]) -> dict[str, Any]:
     """What the log keeps of a printed order: its manifest row and the label lines
     (a reprint draws them again on the stock and layout of the run's frame)."""
-    from compounder.snapshots import label_snapshot
+    from compounder.snapshots import contents_snapshot
 
     contents = [placed.content for placed, _ in order.labels]
-    stock = order.labels[0][1]
-    snapshot = label_snapshot(contents, stock, _context_layouts(order)[0])
-    return {"rx": order.rx, "lot": manifest["lot"], "manifest": manifest, "snapshot": snapshot}
+    return {
+        "rx": order.rx,
+        "lot": manifest["lot"],
+        "manifest": manifest,
+        "contents": contents_snapshot(contents),
+        "stock": order.labels[0][1].id,
+    }
 
 
 def _context_layouts(order: PreparedOrder) -> tuple[Any, Any]:
@@ -660,7 +664,7 @@ def run_batch(
                 manifest_rows.extend(result.manifest)
                 rejected.extend(result.rejected)
                 for row in result.log:
-                    log_spool.write(json.dumps(row, sort_keys=True) + "\n")
+                    log_spool.write(json.dumps(row, separators=(",", ":")) + "\n")
             if progress:
                 progress(len(result.manifest) + len(result.errors))
         report.worksheet = _worksheet(totals, config_path)
@@ -965,6 +969,16 @@ def _render_records(target: Path, records: list[dict[str, Any]]) -> None:
         canvas.save()
 
 
+def _frame(stock_id: str) -> dict[str, Any]:
+    from compounder.snapshots import label_snapshot
+    from compounder.stocks import load_stock
+    from compounder.textfit import load_layout
+
+    frame = label_snapshot([], load_stock(stock_id), load_layout())
+    del frame["contents"]
+    return frame
+
+
 def _log_run(spool: Any, report: BatchReport, lots: dict[str, str], db: Any, path: Path) -> None:
     """After the files are in place: the run's records and every order, in the log.
     Each entry has a key, so logging the same run twice adds nothing."""
@@ -987,12 +1001,10 @@ def _log_run(spool: Any, report: BatchReport, lots: dict[str, str], db: Any, pat
         frames: dict[str, str] = {}
         for line in spool:
             item = json.loads(line)
-            snapshot = item["snapshot"]
-            frame = {"stock": snapshot.pop("stock"), "layout": snapshot.pop("layout")}
-            frame_key = json.dumps(frame, sort_keys=True)
-            if frame_key not in frames:
-                frames[frame_key] = store.put_snapshot(frame)
-            snapshot["frame"] = frames[frame_key]
+            stock_id = item["stock"]
+            if stock_id not in frames:  # the stock and layout, stored once per run
+                frames[stock_id] = store.put_snapshot(_frame(stock_id))
+            snapshot = {"contents": item["contents"], "frame": frames[stock_id]}
             payload = {**item["manifest"], "pdf_sha256": None}
             rows.append(
                 (item["rx"], item["lot"], payload, f"dispense:{digest}:{item['rx']}", snapshot)

@@ -17,18 +17,23 @@ from compounder.stocks import LabelStock
 from compounder.textfit import Block, Layout, Style
 
 
+def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:
+    """The label lines as plain data."""
+
+    def block(b: Block) -> dict[str, Any]:
+        return {"role": b.role, "field": b.field, "text": b.text, "private": b.private}
+
+    return [
+        {"rx": c.rx, "blocks": [block(b) for b in c.blocks], "footer": [block(b) for b in c.footer]}
+        for c in contents
+    ]
+
+
 def label_snapshot(
     contents: list[LabelContent], stock: LabelStock, layout: Layout
 ) -> dict[str, Any]:
     return {
-        "contents": [
-            {
-                "rx": c.rx,
-                "blocks": [asdict(b) for b in c.blocks],
-                "footer": [asdict(b) for b in c.footer],
-            }
-            for c in contents
-        ],
+        "contents": contents_snapshot(contents),
         "stock": {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(stock).items()},
         "layout": {
             "leading": layout.leading,
