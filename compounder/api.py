@@ -326,6 +326,8 @@ def make_labels(
                 **base,
             )
         ]
+    if lot and log:
+        _check_lot_quantity(lot, [o.quantity_ml for o in orders], db)
     contents = [build_label(order, settings, wording) for order in orders]
     pdf = render_labels(contents, label_stock, Path(output) if output else None)
     run = LabelRun(orders, contents, pdf, notes)
@@ -340,11 +342,9 @@ def _recorded_lot_limit(lot: str, concentration: Decimal, db: str | Path | None)
     from compounder.errors import SafetyError
     from compounder.lots import IngredientExpiry
 
-    with _store(db) as store:
-        prepared = [e for e in store.entries_for_lot(lot) if e.kind == "preparation"]
-    if not prepared or "bud" not in prepared[0].payload:
+    record, _ = _recorded(lot, db)
+    if record is None:
         return ()
-    record = prepared[0].payload
     made = Decimal(record["preparation"]["concentration"].split()[0])
     if made != concentration:
         raise SafetyError(
@@ -353,6 +353,41 @@ def _recorded_lot_limit(lot: str, concentration: Decimal, db: str | Path | None)
             "label it at the strength it was made",
         )
     return (IngredientExpiry("preparation", lot, date.fromisoformat(record["bud"])),)
+
+
+def _recorded(lot: str, db: str | Path | None) -> tuple[dict[str, Any] | None, Decimal]:
+    """A recorded preparation's record, and the quantity already labelled from it."""
+    with _store(db) as store:
+        entries = store.entries_for_lot(lot)
+    prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
+    labelled = sum(
+        (
+            Decimal(q)
+            for e in entries
+            if e.kind in ("label", "dispense")
+            for q in e.payload.get("quantity_ml", [])
+        ),
+        Decimal(0),
+    )
+    return (prepared[0].payload if prepared else None), labelled
+
+
+def _check_lot_quantity(lot: str, quantities: list[Decimal], db: str | Path | None) -> None:
+    """Labels from a recorded lot never add up to more than was made."""
+    from compounder.errors import SafetyError
+
+    record, labelled = _recorded(lot, db)
+    if record is None:
+        return
+    made = Decimal(record["quantity_made_ml"])
+    asked = sum(quantities, Decimal(0))
+    if labelled + asked > made:
+        raise SafetyError(
+            f"lot {lot} made {format_quantity(made, 'mL')}; "
+            f"{format_quantity(labelled, 'mL')} is already labelled and this label asks for "
+            f"{format_quantity(asked, 'mL')}",
+            "label a quantity the lot still holds, or compound a new lot",
+        )
 
 
 @dataclass(frozen=True)

@@ -913,43 +913,33 @@ def _publish(temp: Path, out: Path) -> list[str]:
 
 
 def _write_records(temp: Path, report: BatchReport, lots: dict[str, str], config: str) -> None:
-    """records.pdf: the compounding record of every preparation the run plans (for
-    tablets; a powder batch is weighed and recorded with ``compounder record``)."""
+    """records.pdf: the compounding record of every preparation the run plans (a powder
+    one leaves the weighing blank: it needs the certificate's assay and water)."""
     from datetime import datetime
 
+    from compounder.bud import beyond_use_date
     from compounder.preparation import prepare
-    from compounder.records import compounding_record
+    from compounder.records import compounding_record, planned_powder_record
     from compounder.vehicles import find_vehicle
 
     ctx = _context(config)
     records = []
     for entry in report.worksheet:
-        if "tablets" not in entry:
-            continue
         day = date.fromisoformat(entry["fill_date"])
+        at = datetime.combine(day, datetime.min.time())
         source = ctx["sources"].find(entry["source"])
+        vehicle = find_vehicle(entry["vehicle"])
         conc = Decimal(entry["concentration"].split()[0])
-        prep = prepare(
-            conc,
-            Decimal(entry["volume_needed_ml"]),
-            source,
-            find_vehicle(entry["vehicle"]),
-            ctx["sources"],
-            ctx["rules"],
-            day,
-        )
-        lot = entry["lot"]
-        records.append(
-            compounding_record(
-                prep,
-                lot,
-                None,
-                "________",
-                "________",
-                (),
-                datetime.combine(day, datetime.min.time()),
+        volume = Decimal(entry["volume_needed_ml"])
+        if "tablets" in entry:
+            prep = prepare(conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day)
+            record = compounding_record(prep, entry["lot"], None, "________", "________", (), at)
+        else:
+            bud = beyond_use_date(day, vehicle, ctx["rules"])
+            record = planned_powder_record(
+                conc, volume, source, vehicle, bud, entry["lot"], ctx["sources"].dose_salt, at
             )
-        )
+        records.append(record)
     report.records = records
     if records:
         _render_records(temp / "records.pdf", records)

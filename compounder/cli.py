@@ -230,8 +230,11 @@ def fills(
 
 
 DbOpt = Annotated[
-    Path | None,
-    typer.Option("--db", help="The compounding log (default: the user data folder)."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="The compounding log: a file or a sqlite:///path URL (default: the user data folder).",
+    ),
 ]
 ConfigOpt = Annotated[
     Path | None,

@@ -110,3 +110,60 @@ def _calculation(prep: Preparation) -> str:
         f"calculated {data['drug_mass_calculated_mg']} mg, weighed up to "
         f"{format_quantity(prep.drug_mass_mg, 'mg')}"
     )
+
+
+def planned_powder_record(
+    concentration_mg_ml: Any,
+    volume_ml: Any,
+    source: Any,
+    vehicle: Any,
+    bud: Any,
+    lot: str,
+    dose_salt: str,
+    at: datetime,
+) -> dict[str, Any]:
+    """The record of a powder preparation a batch plans: everything but the weighing,
+    which depends on the certificate of analysis (assay and water) of the lot used."""
+    from compounder.wording import load_wording
+
+    strength = format_quantity(concentration_mg_ml, "mg/mL")
+    need = format_number(concentration_mg_ml * volume_ml)
+    wording = load_wording("en")
+    fields = {
+        "tablets": "",
+        "mass": "________ mg",
+        "name": source.name,
+        "volume": format_quantity(volume_ml, "mL"),
+        "vehicle": vehicle.name,
+    }
+    return {
+        "title": f"Naltrexone HCl {strength} oral liquid",
+        "lot": lot,
+        "rx": None,
+        "compounded_at": at.isoformat(timespec="minutes"),
+        "master_formulation": {
+            "name": f"Naltrexone HCl {strength} oral liquid from {source.name.lower()}, "
+            f"in {vehicle.name.lower()}",
+            "drug": source.name,
+            "salt": f"doses as naltrexone {dose_salt}; source is the {source.salt}",
+            "vehicle": vehicle.name,
+            "container": vehicle.container,
+            "method": [line.format(**fields) for line in source.method],
+            "calculation": f"{strength} x {format_quantity(volume_ml, 'mL')} = {need} mg HCl; "
+            "weigh = that / (assay x (1 - water)) from the certificate of analysis "
+            "(compounder prepare --from powder --assay ... --water ...): ________ mg",
+            "bud_rule": bud.basis.basis,
+            "storage": wording.storage(bud.storage),
+            "warnings": [wording.warning(w) for w in (*source.warnings, *vehicle.warnings)],
+        },
+        "ingredients": [],
+        "tablets": None,
+        "drug_mass_mg": None,
+        "quantity_made_ml": format_number(volume_ml),
+        "requested_ml": format_number(volume_ml),
+        "bud": bud.bud.isoformat(),
+        "bud_basis": bud.basis.basis,
+        "prepared_by": "________",
+        "checked_by": "________",
+        "quality_checks": list(QUALITY_CHECKS),
+    }

@@ -76,6 +76,23 @@ def default_db_path() -> Path:
     return Path(base) / "compounder" / "compounder.db"
 
 
+def database_path(location: str | Path | None) -> Path:
+    """Where the log is: a file path or a ``sqlite:///path`` URL (the form a server
+    database's URL will take here later); the user data folder by default."""
+    if location is None or str(location) == "":
+        return default_db_path()
+    text = str(location)
+    if "://" in text:
+        scheme, _, rest = text.partition("://")
+        if scheme != "sqlite":
+            raise InputError(
+                "db", text, "a file path or a sqlite:///path URL (only SQLite is supported so far)"
+            )
+        # as SQLAlchemy writes it: sqlite:///relative.db, sqlite:////absolute/path.db
+        return Path(rest[1:] if rest.startswith("/") else rest)
+    return Path(text)
+
+
 @dataclass(frozen=True)
 class Entry:
     id: int
@@ -91,7 +108,7 @@ class Store:
     """An open compounding log."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else default_db_path()
+        self.path = database_path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)

@@ -189,3 +189,31 @@ def test_batch_records_preparations_and_orders(cli, tmp_path, example_config):
     assert result.exit_code == 0, result.stderr
     text = pdf_pages((tmp_path / "r.pdf").read_bytes())[0].extract_text()
     assert f"Lot: {entry.lot}" in text and "Robert Brown" in text
+
+
+def test_labels_never_add_up_to_more_than_the_lot_made(cli, tmp_path, example_config):
+    db = ["--db", str(tmp_path / "log.db")]
+    cli(*RECORD, *db, "-o", str(tmp_path / "r.pdf"))  # 50 mL made
+    args = [*LABEL, "--lot", "20261201-001", "--config", str(example_config), *db]
+    assert cli(*args, "-o", str(tmp_path / "a.pdf")).exit_code == 0  # 25 mL
+    assert cli(*args, "-o", str(tmp_path / "b.pdf")).exit_code == 0  # 50 mL in all
+    result = cli(*args, "-o", str(tmp_path / "c.pdf"))
+    assert result.exit_code == 3
+    assert "lot 20261201-001 made 50 mL; 50 mL is already labelled" in result.stderr
+    assert not (tmp_path / "c.pdf").exists()
+
+
+def test_batch_writes_a_record_for_every_planned_preparation(tmp_path, example_config):
+    from conftest import DATA
+
+    report = run_batch(
+        DATA / "orders" / "powder.csv", tmp_path / "out", example_config, db=tmp_path / "log.db"
+    )
+    assert report.ok and len(report.records) == 2
+    text = " ".join(
+        " ".join(p.extract_text().split())
+        for p in pdf_pages((tmp_path / "out" / "records.pdf").read_bytes())
+    )
+    assert "Weigh ________ mg of Naltrexone hydrochloride USP powder." in text
+    assert "Count 1 x 50 mg tablet" in text
+    assert text.count("Compounding record") == 2

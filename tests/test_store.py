@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,15 @@ def test_a_newer_schema_is_refused(tmp_path):
     raw.close()
     with pytest.raises(DataFileError, match="newer than this Compounder knows"):
         Store(db)
+
+
+def test_database_location_as_path_or_url(tmp_path):
+    from compounder.errors import InputError
+    from compounder.store import database_path, default_db_path
+
+    assert database_path(None) == default_db_path()
+    assert database_path(tmp_path / "a.db") == tmp_path / "a.db"
+    assert database_path("sqlite:///relative.db") == Path("relative.db")
+    assert database_path(f"sqlite:///{tmp_path}/c.db") == tmp_path / "c.db"  # four slashes
+    with pytest.raises(InputError, match="only SQLite is supported so far"):
+        database_path("postgresql://pharmacy/log")
