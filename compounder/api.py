@@ -274,7 +274,7 @@ def make_labels(
     if lot and log:
         lots += _recorded_lot_limit(lot, conc, db)
     warning_ids = tuple(dict.fromkeys((*the_source.warnings, *the_vehicle.warnings)))
-    base = {
+    base: dict[str, Any] = {
         "rx": rx,
         "patient": patient,
         "prescriber": prescriber,

@@ -670,10 +670,10 @@ def run_batch(
         report.worksheet = _worksheet(totals, config_path)
         for entry in report.worksheet:
             conc = Decimal(entry["concentration"].split()[0])
-            key = group_key(
+            lot_key = group_key(
                 date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
             )
-            entry["lot"] = lots.get(key, "")
+            entry["lot"] = lots.get(lot_key, "")
         if (
             temp is None
             or manifest_rows is None

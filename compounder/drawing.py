@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from io import BytesIO
 from typing import Any
 
 from compounder.fonts import REGULAR, register_fonts
@@ -24,7 +23,7 @@ def saved_state(canvas: Any) -> Iterator[Any]:
         canvas.restoreState()
 
 
-def new_canvas(buffer: BytesIO, pagesize: tuple[float, float], title: str) -> Any:
+def new_canvas(buffer: Any, pagesize: tuple[float, ...], title: str) -> Any:
     """A reportlab canvas in invariant mode: the same input gives the same bytes."""
     from reportlab.pdfgen.canvas import Canvas
 

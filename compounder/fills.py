@@ -172,7 +172,7 @@ def plan_fills(
     for step in plan.steps:
         assert step.start_date is not None
         days += [(step.start_date + timedelta(days=i), step) for i in range(step.days)]
-    fills = []
+    fills: list[Fill] = []
     index = 0
     while index < len(days):
         fill_date = days[index][0]

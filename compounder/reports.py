@@ -84,7 +84,7 @@ def preparation_report(prep: Preparation) -> str:
         f"Naltrexone HCl {conc} oral liquid - {format_quantity(prep.requested_ml, 'mL')} requested",
         "",
     ]
-    if prep.tablets is not None:
+    if prep.tablets is not None and prep.source.strength_mg is not None:
         strength = format_quantity(prep.source.strength_mg, "mg")
         plural = "s" if prep.tablets != 1 else ""
         lines.append(

@@ -133,7 +133,7 @@ def _stock_file(text: str) -> LabelStock:
             dx_mm=length(layout, "dx"),
             dy_mm=length(layout, "dy"),
         )
-    stock = LabelStock(**fields)
+    stock = LabelStock(**fields)  # type: ignore[arg-type]  # checked field by field above
     _check_geometry(stock, table.path)
     return stock
 

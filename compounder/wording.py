@@ -6,8 +6,8 @@ without code. Fields in braces (``{volume}``) are filled in by Compounder.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
@@ -65,12 +65,12 @@ class Wording:
     def time(self, dose_time: str) -> str:
         return self.text(f"time.{dose_time}")
 
-    def date(self, day: date) -> str:
+    def date(self, day: dt.date) -> str:
         """A date in words, unambiguous in every locale ("Dec 1, 2026")."""
         months = self.lines("months")
         return self.text("date", month=months[day.month - 1], day=str(day.day), year=str(day.year))
 
-    def date_range(self, first: date, last: date) -> str:
+    def date_range(self, first: dt.date, last: dt.date) -> str:
         """Two dates as a range, the year written once when they share it."""
         if first.year != last.year:
             return self.text("range_years", first=self.date(first), last=self.date(last))
