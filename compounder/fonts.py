@@ -63,7 +63,7 @@ def font_for(text: str, bold: bool, field: str, private: bool = False) -> FontCh
     return _font_for(text, bold, field, private)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=2048)
 def _cached_choice(text: str, bold: bool) -> FontChoice | None:
     try:
         return _font_for(text, bold, "", False)

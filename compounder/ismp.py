@@ -40,7 +40,7 @@ def problems(text: str, *, name: bool = False) -> list[str]:
     return list(_problems(text, name))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _problems(text: str, name: bool) -> tuple[str, ...]:
     rules = _NUMBER_RULES if name else _NUMBER_RULES + _WORD_RULES
     return tuple(why for pattern, why in rules if pattern.search(text))

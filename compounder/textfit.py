@@ -113,7 +113,7 @@ def font_metrics(font: str) -> tuple[float, float]:
     return _font_metrics_cached(font)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=64)
 def _font_metrics_cached(font: str) -> tuple[float, float]:
     from reportlab.pdfbase import pdfmetrics
 
@@ -121,7 +121,7 @@ def _font_metrics_cached(font: str) -> tuple[float, float]:
     return face.ascent / 1000, -face.descent / 1000
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def string_width(text: str, font: str, size: float) -> float:
     """Width of ``text`` in points (cached: labels repeat the same words)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -183,7 +183,7 @@ def _layout(
     return lines, y, None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...] | None:
     """``wrap``, remembered: most blocks of a label are the same on every label."""
     lines = wrap(text, font, size, width)
