@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +34,7 @@ from typing import Any
 
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.orders import RawRow, header_of, read_orders
+from compounder.store import Store
 from compounder.units import format_number, format_quantity
 
 DEFAULT_CHUNK = 5000
@@ -119,6 +122,7 @@ class BatchOptions:
     skip_invalid: bool = False
     chunk_size: int = DEFAULT_CHUNK
     lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
+    digest: str = ""  # the order file's content hash: keys this run's log entries
 
 
 @cache
@@ -384,7 +388,8 @@ class ChunkResult:
     totals: dict[tuple[str, str, str, str], Decimal]
     labels: int
     charts: int
-    log: list[dict[str, Any]] = field(default_factory=list)
+    log: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    snapshots: dict[str, str] = field(default_factory=dict)
 
 
 def process_chunk(
@@ -418,12 +423,16 @@ def process_chunk(
     if options.check or temp_dir is None or (errors and not options.skip_invalid):
         result.manifest = [order.manifest for order in prepared]
         return result
-    _draw_chunk(prepared, Path(temp_dir), names, result)
+    _draw_chunk(prepared, Path(temp_dir), names, result, options.digest)
     return result
 
 
 def _draw_chunk(
-    prepared: list[PreparedOrder], folder: Path, names: tuple[str, str], result: ChunkResult
+    prepared: list[PreparedOrder],
+    folder: Path,
+    names: tuple[str, str],
+    result: ChunkResult,
+    digest: str = "",
 ) -> None:
     from compounder.chart_pdf import draw_chart
     from compounder.drawing import new_canvas
@@ -464,7 +473,7 @@ def _draw_chunk(
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
                 result.manifest.append(row)
-                result.log.append(_log_row(order, row))
+                result.log.append(_log_row(order, row, digest, result.snapshots))
             if writer is not None:
                 writer.close()
             if chart_canvas is not None:
@@ -476,19 +485,25 @@ def _draw_chunk(
         (folder / labels_name).unlink()
 
 
-def _log_row(order: PreparedOrder, manifest: dict[str, Any]) -> dict[str, Any]:
-    """What the log keeps of a printed order: its manifest row and the label lines
-    (a reprint draws them again on the stock and layout of the run's frame)."""
+def _log_row(
+    order: PreparedOrder, manifest: dict[str, Any], digest: str, snapshots: dict[str, str]
+) -> tuple[int, str, str, str, str]:
+    """What the log keeps of a printed order, ready for SQL: its manifest row and a
+    snapshot of its label lines (drawn again by ``reprint`` on the stock and layout
+    kept once per run as the snapshot's frame)."""
     from compounder.snapshots import contents_snapshot
 
-    contents = [placed.content for placed, _ in order.labels]
-    return {
-        "rx": order.rx,
-        "lot": manifest["lot"],
-        "manifest": manifest,
-        "contents": contents_snapshot(contents),
-        "stock": order.labels[0][1].id,
-    }
+    frame = _frame_json(order.labels[0][1].id)
+    frame_hash = hashlib.sha256(frame.encode()).hexdigest()
+    snapshots[frame_hash] = frame
+    body = json.dumps(
+        {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash},
+        sort_keys=True,
+    )
+    body_hash = hashlib.sha256(body.encode()).hexdigest()
+    snapshots[body_hash] = body
+    payload = json.dumps({**manifest, "pdf_sha256": None, "snapshot": body_hash}, sort_keys=True)
+    return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
 
 
 def _context_layouts(order: PreparedOrder) -> tuple[Any, Any]:
@@ -594,14 +609,20 @@ def plan_groups(path: Path, config: str) -> tuple[int, list[tuple[str, date]]]:
     return count, list(keys.items())
 
 
-def _reserve_lots(path: Path, groups: list[tuple[str, date]], db: Any) -> dict[str, str]:
+def file_digest(path: Path) -> str:
+    """The order file's content hash (read in blocks: memory stays flat)."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()[:16]
+
+
+def _reserve_lots(digest: str, groups: list[tuple[str, date]], db: Any) -> dict[str, str]:
     """One lot per planned preparation, allocated in the log once per file content:
     running the same file again reuses them (and prints the same labels)."""
-    import hashlib
-
     from compounder.store import Store
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     lots = {}
     with Store(db) as store:
         for key, day in groups:
@@ -637,9 +658,10 @@ def run_batch(
     if chunk_size < 1:
         raise InputError("chunk-size", str(chunk_size), "a whole number of orders >= 1")
     total, groups = plan_groups(path, config_path)
-    lots = {} if check else _reserve_lots(path, groups, db)
+    digest = file_digest(path)
+    lots = {} if check else _reserve_lots(digest, groups, db)
     options = BatchOptions(
-        config_path, check, skip_invalid, chunk_size, tuple(sorted(lots.items()))
+        config_path, check, skip_invalid, chunk_size, tuple(sorted(lots.items())), digest
     )
     chunk_count = max(1, -(-total // chunk_size))
     if jobs is None:
@@ -654,7 +676,9 @@ def run_batch(
             raise OutputError(str(out), exc.strerror or str(exc)) from None
     manifest_rows = _ManifestSpool(temp) if temp else None
     rejected = _RejectedSpool(temp, header_of(path)) if temp else None
-    log_spool = (temp / "log.part").open("w+", encoding="utf-8") if temp else None
+    store = None if check else Store(db)
+    run_key = uuid.uuid4().hex
+    committed = False
     try:
         totals: dict[tuple[str, str, str, str], Decimal] = {}
         for result in _run_chunks(path, options, temp, chunk_count, jobs):
@@ -664,11 +688,11 @@ def run_batch(
             report.valid += len(result.manifest)
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
-            if manifest_rows is not None and rejected is not None and log_spool is not None:
+            if manifest_rows is not None and rejected is not None and store is not None:
                 manifest_rows.extend(result.manifest)
                 rejected.extend(result.rejected)
-                for row in result.log:
-                    log_spool.write(json.dumps(row, separators=(",", ":")) + "\n")
+                if result.log:  # while the next chunks are still being drawn
+                    store.stage(run_key, result.log, result.snapshots)
             if progress:
                 progress(len(result.manifest) + len(result.errors))
         report.worksheet = _worksheet(totals, config_path)
@@ -692,13 +716,19 @@ def run_batch(
         _write_records(temp, report, lots, config_path)
         report.files = _publish(temp, out)
         report.printed = report.valid
-        assert log_spool is not None
-        _log_run(log_spool, report, lots, db, path)
+        assert store is not None
+        _log_records(store, report, digest)
+        store.commit_staged(run_key)
+        committed = True
         return report
     finally:
-        for spool in (manifest_rows, rejected, log_spool):
+        for spool in (manifest_rows, rejected):
             if spool is not None:
                 spool.close()
+        if store is not None:
+            if not committed:
+                store.drop_staged(run_key)
+            store.close()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
 
@@ -963,48 +993,25 @@ def _render_records(target: Path, records: list[dict[str, Any]]) -> None:
         canvas.save()
 
 
-def _frame(stock_id: str) -> dict[str, Any]:
+@lru_cache(maxsize=64)
+def _frame_json(stock_id: str) -> str:
+    """The stock and layout a run's labels are drawn on, as stored once per run."""
     from compounder.snapshots import label_snapshot
     from compounder.stocks import load_stock
     from compounder.textfit import load_layout
 
     frame = label_snapshot([], load_stock(stock_id), load_layout())
     del frame["contents"]
-    return frame
+    return json.dumps(frame, sort_keys=True)
 
 
-def _log_run(spool: Any, report: BatchReport, lots: dict[str, str], db: Any, path: Path) -> None:
-    """After the files are in place: the run's records and every order, in the log.
-    Each entry has a key, so logging the same run twice adds nothing."""
-    import hashlib
-
-    from compounder.store import Store
-
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    with Store(db) as store:
-        for record in report.records:
-            store.log(
-                "batch-record",
-                None,
-                record["lot"],
-                record,
-                batch_key=f"batch-record:{digest}:{record['lot']}",
-            )
-        spool.seek(0)
-        rows: list[tuple[str, str | None, dict[str, Any], str, dict[str, Any]]] = []
-        frames: dict[str, str] = {}
-        for line in spool:
-            item = json.loads(line)
-            stock_id = item["stock"]
-            if stock_id not in frames:  # the stock and layout, stored once per run
-                frames[stock_id] = store.put_snapshot(_frame(stock_id))
-            snapshot = {"contents": item["contents"], "frame": frames[stock_id]}
-            payload = {**item["manifest"], "pdf_sha256": None}
-            rows.append(
-                (item["rx"], item["lot"], payload, f"dispense:{digest}:{item['rx']}", snapshot)
-            )
-            if len(rows) >= 2000:
-                store.log_dispensed(rows)
-                rows = []
-        if rows:
-            store.log_dispensed(rows)
+def _log_records(store: Any, report: BatchReport, digest: str) -> None:
+    """The run's compounding records, in the log once per run."""
+    for record in report.records:
+        store.log(
+            "batch-record",
+            None,
+            record["lot"],
+            record,
+            batch_key=f"batch-record:{digest}:{record['lot']}",
+        )

@@ -27,7 +27,7 @@ from typing import Any
 
 from compounder.errors import DataFileError, InputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Each migration takes the database from version N-1 to N. Never edit a released one.
 MIGRATIONS: dict[int, list[str]] = {
@@ -67,6 +67,19 @@ MIGRATIONS: dict[int, list[str]] = {
             hash TEXT PRIMARY KEY,
             body TEXT NOT NULL
         )""",
+    ],
+    3: [
+        # A batch run's orders wait here while it prints, and move into the log in one
+        # statement once its files are in place (or are dropped if it fails).
+        """CREATE TABLE staged (
+            run_key TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            rx TEXT,
+            lot TEXT,
+            payload TEXT NOT NULL,
+            batch_key TEXT NOT NULL
+        )""",
+        "CREATE INDEX staged_run ON staged (run_key, seq)",
     ],
 }
 
@@ -277,23 +290,38 @@ class Store:
                     continue
                 self._insert(db, kind, rx, lot, payload, batch_key=batch_key)
 
-    def log_dispensed(
-        self, rows: list[tuple[str, str | None, dict[str, Any], str, dict[str, Any]]]
+    def stage(
+        self, run_key: str, rows: list[tuple[int, str, str, str, str]], snapshots: dict[str, str]
     ) -> None:
-        """Many dispensed orders in one transaction: (rx, lot, payload, batch key,
-        label snapshot). Each is logged once per key (a rerun adds nothing)."""
+        """Stage a batch run's orders: (seq, rx, lot, payload JSON, batch key), with the
+        snapshots (hash -> JSON) they refer to."""
         with self.transaction() as db:
-            for rx, lot, payload, batch_key, snapshot in rows:
-                if self._has_key(db, batch_key):
-                    continue
-                text = json.dumps(snapshot, sort_keys=True)
-                digest = hashlib.sha256(text.encode()).hexdigest()
-                db.execute(
-                    "INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", (digest, text)
-                )
-                self._insert(
-                    db, "dispense", rx, lot, {**payload, "snapshot": digest}, batch_key=batch_key
-                )
+            db.executemany(
+                "INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", snapshots.items()
+            )
+            db.executemany(
+                "INSERT INTO staged (run_key, seq, rx, lot, payload, batch_key) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_key, *row) for row in rows],
+            )
+
+    def commit_staged(self, run_key: str, at: datetime | None = None) -> int:
+        """Move a run's staged orders into the log as dispense entries, once per key."""
+        created = (at or datetime.now()).isoformat(timespec="seconds")
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO entries (kind, rx, lot, created_at, payload, batch_key) "
+                "SELECT 'dispense', s.rx, s.lot, ?, s.payload, s.batch_key FROM staged s "
+                "WHERE s.run_key = ? AND NOT EXISTS "
+                "(SELECT 1 FROM entries e WHERE e.batch_key = s.batch_key) ORDER BY s.seq",
+                (created, run_key),
+            )
+            db.execute("DELETE FROM staged WHERE run_key = ?", (run_key,))
+            return cursor.rowcount
+
+    def drop_staged(self, run_key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM staged WHERE run_key = ?", (run_key,))
 
     def put_snapshot(self, body: dict[str, Any]) -> str:
         text = json.dumps(body, sort_keys=True)

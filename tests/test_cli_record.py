@@ -217,3 +217,16 @@ def test_batch_writes_a_record_for_every_planned_preparation(tmp_path, example_c
     assert "Weigh ________ mg of Naltrexone hydrochloride USP powder." in text
     assert "Count 1 x 50 mg tablet" in text
     assert text.count("Compounding record") == 2
+
+
+def test_a_failed_batch_logs_no_order(tmp_path, example_config):
+    from conftest import DATA
+
+    from compounder.store import Store
+
+    db = tmp_path / "log.db"
+    report = run_batch(DATA / "orders" / "bad-rows.csv", tmp_path / "out", example_config, db=db)
+    assert not report.ok
+    with Store(db) as store:
+        assert store.count("dispense") == 0
+        assert store.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0] == 0

@@ -135,7 +135,7 @@ def test_an_older_schema_is_migrated_and_still_readable(tmp_path):
     old.commit()
     old.close()
     with Store(db) as store:
-        assert store.version() == SCHEMA_VERSION == 2
+        assert store.version() == SCHEMA_VERSION == 3
         (entry,) = store.trace("OLD1")  # backfilled by the migration
         assert (entry.rx, entry.lot, entry.payload["bud"]) == ("42", "20261101-001", "2026-12-14")
         assert [e.lot for e in store.history("42")] == ["20261101-001"]
