@@ -671,7 +671,8 @@ def run_batch(
     if not check:
         try:
             out.mkdir(parents=True, exist_ok=True)
-            temp = Path(tempfile.mkdtemp(prefix=".compounder-batch-", dir=out))
+            _remove_abandoned_temps(out)
+            temp = Path(tempfile.mkdtemp(prefix=f".compounder-batch-{os.getpid()}-", dir=out))
         except OSError as exc:
             raise OutputError(str(out), exc.strerror or str(exc)) from None
     manifest_rows = _ManifestSpool(temp) if temp else None
@@ -731,6 +732,25 @@ def run_batch(
             store.close()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
+
+
+def _remove_abandoned_temps(out: Path) -> None:
+    """Remove the temporary folders of runs that were killed (their process is gone)."""
+    for folder in out.glob(".compounder-batch-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _chunk_names(index: int, count: int) -> tuple[str, str]:

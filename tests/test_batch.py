@@ -234,3 +234,4 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
     again = run_batch(orders, out, example_config, chunk_size=100, jobs=1)
     assert clean.ok and again.ok
     assert files(out) == files(tmp_path / "clean")
+    assert not list(out.glob(".compounder-batch-*"))  # the killed run's folder is gone
