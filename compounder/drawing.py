@@ -44,11 +44,16 @@ def new_canvas(buffer: Any, pagesize: tuple[float, ...], title: str) -> Any:
 
 
 def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
-    """Draw laid-out lines with the box's top-left corner at (left, top)."""
-    with saved_state(canvas):
-        current = None
-        for line in lines:
-            if (line.font, line.size) != current:
-                canvas.setFont(line.font, line.size)
-                current = (line.font, line.size)
-            canvas.drawString(left, top - line.baseline, line.text)
+    """Draw laid-out lines with the box's top-left corner at (left, top), as one PDF
+    text object (one BT/ET pair, fonts set only where they change)."""
+    if not lines:
+        return
+    text = canvas.beginText()
+    current = None
+    for line in lines:
+        if (line.font, line.size) != current:
+            text.setFont(line.font, line.size)
+            current = (line.font, line.size)
+        text.setTextOrigin(left, top - line.baseline)
+        text.textOut(line.text)
+    canvas.drawText(text)
