@@ -23,6 +23,13 @@ from compounder.errors import (
     OutputError,
     SafetyError,
 )
+from compounder.logbook import (
+    correct_entry,
+    record_preparation,
+    reprint_label,
+    rx_history,
+    trace_lot,
+)
 from compounder.protocols import Protocol, load_protocol, shipped_protocols
 from compounder.syringes import Catalogue, Syringe, choose_syringe, load_catalogue
 from compounder.titration import Plan, Step, make_plan
@@ -42,6 +49,7 @@ __all__ = [
     "Step",
     "Syringe",
     "choose_syringe",
+    "correct_entry",
     "load_catalogue",
     "load_protocol",
     "make_chart",
@@ -53,6 +61,10 @@ __all__ = [
     "plan_fill_schedule",
     "plan_titration",
     "prepare_batch",
+    "record_preparation",
+    "reprint_label",
+    "rx_history",
     "shipped_protocols",
     "solve_strengths",
+    "trace_lot",
 ]

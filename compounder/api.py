@@ -29,7 +29,7 @@ from compounder.strengths import (
 )
 from compounder.syringes import Catalogue, load_catalogue
 from compounder.titration import Plan, make_plan
-from compounder.units import format_quantity, magnitude_in, parse_quantity
+from compounder.units import magnitude_in, parse_quantity
 
 
 def parse_concentration(text: str, field: str = "concentration") -> Decimal:
@@ -252,6 +252,7 @@ def make_labels(
         default_lot,
         labels_for_fills,
     )
+    from compounder.logbook import _check_lot_quantity, _recorded_lot_limit, log_labels
     from compounder.sources import load_sources
     from compounder.stocks import load_stock
     from compounder.vehicles import find_vehicle
@@ -336,60 +337,6 @@ def make_labels(
     return run
 
 
-def _recorded_lot_limit(lot: str, concentration: Decimal, db: str | Path | None) -> tuple:
-    """A label for a recorded preparation keeps to its record: same strength, and never
-    a BUD past the preparation's."""
-    from compounder.errors import SafetyError
-    from compounder.lots import IngredientExpiry
-
-    record, _ = _recorded(lot, db)
-    if record is None:
-        return ()
-    made = Decimal(record["preparation"]["concentration"].split()[0])
-    if made != concentration:
-        raise SafetyError(
-            f"lot {lot} was compounded at {record['preparation']['concentration']}, not at "
-            f"{format_quantity(concentration, 'mg/mL')}",
-            "label it at the strength it was made",
-        )
-    return (IngredientExpiry("preparation", lot, date.fromisoformat(record["bud"])),)
-
-
-def _recorded(lot: str, db: str | Path | None) -> tuple[dict[str, Any] | None, Decimal]:
-    """A recorded preparation's record, and the quantity already labelled from it."""
-    with _store(db) as store:
-        entries = store.entries_for_lot(lot)
-    prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
-    labelled = sum(
-        (
-            Decimal(q)
-            for e in entries
-            if e.kind in ("label", "dispense")
-            for q in e.payload.get("quantity_ml", [])
-        ),
-        Decimal(0),
-    )
-    return (prepared[0].payload if prepared else None), labelled
-
-
-def _check_lot_quantity(lot: str, quantities: list[Decimal], db: str | Path | None) -> None:
-    """Labels from a recorded lot never add up to more than was made."""
-    from compounder.errors import SafetyError
-
-    record, labelled = _recorded(lot, db)
-    if record is None:
-        return
-    made = Decimal(record["quantity_made_ml"])
-    asked = sum(quantities, Decimal(0))
-    if labelled + asked > made:
-        raise SafetyError(
-            f"lot {lot} made {format_quantity(made, 'mL')}; "
-            f"{format_quantity(labelled, 'mL')} is already labelled and this label asks for "
-            f"{format_quantity(asked, 'mL')}",
-            "label a quantity the lot still holds, or compound a new lot",
-        )
-
-
 @dataclass(frozen=True)
 class ChartRun:
     content: Any
@@ -435,161 +382,3 @@ def make_chart(
     content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
     pdf = render_chart(content, paper, Path(output) if output else None)
     return ChartRun(content, pdf)
-
-
-def _store(db: str | Path | None):
-    from compounder.store import Store
-
-    return Store(db)
-
-
-def log_labels(
-    run: LabelRun,
-    stock: Any,
-    db: str | Path | None,
-    kind: str = "label",
-    extra: dict[str, Any] | None = None,
-) -> int:
-    """Append a printed label to the log, with the snapshot that reprints it."""
-    from compounder.snapshots import label_snapshot, pdf_hash
-    from compounder.textfit import load_layout
-
-    with _store(db) as store:
-        digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
-        first = run.orders[0]
-        payload = {
-            "snapshot": digest,
-            "pdf_sha256": pdf_hash(run.pdf),
-            "labels": len(run.contents),
-            "fill_date": first.fill_date.isoformat(),
-            "bud": first.bud.bud.isoformat(),
-            "bud_basis": first.bud.basis.basis,
-            "quantity_ml": [str(o.quantity_ml) for o in run.orders],
-            "concentration_mg_ml": str(first.concentration_mg_ml),
-            **(extra or {}),
-        }
-        return store.log(kind, first.rx, first.lot, payload)
-
-
-def record_preparation(
-    concentration: str,
-    volume: str,
-    source: str = "tablets",
-    vehicle: str = "water",
-    *,
-    rx: str | None = None,
-    ingredient_lots: tuple[str, ...] | list[str] = (),
-    prepared_by: str,
-    checked_by: str,
-    assay: str | None = None,
-    water: str | None = None,
-    compounded: str | date | None = None,
-    output: str | Path | None = None,
-    paper: str = "letter",
-    db: str | Path | None = None,
-) -> tuple[str, dict[str, Any], bytes]:
-    """Compound and record: a unique lot, the log entry, and the record PDF (written
-    atomically to ``output``). Returns the lot, the record and the PDF bytes."""
-    from datetime import datetime
-
-    from compounder.atomic import write_bytes_atomic
-    from compounder.labels import check_name, check_rx
-    from compounder.lots import parse_lot
-    from compounder.record_pdf import render_record
-    from compounder.records import compounding_record
-
-    lots = tuple(parse_lot(text) for text in ingredient_lots)
-    for lot in lots:
-        if not lot.lot:
-            raise InputError(
-                "ingredient-lot",
-                f"{lot.ingredient}:{lot.expiry}",
-                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
-            )
-    prepared = check_name(prepared_by, "prepared-by")
-    checked = check_name(checked_by, "checked-by")
-    rx = check_rx(rx) if rx else None
-    now = datetime.now().replace(microsecond=0)
-    day = now.date() if compounded is None else parse_date(compounded, "date")
-    at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
-    prep = prepare_batch(
-        concentration,
-        volume,
-        source,
-        vehicle,
-        assay,
-        water,
-        at.date(),
-        [
-            f"{u.ingredient}:{u.lot}:{u.expiry}" if u.ingredient else f"{u.lot}:{u.expiry}"
-            for u in lots
-        ],
-    )
-
-    def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:
-        record = compounding_record(prep, lot, rx, prepared, checked, lots, at)
-        pdf = render_record(record, paper)
-        return record, (record, pdf)
-
-    with _store(db) as store:
-        lot, _, (record, pdf) = store.record_preparation(at.date(), rx, build, at=at)
-    if output is not None:
-        write_bytes_atomic(Path(output), pdf)
-    return lot, record, pdf
-
-
-def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:
-    """The last label printed for an Rx, drawn again from its snapshot, byte for byte."""
-    from compounder.atomic import write_bytes_atomic
-    from compounder.errors import SafetyError
-    from compounder.label_pdf import render_labels
-    from compounder.labels import check_rx
-    from compounder.snapshots import contents_from, layout_from, pdf_hash, stock_from
-
-    rx = check_rx(rx)
-    with _store(db) as store:
-        entry = store.latest_label(rx)
-        if entry is None:
-            raise InputError("rx", rx, "an Rx number with a label in the log")
-        snapshot = store.snapshot(entry.payload["snapshot"])
-        if "frame" in snapshot:  # a batch order: stock and layout kept once per run
-            snapshot.update(store.snapshot(snapshot.pop("frame")))
-    pdf = render_labels(contents_from(snapshot), stock_from(snapshot), layout=layout_from(snapshot))
-    original = entry.payload.get("pdf_sha256")
-    if original is not None and pdf_hash(pdf) != original:
-        raise SafetyError(
-            "the reprint would not be identical to the original label",
-            "the software has changed since; print a new label instead",
-        )
-    write_bytes_atomic(Path(output), pdf)
-    return entry
-
-
-def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
-    """Every preparation that used an ingredient lot, and the Rx numbers they served."""
-    with _store(db) as store:
-        found = []
-        for entry in store.trace(ingredient_lot):
-            served = sorted({e.rx for e in store.entries_for_lot(entry.lot or "") if e.rx})
-            found.append((entry, served))
-        return found
-
-
-def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
-    from compounder.labels import check_rx
-
-    with _store(db) as store:
-        return store.history(check_rx(rx))
-
-
-def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
-    """Append a correction that references an earlier entry (nothing is rewritten)."""
-    if not reason.strip():
-        raise InputError("reason", reason, "a reason for the correction")
-    with _store(db) as store:
-        original = store._entries("SELECT * FROM entries WHERE id = ?", (entry_id,))
-        if not original:
-            raise InputError("entry", str(entry_id), "the id of an entry in the log")
-        return store.log(
-            "correction", original[0].rx, original[0].lot, {"reason": reason}, corrects=entry_id
-        )

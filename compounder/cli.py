@@ -520,8 +520,8 @@ def record(
     --from tablets --ingredient-lot "naltrexone 50mg tab:AB1234:2027-06-30"
     --prepared-by JD --checked-by MK
     """
-    from compounder.api import record_preparation
     from compounder.atomic import write_bytes_atomic
+    from compounder.logbook import record_preparation
 
     lot, data, pdf = record_preparation(
         concentration,
@@ -561,7 +561,7 @@ def reprint(
 
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
-    from compounder.api import reprint_label
+    from compounder.logbook import reprint_label
 
     entry = reprint_label(rx, output, db)
     typer.echo(
@@ -582,7 +582,7 @@ def trace(
 
     Example: compounder trace --ingredient-lot AB1234
     """
-    from compounder.api import trace_lot
+    from compounder.logbook import trace_lot
     from compounder.tables import render_table
 
     found = trace_lot(ingredient_lot, db)
@@ -631,7 +631,7 @@ def history(
 
     Example: compounder history --rx 1234567
     """
-    from compounder.api import rx_history
+    from compounder.logbook import rx_history
     from compounder.tables import render_table
 
     entries = rx_history(rx, db)
@@ -683,7 +683,7 @@ def correct(
 
     Example: compounder correct --entry 12 --reason "checked by MK, not MJ"
     """
-    from compounder.api import correct_entry
+    from compounder.logbook import correct_entry
 
     new = correct_entry(entry, reason, db)
     typer.echo(f"Entry {new} corrects entry {entry}.")

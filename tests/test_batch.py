@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, decode_barcodes, pdf_pages
 
-from compounder.batch import neutralise, run_batch
+from compounder.batch import run_batch
+from compounder.batch_outputs import neutralise
 from compounder.errors import DataFileError
 from compounder.synthetic import write_orders
 
