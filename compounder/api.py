@@ -252,7 +252,8 @@ def make_labels(
         default_lot,
         labels_for_fills,
     )
-    from compounder.logbook import _check_lot_quantity, _recorded_lot_limit, log_labels
+    from compounder.logbook import log_labels, recorded_lot
+    from compounder.preparation import warning_ids as auxiliary_warning_ids
     from compounder.sources import load_sources
     from compounder.stocks import load_stock
     from compounder.vehicles import find_vehicle
@@ -272,9 +273,12 @@ def make_labels(
     rules = _bud_rules(settings)
     lots = _lots(lot_expiry, None)
     conc = parse_concentration(concentration or settings.concentration)
+    recorded = None
     if lot and log:
-        lots += _recorded_lot_limit(lot, conc, db)
-    warning_ids = tuple(dict.fromkeys((*the_source.warnings, *the_vehicle.warnings)))
+        recorded = recorded_lot(lot, conc, db)
+        if recorded is not None:
+            lots += (recorded.limit,)
+    warning_ids = auxiliary_warning_ids(the_source, the_vehicle)
     base: dict[str, Any] = {
         "rx": rx,
         "patient": patient,
@@ -327,8 +331,8 @@ def make_labels(
                 **base,
             )
         ]
-    if lot and log:
-        _check_lot_quantity(lot, [o.quantity_ml for o in orders], db)
+    if recorded is not None:
+        recorded.check_quantity([o.quantity_ml for o in orders])
     contents = [build_label(order, settings, wording) for order in orders]
     pdf = render_labels(contents, label_stock, Path(output) if output else None)
     run = LabelRun(orders, contents, pdf, notes)

@@ -123,8 +123,9 @@ def _draw_chunk(
     from compounder.drawing import new_canvas
     from compounder.label_pdf import LabelWriter
     from compounder.stocks import PAPER, mm_to_pt
+    from compounder.textfit import load_layout
 
-    ctx_layouts = None
+    label_layout, chart_layout = load_layout(), load_layout("chart_layout.toml")
     labels_name, charts_name = names
     with (folder / labels_name).open("wb") as label_file:
         writer = None
@@ -133,10 +134,8 @@ def _draw_chunk(
         chart_pages = 0
         try:
             for order in prepared:
-                if ctx_layouts is None:
-                    ctx_layouts = _context_layouts(order)
                 if writer is None:
-                    writer = LabelWriter(label_file, ctx_layouts[0])
+                    writer = LabelWriter(label_file, label_layout)
                 pages = [writer.add(placed, stock) for placed, stock in order.labels]
                 row = dict(order.manifest)
                 row.update(
@@ -152,9 +151,7 @@ def _draw_chunk(
                         size = tuple(mm_to_pt(v) for v in PAPER[order.paper])
                         chart_canvas = new_canvas(chart_file, size, "Dosing charts")
                     first = chart_pages + 1
-                    chart_pages += draw_chart(
-                        chart_canvas, order.chart, order.paper, ctx_layouts[1]
-                    )
+                    chart_pages += draw_chart(chart_canvas, order.chart, order.paper, chart_layout)
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
                 result.manifest.append(row)
@@ -189,12 +186,6 @@ def _log_row(
     snapshots[body_hash] = body
     payload = json.dumps({**manifest, "pdf_sha256": None, "snapshot": body_hash}, sort_keys=True)
     return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
-
-
-def _context_layouts(order: PreparedOrder) -> tuple[Any, Any]:
-    from compounder.textfit import load_layout
-
-    return load_layout(), load_layout("chart_layout.toml")
 
 
 def _span(pages: list[int]) -> str:

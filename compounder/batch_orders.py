@@ -162,7 +162,9 @@ def prepare_order(
         check_name,
         check_rx,
         default_lot,
+        fill_directions,
     )
+    from compounder.preparation import warning_ids as auxiliary_warning_ids
     from compounder.protocols import load_protocol
     from compounder.stocks import load_stock
     from compounder.vehicles import find_vehicle
@@ -209,7 +211,7 @@ def prepare_order(
                 "is not accepted; expected a date of birth between 1900-01-01 and the fill date",
             )
     rules, dispensing = ctx["rules"], ctx["dispensing"]
-    warning_ids = tuple(dict.fromkeys((*source.warnings, *vehicle.warnings)))
+    warning_ids = auxiliary_warning_ids(source, vehicle)
     base = {
         "rx": rx,
         "patient": patient,
@@ -238,11 +240,7 @@ def prepare_order(
         )
         schedule = _in_column("start_date", plan_fills, plan, vehicle, rules, dispensing, fill_date)
         first = schedule.fills[0]
-        spans = len(first.segments) > 1
-        directions = tuple(
-            Direction(s.step, s.first_day if spans else None, s.last_day if spans else None)
-            for s in first.segments
-        )
+        directions = fill_directions(first)
         bud, quantity, days = first.bud, first.dispense_ml, first.days
         fill_number = (1, len(schedule.fills))
         chart = _in_column(

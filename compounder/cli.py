@@ -145,22 +145,25 @@ LotOpt = Annotated[
 ]
 
 
+SourceOpt = Annotated[
+    str,
+    typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
+]
+AssayOpt = Annotated[
+    str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
+]
+WaterOpt = Annotated[str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")]
+
+
 @app.command()
 @_report_errors
 def prepare(
     concentration: Annotated[str, typer.Option("--concentration", "-c", help="e.g. '1 mg/mL'.")],
     volume: Annotated[str, typer.Option("--volume", help="Volume wanted, e.g. '30 mL'.")],
-    source: Annotated[
-        str,
-        typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
-    ] = "tablets",
+    source: SourceOpt = "tablets",
     vehicle: VehicleOpt = "water",
-    assay: Annotated[
-        str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
-    ] = None,
-    water: Annotated[
-        str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")
-    ] = None,
+    assay: AssayOpt = None,
+    water: WaterOpt = None,
     on_date: Annotated[
         str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
     ] = None,
@@ -497,14 +500,12 @@ def record(
     volume: Annotated[str, typer.Option("--volume", help="Volume wanted, e.g. '30 mL'.")],
     prepared_by: Annotated[str, typer.Option("--prepared-by", help="Who compounded it.")],
     checked_by: Annotated[str, typer.Option("--checked-by", help="Who checked it.")],
-    source: Annotated[
-        str, typer.Option("--from", help="tablets, powder or a source id.")
-    ] = "tablets",
+    source: SourceOpt = "tablets",
     vehicle: VehicleOpt = "water",
     rx: Annotated[str | None, typer.Option("--rx", help="The Rx it is made for.")] = None,
     ingredient_lot: IngredientLotOpt = None,
-    assay: Annotated[str | None, typer.Option("--assay", help="Powder assay, e.g. 99.2%.")] = None,
-    water: Annotated[str | None, typer.Option("--water", help="Powder water, e.g. 0.8%.")] = None,
+    assay: AssayOpt = None,
+    water: WaterOpt = None,
     on_date: Annotated[
         str | None, typer.Option("--date", help="Compounding date (default: now).")
     ] = None,

@@ -209,6 +209,15 @@ def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording)
     return LabelContent(order.rx, blocks, footer)
 
 
+def fill_directions(fill: Fill) -> tuple[Direction, ...]:
+    """A fill's directions: one per step it covers, dated when it spans steps."""
+    spans = len(fill.segments) > 1
+    return tuple(
+        Direction(seg.step, seg.first_day if spans else None, seg.last_day if spans else None)
+        for seg in fill.segments
+    )
+
+
 def labels_for_fills(
     fills: tuple[Fill, ...],
     base: dict[str, Any],
@@ -218,11 +227,7 @@ def labels_for_fills(
     orders = []
     total = len(fills)
     for fill in fills:
-        spans = len(fill.segments) > 1
-        directions = tuple(
-            Direction(seg.step, seg.first_day if spans else None, seg.last_day if spans else None)
-            for seg in fill.segments
-        )
+        directions = fill_directions(fill)
         orders.append(
             LabelOrder(
                 directions=directions,

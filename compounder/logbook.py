@@ -7,6 +7,7 @@ in ``store``; this module turns user input into its calls.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,19 +15,46 @@ from typing import Any
 
 from compounder.api import LabelRun, prepare_batch
 from compounder.dates import parse_date
-from compounder.errors import InputError
+from compounder.errors import InputError, SafetyError
+from compounder.lots import IngredientExpiry
 from compounder.units import format_quantity
 
 
-def _recorded_lot_limit(lot: str, concentration: Decimal, db: str | Path | None) -> tuple:
-    """A label for a recorded preparation keeps to its record: same strength, and never
-    a BUD past the preparation's."""
-    from compounder.errors import SafetyError
-    from compounder.lots import IngredientExpiry
+@dataclass(frozen=True)
+class RecordedLot:
+    """A preparation in the log, as a label printed from it must respect it."""
 
-    record, _ = _recorded(lot, db)
-    if record is None:
-        return ()
+    lot: str
+    bud: date
+    made_ml: Decimal
+    labelled_ml: Decimal  # already on labels and dispensed orders
+
+    @property
+    def limit(self) -> IngredientExpiry:
+        """The preparation's BUD, as a limit no label from it may pass."""
+        return IngredientExpiry("preparation", self.lot, self.bud)
+
+    def check_quantity(self, quantities: list[Decimal]) -> None:
+        """Labels from a recorded lot never add up to more than was made."""
+        asked = sum(quantities, Decimal(0))
+        if self.labelled_ml + asked > self.made_ml:
+            raise SafetyError(
+                f"lot {self.lot} made {format_quantity(self.made_ml, 'mL')}; "
+                f"{format_quantity(self.labelled_ml, 'mL')} is already labelled and this label "
+                f"asks for {format_quantity(asked, 'mL')}",
+                "label a quantity the lot still holds, or compound a new lot",
+            )
+
+
+def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> RecordedLot | None:
+    """The recorded preparation ``lot`` (None if the log has none): a label must be at
+    the strength it was made (SafetyError otherwise)."""
+    with _store(db) as store:
+        entries = store.entries_for_lot(lot)
+    prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
+    if not prepared:
+        return None
+    record = prepared[0].payload
     made = Decimal(record["preparation"]["concentration"].split()[0])
     if made != concentration:
         raise SafetyError(
@@ -34,14 +62,6 @@ def _recorded_lot_limit(lot: str, concentration: Decimal, db: str | Path | None)
             f"{format_quantity(concentration, 'mg/mL')}",
             "label it at the strength it was made",
         )
-    return (IngredientExpiry("preparation", lot, date.fromisoformat(record["bud"])),)
-
-
-def _recorded(lot: str, db: str | Path | None) -> tuple[dict[str, Any] | None, Decimal]:
-    """A recorded preparation's record, and the quantity already labelled from it."""
-    with _store(db) as store:
-        entries = store.entries_for_lot(lot)
-    prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
     labelled = sum(
         (
             Decimal(q)
@@ -51,25 +71,9 @@ def _recorded(lot: str, db: str | Path | None) -> tuple[dict[str, Any] | None, D
         ),
         Decimal(0),
     )
-    return (prepared[0].payload if prepared else None), labelled
-
-
-def _check_lot_quantity(lot: str, quantities: list[Decimal], db: str | Path | None) -> None:
-    """Labels from a recorded lot never add up to more than was made."""
-    from compounder.errors import SafetyError
-
-    record, labelled = _recorded(lot, db)
-    if record is None:
-        return
-    made = Decimal(record["quantity_made_ml"])
-    asked = sum(quantities, Decimal(0))
-    if labelled + asked > made:
-        raise SafetyError(
-            f"lot {lot} made {format_quantity(made, 'mL')}; "
-            f"{format_quantity(labelled, 'mL')} is already labelled and this label asks for "
-            f"{format_quantity(asked, 'mL')}",
-            "label a quantity the lot still holds, or compound a new lot",
-        )
+    return RecordedLot(
+        lot, date.fromisoformat(record["bud"]), Decimal(record["quantity_made_ml"]), labelled
+    )
 
 
 def _store(db: str | Path | None):
@@ -148,17 +152,7 @@ def record_preparation(
     day = now.date() if compounded is None else parse_date(compounded, "date")
     at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
     prep = prepare_batch(
-        concentration,
-        volume,
-        source,
-        vehicle,
-        assay,
-        water,
-        at.date(),
-        [
-            f"{u.ingredient}:{u.lot}:{u.expiry}" if u.ingredient else f"{u.lot}:{u.expiry}"
-            for u in lots
-        ],
+        concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
     )
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:

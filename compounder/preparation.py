@@ -25,6 +25,12 @@ from compounder.vehicles import Vehicle
 from compounder.wording import load_wording
 
 
+def warning_ids(source: DrugSource, vehicle: Vehicle) -> tuple[str, ...]:
+    """The auxiliary warnings a preparation needs: the source's, then the vehicle's,
+    each once."""
+    return tuple(dict.fromkeys((*source.warnings, *vehicle.warnings)))
+
+
 @dataclass(frozen=True)
 class Preparation:
     """A batch of liquid naltrexone, fully worked out."""
@@ -50,11 +56,7 @@ class Preparation:
     @property
     def warning_ids(self) -> list[str]:
         """The source's and the vehicle's warning ids, each once, in that order."""
-        seen: list[str] = []
-        for warning in (*self.source.warnings, *self.vehicle.warnings):
-            if warning not in seen:
-                seen.append(warning)
-        return seen
+        return list(warning_ids(self.source, self.vehicle))
 
     @property
     def auxiliary_warnings(self) -> list[str]:

@@ -213,18 +213,7 @@ class Store:
             (kind, rx, lot, created, corrects, json.dumps(payload, sort_keys=True), batch_key),
         )
         entry_id = int(cursor.lastrowid or 0)
-        for use in payload.get("ingredients", []):
-            db.execute(
-                "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    entry_id,
-                    use.get("ingredient", ""),
-                    use["lot"],
-                    use.get("expiry"),
-                    use.get("quantity"),
-                ),
-            )
+        _insert_uses(db, entry_id, payload)
         return entry_id
 
     def record_preparation(
@@ -273,7 +262,7 @@ class Store:
                 row = db.execute(
                     "SELECT id FROM entries WHERE batch_key = ?", (batch_key,)
                 ).fetchone()
-                if row:
+                if row:  # logged already by an earlier run of the same file
                     return int(row["id"])
             if (
                 corrects is not None
@@ -281,14 +270,6 @@ class Store:
             ):
                 raise InputError("corrects", str(corrects), "the id of an existing entry")
             return self._insert(db, kind, rx, lot, payload, corrects, batch_key)
-
-    def log_many(self, rows: list[tuple[str, str | None, str | None, dict[str, Any], str]]) -> None:
-        """Append many entries at once, each once per batch key (reruns add nothing)."""
-        with self.transaction() as db:
-            for kind, rx, lot, payload, batch_key in rows:
-                if self._has_key(db, batch_key):
-                    continue
-                self._insert(db, kind, rx, lot, payload, batch_key=batch_key)
 
     def stage(
         self, run_key: str, rows: list[tuple[int, str, str, str, str]], snapshots: dict[str, str]
@@ -390,15 +371,22 @@ class Store:
 def _backfill_ingredient_uses(db: sqlite3.Connection) -> None:
     """Version 1 kept ingredient lots only in the payload: copy them into rows."""
     for row in db.execute("SELECT id, payload FROM entries").fetchall():
-        for use in json.loads(row[1]).get("ingredients", []):
-            db.execute(
-                "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    row[0],
-                    use.get("ingredient", ""),
-                    use["lot"],
-                    use.get("expiry"),
-                    use.get("quantity"),
-                ),
+        _insert_uses(db, row[0], json.loads(row[1]))
+
+
+def _insert_uses(db: sqlite3.Connection, entry_id: int, payload: dict[str, Any]) -> None:
+    """One ingredient_uses row per ingredient lot named in an entry's payload."""
+    db.executemany(
+        "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                entry_id,
+                use.get("ingredient", ""),
+                use["lot"],
+                use.get("expiry"),
+                use.get("quantity"),
             )
+            for use in payload.get("ingredients", [])
+        ],
+    )

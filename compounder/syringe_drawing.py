@@ -44,17 +44,6 @@ class SyringeGeometry:
     marks: tuple[Mark, ...]
     fill_mm: Decimal
 
-    @property
-    def length_mm(self) -> Decimal:
-        """Everything drawn: nozzle, scale, barrel end, plunger rod and flange."""
-        return (
-            NOZZLE_MM
-            + self.syringe.scale_length_mm
-            + BARREL_PAST_CAPACITY_MM
-            + self.syringe.scale_length_mm * Decimal("0.35")
-            + FLANGE_MM
-        )
-
 
 def syringe_geometry(syringe: Syringe, volume_ml: Decimal) -> SyringeGeometry:
     """Every mark of ``syringe`` and the fill line for ``volume_ml``, in mm from zero."""

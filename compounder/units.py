@@ -135,13 +135,6 @@ def _factor_to_display(unit_text: str, kind: str) -> Decimal | None:
     return Decimal(one.to(DISPLAY_UNIT[kind]).magnitude)
 
 
-def to_display(quantity: Any, kind: str) -> Any:
-    """The quantity converted to the unit its kind is written in (mg, mL, mg/mL)."""
-    return registry().Quantity(
-        magnitude_in(quantity, DISPLAY_UNIT[kind]), _unit(DISPLAY_UNIT[kind])
-    )
-
-
 def quantity(value: Decimal | int | str, unit: str) -> Any:
     """Build an exact quantity from a decimal value and a unit."""
     return registry().Quantity(Decimal(value), _unit(unit))
@@ -206,11 +199,6 @@ def fraction_to_decimal(value: Fraction) -> Decimal:
         scaled *= 10
         digits += 1
     return Decimal(scaled.numerator).scaleb(-digits)
-
-
-def as_fraction(value: Decimal | int) -> Fraction:
-    """An exact Fraction of a Decimal (for divisibility checks)."""
-    return Fraction(value)
 
 
 _PERCENT = re.compile(r"^\s*(?P<number>-?\d+(?:\.\d*)?|-?\.\d+)\s*%\s*$")
