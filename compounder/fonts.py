@@ -57,27 +57,35 @@ def normalise(text: str) -> str:
 
 def font_for(text: str, bold: bool, field: str, private: bool = False) -> FontChoice:
     """The font that draws every character of ``text``; InputError if none does."""
-    choice = _cached_choice(text, bold)
+    choice = drawable_font(text, bold)
     if choice is not None:
         return choice
     return _font_for(text, bold, field, private)
 
 
 @lru_cache(maxsize=2048)
-def _cached_choice(text: str, bold: bool) -> FontChoice | None:
+def drawable_font(text: str, bold: bool) -> FontChoice | None:
+    """The font that draws every character of ``text``, or None (remembered)."""
     try:
         return _font_for(text, bold, "", False)
     except InputError:
         return None  # not cached as a choice: the caller raises with the field named
 
 
-_PRINTABLE_ASCII = frozenset(range(0x20, 0x7F))
+@cache
+def _left_to_right(font: str) -> frozenset[str]:
+    """The characters ``font`` draws that are not right-to-left, and plain spacing."""
+    return frozenset(
+        chr(c)
+        for c in register_fonts()[font]
+        if unicodedata.bidirectional(chr(c)) not in ("R", "AL")
+    ) | frozenset(" \n")
 
 
 def _font_for(text: str, bold: bool, field: str, private: bool) -> FontChoice:
     coverage = register_fonts()
     primary, fallback = (BOLD, FALLBACK_BOLD) if bold else (REGULAR, FALLBACK)
-    if text.isascii() and coverage[primary] >= _PRINTABLE_ASCII:
+    if set(text) <= _left_to_right(primary):
         return FontChoice(primary, False)  # the common case, without a look at each char
     needed = {ord(ch) for ch in set(text) if not ch.isspace()}
     for ch in set(text) - set(_ASCII_TEXT):

@@ -11,6 +11,7 @@ atomically and is byte-identical for the same input (reportlab invariant mode).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -31,18 +32,24 @@ class PlacedLabel:
     content: LabelContent
     main: list[Line]
     footer: list[Line]
-    barcode: Any
+    bars: Any  # the barcode's bars, one filled path from its bottom-left corner
     strip_height: float
     barcode_width: float
 
 
 def _barcode_settings(layout: Layout) -> tuple[float, float, float]:
     settings = layout.extra.get("barcode", {})
+    return _barcode_points(settings["bar_width"], settings["height"], settings["number_size"])
 
-    def points(key: str) -> float:
-        return float(magnitude_in(parse_quantity(settings[key], "length"), "mm")) * 72 / 25.4
 
-    return points("bar_width"), points("height"), float(settings["number_size"])
+@lru_cache(maxsize=16)
+def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[float, float, float]:
+    """Bar width and height in points (from e.g. "0.01 in"), and the number's size."""
+
+    def points(text: str) -> float:
+        return float(magnitude_in(parse_quantity(text, "length"), "mm")) * 72 / 25.4
+
+    return points(bar_width), points(height), float(number_size)
 
 
 def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> PlacedLabel:
@@ -57,7 +64,7 @@ def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> Pla
     barcode = Code128(
         content.rx, barWidth=bar_width, barHeight=bar_height, humanReadable=False, quiet=True
     )
-    barcode_width = barcode.width  # computed once: the encoding is not free
+    barcode_width = barcode.width  # encodes it, once: the encoding is not free
     if barcode_width > width / 2:
         raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
     strip = bar_height + number_size * 1.25
@@ -69,7 +76,28 @@ def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> Pla
         "label (pharmacy lines beside the barcode)",
     )
     main = fit_blocks(list(content.blocks), layout, width, height - strip - GAP, "label")
-    return PlacedLabel(content, main, footer, barcode, strip, barcode_width)
+    return PlacedLabel(content, main, footer, _bar_path(barcode), strip, barcode_width)
+
+
+def _bar_path(barcode: Any) -> Any:
+    """The bars of an encoded Code 128 as one path (the quiet zone is left blank).
+
+    In its decomposed form a lowercase letter is a space and an uppercase letter a bar,
+    the letter's place in the alphabet being the width in narrow bars.
+    """
+    from reportlab.pdfgen.pathobject import PDFPathObject
+
+    path = PDFPathObject()
+    unit, height = barcode.barWidth, barcode.barHeight
+    left = barcode.lquiet if barcode.quiet else 0
+    for code in barcode.decomposed:
+        if code.islower():
+            left = left + (ord(code) - ord("a") + 1) * unit
+        elif code.isupper():
+            width = (ord(code) - ord("A") + 1) * unit
+            path.rect(left, 0, width, height)
+            left += width
+    return path
 
 
 def draw_label(
@@ -83,14 +111,14 @@ def draw_label(
     right = origin_x + mm_to_pt(stock.width_mm) - margin
     draw_lines(canvas, placed.main, left, top)
     draw_lines(canvas, placed.footer, left, bottom + placed.strip_height)
-    barcode = placed.barcode
-    bar_left = right - barcode.width
+    bar_left = right - placed.barcode_width
     with saved_state(canvas):
-        barcode.drawOn(canvas, bar_left, bottom + number_size * 1.25)
+        canvas.translate(bar_left, bottom + number_size * 1.25)
+        canvas.drawPath(placed.bars, stroke=0, fill=1)
     with saved_state(canvas):
         canvas.setFont(REGULAR, number_size)
         canvas.drawCentredString(
-            bar_left + barcode.width / 2, bottom + number_size * 0.3, placed.content.rx
+            bar_left + placed.barcode_width / 2, bottom + number_size * 0.3, placed.content.rx
         )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from compounder.datafiles import Table, display_name, load_toml, template_path
 from compounder.errors import EXIT_SAFETY, CompounderError
-from compounder.fonts import font_for, normalise, register_fonts
+from compounder.fonts import drawable_font, font_for, normalise, register_fonts
 
 STEP = 0.5
 
@@ -135,25 +135,95 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
     TrueType widths add up (no kerning is applied), so a line's width is the sum of its
     words' widths and the spaces between them.
     """
-    space = string_width(" ", font, size)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        words: list[str] = []
-        used = 0.0
-        for word in paragraph.split():
-            word_width = string_width(word, font, size)
-            if word_width > width:
-                return None
-            if not words:
-                words, used = [word], word_width
-            elif used + space + word_width <= width + 1e-9:
-                words.append(word)
-                used += space + word_width
-            else:
-                lines.append(" ".join(words))
-                words, used = [word], word_width
-        lines.append(" ".join(words))
+        wrapped = _wrap_paragraph(paragraph, font, size, width)
+        if wrapped is None:
+            return None
+        lines += wrapped
     return lines
+
+
+@lru_cache(maxsize=8192)
+def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tuple[str, ...] | None:
+    """One paragraph wrapped (remembered: most paragraphs of a label are on every label)."""
+    space = string_width(" ", font, size)
+    lines: list[str] = []
+    words: list[str] = []
+    used = 0.0
+    for word in paragraph.split():
+        word_width = string_width(word, font, size)
+        if word_width > width:
+            return None
+        if not words:
+            words, used = [word], word_width
+        elif used + space + word_width <= width + 1e-9:
+            words.append(word)
+            used += space + word_width
+        else:
+            lines.append(" ".join(words))
+            words, used = [word], word_width
+    lines.append(" ".join(words))
+    return tuple(lines)
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: made once per text and size
+class _SetBlock:
+    """A block's text set in one font and size: its lines and the height of each."""
+
+    font: str
+    size: float
+    lines: tuple[str, ...]
+    ascent: float  # points, at this size
+    descent: float
+    pitch: float
+    problem: str | None  # why it cannot be set, if it cannot
+
+
+@lru_cache(maxsize=4096)
+def _set_block(
+    text: str, bold: bool, size: float, width: float, max_lines: int, leading: float
+) -> _SetBlock | None:
+    """``text`` set at ``size`` in ``width`` (None if no bundled font can draw it).
+
+    Remembered: a label's fixed blocks (drug, warnings, pharmacy) are the same on every
+    label, so a batch sets them once per size, not once per label.
+    """
+    choice = drawable_font(text, bold)
+    if choice is None:
+        return None
+    ascent, descent = font_metrics(choice.name)
+    wrapped = wrap(text, choice.name, size, width)
+    problem = None
+    if wrapped is None:
+        problem, wrapped = "a word is too wide even at the minimum size", []
+    elif len(wrapped) > max_lines:
+        problem = f"it needs more than {max_lines} lines even at the minimum size"
+    pitch = max(leading * size, (ascent + descent) * size)
+    return _SetBlock(
+        choice.name, size, tuple(wrapped), ascent * size, descent * size, pitch, problem
+    )
+
+
+@lru_cache(maxsize=4096)
+def _lines_at(set_block: _SetBlock, field: str, top: float) -> tuple[tuple[Line, ...], float]:
+    """The lines of a set block whose first line starts ``top`` below the box's top, and
+    where the next block may start (remembered: blocks mostly land at the same place)."""
+    lines = []
+    y = top
+    for text in set_block.lines:
+        lines.append(
+            Line(
+                text,
+                set_block.font,
+                set_block.size,
+                y + set_block.ascent,
+                field,
+                set_block.descent,
+            )
+        )
+        y += set_block.pitch
+    return tuple(lines), y
 
 
 def _layout(
@@ -163,31 +233,26 @@ def _layout(
     y = 0.0
     for index, block in enumerate(blocks):
         style = layout.roles[block.role]
-        choice = font_for(block.text, style.bold, block.field, block.private)
-        size = sizes[block.role]
-        wrapped = _wrapped(block.text, choice.name, size, width)
-        if wrapped is None:
-            return lines, y, (block.field, "a word is too wide even at the minimum size")
-        if len(wrapped) > style.max_lines:
-            problem = f"it needs more than {style.max_lines} lines even at the minimum size"
-            return lines, y, (block.field, problem)
-        ascent, descent = font_metrics(choice.name)
-        pitch = max(layout.leading * size, (ascent + descent) * size)
+        set_block = _set_block(
+            block.text, style.bold, sizes[block.role], width, style.max_lines, layout.leading
+        )
+        if set_block is None:  # no font draws it: the error names the field
+            font_for(block.text, style.bold, block.field, block.private)
+            raise AssertionError("font_for accepted what drawable_font refused")
+        if set_block.problem is not None:
+            return lines, y, (block.field, set_block.problem)
         if index:
             y += gap
-        for text in wrapped:
-            lines.append(
-                Line(text, choice.name, size, y + ascent * size, block.field, descent * size)
-            )
-            y += pitch
+        block_lines, y = _lines_at(set_block, block.field, y)
+        lines += block_lines
     return lines, y, None
 
 
-@lru_cache(maxsize=2048)
-def _wrapped(text: str, font: str, size: float, width: float) -> tuple[str, ...] | None:
-    """``wrap``, remembered: most blocks of a label are the same on every label."""
-    lines = wrap(text, font, size, width)
-    return tuple(lines) if lines is not None else None
+def _normalised(block: Block) -> Block:
+    """The block with its text in NFC form (plain ASCII already is)."""
+    if block.text.isascii():
+        return block
+    return Block(block.role, block.field, normalise(block.text), block.private)
 
 
 def _shrinkable(role: str, sizes: dict[str, float], layout: Layout, present: set[str]) -> bool:
@@ -199,9 +264,7 @@ def fit_blocks(
 ) -> list[Line]:
     """Lines that fill at most ``height``, or DoesNotFitError naming the field."""
     register_fonts()
-    blocks = [
-        Block(b.role, b.field, normalise(b.text), b.private) for b in blocks if b.text.strip()
-    ]
+    blocks = [_normalised(b) for b in blocks if b.text.strip()]
     present = {b.role for b in blocks}
     sizes = {role: style.max_size for role, style in layout.roles.items()}
     while True:
@@ -231,7 +294,7 @@ def fit_blocks(
 def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:
     """One block wrapped at its role's maximum size (no shrinking); baselines from 0."""
     register_fonts()
-    block = Block(block.role, block.field, normalise(block.text), block.private)
+    block = _normalised(block)
     sizes = {role: style.max_size for role, style in layout.roles.items()}
     lines, _, offending = _layout([block], sizes, layout, width, 0)
     if offending is not None:
