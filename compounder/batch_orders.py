@@ -145,39 +145,61 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
     return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
 
 
+# The columns that say what an order is, as against whom it is for: orders alike in
+# these (a day's file repeats a few doses and quantities) are worked out once.
+_PRESCRIPTION_COLUMNS = (
+    "fill_date",
+    "concentration",
+    "dose",
+    "quantity",
+    "days_supply",
+    "protocol",
+    "start_date",
+    "dose_time",
+    "vehicle",
+    "source",
+    "stock",
+    "language",
+    "strength_changed",
+    "refills",
+)
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    """What an order's prescription columns work out to, for any patient: its dose,
+    quantity, BUD and containers, the label frames (one per container) and its part of
+    the manifest."""
+
+    fill_date: date
+    titration: Any | None  # the titration Plan of a titrate order
+    vehicle: Any
+    stock: Any
+    wording: Any
+    dose_time: str
+    frames: tuple[Any, ...]  # LabelFrame
+    lot_key: str
+    manifest: tuple[tuple[str, Any], ...]  # the manifest row's prescription columns
+    worksheet_key: tuple[str, str, str, str]
+    quantity: Decimal
+    notes: tuple[str, ...]
+
+
 def prepare_order(
     row: RawRow, config: str | None, lots: dict[str, str] | None = None
 ) -> PreparedOrder:
     """Validate and lay out one order; RowProblem (column and reason) if it is refused."""
-    from compounder.api import parse_concentration, parse_dose, parse_volume, plan_titration
     from compounder.chart import build_chart
-    from compounder.config import DOSE_TIMES
     from compounder.dates import parse_date
-    from compounder.fills import dispense_volume, plan_fills
     from compounder.label_pdf import place_label
-    from compounder.labels import (
-        Direction,
-        LabelOrder,
-        build_label,
-        check_name,
-        check_rx,
-        default_lot,
-        fill_directions,
-    )
-    from compounder.preparation import warning_ids as auxiliary_warning_ids
-    from compounder.protocols import load_protocol
-    from compounder.stocks import load_stock
-    from compounder.vehicles import find_vehicle
-    from compounder.wording import load_wording
+    from compounder.labels import check_name, check_rx, default_lot, fill_label
 
     if row.problem:
         raise RowProblem("", row.problem)
-    ctx = run_context(config)
-    settings = ctx["settings"]
     v = row.values
 
-    def get(column: str, default: str = "") -> str:
-        return v.get(column, "").strip() or default
+    def get(column: str) -> str:
+        return v.get(column, "").strip()
 
     for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
         if not get(column):
@@ -185,6 +207,74 @@ def prepare_order(
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
+    plan = order_plan(config, tuple(get(column) for column in _PRESCRIPTION_COLUMNS))
+    if get("patient_dob"):
+        dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
+        if not date(1900, 1, 1) <= dob <= plan.fill_date:
+            raise RowProblem(
+                "patient_dob",
+                "is not accepted; expected a date of birth between 1900-01-01 and the fill date",
+            )
+    ctx = run_context(config)
+    lot = (lots or {}).get(plan.lot_key) or default_lot(plan.fill_date, rx)
+    placed = []
+    for frame in plan.frames:
+        content = _in_column(
+            "patient_name", fill_label, frame, rx, patient, prescriber, lot, plan.wording
+        )
+        placed.append(
+            (_in_column("dose", place_label, content, plan.stock, ctx["label_layout"]), plan.stock)
+        )
+    chart = None
+    if plan.titration is not None:
+        chart = _in_column(
+            "patient_name",
+            build_chart,
+            plan.titration,
+            ctx["settings"],
+            plan.wording,
+            plan.vehicle.storage,
+            plan.dose_time,
+            patient,
+        )
+    manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
+    manifest["lot"] = lot
+    return PreparedOrder(
+        row.line,
+        rx,
+        placed,
+        chart,
+        ctx["settings"].paper,
+        manifest,
+        plan.worksheet_key,
+        plan.quantity,
+        list(plan.notes),
+    )
+
+
+@lru_cache(maxsize=1024)
+def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
+    """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
+    that order); RowProblem naming the column if they are refused."""
+    from compounder.api import parse_concentration, parse_dose, parse_volume, plan_titration
+    from compounder.bud import beyond_use_date
+    from compounder.config import DOSE_TIMES
+    from compounder.dates import parse_date
+    from compounder.fills import dispense_volume, plan_fills
+    from compounder.labels import Direction, LabelOrder, fill_directions, label_frame
+    from compounder.preparation import warning_ids as auxiliary_warning_ids
+    from compounder.protocols import load_protocol
+    from compounder.stocks import load_stock
+    from compounder.vehicles import find_vehicle
+    from compounder.wording import load_wording
+
+    ctx = run_context(config)
+    settings = ctx["settings"]
+    cell = dict(zip(_PRESCRIPTION_COLUMNS, cells, strict=True))
+
+    def get(column: str, default: str = "") -> str:
+        return cell[column] or default
+
     fill_date = _in_column("fill_date", parse_date, get("fill_date"), "fill_date")
     concentration = _in_column(
         "concentration", parse_concentration, get("concentration", settings.concentration)
@@ -203,28 +293,10 @@ def prepare_order(
     wording = _in_column("language", load_wording, get("language", "en"))
     strength_changed = _flag(get("strength_changed"), "strength_changed")
     refills = _whole(get("refills"), "refills", 0, 99) if get("refills") else None
-    if get("patient_dob"):
-        dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
-        if not date(1900, 1, 1) <= dob <= fill_date:
-            raise RowProblem(
-                "patient_dob",
-                "is not accepted; expected a date of birth between 1900-01-01 and the fill date",
-            )
     rules, dispensing = ctx["rules"], ctx["dispensing"]
-    warning_ids = auxiliary_warning_ids(source, vehicle)
-    base = {
-        "rx": rx,
-        "patient": patient,
-        "prescriber": prescriber,
-        "concentration_mg_ml": concentration,
-        "warning_ids": warning_ids,
-        "dose_time": dose_time,
-        "strength_changed": strength_changed,
-        "refills": refills,
-    }
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
-    chart = None
+    titration = None
     notes: list[str] = []
     if dose_text == TITRATE:
         if quantity_text or days_text:
@@ -234,34 +306,33 @@ def prepare_order(
                 "must be empty for a titrate order (its fills are planned from the protocol)",
             )
         start = _in_column("start_date", parse_date, get("start_date") or fill_date, "start_date")
-        plan = _in_column(
+        titration = _in_column(
             "concentration",
             lambda: plan_titration(protocol, concentration, start).require_measurable(),
         )
-        schedule = _in_column("start_date", plan_fills, plan, vehicle, rules, dispensing, fill_date)
+        schedule = _in_column(
+            "start_date", plan_fills, titration, vehicle, rules, dispensing, fill_date
+        )
         first = schedule.fills[0]
         directions = fill_directions(first)
         bud, quantity, days = first.bud, first.dispense_ml, first.days
-        fill_number = (1, len(schedule.fills))
-        chart = _in_column(
-            "patient_name",
-            build_chart,
-            plan,
-            settings,
-            wording,
-            vehicle.storage,
-            dose_time,
-            patient,
-        )
+        fill_number: tuple[int, int] | None = (1, len(schedule.fills))
         doses = [format_number(s.step.dose_mg) for s in first.segments]
     else:
         if get("start_date"):
             raise RowProblem("start_date", "is only for dose = titrate")
         dose_mg = _in_column("dose", parse_dose, get("dose"))
         _in_column("dose", protocol.check_dose, dose_mg)
-        step = _in_column("concentration", _dose_step, protocol, concentration, dose_mg)
+        step = _in_column(
+            "concentration",
+            lambda: (
+                plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
+                .require_measurable()
+                .steps[0]
+            ),
+        )
         directions = (Direction(step),)
-        bud = _in_column("fill_date", _bud, fill_date, vehicle.id, config)
+        bud = _in_column("fill_date", beyond_use_date, fill_date, vehicle, rules)
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
@@ -289,31 +360,35 @@ def prepare_order(
             raise RowProblem("quantity", "is empty; give quantity or days_supply")
         fill_number = None
         doses = [format_number(step.dose_mg)]
-    lot = (lots or {}).get(group_key(fill_date, concentration, vehicle.id, source.id)) or (
-        default_lot(fill_date, rx)
-    )
     containers = dispensing.containers(quantity)
-    orders = [
-        LabelOrder(
-            directions=directions,
-            quantity_ml=part,
-            fill_date=fill_date,
-            bud=bud,
-            lot=lot,
-            fill_number=fill_number,
-            container=(n, len(containers)) if len(containers) > 1 else None,
-            **base,
+    frames = tuple(
+        _in_column(
+            "dose",
+            label_frame,
+            LabelOrder(
+                rx="",  # the frame leaves out whom the order is for: fill_label adds it
+                patient="",
+                prescriber="",
+                lot="",
+                concentration_mg_ml=concentration,
+                directions=directions,
+                quantity_ml=part,
+                fill_date=fill_date,
+                bud=bud,
+                warning_ids=auxiliary_warning_ids(source, vehicle),
+                dose_time=dose_time,
+                strength_changed=strength_changed,
+                fill_number=fill_number,
+                container=(n, len(containers)) if len(containers) > 1 else None,
+                refills=refills,
+            ),
+            settings,
+            wording,
         )
         for n, part in enumerate(containers, start=1)
-    ]
-    placed = []
-    for order in orders:
-        content = _in_column("patient_name", build_label, order, settings, wording)
-        placed.append((_in_column("dose", place_label, content, stock, ctx["label_layout"]), stock))
+    )
     manifest = {
-        "line": row.line,
-        "rx_number": rx,
-        "kind": TITRATE if dose_text == TITRATE else "dose",
+        "kind": TITRATE if titration is not None else "dose",
         "dose_mg": " then ".join(doses),
         "concentration": format_quantity(concentration, "mg/mL"),
         "vehicle": vehicle.id,
@@ -323,31 +398,23 @@ def prepare_order(
         "quantity_ml": format_number(quantity),
         "containers": len(containers),
         "container_ml": " + ".join(format_number(c) for c in containers),
-        "lot": lot,
+        "lot": "",  # the order's own
         "bud": bud.bud.isoformat(),
         "bud_basis": bud.basis.basis,
         "stock": stock.id,
         "notes": "; ".join(notes),
     }
-    key = (fill_date.isoformat(), format_number(concentration), vehicle.id, source.id)
-    return PreparedOrder(
-        row.line, rx, placed, chart, settings.paper, manifest, key, quantity, notes
+    return OrderPlan(
+        fill_date=fill_date,
+        titration=titration,
+        vehicle=vehicle,
+        stock=stock,
+        wording=wording,
+        dose_time=dose_time,
+        frames=frames,
+        lot_key=group_key(fill_date, concentration, vehicle.id, source.id),
+        manifest=tuple(manifest.items()),
+        worksheet_key=(fill_date.isoformat(), format_number(concentration), vehicle.id, source.id),
+        quantity=quantity,
+        notes=tuple(notes),
     )
-
-
-@lru_cache(maxsize=1024)
-def _bud(fill_date: date, vehicle_id: str, config: str | None) -> Any:
-    """The BUD of a fill (the day's orders share a few dates and vehicles)."""
-    from compounder.bud import beyond_use_date
-    from compounder.vehicles import find_vehicle
-
-    return beyond_use_date(fill_date, find_vehicle(vehicle_id), run_context(config)["rules"])
-
-
-@lru_cache(maxsize=1024)
-def _dose_step(protocol: Any, concentration: Decimal, dose_mg: Decimal) -> Any:
-    """The measurable step for a fixed dose (orders repeat the same few doses)."""
-    from compounder.api import plan_titration
-
-    plan = plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
-    return plan.require_measurable().steps[0]

@@ -39,15 +39,44 @@ class FontChoice:
 def register_fonts() -> dict[str, frozenset[int]]:
     """Register the bundled fonts with reportlab (once); their character coverage."""
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
 
     coverage = {}
     folder = data_dir("fonts")
+    font_class = _embedded_font_class()
     for name, filename in _FILES.items():
-        font = TTFont(name, str(folder / filename))
+        font = font_class(name, str(folder / filename))
         pdfmetrics.registerFont(font)
         coverage[name] = frozenset(font.face.charToGlyph)
     return coverage
+
+
+_SPLIT_MEMO_SIZE = 4096
+
+
+@cache
+def _embedded_font_class() -> type:
+    """reportlab's TrueType font, remembering how each text maps to the subset codes
+    of a document: a batch draws the same lines on thousands of labels in one file.
+
+    The mapping of a character, once made in a document, never changes, so a text seen
+    before in the same document maps as it did then.
+    """
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    class EmbeddedFont(TTFont):  # type: ignore[misc]
+        def splitString(self, text, doc, encoding="utf-8"):  # type: ignore[no-untyped-def]
+            if not isinstance(text, str):
+                return super().splitString(text, doc, encoding)
+            state = self._assignState(doc)
+            memo = state.__dict__.setdefault("compounder_split", {})
+            split = memo.get(text)
+            if split is None:
+                if len(memo) >= _SPLIT_MEMO_SIZE:
+                    memo.clear()
+                split = memo[text] = super().splitString(text, doc, encoding)
+            return split
+
+    return EmbeddedFont
 
 
 def normalise(text: str) -> str:

@@ -148,8 +148,26 @@ def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_ti
     return "\n".join(lines)
 
 
-def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelContent:
-    """The finished lines of one label; InputError if any line is not ISMP-clean."""
+@dataclass(frozen=True)
+class LabelFrame:
+    """The checked lines a label shares with every label of the same prescription:
+    all but the patient, the Rx number, the lot and the prescriber (``fill_label``
+    adds those). A batch makes one frame per kind of order, not one per label."""
+
+    drug: Block
+    directions: Block
+    quantity: str
+    dates: str
+    storage: str
+    prescriber_notes: tuple[str, ...]  # fill n of N, container n of N, refills
+    device: str
+    warnings: Block
+    footer: tuple[Block, ...]
+
+
+def label_frame(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelFrame:
+    """The order's shared lines (its rx, patient, prescriber and lot are not read);
+    InputError if any line is not ISMP-clean."""
     drug = load_drug(wording)
     name = drug.tall_man_name if settings.tall_man else drug.name
     strength = format_quantity(order.concentration_mg_ml, "mg/mL")
@@ -159,54 +177,75 @@ def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording)
     for d in order.directions:
         if d.step.syringe is not None and syringe_text(d.step.syringe, wording) not in syringes:
             syringes.append(syringe_text(d.step.syringe, wording))
-    quantity_line = [
-        wording.text("label.quantity", quantity=format_quantity(order.quantity_ml, "mL")),
-        wording.text("label.rx", rx=order.rx),
-        wording.text("label.lot", lot=order.lot),
-    ]
-    prescriber_line = [wording.text("label.prescriber", name=order.prescriber)]
+    notes = []
     if order.fill_number:
         n, total = order.fill_number
-        prescriber_line.append(wording.text("label.fill_of", n=str(n), total=str(total)))
+        notes.append(wording.text("label.fill_of", n=str(n), total=str(total)))
     if order.container:
         n, total = order.container
-        prescriber_line.append(wording.text("label.container_of", n=str(n), total=str(total)))
+        notes.append(wording.text("label.container_of", n=str(n), total=str(total)))
     if order.refills is not None:
-        prescriber_line.append(wording.text("label.refills", n=str(order.refills)))
+        notes.append(wording.text("label.refills", n=str(order.refills)))
+    dates = (
+        wording.text("label.filled", date=wording.date(order.fill_date))
+        + SEPARATOR
+        + wording.text("label.discard", date=wording.date(order.bud.bud))
+    )
     joiner = wording.text("label.device_joiner")
-    details = [
-        (SEPARATOR.join(quantity_line), "quantity", False),
-        (
-            wording.text("label.filled", date=wording.date(order.fill_date))
-            + SEPARATOR
-            + wording.text("label.discard", date=wording.date(order.bud.bud)),
-            "dates",
-            False,
-        ),
-        (wording.storage(order.bud.storage), "storage", False),
-        (SEPARATOR.join(prescriber_line), "prescriber", True),
-        (wording.text("label.device", syringes=joiner.join(syringes)), "device", False),
-    ]
     warning_ids = list(order.warning_ids)
     warning_ids += [w for w in drug.warnings if w not in warning_ids]
     if order.strength_changed:
         warning_ids.insert(0, "note-strength")
     warnings = SEPARATOR.join(wording.warning(w) for w in warning_ids)
     compounded = wording.text("label.compounded")
-    blocks = (
-        Block("patient", "patient name", check_text(order.patient, "patient", name=True), True),
-        Block("drug", "drug", check_text(f"{drug_line}{SEPARATOR}{compounded}", "drug")),
-        Block("directions", "directions", check_text(directions, "directions")),
-        Block(
-            "details",
-            "details",
-            "\n".join(check_text(text, field, name=is_name) for text, field, is_name in details),
-        ),
-        Block("warnings", "warnings", check_text(warnings, "warnings")),
-    )
     pharmacy = f"{settings.name}\n{settings.address}\n{settings.phone}"
-    footer = (Block("pharmacy", "pharmacy", check_text(pharmacy, "pharmacy")),)
-    return LabelContent(order.rx, blocks, footer)
+    return LabelFrame(
+        drug=Block("drug", "drug", check_text(f"{drug_line}{SEPARATOR}{compounded}", "drug")),
+        directions=Block("directions", "directions", check_text(directions, "directions")),
+        quantity=wording.text("label.quantity", quantity=format_quantity(order.quantity_ml, "mL")),
+        dates=check_text(dates, "dates"),
+        storage=check_text(wording.storage(order.bud.storage), "storage"),
+        prescriber_notes=tuple(notes),
+        device=check_text(wording.text("label.device", syringes=joiner.join(syringes)), "device"),
+        warnings=Block("warnings", "warnings", check_text(warnings, "warnings")),
+        footer=(Block("pharmacy", "pharmacy", check_text(pharmacy, "pharmacy")),),
+    )
+
+
+def fill_label(
+    frame: LabelFrame, rx: str, patient: str, prescriber: str, lot: str, wording: Wording
+) -> LabelContent:
+    """A label: its frame with the patient, Rx number, lot and prescriber put in;
+    InputError if a line is not ISMP-clean."""
+    quantity_line = SEPARATOR.join(
+        (frame.quantity, wording.text("label.rx", rx=rx), wording.text("label.lot", lot=lot))
+    )
+    prescriber_line = SEPARATOR.join(
+        (wording.text("label.prescriber", name=prescriber), *frame.prescriber_notes)
+    )
+    details = "\n".join(
+        (
+            check_text(quantity_line, "quantity"),
+            frame.dates,
+            frame.storage,
+            check_text(prescriber_line, "prescriber", name=True),
+            frame.device,
+        )
+    )
+    blocks = (
+        Block("patient", "patient name", check_text(patient, "patient", name=True), True),
+        frame.drug,
+        frame.directions,
+        Block("details", "details", details),
+        frame.warnings,
+    )
+    return LabelContent(rx, blocks, frame.footer)
+
+
+def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelContent:
+    """The finished lines of one label; InputError if any line is not ISMP-clean."""
+    frame = label_frame(order, settings, wording)
+    return fill_label(frame, order.rx, order.patient, order.prescriber, order.lot, wording)
 
 
 def fill_directions(fill: Fill) -> tuple[Direction, ...]:
