@@ -10,6 +10,7 @@ atomically and is byte-identical for the same input (reportlab invariant mode).
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -28,13 +29,50 @@ GAP = 3.0  # points between the text and the barcode strip
 
 
 @dataclass(frozen=True)
+class Bars:
+    """A Code 128 symbol ready to draw: its bars as PDF rectangles in units of the
+    narrowest bar (x) and of the bar height (y), and its size in points."""
+
+    rectangles: tuple[str, ...]
+    quiet: float  # the blank zone each side of the bars
+    unit: float  # the narrowest bar
+    height: float
+    width: float  # quiet zones included
+
+
+# In reportlab's decomposed Code 128 a lowercase letter is a space and an uppercase
+# letter a bar, the letter's place in the alphabet being its width in narrowest bars.
+_MODULES = {c: n for n, c in enumerate(string.ascii_lowercase, start=1)} | {
+    c: n for n, c in enumerate(string.ascii_uppercase, start=1)
+}
+
+
+def encode_barcode(value: str, unit: float, height: float) -> Bars:
+    """The Code 128 symbol of ``value`` (reportlab's encoder chooses the code sets)."""
+    from reportlab.graphics.barcode.code128 import Code128
+
+    symbol = Code128(value, barWidth=unit, barHeight=height, humanReadable=False, quiet=True)
+    symbol.validate()
+    symbol.encode()
+    symbol.decompose()
+    rectangles = []
+    x = 0
+    for code in symbol.decomposed:
+        modules = _MODULES.get(code, 0)
+        if code.isupper():
+            rectangles.append(f"{x} 0 {modules} 1 re")
+        x += modules
+    width = symbol.lquiet + x * unit + symbol.rquiet
+    return Bars(tuple(rectangles), symbol.lquiet, unit, height, width)
+
+
+@dataclass(frozen=True)
 class PlacedLabel:
     content: LabelContent
     main: list[Line]
     footer: list[Line]
-    bars: Any  # the barcode's bars, one filled path from its bottom-left corner
+    bars: Bars  # the Rx number's barcode
     strip_height: float
-    barcode_width: float
 
 
 def _barcode_settings(layout: Layout) -> tuple[float, float, float]:
@@ -54,55 +92,31 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
 
 def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> PlacedLabel:
     """Lay one label out in its stock; DoesNotFitError naming the field if it cannot."""
-    from reportlab.graphics.barcode.code128 import Code128
-
     register_fonts()
     margin = mm_to_pt(stock.margin_mm)
     width = mm_to_pt(stock.width_mm) - 2 * margin
     height = mm_to_pt(stock.height_mm) - 2 * margin
     bar_width, bar_height, number_size = _barcode_settings(layout)
-    barcode = Code128(
-        content.rx, barWidth=bar_width, barHeight=bar_height, humanReadable=False, quiet=True
-    )
-    barcode_width = barcode.width  # encodes it, once: the encoding is not free
-    if barcode_width > width / 2:
+    bars = encode_barcode(content.rx, bar_width, bar_height)
+    if bars.width > width / 2:
         raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
     strip = bar_height + number_size * 1.25
     footer = fit_blocks(
         list(content.footer),
         layout,
-        width - barcode_width - GAP,
+        width - bars.width - GAP,
         strip,
         "label (pharmacy lines beside the barcode)",
     )
     main = fit_blocks(list(content.blocks), layout, width, height - strip - GAP, "label")
-    return PlacedLabel(content, main, footer, _bar_path(barcode), strip, barcode_width)
-
-
-def _bar_path(barcode: Any) -> Any:
-    """The bars of an encoded Code 128 as one path (the quiet zone is left blank).
-
-    In its decomposed form a lowercase letter is a space and an uppercase letter a bar,
-    the letter's place in the alphabet being the width in narrow bars.
-    """
-    from reportlab.pdfgen.pathobject import PDFPathObject
-
-    path = PDFPathObject()
-    unit, height = barcode.barWidth, barcode.barHeight
-    left = barcode.lquiet if barcode.quiet else 0
-    for code in barcode.decomposed:
-        if code.islower():
-            left = left + (ord(code) - ord("a") + 1) * unit
-        elif code.isupper():
-            width = (ord(code) - ord("A") + 1) * unit
-            path.rect(left, 0, width, height)
-            left += width
-    return path
+    return PlacedLabel(content, main, footer, bars, strip)
 
 
 def draw_label(
     canvas: Any, placed: PlacedLabel, stock: LabelStock, slot: int, number_size: float
 ) -> None:
+    from reportlab.pdfgen.pathobject import PDFPathObject
+
     origin_x, origin_y = (mm_to_pt(v) for v in stock.origin_mm(slot))
     margin = mm_to_pt(stock.margin_mm)
     left = origin_x + margin
@@ -111,14 +125,16 @@ def draw_label(
     right = origin_x + mm_to_pt(stock.width_mm) - margin
     draw_lines(canvas, placed.main, left, top)
     draw_lines(canvas, placed.footer, left, bottom + placed.strip_height)
-    bar_left = right - placed.barcode_width
+    bars = placed.bars
+    bar_left = right - bars.width
     with saved_state(canvas):
-        canvas.translate(bar_left, bottom + number_size * 1.25)
-        canvas.drawPath(placed.bars, stroke=0, fill=1)
+        canvas.translate(bar_left + bars.quiet, bottom + number_size * 1.25)
+        canvas.scale(bars.unit, bars.height)
+        canvas.drawPath(PDFPathObject(list(bars.rectangles)), stroke=0, fill=1)
     with saved_state(canvas):
         canvas.setFont(REGULAR, number_size)
         canvas.drawCentredString(
-            bar_left + placed.barcode_width / 2, bottom + number_size * 0.3, placed.content.rx
+            bar_left + bars.width / 2, bottom + number_size * 0.3, placed.content.rx
         )
 
 
