@@ -15,6 +15,8 @@ renamed to their final names; an interrupted or failed run leaves none of them.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -86,6 +88,31 @@ def process_chunk(
     names: tuple[str, str],
 ) -> ChunkResult:
     """Validate a chunk's rows and (unless checking) draw its labels and charts files."""
+    with _fewer_collections():
+        return _process_chunk(index, rows, duplicates, options, temp_dir, names)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often (a tenth of the time of a batch went
+    to it, walking the chunk's thousands of laid-out labels again and again; they are
+    freed by reference counting when the chunk is done). Restored afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _process_chunk(
+    index: int,
+    rows: list[RawRow],
+    duplicates: dict[int, int],
+    options: BatchOptions,
+    temp_dir: str | None,
+    names: tuple[str, str],
+) -> ChunkResult:
     prepared: list[PreparedOrder] = []
     errors: list[RowError] = []
     rejected: list[tuple[RawRow, str]] = []

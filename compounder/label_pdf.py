@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,9 @@ class Bars:
 
 # In reportlab's decomposed Code 128 a lowercase letter is a space and an uppercase
 # letter a bar, the letter's place in the alphabet being its width in narrowest bars.
-_MODULES = {c: n for n, c in enumerate(string.ascii_lowercase, start=1)} | {
-    c: n for n, c in enumerate(string.ascii_uppercase, start=1)
-}
+_WIDTHS = bytes.maketrans(
+    (string.ascii_lowercase + string.ascii_uppercase).encode(), bytes(range(1, 27)) * 2
+)
 
 
 def encode_barcode(value: str, unit: float, height: float) -> Bars:
@@ -55,15 +56,14 @@ def encode_barcode(value: str, unit: float, height: float) -> Bars:
     symbol.validate()
     symbol.encode()
     symbol.decompose()
-    rectangles = []
-    x = 0
-    for code in symbol.decomposed:
-        modules = _MODULES.get(code, 0)
-        if code.isupper():
-            rectangles.append(f"{x} 0 {modules} 1 re")
-        x += modules
-    width = symbol.lquiet + x * unit + symbol.rquiet
-    return Bars(tuple(rectangles), symbol.lquiet, unit, height, width)
+    pattern = symbol.decomposed
+    widths = pattern.encode("ascii").translate(_WIDTHS)
+    starts = list(accumulate(widths, initial=0))
+    rectangles = tuple(
+        f"{starts[i]} 0 {w} 1 re" for i, w in enumerate(widths) if pattern[i].isupper()
+    )
+    width = symbol.lquiet + starts[-1] * unit + symbol.rquiet
+    return Bars(rectangles, symbol.lquiet, unit, height, width)
 
 
 @dataclass(frozen=True)
