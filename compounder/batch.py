@@ -40,12 +40,13 @@ from compounder.batch_orders import (
     run_context,
 )
 from compounder.batch_outputs import (
-    ManifestSpool,
     RejectedSpool,
     compounding_worksheet,
+    join_manifest,
     log_records,
     publish,
     remove_abandoned_temps,
+    write_manifest_part,
     write_records,
     write_worksheet,
 )
@@ -64,6 +65,8 @@ class BatchOptions:
     chunk_size: int = DEFAULT_CHUNK
     lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
     digest: str = ""  # the order file's content hash: keys this run's log entries
+    db: str | None = None  # the log, where each chunk stages its printed orders
+    run_key: str = ""  # what they are staged under until the run commits them
 
 
 @dataclass
@@ -71,12 +74,10 @@ class ChunkResult:
     index: int
     errors: list[RowError]
     rejected: list[tuple[RawRow, str]]
-    manifest: list[dict[str, Any]]
+    valid: int
     totals: dict[tuple[str, str, str, str], Decimal]
-    labels: int
-    charts: int
-    log: list[tuple[int, str, str, str, str]] = field(default_factory=list)
-    snapshots: dict[str, str] = field(default_factory=dict)
+    labels: int = 0
+    charts: int = 0
 
 
 def process_chunk(
@@ -127,15 +128,19 @@ def _process_chunk(
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
             rejected.append((row, str(error)))
-    result = ChunkResult(index, errors, rejected, [], {}, 0, 0)
+    result = ChunkResult(index, errors, rejected, len(prepared), {})
     for order in prepared:
         result.totals[order.worksheet_key] = (
             result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml
         )
     if options.check or temp_dir is None or (errors and not options.skip_invalid):
-        result.manifest = [order.manifest for order in prepared]
         return result
-    _draw_chunk(prepared, Path(temp_dir), names, result, options.digest)
+    folder = Path(temp_dir)
+    manifest, log, snapshots = _draw_chunk(prepared, folder, names, result, options.digest)
+    write_manifest_part(folder, index, manifest)
+    if log:
+        with Store(options.db) as store:
+            store.stage(options.run_key, log, snapshots)
     return result
 
 
@@ -145,7 +150,9 @@ def _draw_chunk(
     names: tuple[str, str],
     result: ChunkResult,
     digest: str = "",
-) -> None:
+) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, str, str]], dict[str, str]]:
+    """Draw the chunk's labels and charts files; its manifest rows, and its log rows with
+    the snapshots they refer to."""
     from compounder.chart_pdf import draw_chart
     from compounder.drawing import new_canvas
     from compounder.label_pdf import LabelWriter
@@ -154,6 +161,9 @@ def _draw_chunk(
 
     label_layout, chart_layout = load_layout(), load_layout("chart_layout.toml")
     labels_name, charts_name = names
+    manifest: list[dict[str, Any]] = []
+    log: list[tuple[int, str, str, str, str]] = []
+    snapshots: dict[str, str] = {}
     with (folder / labels_name).open("wb") as label_file:
         writer = None
         chart_canvas = None
@@ -181,8 +191,8 @@ def _draw_chunk(
                     chart_pages += draw_chart(chart_canvas, order.chart, order.paper, chart_layout)
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
-                result.manifest.append(row)
-                result.log.append(_log_row(order, row, digest, result.snapshots))
+                manifest.append(row)
+                log.append(_log_row(order, row, digest, snapshots))
             if writer is not None:
                 writer.close()
             if chart_canvas is not None:
@@ -192,6 +202,7 @@ def _draw_chunk(
                 chart_file.close()
     if writer is None:
         (folder / labels_name).unlink()
+    return manifest, log, snapshots
 
 
 def _log_row(
@@ -363,8 +374,16 @@ def run_batch(
     total, groups = plan_groups(path, config_path)
     digest = file_digest(path)
     lots = {} if check else _reserve_lots(digest, groups, db)
+    run_key = uuid.uuid4().hex
     options = BatchOptions(
-        config_path, check, skip_invalid, chunk_size, tuple(sorted(lots.items())), digest
+        config_path,
+        check,
+        skip_invalid,
+        chunk_size,
+        tuple(sorted(lots.items())),
+        digest,
+        None if db is None else str(db),
+        run_key,
     )
     chunk_count = max(1, -(-total // chunk_size))
     if jobs is None:
@@ -378,10 +397,8 @@ def run_batch(
             temp = Path(tempfile.mkdtemp(prefix=f".compounder-batch-{os.getpid()}-", dir=out))
         except OSError as exc:
             raise OutputError(str(out), exc.strerror or str(exc)) from None
-    manifest_rows = ManifestSpool(temp) if temp else None
     rejected = RejectedSpool(temp, header_of(path)) if temp else None
     store = None if check else Store(db)
-    run_key = uuid.uuid4().hex
     committed = False
     try:
         totals: dict[tuple[str, str, str, str], Decimal] = {}
@@ -389,16 +406,13 @@ def run_batch(
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
-            report.valid += len(result.manifest)
+            report.valid += result.valid
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
-            if manifest_rows is not None and rejected is not None and store is not None:
-                manifest_rows.extend(result.manifest)
+            if rejected is not None:
                 rejected.extend(result.rejected)
-                if result.log:  # while the next chunks are still being drawn
-                    store.stage(run_key, result.log, result.snapshots)
             if progress:
-                progress(len(result.manifest) + len(result.errors))
+                progress(result.valid + len(result.errors))
         report.worksheet = compounding_worksheet(totals, config_path)
         for entry in report.worksheet:
             conc = Decimal(entry["concentration"].split()[0])
@@ -406,15 +420,10 @@ def run_batch(
                 date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
             )
             entry["lot"] = lots.get(lot_key, "")
-        if (
-            temp is None
-            or manifest_rows is None
-            or rejected is None
-            or (report.errors and not skip_invalid)
-        ):
+        if temp is None or rejected is None or (report.errors and not skip_invalid):
             report.labels = report.charts = 0
             return report
-        manifest_rows.close()
+        join_manifest(temp, chunk_count)
         rejected.close()
         write_worksheet(temp, report)
         write_records(temp, report, lots, config_path)
@@ -426,9 +435,8 @@ def run_batch(
         committed = True
         return report
     finally:
-        for spool in (manifest_rows, rejected):
-            if spool is not None:
-                spool.close()
+        if rejected is not None:
+            rejected.close()
         if store is not None:
             if not committed:
                 store.drop_staged(run_key)

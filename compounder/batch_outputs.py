@@ -71,32 +71,42 @@ MANIFEST_COLUMNS = (
 )
 
 
-class ManifestSpool:
-    """manifest.json and manifest.csv, written as rows arrive (no patient names)."""
+def write_manifest_part(folder: Path, index: int, rows: list[dict[str, Any]]) -> None:
+    """One chunk's manifest rows (no patient names), as parts that ``join_manifest``
+    puts together in chunk order: written by the process that drew the chunk."""
+    with (folder / f"manifest-{index:04d}.json.part").open("w", encoding="utf-8") as part:
+        part.write(
+            ",".join("\n  " + json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
+        )
+    with (folder / f"manifest-{index:04d}.csv.part").open(
+        "w", encoding="utf-8", newline=""
+    ) as part:
+        csv.DictWriter(part, MANIFEST_COLUMNS, extrasaction="ignore").writerows(rows)
 
-    def __init__(self, folder: Path) -> None:
-        self.json = (folder / "manifest.json").open("w", encoding="utf-8")
-        self.csv_file = (folder / "manifest.csv").open("w", encoding="utf-8", newline="")
-        self.csv = csv.DictWriter(self.csv_file, MANIFEST_COLUMNS, extrasaction="ignore")
-        self.csv.writeheader()
-        self.json.write("[")
-        self.count = 0
 
-    def extend(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self.json.write(
-                ("," if self.count else "")
-                + "\n  "
-                + json.dumps(row, ensure_ascii=False, sort_keys=True)
-            )
-            self.csv.writerow(row)
-            self.count += 1
-
-    def close(self) -> None:
-        if not self.json.closed:
-            self.json.write("\n]\n")
-            self.json.close()
-        self.csv_file.close()
+def join_manifest(folder: Path, chunks: int) -> None:
+    """manifest.json and manifest.csv from the chunks' parts (each part then removed)."""
+    with (
+        (folder / "manifest.json").open("w", encoding="utf-8") as json_file,
+        (folder / "manifest.csv").open("w", encoding="utf-8", newline="") as csv_file,
+    ):
+        csv.DictWriter(csv_file, MANIFEST_COLUMNS).writeheader()
+        json_file.write("[")
+        first = True
+        for index in range(chunks):
+            json_part = folder / f"manifest-{index:04d}.json.part"
+            csv_part = folder / f"manifest-{index:04d}.csv.part"
+            if not json_part.exists():  # a chunk with nothing printed
+                continue
+            text = json_part.read_text(encoding="utf-8")
+            if text:
+                json_file.write(text if first else "," + text)
+                first = False
+            with csv_part.open(encoding="utf-8", newline="") as part:
+                shutil.copyfileobj(part, csv_file)
+            json_part.unlink()
+            csv_part.unlink()
+        json_file.write("\n]\n")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
