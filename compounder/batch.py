@@ -301,26 +301,42 @@ def count_orders(path: Path) -> int:
 def plan_groups(path: Path, config: str) -> tuple[int, list[tuple[str, date]]]:
     """The number of orders and the preparations they draw on, in order of first use
     (rows too broken to say are skipped here; validation reports them)."""
-    from compounder.api import parse_concentration
-    from compounder.dates import parse_date
-    from compounder.vehicles import find_vehicle
-
-    settings = run_context(config)["settings"]
-    sources = run_context(config)["sources"]
     count = 0
     keys: dict[str, date] = {}
     for row in read_orders(path):
         count += 1
         v = row.values
-        try:
-            day = parse_date(v.get("fill_date", ""), "fill_date")
-            conc = parse_concentration(v.get("concentration") or settings.concentration)
-            vehicle = find_vehicle(v.get("vehicle") or settings.vehicle).id
-            source = sources.find(v.get("source") or settings.source).id
-        except CompounderError:
-            continue
-        keys.setdefault(group_key(day, conc, vehicle, source), day)
+        group = _group_of(
+            config,
+            v.get("fill_date", ""),
+            v.get("concentration", ""),
+            v.get("vehicle", ""),
+            v.get("source", ""),
+        )
+        if group is not None:
+            keys.setdefault(*group)
     return count, list(keys.items())
+
+
+@lru_cache(maxsize=1024)
+def _group_of(
+    config: str, fill_date: str, concentration: str, vehicle: str, source: str
+) -> tuple[str, date] | None:
+    """The planned preparation of an order's cells (None if they do not say)."""
+    from compounder.api import parse_concentration
+    from compounder.dates import parse_date
+    from compounder.vehicles import find_vehicle
+
+    context = run_context(config)
+    settings = context["settings"]
+    try:
+        day = parse_date(fill_date, "fill_date")
+        conc = parse_concentration(concentration or settings.concentration)
+        vehicle_id = find_vehicle(vehicle or settings.vehicle).id
+        source_id = context["sources"].find(source or settings.source).id
+    except CompounderError:
+        return None
+    return group_key(day, conc, vehicle_id, source_id), day
 
 
 def file_digest(path: Path) -> str:
@@ -464,6 +480,8 @@ def _run_chunks(
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    if temp is not None:
+        _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: list[Any] = []
         for index, (rows, duplicates) in enumerate(chunks):
@@ -482,6 +500,16 @@ def _run_chunks(
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
+
+
+def _load_drawing() -> None:
+    """Import the PDF drawing code and register the fonts."""
+    from reportlab.graphics.barcode import code128  # noqa: F401
+
+    from compounder import chart_pdf, label_pdf  # noqa: F401
+    from compounder.fonts import register_fonts
+
+    register_fonts()
 
 
 @lru_cache(maxsize=64)
