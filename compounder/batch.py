@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -63,10 +64,20 @@ class BatchOptions:
     check: bool = False
     skip_invalid: bool = False
     chunk_size: int = DEFAULT_CHUNK
-    lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
     digest: str = ""  # the order file's content hash: keys this run's log entries
     db: str | None = None  # the log, where each chunk stages its printed orders
     run_key: str = ""  # what they are staged under until the run commits them
+
+
+@dataclass
+class Chunk:
+    """A run of consecutive orders, processed (and printed to its own files) together."""
+
+    index: int
+    rows: list[RawRow]
+    duplicates: dict[int, int]  # line -> line of the first order with the same Rx
+    last: bool
+    lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
 
 
 @dataclass
@@ -81,16 +92,11 @@ class ChunkResult:
 
 
 def process_chunk(
-    index: int,
-    rows: list[RawRow],
-    duplicates: dict[int, int],
-    options: BatchOptions,
-    temp_dir: str | None,
-    names: tuple[str, str],
+    chunk: Chunk, options: BatchOptions, temp_dir: str | None, names: tuple[str, str]
 ) -> ChunkResult:
     """Validate a chunk's rows and (unless checking) draw its labels and charts files."""
     with _fewer_collections():
-        return _process_chunk(index, rows, duplicates, options, temp_dir, names)
+        return _process_chunk(chunk, options, temp_dir, names)
 
 
 @contextlib.contextmanager
@@ -107,23 +113,19 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _process_chunk(
-    index: int,
-    rows: list[RawRow],
-    duplicates: dict[int, int],
-    options: BatchOptions,
-    temp_dir: str | None,
-    names: tuple[str, str],
+    chunk: Chunk, options: BatchOptions, temp_dir: str | None, names: tuple[str, str]
 ) -> ChunkResult:
+    index, duplicates, lots = chunk.index, chunk.duplicates, dict(chunk.lots)
     prepared: list[PreparedOrder] = []
     errors: list[RowError] = []
     rejected: list[tuple[RawRow, str]] = []
-    for row in rows:
+    for row in chunk.rows:
         try:
             if row.line in duplicates:
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            prepared.append(prepare_order(row, options.config, dict(options.lots)))
+            prepared.append(prepare_order(row, options.config, lots))
         except RowProblem as problem:
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
@@ -270,12 +272,17 @@ class BatchReport:
         }
 
 
-def _chunks(path: Path, size: int) -> Iterator[tuple[list[RawRow], dict[int, int]]]:
-    """Rows in chunks, with duplicate Rx numbers marked (line -> first line)."""
+def _chunks(path: Path, size: int) -> Iterator[Chunk]:
+    """The file's rows in chunks of ``size``, duplicate Rx numbers marked (line -> first
+    line); a chunk is handed on when the next row is read, so it knows if it is last."""
     first_line: dict[int, int] = {}
-    chunk: list[RawRow] = []
+    rows: list[RawRow] = []
     duplicates: dict[int, int] = {}
+    index = 0
     for row in read_orders(path):
+        if len(rows) >= size:
+            yield Chunk(index, rows, duplicates, last=False)
+            index, rows, duplicates = index + 1, [], {}
         rx = row.values.get("rx_number", "").strip()
         if rx:
             # a 64-bit hash, not the text: memory stays flat for big files; two different
@@ -286,25 +293,23 @@ def _chunks(path: Path, size: int) -> Iterator[tuple[list[RawRow], dict[int, int
                 duplicates[row.line] = first_line[key]
             else:
                 first_line[key] = row.line
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk, duplicates
-            chunk, duplicates = [], {}
-    if chunk:
-        yield chunk, duplicates
+        rows.append(row)
+    if rows:
+        yield Chunk(index, rows, duplicates, last=True)
 
 
 def count_orders(path: Path) -> int:
     return sum(1 for _ in read_orders(path))
 
 
-def plan_groups(path: Path, config: str) -> tuple[int, list[tuple[str, date]]]:
-    """The number of orders and the preparations they draw on, in order of first use
-    (rows too broken to say are skipped here; validation reports them)."""
-    count = 0
-    keys: dict[str, date] = {}
-    for row in read_orders(path):
-        count += 1
+def _reserve_lots(
+    chunk: Chunk, config: str, digest: str, store: Store, lots: dict[str, str]
+) -> None:
+    """A lot for each planned preparation the chunk's orders draw on that has none yet,
+    in order of first use, allocated in the log once per file content: running the
+    same file again reuses them (and prints the same labels). Rows too broken to say
+    which preparation they need are skipped here; validation reports them."""
+    for row in chunk.rows:
         v = row.values
         group = _group_of(
             config,
@@ -313,9 +318,11 @@ def plan_groups(path: Path, config: str) -> tuple[int, list[tuple[str, date]]]:
             v.get("vehicle", ""),
             v.get("source", ""),
         )
-        if group is not None:
-            keys.setdefault(*group)
-    return count, list(keys.items())
+        if group is not None and group[0] not in lots:
+            key, day = group
+            payload = {"planned_by_batch": digest, "preparation_key": key}
+            lots[key] = store.planned_preparation(f"batch:{digest}:{key}", day, payload)
+    chunk.lots = tuple(sorted(lots.items()))
 
 
 @lru_cache(maxsize=1024)
@@ -348,19 +355,6 @@ def file_digest(path: Path) -> str:
     return hasher.hexdigest()[:16]
 
 
-def _reserve_lots(digest: str, groups: list[tuple[str, date]], db: Any) -> dict[str, str]:
-    """One lot per planned preparation, allocated in the log once per file content:
-    running the same file again reuses them (and prints the same labels)."""
-    from compounder.store import Store
-
-    lots = {}
-    with Store(db) as store:
-        for key, day in groups:
-            payload = {"planned_by_batch": digest, "preparation_key": key}
-            lots[key] = store.planned_preparation(f"batch:{digest}:{key}", day, payload)
-    return lots
-
-
 def run_batch(
     orders_file: str | Path,
     output_dir: str | Path,
@@ -387,24 +381,20 @@ def run_batch(
     run_context(config_path)  # settings errors surface before any row is read
     if chunk_size < 1:
         raise InputError("chunk-size", str(chunk_size), "a whole number of orders >= 1")
-    total, groups = plan_groups(path, config_path)
+    header_of(path)  # a file-level problem (unknown columns...) surfaces first
     digest = file_digest(path)
-    lots = {} if check else _reserve_lots(digest, groups, db)
     run_key = uuid.uuid4().hex
     options = BatchOptions(
         config_path,
         check,
         skip_invalid,
         chunk_size,
-        tuple(sorted(lots.items())),
         digest,
         None if db is None else str(db),
         run_key,
     )
-    chunk_count = max(1, -(-total // chunk_size))
-    if jobs is None:
-        jobs = (os.cpu_count() or 1) if chunk_count > 1 else 1
-    report = BatchReport(orders=total, checked_only=check)
+    report = BatchReport(checked_only=check)
+    lots: dict[str, str] = {}
     temp: Path | None = None
     if not check:
         try:
@@ -416,9 +406,20 @@ def run_batch(
     rejected = RejectedSpool(temp, header_of(path)) if temp else None
     store = None if check else Store(db)
     committed = False
+    chunk_count = 0
+
+    def chunks() -> Iterator[Chunk]:
+        nonlocal chunk_count
+        for chunk in _chunks(path, chunk_size):
+            report.orders += len(chunk.rows)
+            chunk_count += 1
+            if store is not None:
+                _reserve_lots(chunk, config_path, digest, store, lots)
+            yield chunk
+
     try:
         totals: dict[tuple[str, str, str, str], Decimal] = {}
-        for result in _run_chunks(path, options, temp, chunk_count, jobs):
+        for result in _run_chunks(chunks(), options, temp, jobs):
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
@@ -461,22 +462,26 @@ def run_batch(
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _chunk_names(index: int, count: int) -> tuple[str, str]:
-    if count == 1:
+def _chunk_names(chunk: Chunk) -> tuple[str, str]:
+    if chunk.index == 0 and chunk.last:
         return "labels.pdf", "charts.pdf"
-    return f"labels-{index + 1:04d}.pdf", f"charts-{index + 1:04d}.pdf"
+    return f"labels-{chunk.index + 1:04d}.pdf", f"charts-{chunk.index + 1:04d}.pdf"
 
 
 def _run_chunks(
-    path: Path, options: BatchOptions, temp: Path | None, count: int, jobs: int
+    chunks: Iterator[Chunk], options: BatchOptions, temp: Path | None, jobs: int | None
 ) -> Iterator[ChunkResult]:
-    chunks = _chunks(path, options.chunk_size)
+    """Each chunk processed, in order: here, or in a pool of ``jobs`` processes (by
+    default one per core) when the file has more than one chunk."""
     temp_name = str(temp) if temp else None
-    if jobs <= 1 or count <= 1:
-        for index, (rows, duplicates) in enumerate(chunks):
-            yield process_chunk(
-                index, rows, duplicates, options, temp_name, _chunk_names(index, count)
-            )
+    first = next(chunks, None)
+    if first is None:
+        return
+    if jobs is None:
+        jobs = 1 if first.last else (os.cpu_count() or 1)
+    if jobs <= 1 or first.last:
+        for chunk in itertools.chain([first], chunks):
+            yield process_chunk(chunk, options, temp_name, _chunk_names(chunk))
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -484,17 +489,9 @@ def _run_chunks(
         _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: list[Any] = []
-        for index, (rows, duplicates) in enumerate(chunks):
+        for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.submit(
-                    process_chunk,
-                    index,
-                    rows,
-                    duplicates,
-                    options,
-                    temp_name,
-                    _chunk_names(index, count),
-                )
+                pool.submit(process_chunk, chunk, options, temp_name, _chunk_names(chunk))
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
                 yield pending.pop(0).result()
