@@ -236,3 +236,85 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
     assert clean.ok and again.ok
     assert files(out) == files(tmp_path / "clean")
     assert not list(out.glob(".compounder-batch-*"))  # the killed run's folder is gone
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    import csv
+
+    from compounder.orders import COLUMNS
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_orders_alike_but_for_different_patients_keep_their_own_lines(tmp_path, example_config):
+    # the same prescription three times: worked out once, each label still its own
+    from compounder.synthetic import order_row
+
+    people = [("Ann Lee", "2000001", "Dr Q. Adams"), ("Bo Chan", "2000002", "Dr R. Baker")]
+    people.append(("Cy Diaz", "2000003", "Dr Q. Adams"))
+    rows = []
+    for name, rx, prescriber in people:
+        row = order_row(1, titrations=False)
+        row.update(patient_name=name, rx_number=rx, prescriber=prescriber)
+        rows.append(row)
+    report = run_batch(_write(tmp_path / "o.csv", rows), tmp_path / "out", example_config)
+    assert report.ok and report.labels == 3
+    data = (tmp_path / "out" / "labels.pdf").read_bytes()
+    pages = [page.extract_text() for page in pdf_pages(data)]
+    for index, (name, rx, prescriber) in enumerate(people):
+        others = [p for p in people if p[0] != name]
+        assert name in pages[index] and f"Rx: {rx}" in pages[index]
+        assert f"Prescriber: {prescriber}" in pages[index]
+        assert not any(other[0] in pages[index] for other in others)
+        assert decode_barcodes(data, page=index) == [rx]
+    texts = [
+        p.replace(name, "").replace(rx, "").replace(doc, "")
+        for p, (name, rx, doc) in zip(pages, people, strict=True)
+    ]
+    assert texts[0] == texts[1] == texts[2]  # and everything else the same
+
+
+@pytest.mark.parametrize(
+    ("count", "names"), [(4, ["labels.pdf"]), (5, ["labels-0001.pdf", "labels-0002.pdf"])]
+)
+def test_chunk_files_are_numbered_only_when_there_are_several(
+    tmp_path, example_config, count, names
+):
+    orders = write_orders(tmp_path / "orders.csv", count, titrations=False)
+    report = run_batch(orders, tmp_path / "out", example_config, chunk_size=4)
+    assert report.ok and report.orders == count
+    assert sorted(p.name for p in (tmp_path / "out").glob("labels*.pdf")) == names
+
+
+def test_lots_follow_first_use_across_chunks_serial_or_parallel(tmp_path, example_config):
+    # a second preparation the same day (from powder) first needed in the second chunk
+    from compounder.synthetic import order_row
+
+    rows = [order_row(i, titrations=False) for i in range(6)]
+    for row in rows[4:]:
+        row["source"] = "powder-hcl"
+    orders = _write(tmp_path / "o.csv", rows)
+    lots = {}
+    for jobs in (1, 2):
+        db = tmp_path / f"log-{jobs}.sqlite"
+        run_batch(orders, tmp_path / f"out{jobs}", example_config, chunk_size=3, jobs=jobs, db=db)
+        manifest = json.loads((tmp_path / f"out{jobs}" / "manifest.json").read_text())
+        lots[jobs] = [m["lot"] for m in manifest]
+    assert lots[1] == lots[2] == ["20261201-001"] * 4 + ["20261201-002"] * 2
+    assert files(tmp_path / "out1") == files(tmp_path / "out2")
+
+
+def test_collector_settings_are_restored_after_a_chunk():
+    import gc
+
+    from compounder.batch import _fewer_collections
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), _fewer_collections():
+        assert gc.get_threshold() != before
+        raise RuntimeError
+    assert gc.get_threshold() == before

@@ -247,3 +247,48 @@ def test_no_patient_data_in_pdf_metadata(example_config):
 
     info = PdfReader(io.BytesIO(label(example_config).pdf)).metadata
     assert "Jane" not in " ".join(str(v) for v in info.values())
+
+
+class _Document:  # what a font keys its per-document codes on
+    pass
+
+
+def test_remembered_subset_codes_match_reportlab():
+    # the fonts remember how a text maps to a document's subset codes: the mapping must
+    # be the one reportlab's own font gives for the same texts in the same order
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from compounder.datafiles import data_dir
+    from compounder.fonts import REGULAR, register_fonts
+
+    register_fonts()
+    ours = pdfmetrics.getFont(REGULAR)
+    plain = TTFont("plain-atkinson", str(data_dir("fonts") / "AtkinsonHyperlegible-Regular.ttf"))
+    texts = ["Zoë Ñúñez", "Take 3 mL (3 mg)", "Zoë Ñúñez", "2 °C to 8 °C • ¿?", "Take 3 mL (3 mg)"]
+    for order in (texts, texts[::-1]):  # two documents, each with its own codes
+        doc_ours, doc_plain = _Document(), _Document()
+        assert [ours.splitString(t, doc_ours) for t in order] == [
+            plain.splitString(t, doc_plain) for t in order
+        ]
+
+
+def test_barcode_bars_match_reportlab_drawing():
+    # the bars drawn as one path are reportlab's own Code 128 bars, at the same places
+    from reportlab.graphics.barcode.code128 import Code128
+
+    from compounder.label_pdf import encode_barcode
+
+    for value in ["5000003", "RX-12a", "1"]:
+        bars = encode_barcode(value, 0.72, 18.0)
+        symbol = Code128(value, barWidth=0.72, barHeight=18.0, humanReadable=False, quiet=True)
+        drawn = []
+        symbol.rect = lambda x, y, w, h, drawn=drawn: drawn.append((x, w))
+        symbol.canv = None
+        symbol.draw()
+        ours = [tuple(map(float, r.split()[:3:2])) for r in bars.rectangles]
+        assert len(ours) == len(drawn)
+        for (x, w), (rx, rw) in zip(ours, drawn, strict=True):
+            assert bars.quiet + x * 0.72 == pytest.approx(rx)
+            assert w * 0.72 == pytest.approx(rw)
+        assert bars.width == pytest.approx(symbol.width)
