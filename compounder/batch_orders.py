@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from compounder.errors import CompounderError, InputError
-from compounder.orders import RawRow
+from compounder.orders import COLUMNS, RawRow
 from compounder.units import format_number, format_quantity
 
 TITRATE = "titrate"
@@ -145,24 +145,10 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
     return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
 
 
-# The columns that say what an order is, as against whom it is for: orders alike in
-# these (a day's file repeats a few doses and quantities) are worked out once.
-_PRESCRIPTION_COLUMNS = (
-    "fill_date",
-    "concentration",
-    "dose",
-    "quantity",
-    "days_supply",
-    "protocol",
-    "start_date",
-    "dose_time",
-    "vehicle",
-    "source",
-    "stock",
-    "language",
-    "strength_changed",
-    "refills",
-)
+# Whom an order is for, as against what it is: orders alike in every other column (a
+# day's file repeats a few doses and quantities) are worked out once (``order_plan``).
+_IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
+_PRESCRIPTION_COLUMNS = tuple(c for c in COLUMNS if c not in _IDENTITY_COLUMNS)
 
 
 @dataclass(frozen=True)
