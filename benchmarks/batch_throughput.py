@@ -41,8 +41,19 @@ def measure(command: list[str]) -> tuple[float, int]:
 
 
 def batch(orders: Path, out: Path, jobs: int) -> list[str]:
-    return [sys.executable, "-m", "compounder", "batch", str(orders), "-o", str(out),
-            "--config", str(CONFIG), "--jobs", str(jobs)]
+    return [
+        sys.executable,
+        "-m",
+        "compounder",
+        "batch",
+        str(orders),
+        "-o",
+        str(out),
+        "--config",
+        str(CONFIG),
+        "--jobs",
+        str(jobs),
+    ]
 
 
 def same_outputs(first: Path, second: Path) -> bool:
@@ -59,23 +70,35 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="compounder-bench-"))
     orders = write_orders(work / "orders.csv", args.orders, titrations=False)
-    floor_s, _ = measure([sys.executable, str(ROOT / "benchmarks" / "floor_labels.py"),
-                          str(orders), str(work / "floor")])
+    floor_s, _ = measure(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "floor_labels.py"),
+            str(orders),
+            str(work / "floor"),
+        ]
+    )
     one_s, one_mib = measure(batch(orders, work / "one", 1))
     two_s, _ = measure(batch(orders, work / "two", 2))
     print(f"orders: {args.orders} (cores here: {os.cpu_count()})")
     print(f"floor (bare reportlab, same labels): {floor_s:7.2f} s")
-    print(f"compounder batch, 1 job            : {one_s:7.2f} s  "
-          f"ratio {one_s / floor_s:.2f}x the floor (goal <= 1.3x)")
-    print(f"compounder batch, 2 jobs           : {two_s:7.2f} s  "
-          f"speed-up {one_s / two_s:.2f}x (goal >= 1.7x); same bytes: "
-          f"{same_outputs(work / 'one', work / 'two')}")
+    print(
+        f"compounder batch, 1 job            : {one_s:7.2f} s  "
+        f"ratio {one_s / floor_s:.2f}x the floor (goal <= 1.3x)"
+    )
+    print(
+        f"compounder batch, 2 jobs           : {two_s:7.2f} s  "
+        f"speed-up {one_s / two_s:.2f}x (goal >= 1.7x); same bytes: "
+        f"{same_outputs(work / 'one', work / 'two')}"
+    )
     if args.big:
         big = write_orders(work / "big.csv", args.big, titrations=False)
         big_s, big_mib = measure(batch(big, work / "big", 1))
         print(f"peak memory, {args.orders} orders : {one_mib} MiB")
-        print(f"peak memory, {args.big} orders: {big_mib} MiB in {big_s:.1f} s  "
-              f"ratio {big_mib / one_mib:.2f}x (goal <= 1.2x)")
+        print(
+            f"peak memory, {args.big} orders: {big_mib} MiB in {big_s:.1f} s  "
+            f"ratio {big_mib / one_mib:.2f}x (goal <= 1.2x)"
+        )
     return 0
 
 

@@ -26,8 +26,7 @@ CHUNK = 5000
 VOLUME = {"1.5": "1.5", "2": "2", "2.5": "2.5", "3": "3", "3.5": "3.5", "4": "4", "4.5": "4.5"}
 SYRINGE = {"1.5": "3", "2": "3", "2.5": "5", "3": "5", "3.5": "5", "4": "5", "4.5": "10"}
 MARKS = {"3": "0.1", "5": "0.1", "10": "0.5"}
-QUANTITY = {"1.5": "24", "2": "31", "2.5": "39", "3": "47", "3.5": "54", "4": "62",
-            "4.5": "70"}
+QUANTITY = {"1.5": "24", "2": "31", "2.5": "39", "3": "47", "3.5": "54", "4": "62", "4.5": "70"}
 
 
 def draw(canvas: Canvas, row: dict[str, str]) -> None:
@@ -44,8 +43,11 @@ def draw(canvas: Canvas, row: dict[str, str]) -> None:
         ("Atkinson", 9, "Filled: Dec 1, 2026 • Discard after: Dec 14, 2026"),
         ("Atkinson", 9, "Store in a refrigerator, 2 °C to 8 °C. Do not freeze."),
         ("Atkinson", 9, f"Prescriber: {row['prescriber']}"),
-        ("Atkinson", 9, f"Measure with the {syringe} mL oral syringe ({MARKS[syringe]} mL "
-                        "marks) supplied"),
+        (
+            "Atkinson",
+            9,
+            f"Measure with the {syringe} mL oral syringe ({MARKS[syringe]} mL marks) supplied",
+        ),
         ("Atkinson-Bold", 9, "Shake well • Refrigerate, do not freeze • Protect from light •"),
         ("Atkinson-Bold", 9, "Do not take with opioid pain medicines"),
     ]
@@ -55,9 +57,13 @@ def draw(canvas: Canvas, row: dict[str, str]) -> None:
         canvas.setFont(font, size)
         canvas.drawString(7.2, y, text)
     canvas.setFont("Atkinson", 8)
-    for offset, text in enumerate(["Riverside Compounding Pharmacy",
-                                   "120 Harbor Street, Springfield, IL 62701",
-                                   "(555) 010-0199"]):
+    for offset, text in enumerate(
+        [
+            "Riverside Compounding Pharmacy",
+            "120 Harbor Street, Springfield, IL 62701",
+            "(555) 010-0199",
+        ]
+    ):
         canvas.drawString(7.2, 36 - offset * 10, text)
     barcode = Code128(rx, barWidth=0.72, barHeight=18, humanReadable=False, quiet=True)
     barcode.drawOn(canvas, WIDTH - 7.2 - barcode.width, 16)
@@ -67,8 +73,10 @@ def draw(canvas: Canvas, row: dict[str, str]) -> None:
 
 
 def main(orders: str, out: str) -> None:
-    for name, file in [("Atkinson", "AtkinsonHyperlegible-Regular.ttf"),
-                       ("Atkinson-Bold", "AtkinsonHyperlegible-Bold.ttf")]:
+    for name, file in [
+        ("Atkinson", "AtkinsonHyperlegible-Regular.ttf"),
+        ("Atkinson-Bold", "AtkinsonHyperlegible-Bold.ttf"),
+    ]:
         pdfmetrics.registerFont(TTFont(name, str(FONTS / file)))
     Path(out).mkdir(parents=True, exist_ok=True)
     canvas = None
@@ -79,9 +87,12 @@ def main(orders: str, out: str) -> None:
                 if canvas is not None:
                     canvas.save()
                 chunk += 1
-                canvas = Canvas(str(Path(out) / f"floor-{chunk:04d}.pdf"),
-                                pagesize=(WIDTH, HEIGHT), invariant=1,
-                                initialFontName="Atkinson")
+                canvas = Canvas(
+                    str(Path(out) / f"floor-{chunk:04d}.pdf"),
+                    pagesize=(WIDTH, HEIGHT),
+                    invariant=1,
+                    initialFontName="Atkinson",
+                )
             draw(canvas, row)
     if canvas is not None:
         canvas.save()
