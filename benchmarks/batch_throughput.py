@@ -30,13 +30,17 @@ CONFIG = ROOT / "examples" / "compounder.toml"
 
 
 def measure(command: list[str]) -> tuple[float, int]:
-    """Wall time (s) and peak resident memory (MiB) of one fresh process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"failed ({status}): {' '.join(command)}")
+    """Wall time (s) and peak resident memory (MiB) of one fresh process (its output
+    kept off the terminal, so no progress bar is drawn: the floor draws none)."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if status != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"failed ({status}): {' '.join(command)}\n{message}")
     return elapsed, usage.ru_maxrss // 1024
 
 

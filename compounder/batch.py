@@ -56,6 +56,9 @@ from compounder.orders import RawRow, header_of, read_orders
 from compounder.store import Store
 
 DEFAULT_CHUNK = 5000
+PROGRESS_EVERY = 100  # orders drawn between two progress reports
+
+Progress = Callable[[int], None]  # told how many more orders are done
 
 
 @dataclass(frozen=True)
@@ -92,11 +95,36 @@ class ChunkResult:
 
 
 def process_chunk(
+    chunk: Chunk,
+    options: BatchOptions,
+    temp_dir: str | None,
+    names: tuple[str, str],
+    progress: Progress | None = None,
+) -> ChunkResult:
+    """Validate a chunk's rows and (unless checking) draw its labels and charts files;
+    ``progress`` is told how many orders are done as they are."""
+    with _fewer_collections():
+        return _process_chunk(chunk, options, temp_dir, names, progress or _no_progress)
+
+
+def _no_progress(done: int) -> None:
+    pass
+
+
+# A worker process's way to report progress: a queue the main process reads.
+_worker_queue: Any = None
+
+
+def _start_worker(queue: Any) -> None:
+    global _worker_queue
+    _worker_queue = queue
+
+
+def _process_in_worker(
     chunk: Chunk, options: BatchOptions, temp_dir: str | None, names: tuple[str, str]
 ) -> ChunkResult:
-    """Validate a chunk's rows and (unless checking) draw its labels and charts files."""
-    with _fewer_collections():
-        return _process_chunk(chunk, options, temp_dir, names)
+    progress = _worker_queue.put if _worker_queue is not None else None
+    return process_chunk(chunk, options, temp_dir, names, progress)
 
 
 @contextlib.contextmanager
@@ -113,7 +141,11 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _process_chunk(
-    chunk: Chunk, options: BatchOptions, temp_dir: str | None, names: tuple[str, str]
+    chunk: Chunk,
+    options: BatchOptions,
+    temp_dir: str | None,
+    names: tuple[str, str],
+    progress: Progress,
 ) -> ChunkResult:
     index, duplicates, lots = chunk.index, chunk.duplicates, dict(chunk.lots)
     prepared: list[PreparedOrder] = []
@@ -136,9 +168,13 @@ def _process_chunk(
             result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml
         )
     if options.check or temp_dir is None or (errors and not options.skip_invalid):
+        progress(len(chunk.rows))
         return result
+    progress(len(errors))  # the rest as they are drawn
     folder = Path(temp_dir)
-    manifest, log, snapshots = _draw_chunk(prepared, folder, names, result, options.digest)
+    manifest, log, snapshots = _draw_chunk(
+        prepared, folder, names, result, options.digest, progress
+    )
     write_manifest_part(folder, index, manifest)
     if log:
         with Store(options.db) as store:
@@ -151,7 +187,8 @@ def _draw_chunk(
     folder: Path,
     names: tuple[str, str],
     result: ChunkResult,
-    digest: str = "",
+    digest: str,
+    progress: Progress,
 ) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, str, str]], dict[str, str]]:
     """Draw the chunk's labels and charts files; its manifest rows, and its log rows with
     the snapshots they refer to."""
@@ -195,6 +232,9 @@ def _draw_chunk(
                     result.charts += 1
                 manifest.append(row)
                 log.append(_log_row(order, row, digest, snapshots))
+                if len(manifest) % PROGRESS_EVERY == 0:
+                    progress(PROGRESS_EVERY)
+            progress(len(manifest) % PROGRESS_EVERY)
             if writer is not None:
                 writer.close()
             if chart_canvas is not None:
@@ -419,7 +459,7 @@ def run_batch(
 
     try:
         totals: dict[tuple[str, str, str, str], Decimal] = {}
-        for result in _run_chunks(chunks(), options, temp, jobs):
+        for result in _run_chunks(chunks(), options, temp, jobs, progress):
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
@@ -428,8 +468,6 @@ def run_batch(
                 totals[key] = totals.get(key, Decimal(0)) + value
             if rejected is not None:
                 rejected.extend(result.rejected)
-            if progress:
-                progress(result.valid + len(result.errors))
         report.worksheet = compounding_worksheet(totals, config_path)
         for entry in report.worksheet:
             conc = Decimal(entry["concentration"].split()[0])
@@ -469,7 +507,11 @@ def _chunk_names(chunk: Chunk) -> tuple[str, str]:
 
 
 def _run_chunks(
-    chunks: Iterator[Chunk], options: BatchOptions, temp: Path | None, jobs: int | None
+    chunks: Iterator[Chunk],
+    options: BatchOptions,
+    temp: Path | None,
+    jobs: int | None,
+    progress: Progress | None = None,
 ) -> Iterator[ChunkResult]:
     """Each chunk processed, in order: here, or in a pool of ``jobs`` processes (by
     default one per core) when the file has more than one chunk."""
@@ -481,22 +523,41 @@ def _run_chunks(
         jobs = 1 if first.last else (os.cpu_count() or 1)
     if jobs <= 1 or first.last:
         for chunk in itertools.chain([first], chunks):
-            yield process_chunk(chunk, options, temp_name, _chunk_names(chunk))
+            yield process_chunk(chunk, options, temp_name, _chunk_names(chunk), progress)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if temp is not None:
         _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    queue: Any = multiprocessing.SimpleQueue() if progress else None
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(queue,)
+    ) as pool:
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.submit(process_chunk, chunk, options, temp_name, _chunk_names(chunk))
+                pool.submit(_process_in_worker, chunk, options, temp_name, _chunk_names(chunk))
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
-                yield pending.pop(0).result()
+                yield _result(pending.pop(0), queue, progress)
         for future in pending:
-            yield future.result()
+            yield _result(future, queue, progress)
+
+
+def _result(future: Any, queue: Any, progress: Progress | None) -> ChunkResult:
+    """A chunk's result, passing on the workers' progress reports while it is awaited."""
+    from concurrent.futures import wait
+
+    if queue is None or progress is None:
+        return future.result()  # type: ignore[no-any-return]
+    while not future.done():
+        wait([future], timeout=0.1)
+        while not queue.empty():
+            progress(queue.get())
+    while not queue.empty():  # reports sent just before the result
+        progress(queue.get())
+    return future.result()  # type: ignore[no-any-return]
 
 
 def _load_drawing() -> None:

@@ -318,3 +318,25 @@ def test_collector_settings_are_restored_after_a_chunk():
         assert gc.get_threshold() != before
         raise RuntimeError
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_is_reported_order_by_order(tmp_path, example_config, jobs):
+    orders = write_orders(tmp_path / "orders.csv", 450, titrations=False)
+    reports: list[int] = []
+    report = run_batch(
+        orders, tmp_path / "out", example_config, chunk_size=200, jobs=jobs, progress=reports.append
+    )
+    assert report.ok and sum(reports) == 450
+    assert len([n for n in reports if n]) >= 5  # in steps, not once a chunk
+
+
+def test_progress_counts_bad_rows_and_checked_ones(tmp_path, example_config):
+    reports: list[int] = []
+    report = run_batch(ORDERS / "bad-rows.csv", tmp_path, example_config, progress=reports.append)
+    assert sum(reports) == report.orders
+    reports.clear()
+    run_batch(
+        EXAMPLES / "orders.csv", tmp_path, example_config, check=True, progress=reports.append
+    )
+    assert sum(reports) == 8

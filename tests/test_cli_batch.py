@@ -87,3 +87,69 @@ def test_batch_missing_file(cli, tmp_path, example_config):
     )
     assert result.exit_code == 4
     assert "none.csv: file not found" in result.stderr
+
+
+def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run the installed command with a pseudo-terminal as its stdout and stderr."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compounder", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        output += data
+    os.close(leader)
+    return process.wait(timeout=120), output.decode("utf-8", "replace")
+
+
+def test_batch_shows_a_progress_bar_on_a_terminal(tmp_path, example_config):
+    import os
+
+    from compounder.synthetic import write_orders
+
+    orders = write_orders(tmp_path / "orders.csv", 600, titrations=False)
+    env = dict(os.environ, COLUMNS="100")
+    code, shown = _run_on_a_terminal(
+        [
+            "batch",
+            str(orders),
+            "-o",
+            str(tmp_path / "out"),
+            "--config",
+            str(example_config),
+            "--chunk-size",
+            "250",
+            "--jobs",
+            "2",
+        ],
+        env,
+    )
+    assert code == 0, shown
+    assert "Orders" in shown and "100%" in shown
+    assert "Printed 600 orders" in shown
+    assert (tmp_path / "out" / "labels-0003.pdf").exists()
+
+
+def test_batch_shows_no_bar_when_not_on_a_terminal(cli, tmp_path, example_config):
+    from compounder.synthetic import write_orders
+
+    orders = write_orders(tmp_path / "orders.csv", 300, titrations=False)
+    result = cli("batch", str(orders), "-o", str(tmp_path / "out"), "--config", str(example_config))
+    assert result.exit_code == 0
+    assert "Orders" not in result.stderr and "%" not in result.stdout
