@@ -404,7 +404,7 @@ def run_batch(
     skip_invalid: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
     jobs: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     db: str | Path | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
@@ -412,6 +412,8 @@ def run_batch(
     Returns a BatchReport; rows in error are in ``report.errors`` (and, with
     ``skip_invalid``, in ``rejected.csv``). Raises CompounderError for a file-level
     problem (unknown columns, not UTF-8, an output folder that cannot be written).
+    ``progress``, if given, is called with how many more orders are done, every
+    hundred or so, until it has counted every row.
     """
     from compounder.config import find_config
 
