@@ -193,7 +193,7 @@ def prepare_order(
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
-    plan = order_plan(config, tuple(get(column) for column in _PRESCRIPTION_COLUMNS))
+    plan = order_plan(config, tuple([v.get(column, "") for column in _PRESCRIPTION_COLUMNS]))
     if get("patient_dob"):
         dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
         if not date(1900, 1, 1) <= dob <= plan.fill_date:

@@ -59,9 +59,10 @@ def encode_barcode(value: str, unit: float, height: float) -> Bars:
     pattern = symbol.decomposed
     widths = pattern.encode("ascii").translate(_WIDTHS)
     starts = list(accumulate(widths, initial=0))
-    rectangles = tuple(
-        f"{starts[i]} 0 {w} 1 re" for i, w in enumerate(widths) if pattern[i].isupper()
-    )
+    if not (pattern[0::2].isupper() and pattern[1::2].islower()):
+        raise AssertionError(f"Code 128 bars and spaces do not alternate: {pattern}")
+    bars = zip(starts[0::2], widths[0::2], strict=False)  # every other one is a bar
+    rectangles = tuple(f"{x} 0 {w} 1 re" for x, w in bars)
     width = symbol.lquiet + starts[-1] * unit + symbol.rquiet
     return Bars(rectangles, symbol.lquiet, unit, height, width)
 

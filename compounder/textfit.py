@@ -9,9 +9,11 @@ box at the minimum size, or text that does not fit at minimum sizes, raises
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from compounder.datafiles import Table, display_name, load_toml, template_path
 from compounder.errors import EXIT_SAFETY, CompounderError
@@ -98,8 +100,9 @@ class Block:
     private: bool = False  # patient data: never repeated in an error message
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One laid-out line of text (a tuple: labels make thousands of them)."""
+
     text: str
     font: str
     size: float
@@ -250,7 +253,7 @@ def _layout(
 
 def _normalised(block: Block) -> Block:
     """The block with its text in NFC form (plain ASCII already is)."""
-    if block.text.isascii():
+    if unicodedata.is_normalized("NFC", block.text):
         return block
     return Block(block.role, block.field, normalise(block.text), block.private)
 
