@@ -6,25 +6,24 @@ label of the first fill), its dosing chart for a titration, its manifest row and
 share of the compounding worksheet. Nothing is printed unless every row is valid, or
 ``skip_invalid`` sets bad rows aside in ``rejected.csv``.
 
-Work is done in chunks of orders (``chunk_size``), each drawing its own labels and
-charts files under a temporary folder inside the output folder; chunks run in a process
-pool when ``jobs`` > 1. A chunk's output depends only on its rows, so a parallel run
-gives the same bytes as a serial one. Only when the whole run succeeded are the files
-renamed to their final names; an interrupted or failed run leaves none of them.
+The file is read here, once, in chunks of orders (``chunk_size``); each chunk gets the
+lots of the preparations it needs (reserved in the log in order of first use) and is
+processed by ``batch_chunks``, here or in a process pool when ``jobs`` > 1, drawing its
+own labels and charts files under a temporary folder inside the output folder. A
+chunk's output depends only on its rows and lots, so a parallel run gives the same bytes
+as a serial one. Only when the whole run succeeded are the files renamed to their final
+names and the staged log entries committed; an interrupted or failed run leaves none.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import itertools
-import json
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,14 +31,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compounder.batch_orders import (
-    PreparedOrder,
-    RowError,
-    RowProblem,
-    group_key,
-    prepare_order,
-    run_context,
+from compounder.batch_chunks import (
+    DEFAULT_CHUNK,
+    BatchOptions,
+    Chunk,
+    ChunkResult,
+    Progress,
+    chunk_names,
+    process_chunk,
+    process_in_worker,
+    start_worker,
 )
+from compounder.batch_orders import RowError, group_key, run_context
 from compounder.batch_outputs import (
     RejectedSpool,
     compounding_worksheet,
@@ -47,233 +50,12 @@ from compounder.batch_outputs import (
     log_records,
     publish,
     remove_abandoned_temps,
-    write_manifest_part,
     write_records,
     write_worksheet,
 )
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.orders import RawRow, header_of, read_orders
 from compounder.store import Store
-
-DEFAULT_CHUNK = 5000
-PROGRESS_EVERY = 100  # orders drawn between two progress reports
-
-Progress = Callable[[int], None]  # told how many more orders are done
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    config: str | None
-    check: bool = False
-    skip_invalid: bool = False
-    chunk_size: int = DEFAULT_CHUNK
-    digest: str = ""  # the order file's content hash: keys this run's log entries
-    db: str | None = None  # the log, where each chunk stages its printed orders
-    run_key: str = ""  # what they are staged under until the run commits them
-
-
-@dataclass
-class Chunk:
-    """A run of consecutive orders, processed (and printed to its own files) together."""
-
-    index: int
-    rows: list[RawRow]
-    duplicates: dict[int, int]  # line -> line of the first order with the same Rx
-    last: bool
-    lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
-
-
-@dataclass
-class ChunkResult:
-    index: int
-    errors: list[RowError]
-    rejected: list[tuple[RawRow, str]]
-    valid: int
-    totals: dict[tuple[str, str, str, str], Decimal]
-    labels: int = 0
-    charts: int = 0
-
-
-def process_chunk(
-    chunk: Chunk,
-    options: BatchOptions,
-    temp_dir: str | None,
-    names: tuple[str, str],
-    progress: Progress | None = None,
-) -> ChunkResult:
-    """Validate a chunk's rows and (unless checking) draw its labels and charts files;
-    ``progress`` is told how many orders are done as they are."""
-    with _fewer_collections():
-        return _process_chunk(chunk, options, temp_dir, names, progress or _no_progress)
-
-
-def _no_progress(done: int) -> None:
-    pass
-
-
-# A worker process's way to report progress: a queue the main process reads.
-_worker_queue: Any = None
-
-
-def _start_worker(queue: Any) -> None:
-    global _worker_queue
-    _worker_queue = queue
-
-
-def _process_in_worker(
-    chunk: Chunk, options: BatchOptions, temp_dir: str | None, names: tuple[str, str]
-) -> ChunkResult:
-    progress = _worker_queue.put if _worker_queue is not None else None
-    return process_chunk(chunk, options, temp_dir, names, progress)
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often (a tenth of the time of a batch went
-    to it, walking the chunk's thousands of laid-out labels again and again; they are
-    freed by reference counting when the chunk is done). Restored afterwards."""
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-def _process_chunk(
-    chunk: Chunk,
-    options: BatchOptions,
-    temp_dir: str | None,
-    names: tuple[str, str],
-    progress: Progress,
-) -> ChunkResult:
-    index, duplicates, lots = chunk.index, chunk.duplicates, dict(chunk.lots)
-    prepared: list[PreparedOrder] = []
-    errors: list[RowError] = []
-    rejected: list[tuple[RawRow, str]] = []
-    for row in chunk.rows:
-        try:
-            if row.line in duplicates:
-                raise RowProblem(
-                    "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
-                )
-            prepared.append(prepare_order(row, options.config, lots))
-        except RowProblem as problem:
-            error = RowError(row.line, problem.column, problem.message)
-            errors.append(error)
-            rejected.append((row, str(error)))
-    result = ChunkResult(index, errors, rejected, len(prepared), {})
-    for order in prepared:
-        result.totals[order.worksheet_key] = (
-            result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml
-        )
-    if options.check or temp_dir is None or (errors and not options.skip_invalid):
-        progress(len(chunk.rows))
-        return result
-    progress(len(errors))  # the rest as they are drawn
-    folder = Path(temp_dir)
-    manifest, log, snapshots = _draw_chunk(
-        prepared, folder, names, result, options.digest, progress
-    )
-    write_manifest_part(folder, index, manifest)
-    if log:
-        with Store(options.db) as store:
-            store.stage(options.run_key, log, snapshots)
-    return result
-
-
-def _draw_chunk(
-    prepared: list[PreparedOrder],
-    folder: Path,
-    names: tuple[str, str],
-    result: ChunkResult,
-    digest: str,
-    progress: Progress,
-) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, str, str]], dict[str, str]]:
-    """Draw the chunk's labels and charts files; its manifest rows, and its log rows with
-    the snapshots they refer to."""
-    from compounder.chart_pdf import draw_chart
-    from compounder.drawing import new_canvas
-    from compounder.label_pdf import LabelWriter
-    from compounder.stocks import PAPER, mm_to_pt
-    from compounder.textfit import load_layout
-
-    label_layout, chart_layout = load_layout(), load_layout("chart_layout.toml")
-    labels_name, charts_name = names
-    manifest: list[dict[str, Any]] = []
-    log: list[tuple[int, str, str, str, str]] = []
-    snapshots: dict[str, str] = {}
-    with (folder / labels_name).open("wb") as label_file:
-        writer = None
-        chart_canvas = None
-        chart_file = None
-        chart_pages = 0
-        try:
-            for order in prepared:
-                if writer is None:
-                    writer = LabelWriter(label_file, label_layout)
-                pages = [writer.add(placed, stock) for placed, stock in order.labels]
-                row = dict(order.manifest)
-                row.update(
-                    labels_file=labels_name,
-                    label_pages=_span(pages),
-                    charts_file="",
-                    chart_pages="",
-                )
-                result.labels += len(pages)
-                if order.chart is not None:
-                    if chart_canvas is None:
-                        chart_file = (folder / charts_name).open("wb")
-                        size = tuple(mm_to_pt(v) for v in PAPER[order.paper])
-                        chart_canvas = new_canvas(chart_file, size, "Dosing charts")
-                    first = chart_pages + 1
-                    chart_pages += draw_chart(chart_canvas, order.chart, order.paper, chart_layout)
-                    row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
-                    result.charts += 1
-                manifest.append(row)
-                log.append(_log_row(order, row, digest, snapshots))
-                if len(manifest) % PROGRESS_EVERY == 0:
-                    progress(PROGRESS_EVERY)
-            progress(len(manifest) % PROGRESS_EVERY)
-            if writer is not None:
-                writer.close()
-            if chart_canvas is not None:
-                chart_canvas.save()
-        finally:
-            if chart_file is not None:
-                chart_file.close()
-    if writer is None:
-        (folder / labels_name).unlink()
-    return manifest, log, snapshots
-
-
-def _log_row(
-    order: PreparedOrder, manifest: dict[str, Any], digest: str, snapshots: dict[str, str]
-) -> tuple[int, str, str, str, str]:
-    """What the log keeps of a printed order, ready for SQL: its manifest row and a
-    snapshot of its label lines (drawn again by ``reprint`` on the stock and layout
-    kept once per run as the snapshot's frame)."""
-    from compounder.snapshots import contents_snapshot
-
-    frame = _frame_json(order.labels[0][1].id)
-    frame_hash = hashlib.sha256(frame.encode()).hexdigest()
-    snapshots[frame_hash] = frame
-    body = json.dumps(
-        {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash},
-        sort_keys=True,
-    )
-    body_hash = hashlib.sha256(body.encode()).hexdigest()
-    snapshots[body_hash] = body
-    payload = json.dumps({**manifest, "pdf_sha256": None, "snapshot": body_hash}, sort_keys=True)
-    return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
-
-
-def _span(pages: list[int]) -> str:
-    low, high = min(pages), max(pages)
-    return str(low) if low == high else f"{low}-{high}"
-
-
-# ---------------------------------------------------------------- the whole run
 
 
 @dataclass
@@ -502,12 +284,6 @@ def run_batch(
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _chunk_names(chunk: Chunk) -> tuple[str, str]:
-    if chunk.index == 0 and chunk.last:
-        return "labels.pdf", "charts.pdf"
-    return f"labels-{chunk.index + 1:04d}.pdf", f"charts-{chunk.index + 1:04d}.pdf"
-
-
 def _run_chunks(
     chunks: Iterator[Chunk],
     options: BatchOptions,
@@ -525,7 +301,7 @@ def _run_chunks(
         jobs = 1 if first.last else (os.cpu_count() or 1)
     if jobs <= 1 or first.last:
         for chunk in itertools.chain([first], chunks):
-            yield process_chunk(chunk, options, temp_name, _chunk_names(chunk), progress)
+            yield process_chunk(chunk, options, temp_name, chunk_names(chunk), progress)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -533,13 +309,11 @@ def _run_chunks(
     if temp is not None:
         _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     queue: Any = multiprocessing.SimpleQueue() if progress else None
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_start_worker, initargs=(queue,)
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(queue,)) as pool:
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.submit(_process_in_worker, chunk, options, temp_name, _chunk_names(chunk))
+                pool.submit(process_in_worker, chunk, options, temp_name, chunk_names(chunk))
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
                 yield _result(pending.pop(0), queue, progress)
@@ -570,15 +344,3 @@ def _load_drawing() -> None:
     from compounder.fonts import register_fonts
 
     register_fonts()
-
-
-@lru_cache(maxsize=64)
-def _frame_json(stock_id: str) -> str:
-    """The stock and layout a run's labels are drawn on, as stored once per run."""
-    from compounder.snapshots import label_snapshot
-    from compounder.stocks import load_stock
-    from compounder.textfit import load_layout
-
-    frame = label_snapshot([], load_stock(stock_id), load_layout())
-    del frame["contents"]
-    return json.dumps(frame, sort_keys=True)

@@ -311,7 +311,7 @@ def test_lots_follow_first_use_across_chunks_serial_or_parallel(tmp_path, exampl
 def test_collector_settings_are_restored_after_a_chunk():
     import gc
 
-    from compounder.batch import _fewer_collections
+    from compounder.batch_chunks import _fewer_collections
 
     before = gc.get_threshold()
     with pytest.raises(RuntimeError), _fewer_collections():
