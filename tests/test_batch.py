@@ -200,7 +200,7 @@ def test_rerun_replaces_outputs_of_an_earlier_run(tmp_path, example_config):
 @pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how):
-    orders = write_orders(tmp_path / "orders.csv", 500)
+    orders = write_orders(tmp_path / "orders.csv", 1000)  # ten chunks: time to interrupt
     out = tmp_path / "out"
     command = [
         sys.executable,
@@ -223,7 +223,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
         temps = list(out.glob(".compounder-batch-*/labels-0001.pdf")) if out.exists() else []
         if temps:
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
     assert process.poll() is None, "the run finished before it could be interrupted"
     os.kill(process.pid, how)
     process.wait(timeout=30)
