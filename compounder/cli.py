@@ -61,6 +61,9 @@ def _report_errors(command: F) -> F:
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:  # typer would exit 130 without a word
+            typer.echo("compounder: interrupted", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -217,7 +217,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
         "--jobs",
         "1",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until the first chunk has been drawn
         temps = list(out.glob(".compounder-batch-*/labels-0001.pdf")) if out.exists() else []
@@ -226,11 +226,13 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
         time.sleep(0.01)
     assert process.poll() is None, "the run finished before it could be interrupted"
     os.kill(process.pid, how)
-    process.wait(timeout=30)
+    _, stderr = process.communicate(timeout=30)
     finals = [p.name for p in out.iterdir() if not p.name.startswith(".")]
     assert finals == []  # no output under its final name
     if how == signal.SIGINT:
         assert list(out.iterdir()) == []  # the temporary folder was removed too
+        assert process.returncode == 130
+        assert stderr.decode() == "compounder: interrupted\n"  # and no traceback
     clean = run_batch(orders, tmp_path / "clean", example_config, chunk_size=100, jobs=1)
     again = run_batch(orders, out, example_config, chunk_size=100, jobs=1)
     assert clean.ok and again.ok
