@@ -12,11 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compounder.errors import CompounderError, InputError
 from compounder.orders import COLUMNS, RawRow
 from compounder.units import format_number, format_quantity
+
+if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
+    from compounder.labels import LabelFrame
+    from compounder.stocks import LabelStock
+    from compounder.titration import Plan
+    from compounder.vehicles import Vehicle
+    from compounder.wording import Wording
 
 TITRATE = "titrate"
 
@@ -158,12 +165,12 @@ class OrderPlan:
     the manifest."""
 
     fill_date: date
-    titration: Any | None  # the titration Plan of a titrate order
-    vehicle: Any
-    stock: Any
-    wording: Any
+    titration: Plan | None  # the titration of a titrate order
+    vehicle: Vehicle
+    stock: LabelStock
+    wording: Wording
     dose_time: str
-    frames: tuple[Any, ...]  # LabelFrame
+    frames: tuple[LabelFrame, ...]  # one a container
     lot_key: str
     manifest: tuple[tuple[str, Any], ...]  # the manifest row's prescription columns
     worksheet_key: tuple[str, str, str, str]
