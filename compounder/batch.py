@@ -327,13 +327,13 @@ def _result(future: Any, queue: Any, progress: Progress | None) -> ChunkResult:
 
     if queue is None or progress is None:
         return future.result()  # type: ignore[no-any-return]
-    while not future.done():
-        wait([future], timeout=0.1)
+    while True:
+        done = future.done()  # reports sent before the result are in the queue by now
         while not queue.empty():
             progress(queue.get())
-    while not queue.empty():  # reports sent just before the result
-        progress(queue.get())
-    return future.result()  # type: ignore[no-any-return]
+        if done:
+            return future.result()  # type: ignore[no-any-return]
+        wait([future], timeout=0.1)
 
 
 def _load_drawing() -> None:

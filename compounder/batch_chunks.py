@@ -225,8 +225,7 @@ def _log_row(
     kept once per run as the snapshot's frame)."""
     from compounder.snapshots import contents_snapshot
 
-    frame = _frame_json(order.labels[0][1].id)
-    frame_hash = hashlib.sha256(frame.encode()).hexdigest()
+    frame, frame_hash = _frame_json(order.labels[0][1].id)
     snapshots[frame_hash] = frame
     body = json.dumps(
         {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash},
@@ -251,12 +250,14 @@ def chunk_names(chunk: Chunk) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _frame_json(stock_id: str) -> str:
-    """The stock and layout a run's labels are drawn on, as stored once per run."""
+def _frame_json(stock_id: str) -> tuple[str, str]:
+    """The stock and layout a run's labels are drawn on, as stored once per run, and its
+    hash (the key it is stored under)."""
     from compounder.snapshots import label_snapshot
     from compounder.stocks import load_stock
     from compounder.textfit import load_layout
 
     frame = label_snapshot([], load_stock(stock_id), load_layout())
     del frame["contents"]
-    return json.dumps(frame, sort_keys=True)
+    text = json.dumps(frame, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()
