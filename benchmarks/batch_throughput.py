@@ -8,7 +8,7 @@
 
     python benchmarks/batch_throughput.py [--orders 10000] [--big 100000]
 
-Orders are synthetic (``compounder.synthetic``), fixed doses only, so that both sides
+Orders are synthetic (``compounder.batch.synthetic``), fixed doses only, so that both sides
 draw exactly one label an order. Run it on a regular install (``pip install .``).
 """
 
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from compounder.synthetic import write_orders
+from compounder.batch.synthetic import write_orders
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "compounder.toml"

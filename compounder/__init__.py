@@ -1,10 +1,10 @@
 """Compounder: exact, unit-checked liquid low-dose naltrexone (LDN) compounding.
 
 The public API is imported from here; the ``compounder`` command is a thin layer over
-it (``compounder.cli``).
+it (``compounder.cli.app``).
 """
 
-from compounder.api import (
+from compounder.api.planning import (
     make_chart,
     make_labels,
     parse_concentration,
@@ -15,6 +15,9 @@ from compounder.api import (
     prepare_batch,
     solve_strengths,
 )
+from compounder.core.protocols import Protocol, load_protocol, shipped_protocols
+from compounder.core.syringes import Catalogue, Syringe, choose_syringe, load_catalogue
+from compounder.core.titration import Plan, Step, make_plan
 from compounder.errors import (
     CompounderError,
     DataFileError,
@@ -23,16 +26,13 @@ from compounder.errors import (
     OutputError,
     SafetyError,
 )
-from compounder.logbook import (
+from compounder.log.entries import (
     correct_entry,
     record_preparation,
     reprint_label,
     rx_history,
     trace_lot,
 )
-from compounder.protocols import Protocol, load_protocol, shipped_protocols
-from compounder.syringes import Catalogue, Syringe, choose_syringe, load_catalogue
-from compounder.titration import Plan, Step, make_plan
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,5 @@
 """``python -m compounder`` runs the command line."""
 
-from compounder.cli import main
+from compounder.cli.app import main
 
 main()

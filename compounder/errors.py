@@ -3,7 +3,7 @@
 Every error a user can cause is a ``CompounderError``. Each carries structured fields
 (the offending value, what would be accepted, and where it came from) and builds its
 one-line message in ``__str__``. The CLI turns these into a message and an exit code in
-one place (``compounder.cli``); nothing else prints them.
+one place (``compounder.cli.app``); nothing else prints them.
 
 Messages never contain patient data: they name fields, files and rows, and quote only
 the value that was wrong in a field that is not patient-identifying.

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from compounder.cli import app
-from compounder.protocols import load_protocol
-from compounder.syringes import load_catalogue
+from compounder.cli.app import app
+from compounder.core.protocols import load_protocol
+from compounder.core.syringes import load_catalogue
 
 DATA = Path(__file__).parent / "data"
 

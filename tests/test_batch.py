@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import DATA, decode_barcodes, pdf_pages
 
-from compounder.batch import run_batch
-from compounder.batch_outputs import neutralise
+from compounder.batch.outputs import neutralise
+from compounder.batch.run import run_batch
+from compounder.batch.synthetic import write_orders
 from compounder.errors import DataFileError
-from compounder.synthetic import write_orders
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ORDERS = DATA / "orders"
@@ -243,7 +243,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
 def _write(path: Path, rows: list[dict[str, str]]) -> Path:
     import csv
 
-    from compounder.orders import COLUMNS
+    from compounder.batch.order_file import COLUMNS
 
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, COLUMNS)
@@ -254,7 +254,7 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
 
 def test_orders_alike_but_for_different_patients_keep_their_own_lines(tmp_path, example_config):
     # the same prescription three times: worked out once, each label still its own
-    from compounder.synthetic import order_row
+    from compounder.batch.synthetic import order_row
 
     people = [("Ann Lee", "2000001", "Dr Q. Adams"), ("Bo Chan", "2000002", "Dr R. Baker")]
     people.append(("Cy Diaz", "2000003", "Dr Q. Adams"))
@@ -294,7 +294,7 @@ def test_chunk_files_are_numbered_only_when_there_are_several(
 
 def test_lots_follow_first_use_across_chunks_serial_or_parallel(tmp_path, example_config):
     # a second preparation the same day (from powder) first needed in the second chunk
-    from compounder.synthetic import order_row
+    from compounder.batch.synthetic import order_row
 
     rows = [order_row(i, titrations=False) for i in range(6)]
     for row in rows[4:]:
@@ -313,7 +313,7 @@ def test_lots_follow_first_use_across_chunks_serial_or_parallel(tmp_path, exampl
 def test_collector_settings_are_restored_after_a_chunk():
     import gc
 
-    from compounder.batch_chunks import _fewer_collections
+    from compounder.batch.chunks import _fewer_collections
 
     before = gc.get_threshold()
     with pytest.raises(RuntimeError), _fewer_collections():

@@ -7,9 +7,9 @@ from conftest import EXAMPLE_CONFIG
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compounder.batch_orders import RowProblem, order_plan, prepare_order
-from compounder.config import find_config
-from compounder.orders import COLUMNS, RawRow
+from compounder.batch.order import RowProblem, order_plan, prepare_order
+from compounder.batch.order_file import COLUMNS, RawRow
+from compounder.core.settings import find_config
 
 CONFIG = str(find_config(EXAMPLE_CONFIG))
 

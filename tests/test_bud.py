@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compounder.bud import beyond_use_date, load_bud_rules
+from compounder.core.bud import beyond_use_date, load_bud_rules
+from compounder.core.lots import IngredientExpiry
+from compounder.core.vehicles import find_vehicle, load_vehicles
 from compounder.errors import DataFileError, InputError, SafetyError
-from compounder.lots import IngredientExpiry
-from compounder.vehicles import find_vehicle, load_vehicles
 
 DAY = date(2026, 12, 1)
 

@@ -9,9 +9,9 @@ import pytest
 from conftest import pdf_pages
 from reference_images import default_chart_pdf, reference_path, render_pages
 
-from compounder.api import make_chart
-from compounder.ismp import problems
-from compounder.syringes import load_catalogue
+from compounder.api.planning import make_chart
+from compounder.content.ismp import problems
+from compounder.core.syringes import load_catalogue
 
 MM_PER_PT = 25.4 / 72
 RED = (0.85, 0.0, 0.0)

@@ -121,7 +121,7 @@ def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
 def test_batch_shows_a_progress_bar_on_a_terminal(tmp_path, example_config):
     import os
 
-    from compounder.synthetic import write_orders
+    from compounder.batch.synthetic import write_orders
 
     orders = write_orders(tmp_path / "orders.csv", 600, titrations=False)
     env = dict(os.environ, COLUMNS="100")
@@ -147,7 +147,7 @@ def test_batch_shows_a_progress_bar_on_a_terminal(tmp_path, example_config):
 
 
 def test_batch_shows_no_bar_when_not_on_a_terminal(cli, tmp_path, example_config):
-    from compounder.synthetic import write_orders
+    from compounder.batch.synthetic import write_orders
 
     orders = write_orders(tmp_path / "orders.csv", 300, titrations=False)
     result = cli("batch", str(orders), "-o", str(tmp_path / "out"), "--config", str(example_config))

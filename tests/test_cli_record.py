@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import pdf_pages
 
-from compounder.batch import run_batch
+from compounder.batch.run import run_batch
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 RECORD = [
@@ -171,7 +171,7 @@ def test_batch_records_preparations_and_orders(cli, tmp_path, example_config):
     db = tmp_path / "log.db"
     run_batch(EXAMPLES / "orders.csv", tmp_path / "out", example_config, db=db)
     run_batch(EXAMPLES / "orders.csv", tmp_path / "again", example_config, db=db)
-    from compounder.store import Store
+    from compounder.log.store import Store
 
     with Store(db) as store:
         assert store.count("dispense") == 8  # the rerun added nothing
@@ -222,7 +222,7 @@ def test_batch_writes_a_record_for_every_planned_preparation(tmp_path, example_c
 def test_a_failed_batch_logs_no_order(tmp_path, example_config):
     from conftest import DATA
 
-    from compounder.store import Store
+    from compounder.log.store import Store
 
     db = tmp_path / "log.db"
     report = run_batch(DATA / "orders" / "bad-rows.csv", tmp_path / "out", example_config, db=db)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from compounder.config import find_config, load_settings
+from compounder.core.settings import find_config, load_settings
 from compounder.errors import DataFileError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "compounder.toml"

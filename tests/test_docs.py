@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
-from compounder.cli import app
+from compounder.cli.app import app
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -51,7 +51,7 @@ def test_readme_examples_run(cli, example):
 
 
 def test_readme_documents_every_order_column():
-    from compounder.orders import COLUMNS
+    from compounder.batch.order_file import COLUMNS
 
     for column in COLUMNS:
         assert re.search(rf"`{column}`", README), column

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compounder.api import plan_fill_schedule
-from compounder.bud import load_bud_rules
-from compounder.fills import dispense_volume, load_dispensing, plan_fills
-from compounder.protocols import shipped_protocols
-from compounder.titration import make_plan
-from compounder.vehicles import load_vehicles
+from compounder.api.planning import plan_fill_schedule
+from compounder.core.bud import load_bud_rules
+from compounder.core.fills import dispense_volume, load_dispensing, plan_fills
+from compounder.core.protocols import shipped_protocols
+from compounder.core.titration import make_plan
+from compounder.core.vehicles import load_vehicles
 
 
 def test_default_titration_with_water():
@@ -77,8 +77,8 @@ def test_dispense_rounding():
     st.integers(0, 365),
 )
 def test_fills_cover_every_day_once_within_bud(protocol_id, vehicle_id, counting, exceed, shift):
-    from compounder.protocols import load_protocol
-    from compounder.syringes import load_catalogue
+    from compounder.core.protocols import load_protocol
+    from compounder.core.syringes import load_catalogue
 
     rules = replace(load_bud_rules(), day_counting=counting, studies_may_exceed_table=exceed)
     start = date(2026, 1, 1) + timedelta(days=shift)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from compounder.content.ismp import check_text, problems
 from compounder.errors import InputError
-from compounder.ismp import check_text, problems
 
 
 @pytest.mark.parametrize(

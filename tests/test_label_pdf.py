@@ -7,11 +7,11 @@ import re
 import pytest
 from conftest import decode_barcodes, pdf_pages
 
-from compounder.api import make_labels
+from compounder.api.planning import make_labels
+from compounder.content.ismp import problems
+from compounder.core.stocks import load_stock, mm_to_pt
 from compounder.errors import InputError
-from compounder.ismp import problems
-from compounder.stocks import load_stock, mm_to_pt
-from compounder.textfit import DoesNotFitError
+from compounder.render.textfit import DoesNotFitError
 
 ORDER = {
     "rx": "1234567",
@@ -259,8 +259,8 @@ def test_remembered_subset_codes_match_reportlab():
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from compounder.datafiles import data_dir
-    from compounder.fonts import REGULAR, register_fonts
+    from compounder.core.datafiles import data_dir
+    from compounder.render.fonts import REGULAR, register_fonts
 
     register_fonts()
     ours = pdfmetrics.getFont(REGULAR)
@@ -277,7 +277,7 @@ def test_barcode_bars_match_reportlab_drawing():
     # the bars drawn as one path are reportlab's own Code 128 bars, at the same places
     from reportlab.graphics.barcode.code128 import Code128
 
-    from compounder.label_pdf import encode_barcode
+    from compounder.render.label_pdf import encode_barcode
 
     for value in ["5000003", "RX-12a", "1"]:
         bars = encode_barcode(value, 0.72, 18.0)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from compounder.api import make_labels
-from compounder.config import load_settings
-from compounder.labels import build_label
-from compounder.wording import load_wording
+from compounder.api.planning import make_labels
+from compounder.content.labels import build_label
+from compounder.core.settings import load_settings
+from compounder.core.wording import load_wording
 
 
 def test_spanning_fill_has_dated_directions(example_config):

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from compounder.core.lots import parse_lot, read_lots_file
 from compounder.errors import DataFileError, InputError
-from compounder.lots import parse_lot, read_lots_file
 
 
 def test_forms():

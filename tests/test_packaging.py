@@ -54,7 +54,7 @@ def test_installed_layout_runs(wheel, tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
     probe = (
-        "from compounder.datafiles import data_dir; print(data_dir('templates')); "
+        "from compounder.core.datafiles import data_dir; print(data_dir('templates')); "
         "print(data_dir('fonts'))"
     )
     found = subprocess.run(

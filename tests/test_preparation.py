@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compounder.bud import load_bud_rules
+from compounder.core.bud import load_bud_rules
+from compounder.core.preparation import prepare
+from compounder.core.sources import load_sources
+from compounder.core.vehicles import find_vehicle
 from compounder.errors import InputError, SafetyError
-from compounder.preparation import prepare
-from compounder.sources import load_sources
-from compounder.vehicles import find_vehicle
 
 DAY = date(2026, 12, 1)
 

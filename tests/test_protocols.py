@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from compounder.core.protocols import load_protocol, shipped_protocols
+from compounder.core.units import format_number
 from compounder.errors import DataFileError, InputError, SafetyError
-from compounder.protocols import load_protocol, shipped_protocols
-from compounder.units import format_number
 
 
 def doses(protocol_id):

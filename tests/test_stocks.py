@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from compounder.core.stocks import load_stock, shipped_stocks
 from compounder.errors import DataFileError, InputError
-from compounder.stocks import load_stock, shipped_stocks
 
 
 def test_shipped_stocks():

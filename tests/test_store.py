@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from compounder.errors import DataFileError
-from compounder.store import MIGRATIONS, SCHEMA_VERSION, Store
+from compounder.log.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 DAY = date(2026, 12, 1)
 
@@ -39,7 +39,7 @@ def test_lots_are_date_and_sequence(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     from datetime import date
-    from compounder.store import Store
+    from compounder.log.store import Store
     with Store(sys.argv[1]) as store:
         for _ in range(int(sys.argv[2])):
             store.record_preparation(date(2026, 12, 1), None, lambda lot: ({"lot": lot}, None))
@@ -65,7 +65,7 @@ def test_lots_unique_under_concurrent_writers(tmp_path):
 CRASHER = textwrap.dedent("""
     import sys, time, pathlib
     from datetime import date
-    from compounder.store import Store
+    from compounder.log.store import Store
     def build(lot):
         pathlib.Path(sys.argv[2]).write_text(lot)
         time.sleep(60)
@@ -156,7 +156,7 @@ def test_a_newer_schema_is_refused(tmp_path):
 
 def test_database_location_as_path_or_url(tmp_path):
     from compounder.errors import InputError
-    from compounder.store import database_path, default_db_path
+    from compounder.log.store import database_path, default_db_path
 
     assert database_path(None) == default_db_path()
     assert database_path(tmp_path / "a.db") == tmp_path / "a.db"

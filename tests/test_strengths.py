@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from compounder.errors import DataFileError, SafetyError
-from compounder.protocols import load_protocol
-from compounder.strengths import (
+from compounder.core.protocols import load_protocol
+from compounder.core.strengths import (
     candidate_concentrations,
     rank_strengths,
     recommended_concentration,
 )
+from compounder.errors import DataFileError, SafetyError
 
 
 def test_candidates_are_data():

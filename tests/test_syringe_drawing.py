@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from compounder.syringe_drawing import syringe_geometry
+from compounder.render.syringe_pdf import syringe_geometry
 
 
 def test_marks_of_the_3_ml_syringe(catalogue):

@@ -7,8 +7,8 @@ from fractions import Fraction
 
 import pytest
 
+from compounder.core.syringes import Syringe, choose_syringe, load_catalogue
 from compounder.errors import DataFileError
-from compounder.syringes import Syringe, choose_syringe, load_catalogue
 
 
 def test_catalogue_has_the_required_syringes(catalogue):

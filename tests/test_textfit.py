@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compounder.textfit import Block, DoesNotFitError, fit_blocks, load_layout, wrap
+from compounder.render.textfit import Block, DoesNotFitError, fit_blocks, load_layout, wrap
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def layout():
 
 
 def test_wrap_keeps_every_word():
-    from compounder.fonts import register_fonts
+    from compounder.render.fonts import register_fonts
 
     register_fonts()
     text = "Shake well and keep in a refrigerator away from light"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from compounder.core.protocols import Protocol
+from compounder.core.titration import make_plan
 from compounder.errors import NotMeasurableError, SafetyError
-from compounder.protocols import Protocol
-from compounder.titration import make_plan
 
 # Hand-worked: dose / concentration, smallest syringe on whose marks the volume lies
 # with a fill between 20% and 80%; 14 days a step from 2026-12-01.

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compounder.errors import InputError
-from compounder.units import (
+from compounder.core.units import (
     format_number,
     format_quantity,
     fraction_to_decimal,
@@ -18,6 +17,7 @@ from compounder.units import (
     parse_quantity,
     registry,
 )
+from compounder.errors import InputError
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,263 @@
+"""One chunk of a batch run, processed where it runs (here or in a worker process).
+
+A chunk is a run of consecutive orders. Processing it validates each row into a
+``PreparedOrder`` (``batch_orders``); then, unless checking or refused, draws the
+chunk's own labels and charts files, writes its part of the manifest and stages its
+printed orders in the log, all under the run's temporary folder: nothing here is
+final until ``batch`` publishes the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
+from compounder.batch.order_file import RawRow
+from compounder.batch.outputs import write_manifest_part
+from compounder.log.store import Store
+
+DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
+PROGRESS_EVERY = 100  # orders drawn between two progress reports
+
+Progress = Callable[[int], None]  # told how many more orders are done
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    config: str | None
+    check: bool = False
+    skip_invalid: bool = False
+    chunk_size: int = DEFAULT_CHUNK
+    digest: str = ""  # the order file's content hash: keys this run's log entries
+    db: str | None = None  # the log, where each chunk stages its printed orders
+    run_key: str = ""  # what they are staged under until the run commits them
+
+
+@dataclass
+class Chunk:
+    """A run of consecutive orders, processed (and printed to its own files) together."""
+
+    index: int
+    rows: list[RawRow]
+    duplicates: dict[int, int]  # line -> line of the first order with the same Rx
+    last: bool
+    lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    errors: list[RowError]
+    rejected: list[tuple[RawRow, str]]
+    valid: int
+    totals: dict[tuple[str, str, str, str], Decimal]
+    labels: int = 0
+    charts: int = 0
+
+
+def process_chunk(
+    chunk: Chunk,
+    options: BatchOptions,
+    temp_dir: str | None,
+    names: tuple[str, str],
+    progress: Progress | None = None,
+) -> ChunkResult:
+    """Validate a chunk's rows and (unless checking) draw its labels and charts files;
+    ``progress`` is told how many orders are done as they are."""
+    with _fewer_collections():
+        return _process_chunk(chunk, options, temp_dir, names, progress or _no_progress)
+
+
+def _no_progress(done: int) -> None:
+    pass
+
+
+# A worker process's way to report progress: a queue the main process reads.
+_worker_queue: Any = None
+
+
+def start_worker(queue: Any) -> None:
+    global _worker_queue
+    _worker_queue = queue
+
+
+def process_in_worker(
+    chunk: Chunk, options: BatchOptions, temp_dir: str | None, names: tuple[str, str]
+) -> ChunkResult:
+    progress = _worker_queue.put if _worker_queue is not None else None
+    return process_chunk(chunk, options, temp_dir, names, progress)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often (a tenth of the time of a batch went
+    to it, walking the chunk's thousands of laid-out labels again and again; they are
+    freed by reference counting when the chunk is done). Restored afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _process_chunk(
+    chunk: Chunk,
+    options: BatchOptions,
+    temp_dir: str | None,
+    names: tuple[str, str],
+    progress: Progress,
+) -> ChunkResult:
+    index, duplicates, lots = chunk.index, chunk.duplicates, dict(chunk.lots)
+    prepared: list[PreparedOrder] = []
+    errors: list[RowError] = []
+    rejected: list[tuple[RawRow, str]] = []
+    for row in chunk.rows:
+        try:
+            if row.line in duplicates:
+                raise RowProblem(
+                    "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
+                )
+            prepared.append(prepare_order(row, options.config, lots))
+        except RowProblem as problem:
+            error = RowError(row.line, problem.column, problem.message)
+            errors.append(error)
+            rejected.append((row, str(error)))
+    result = ChunkResult(index, errors, rejected, len(prepared), {})
+    for order in prepared:
+        result.totals[order.worksheet_key] = (
+            result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml
+        )
+    if options.check or temp_dir is None or (errors and not options.skip_invalid):
+        progress(len(chunk.rows))
+        return result
+    progress(len(errors))  # the rest as they are drawn
+    folder = Path(temp_dir)
+    manifest, log, snapshots = _draw_chunk(
+        prepared, folder, names, result, options.digest, progress
+    )
+    write_manifest_part(folder, index, manifest)
+    if log:
+        with Store(options.db) as store:
+            store.stage(options.run_key, log, snapshots)
+    return result
+
+
+def _draw_chunk(
+    prepared: list[PreparedOrder],
+    folder: Path,
+    names: tuple[str, str],
+    result: ChunkResult,
+    digest: str,
+    progress: Progress,
+) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, str, str]], dict[str, str]]:
+    """Draw the chunk's labels and charts files; its manifest rows, and its log rows with
+    the snapshots they refer to."""
+    from compounder.core.stocks import PAPER, mm_to_pt
+    from compounder.render.canvas import new_canvas
+    from compounder.render.chart_pdf import draw_chart
+    from compounder.render.label_pdf import LabelWriter
+    from compounder.render.textfit import load_layout
+
+    label_layout, chart_layout = load_layout(), load_layout("chart_layout.toml")
+    labels_name, charts_name = names
+    manifest: list[dict[str, Any]] = []
+    log: list[tuple[int, str, str, str, str]] = []
+    snapshots: dict[str, str] = {}
+    with (folder / labels_name).open("wb") as label_file:
+        writer = None
+        chart_canvas = None
+        chart_file = None
+        chart_pages = 0
+        try:
+            for order in prepared:
+                if writer is None:
+                    writer = LabelWriter(label_file, label_layout)
+                pages = [writer.add(placed, stock) for placed, stock in order.labels]
+                row = dict(order.manifest)
+                row.update(
+                    labels_file=labels_name,
+                    label_pages=_span(pages),
+                    charts_file="",
+                    chart_pages="",
+                )
+                result.labels += len(pages)
+                if order.chart is not None:
+                    if chart_canvas is None:
+                        chart_file = (folder / charts_name).open("wb")
+                        size = tuple(mm_to_pt(v) for v in PAPER[order.paper])
+                        chart_canvas = new_canvas(chart_file, size, "Dosing charts")
+                    first = chart_pages + 1
+                    chart_pages += draw_chart(chart_canvas, order.chart, order.paper, chart_layout)
+                    row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
+                    result.charts += 1
+                manifest.append(row)
+                log.append(_log_row(order, row, digest, snapshots))
+                if len(manifest) % PROGRESS_EVERY == 0:
+                    progress(PROGRESS_EVERY)
+            progress(len(manifest) % PROGRESS_EVERY)
+            if writer is not None:
+                writer.close()
+            if chart_canvas is not None:
+                chart_canvas.save()
+        finally:
+            if chart_file is not None:
+                chart_file.close()
+    if writer is None:
+        (folder / labels_name).unlink()
+    return manifest, log, snapshots
+
+
+def _log_row(
+    order: PreparedOrder, manifest: dict[str, Any], digest: str, snapshots: dict[str, str]
+) -> tuple[int, str, str, str, str]:
+    """What the log keeps of a printed order, ready for SQL: its manifest row and a
+    snapshot of its label lines (drawn again by ``reprint`` on the stock and layout
+    kept once per run as the snapshot's frame)."""
+    from compounder.log.snapshots import contents_snapshot
+
+    frame, frame_hash = _frame_json(order.labels[0][1].id)
+    snapshots[frame_hash] = frame
+    body = json.dumps(
+        {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash},
+        sort_keys=True,
+    )
+    body_hash = hashlib.sha256(body.encode()).hexdigest()
+    snapshots[body_hash] = body
+    payload = json.dumps({**manifest, "pdf_sha256": None, "snapshot": body_hash}, sort_keys=True)
+    return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
+
+
+def _span(pages: list[int]) -> str:
+    low, high = min(pages), max(pages)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def chunk_names(chunk: Chunk) -> tuple[str, str]:
+    """The chunk's labels and charts files: numbered when the run has several."""
+    if chunk.index == 0 and chunk.last:
+        return "labels.pdf", "charts.pdf"
+    return f"labels-{chunk.index + 1:04d}.pdf", f"charts-{chunk.index + 1:04d}.pdf"
+
+
+@lru_cache(maxsize=64)
+def _frame_json(stock_id: str) -> tuple[str, str]:
+    """The stock and layout a run's labels are drawn on, as stored once per run, and its
+    hash (the key it is stored under)."""
+    from compounder.core.stocks import load_stock
+    from compounder.log.snapshots import label_snapshot
+    from compounder.render.textfit import load_layout
+
+    frame = label_snapshot([], load_stock(stock_id), load_layout())
+    del frame["contents"]
+    text = json.dumps(frame, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()

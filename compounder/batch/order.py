@@ -1,0 +1,418 @@
+"""One batch order, validated and laid out: from a raw row to a ``PreparedOrder``.
+
+``prepare_order`` checks every cell of a row (naming the column at fault), works out the
+dose, quantity, BUD and containers, builds the label lines and lays them out on the
+stock (and a dosing chart for a titration). It draws nothing: ``batch`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from compounder.batch.order_file import COLUMNS, RawRow
+from compounder.core.units import format_number, format_quantity
+from compounder.errors import CompounderError, InputError
+
+if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
+    from compounder.content.labels import LabelFrame
+    from compounder.core.stocks import LabelStock
+    from compounder.core.titration import Plan
+    from compounder.core.vehicles import Vehicle
+    from compounder.core.wording import Wording
+
+TITRATE = "titrate"
+
+
+_TRUE = {"yes", "y", "true", "1"}
+
+
+_FALSE = {"no", "n", "false", "0", ""}
+
+
+# Which order column a library error's field belongs to.
+_COLUMN_OF = {
+    "rx": "rx_number",
+    "patient": "patient_name",
+    "patient name": "patient_name",
+    "prescriber": "prescriber",
+    "fill-date": "fill_date",
+    "concentration": "concentration",
+    "dose": "dose",
+    "quantity": "quantity",
+    "protocol": "protocol",
+    "start-date": "start_date",
+    "vehicle": "vehicle",
+    "from": "source",
+    "stock": "stock",
+    "language": "language",
+    "dose-time": "dose_time",
+    "lot-expiry": "fill_date",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row was refused: its line, the column at fault and the reason."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class RowProblem(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+def _message(exc: CompounderError) -> str:
+    if isinstance(exc, InputError):
+        shown = "the value given" if exc.private else repr(exc.value)
+        return f"{shown} is not accepted; expected {exc.expected}"
+    return str(exc)
+
+
+def _in_column(column: str, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``work``; any CompounderError becomes a RowProblem in ``column``."""
+    try:
+        return work(*args, **kwargs)
+    except RowProblem:
+        raise
+    except CompounderError as exc:
+        field_name = getattr(exc, "field", "")
+        raise RowProblem(_COLUMN_OF.get(field_name, column), _message(exc)) from None
+
+
+@dataclass
+class PreparedOrder:
+    """A valid order, laid out and ready to draw."""
+
+    line: int
+    rx: str
+    labels: list[tuple[Any, Any]]  # (PlacedLabel, LabelStock)
+    chart: Any | None  # ChartContent
+    paper: str
+    manifest: dict[str, Any]
+    worksheet_key: tuple[str, str, str, str]
+    worksheet_ml: Decimal
+    notes: list[str] = field(default_factory=list)
+
+
+@cache
+def run_context(config: str | None) -> dict[str, Any]:
+    """Everything a worker loads once: settings, catalogues, rules, layouts."""
+    from compounder.api.planning import _bud_rules
+    from compounder.core.fills import load_dispensing
+    from compounder.core.settings import load_settings
+    from compounder.core.sources import load_sources
+    from compounder.core.syringes import load_catalogue
+    from compounder.render.textfit import load_layout
+
+    settings = load_settings(config)
+    return {
+        "settings": settings,
+        "rules": _bud_rules(settings),
+        "dispensing": load_dispensing(),
+        "sources": load_sources(),
+        "catalogue": load_catalogue(),
+        "label_layout": load_layout(),
+        "chart_layout": load_layout("chart_layout.toml"),
+    }
+
+
+def _flag(text: str, column: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise RowProblem(column, f"{text!r} is not accepted; expected yes or no")
+
+
+def _whole(text: str, column: str, low: int, high: int) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise RowProblem(
+            column, f"{text!r} is not accepted; expected a whole number from {low} to {high}"
+        )
+    return int(text)
+
+
+def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str) -> str:
+    """The planned preparation an order's liquid comes from."""
+    return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
+
+
+# Whom an order is for, as against what it is: orders alike in every other column (a
+# day's file repeats a few doses and quantities) are worked out once (``order_plan``).
+_IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
+_PRESCRIPTION_COLUMNS = tuple(c for c in COLUMNS if c not in _IDENTITY_COLUMNS)
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    """What an order's prescription columns work out to, for any patient: its dose,
+    quantity, BUD and containers, the label frames (one per container) and its part of
+    the manifest."""
+
+    fill_date: date
+    titration: Plan | None  # the titration of a titrate order
+    vehicle: Vehicle
+    stock: LabelStock
+    wording: Wording
+    dose_time: str
+    frames: tuple[LabelFrame, ...]  # one a container
+    lot_key: str
+    manifest: tuple[tuple[str, Any], ...]  # the manifest row's prescription columns
+    worksheet_key: tuple[str, str, str, str]
+    quantity: Decimal
+    notes: tuple[str, ...]
+
+
+def prepare_order(
+    row: RawRow, config: str | None, lots: dict[str, str] | None = None
+) -> PreparedOrder:
+    """Validate and lay out one order; RowProblem (column and reason) if it is refused."""
+    from compounder.content.chart import build_chart
+    from compounder.content.labels import check_name, check_rx, default_lot, fill_label
+    from compounder.core.dates import parse_date
+    from compounder.render.label_pdf import place_label
+
+    if row.problem:
+        raise RowProblem("", row.problem)
+    v = row.values
+
+    def get(column: str) -> str:
+        return v.get(column, "").strip()
+
+    for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
+        if not get(column):
+            raise RowProblem(column, "is empty; a value is required")
+    rx = _in_column("rx_number", check_rx, get("rx_number"))
+    patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
+    prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
+    plan = order_plan(config, tuple([v.get(column, "") for column in _PRESCRIPTION_COLUMNS]))
+    if get("patient_dob"):
+        dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
+        if not date(1900, 1, 1) <= dob <= plan.fill_date:
+            raise RowProblem(
+                "patient_dob",
+                "is not accepted; expected a date of birth between 1900-01-01 and the fill date",
+            )
+    ctx = run_context(config)
+    lot = (lots or {}).get(plan.lot_key) or default_lot(plan.fill_date, rx)
+    placed = []
+    for frame in plan.frames:
+        content = _in_column(
+            "patient_name", fill_label, frame, rx, patient, prescriber, lot, plan.wording
+        )
+        placed.append(
+            (_in_column("dose", place_label, content, plan.stock, ctx["label_layout"]), plan.stock)
+        )
+    chart = None
+    if plan.titration is not None:
+        chart = _in_column(
+            "patient_name",
+            build_chart,
+            plan.titration,
+            ctx["settings"],
+            plan.wording,
+            plan.vehicle.storage,
+            plan.dose_time,
+            patient,
+        )
+    manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
+    manifest["lot"] = lot
+    return PreparedOrder(
+        row.line,
+        rx,
+        placed,
+        chart,
+        ctx["settings"].paper,
+        manifest,
+        plan.worksheet_key,
+        plan.quantity,
+        list(plan.notes),
+    )
+
+
+@lru_cache(maxsize=1024)
+def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
+    """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
+    that order); RowProblem naming the column if they are refused."""
+    from compounder.api.planning import (
+        parse_concentration,
+        parse_dose,
+        parse_volume,
+        plan_titration,
+    )
+    from compounder.content.labels import Direction, LabelOrder, fill_directions, label_frame
+    from compounder.core.bud import beyond_use_date
+    from compounder.core.dates import parse_date
+    from compounder.core.fills import dispense_volume, plan_fills
+    from compounder.core.preparation import warning_ids as auxiliary_warning_ids
+    from compounder.core.protocols import load_protocol
+    from compounder.core.settings import DOSE_TIMES
+    from compounder.core.stocks import load_stock
+    from compounder.core.vehicles import find_vehicle
+    from compounder.core.wording import load_wording
+
+    ctx = run_context(config)
+    settings = ctx["settings"]
+    cell = dict(zip(_PRESCRIPTION_COLUMNS, cells, strict=True))
+
+    def get(column: str, default: str = "") -> str:
+        return cell[column] or default
+
+    fill_date = _in_column("fill_date", parse_date, get("fill_date"), "fill_date")
+    concentration = _in_column(
+        "concentration", parse_concentration, get("concentration", settings.concentration)
+    )
+    protocol = _in_column("protocol", load_protocol, get("protocol", "ldn-standard"))
+    if "/" in get("protocol") or get("protocol").endswith(".toml"):
+        raise RowProblem("protocol", "must be a protocol id, not a file")
+    dose_time = get("dose_time", settings.dose_time)
+    if dose_time not in DOSE_TIMES:
+        raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
+    vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
+    source = _in_column("source", ctx["sources"].find, get("source", settings.source))
+    stock = _in_column("stock", load_stock, get("stock", settings.stock))
+    if "/" in get("stock") or get("stock").endswith(".toml"):
+        raise RowProblem("stock", "must be a stock id, not a file")
+    wording = _in_column("language", load_wording, get("language", "en"))
+    strength_changed = _flag(get("strength_changed"), "strength_changed")
+    refills = _whole(get("refills"), "refills", 0, 99) if get("refills") else None
+    rules, dispensing = ctx["rules"], ctx["dispensing"]
+    dose_text = get("dose").lower()
+    quantity_text, days_text = get("quantity"), get("days_supply")
+    titration = None
+    notes: list[str] = []
+    if dose_text == TITRATE:
+        if quantity_text or days_text:
+            column = "quantity" if quantity_text else "days_supply"
+            raise RowProblem(
+                column,
+                "must be empty for a titrate order (its fills are planned from the protocol)",
+            )
+        start = _in_column("start_date", parse_date, get("start_date") or fill_date, "start_date")
+        titration = _in_column(
+            "concentration",
+            lambda: plan_titration(protocol, concentration, start).require_measurable(),
+        )
+        schedule = _in_column(
+            "start_date", plan_fills, titration, vehicle, rules, dispensing, fill_date
+        )
+        first = schedule.fills[0]
+        directions = fill_directions(first)
+        bud, quantity, days = first.bud, first.dispense_ml, first.days
+        fill_number: tuple[int, int] | None = (1, len(schedule.fills))
+        doses = [format_number(s.step.dose_mg) for s in first.segments]
+    else:
+        if get("start_date"):
+            raise RowProblem("start_date", "is only for dose = titrate")
+        dose_mg = _in_column("dose", parse_dose, get("dose"))
+        _in_column("dose", protocol.check_dose, dose_mg)
+        step = _in_column(
+            "concentration",
+            lambda: (
+                plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
+                .require_measurable()
+                .steps[0]
+            ),
+        )
+        directions = (Direction(step),)
+        bud = _in_column("fill_date", beyond_use_date, fill_date, vehicle, rules)
+        if quantity_text and days_text:
+            raise RowProblem("days_supply", "give quantity or days_supply, not both")
+        if days_text:
+            days = _whole(days_text, "days_supply", 1, 366)
+            if days > bud.days_of_use:
+                raise RowProblem(
+                    "days_supply",
+                    f"{days} days is more than the BUD allows "
+                    f"({bud.days_of_use} days in {vehicle.id}); dispense at most "
+                    f"{bud.days_of_use} days",
+                )
+            quantity = dispense_volume(step.volume_ml * days, dispensing)
+        elif quantity_text:
+            quantity = _in_column("quantity", parse_volume, quantity_text, "quantity")
+            if quantity < step.volume_ml:
+                raise RowProblem(
+                    "quantity",
+                    f"{quantity_text!r} is less than one dose "
+                    f"({format_quantity(step.volume_ml, 'mL')})",
+                )
+            days = int(quantity // step.volume_ml)
+            if days > bud.days_of_use:
+                notes.append(f"holds {days} days of doses; the BUD allows {bud.days_of_use}")
+        else:
+            raise RowProblem("quantity", "is empty; give quantity or days_supply")
+        fill_number = None
+        doses = [format_number(step.dose_mg)]
+    containers = dispensing.containers(quantity)
+    frames = tuple(
+        _in_column(
+            "dose",
+            label_frame,
+            LabelOrder(
+                rx="",  # the frame leaves out whom the order is for: fill_label adds it
+                patient="",
+                prescriber="",
+                lot="",
+                concentration_mg_ml=concentration,
+                directions=directions,
+                quantity_ml=part,
+                fill_date=fill_date,
+                bud=bud,
+                warning_ids=auxiliary_warning_ids(source, vehicle),
+                dose_time=dose_time,
+                strength_changed=strength_changed,
+                fill_number=fill_number,
+                container=(n, len(containers)) if len(containers) > 1 else None,
+                refills=refills,
+            ),
+            settings,
+            wording,
+        )
+        for n, part in enumerate(containers, start=1)
+    )
+    manifest = {
+        "kind": TITRATE if titration is not None else "dose",
+        "dose_mg": " then ".join(doses),
+        "concentration": format_quantity(concentration, "mg/mL"),
+        "vehicle": vehicle.id,
+        "source": source.id,
+        "fill_date": fill_date.isoformat(),
+        "days": days,
+        "quantity_ml": format_number(quantity),
+        "containers": len(containers),
+        "container_ml": " + ".join(format_number(c) for c in containers),
+        "lot": "",  # the order's own
+        "bud": bud.bud.isoformat(),
+        "bud_basis": bud.basis.basis,
+        "stock": stock.id,
+        "notes": "; ".join(notes),
+    }
+    return OrderPlan(
+        fill_date=fill_date,
+        titration=titration,
+        vehicle=vehicle,
+        stock=stock,
+        wording=wording,
+        dose_time=dose_time,
+        frames=frames,
+        lot_key=group_key(fill_date, concentration, vehicle.id, source.id),
+        manifest=tuple(manifest.items()),
+        worksheet_key=(fill_date.isoformat(), format_number(concentration), vehicle.id, source.id),
+        quantity=quantity,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,286 @@
+"""Container label content: every line a label carries, as finished, checked text.
+
+Built from an order (one dose, or one fill of a titration) and the pharmacy settings,
+in USP <17> order of prominence: patient, drug and strength, directions, then quantity,
+Rx, lot, dates, storage, prescriber, auxiliary warnings, and the pharmacy. Every line
+passes ``ismp.check_text``; the renderer (``label_pdf``) only lays out and draws.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from compounder.content.ismp import check_text
+from compounder.core.bud import BudResult
+from compounder.core.datafiles import Table, load_toml, template_path
+from compounder.core.fills import Fill
+from compounder.core.settings import PharmacySettings
+from compounder.core.syringes import Syringe
+from compounder.core.titration import Step
+from compounder.core.units import format_quantity
+from compounder.core.wording import Wording
+from compounder.errors import InputError
+from compounder.render.textfit import Block
+
+SEPARATOR = " \u2022 "
+_RX = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+
+
+@dataclass(frozen=True)
+class Drug:
+    """The drug as a label names it, in one language."""
+
+    name: str
+    tall_man_name: str
+    dosage_form: str
+    warnings: tuple[str, ...]
+
+
+@cache
+def _drug_warnings() -> tuple[str, ...]:
+    table = Table(load_toml(template_path("drug.toml")), "templates/drug.toml")
+    table.check_keys({"warnings"})
+    return tuple(table.text_list("warnings"))
+
+
+def load_drug(wording: Wording) -> Drug:
+    return Drug(
+        wording.text("drug.name"),
+        wording.text("drug.tall_man_name"),
+        wording.text("drug.dosage_form"),
+        _drug_warnings(),
+    )
+
+
+def syringe_text(syringe: Syringe, wording: Wording) -> str:
+    """ "3 mL oral syringe (0.1 mL marks)", in the wording's language."""
+    return wording.text(
+        "syringe.label",
+        capacity=format_quantity(syringe.capacity_ml, "mL"),
+        graduation=format_quantity(syringe.graduation_ml, "mL"),
+    )
+
+
+def check_rx(rx: str) -> str:
+    if not _RX.match(rx):
+        raise InputError("rx", rx, "1 to 20 letters, digits or dashes")
+    return rx
+
+
+def check_name(value: str, field: str, limit: int = 80) -> str:
+    """A person's name, spaces tidied; the patient's is never echoed in an error."""
+    text = " ".join(value.split())
+    private = field == "patient"
+    if not text:
+        raise InputError(field, value, "a name (not empty)", private=private)
+    if len(text) > limit:
+        raise InputError(field, text, f"at most {limit} characters", private=private)
+    if any(ord(ch) < 32 for ch in text):
+        raise InputError(field, text, "a name without control characters", private=private)
+    return text
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One dose instruction; dated when a fill spans more than one step."""
+
+    step: Step
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    rx: str
+    blocks: tuple[Block, ...]
+    footer: tuple[Block, ...]
+
+    def all_text(self) -> list[str]:
+        return [b.text for b in (*self.blocks, *self.footer)] + [self.rx]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rx": self.rx, "lines": {b.field: b.text for b in (*self.blocks, *self.footer)}}
+
+
+@dataclass(frozen=True)
+class LabelOrder:
+    """Everything a label shows, already worked out (doses, BUD, quantity)."""
+
+    rx: str
+    patient: str
+    prescriber: str
+    concentration_mg_ml: Decimal
+    directions: tuple[Direction, ...]
+    quantity_ml: Decimal
+    fill_date: date
+    bud: BudResult
+    lot: str
+    warning_ids: tuple[str, ...]
+    dose_time: str = "bedtime"
+    strength_changed: bool = False
+    fill_number: tuple[int, int] | None = None
+    container: tuple[int, int] | None = None
+    refills: int | None = None
+
+
+def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_time: str) -> str:
+    """Explicit directions in mL with the mg in brackets; dated lines for a spanning fill."""
+    time = wording.time(dose_time)
+
+    def amounts(step: Step) -> dict[str, str]:
+        return {
+            "volume": format_quantity(step.volume_ml, "mL"),
+            "dose": format_quantity(step.dose_mg, "mg"),
+        }
+
+    if len(directions) == 1 and directions[0].first_day is None:
+        return wording.text("label.directions", time=time, **amounts(directions[0].step))
+    lines = [wording.text("label.directions_heading", time=time)]
+    for direction in directions:
+        assert direction.first_day is not None and direction.last_day is not None
+        dates = wording.date_range(direction.first_day, direction.last_day)
+        lines.append(wording.text("label.directions_dated", dates=dates, **amounts(direction.step)))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LabelFrame:
+    """The checked lines a label shares with every label of the same prescription:
+    all but the patient, the Rx number, the lot and the prescriber (``fill_label``
+    adds those). A batch makes one frame per kind of order, not one per label."""
+
+    drug: Block
+    directions: Block
+    quantity: str
+    dates: str
+    storage: str
+    prescriber_notes: tuple[str, ...]  # fill n of N, container n of N, refills
+    device: str
+    warnings: Block
+    footer: tuple[Block, ...]
+
+
+def label_frame(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelFrame:
+    """The order's shared lines (its rx, patient, prescriber and lot are not read);
+    InputError if any line is not ISMP-clean."""
+    drug = load_drug(wording)
+    name = drug.tall_man_name if settings.tall_man else drug.name
+    strength = format_quantity(order.concentration_mg_ml, "mg/mL")
+    drug_line = wording.text("label.drug", drug=name, strength=strength, form=drug.dosage_form)
+    directions = directions_text(order.directions, wording, order.dose_time)
+    syringes: list[str] = []
+    for d in order.directions:
+        if d.step.syringe is not None and syringe_text(d.step.syringe, wording) not in syringes:
+            syringes.append(syringe_text(d.step.syringe, wording))
+    notes = []
+    if order.fill_number:
+        n, total = order.fill_number
+        notes.append(wording.text("label.fill_of", n=str(n), total=str(total)))
+    if order.container:
+        n, total = order.container
+        notes.append(wording.text("label.container_of", n=str(n), total=str(total)))
+    if order.refills is not None:
+        notes.append(wording.text("label.refills", n=str(order.refills)))
+    dates = (
+        wording.text("label.filled", date=wording.date(order.fill_date))
+        + SEPARATOR
+        + wording.text("label.discard", date=wording.date(order.bud.bud))
+    )
+    joiner = wording.text("label.device_joiner")
+    warning_ids = list(order.warning_ids)
+    warning_ids += [w for w in drug.warnings if w not in warning_ids]
+    if order.strength_changed:
+        warning_ids.insert(0, "note-strength")
+    warnings = SEPARATOR.join(wording.warning(w) for w in warning_ids)
+    compounded = wording.text("label.compounded")
+    pharmacy = f"{settings.name}\n{settings.address}\n{settings.phone}"
+    return LabelFrame(
+        drug=Block("drug", "drug", check_text(f"{drug_line}{SEPARATOR}{compounded}", "drug")),
+        directions=Block("directions", "directions", check_text(directions, "directions")),
+        quantity=wording.text("label.quantity", quantity=format_quantity(order.quantity_ml, "mL")),
+        dates=check_text(dates, "dates"),
+        storage=check_text(wording.storage(order.bud.storage), "storage"),
+        prescriber_notes=tuple(notes),
+        device=check_text(wording.text("label.device", syringes=joiner.join(syringes)), "device"),
+        warnings=Block("warnings", "warnings", check_text(warnings, "warnings")),
+        footer=(Block("pharmacy", "pharmacy", check_text(pharmacy, "pharmacy")),),
+    )
+
+
+def fill_label(
+    frame: LabelFrame, rx: str, patient: str, prescriber: str, lot: str, wording: Wording
+) -> LabelContent:
+    """A label: its frame with the patient, Rx number, lot and prescriber put in;
+    InputError if a line is not ISMP-clean."""
+    quantity_line = SEPARATOR.join(
+        (frame.quantity, wording.text("label.rx", rx=rx), wording.text("label.lot", lot=lot))
+    )
+    prescriber_line = SEPARATOR.join(
+        (wording.text("label.prescriber", name=prescriber), *frame.prescriber_notes)
+    )
+    details = "\n".join(
+        (
+            check_text(quantity_line, "quantity"),
+            frame.dates,
+            frame.storage,
+            check_text(prescriber_line, "prescriber", name=True),
+            frame.device,
+        )
+    )
+    blocks = (
+        Block("patient", "patient name", check_text(patient, "patient", name=True), True),
+        frame.drug,
+        frame.directions,
+        Block("details", "details", details),
+        frame.warnings,
+    )
+    return LabelContent(rx, blocks, frame.footer)
+
+
+def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelContent:
+    """The finished lines of one label; InputError if any line is not ISMP-clean."""
+    frame = label_frame(order, settings, wording)
+    return fill_label(frame, order.rx, order.patient, order.prescriber, order.lot, wording)
+
+
+def fill_directions(fill: Fill) -> tuple[Direction, ...]:
+    """A fill's directions: one per step it covers, dated when it spans steps."""
+    spans = len(fill.segments) > 1
+    return tuple(
+        Direction(seg.step, seg.first_day if spans else None, seg.last_day if spans else None)
+        for seg in fill.segments
+    )
+
+
+def labels_for_fills(
+    fills: tuple[Fill, ...],
+    base: dict[str, Any],
+    lot_for: Any,
+) -> list[LabelOrder]:
+    """One label order per fill of a titration; directions dated when a fill spans steps."""
+    orders = []
+    total = len(fills)
+    for fill in fills:
+        directions = fill_directions(fill)
+        orders.append(
+            LabelOrder(
+                directions=directions,
+                quantity_ml=fill.dispense_ml,
+                fill_date=fill.fill_date,
+                bud=fill.bud,
+                lot=lot_for(fill.fill_date),
+                fill_number=(fill.number, total),
+                **base,
+            )
+        )
+    return orders
+
+
+def default_lot(fill_date: date, rx: str) -> str:
+    """Until a lot register is kept: the fill date and the Rx, e.g. 20261201-1234567."""
+    return f"{fill_date:%Y%m%d}-{rx}"

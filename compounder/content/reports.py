@@ -1,0 +1,206 @@
+"""Text reports for the terminal: finished domain objects turned into tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compounder.content.tables import render_table
+from compounder.core.dates import format_date
+from compounder.core.units import format_number, format_quantity
+
+if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading these
+    from compounder.core.fills import FillPlan
+    from compounder.core.preparation import Preparation
+    from compounder.core.stocks import LabelStock
+    from compounder.core.strengths import StrengthResult
+    from compounder.core.titration import Plan
+
+
+def plan_report(plan: Plan) -> str:
+    """One row per step: dose, volume, syringe, days and (with a start date) dates."""
+    headers = ["Step", "Dose", "Volume", "Syringe", "Days"]
+    dated = plan.start_date is not None
+    if dated:
+        headers += ["First day", "Last day"]
+    rows = []
+    for step in plan.steps:
+        volume = format_quantity(step.volume_ml, "mL") if step.measurable else "NOT MEASURABLE"
+        syringe = step.syringe.label if step.syringe is not None else step.problem
+        row = [
+            str(step.number),
+            format_quantity(step.dose_mg, "mg"),
+            volume,
+            syringe,
+            str(step.days),
+        ]
+        if dated:
+            row += [format_date(step.start_date), format_date(step.end_date)]
+        rows.append(row)
+    title = (
+        f"{plan.protocol.name} ({plan.protocol.id}) at {plan.concentration_text} - "
+        f"{len(plan.steps)} steps, {plan.total_days} days"
+    )
+    lines = [title, "", render_table(headers, rows)]
+    if plan.syringes:
+        lines += ["", "Syringes needed: " + "; ".join(s.label for s in plan.syringes)]
+    lines += [f"Warning: {w}" for w in plan.warnings]
+    return "\n".join(lines)
+
+
+def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
+    """One row per candidate concentration, best first."""
+    rows = []
+    for rank, result in enumerate(results, start=1):
+        data = result.to_dict()
+        if result.measurable:
+            verdict = f"every step exact; {data['syringe_count']} syringe(s)"
+            if result.out_of_band:
+                verdict += f"; {result.out_of_band} step(s) outside the fill band"
+            syringes = ", ".join(
+                format_quantity(s.capacity_ml, "mL") + "/" + format_quantity(s.graduation_ml, "mL")
+                for s in result.plan.syringes
+            )
+        else:
+            verdict = "NOT MEASURABLE: " + data["problems"][0]
+            syringes = ""
+        rows.append(
+            [str(rank) if result.measurable else "-", data["concentration"], verdict, syringes]
+        )
+    return "\n".join(
+        [
+            f"Concentrations for {protocol_id}, best first",
+            "",
+            render_table(["Rank", "Concentration", "Verdict", "Syringes (capacity/marks)"], rows),
+        ]
+    )
+
+
+def preparation_report(prep: Preparation) -> str:
+    """What to prepare, as the pharmacist reads it at the bench."""
+    data = prep.to_dict()
+    conc = data["concentration"]
+    lines = [
+        f"Naltrexone HCl {conc} oral liquid - {format_quantity(prep.requested_ml, 'mL')} requested",
+        "",
+    ]
+    if prep.tablets is not None and prep.source.strength_mg is not None:
+        strength = format_quantity(prep.source.strength_mg, "mg")
+        plural = "s" if prep.tablets != 1 else ""
+        lines.append(
+            f"Use:            {prep.tablets} tablet{plural} of {strength} "
+            f"({prep.source.name}; {data['drug_mass_mg']} mg in all)"
+        )
+    else:
+        lines.append(
+            f"Weigh:          {format_quantity(prep.drug_mass_mg, 'mg')} of {prep.source.name}"
+        )
+        lines.append(
+            f"                calculated {data['drug_mass_calculated_mg']} mg for assay "
+            f"{data['assay']}, water {data['water']}, salt {prep.source.salt}; "
+            "rounded up to the balance"
+        )
+    lines += [
+        f"Make up to:     {format_quantity(prep.final_volume_ml, 'mL')} with {prep.vehicle.name}",
+        f"Volume made:    {format_quantity(prep.final_volume_ml, 'mL')} "
+        f"({format_quantity(prep.excess_ml, 'mL')} more than requested)",
+        f"BUD:            {prep.bud.bud.isoformat()} ({prep.bud.days_of_use} days of use "
+        f"from {prep.bud.compounded.isoformat()})",
+        f"BUD set by:     {prep.bud.basis.basis}",
+        f"Storage:        {prep.bud.storage_text}",
+        "Warnings:       " + "; ".join(prep.auxiliary_warnings),
+        "",
+        "Method:",
+    ]
+    lines += [f"  {n}. {line}" for n, line in enumerate(prep.method, start=1)]
+    for note in prep.bud.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def fills_report(schedule: FillPlan) -> str:
+    """One block per fill: dates, days, the steps it covers and the volume to dispense."""
+    plan = schedule.plan
+    lines = [
+        f"Fills for {plan.protocol.id} at {plan.concentration_text} in {schedule.vehicle.name} "
+        f"(overage {format_number(schedule.overage * 100)}%)",
+        "",
+    ]
+    rows = []
+    for fill in schedule.fills:
+        for index, seg in enumerate(fill.segments):
+            rows.append(
+                [
+                    str(fill.number) if index == 0 else "",
+                    fill.fill_date.isoformat() if index == 0 else "",
+                    f"step {seg.step.number}: {format_quantity(seg.step.volume_ml, 'mL')} "
+                    f"({format_quantity(seg.step.dose_mg, 'mg')})",
+                    f"{seg.first_day.isoformat()} to {seg.last_day.isoformat()}",
+                    str(seg.days),
+                    format_quantity(fill.dispense_ml, "mL") if index == 0 else "",
+                    fill.bud.bud.isoformat() if index == 0 else "",
+                ]
+            )
+    lines.append(
+        render_table(["Fill", "Date", "Directions", "Days taken", "Days", "Dispense", "BUD"], rows)
+    )
+    lines.append("")
+    lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    return "\n".join(lines)
+
+
+def stocks_report(stocks: list[LabelStock]) -> str:
+    rows = []
+    for stock in stocks:
+        size = f"{format_number(stock.width_mm)} x {format_number(stock.height_mm)} mm"
+        layout = "roll" if stock.kind == "roll" else f"{stock.paper} sheet, {stock.per_page} a page"
+        rows.append([stock.id, size, layout, stock.name])
+    return render_table(["Stock", "Label size", "Layout", "Name"], rows)
+
+
+def worksheet_report(sheet: list[dict]) -> str:
+    """The compounding worksheet: what to prepare in total, by batch."""
+    lines = ["Compounding worksheet", ""]
+    if not sheet:
+        return "\n".join([*lines, "Nothing to prepare."]) + "\n"
+    rows = []
+    for entry in sheet:
+        if "tablets" in entry:
+            make = (
+                f"{entry['tablets']} x {entry['tablet_strength_mg']} mg tablets, make up to "
+                f"{entry['make_up_to_ml']} mL (excess {entry['excess_ml']} mL)"
+            )
+        else:
+            make = f"{entry['drug_needed_mg']} mg naltrexone HCl; {entry['note']}"
+        rows.append(
+            [
+                entry.get("lot", ""),
+                entry["fill_date"],
+                entry["concentration"],
+                entry["vehicle"],
+                entry["source"],
+                f"{entry['volume_needed_ml']} mL",
+                make,
+            ]
+        )
+    table = render_table(
+        ["Lot", "Date", "Strength", "Vehicle", "Source", "Needed", "Prepare"], rows
+    )
+    return "\n".join([*lines, table]) + "\n"
+
+
+def batch_summary(report: Any, output: str) -> str:
+    """One screen: what was read, printed and set aside, and what to compound."""
+    lines = [f"Orders read: {report.orders}; valid: {report.valid}; rejected: {len(report.errors)}"]
+    if report.checked_only:
+        lines.append("Checked only: nothing printed.")
+    elif report.printed:
+        lines.append(
+            f"Printed {report.printed} orders: {report.labels} labels, {report.charts} charts"
+        )
+        lines.append(f"Files in {output}: " + ", ".join(Path(f).name for f in report.files))
+    else:
+        lines.append("Nothing printed: fix the rows above (or use --skip-invalid).")
+    if report.worksheet and (report.printed or report.checked_only):
+        lines += ["", worksheet_report(report.worksheet).rstrip()]
+    return "\n".join(lines)

@@ -1,0 +1,174 @@
+"""Reading the project's TOML data files, with errors that name file, key and need.
+
+Data files (protocols, syringes, vehicles, BUD rules, label stocks, wording) ship in
+``templates/`` and fonts in ``fonts/``; both are installed inside the package, so they
+are found after a plain ``pip install`` as well as in a source checkout. A user may also
+pass a file of their own; its errors are reported the same way.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from compounder.core.units import EXAMPLES, parse_quantity
+from compounder.errors import DataFileError, InputError
+
+_PACKAGE = Path(__file__).resolve().parent.parent  # the compounder package
+
+
+def data_dir(name: str) -> Path:
+    """The folder of shipped data called ``name`` ("templates" or "fonts").
+
+    Installed: inside the package. Source checkout: at the top of the repository.
+    """
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise DataFileError(name, "", "shipped data folder is missing; reinstall compounder")
+
+
+def template_path(*parts: str) -> Path:
+    """A path inside the shipped ``templates/`` folder."""
+    return data_dir("templates").joinpath(*parts)
+
+
+def display_name(path: Path) -> str:
+    """How a data file is named in messages: shipped files relative, others as given."""
+    try:
+        return str(Path("templates") / path.resolve().relative_to(data_dir("templates")))
+    except (ValueError, DataFileError):
+        return str(path)
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; DataFileError (with the line) if it is missing or malformed."""
+    name = display_name(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise DataFileError(name, "", "file not found") from None
+    except IsADirectoryError:
+        raise DataFileError(name, "", "is a folder, not a file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(name, "", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise DataFileError(name, "", "not UTF-8 text") from None
+
+
+class Table:
+    """One TOML table being read, remembering its file and key path for errors."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, prefix: str = "") -> None:
+        self.data = data
+        self.path = path
+        self.prefix = prefix
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def error(self, key: str, problem: str, expected: str = "") -> DataFileError:
+        return DataFileError(self.path, self._key(key), problem, expected)
+
+    def _get(self, key: str, required: bool) -> Any:
+        if key not in self.data:
+            if required:
+                raise self.error(key, "missing")
+            return None
+        return self.data[key]
+
+    def check_keys(self, allowed: set[str]) -> None:
+        """Unknown keys are errors (a typo must not be silently ignored)."""
+        for key in self.data:
+            if key not in allowed:
+                raise self.error(key, "unknown key", "one of " + ", ".join(sorted(allowed)))
+
+    def text(self, key: str, required: bool = True, default: str = "") -> str:
+        value = self._get(key, required)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, f"{value!r} is not a non-empty string", "text in quotes")
+        return value
+
+    def integer(self, key: str, required: bool = True, default: int = 0, minimum: int = 1) -> int:
+        value = self._get(key, required)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.error(key, f"{value!r} is not accepted", f"a whole number >= {minimum}")
+        return value
+
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self._get(key, False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.error(key, f"{value!r} is not accepted", "true or false")
+        return value
+
+    def decimal(self, key: str, required: bool = True, default: str = "0") -> Decimal:
+        """A plain number written as a string or integer (floats are refused: inexact)."""
+        value = self._get(key, required)
+        if value is None:
+            return Decimal(default)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self.error(key, f"{value!r} is not accepted", 'a number in quotes, e.g. "0.8"')
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            raise self.error(key, f"{value!r} is not a number", 'a number, e.g. "0.8"') from None
+        if not number.is_finite():
+            raise self.error(key, f"{value!r} is not a number", 'a number, e.g. "0.8"')
+        return number
+
+    def quantity(self, key: str, kind: str, required: bool = True) -> Any:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind] + " in quotes")
+        try:
+            return parse_quantity(value, kind, field=self._key(key))
+        except InputError:
+            raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind]) from None
+
+    def date(self, key: str, required: bool = True) -> date | None:
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, date):
+            raise self.error(key, f"{value!r} is not a date", "a date such as 2027-06-30")
+        return value
+
+    def text_list(self, key: str, required: bool = True) -> list[str]:
+        value = self._get(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.error(key, f"{value!r} is not accepted", 'a list of texts, e.g. ["a", "b"]')
+        return list(value)
+
+    def table(self, key: str, required: bool = True) -> Table:
+        value = self._get(key, required)
+        if value is None:
+            return Table({}, self.path, f"{self._key(key)}.")
+        if not isinstance(value, Mapping):
+            raise self.error(key, "is not a table", f"a [{self._key(key)}] section")
+        return Table(value, self.path, f"{self._key(key)}.")
+
+    def tables(self, key: str) -> list[Table]:
+        """An array of tables (``[[key]]``), each with its index in the key path."""
+        value = self._get(key, True)
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, Mapping) for v in value)
+        ):
+            raise self.error(key, "is not a non-empty list of tables", f"one or more [[{key}]]")
+        return [Table(v, self.path, f"{self._key(key)}[{i}].") for i, v in enumerate(value)]

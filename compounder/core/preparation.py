@@ -1,0 +1,218 @@
+"""What to prepare: tablets or powder to use, vehicle, volume made, BUD and warnings.
+
+Tablets come whole: the count is always rounded up, and the batch is made up to the
+volume those tablets give at the concentration (the excess over the request is stated).
+Powder is corrected for assay and water content (assay on the anhydrous basis) and for
+salt form, then rounded up to the balance's readability; a weight under the balance's
+minimum is refused. All arithmetic is exact (Fractions); nothing is rounded down.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from compounder.core.bud import BudResult, BudRules, beyond_use_date
+from compounder.core.lots import IngredientExpiry
+from compounder.core.sources import DrugSource, SourceCatalogue
+from compounder.core.units import format_number, format_quantity, fraction_to_decimal
+from compounder.core.vehicles import Vehicle
+from compounder.core.wording import load_wording
+from compounder.errors import InputError, SafetyError
+
+
+def warning_ids(source: DrugSource, vehicle: Vehicle) -> tuple[str, ...]:
+    """The auxiliary warnings a preparation needs: the source's, then the vehicle's,
+    each once."""
+    return tuple(dict.fromkeys((*source.warnings, *vehicle.warnings)))
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """A batch of liquid naltrexone, fully worked out."""
+
+    concentration_mg_ml: Decimal
+    requested_ml: Decimal
+    source: DrugSource
+    vehicle: Vehicle
+    dose_salt: str
+    tablets: int | None
+    drug_mass_mg: Decimal
+    drug_mass_calculated: Fraction
+    drug_in_batch_mg: Fraction
+    final_volume_ml: Decimal
+    bud: BudResult
+    assay: Decimal | None = None
+    water: Decimal | None = None
+
+    @property
+    def excess_ml(self) -> Decimal:
+        return self.final_volume_ml - self.requested_ml
+
+    @property
+    def warning_ids(self) -> list[str]:
+        """The source's and the vehicle's warning ids, each once, in that order."""
+        return list(warning_ids(self.source, self.vehicle))
+
+    @property
+    def auxiliary_warnings(self) -> list[str]:
+        """The warnings as printed in English."""
+        wording = load_wording("en")
+        return [wording.warning(w) for w in self.warning_ids]
+
+    @property
+    def method(self) -> list[str]:
+        tablets = (
+            f"{self.tablets} x {format_quantity(self.source.strength_mg, 'mg')} tablet"
+            + ("s" if self.tablets != 1 else "")
+            if self.tablets is not None and self.source.strength_mg is not None
+            else ""
+        )
+        fields = {
+            "tablets": tablets,
+            "mass": format_quantity(self.drug_mass_mg, "mg"),
+            "name": self.source.name,
+            "volume": format_quantity(self.final_volume_ml, "mL"),
+            "vehicle": self.vehicle.name,
+        }
+        return [line.format(**fields) for line in self.source.method]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "concentration": format_quantity(self.concentration_mg_ml, "mg/mL"),
+            "requested_volume_ml": format_number(self.requested_ml),
+            "source": self.source.id,
+            "source_name": self.source.name,
+            "form": self.source.form,
+            "tablets": self.tablets,
+            "tablet_strength_mg": (
+                format_number(self.source.strength_mg) if self.source.strength_mg else None
+            ),
+            "drug_mass_mg": format_number(self.drug_mass_mg),
+            "drug_mass_calculated_mg": _approx(self.drug_mass_calculated),
+            "drug_in_batch_mg": _approx(self.drug_in_batch_mg),
+            "dose_salt": self.dose_salt,
+            "assay": format_number(self.assay * 100) + "%" if self.assay is not None else None,
+            "water": format_number(self.water * 100) + "%" if self.water is not None else None,
+            "vehicle": self.vehicle.id,
+            "vehicle_name": self.vehicle.name,
+            "final_volume_ml": format_number(self.final_volume_ml),
+            "excess_ml": format_number(self.excess_ml),
+            "bud": self.bud.bud.isoformat(),
+            "bud_basis": self.bud.basis.basis,
+            "storage": self.bud.storage_text,
+            "auxiliary_warnings": self.auxiliary_warnings,
+            "method": self.method,
+            "bud_detail": self.bud.to_dict(),
+        }
+
+
+def _approx(value: Fraction) -> str:
+    """A calculated quantity for records: exact if it has a short form, else 4 places."""
+    try:
+        text = format_number(fraction_to_decimal(value))
+    except ValueError:
+        text = ""
+    if text and len(text.partition(".")[2]) <= 4:
+        return text
+    scaled = math.floor(value * 10000 + Fraction(1, 2))
+    return "about " + format_number(Decimal(scaled).scaleb(-4))
+
+
+def round_up(value: Fraction, step: Decimal) -> Decimal:
+    """The smallest multiple of ``step`` that is at least ``value``."""
+    count = math.ceil(value / Fraction(step))
+    return fraction_to_decimal(count * Fraction(step))
+
+
+def prepare(
+    concentration_mg_ml: Decimal,
+    volume_ml: Decimal,
+    source: DrugSource,
+    vehicle: Vehicle,
+    catalogue: SourceCatalogue,
+    rules: BudRules,
+    compounded: date,
+    assay: Decimal | None = None,
+    water: Decimal | None = None,
+    lots: tuple[IngredientExpiry, ...] = (),
+    requested_bud: date | None = None,
+) -> Preparation:
+    """Work out a batch; see the module docstring for the rules."""
+    if volume_ml <= 0 or concentration_mg_ml <= 0:
+        raise InputError("volume", format_number(volume_ml), "a volume greater than zero")
+    needed = Fraction(concentration_mg_ml) * Fraction(volume_ml)  # mg of the dose salt
+    bud = beyond_use_date(compounded, vehicle, rules, lots, requested_bud)
+    if source.form == "tablet":
+        if assay is not None or water is not None:
+            raise InputError(
+                "assay", "given for tablets", "--assay and --water only with a powder source"
+            )
+        assert source.strength_mg is not None
+        per_tablet = Fraction(source.strength_mg) * catalogue.salt_factor(
+            source.salt, catalogue.dose_salt
+        )
+        tablets = math.ceil(needed / per_tablet)
+        in_batch = tablets * per_tablet
+        try:
+            final_volume = fraction_to_decimal(in_batch / Fraction(concentration_mg_ml))
+        except ValueError:
+            raise SafetyError(
+                f"{tablets} tablet(s) of {source.name} do not give an exact volume at "
+                f"{format_quantity(concentration_mg_ml, 'mg/mL')}",
+                "use a powder source or another concentration",
+            ) from None
+        return Preparation(
+            concentration_mg_ml,
+            volume_ml,
+            source,
+            vehicle,
+            catalogue.dose_salt,
+            tablets,
+            fraction_to_decimal(tablets * Fraction(source.strength_mg)),
+            tablets * Fraction(source.strength_mg),
+            in_batch,
+            final_volume,
+            bud,
+        )
+    if assay is None or water is None:
+        raise InputError(
+            "assay", "missing", "--assay and --water from the powder's certificate of analysis"
+        )
+    salt_mass = needed * catalogue.salt_factor(catalogue.dose_salt, source.salt)
+    calculated = salt_mass / (Fraction(assay) * (1 - Fraction(water)))
+    weigh = round_up(calculated, catalogue.readability_mg)
+    if weigh < catalogue.minimum_weight_mg:
+        minimum_volume = round_up(
+            Fraction(catalogue.minimum_weight_mg) / calculated * Fraction(volume_ml), Decimal(1)
+        )
+        raise SafetyError(
+            f"{format_quantity(weigh, 'mg')} is below the balance's minimum weight of "
+            f"{format_quantity(catalogue.minimum_weight_mg, 'mg')}",
+            f"make at least {format_quantity(minimum_volume, 'mL')}",
+        )
+    in_batch = (
+        Fraction(weigh)
+        * Fraction(assay)
+        * (1 - Fraction(water))
+        * catalogue.salt_factor(source.salt, catalogue.dose_salt)
+    )
+    return Preparation(
+        concentration_mg_ml,
+        volume_ml,
+        source,
+        vehicle,
+        catalogue.dose_salt,
+        None,
+        weigh,
+        calculated,
+        in_batch,
+        volume_ml,
+        bud,
+        assay,
+        water,
+    )

@@ -1,0 +1,110 @@
+"""Pharmacy settings: who prints the label, and the defaults a pharmacy works with.
+
+Found at an explicit ``--config`` path, else ``compounder.toml`` in the working
+directory, else ``config.toml`` in the user's config folder
+(``$XDG_CONFIG_HOME/compounder/`` or ``~/.config/compounder/``). ``examples/compounder.toml``
+shows every setting for a fictional pharmacy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from compounder.core.bud import DAY_COUNTING
+from compounder.core.datafiles import Table, load_toml
+from compounder.errors import DataFileError
+
+DOSE_TIMES = ("bedtime", "morning")
+
+
+@dataclass(frozen=True)
+class PharmacySettings:
+    name: str
+    address: str
+    phone: str
+    stock: str = "thermal-4x3"
+    concentration: str = "1 mg/mL"
+    vehicle: str = "water"
+    source: str = "tablets"
+    day_counting: str = ""  # empty: as bud_rules.toml says
+    dose_time: str = "bedtime"
+    tall_man: bool = False
+    paper: str = "letter"
+    path: str = ""
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "compounder" / "config.toml"
+
+
+def find_config(explicit: str | Path | None = None) -> Path:
+    """The settings file to use, by the order in the module docstring."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise DataFileError(str(path), "", "settings file not found")
+        return path
+    for candidate in (Path("compounder.toml"), user_config_path()):
+        if candidate.is_file():
+            return candidate
+    raise DataFileError(
+        "compounder.toml",
+        "",
+        "no pharmacy settings found",
+        "--config FILE, compounder.toml in this folder, or "
+        + str(user_config_path())
+        + " (copy examples/compounder.toml)",
+    )
+
+
+def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
+    path = find_config(explicit)
+    table = Table(load_toml(path), str(path))
+    table.check_keys({"pharmacy", "defaults"})
+    pharmacy = table.table("pharmacy")
+    pharmacy.check_keys({"name", "address", "phone"})
+    defaults = table.table("defaults", required=False)
+    defaults.check_keys(
+        {
+            "stock",
+            "concentration",
+            "vehicle",
+            "source",
+            "day_counting",
+            "dose_time",
+            "tall_man",
+            "paper",
+        }
+    )
+    counting = defaults.text("day_counting", required=False)
+    if counting and counting not in DAY_COUNTING:
+        raise defaults.error(
+            "day_counting", f"{counting!r} is not accepted", " or ".join(DAY_COUNTING)
+        )
+    dose_time = defaults.text("dose_time", required=False, default="bedtime")
+    if dose_time not in DOSE_TIMES:
+        raise defaults.error("dose_time", f"{dose_time!r} is not accepted", " or ".join(DOSE_TIMES))
+    return PharmacySettings(
+        name=pharmacy.text("name"),
+        address=pharmacy.text("address"),
+        phone=pharmacy.text("phone"),
+        stock=defaults.text("stock", required=False, default="thermal-4x3"),
+        concentration=defaults.text("concentration", required=False, default="1 mg/mL"),
+        vehicle=defaults.text("vehicle", required=False, default="water"),
+        source=defaults.text("source", required=False, default="tablets"),
+        day_counting=counting,
+        dose_time=dose_time,
+        tall_man=defaults.boolean("tall_man"),
+        paper=_paper(defaults),
+        path=str(path),
+    )
+
+
+def _paper(defaults: Table) -> str:
+    paper = defaults.text("paper", required=False, default="letter")
+    if paper not in ("letter", "a4"):
+        raise defaults.error("paper", f"{paper!r} is not accepted", "letter or a4")
+    return paper

@@ -1,0 +1,75 @@
+"""Label snapshots: everything needed to draw a label again, byte for byte.
+
+A snapshot holds the finished label lines, the stock and the layout as they were when
+the label was printed, so ``reprint`` gives the same PDF even after the settings, the
+stock file or the layout file changed. Snapshots are stored once by content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from compounder.content.labels import LabelContent
+from compounder.core.stocks import LabelStock
+from compounder.render.textfit import Block, Layout, Style
+
+
+def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:
+    """The label lines as plain data."""
+
+    def block(b: Block) -> dict[str, Any]:
+        return {"role": b.role, "field": b.field, "text": b.text, "private": b.private}
+
+    return [
+        {"rx": c.rx, "blocks": [block(b) for b in c.blocks], "footer": [block(b) for b in c.footer]}
+        for c in contents
+    ]
+
+
+def label_snapshot(
+    contents: list[LabelContent], stock: LabelStock, layout: Layout
+) -> dict[str, Any]:
+    return {
+        "contents": contents_snapshot(contents),
+        "stock": {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(stock).items()},
+        "layout": {
+            "leading": layout.leading,
+            "shrink_order": [list(g) for g in layout.shrink_order],
+            "roles": {r: asdict(s) for r, s in layout.roles.items()},
+            "extra": layout.extra,
+        },
+    }
+
+
+def contents_from(snapshot: dict[str, Any]) -> list[LabelContent]:
+    return [
+        LabelContent(
+            c["rx"], tuple(Block(**b) for b in c["blocks"]), tuple(Block(**b) for b in c["footer"])
+        )
+        for c in snapshot["contents"]
+    ]
+
+
+def stock_from(snapshot: dict[str, Any]) -> LabelStock:
+    fields = dict(snapshot["stock"])
+    for key, value in fields.items():
+        if key.endswith("_mm"):
+            fields[key] = Decimal(value)
+    return LabelStock(**fields)
+
+
+def layout_from(snapshot: dict[str, Any]) -> Layout:
+    data = snapshot["layout"]
+    return Layout(
+        leading=data["leading"],
+        shrink_order=tuple(tuple(g) for g in data["shrink_order"]),
+        roles={r: Style(**s) for r, s in data["roles"].items()},
+        extra=data["extra"],
+    )
+
+
+def pdf_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

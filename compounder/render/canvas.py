@@ -1,0 +1,59 @@
+"""Small drawing helpers shared by the PDF renderers (labels, charts).
+
+Each element is drawn inside ``saved_state`` so that one drawing can never leak a font,
+colour or line width into the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from compounder.render.fonts import REGULAR, register_fonts
+from compounder.render.textfit import Line
+
+
+@contextlib.contextmanager
+def saved_state(canvas: Any) -> Iterator[Any]:
+    canvas.saveState()
+    try:
+        yield canvas
+    finally:
+        canvas.restoreState()
+
+
+def new_canvas(buffer: Any, pagesize: tuple[float, ...], title: str) -> Any:
+    """A reportlab canvas in invariant mode: the same input gives the same bytes."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    register_fonts()
+    # The initial font is the embedded one, so no unembedded Helvetica is referenced.
+    canvas = Canvas(
+        buffer,
+        pagesize=pagesize,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=REGULAR,
+        initialFontSize=10,
+    )
+    canvas.setTitle(title)
+    canvas.setAuthor("Compounder")
+    canvas.setCreator("Compounder")
+    return canvas
+
+
+def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
+    """Draw laid-out lines with the box's top-left corner at (left, top), as one PDF
+    text object (one BT/ET pair, fonts set only where they change)."""
+    if not lines:
+        return
+    text = canvas.beginText()
+    current = None
+    for line in lines:
+        if (line.font, line.size) != current:
+            text.setFont(line.font, line.size)
+            current = (line.font, line.size)
+        text.setTextOrigin(left, top - line.baseline)
+        text.textOut(line.text)
+    canvas.drawText(text)

@@ -1,0 +1,62 @@
+"""Flowing items down pages: what does not fit moves to the next page, never cut.
+
+Shared by the renderers of multi-page documents (dosing charts, compounding records).
+An ``Item`` has a height and a draw function; ``paginate`` places items top to bottom,
+starting a new page when the next item (with the one it must stay with) does not fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from compounder.render.canvas import draw_lines
+from compounder.render.textfit import Block, Layout, Line, lay_out_block, line_pitch
+
+
+@dataclass
+class Item:
+    """Something placed on a page: its height, how to draw it, and page-break rules."""
+
+    height: float
+    draw: Callable[[Any, float, float], None]  # (canvas, left, top)
+    keep_with_next: bool = False
+    space_before: float = 0.0
+
+
+def text_items(
+    block: Block, layout: Layout, width: float, keep: bool = False, space_before: float = 0.0
+) -> list[Item]:
+    items = []
+    for index, line in enumerate(lay_out_block(block, layout, width)):
+        pitch = line_pitch(line, layout)
+        shifted = Line(
+            line.text, line.font, line.size, line.baseline - index * pitch, line.field, line.descent
+        )
+
+        def draw(canvas: Any, left: float, top: float, ln: Line = shifted) -> None:
+            draw_lines(canvas, [ln], left, top)
+
+        items.append(
+            Item(pitch, draw, keep_with_next=keep, space_before=space_before if index == 0 else 0.0)
+        )
+    return items
+
+
+def paginate(items: list[Item], height: float) -> list[list[tuple[Item, float]]]:
+    """Items with their offset from the page's content top, page by page."""
+    pages: list[list[tuple[Item, float]]] = [[]]
+    used = 0.0
+    for index, item in enumerate(items):
+        need = item.height + (item.space_before if pages[-1] else 0)
+        if item.keep_with_next and index + 1 < len(items):
+            need += items[index + 1].height + items[index + 1].space_before
+        if pages[-1] and used + need > height:
+            pages.append([])
+            used = 0.0
+        if pages[-1]:
+            used += item.space_before
+        pages[-1].append((item, used))
+        used += item.height
+    return pages

@@ -1,0 +1,311 @@
+"""Fitting text into a box: wrap, shrink to a minimum size, or refuse naming the field.
+
+Used by labels and charts. A block of text has a role (its style: maximum and minimum
+size, bold) and the field it shows. ``fit_blocks`` wraps every block to the width and
+shrinks roles, least important first, until all fit the height. A word wider than the
+box at the minimum size, or text that does not fit at minimum sizes, raises
+``DoesNotFitError`` naming the field. Nothing is ever truncated.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from compounder.core.datafiles import Table, display_name, load_toml, template_path
+from compounder.errors import EXIT_SAFETY, CompounderError
+from compounder.render.fonts import drawable_font, font_for, normalise, register_fonts
+
+STEP = 0.5
+
+
+@dataclass(eq=False)
+class DoesNotFitError(CompounderError):
+    """Text that cannot be laid out in its box even at the minimum size."""
+
+    field: str
+    box: str
+    problem: str
+
+    exit_code = EXIT_SAFETY
+
+    def __str__(self) -> str:
+        return (
+            f"refused: the {self.field} text does not fit on the {self.box} ({self.problem}); "
+            "shorten it or choose a larger stock"
+        )
+
+
+@dataclass(frozen=True)
+class Style:
+    max_size: float
+    min_size: float
+    bold: bool
+    max_lines: int = 1000
+
+
+@dataclass(frozen=True)
+class Layout:
+    leading: float
+    shrink_order: tuple[tuple[str, ...], ...]
+    roles: dict[str, Style]
+    extra: dict = field(default_factory=dict)
+
+
+@cache
+def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Layout:
+    file = Path(path) if path else template_path(name)
+    table = Table(load_toml(file), display_name(file))
+    roles = {}
+    role_table = table.table("role")
+    for role in role_table.data:
+        entry = role_table.table(role)
+        entry.check_keys({"max", "min", "bold", "max_lines"})
+        high, low = float(entry.decimal("max")), float(entry.decimal("min"))
+        if not 0 < low <= high:
+            raise entry.error("min", "must be above zero and at most max")
+        roles[role] = Style(
+            high,
+            low,
+            entry.boolean("bold"),
+            entry.integer("max_lines", required=False, default=1000),
+        )
+    groups = table.data.get("shrink_order")
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and all(isinstance(r, str) for r in g) for g in groups
+    ):
+        raise table.error(
+            "shrink_order",
+            "is not a list of lists of roles",
+            '[["details"], ["patient", "directions"]]',
+        )
+    order = tuple(tuple(group) for group in groups)
+    for role in (r for group in order for r in group):
+        if role not in roles:
+            raise table.error("shrink_order", f"names {role!r}, which has no [role.{role}]")
+    extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
+    return Layout(float(table.decimal("leading")), order, roles, extra)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Text to lay out: its role (style), the field it shows (for errors), the text."""
+
+    role: str
+    field: str
+    text: str
+    private: bool = False  # patient data: never repeated in an error message
+
+
+class Line(NamedTuple):
+    """One laid-out line of text (a tuple: labels make thousands of them)."""
+
+    text: str
+    font: str
+    size: float
+    baseline: float  # distance from the top of the box to the baseline
+    field: str
+    descent: float = 0.0  # how far the line reaches below its baseline
+
+
+def font_metrics(font: str) -> tuple[float, float]:
+    """Ascent and descent (positive) of a font, per point of size."""
+    return _font_metrics_cached(font)
+
+
+@lru_cache(maxsize=64)
+def _font_metrics_cached(font: str) -> tuple[float, float]:
+    from reportlab.pdfbase import pdfmetrics
+
+    face = pdfmetrics.getFont(font).face
+    return face.ascent / 1000, -face.descent / 1000
+
+
+@lru_cache(maxsize=8192)
+def string_width(text: str, font: str, size: float) -> float:
+    """Width of ``text`` in points (cached: labels repeat the same words)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, font, size)
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
+    """Greedy word wrap; None if one word alone is wider than ``width``.
+
+    TrueType widths add up (no kerning is applied), so a line's width is the sum of its
+    words' widths and the spaces between them.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        wrapped = _wrap_paragraph(paragraph, font, size, width)
+        if wrapped is None:
+            return None
+        lines += wrapped
+    return lines
+
+
+@lru_cache(maxsize=8192)
+def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tuple[str, ...] | None:
+    """One paragraph wrapped (remembered: most paragraphs of a label are on every label)."""
+    space = string_width(" ", font, size)
+    lines: list[str] = []
+    words: list[str] = []
+    used = 0.0
+    for word in paragraph.split():
+        word_width = string_width(word, font, size)
+        if word_width > width:
+            return None
+        if not words:
+            words, used = [word], word_width
+        elif used + space + word_width <= width + 1e-9:
+            words.append(word)
+            used += space + word_width
+        else:
+            lines.append(" ".join(words))
+            words, used = [word], word_width
+    lines.append(" ".join(words))
+    return tuple(lines)
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: made once per text and size
+class _SetBlock:
+    """A block's text set in one font and size: its lines and the height of each."""
+
+    font: str
+    size: float
+    lines: tuple[str, ...]
+    ascent: float  # points, at this size
+    descent: float
+    pitch: float
+    problem: str | None  # why it cannot be set, if it cannot
+
+
+@lru_cache(maxsize=4096)
+def _set_block(
+    text: str, bold: bool, size: float, width: float, max_lines: int, leading: float
+) -> _SetBlock | None:
+    """``text`` set at ``size`` in ``width`` (None if no bundled font can draw it).
+
+    Remembered: a label's fixed blocks (drug, warnings, pharmacy) are the same on every
+    label, so a batch sets them once per size, not once per label.
+    """
+    choice = drawable_font(text, bold)
+    if choice is None:
+        return None
+    ascent, descent = font_metrics(choice.name)
+    wrapped = wrap(text, choice.name, size, width)
+    problem = None
+    if wrapped is None:
+        problem, wrapped = "a word is too wide even at the minimum size", []
+    elif len(wrapped) > max_lines:
+        problem = f"it needs more than {max_lines} lines even at the minimum size"
+    pitch = max(leading * size, (ascent + descent) * size)
+    return _SetBlock(
+        choice.name, size, tuple(wrapped), ascent * size, descent * size, pitch, problem
+    )
+
+
+@lru_cache(maxsize=4096)
+def _lines_at(set_block: _SetBlock, field: str, top: float) -> tuple[tuple[Line, ...], float]:
+    """The lines of a set block whose first line starts ``top`` below the box's top, and
+    where the next block may start (remembered: blocks mostly land at the same place)."""
+    lines = []
+    y = top
+    for text in set_block.lines:
+        lines.append(
+            Line(
+                text,
+                set_block.font,
+                set_block.size,
+                y + set_block.ascent,
+                field,
+                set_block.descent,
+            )
+        )
+        y += set_block.pitch
+    return tuple(lines), y
+
+
+def _layout(
+    blocks: list[Block], sizes: dict[str, float], layout: Layout, width: float, gap: float
+) -> tuple[list[Line], float, tuple[str, str] | None]:
+    lines: list[Line] = []
+    y = 0.0
+    for index, block in enumerate(blocks):
+        style = layout.roles[block.role]
+        set_block = _set_block(
+            block.text, style.bold, sizes[block.role], width, style.max_lines, layout.leading
+        )
+        if set_block is None:  # no font draws it: the error names the field
+            font_for(block.text, style.bold, block.field, block.private)
+            raise AssertionError("font_for accepted what drawable_font refused")
+        if set_block.problem is not None:
+            return lines, y, (block.field, set_block.problem)
+        if index:
+            y += gap
+        block_lines, y = _lines_at(set_block, block.field, y)
+        lines += block_lines
+    return lines, y, None
+
+
+def _normalised(block: Block) -> Block:
+    """The block with its text in NFC form (plain ASCII already is)."""
+    if unicodedata.is_normalized("NFC", block.text):
+        return block
+    return Block(block.role, block.field, normalise(block.text), block.private)
+
+
+def _shrinkable(role: str, sizes: dict[str, float], layout: Layout, present: set[str]) -> bool:
+    return role in present and sizes[role] - STEP >= layout.roles[role].min_size - 1e-9
+
+
+def fit_blocks(
+    blocks: list[Block], layout: Layout, width: float, height: float, box: str, gap: float = 2.0
+) -> list[Line]:
+    """Lines that fill at most ``height``, or DoesNotFitError naming the field."""
+    register_fonts()
+    blocks = [_normalised(b) for b in blocks if b.text.strip()]
+    present = {b.role for b in blocks}
+    sizes = {role: style.max_size for role, style in layout.roles.items()}
+    while True:
+        lines, used, offending = _layout(blocks, sizes, layout, width, gap)
+        if offending is None and used <= height:
+            return lines
+        if offending is not None:
+            role = next(b.role for b in blocks if b.field == offending[0])
+            shrinkable = [role] if _shrinkable(role, sizes, layout, present) else []
+        else:
+            groups = [
+                [r for r in group if _shrinkable(r, sizes, layout, present)]
+                for group in layout.shrink_order
+            ]
+            shrinkable = next((g for g in groups if g), [])
+        if not shrinkable:
+            if offending is not None:
+                raise DoesNotFitError(offending[0], box, offending[1])
+            overflow = next(
+                (ln.field for ln in lines if ln.baseline + ln.descent > height), blocks[-1].field
+            )
+            raise DoesNotFitError(overflow, box, "too long even at the minimum size")
+        for role in shrinkable:
+            sizes[role] -= STEP
+
+
+def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:
+    """One block wrapped at its role's maximum size (no shrinking); baselines from 0."""
+    register_fonts()
+    block = _normalised(block)
+    sizes = {role: style.max_size for role, style in layout.roles.items()}
+    lines, _, offending = _layout([block], sizes, layout, width, 0)
+    if offending is not None:
+        raise DoesNotFitError(offending[0], "page", offending[1])
+    return lines
+
+
+def line_pitch(line: Line, layout: Layout) -> float:
+    """Vertical space one laid-out line takes."""
+    ascent, descent = font_metrics(line.font)
+    return max(layout.leading * line.size, (ascent + descent) * line.size)
