@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compounder.content.tables import render_table
 from compounder.core.dates import format_date
 from compounder.core.units import format_number, format_quantity
 
@@ -15,6 +15,18 @@ if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading the
     from compounder.core.stocks import LabelStock
     from compounder.core.strengths import StrengthResult
     from compounder.core.titration import Plan
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns left-aligned to their widest cell, a rule under the header."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
 
 
 def plan_report(plan: Plan) -> str:
@@ -204,3 +216,64 @@ def batch_summary(report: Any, output: str) -> str:
     if report.worksheet and (report.printed or report.checked_only):
         lines += ["", worksheet_report(report.worksheet).rstrip()]
     return "\n".join(lines)
+
+
+def trace_rows(found: list[Any]) -> list[dict[str, Any]]:
+    """The preparations that used an ingredient lot, as rows (the Rx each served)."""
+    return [
+        {
+            "lot": e.lot,
+            "compounded": e.payload.get("compounded_at", e.created_at),
+            "rx": e.rx,
+            "served_rx": served,
+            "quantity_made_ml": e.payload.get("quantity_made_ml"),
+            "bud": e.payload.get("bud"),
+        }
+        for e, served in found
+    ]
+
+
+def trace_report(rows: list[dict[str, Any]]) -> str:
+    return render_table(
+        ["Lot", "Compounded", "Made", "BUD", "Rx"],
+        [
+            [
+                r["lot"],
+                r["compounded"],
+                f"{r['quantity_made_ml']} mL",
+                r["bud"],
+                ", ".join(sorted(set(filter(None, [r["rx"], *r["served_rx"]])))) or "-",
+            ]
+            for r in rows
+        ],
+    )
+
+
+def entry_dict(entry: Any) -> dict[str, Any]:
+    """A log entry as JSON."""
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "rx": entry.rx,
+        "lot": entry.lot,
+        "created_at": entry.created_at,
+        "corrects": entry.corrects,
+        "payload": entry.payload,
+    }
+
+
+def history_report(entries: list[Any]) -> str:
+    return render_table(
+        ["Entry", "When", "What", "Lot", "BUD", "Corrects"],
+        [
+            [
+                str(e.id),
+                e.created_at,
+                e.kind,
+                e.lot or "",
+                str(e.payload.get("bud", "")),
+                str(e.corrects or ""),
+            ]
+            for e in entries
+        ],
+    )

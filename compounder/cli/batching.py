@@ -1,0 +1,76 @@
+"""The batch command: a file of orders run in one go."""
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compounder.cli.options import ConfigOpt, DbOpt, print_json
+
+
+def batch(
+    orders_file: Annotated[Path, typer.Argument(help="Orders: .csv or .jsonl (JSON Lines).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the outputs.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Validate only: report bad rows, print nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Print the good rows; write bad ones, unchanged, to rejected.csv with the reason.",
+        ),
+    ] = False,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", help="Orders per labels/charts file.")
+    ] = 5000,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            help="Worker processes (default: every core when there is more than one chunk).",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
+
+    The whole file is validated first; every bad row is reported with its line, column
+    and reason. If any row is bad nothing is printed (exit 2), unless --skip-invalid
+    (then exit 1 and rejected.csv).
+
+    Example: compounder batch examples/orders.csv -o out/
+    """
+    from compounder.batch.run import count_orders, run_batch
+    from compounder.content.reports import batch_summary
+
+    show_bar = sys.stderr.isatty() and not as_json
+    total = count_orders(orders_file) if show_bar else 0
+    with contextlib.ExitStack() as stack:
+        progress = None
+        if show_bar and total > 200:
+            bar = typer.progressbar(length=total, label="Orders", file=sys.stderr)
+            progress = stack.enter_context(bar).update
+        report = run_batch(
+            orders_file,
+            output,
+            config,
+            check=check,
+            skip_invalid=skip_invalid,
+            chunk_size=chunk_size,
+            jobs=jobs,
+            progress=progress,
+            db=db,
+        )
+    for error in report.errors:
+        typer.echo(f"compounder: error: {orders_file} {error}", err=True)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        typer.echo(batch_summary(report, str(output)))
+    if report.errors:
+        raise typer.Exit(1 if skip_invalid and not check else 2)

@@ -1,0 +1,154 @@
+"""Commands that work numbers out: plan, strengths, prepare, fills."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compounder.cli.options import (
+    AssayOpt,
+    CandidatesOpt,
+    ConcentrationOpt,
+    JsonOpt,
+    LotOpt,
+    ProtocolOpt,
+    RequiredConcentrationOpt,
+    SourceOpt,
+    StartDateOpt,
+    SyringesOpt,
+    VehicleOpt,
+    VolumeOpt,
+    WaterOpt,
+    print_json,
+)
+
+
+def plan(
+    protocol: ProtocolOpt = "ldn-standard",
+    concentration: ConcentrationOpt = None,
+    start_date: StartDateOpt = None,
+    dose: Annotated[
+        str | None, typer.Option("--dose", help="Plan only the step at this dose, e.g. '3 mg'.")
+    ] = None,
+    syringes: SyringesOpt = None,
+    candidates: CandidatesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Work out every titration step: dose, volume, syringe and days.
+
+    Without --concentration the recommended strength is used (see 'strengths').
+    If a step cannot be measured exactly at the concentration, the plan is shown with
+    that step marked and the command exits with code 3.
+
+    Example: compounder plan --concentration 1mg/mL --start-date 2026-12-01
+    """
+    from compounder.api.planning import plan_titration
+    from compounder.content.reports import plan_report
+
+    result = plan_titration(protocol, concentration, start_date, dose, syringes, candidates)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        typer.echo(plan_report(result))
+    result.require_measurable()
+
+
+def strengths(
+    protocol: ProtocolOpt = "ldn-standard",
+    syringes: SyringesOpt = None,
+    candidates: CandidatesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which concentrations measure every step exactly, best first.
+
+    Ranked by: fewest steps outside the syringe fill band, fewest different syringes,
+    then convention (1 mg/mL first).
+
+    Example: compounder strengths --protocol ldn-slow-start
+    """
+    from compounder.api.planning import solve_strengths
+    from compounder.content.reports import strengths_report
+
+    results = solve_strengths(protocol, syringes, candidates)
+    if as_json:
+        print_json(
+            {
+                "protocol": results[0].plan.protocol.id if results else protocol,
+                "candidates": [r.to_dict() for r in results],
+            }
+        )
+    else:
+        typer.echo(strengths_report(results, results[0].plan.protocol.id if results else protocol))
+
+
+def prepare(
+    concentration: RequiredConcentrationOpt,
+    volume: VolumeOpt,
+    source: SourceOpt = "tablets",
+    vehicle: VehicleOpt = "water",
+    assay: AssayOpt = None,
+    water: WaterOpt = None,
+    on_date: Annotated[
+        str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
+    ] = None,
+    lot_expiry: LotOpt = None,
+    lots_file: Annotated[
+        Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
+    ] = None,
+    bud: Annotated[
+        str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
+
+    Example: compounder prepare --concentration 1mg/mL --volume 30mL --from tablets
+    --vehicle water
+    """
+    from compounder.api.planning import prepare_batch
+    from compounder.content.reports import preparation_report
+
+    result = prepare_batch(
+        concentration,
+        volume,
+        source,
+        vehicle,
+        assay,
+        water,
+        on_date,
+        tuple(lot_expiry or ()),
+        lots_file,
+        bud,
+    )
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        typer.echo(preparation_report(result))
+
+
+def fills(
+    start_date: Annotated[
+        str, typer.Option("--start-date", help="First day of the titration, YYYY-MM-DD.")
+    ],
+    concentration: ConcentrationOpt = None,
+    vehicle: VehicleOpt = "water",
+    protocol: ProtocolOpt = "ldn-standard",
+    overage: Annotated[
+        str | None,
+        typer.Option("--overage", help="Extra volume for bottle and syringe loss, e.g. 10%."),
+    ] = None,
+    syringes: SyringesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The fills that dispense a whole titration, none holding more days than its BUD.
+
+    Example: compounder fills --start-date 2026-12-01 --concentration 1mg/mL --vehicle water
+    """
+    from compounder.api.planning import plan_fill_schedule
+    from compounder.content.reports import fills_report
+
+    result = plan_fill_schedule(start_date, concentration, vehicle, protocol, overage, syringes)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        typer.echo(fills_report(result))

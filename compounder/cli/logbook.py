@@ -1,0 +1,150 @@
+"""Commands over the compounding log: record, reprint, trace, history, correct."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compounder.cli.options import (
+    AssayOpt,
+    DbOpt,
+    IngredientLotOpt,
+    JsonOpt,
+    PdfOutOpt,
+    RequiredConcentrationOpt,
+    SourceOpt,
+    VehicleOpt,
+    VolumeOpt,
+    WaterOpt,
+    print_json,
+)
+
+
+def record(
+    concentration: RequiredConcentrationOpt,
+    volume: VolumeOpt,
+    prepared_by: Annotated[str, typer.Option("--prepared-by", help="Who compounded it.")],
+    checked_by: Annotated[str, typer.Option("--checked-by", help="Who checked it.")],
+    source: SourceOpt = "tablets",
+    vehicle: VehicleOpt = "water",
+    rx: Annotated[str | None, typer.Option("--rx", help="The Rx it is made for.")] = None,
+    ingredient_lot: IngredientLotOpt = None,
+    assay: AssayOpt = None,
+    water: WaterOpt = None,
+    on_date: Annotated[
+        str | None, typer.Option("--date", help="Compounding date (default: now).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Record PDF (default record-LOT.pdf).")
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compound and record: a unique lot number, a log entry and the compounding record PDF.
+
+    Example: compounder record --rx 1234567 --concentration 1mg/mL --volume 30mL
+    --from tablets --ingredient-lot "naltrexone 50mg tab:AB1234:2027-06-30"
+    --prepared-by JD --checked-by MK
+    """
+    from compounder.atomic import write_bytes_atomic
+    from compounder.log.entries import record_preparation
+
+    lot, data, pdf = record_preparation(
+        concentration,
+        volume,
+        source,
+        vehicle,
+        rx=rx,
+        ingredient_lots=tuple(ingredient_lot or ()),
+        prepared_by=prepared_by,
+        checked_by=checked_by,
+        assay=assay,
+        water=water,
+        compounded=on_date,
+        db=db,
+    )
+    target = output or Path(f"record-{lot}.pdf")
+    write_bytes_atomic(target, pdf)
+    if as_json:
+        print_json({"lot": lot, "output": str(target), "record": data})
+    else:
+        typer.echo(
+            f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
+            f"Record written to {target}"
+        )
+
+
+def reprint(
+    rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
+    output: PdfOutOpt = Path("reprint.pdf"),
+    db: DbOpt = None,
+) -> None:
+    """Print the last label of an Rx again, byte for byte as the original.
+
+    Example: compounder reprint --rx 1234567 -o label.pdf
+    """
+    from compounder.log.entries import reprint_label
+
+    entry = reprint_label(rx, output, db)
+    typer.echo(
+        f"Reprinted the label of Rx {rx} (lot {entry.lot}, printed {entry.created_at}) to {output}"
+    )
+
+
+def trace(
+    ingredient_lot: Annotated[
+        str, typer.Option("--ingredient-lot", help="The ingredient lot to trace.")
+    ],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every preparation (and Rx) that used an ingredient lot.
+
+    Example: compounder trace --ingredient-lot AB1234
+    """
+    from compounder.content.reports import trace_report, trace_rows
+    from compounder.log.entries import trace_lot
+
+    rows = trace_rows(trace_lot(ingredient_lot, db))
+    if as_json:
+        print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
+    elif not rows:
+        typer.echo(f"No preparation in the log used ingredient lot {ingredient_lot}.")
+    else:
+        typer.echo(trace_report(rows))
+
+
+def history(
+    rx: Annotated[str, typer.Option("--rx", help="The Rx number.")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Everything the log holds for an Rx, oldest first (corrections included).
+
+    Example: compounder history --rx 1234567
+    """
+    from compounder.content.reports import entry_dict, history_report
+    from compounder.log.entries import rx_history
+
+    entries = rx_history(rx, db)
+    if as_json:
+        print_json([entry_dict(e) for e in entries])
+    elif not entries:
+        typer.echo(f"Nothing in the log for Rx {rx}.")
+    else:
+        typer.echo(history_report(entries))
+
+
+def correct(
+    entry: Annotated[int, typer.Option("--entry", help="The id of the entry to correct.")],
+    reason: Annotated[str, typer.Option("--reason", help="What was wrong.")],
+    db: DbOpt = None,
+) -> None:
+    """Append a correction to the log (an entry is never changed or deleted).
+
+    Example: compounder correct --entry 12 --reason "checked by MK, not MJ"
+    """
+    from compounder.log.entries import correct_entry
+
+    new = correct_entry(entry, reason, db)
+    typer.echo(f"Entry {new} corrects entry {entry}.")

@@ -1,0 +1,92 @@
+"""Every option more than one command takes, defined once, and how JSON is printed.
+
+Commands import their options from here, so ``--concentration`` or ``--db`` reads the
+same (name, short form, help) wherever it appears.
+"""
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+ProtocolOpt = Annotated[
+    str,
+    typer.Option(
+        "--protocol",
+        "-p",
+        help="Protocol id (ldn-standard, ldn-slow-start, ldn-weekly) or a protocol .toml file.",
+    ),
+]
+ConcentrationOpt = Annotated[
+    str | None,
+    typer.Option("--concentration", "-c", help="Concentration, e.g. '1 mg/mL'."),
+]
+RequiredConcentrationOpt = Annotated[
+    str, typer.Option("--concentration", "-c", help="e.g. '1 mg/mL'.")
+]
+VolumeOpt = Annotated[str, typer.Option("--volume", help="Volume wanted, e.g. '30 mL'.")]
+StartDateOpt = Annotated[
+    str | None, typer.Option("--start-date", help="First day of the first step, YYYY-MM-DD.")
+]
+SyringesOpt = Annotated[
+    Path | None, typer.Option("--syringes", help="Your own syringe catalogue (.toml).")
+]
+CandidatesOpt = Annotated[
+    Path | None,
+    typer.Option("--candidates", help="Your own candidate concentrations (.toml)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AlsoJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Also print what was printed (its text) as JSON.")
+]
+VehicleOpt = Annotated[
+    str, typer.Option("--vehicle", help="Vehicle id from vehicles.toml: water, fawcett-preserved.")
+]
+SettingsVehicleOpt = Annotated[
+    str | None, typer.Option("--vehicle", help="Vehicle id (default: the settings').")
+]
+LotOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lot-expiry",
+        help="An ingredient lot's expiry: DATE, LABEL:DATE or INGREDIENT:LOT:DATE. Repeatable.",
+    ),
+]
+IngredientLotOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ingredient-lot", help="INGREDIENT:LOT:EXPIRY of each ingredient used. Repeatable."
+    ),
+]
+SourceOpt = Annotated[
+    str,
+    typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
+]
+AssayOpt = Annotated[
+    str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
+]
+WaterOpt = Annotated[str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")]
+PdfOutOpt = Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")]
+LanguageOpt = Annotated[str, typer.Option("--language", help="Wording language: en or es.")]
+MorningOpt = Annotated[bool, typer.Option("--morning", help="Morning dosing instead of bedtime.")]
+RxOpt = Annotated[str, typer.Option("--rx", help="Prescription (Rx) number.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The compounding log: a file or a sqlite:///path URL (default: the user data folder).",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Pharmacy settings file (default: ./compounder.toml, then the user config folder).",
+    ),
+]
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts: indented, non-ASCII kept as is."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,0 +1,180 @@
+"""Commands that print for the patient: label, chart, and the label stocks."""
+
+from typing import Annotated, Any
+
+import typer
+
+from compounder.cli.options import (
+    AlsoJsonOpt,
+    ConcentrationOpt,
+    ConfigOpt,
+    DbOpt,
+    JsonOpt,
+    LanguageOpt,
+    LotOpt,
+    MorningOpt,
+    PdfOutOpt,
+    ProtocolOpt,
+    RxOpt,
+    SettingsVehicleOpt,
+    StartDateOpt,
+    SyringesOpt,
+    print_json,
+)
+
+
+def label(
+    rx: RxOpt,
+    patient: Annotated[str, typer.Option("--patient", help="Patient name as on the Rx.")],
+    prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
+    output: PdfOutOpt,
+    dose: Annotated[str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.")] = None,
+    quantity: Annotated[
+        str | None, typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.")
+    ] = None,
+    titration: Annotated[
+        bool, typer.Option("--titration", help="One label per fill of the whole titration.")
+    ] = False,
+    start_date: StartDateOpt = None,
+    concentration: ConcentrationOpt = None,
+    protocol: ProtocolOpt = "ldn-standard",
+    vehicle: SettingsVehicleOpt = None,
+    source: Annotated[str | None, typer.Option("--from", help="Drug source.")] = None,
+    fill_date: Annotated[
+        str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
+    ] = None,
+    lot: Annotated[str | None, typer.Option("--lot", help="Lot number of the preparation.")] = None,
+    morning: MorningOpt = False,
+    strength_changed: Annotated[
+        bool,
+        typer.Option(
+            "--strength-changed",
+            help="Add NOTE STRENGTH: the concentration differs from the previous fill.",
+        ),
+    ] = False,
+    stock: Annotated[str | None, typer.Option("--stock", help="Label stock id or file.")] = None,
+    lot_expiry: LotOpt = None,
+    language: LanguageOpt = "en",
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: AlsoJsonOpt = False,
+) -> None:
+    """Print container labels to a PDF at the label stock's exact size.
+
+    Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
+    --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
+    """
+    from compounder.api.planning import make_labels
+
+    run = make_labels(
+        rx,
+        patient,
+        prescriber,
+        output,
+        dose=dose,
+        quantity=quantity,
+        titration=titration,
+        start_date=start_date,
+        concentration=concentration,
+        protocol=protocol,
+        vehicle=vehicle,
+        source=source,
+        fill_date=fill_date,
+        lot=lot,
+        dose_time="morning" if morning else None,
+        strength_changed=strength_changed,
+        stock=stock,
+        config=config,
+        lot_expiry=tuple(lot_expiry or ()),
+        language=language,
+        db=db,
+    )
+    if as_json:
+        print_json(
+            {
+                "output": str(output),
+                "labels": [c.to_dict() for c in run.contents],
+                "notes": run.notes,
+            }
+        )
+    else:
+        count = len(run.contents)
+        typer.echo(f"Wrote {count} label{'s' if count != 1 else ''} to {output}")
+        for note in run.notes:
+            typer.echo(f"Note: {note}")
+
+
+def chart(
+    output: PdfOutOpt,
+    start_date: StartDateOpt = None,
+    concentration: ConcentrationOpt = None,
+    patient: Annotated[
+        str | None, typer.Option("--patient", help="Patient name printed on the chart.")
+    ] = None,
+    protocol: ProtocolOpt = "ldn-standard",
+    vehicle: SettingsVehicleOpt = None,
+    paper: Annotated[
+        str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
+    ] = None,
+    language: LanguageOpt = "en",
+    morning: MorningOpt = False,
+    syringes: SyringesOpt = None,
+    config: ConfigOpt = None,
+    as_json: AlsoJsonOpt = False,
+) -> None:
+    """Print the patient's oral-syringe dosing chart (letter or A4).
+
+    Every step's dates (or week numbers without --start-date), dose and volume, the
+    syringe drawn to scale and filled to the step's volume, and a tick box for each day.
+
+    Example: compounder chart --start-date 2026-12-01 --concentration 1mg/mL
+    --patient "Jane Doe" -o chart.pdf
+    """
+    from compounder.api.planning import make_chart
+
+    run = make_chart(
+        output,
+        start_date=start_date,
+        concentration=concentration,
+        patient=patient,
+        protocol=protocol,
+        vehicle=vehicle,
+        paper=paper,
+        language=language,
+        dose_time="morning" if morning else None,
+        config=config,
+        syringes=syringes,
+    )
+    if as_json:
+        print_json({"output": str(output), "chart": run.content.to_dict()})
+    else:
+        typer.echo(f"Wrote the dosing chart ({len(run.content.steps)} steps) to {output}")
+
+
+def stocks(as_json: JsonOpt = False) -> None:
+    """List the label stocks (templates/stocks/*.toml).
+
+    Example: compounder stocks
+    """
+    from compounder.content.reports import stocks_report
+    from compounder.core.stocks import load_stock, shipped_stocks
+
+    found = [load_stock(name) for name in shipped_stocks()]
+    if as_json:
+        print_json([stock_dict(s) for s in found])
+    else:
+        typer.echo(stocks_report(found))
+
+
+def stock_dict(stock: Any) -> dict[str, Any]:
+    from compounder.core.units import format_number
+
+    return {
+        "id": stock.id,
+        "name": stock.name,
+        "kind": stock.kind,
+        "width_mm": format_number(stock.width_mm),
+        "height_mm": format_number(stock.height_mm),
+        "paper": stock.paper or None,
+        "labels_per_page": stock.per_page,
+    }
