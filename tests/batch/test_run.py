@@ -18,7 +18,7 @@ from compounder.batch.run import run_batch
 from compounder.batch.synthetic import write_orders
 from compounder.errors import DataFileError
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ORDERS = DATA / "orders"
 OUTPUTS = [
     "charts.pdf",

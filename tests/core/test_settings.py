@@ -9,7 +9,7 @@ import pytest
 from compounder.core.settings import find_config, load_settings
 from compounder.errors import DataFileError
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "compounder.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "compounder.toml"
 
 
 def test_example_settings():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import DATA
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_batch_example(cli, tmp_path, example_config):

@@ -9,7 +9,7 @@ from conftest import pdf_pages
 
 from compounder.batch.run import run_batch
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RECORD = [
     "record",
     "--rx",
