@@ -4,9 +4,8 @@ The public API is imported from here; the ``compounder`` command is a thin layer
 it (``compounder.cli.app``).
 """
 
+from compounder.api.dispensing import make_chart, make_labels
 from compounder.api.planning import (
-    make_chart,
-    make_labels,
     parse_concentration,
     parse_dose,
     parse_volume,
@@ -15,6 +14,7 @@ from compounder.api.planning import (
     prepare_batch,
     solve_strengths,
 )
+from compounder.api.recording import record_preparation, reprint_label
 from compounder.core.protocols import Protocol, load_protocol, shipped_protocols
 from compounder.core.syringes import Catalogue, Syringe, choose_syringe, load_catalogue
 from compounder.core.titration import Plan, Step, make_plan
@@ -26,13 +26,7 @@ from compounder.errors import (
     OutputError,
     SafetyError,
 )
-from compounder.log.entries import (
-    correct_entry,
-    record_preparation,
-    reprint_label,
-    rx_history,
-    trace_lot,
-)
+from compounder.log.entries import correct_entry, rx_history, trace_lot
 
 __version__ = "0.1.0"
 

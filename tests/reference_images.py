@@ -16,7 +16,7 @@ DPI = 50
 
 
 def default_chart_pdf() -> bytes:
-    from compounder.api.planning import make_chart
+    from compounder.api.dispensing import make_chart
 
     return make_chart(
         start_date="2026-12-01", concentration="1 mg/mL", patient="Jane Doe", config=CONFIG

@@ -11,12 +11,10 @@ or file) and returns finished domain objects; errors are CompounderError subclas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from compounder.core.dates import parse_date
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
@@ -104,7 +102,7 @@ def solve_strengths(
     )
 
 
-def _lots(lot_expiry: tuple[str, ...] | list[str], lots_file: str | Path | None):
+def lots_from(lot_expiry: tuple[str, ...] | list[str], lots_file: str | Path | None):
     from compounder.core.lots import parse_lot, read_lots_file
 
     lots = [parse_lot(text) for text in lot_expiry]
@@ -154,7 +152,7 @@ def prepare_batch(
             if water is not None
             else None
         ),
-        lots=_lots(lot_expiry, lots_file),
+        lots=lots_from(lot_expiry, lots_file),
         requested_bud=parse_date(bud, "bud") if bud is not None else None,
     )
 
@@ -189,200 +187,3 @@ def plan_fill_schedule(
     )
 
 
-@dataclass(frozen=True)
-class LabelRun:
-    """Labels made for one order: what each says, the PDF, and notes for the pharmacist."""
-
-    orders: list[Any]
-    contents: list[Any]
-    pdf: bytes
-    notes: list[str]
-
-
-def _bud_rules(settings: Any, bud_rules_file: str | Path | None = None):
-    from dataclasses import replace
-
-    from compounder.core.bud import load_bud_rules
-
-    rules = load_bud_rules(str(bud_rules_file) if bud_rules_file else None)
-    if settings.day_counting:
-        rules = replace(rules, day_counting=settings.day_counting)
-    return rules
-
-
-def make_labels(
-    rx: str,
-    patient: str,
-    prescriber: str,
-    output: str | Path | None = None,
-    *,
-    dose: str | None = None,
-    quantity: str | None = None,
-    titration: bool = False,
-    start_date: str | date | None = None,
-    concentration: str | None = None,
-    protocol: str | Path = DEFAULT_PROTOCOL,
-    vehicle: str | None = None,
-    source: str | None = None,
-    fill_date: str | date | None = None,
-    lot: str | None = None,
-    dose_time: str | None = None,
-    strength_changed: bool = False,
-    stock: str | Path | None = None,
-    config: str | Path | None = None,
-    lot_expiry: tuple[str, ...] | list[str] = (),
-    language: str = "en",
-    syringes: str | Path | None = None,
-    db: str | Path | None = None,
-    log: bool = True,
-) -> LabelRun:
-    """Container labels for one dose (``dose`` + ``quantity``) or a whole titration
-    (``titration`` + ``start_date``: one label per fill), drawn on the stock and written
-    atomically to ``output`` when given."""
-    from compounder.content.labels import (
-        Direction,
-        LabelOrder,
-        build_label,
-        check_name,
-        check_rx,
-        default_lot,
-        labels_for_fills,
-    )
-    from compounder.core.bud import beyond_use_date
-    from compounder.core.fills import load_dispensing, plan_fills
-    from compounder.core.preparation import warning_ids as auxiliary_warning_ids
-    from compounder.core.settings import DOSE_TIMES, load_settings
-    from compounder.core.sources import load_sources
-    from compounder.core.stocks import load_stock
-    from compounder.core.vehicles import find_vehicle
-    from compounder.core.wording import load_wording
-    from compounder.log.entries import log_labels, recorded_lot
-    from compounder.render.label_pdf import render_labels
-
-    settings = load_settings(config)
-    rx = check_rx(rx.strip())
-    patient = check_name(patient, "patient")
-    prescriber = check_name(prescriber, "prescriber")
-    dose_time = dose_time or settings.dose_time
-    if dose_time not in DOSE_TIMES:
-        raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
-    wording = load_wording(language)
-    label_stock = load_stock(stock or settings.stock)
-    the_vehicle = find_vehicle(vehicle or settings.vehicle)
-    the_source = load_sources().find(source or settings.source)
-    rules = _bud_rules(settings)
-    lots = _lots(lot_expiry, None)
-    conc = parse_concentration(concentration or settings.concentration)
-    recorded = None
-    if lot and log:
-        recorded = recorded_lot(lot, conc, db)
-        if recorded is not None:
-            lots += (recorded.limit,)
-    warning_ids = auxiliary_warning_ids(the_source, the_vehicle)
-    base: dict[str, Any] = {
-        "rx": rx,
-        "patient": patient,
-        "prescriber": prescriber,
-        "concentration_mg_ml": conc,
-        "warning_ids": warning_ids,
-        "dose_time": dose_time,
-        "strength_changed": strength_changed,
-    }
-    notes: list[str] = []
-    if titration:
-        if dose is not None or quantity is not None:
-            raise InputError(
-                "dose",
-                dose or quantity or "",
-                "no --dose or --quantity with --titration (each fill's quantity is planned)",
-            )
-        if start_date is None:
-            raise InputError("start-date", "missing", "a start date with --titration")
-        plan = plan_titration(protocol, conc, start_date, syringes=syringes)
-        schedule = plan_fills(plan, the_vehicle, rules, load_dispensing())
-        for fill in schedule.fills:
-            beyond_use_date(fill.fill_date, the_vehicle, rules, lots)  # lots still good?
-        orders = labels_for_fills(schedule.fills, base, lambda day: lot or default_lot(day, rx))
-    else:
-        if dose is None or quantity is None:
-            raise InputError(
-                "dose", dose or "missing", "--dose and --quantity, or --titration with --start-date"
-            )
-        plan = plan_titration(protocol, conc, dose=dose, syringes=syringes).require_measurable()
-        step = plan.steps[0]
-        volume = parse_volume(quantity, "quantity")
-        if volume < step.volume_ml:
-            raise InputError("quantity", quantity, f"at least one dose ({step.volume_ml} mL)")
-        day = parse_date(fill_date, "fill-date") if fill_date is not None else date.today()
-        bud = beyond_use_date(day, the_vehicle, rules, lots)
-        days_supply = int(volume // step.volume_ml)
-        if days_supply > bud.days_of_use:
-            notes.append(
-                f"{quantity} holds {days_supply} days of doses but the BUD allows "
-                f"{bud.days_of_use}: the patient discards the rest on {bud.bud.isoformat()}"
-            )
-        orders = [
-            LabelOrder(
-                directions=(Direction(step),),
-                quantity_ml=volume,
-                fill_date=day,
-                bud=bud,
-                lot=lot or default_lot(day, rx),
-                **base,
-            )
-        ]
-    if recorded is not None:
-        recorded.check_quantity([o.quantity_ml for o in orders])
-    contents = [build_label(order, settings, wording) for order in orders]
-    pdf = render_labels(contents, label_stock, Path(output) if output else None)
-    run = LabelRun(orders, contents, pdf, notes)
-    if output is not None and log:
-        log_labels(run, label_stock, db)
-    return run
-
-
-@dataclass(frozen=True)
-class ChartRun:
-    content: Any
-    pdf: bytes
-
-
-def make_chart(
-    output: str | Path | None = None,
-    *,
-    start_date: str | date | None = None,
-    concentration: str | None = None,
-    patient: str | None = None,
-    protocol: str | Path = DEFAULT_PROTOCOL,
-    vehicle: str | None = None,
-    paper: str | None = None,
-    language: str = "en",
-    dose_time: str | None = None,
-    config: str | Path | None = None,
-    syringes: str | Path | None = None,
-) -> ChartRun:
-    """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
-    from compounder.content.chart import build_chart
-    from compounder.content.labels import check_name
-    from compounder.core.settings import DOSE_TIMES, load_settings
-    from compounder.core.stocks import PAPER
-    from compounder.core.vehicles import find_vehicle
-    from compounder.core.wording import load_wording
-    from compounder.render.chart_pdf import render_chart
-
-    settings = load_settings(config)
-    paper = paper or settings.paper
-    if paper not in PAPER:
-        raise InputError("paper", paper, " or ".join(PAPER))
-    dose_time = dose_time or settings.dose_time
-    if dose_time not in DOSE_TIMES:
-        raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
-    wording = load_wording(language)
-    the_vehicle = find_vehicle(vehicle or settings.vehicle)
-    plan = plan_titration(
-        protocol, concentration or settings.concentration, start_date, syringes=syringes
-    ).require_measurable()
-    name = check_name(patient, "patient") if patient else None
-    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
-    pdf = render_chart(content, paper, Path(output) if output else None)
-    return ChartRun(content, pdf)

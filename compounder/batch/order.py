@@ -111,9 +111,8 @@ class PreparedOrder:
 @cache
 def run_context(config: str | None) -> dict[str, Any]:
     """Everything a worker loads once: settings, catalogues, rules, layouts."""
-    from compounder.api.planning import _bud_rules
     from compounder.core.fills import load_dispensing
-    from compounder.core.settings import load_settings
+    from compounder.core.settings import bud_rules_for, load_settings
     from compounder.core.sources import load_sources
     from compounder.core.syringes import load_catalogue
     from compounder.render.textfit import load_layout
@@ -121,7 +120,7 @@ def run_context(config: str | None) -> dict[str, Any]:
     settings = load_settings(config)
     return {
         "settings": settings,
-        "rules": _bud_rules(settings),
+        "rules": bud_rules_for(settings),
         "dispensing": load_dispensing(),
         "sources": load_sources(),
         "catalogue": load_catalogue(),
@@ -183,8 +182,9 @@ def prepare_order(
 ) -> PreparedOrder:
     """Validate and lay out one order; RowProblem (column and reason) if it is refused."""
     from compounder.content.chart import build_chart
-    from compounder.content.labels import check_name, check_rx, default_lot, fill_label
+    from compounder.content.labels import default_lot, fill_label
     from compounder.core.dates import parse_date
+    from compounder.core.identity import check_name, check_rx
     from compounder.render.label_pdf import place_label
 
     if row.problem:

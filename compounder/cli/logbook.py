@@ -46,8 +46,8 @@ def record(
     --from tablets --ingredient-lot "naltrexone 50mg tab:AB1234:2027-06-30"
     --prepared-by JD --checked-by MK
     """
+    from compounder.api.recording import record_preparation
     from compounder.atomic import write_bytes_atomic
-    from compounder.log.entries import record_preparation
 
     lot, data, pdf = record_preparation(
         concentration,
@@ -83,7 +83,7 @@ def reprint(
 
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
-    from compounder.log.entries import reprint_label
+    from compounder.api.recording import reprint_label
 
     entry = reprint_label(rx, output, db)
     typer.echo(

@@ -64,7 +64,7 @@ def label(
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
     """
-    from compounder.api.planning import make_labels
+    from compounder.api.dispensing import make_labels
 
     run = make_labels(
         rx,
@@ -130,7 +130,7 @@ def chart(
     Example: compounder chart --start-date 2026-12-01 --concentration 1mg/mL
     --patient "Jane Doe" -o chart.pdf
     """
-    from compounder.api.planning import make_chart
+    from compounder.api.dispensing import make_chart
 
     run = make_chart(
         output,

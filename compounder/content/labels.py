@@ -8,7 +8,6 @@ passes ``ismp.check_text``; the renderer (``label_pdf``) only lays out and draws
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,11 +23,9 @@ from compounder.core.syringes import Syringe
 from compounder.core.titration import Step
 from compounder.core.units import format_quantity
 from compounder.core.wording import Wording
-from compounder.errors import InputError
 from compounder.render.textfit import Block
 
 SEPARATOR = " \u2022 "
-_RX = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 
 
 @dataclass(frozen=True)
@@ -64,25 +61,6 @@ def syringe_text(syringe: Syringe, wording: Wording) -> str:
         capacity=format_quantity(syringe.capacity_ml, "mL"),
         graduation=format_quantity(syringe.graduation_ml, "mL"),
     )
-
-
-def check_rx(rx: str) -> str:
-    if not _RX.match(rx):
-        raise InputError("rx", rx, "1 to 20 letters, digits or dashes")
-    return rx
-
-
-def check_name(value: str, field: str, limit: int = 80) -> str:
-    """A person's name, spaces tidied; the patient's is never echoed in an error."""
-    text = " ".join(value.split())
-    private = field == "patient"
-    if not text:
-        raise InputError(field, value, "a name (not empty)", private=private)
-    if len(text) > limit:
-        raise InputError(field, text, f"at most {limit} characters", private=private)
-    if any(ord(ch) < 32 for ch in text):
-        raise InputError(field, text, "a name without control characters", private=private)
-    return text
 
 
 @dataclass(frozen=True)

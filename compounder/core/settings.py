@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from compounder.core.bud import DAY_COUNTING
+from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
 from compounder.errors import DataFileError
 
@@ -108,3 +108,13 @@ def _paper(defaults: Table) -> str:
     if paper not in ("letter", "a4"):
         raise defaults.error("paper", f"{paper!r} is not accepted", "letter or a4")
     return paper
+
+
+def bud_rules_for(settings: PharmacySettings, bud_rules_file: str | Path | None = None) -> BudRules:
+    """The BUD rules as this pharmacy applies them (its day counting, if it sets one)."""
+    from dataclasses import replace
+
+    rules = load_bud_rules(str(bud_rules_file) if bud_rules_file else None)
+    if settings.day_counting:
+        rules = replace(rules, day_counting=settings.day_counting)
+    return rules

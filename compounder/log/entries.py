@@ -1,8 +1,8 @@
-"""The compounding log from the Python API: record, reprint, trace, history, correct.
+"""Entries of the compounding log: what a recorded lot allows, a printed label's entry,
+trace, history and corrections.
 
-What the ``record``, ``reprint``, ``trace``, ``history`` and ``correct`` commands do, and
-how a printed label is logged (``log_labels``) and kept to its recorded lot. The SQL is
-in ``store``; this module turns user input into its calls.
+The SQL is in ``store``; this module turns checked values into its calls and its rows
+into what the API needs.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from compounder.api.planning import LabelRun, prepare_batch
-from compounder.core.dates import parse_date
 from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_quantity
+
+if TYPE_CHECKING:
+    from compounder.log.store import Store
 from compounder.errors import InputError, SafetyError
 
 
@@ -49,7 +50,7 @@ class RecordedLot:
 def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> RecordedLot | None:
     """The recorded preparation ``lot`` (None if the log has none): a label must be at
     the strength it was made (SafetyError otherwise)."""
-    with _store(db) as store:
+    with open_store(db) as store:
         entries = store.entries_for_lot(lot)
     prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
     if not prepared:
@@ -76,14 +77,15 @@ def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> Rec
     )
 
 
-def _store(db: str | Path | None):
+def open_store(db: str | Path | None) -> Store:
+    """The log at ``db`` (a file or sqlite:/// URL; None: the user's default log)."""
     from compounder.log.store import Store
 
     return Store(db)
 
 
 def log_labels(
-    run: LabelRun,
+    run: Any,
     stock: Any,
     db: str | Path | None,
     kind: str = "label",
@@ -93,7 +95,7 @@ def log_labels(
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
-    with _store(db) as store:
+    with open_store(db) as store:
         digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
         first = run.orders[0]
         payload = {
@@ -110,93 +112,9 @@ def log_labels(
         return store.log(kind, first.rx, first.lot, payload)
 
 
-def record_preparation(
-    concentration: str,
-    volume: str,
-    source: str = "tablets",
-    vehicle: str = "water",
-    *,
-    rx: str | None = None,
-    ingredient_lots: tuple[str, ...] | list[str] = (),
-    prepared_by: str,
-    checked_by: str,
-    assay: str | None = None,
-    water: str | None = None,
-    compounded: str | date | None = None,
-    output: str | Path | None = None,
-    paper: str = "letter",
-    db: str | Path | None = None,
-) -> tuple[str, dict[str, Any], bytes]:
-    """Compound and record: a unique lot, the log entry, and the record PDF (written
-    atomically to ``output``). Returns the lot, the record and the PDF bytes."""
-    from datetime import datetime
-
-    from compounder.atomic import write_bytes_atomic
-    from compounder.content.labels import check_name, check_rx
-    from compounder.content.records import compounding_record
-    from compounder.core.lots import parse_lot
-    from compounder.render.record_pdf import render_record
-
-    lots = tuple(parse_lot(text) for text in ingredient_lots)
-    for lot in lots:
-        if not lot.lot:
-            raise InputError(
-                "ingredient-lot",
-                f"{lot.ingredient}:{lot.expiry}",
-                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
-            )
-    prepared = check_name(prepared_by, "prepared-by")
-    checked = check_name(checked_by, "checked-by")
-    rx = check_rx(rx) if rx else None
-    now = datetime.now().replace(microsecond=0)
-    day = now.date() if compounded is None else parse_date(compounded, "date")
-    at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
-    prep = prepare_batch(
-        concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
-    )
-
-    def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:
-        record = compounding_record(prep, lot, rx, prepared, checked, lots, at)
-        pdf = render_record(record, paper)
-        return record, (record, pdf)
-
-    with _store(db) as store:
-        lot, _, (record, pdf) = store.record_preparation(at.date(), rx, build, at=at)
-    if output is not None:
-        write_bytes_atomic(Path(output), pdf)
-    return lot, record, pdf
-
-
-def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:
-    """The last label printed for an Rx, drawn again from its snapshot, byte for byte."""
-    from compounder.atomic import write_bytes_atomic
-    from compounder.content.labels import check_rx
-    from compounder.errors import SafetyError
-    from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
-    from compounder.render.label_pdf import render_labels
-
-    rx = check_rx(rx)
-    with _store(db) as store:
-        entry = store.latest_label(rx)
-        if entry is None:
-            raise InputError("rx", rx, "an Rx number with a label in the log")
-        snapshot = store.snapshot(entry.payload["snapshot"])
-        if "frame" in snapshot:  # a batch order: stock and layout kept once per run
-            snapshot.update(store.snapshot(snapshot.pop("frame")))
-    pdf = render_labels(contents_from(snapshot), stock_from(snapshot), layout=layout_from(snapshot))
-    original = entry.payload.get("pdf_sha256")
-    if original is not None and pdf_hash(pdf) != original:
-        raise SafetyError(
-            "the reprint would not be identical to the original label",
-            "the software has changed since; print a new label instead",
-        )
-    write_bytes_atomic(Path(output), pdf)
-    return entry
-
-
 def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
     """Every preparation that used an ingredient lot, and the Rx numbers they served."""
-    with _store(db) as store:
+    with open_store(db) as store:
         found = []
         for entry in store.trace(ingredient_lot):
             served = sorted({e.rx for e in store.entries_for_lot(entry.lot or "") if e.rx})
@@ -205,9 +123,9 @@ def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
 
 
 def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
-    from compounder.content.labels import check_rx
+    from compounder.core.identity import check_rx
 
-    with _store(db) as store:
+    with open_store(db) as store:
         return store.history(check_rx(rx))
 
 
@@ -215,10 +133,10 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
     """Append a correction that references an earlier entry (nothing is rewritten)."""
     if not reason.strip():
         raise InputError("reason", reason, "a reason for the correction")
-    with _store(db) as store:
-        original = store._entries("SELECT * FROM entries WHERE id = ?", (entry_id,))
-        if not original:
+    with open_store(db) as store:
+        original = store.entry(entry_id)
+        if original is None:
             raise InputError("entry", str(entry_id), "the id of an entry in the log")
         return store.log(
-            "correction", original[0].rx, original[0].lot, {"reason": reason}, corrects=entry_id
+            "correction", original.rx, original.lot, {"reason": reason}, corrects=entry_id
         )

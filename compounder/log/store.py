@@ -327,6 +327,11 @@ class Store:
             for r in self.db.execute(sql, args).fetchall()
         ]
 
+    def entry(self, entry_id: int) -> Entry | None:
+        """The entry with this id, or None."""
+        found = self._entries("SELECT * FROM entries WHERE id = ?", (entry_id,))
+        return found[0] if found else None
+
     def history(self, rx: str) -> list[Entry]:
         """Every entry for an Rx, oldest first (corrections included)."""
         return self._entries(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from compounder.api.planning import make_labels
+from compounder.api.dispensing import make_labels
 from compounder.content.labels import build_label
 from compounder.core.settings import load_settings
 from compounder.core.wording import load_wording

@@ -9,7 +9,7 @@ import pytest
 from conftest import pdf_pages
 from reference_images import default_chart_pdf, reference_path, render_pages
 
-from compounder.api.planning import make_chart
+from compounder.api.dispensing import make_chart
 from compounder.content.ismp import problems
 from compounder.core.syringes import load_catalogue
 

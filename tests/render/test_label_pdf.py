@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import decode_barcodes, pdf_pages
 
-from compounder.api.planning import make_labels
+from compounder.api.dispensing import make_labels
 from compounder.content.ismp import problems
 from compounder.core.stocks import load_stock, mm_to_pt
 from compounder.errors import InputError
