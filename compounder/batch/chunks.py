@@ -162,7 +162,8 @@ def _draw_chunk(
 ) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, str, str]], dict[str, str]]:
     """Draw the chunk's labels and charts files; its manifest rows, and its log rows with
     the snapshots they refer to."""
-    from compounder.core.stocks import PAPER, mm_to_pt
+    from compounder.core.stocks import PAPER
+    from compounder.core.units import mm_to_pt
     from compounder.render.canvas import new_canvas
     from compounder.render.chart_pdf import draw_chart
     from compounder.render.label_pdf import LabelWriter

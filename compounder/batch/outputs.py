@@ -263,7 +263,8 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
 
 
 def render_records(target: Path, records: list[dict[str, Any]]) -> None:
-    from compounder.core.stocks import PAPER, mm_to_pt
+    from compounder.core.stocks import PAPER
+    from compounder.core.units import mm_to_pt
     from compounder.render.canvas import new_canvas
     from compounder.render.record_pdf import draw_record
 

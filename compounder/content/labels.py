@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
 from compounder.core.bud import BudResult
 from compounder.core.datafiles import Table, load_toml, template_path
@@ -23,7 +24,6 @@ from compounder.core.syringes import Syringe
 from compounder.core.titration import Step
 from compounder.core.units import format_quantity
 from compounder.core.wording import Wording
-from compounder.render.textfit import Block
 
 SEPARATOR = " \u2022 "
 

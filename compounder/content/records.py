@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from compounder.content.blocks import Block
+from compounder.content.ismp import check_text
 from compounder.core.lots import IngredientExpiry
 from compounder.core.preparation import Preparation
 from compounder.core.units import format_number, format_quantity
@@ -167,3 +169,72 @@ def planned_powder_record(
         "checked_by": "________",
         "quality_checks": list(QUALITY_CHECKS),
     }
+
+
+def _lines(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(role, text) in reading order; "entered" is the pharmacist's own text."""
+    mfr = record["master_formulation"]
+    out = [
+        ("title", "Compounding record"),
+        ("heading", f"{record['title']} - lot {record['lot']}"),
+        (
+            "body",
+            f"Rx: {record['rx'] or '(stock preparation)'} • Compounded: "
+            f"{record['compounded_at'].replace('T', ' ')}",
+        ),
+        ("heading", "Master formulation"),
+        ("body", f"Formulation: {mfr['name']}"),
+        ("body", f"Drug: {mfr['drug']} ({mfr['salt']})"),
+        ("body", f"Vehicle: {mfr['vehicle']}"),
+        ("body", f"Container: {mfr['container']}"),
+        ("body", f"Calculation: {mfr['calculation']}"),
+        ("body", f"BUD rule: {mfr['bud_rule']}"),
+        ("body", f"Storage: {mfr['storage']}"),
+        ("body", "Auxiliary labels: " + "; ".join(mfr["warnings"])),
+        ("heading", "Method"),
+    ]
+    out += [("body", f"{n}. {step}") for n, step in enumerate(mfr["method"], start=1)]
+    out.append(("heading", "Ingredients used"))
+    if record["ingredients"]:
+        # "entered": ingredient names and lots are the pharmacist's own text, as typed
+        out += [
+            (
+                "entered",
+                f"{u['ingredient']} • lot {u['lot']} • expiry {u['expiry']} • "
+                f"quantity {u['quantity']}",
+            )
+            for u in record["ingredients"]
+        ]
+    else:
+        out.append(("body", "No ingredient lots were entered."))
+    out += [
+        ("heading", "Result"),
+        (
+            "body",
+            f"Quantity made: {record['quantity_made_ml']} mL (requested "
+            f"{record['requested_ml']} mL)",
+        ),
+        ("body", f"BUD: {record['bud']} - set by {record['bud_basis']}"),
+        (
+            "body",
+            f"Prepared by: {record['prepared_by']} • Checked by: {record['checked_by']} "
+            "• Date checked: ____________",
+        ),
+        ("heading", "Quality checks"),
+    ]
+    out += [("body", f"[  ] {check}: ________________") for check in record["quality_checks"]]
+    out += [("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)]
+    return out
+
+
+def record_blocks(record: dict[str, Any]) -> list[Block]:
+    """The compounding record's text in reading order, every line Compounder wrote
+    through the ISMP gate (ingredient names and lots as the pharmacist typed them)."""
+    blocks = []
+    for role, text in _lines(record):
+        if role == "entered":
+            role = "body"
+        else:
+            check_text(text, "record")  # every number Compounder wrote, ISMP-clean
+        blocks.append(Block(role, "record", text))
+    return blocks

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
+from compounder.core.stocks import PAPER
 from compounder.errors import DataFileError
 
 DOSE_TIMES = ("bedtime", "morning")
@@ -105,8 +106,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
 
 def _paper(defaults: Table) -> str:
     paper = defaults.text("paper", required=False, default="letter")
-    if paper not in ("letter", "a4"):
-        raise defaults.error("paper", f"{paper!r} is not accepted", "letter or a4")
+    if paper not in PAPER:
+        raise defaults.error("paper", f"{paper!r} is not accepted", " or ".join(PAPER))
     return paper
 
 

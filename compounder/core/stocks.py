@@ -15,19 +15,11 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import magnitude_in
+from compounder.core.units import magnitude_in, mm_to_pt
 from compounder.errors import DataFileError, InputError
-
-MM_PER_INCH = Decimal("25.4")
-POINTS_PER_INCH = 72
 
 #: Paper sizes in mm.
 PAPER = {"letter": (Decimal("215.9"), Decimal("279.4")), "a4": (Decimal(210), Decimal(297))}
-
-
-def mm_to_pt(mm: Decimal) -> float:
-    """Millimetres to PDF points, for drawing (never for a printed number)."""
-    return float(mm / MM_PER_INCH * POINTS_PER_INCH)
 
 
 @dataclass(frozen=True)

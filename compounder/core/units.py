@@ -219,3 +219,13 @@ def parse_percent(
     if value < 0 or (value == 0 and not allow_zero) or value > maximum:
         raise InputError(field, str(text), expected, where)
     return value / 100
+
+
+MM_PER_INCH = Decimal("25.4")
+POINTS_PER_INCH = 72
+PT_PER_MM = POINTS_PER_INCH / 25.4
+
+
+def mm_to_pt(mm: Decimal) -> float:
+    """Millimetres to PDF points (1/72 in), for drawing (never for a printed number)."""
+    return float(mm / MM_PER_INCH * POINTS_PER_INCH)

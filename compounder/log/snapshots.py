@@ -12,9 +12,10 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
+from compounder.content.blocks import Block
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
-from compounder.render.textfit import Block, Layout, Style
+from compounder.render.textfit import Layout, Style
 
 
 def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:

@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from compounder.atomic import write_bytes_atomic
+from compounder.content.blocks import Block
 from compounder.content.chart import ChartContent, ChartStep
-from compounder.core.stocks import PAPER, mm_to_pt
-from compounder.core.units import magnitude_in, parse_quantity
+from compounder.core.stocks import PAPER
+from compounder.core.units import PT_PER_MM, magnitude_in, mm_to_pt, parse_quantity
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR
 from compounder.render.pagination import Item, paginate, text_items
-from compounder.render.syringe_pdf import PT_PER_MM, draw_syringe, syringe_geometry
-from compounder.render.textfit import Block, Layout, lay_out_block, line_pitch, load_layout
+from compounder.render.syringe_pdf import draw_syringe, syringe_geometry
+from compounder.render.textfit import Layout, lay_out_block, line_pitch, load_layout
 
 CHECK_LINE_MM = 50
 SYRINGE_LEFT_MM = 22  # from the content's left edge to the zero mark

@@ -20,8 +20,8 @@ from typing import Any
 
 from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
-from compounder.core.stocks import LabelStock, mm_to_pt
-from compounder.core.units import magnitude_in, parse_quantity
+from compounder.core.stocks import LabelStock
+from compounder.core.units import magnitude_in, mm_to_pt, parse_quantity
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR, register_fonts
 from compounder.render.textfit import DoesNotFitError, Layout, Line, fit_blocks, load_layout
@@ -86,7 +86,7 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
     """Bar width and height in points (from e.g. "0.01 in"), and the number's size."""
 
     def points(text: str) -> float:
-        return float(magnitude_in(parse_quantity(text, "length"), "mm")) * 72 / 25.4
+        return mm_to_pt(magnitude_in(parse_quantity(text, "length"), "mm"))
 
     return points(bar_width), points(height), float(number_size)
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from compounder.content.blocks import Block
 from compounder.render.canvas import draw_lines
-from compounder.render.textfit import Block, Layout, Line, lay_out_block, line_pitch
+from compounder.render.textfit import Layout, Line, lay_out_block, line_pitch
 
 
 @dataclass

@@ -17,11 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from compounder.core.syringes import Syringe
-from compounder.core.units import format_number
+from compounder.core.units import PT_PER_MM, format_number
 from compounder.render.canvas import saved_state
 from compounder.render.fonts import BOLD, REGULAR
 
-PT_PER_MM = 72 / 25.4
 FILL_LINE_RGB = (0.85, 0.0, 0.0)
 BARREL_HEIGHT_MM = 9
 NOZZLE_MM = 5

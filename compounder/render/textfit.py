@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from compounder.content.blocks import Block
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
 from compounder.errors import EXIT_SAFETY, CompounderError
 from compounder.render.fonts import drawable_font, font_for, normalise, register_fonts
@@ -88,16 +89,6 @@ def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Lay
             raise table.error("shrink_order", f"names {role!r}, which has no [role.{role}]")
     extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
     return Layout(float(table.decimal("leading")), order, roles, extra)
-
-
-@dataclass(frozen=True)
-class Block:
-    """Text to lay out: its role (style), the field it shows (for errors), the text."""
-
-    role: str
-    field: str
-    text: str
-    private: bool = False  # patient data: never repeated in an error message
 
 
 class Line(NamedTuple):
