@@ -154,12 +154,13 @@ def make_labels(
             )
         ]
     if recorded is not None:
-        recorded.check_quantity([o.quantity_ml for o in orders])
+        recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
     contents = [build_label(order, settings, wording) for order in orders]
-    pdf = render_labels(contents, label_stock, Path(output) if output else None)
+    pdf = render_labels(contents, label_stock, Path(output) if output and not log else None)
     run = LabelRun(orders, contents, pdf, notes)
     if output is not None and log:
-        log_labels(run, label_stock, db)
+        checked = (recorded.lot, conc) if recorded is not None else None
+        log_labels(run, label_stock, db, Path(output), recorded=checked)
     return run
 
 

@@ -185,5 +185,3 @@ def plan_fill_schedule(
         load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
         dispensing,
     )
-
-

@@ -34,14 +34,17 @@ def record_preparation(
     paper: str = "letter",
     db: str | Path | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
-    """Compound and record: a unique lot, the log entry, and the record PDF (written
-    atomically to ``output``). Returns the lot, the record and the PDF bytes."""
+    """Compound and record: a unique lot, the log entry, and the record PDF written to
+    ``output`` (``{lot}`` in it is replaced by the lot; default ``record-{lot}.pdf``).
+    The entry and the file exist together or not at all: the lot is taken only by a
+    preparation whose record was written. Returns the lot, the record and the PDF."""
     from datetime import datetime
 
-    from compounder.atomic import write_bytes_atomic
+    from compounder.atomic import StagedFile, checkpoint
     from compounder.content.records import compounding_record
     from compounder.core.identity import check_name, check_rx
     from compounder.core.lots import parse_lot
+    from compounder.log.snapshots import pdf_hash
     from compounder.render.record_pdf import render_record
 
     lots = tuple(parse_lot(text) for text in ingredient_lots)
@@ -62,21 +65,40 @@ def record_preparation(
         concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
     )
 
-    def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:
+    target = str(output) if output is not None else "record-{lot}.pdf"
+    staged: list[StagedFile] = []
+
+    def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
         record = compounding_record(prep, lot, rx, prepared, checked, lots, at)
         pdf = render_record(record, paper)
-        return record, (record, pdf)
+        return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
-    with open_store(db) as store:
-        lot, _, (record, pdf) = store.record_preparation(at.date(), rx, build, at=at)
-    if output is not None:
-        write_bytes_atomic(Path(output), pdf)
+    def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
+        lot, _, pdf = result
+        staged.append(StagedFile(Path(target.replace("{lot}", lot)), pdf))
+        staged[0].publish()
+        checkpoint("record: about to commit")
+
+    try:
+        with open_store(db) as store:
+            lot, _, (_, record, pdf) = store.record_preparation(
+                at.date(), rx, build, at=at, publish=publish
+            )
+    except BaseException:
+        for file in staged:
+            file.undo()
+        raise
+    for file in staged:
+        file.finish()
+    checkpoint("record: committed")
     return lot, record, pdf
 
 
 def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:
-    """The last label printed for an Rx, drawn again from its snapshot, byte for byte."""
-    from compounder.atomic import write_bytes_atomic
+    """The last label printed for an Rx, drawn again from its snapshot, byte for byte,
+    and logged as a reprint (the file and its entry together). A snapshot that does not
+    match its hash is refused (SafetyError), for a batch label as for a single one."""
+    from compounder.atomic import StagedFile, checkpoint
     from compounder.core.identity import check_rx
     from compounder.errors import SafetyError
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
@@ -97,7 +119,23 @@ def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> 
             "the reprint would not be identical to the original label",
             "the software has changed since; print a new label instead",
         )
-    write_bytes_atomic(Path(output), pdf)
+    staged = StagedFile(Path(output), pdf)
+    try:
+        with open_store(db) as store, store.transaction():
+            store.log(
+                "reprint",
+                rx,
+                entry.lot,
+                {
+                    "reprints": entry.id,
+                    "snapshot": entry.payload["snapshot"],
+                    "pdf_sha256": pdf_hash(pdf),
+                },
+            )
+            staged.publish()
+            checkpoint("reprint: about to commit")
+    except BaseException:
+        staged.undo()
+        raise
+    staged.finish()
     return entry
-
-

@@ -2,9 +2,9 @@
 
 A chunk is a run of consecutive orders. Processing it validates each row into a
 ``PreparedOrder`` (``batch_orders``); then, unless checking or refused, draws the
-chunk's own labels and charts files, writes its part of the manifest and stages its
-printed orders in the log, all under the run's temporary folder: nothing here is
-final until ``batch`` publishes the run.
+chunk's own labels and charts files, writes its part of the manifest and the log rows
+of its printed orders (with the label snapshots they refer to), all under the run's
+temporary folder: nothing here is final, or in the log, until ``batch`` commits the run.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import Any
 
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
-from compounder.batch.outputs import write_manifest_part
-from compounder.log.store import Store
+from compounder.batch.outputs import write_log_part, write_manifest_part
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
 PROGRESS_EVERY = 100  # orders drawn between two progress reports
@@ -38,8 +37,8 @@ class BatchOptions:
     skip_invalid: bool = False
     chunk_size: int = DEFAULT_CHUNK
     digest: str = ""  # the order file's content hash: keys this run's log entries
-    db: str | None = None  # the log, where each chunk stages its printed orders
-    run_key: str = ""  # what they are staged under until the run commits them
+    db: str | None = None  # the log, where the run commits its printed orders
+    run_key: str = ""  # the run's own key (its lots are reserved under it)
 
 
 @dataclass
@@ -86,8 +85,28 @@ _worker_queue: Any = None
 
 
 def start_worker(queue: Any) -> None:
+    """A worker process's start: it dies with the batch that started it (even a batch
+    killed outright), leaves Ctrl-C to that batch, and reports progress to ``queue``."""
+    import signal
+
     global _worker_queue
     _worker_queue = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG)."""
+    import ctypes
+    import os
+    import signal
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def process_in_worker(
@@ -147,8 +166,7 @@ def _process_chunk(
     )
     write_manifest_part(folder, index, manifest)
     if log:
-        with Store(options.db) as store:
-            store.stage(options.run_key, log, snapshots)
+        write_log_part(folder, index, log, snapshots)
     return result
 
 

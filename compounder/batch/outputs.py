@@ -7,11 +7,11 @@ log entries, and ``publish``: renaming finished files into place.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
+import re
 import shutil
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,23 +27,21 @@ if TYPE_CHECKING:
 from compounder.core.units import format_number
 
 
-def remove_abandoned_temps(out: Path) -> None:
-    """Remove the temporary folders of runs that were killed (their process is gone)."""
-    for folder in out.glob(".compounder-batch-*-*"):
-        pid = folder.name.split("-")[2]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
+def write_log_part(
+    folder: Path, index: int, rows: list[tuple[int, str, str, str, str]], snapshots: dict[str, str]
+) -> None:
+    """One chunk's log rows (line, Rx, lot, payload JSON, key) and the snapshots they
+    refer to, for the run to commit into the log with its files (``read_log_part``)."""
+    with (folder / f"log-{index:04d}.json.part").open("w", encoding="utf-8") as part:
+        json.dump({"rows": rows, "snapshots": snapshots}, part)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def read_log_part(folder: Path, index: int) -> tuple[list[list[Any]], dict[str, str]]:
+    path = folder / f"log-{index:04d}.json.part"
+    if not path.exists():  # a chunk with nothing printed
+        return [], {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["rows"], data["snapshots"]
 
 
 MANIFEST_COLUMNS = (
@@ -196,38 +194,62 @@ def write_worksheet(folder: Path, report: BatchReport) -> None:
     (folder / "worksheet.txt").write_text(worksheet_report(report.worksheet), encoding="utf-8")
 
 
-#: Files a run may leave in its output folder; older ones a new run did not write go.
-OUTPUT_PATTERNS = (
-    "records.pdf",
-    "labels*.pdf",
-    "charts*.pdf",
-    "manifest.json",
-    "manifest.csv",
-    "worksheet.txt",
-    "rejected.csv",
+#: The names a run's outputs take (chunked files are numbered: labels-0001.pdf...).
+OUTPUT_NAMES = re.compile(
+    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|manifest\.json|manifest\.csv"
+    r"|worksheet\.txt|rejected\.csv)"
 )
 
 
-def publish(temp: Path, out: Path) -> list[str]:
-    """Rename every finished file into place (each rename is atomic), then remove the
-    outputs of an earlier run that this run did not write."""
-    names = sorted(
-        p.name for p in temp.iterdir() if any(p.match(pattern) for pattern in OUTPUT_PATTERNS)
-    )
+def outputs_in(temp: Path) -> list[str]:
+    """The finished output files of a run, by name."""
+    return sorted(p.name for p in temp.iterdir() if OUTPUT_NAMES.fullmatch(p.name))
+
+
+def foreign_outputs(out: Path, names: list[str], keep: Path | None) -> list[str]:
+    """Files in ``out`` named as a run's outputs that this run will not replace (an
+    earlier run's ``labels-0003.pdf``...): left beside this run's they would be taken
+    for its own. ``keep`` (the order file) is never counted."""
+    found = []
+    for path in out.iterdir():
+        if OUTPUT_NAMES.fullmatch(path.name) and path.name not in names:
+            if keep is not None and path.exists() and keep.exists() and path.samefile(keep):
+                continue
+            found.append(path.name)
+    return sorted(found)
+
+
+def publish(temp: Path, out: Path, names: list[str]) -> list[str]:
+    """Rename each of the run's finished files into place (each rename is atomic). It
+    replaces only files of the same names, and removes nothing else."""
+    from compounder.atomic import checkpoint
+
     published = []
     for name in names:
         final = out / name
-        try:
-            os.replace(temp / name, final)
-        except OSError as exc:
-            raise OutputError(str(final), exc.strerror or str(exc)) from None
+        source = temp / name
+        if source.exists():  # a recovered run may have published some already
+            try:
+                os.replace(source, final)
+            except OSError as exc:
+                raise OutputError(str(final), exc.strerror or str(exc)) from None
+            checkpoint(f"batch: published {name}")
         published.append(str(final))
-    for pattern in OUTPUT_PATTERNS:
-        for stale in out.glob(pattern):
-            if stale.name not in names:
-                with contextlib.suppress(FileNotFoundError):
-                    stale.unlink()
     return published
+
+
+def file_hashes(folder: Path, names: list[str]) -> dict[str, str]:
+    """Each file's SHA-256, as the run's log entry keeps it."""
+    import hashlib
+
+    hashes = {}
+    for name in names:
+        digest = hashlib.sha256()
+        with (folder / name).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        hashes[name] = digest.hexdigest()
+    return hashes
 
 
 def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config: str) -> None:
@@ -277,13 +299,15 @@ def render_records(target: Path, records: list[dict[str, Any]]) -> None:
         canvas.save()
 
 
-def log_records(store: Any, report: BatchReport, digest: str) -> None:
-    """The run's compounding records, in the log once per run."""
-    for record in report.records:
-        store.log(
+def record_rows(report: BatchReport, digest: str) -> list[tuple[str, None, str, str, str]]:
+    """The run's compounding records, as log rows (once per file content)."""
+    return [
+        (
             "batch-record",
             None,
             record["lot"],
-            record,
-            batch_key=f"batch-record:{digest}:{record['lot']}",
+            json.dumps(record, sort_keys=True),
+            f"batch-record:{digest}:{record['lot']}",
         )
+        for record in report.records
+    ]

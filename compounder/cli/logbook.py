@@ -47,9 +47,8 @@ def record(
     --prepared-by JD --checked-by MK
     """
     from compounder.api.recording import record_preparation
-    from compounder.atomic import write_bytes_atomic
 
-    lot, data, pdf = record_preparation(
+    lot, data, _ = record_preparation(
         concentration,
         volume,
         source,
@@ -61,10 +60,10 @@ def record(
         assay=assay,
         water=water,
         compounded=on_date,
+        output=output,
         db=db,
     )
     target = output or Path(f"record-{lot}.pdf")
-    write_bytes_atomic(target, pdf)
     if as_json:
         print_json({"lot": lot, "output": str(target), "record": data})
     else:

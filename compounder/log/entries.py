@@ -51,7 +51,12 @@ def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> Rec
     """The recorded preparation ``lot`` (None if the log has none): a label must be at
     the strength it was made (SafetyError otherwise)."""
     with open_store(db) as store:
-        entries = store.entries_for_lot(lot)
+        return recorded_lot_in(store, lot, concentration)
+
+
+def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedLot | None:
+    """``recorded_lot`` read from an open log (inside a transaction: as it is now)."""
+    entries = store.entries_for_lot(lot)
     prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
     if not prepared:
         return None
@@ -88,28 +93,50 @@ def log_labels(
     run: Any,
     stock: Any,
     db: str | Path | None,
+    output: Path,
     kind: str = "label",
     extra: dict[str, Any] | None = None,
+    recorded: tuple[str, Decimal] | None = None,
 ) -> int:
-    """Append a printed label to the log, with the snapshot that reprints it."""
+    """Write a printed label to ``output`` and its log entry (with the snapshot that
+    reprints it), together: the file is published inside the entry's transaction and
+    taken back if it does not commit. ``recorded`` (lot, concentration): a recorded
+    lot whose quantity is checked in that same transaction, so two labels printed at
+    once cannot both take the lot's last millilitres."""
+    from compounder.atomic import StagedFile, checkpoint
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
-    with open_store(db) as store:
-        digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
-        first = run.orders[0]
-        payload = {
-            "snapshot": digest,
-            "pdf_sha256": pdf_hash(run.pdf),
-            "labels": len(run.contents),
-            "fill_date": first.fill_date.isoformat(),
-            "bud": first.bud.bud.isoformat(),
-            "bud_basis": first.bud.basis.basis,
-            "quantity_ml": [str(o.quantity_ml) for o in run.orders],
-            "concentration_mg_ml": str(first.concentration_mg_ml),
-            **(extra or {}),
-        }
-        return store.log(kind, first.rx, first.lot, payload)
+    staged = StagedFile(output, run.pdf)
+    try:
+        with open_store(db) as store, store.transaction():
+            checkpoint("label: transaction begun")
+            if recorded is not None:
+                found = recorded_lot_in(store, *recorded)
+                if found is not None:
+                    found.check_quantity([o.quantity_ml for o in run.orders])
+            digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
+            first = run.orders[0]
+            payload = {
+                "snapshot": digest,
+                "pdf_sha256": pdf_hash(run.pdf),
+                "labels": len(run.contents),
+                "fill_date": first.fill_date.isoformat(),
+                "bud": first.bud.bud.isoformat(),
+                "bud_basis": first.bud.basis.basis,
+                "quantity_ml": [str(o.quantity_ml) for o in run.orders],
+                "concentration_mg_ml": str(first.concentration_mg_ml),
+                **(extra or {}),
+            }
+            entry_id = store.log(kind, first.rx, first.lot, payload)
+            staged.publish()
+            checkpoint("label: about to commit")
+    except BaseException:
+        staged.undo()
+        raise
+    staged.finish()
+    checkpoint("label: committed")
+    return entry_id
 
 
 def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:

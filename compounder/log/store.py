@@ -556,6 +556,10 @@ class Store:
     def entries_for_lot(self, lot: str) -> list[Entry]:
         return self._entries("SELECT * FROM entries WHERE lot = ? ORDER BY id", (lot,))
 
+    def entry_by_key(self, batch_key: str) -> Entry | None:
+        found = self._entries("SELECT * FROM entries WHERE batch_key = ?", (batch_key,))
+        return found[0] if found else None
+
     def entries_of_kind(self, kind: str) -> list[Entry]:
         return self._entries("SELECT * FROM entries WHERE kind = ? ORDER BY id", (kind,))
 
