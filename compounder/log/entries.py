@@ -167,3 +167,11 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         return store.log(
             "correction", original.rx, original.lot, {"reason": reason}, corrects=entry_id
         )
+
+
+def verify_log(db: str | Path | None = None) -> Any:
+    """Walk the whole log: every entry against its chained hash, every snapshot against
+    its own, the ingredient rows, unique lots and the append-only triggers. Returns a
+    ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``)."""
+    with open_store(db) as store:
+        return store.verify()
