@@ -52,10 +52,15 @@ class StagedFile:
     """A command's output file, published together with its log entry.
 
     Made with the complete bytes under a hidden temporary name beside the target;
-    ``publish`` renames it into place (keeping whatever was there under a hidden name
-    until ``finish``); ``undo`` takes it back out and puts the earlier file back. A
+    ``publish`` puts it in place atomically (keeping whatever was there under a hidden
+    name until ``finish``); ``undo`` takes it back out and puts the earlier file back. A
     command publishes inside its log transaction and undoes if that does not commit, so
     its file and its entry exist together or not at all.
+
+    Until ``finish`` the hidden name stays a second link to the published file: if the
+    process is killed outright between publishing and committing, the next command
+    writing to the folder finds it (``pending``) and, as the log says, keeps the file
+    or takes it back (``settle``).
     """
 
     def __init__(self, target: Path, data: bytes) -> None:
@@ -92,7 +97,9 @@ class StagedFile:
             if self.target.is_file():
                 self.backup = self.temp.with_suffix(".previous")
                 os.link(self.target, self.backup)
-            os.replace(self.temp, self.target)
+            incoming = self.temp.with_suffix(".new")
+            os.link(self.temp, incoming)
+            os.replace(incoming, self.target)
         except OSError as exc:
             self.undo()
             raise OutputError(str(self.target), exc.strerror or str(exc)) from None
@@ -110,14 +117,43 @@ class StagedFile:
                     self.target.unlink()
                 self.published = False
             self.temp.unlink(missing_ok=True)
+            self.temp.with_suffix(".new").unlink(missing_ok=True)
             if self.backup is not None:
                 self.backup.unlink(missing_ok=True)
 
     def finish(self) -> None:
-        """The entry is committed: drop the earlier file's hidden copy."""
-        if self.backup is not None:
-            with contextlib.suppress(OSError):
-                self.backup.unlink()
+        """The entry is committed: drop the hidden names."""
+        with contextlib.suppress(OSError):
+            self.temp.unlink(missing_ok=True)
+            if self.backup is not None:
+                self.backup.unlink(missing_ok=True)
+
+
+def pending(folder: Path) -> list[tuple[Path, Path]]:
+    """Files published by a ``StagedFile`` whose command never finished: (hidden name,
+    published file) pairs, the hidden name still a link to the file."""
+    found = []
+    for temp in folder.glob(".*.part"):
+        target = folder / temp.name[1:].rsplit(".", 2)[0]
+        with contextlib.suppress(OSError):
+            if target.exists() and os.path.samefile(temp, target):
+                found.append((temp, target))
+    return found
+
+
+def settle(temp: Path, target: Path, committed: bool) -> None:
+    """Finish a ``pending`` file: keep it if its entry was committed, else take it back
+    out (the earlier file, kept under the hidden name, back in place)."""
+    backup = temp.with_suffix(".previous")
+    with contextlib.suppress(OSError):
+        if not committed and os.path.samefile(temp, target):
+            if backup.exists():
+                os.replace(backup, target)
+            else:
+                target.unlink()
+        temp.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+        temp.with_suffix(".new").unlink(missing_ok=True)
 
 
 def checkpoint(name: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from compounder.api.planning import prepare_batch
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
-from compounder.log.entries import open_store
+from compounder.log.entries import open_store, settle_folder
 
 
 def record_preparation(
@@ -75,7 +75,9 @@ def record_preparation(
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
         lot, _, pdf = result
-        staged.append(StagedFile(Path(target.replace("{lot}", lot)), pdf))
+        path = Path(target.replace("{lot}", lot))
+        settle_folder(store, path.parent)
+        staged.append(StagedFile(path, pdf))
         staged[0].publish()
         checkpoint("record: about to commit")
 
@@ -122,6 +124,7 @@ def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> 
     staged = StagedFile(Path(output), pdf)
     try:
         with open_store(db) as store, store.transaction():
+            settle_folder(store, Path(output).parent)
             store.log(
                 "reprint",
                 rx,

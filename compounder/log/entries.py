@@ -111,6 +111,7 @@ def log_labels(
     try:
         with open_store(db) as store, store.transaction():
             checkpoint("label: transaction begun")
+            settle_folder(store, output.parent)
             if recorded is not None:
                 found = recorded_lot_in(store, *recorded)
                 if found is not None:
@@ -175,3 +176,17 @@ def verify_log(db: str | Path | None = None) -> Any:
     ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``)."""
     with open_store(db) as store:
         return store.verify()
+
+
+def settle_folder(store: Store, folder: Path) -> int:
+    """Finish what a command killed outright left in ``folder``: a file published but
+    whose entry never committed is taken back out; one whose entry committed is kept.
+    Call inside a write transaction (no other command is then between publishing and
+    committing). Returns how many were settled."""
+    from compounder.atomic import pending, settle
+    from compounder.log.snapshots import pdf_hash
+
+    found = pending(folder if str(folder) else Path("."))
+    for temp, target in found:
+        settle(temp, target, store.has_file(pdf_hash(target.read_bytes())))
+    return len(found)

@@ -560,6 +560,14 @@ class Store:
         found = self._entries("SELECT * FROM entries WHERE batch_key = ?", (batch_key,))
         return found[0] if found else None
 
+    def has_file(self, sha256: str) -> bool:
+        """Whether an entry names a file with this SHA-256 (a label's, a record's...)."""
+        return bool(
+            self.db.execute(
+                "SELECT 1 FROM entries WHERE payload LIKE ?", (f'%"pdf_sha256": "{sha256}"%',)
+            ).fetchone()
+        )
+
     def entries_of_kind(self, kind: str) -> list[Entry]:
         return self._entries("SELECT * FROM entries WHERE kind = ? ORDER BY id", (kind,))
 
