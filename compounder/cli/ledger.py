@@ -4,7 +4,7 @@ Each command is a function in ``LOG_COMMANDS``; ``app`` registers them under ``l
 so a new one (``log copy``...) is one function added here.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -17,16 +17,26 @@ Example: compounder log verify
 """
 
 
-def verify(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def verify(
+    db: DbOpt = None,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head", help="A chain head noted earlier (16+ hex digits): it must still be there."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Check that nobody rewrote the log: every entry against its chained hash, every
-    label snapshot against its hash. Prints "N entries verified" (exit 0), or the first
-    entry that does not match (exit 3).
+    label snapshot against its hash. Prints "N entries verified" and the chain head
+    (exit 0), or the first entry that does not match (exit 3). Note the head somewhere
+    else now and then, and give it with --head: a log rewritten whole is caught too.
 
     Example: compounder log verify --db pharmacy.db
     """
     from compounder.log.entries import verify_log
 
-    found = verify_log(db)
+    found = verify_log(db, head)
     if as_json:
         print_json(verification_dict(found))
     elif found.ok:

@@ -170,12 +170,17 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         )
 
 
-def verify_log(db: str | Path | None = None) -> Any:
+def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
     """Walk the whole log: every entry against its chained hash, every snapshot against
     its own, the ingredient rows, unique lots and the append-only triggers. Returns a
-    ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``)."""
+    ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
+    ``anchor``: a chain head noted earlier, which must still be in the chain."""
+    if anchor is not None and (
+        len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
+    ):
+        raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
     with open_store(db) as store:
-        return store.verify()
+        return store.verify(anchor)
 
 
 def settle_folder(store: Store, folder: Path) -> int:

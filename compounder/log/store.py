@@ -609,11 +609,16 @@ class Store:
 
     # ---------------------------------------------------------------- verifying
 
-    def verify(self) -> Verification:
+    def verify(self, anchor: str | None = None) -> Verification:
         """Walk the log: every entry's hash against its fields and the previous hash,
         every snapshot against its hash, every ingredient row against its entry, the
-        lots unique, the append-only triggers in place. The first problem is named."""
+        lots unique, the append-only triggers in place. The first problem is named.
+
+        ``anchor``: a chain head noted earlier (kept outside the log); it must still be
+        in the chain, so even an attacker who rewrites every hash after an edit is caught.
+        """
         count, prev = 0, GENESIS
+        anchored = anchor is None or anchor.lower() == GENESIS[: len(anchor)]
         expected_id = 1
 
         def bad(problem: str, entry_id: int | None = None) -> Verification:
@@ -660,6 +665,8 @@ class Store:
             )
             if digest != row["hash"]:
                 return bad(f"entry {entry_id} does not match its hash (it was altered)", entry_id)
+            if anchor is not None and digest.startswith(anchor.lower()):
+                anchored = True
             try:
                 payload = json.loads(row["payload"])
             except ValueError:
@@ -685,6 +692,8 @@ class Store:
         ).fetchone()
         if sequence is not None and int(sequence[0]) > count:
             return bad(f"entries after entry {count} were removed", count + 1)
+        if not anchored:
+            return bad(f"the noted chain head {anchor} is not in the log (it was rewritten)")
         frames: set[str] = set()
         for row in self.db.execute("SELECT hash, body FROM snapshots"):
             if hashlib.sha256(row["body"].encode()).hexdigest() != row["hash"]:
