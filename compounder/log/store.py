@@ -154,6 +154,9 @@ MIGRATIONS: dict[int, list[Migration]] = {
     ],
 }
 
+#: Seconds a command waits for another one's write to the log before giving up.
+BUSY_TIMEOUT = 60.0
+
 #: A batch run's reserved lots are released when it ends; a run killed outright holds
 #: them at most this long (far longer than any run takes).
 RESERVATION_LEASE = timedelta(hours=12)
@@ -242,7 +245,7 @@ class Store:
         self.path = database_path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -267,13 +270,31 @@ class Store:
         if self.db.in_transaction:
             yield self.db
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._error(exc) from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from None
             raise
-        self.db.execute("COMMIT")
+
+    def _error(self, exc: sqlite3.Error) -> DataFileError:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return DataFileError(
+                str(self.path),
+                "",
+                "the log is busy (another program holds it); nothing was written",
+            )
+        return DataFileError(
+            str(self.path), "", f"cannot write the log ({exc}); nothing was written"
+        )
 
     # ---------------------------------------------------------------- schema
 
