@@ -91,7 +91,8 @@ def start_worker(queue: Any) -> None:
 
     global _worker_queue
     _worker_queue = queue
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool...
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ...with SIGTERM: no clean-up needed here
     _die_with_parent()
 
 

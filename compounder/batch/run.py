@@ -392,20 +392,37 @@ def _commit(
     checkpoint("batch: committed")
 
 
-def recover(out: Path, abandoned: dict[str, Any], store: Store) -> None:
+def recover(out: Path, abandoned: dict[str, Any], store: Store) -> str:
     """Finish or undo a run that was killed: if its entries were committed, publish the
-    files it had not published yet; then remove its temporary folder and release its
-    lots. Only the folder named in its lock is touched."""
+    files it had not published yet ("finished"); else it is undone ("undone"). Then its
+    temporary folder is removed and its lots released. Only the folder named in its
+    lock is touched."""
     run_key = str(abandoned.get("run_key", ""))
     temp_name = str(abandoned.get("temp", ""))
     if not run_key or not temp_name.startswith(TEMP_PREFIX) or "/" in temp_name:
-        return
+        return "nothing"
     temp = out / temp_name
     entry = store.entry_by_key(f"batch-run:{run_key}")
     if entry is not None and temp.is_dir():
         publish(temp, out, sorted(entry.payload.get("files", {})))
     shutil.rmtree(temp, ignore_errors=True)
     store.end_reservations(run_key)
+    return "undone" if entry is None else "finished"
+
+
+def recover_folder(output_dir: str | Path, db: str | Path | None = None) -> str:
+    """Finish or undo a batch run killed while writing to ``output_dir`` (what the next
+    run into the folder does first): "finished", "undone" or "nothing" (no abandoned
+    run). OutputError if a run is writing to it now."""
+    out = Path(output_dir)
+    if not out.is_dir():
+        return "nothing"
+    with Store(db) as store:
+        lock, abandoned = acquire(out, uuid.uuid4().hex, "")
+        try:
+            return "nothing" if abandoned is None else recover(out, abandoned, store)
+        finally:
+            lock.release()
 
 
 def _run_chunks(
