@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compounder.atomic import checkpoint
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import write_log_part, write_manifest_part
@@ -165,9 +166,12 @@ def _process_chunk(
     manifest, log, snapshots = _draw_chunk(
         prepared, folder, names, result, options.digest, progress
     )
+    checkpoint(f"batch: chunk {index} drawn")
     write_manifest_part(folder, index, manifest)
+    checkpoint(f"batch: chunk {index} manifest written")
     if log:
         write_log_part(folder, index, log, snapshots)
+        checkpoint(f"batch: chunk {index} log rows written")
     return result
 
 

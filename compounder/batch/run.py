@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compounder.atomic import checkpoint
 from compounder.batch.chunks import (
     DEFAULT_CHUNK,
     BatchOptions,
@@ -248,6 +249,7 @@ def run_batch(
             lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
             if abandoned is not None:
                 recover(out, abandoned, store)
+            checkpoint("batch: folder locked")
             temp = out / (TEMP_PREFIX + run_key)
             temp.mkdir()
         except BaseException as exc:
@@ -298,9 +300,12 @@ def run_batch(
             return report
         assert store is not None
         join_manifest(temp, chunk_count)
+        checkpoint("batch: manifest joined")
         rejected.close()
         write_worksheet(temp, report)
+        checkpoint("batch: worksheet written")
         write_records(temp, report, lots, config_path)
+        checkpoint("batch: records written")
         names = outputs_in(temp)
         foreign = foreign_outputs(out, names, path)
         if foreign:
@@ -361,8 +366,6 @@ def _commit(
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order, and the run with its files' hashes."""
-    from compounder.atomic import checkpoint
-
     hashes = file_hashes(temp, names)
     with store.transaction():
         checkpoint("batch: transaction begun")

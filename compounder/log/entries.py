@@ -195,3 +195,10 @@ def settle_folder(store: Store, folder: Path) -> int:
     for temp, target in found:
         settle(temp, target, store.has_file(pdf_hash(target.read_bytes())))
     return len(found)
+
+
+def settle_outputs(folder: str | Path, db: str | Path | None = None) -> int:
+    """``settle_folder`` on its own (what the next label, record or reprint into the
+    folder does first): how many files killed commands had left were settled."""
+    with open_store(db) as store, store.transaction():
+        return settle_folder(store, Path(folder))

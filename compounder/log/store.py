@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from compounder.atomic import checkpoint
 from compounder.errors import DataFileError, InputError, SafetyError
 
 SCHEMA_VERSION = 4
@@ -275,8 +276,11 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise self._error(exc) from None
         try:
+            checkpoint("log: transaction begun")
             yield self.db
+            checkpoint("log: committing")
             self.db.execute("COMMIT")
+            checkpoint("log: committed")
         except BaseException as exc:
             if self.db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
