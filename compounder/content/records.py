@@ -16,6 +16,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
+from compounder.content.reports import preparation_dict
 from compounder.core.lots import IngredientExpiry
 from compounder.core.preparation import Preparation
 from compounder.core.units import format_number, format_quantity
@@ -61,7 +62,7 @@ def compounding_record(
     lots: tuple[IngredientExpiry, ...],
     at: datetime,
 ) -> dict[str, Any]:
-    data = prep.to_dict()
+    data = preparation_dict(prep)
     strength = format_quantity(prep.concentration_mg_ml, "mg/mL")
     return {
         "title": f"Naltrexone HCl {strength} oral liquid",

@@ -90,7 +90,7 @@ def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
 
 def preparation_report(prep: Preparation) -> str:
     """What to prepare, as the pharmacist reads it at the bench."""
-    data = prep.to_dict()
+    data = preparation_dict(prep)
     conc = data["concentration"]
     lines = [
         f"Naltrexone HCl {conc} oral liquid - {format_quantity(prep.requested_ml, 'mL')} requested",
@@ -119,8 +119,8 @@ def preparation_report(prep: Preparation) -> str:
         f"BUD:            {prep.bud.bud.isoformat()} ({prep.bud.days_of_use} days of use "
         f"from {prep.bud.compounded.isoformat()})",
         f"BUD set by:     {prep.bud.basis.basis}",
-        f"Storage:        {prep.bud.storage_text}",
-        "Warnings:       " + "; ".join(prep.auxiliary_warnings),
+        f"Storage:        {data['storage']}",
+        "Warnings:       " + "; ".join(data["auxiliary_warnings"]),
         "",
         "Method:",
     ]
@@ -277,3 +277,20 @@ def history_report(entries: list[Any]) -> str:
             for e in entries
         ],
     )
+
+
+def preparation_dict(prep: Preparation, language: str = "en") -> dict[str, Any]:
+    """The preparation as ``prepare --json`` and the records show it: storage and
+    auxiliary warnings worded in ``language``."""
+    from compounder.core.wording import load_wording
+
+    wording = load_wording(language)
+    data = prep.to_dict()
+    storage = wording.storage(prep.bud.storage)
+    data["storage"] = storage
+    data["auxiliary_warnings"] = [wording.warning(w) for w in prep.warning_ids]
+    detail = data["bud_detail"]
+    at = list(detail).index("storage") + 1
+    items = list(detail.items())
+    data["bud_detail"] = dict([*items[:at], ("storage_text", storage), *items[at:]])
+    return data

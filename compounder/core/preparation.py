@@ -21,7 +21,6 @@ from compounder.core.lots import IngredientExpiry
 from compounder.core.sources import DrugSource, SourceCatalogue
 from compounder.core.units import format_number, format_quantity, fraction_to_decimal
 from compounder.core.vehicles import Vehicle
-from compounder.core.wording import load_wording
 from compounder.errors import InputError, SafetyError
 
 
@@ -59,12 +58,6 @@ class Preparation:
         return list(warning_ids(self.source, self.vehicle))
 
     @property
-    def auxiliary_warnings(self) -> list[str]:
-        """The warnings as printed in English."""
-        wording = load_wording("en")
-        return [wording.warning(w) for w in self.warning_ids]
-
-    @property
     def method(self) -> list[str]:
         tablets = (
             f"{self.tablets} x {format_quantity(self.source.strength_mg, 'mg')} tablet"
@@ -82,6 +75,8 @@ class Preparation:
         return [line.format(**fields) for line in self.source.method]
 
     def to_dict(self) -> dict[str, Any]:
+        """The preparation as values and ids (storage and warnings as ids; see
+        ``content.reports.preparation_dict`` for the worded form)."""
         return {
             "concentration": format_quantity(self.concentration_mg_ml, "mg/mL"),
             "requested_volume_ml": format_number(self.requested_ml),
@@ -104,8 +99,8 @@ class Preparation:
             "excess_ml": format_number(self.excess_ml),
             "bud": self.bud.bud.isoformat(),
             "bud_basis": self.bud.basis.basis,
-            "storage": self.bud.storage_text,
-            "auxiliary_warnings": self.auxiliary_warnings,
+            "storage": self.bud.storage,
+            "auxiliary_warnings": self.warning_ids,
             "method": self.method,
             "bud_detail": self.bud.to_dict(),
         }
