@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +125,7 @@ def preparation_report(prep: Preparation) -> str:
         "",
         "Method:",
     ]
-    lines += [f"  {n}. {line}" for n, line in enumerate(prep.method, start=1)]
+    lines += [f"  {n}. {line}" for n, line in enumerate(data["method"], start=1)]
     for note in prep.bud.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
@@ -178,8 +179,9 @@ def worksheet_report(sheet: list[dict]) -> str:
     rows = []
     for entry in sheet:
         if "tablets" in entry:
+            tablets = tablets_text(entry["tablets"], Decimal(entry["tablet_strength_mg"]))
             make = (
-                f"{entry['tablets']} x {entry['tablet_strength_mg']} mg tablets, make up to "
+                f"{tablets}, make up to "
                 f"{entry['make_up_to_ml']} mL (excess {entry['excess_ml']} mL)"
             )
         else:
@@ -289,8 +291,32 @@ def preparation_dict(prep: Preparation, language: str = "en") -> dict[str, Any]:
     storage = wording.storage(prep.bud.storage)
     data["storage"] = storage
     data["auxiliary_warnings"] = [wording.warning(w) for w in prep.warning_ids]
-    detail = data["bud_detail"]
+    detail = data.pop("bud_detail")
+    data["method"] = method_lines(prep)
     at = list(detail).index("storage") + 1
     items = list(detail.items())
     data["bud_detail"] = dict([*items[:at], ("storage_text", storage), *items[at:]])
     return data
+
+
+def tablets_text(count: int, strength_mg: Decimal) -> str:
+    """ "1 x 50 mg tablet", "8 x 50 mg tablets"."""
+    plural = "s" if count != 1 else ""
+    return f"{count} x {format_quantity(strength_mg, 'mg')} tablet{plural}"
+
+
+def method_lines(prep: Preparation) -> list[str]:
+    """The source's method (``sources.toml``) with this preparation's amounts filled in."""
+    tablets = (
+        tablets_text(prep.tablets, prep.source.strength_mg)
+        if prep.tablets is not None and prep.source.strength_mg is not None
+        else ""
+    )
+    fields = {
+        "tablets": tablets,
+        "mass": format_quantity(prep.drug_mass_mg, "mg"),
+        "name": prep.source.name,
+        "volume": format_quantity(prep.final_volume_ml, "mL"),
+        "vehicle": prep.vehicle.name,
+    }
+    return [line.format(**fields) for line in prep.source.method]

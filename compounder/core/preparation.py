@@ -57,26 +57,9 @@ class Preparation:
         """The source's and the vehicle's warning ids, each once, in that order."""
         return list(warning_ids(self.source, self.vehicle))
 
-    @property
-    def method(self) -> list[str]:
-        tablets = (
-            f"{self.tablets} x {format_quantity(self.source.strength_mg, 'mg')} tablet"
-            + ("s" if self.tablets != 1 else "")
-            if self.tablets is not None and self.source.strength_mg is not None
-            else ""
-        )
-        fields = {
-            "tablets": tablets,
-            "mass": format_quantity(self.drug_mass_mg, "mg"),
-            "name": self.source.name,
-            "volume": format_quantity(self.final_volume_ml, "mL"),
-            "vehicle": self.vehicle.name,
-        }
-        return [line.format(**fields) for line in self.source.method]
-
     def to_dict(self) -> dict[str, Any]:
-        """The preparation as values and ids (storage and warnings as ids; see
-        ``content.reports.preparation_dict`` for the worded form)."""
+        """The preparation as values and ids (storage and warnings as ids; the
+        worded form, with the method, is ``content.reports.preparation_dict``)."""
         return {
             "concentration": format_quantity(self.concentration_mg_ml, "mg/mL"),
             "requested_volume_ml": format_number(self.requested_ml),
@@ -101,7 +84,6 @@ class Preparation:
             "bud_basis": self.bud.basis.basis,
             "storage": self.bud.storage,
             "auxiliary_warnings": self.warning_ids,
-            "method": self.method,
             "bud_detail": self.bud.to_dict(),
         }
 
