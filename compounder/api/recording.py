@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.api.planning import prepare_batch
+from compounder.atomic import check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.entries import open_store, settle_folder
@@ -35,9 +36,10 @@ def record_preparation(
     db: str | Path | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
-    ``output`` (``{lot}`` in it is replaced by the lot; default ``record-{lot}.pdf``).
-    The entry and the file exist together or not at all: the lot is taken only by a
-    preparation whose record was written. Returns the lot, the record and the PDF."""
+    ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
+    ``record-{lot}.pdf``). The entry and the file exist together or not at all: the lot
+    is taken only by a preparation whose record was written. Without ``output`` the
+    caller keeps the PDF it is given back. Returns the lot, the record and the PDF."""
     from datetime import datetime
 
     from compounder.atomic import StagedFile, checkpoint
@@ -47,6 +49,8 @@ def record_preparation(
     from compounder.log.snapshots import pdf_hash
     from compounder.render.record_pdf import render_record
 
+    if output is not None:
+        check_output_path(Path(output))
     lots = tuple(parse_lot(text) for text in ingredient_lots)
     for given in lots:
         if not given.lot:
@@ -65,7 +69,6 @@ def record_preparation(
         concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
     )
 
-    target = str(output) if output is not None else "record-{lot}.pdf"
     staged: list[StagedFile] = []
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
@@ -74,8 +77,10 @@ def record_preparation(
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
+        if output is None:
+            return
         lot, _, pdf = result
-        path = Path(target.replace("{lot}", lot))
+        path = Path(str(output).replace("{lot}", lot))
         settle_folder(store, path.parent)
         staged.append(StagedFile(path, pdf))
         staged[0].publish()
@@ -107,6 +112,7 @@ def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> 
     from compounder.render.label_pdf import render_labels
 
     rx = check_rx(rx)
+    check_output_path(Path(output))
     with open_store(db) as store:
         entry = store.latest_label(rx)
         if entry is None:

@@ -69,6 +69,7 @@ from compounder.batch.outputs import (
     write_records,
     write_worksheet,
 )
+from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log.store import Store
 
@@ -219,8 +220,9 @@ def run_batch(
     out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
-    if chunk_size < 1:
-        raise InputError("chunk-size", str(chunk_size), "a whole number of orders >= 1")
+    check_range(chunk_size, CHUNK_SIZE, "chunk-size")
+    if jobs is not None:
+        check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
@@ -240,11 +242,12 @@ def run_batch(
     store: Store | None = None
     if not check:
         _refuse_input_as_output(path, out)
+        store = Store(db)  # a log that cannot be opened stops the run here
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            store.close()
             raise OutputError(str(out), exc.strerror or str(exc)) from None
-        store = Store(db)
         try:
             lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
             if abandoned is not None:
@@ -450,7 +453,9 @@ def _run_chunks(
     import multiprocessing
 
     if temp is not None:
-        _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
+        from compounder.render.canvas import preload_drawing
+
+        preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     queue: Any = multiprocessing.SimpleQueue() if progress else None
     pool = multiprocessing.Pool(jobs, initializer=start_worker, initargs=(queue,))
     try:
@@ -483,13 +488,3 @@ def _result(future: Any, queue: Any, progress: Progress | None) -> ChunkResult:
         if done:
             return future.get()  # type: ignore[no-any-return]
         future.wait(0.1)
-
-
-def _load_drawing() -> None:
-    """Import the PDF drawing code and register the fonts."""
-    from reportlab.graphics.barcode import code128  # noqa: F401
-
-    from compounder.render import chart_pdf, label_pdf  # noqa: F401
-    from compounder.render.fonts import register_fonts
-
-    register_fonts()

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,7 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from compounder.atomic import checkpoint
-from compounder.errors import DataFileError, InputError, SafetyError
+from compounder.core.limits import MAX_LOTS_PER_DAY
+from compounder.errors import (
+    CompounderError,
+    DataFileError,
+    InputError,
+    OutputError,
+    SafetyError,
+)
 
 SCHEMA_VERSION = 4
 
@@ -155,9 +163,6 @@ MIGRATIONS: dict[int, list[Migration]] = {
     ],
 }
 
-#: Seconds a command waits for another one's write to the log before giving up.
-BUSY_TIMEOUT = 60.0
-
 #: A batch run's reserved lots are released when it ends; a run killed outright holds
 #: them at most this long (far longer than any run takes).
 RESERVATION_LEASE = timedelta(hours=12)
@@ -182,8 +187,8 @@ def entry_hash(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def snapshot_text(body: dict[str, Any]) -> tuple[str, str]:
-    """A snapshot as stored, and the hash it is stored under."""
+def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
+    """A snapshot as stored (JSON, keys sorted) and its hash, the key it is stored under."""
     text = json.dumps(body, sort_keys=True)
     return text, hashlib.sha256(text.encode()).hexdigest()
 
@@ -214,9 +219,7 @@ def database_path(location: str | Path | None) -> Path:
         return default_db_path()
     text = str(location)
     if ":memory:" in text or "mode=memory" in text:
-        raise InputError(
-            "db", text, "a file (an in-memory log vanishes when the command ends: not a log)"
-        )
+        raise InputError("db", text[:40], "a log file (a log in memory vanishes: it is not a log)")
     if "://" in text:
         scheme, _, rest = text.partition("://")
         if scheme != "sqlite":
@@ -226,6 +229,45 @@ def database_path(location: str | Path | None) -> Path:
         # as SQLAlchemy writes it: sqlite:///relative.db, sqlite:////absolute/path.db
         return Path(rest[1:] if rest.startswith("/") else rest)
     return Path(text)
+
+
+#: Seconds to wait for another workstation's write to finish before giving up.
+LOCK_TIMEOUT_S = 60
+
+
+def _check_log_file(path: Path) -> None:
+    """The log must be a regular file (or not exist yet): never a folder or a pipe."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        problem = getattr(exc, "strerror", None) or "not a usable file name"
+        raise DataFileError(str(path), "", f"cannot open the log ({problem})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
+        raise DataFileError(str(path), "", f"is {kind}, not a log file", "the log's file")
+
+
+def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DataFileError(
+            str(path),
+            "",
+            f"is locked by another program for over {LOCK_TIMEOUT_S} s",
+            "try again when the other workstation has finished",
+        )
+    if "full" in text:
+        return OutputError(str(path), "the disk is full; nothing was logged")
+    if "readonly" in text or "read-only" in text:
+        return DataFileError(str(path), "", "is read-only", "a log Compounder may write to")
+    return DataFileError(
+        str(path),
+        "",
+        f"is damaged or not a Compounder log ({exc})",
+        "the log Compounder created; restore it from a backup",
+    )
 
 
 @dataclass(frozen=True)
@@ -244,16 +286,31 @@ class Store:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = database_path(path)
+        _check_log_file(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.migrate()
+            self.db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
+        try:
+            with self.faults():
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    @contextlib.contextmanager
+    def faults(self) -> Iterator[None]:
+        """A database fault (damaged, not a log, locked, read-only, disk full) as a
+        one-line error naming the log and what to do."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _log_fault(self.path, exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -271,34 +328,19 @@ class Store:
         if self.db.in_transaction:
             yield self.db
             return
-        try:
+        with self.faults():
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise self._error(exc) from None
-        try:
-            checkpoint("log: transaction begun")
-            yield self.db
-            checkpoint("log: committing")
-            self.db.execute("COMMIT")
-            checkpoint("log: committed")
-        except BaseException as exc:
-            if self.db.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self.db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise self._error(exc) from None
-            raise
-
-    def _error(self, exc: sqlite3.Error) -> DataFileError:
-        if "locked" in str(exc) or "busy" in str(exc):
-            return DataFileError(
-                str(self.path),
-                "",
-                "the log is busy (another program holds it); nothing was written",
-            )
-        return DataFileError(
-            str(self.path), "", f"cannot write the log ({exc}); nothing was written"
-        )
+            try:
+                checkpoint("log: transaction begun")
+                yield self.db
+                checkpoint("log: committing")
+                self.db.execute("COMMIT")
+                checkpoint("log: committed")
+            except BaseException:
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
+                raise
 
     # ---------------------------------------------------------------- schema
 
@@ -306,11 +348,24 @@ class Store:
         tables = {
             row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
-        found = 0
-        if "meta" in tables:
-            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            found = int(row["value"]) if row else 0
-        if "schema_versions" in tables:
+        if "meta" not in tables:
+            foreign = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if foreign or self.db.execute("PRAGMA user_version").fetchone()[0]:
+                raise DataFileError(
+                    str(self.path),
+                    "",
+                    "is a database, but not a Compounder log",
+                    "the log Compounder created, or a new file name",
+                )
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        value = row["value"] if row else "0"
+        if not str(value).isdigit() or len(str(value)) > 6:
+            raise DataFileError(
+                str(self.path), "schema_version", "is not a version number", "restore the log"
+            )
+        found = int(value)
+        if "schema_versions" in tables:  # version 4 on: one row per version applied
             row = self.db.execute("SELECT MAX(version) FROM schema_versions").fetchone()
             found = max(found, int(row[0] or 0))
         return found
@@ -372,7 +427,13 @@ class Store:
         legacy = self.db.execute(
             "SELECT MAX(last) FROM lot_sequence WHERE day = ?", (day.isoformat(),)
         ).fetchone()[0]
-        return f"{prefix}{max(last, int(legacy or 0)) + 1:03d}"
+        number = max(last, int(legacy or 0)) + 1
+        if number > MAX_LOTS_PER_DAY:
+            raise SafetyError(
+                f"the log has given out all {MAX_LOTS_PER_DAY} lot numbers for {day.isoformat()}",
+                "record further preparations under another compounding date",
+            )
+        return f"{prefix}{number:03d}"
 
     def _head(self) -> tuple[int, str]:
         row = self.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
@@ -544,7 +605,7 @@ class Store:
         return len(fresh)
 
     def put_snapshot(self, body: dict[str, Any]) -> str:
-        text, digest = snapshot_text(body)
+        text, digest = snapshot_json(body)
         with self.transaction():
             self.add_snapshots([(digest, text)])
         return digest
@@ -552,6 +613,8 @@ class Store:
     # ---------------------------------------------------------------- reading
 
     def _entries(self, sql: str, args: tuple[Any, ...]) -> list[Entry]:
+        with self.faults():
+            rows = self.db.execute(sql, args).fetchall()
         return [
             Entry(
                 r["id"],
@@ -562,7 +625,7 @@ class Store:
                 r["corrects"],
                 json.loads(r["payload"]),
             )
-            for r in self.db.execute(sql, args).fetchall()
+            for r in rows
         ]
 
     def entry(self, entry_id: int) -> Entry | None:
@@ -615,7 +678,8 @@ class Store:
     def snapshot(self, digest: str) -> dict[str, Any]:
         """A snapshot, checked against the hash it is stored under (SafetyError if the
         text was altered: a label is never drawn from it)."""
-        row = self.db.execute("SELECT body FROM snapshots WHERE hash = ?", (digest,)).fetchone()
+        with self.faults():
+            row = self.db.execute("SELECT body FROM snapshots WHERE hash = ?", (digest,)).fetchone()
         if row is None:
             raise DataFileError(str(self.path), "snapshots", f"snapshot {digest} is missing")
         if hashlib.sha256(row["body"].encode()).hexdigest() != digest:

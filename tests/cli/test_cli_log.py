@@ -129,7 +129,7 @@ def test_label_with_a_log_locked_by_another_process_prints_nothing(tmp_path):
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
         script = (
-            "import sys; import compounder.log.store as s; s.BUSY_TIMEOUT = 0.5;"
+            "import sys; import compounder.log.store as s; s.LOCK_TIMEOUT_S = 0.5;"
             "from compounder.cli.app import main; sys.argv = ['compounder'] + sys.argv[1:]; main()"
         )
         out = tmp_path / "label.pdf"
@@ -145,7 +145,7 @@ def test_label_with_a_log_locked_by_another_process_prints_nothing(tmp_path):
         if holder.stdout is not None:
             holder.stdout.close()
     assert result.returncode == 4, result.stderr
-    assert "the log is busy" in result.stderr
+    assert "is locked by another program" in result.stderr
     assert visible(tmp_path) == ["log.db"] or visible(tmp_path) == sorted(
         ["log.db", *[n for n in visible(tmp_path) if n.startswith("log.db-")]]
     )
@@ -328,5 +328,5 @@ def test_log_verify(cli, tmp_path):
 def test_an_in_memory_log_is_refused(cli, tmp_path, db):
     result = cli(*RECORD, "--db", db, "-o", str(tmp_path / "r.pdf"))
     assert result.exit_code == 2
-    assert "an in-memory log vanishes" in result.stderr
+    assert "a log in memory vanishes" in result.stderr
     assert not (tmp_path / "r.pdf").exists()
