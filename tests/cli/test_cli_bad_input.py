@@ -485,3 +485,36 @@ def test_the_corpus_is_broad():
     assert len(CASES) >= 300
     commands = Counter(case.command for case in CASES.values())
     assert set(commands) == set(BASE) - {"stocks"}
+
+
+def test_csv_outputs_are_neutralised_against_formulas(cli, tmp_path):
+    """An Rx of letters, digits and dashes may start with '-': manifest.csv quotes it;
+    rejected.csv quotes a formula even after leading spaces."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        ORDERS_HEADER
+        + f"-A1-B2,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n"
+        + f"5550002,{PATIENT},\" =1+1\",2026-12-01,1 mg/mL,99 mg,30 mL,\n"
+    )
+    out = tmp_path / "out"
+    result = cli(
+        "batch", str(orders), "-o", str(out), "--config", CONFIG, "--db", str(tmp_path / "l.db"),
+        "--skip-invalid",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    manifest = (out / "manifest.csv").read_text()
+    assert "\n2,'-A1-B2," in manifest
+    rejected = (out / "rejected.csv").read_text()
+    assert "' =1+1" in rejected
+
+
+def test_an_unsupported_script_in_a_patient_name_is_not_echoed(cli, tmp_path):
+    name = "李小龍"
+    result = cli(
+        "label", "--rx", "1", "--patient", name, "--prescriber", "Dr A. Smith", "--dose", "1.5 mg",
+        "-c", "1 mg/mL", "--quantity", "25 mL", "--config", CONFIG, "-o", str(tmp_path / "l.pdf"),
+        "--db", str(tmp_path / "l.db"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "U+674E" in result.stderr
+    assert not set(name) & set(result.stderr)
