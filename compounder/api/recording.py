@@ -21,8 +21,8 @@ from compounder.log.entries import open_store, settle_folder
 def record_preparation(
     concentration: str,
     volume: str,
-    source: str = "tablets",
-    vehicle: str = "water",
+    source: str | None = None,
+    vehicle: str | None = None,
     *,
     rx: str | None = None,
     ingredient_lots: tuple[str, ...] | list[str] = (),
@@ -34,6 +34,7 @@ def record_preparation(
     output: str | Path | None = None,
     paper: str = "letter",
     db: str | Path | None = None,
+    config: str | Path | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
     ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
@@ -66,7 +67,15 @@ def record_preparation(
     day = now.date() if compounded is None else parse_date(compounded, "date")
     at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
     prep = prepare_batch(
-        concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
+        concentration,
+        volume,
+        source,
+        vehicle,
+        assay,
+        water,
+        at.date(),
+        list(ingredient_lots),
+        config=config,
     )
 
     staged: list[StagedFile] = []

@@ -7,6 +7,7 @@ import typer
 
 from compounder.cli.options import (
     AssayOpt,
+    ConfigOpt,
     DbOpt,
     IngredientLotOpt,
     JsonOpt,
@@ -25,8 +26,8 @@ def record(
     volume: VolumeOpt,
     prepared_by: Annotated[str, typer.Option("--prepared-by", help="Who compounded it.")],
     checked_by: Annotated[str, typer.Option("--checked-by", help="Who checked it.")],
-    source: SourceOpt = "tablets",
-    vehicle: VehicleOpt = "water",
+    source: SourceOpt = None,
+    vehicle: VehicleOpt = None,
     rx: Annotated[str | None, typer.Option("--rx", help="The Rx it is made for.")] = None,
     ingredient_lot: IngredientLotOpt = None,
     assay: AssayOpt = None,
@@ -38,6 +39,7 @@ def record(
         Path | None, typer.Option("--output", "-o", help="Record PDF (default record-LOT.pdf).")
     ] = None,
     db: DbOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compound and record: a unique lot number, a log entry and the compounding record PDF.
@@ -65,6 +67,7 @@ def record(
         compounded=on_date,
         output=output or "record-{lot}.pdf",
         db=db,
+        config=config,
     )
     target = output or Path(f"record-{lot}.pdf")
     if as_json:

@@ -41,10 +41,11 @@ AlsoJsonOpt = Annotated[
     bool, typer.Option("--json", help="Also print what was printed (its text) as JSON.")
 ]
 VehicleOpt = Annotated[
-    str, typer.Option("--vehicle", help="Vehicle id from vehicles.toml: water, fawcett-preserved.")
-]
-SettingsVehicleOpt = Annotated[
-    str | None, typer.Option("--vehicle", help="Vehicle id (default: the settings').")
+    str | None,
+    typer.Option(
+        "--vehicle",
+        help="Vehicle id from vehicles.toml: water, fawcett-preserved (default: the settings').",
+    ),
 ]
 LotOpt = Annotated[
     list[str] | None,
@@ -60,8 +61,11 @@ IngredientLotOpt = Annotated[
     ),
 ]
 SourceOpt = Annotated[
-    str,
-    typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
+    str | None,
+    typer.Option(
+        "--from",
+        help="tablets, powder, base-powder or a source id (sources.toml); default: the settings'.",
+    ),
 ]
 AssayOpt = Annotated[
     str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
@@ -71,6 +75,9 @@ PdfOutOpt = Annotated[Path, typer.Option("--output", "-o", help="PDF file to wri
 LanguageOpt = Annotated[str, typer.Option("--language", help="Wording language: en or es.")]
 MorningOpt = Annotated[bool, typer.Option("--morning", help="Morning dosing instead of bedtime.")]
 RxOpt = Annotated[str, typer.Option("--rx", help="Prescription (Rx) number.")]
+LotsFileOpt = Annotated[
+    Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
+]
 DbOpt = Annotated[
     str | None,
     typer.Option(

@@ -16,9 +16,10 @@ from compounder.cli.options import (
     PdfOutOpt,
     ProtocolOpt,
     RxOpt,
-    SettingsVehicleOpt,
+    SourceOpt,
     StartDateOpt,
     SyringesOpt,
+    VehicleOpt,
     print_json,
 )
 
@@ -38,8 +39,8 @@ def label(
     start_date: StartDateOpt = None,
     concentration: ConcentrationOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
-    source: Annotated[str | None, typer.Option("--from", help="Drug source.")] = None,
+    vehicle: VehicleOpt = None,
+    source: SourceOpt = None,
     fill_date: Annotated[
         str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
     ] = None,
@@ -57,6 +58,13 @@ def label(
     language: LanguageOpt = "en",
     config: ConfigOpt = None,
     db: DbOpt = None,
+    fill: Annotated[
+        str | None,
+        typer.Option(
+            "--fill",
+            help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
+        ),
+    ] = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
     """Print container labels to a PDF at the label stock's exact size.
@@ -88,6 +96,7 @@ def label(
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
         db=db,
+        fill=fill,
     )
     if as_json:
         print_json(
@@ -112,7 +121,7 @@ def chart(
         str | None, typer.Option("--patient", help="Patient name printed on the chart.")
     ] = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
+    vehicle: VehicleOpt = None,
     paper: Annotated[
         str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
     ] = None,
