@@ -75,3 +75,31 @@ def decode_barcodes(data: bytes, page: int = 0, dpi: int = 300) -> list[str]:
 def private_data_folder(tmp_path_factory, monkeypatch):
     """Every test logs to a compounding log of its own, never the user's."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(autouse=True)
+def no_log_url_from_the_environment(monkeypatch):
+    """A COMPOUNDER_DB of the developer's shell never reaches a test's log."""
+    monkeypatch.delenv("COMPOUNDER_DB", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the whole run (tests/pg_server.py)."""
+    from pg_server import Server
+
+    server = Server()
+    yield server
+    server.close()
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def log_db(request, tmp_path) -> str:
+    """A new, empty compounding log on each backend: a SQLite file, or a database of its
+    own on the test PostgreSQL server (its URL). Every store and log test takes it."""
+    if request.param == "sqlite":
+        return str(tmp_path / "log.db")
+    return request.getfixturevalue("pg_server").new_database()

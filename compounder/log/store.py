@@ -17,7 +17,10 @@ file never get the same number and never lose an entry; a killed process leaves 
 last committed state (SQLite's journal). A preparation's lot is unique in the log (a
 UNIQUE index). A batch run reserves the lots it plans (``reservations``, scratch rows
 that are not part of the log) and logs them only when it commits. Keeping all SQL here
-is what lets a shared server database replace SQLite later behind the same functions.
+is what lets a shared server database stand behind the same functions: a
+``postgresql://`` location opens the same log on a PostgreSQL server
+(``postgres_backend``, psycopg imported only then), with the same schema, lots,
+append-only triggers, hash chain and checks; only the dialect differs (``Dialect``).
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def _append_only_triggers() -> list[str]:
     return statements
 
 
-Migration = str | Callable[[sqlite3.Connection], None]
+Migration = str | Callable[[Any], None]
 
 #: Each migration takes the database from version N-1 to N. Never edit a released one.
 MIGRATIONS: dict[int, list[Migration]] = {
@@ -212,9 +215,48 @@ def default_db_path() -> Path:
     return Path(base) / "compounder" / "compounder.db"
 
 
+SERVER_SCHEMES = ("postgresql", "postgres")
+
+
+def is_server_url(location: str | Path | None) -> bool:
+    """Whether ``location`` names a log on a PostgreSQL server (postgresql://...)."""
+    text = str(location or "")
+    return text.partition("://")[0].lower() in SERVER_SCHEMES and "://" in text
+
+
+def log_location(location: str | Path | None) -> str | Path:
+    """The log to open: ``--db`` if given, else the ``COMPOUNDER_DB`` environment
+    variable, else ``url`` in the ``[log]`` table of the pharmacy settings (found as
+    every command finds them), else the file in the user data folder. A PostgreSQL URL
+    is returned as text, anything else as the SQLite file's path."""
+    if location is None or str(location) == "":
+        location = os.environ.get("COMPOUNDER_DB") or configured_log_url()
+    if is_server_url(location):
+        return str(location)
+    return database_path(location)
+
+
+def configured_log_url(config: str | Path | None = None) -> str | None:
+    """``[log] url`` of the pharmacy settings, if they set one."""
+    import tomllib
+
+    from compounder.core.settings import find_config
+
+    try:
+        path = find_config(config)
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle).get("log", {})
+    except (DataFileError, OSError, tomllib.TOMLDecodeError):
+        return None  # the settings' own faults are reported where they are read
+    url = table.get("url") if isinstance(table, dict) else None
+    if url is not None and (not isinstance(url, str) or len(url) > 1000):
+        raise DataFileError(str(path), "log.url", "is not a log location", "a file or a URL")
+    return url or None
+
+
 def database_path(location: str | Path | None) -> Path:
-    """Where the log is: a file path or a ``sqlite:///path`` URL (the form a server
-    database's URL will take here later); the user data folder by default."""
+    """Where a SQLite log is: a file path or a ``sqlite:///path`` URL; the user data
+    folder by default."""
     if location is None or str(location) == "":
         return default_db_path()
     text = str(location)
@@ -224,7 +266,9 @@ def database_path(location: str | Path | None) -> Path:
         scheme, _, rest = text.partition("://")
         if scheme != "sqlite":
             raise InputError(
-                "db", text, "a file path or a sqlite:///path URL (only SQLite is supported so far)"
+                "db",
+                f"{scheme}://...",
+                "a file path, a sqlite:///path URL or a postgresql://user@host/dbname URL",
             )
         # as SQLAlchemy writes it: sqlite:///relative.db, sqlite:////absolute/path.db
         return Path(rest[1:] if rest.startswith("/") else rest)
@@ -281,23 +325,87 @@ class Entry:
     payload: dict[str, Any]
 
 
+class Dialect:
+    """What differs between the databases a log can live in: SQLite here (the embedded
+    default), PostgreSQL in ``postgres_backend``. Everything else in ``Store`` is shared."""
+
+    name = "sqlite"
+    errors: type[Exception] | tuple[type[Exception], ...] = sqlite3.Error
+    migrations: dict[int, list[Migration]] = MIGRATIONS
+    #: the statement(s) that start a write transaction holding the log's write lock
+    begin = "BEGIN IMMEDIATE"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.label = str(path)
+
+    def connect(self) -> Any:
+        _check_log_file(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
+        db.row_factory = sqlite3.Row
+        return db
+
+    def prepare(self, db: Any) -> None:
+        """Settings of a newly opened connection (inside ``Store.faults``)."""
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+
+    def begin_sql(self) -> str:
+        return self.begin
+
+    def fault(self, exc: Exception) -> CompounderError:
+        assert isinstance(exc, sqlite3.Error)
+        return _log_fault(self.path, exc)
+
+    def tables(self, db: Any) -> set[str]:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def foreign(self, db: Any) -> bool:
+        """Whether a database without Compounder's tables holds anything else."""
+        return bool(
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            or db.execute("PRAGMA user_version").fetchone()[0]
+        )
+
+    def trigger_names(self) -> list[str]:
+        return [f"{t}_append_only_{e}" for t in TABLE_KEYS for e in ("update", "delete", "insert")]
+
+    def has_trigger(self, db: Any, name: str) -> bool:
+        return bool(
+            db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+            ).fetchone()
+        )
+
+    def highest_entry_id(self, db: Any) -> int | None:
+        """The highest entry id the database ever gave out (None: it does not keep one)."""
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").fetchone()
+        return None if row is None else int(row[0])
+
+
 class Store:
     """An open compounding log."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = database_path(path)
-        _check_log_file(self.path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
+        location = log_location(path)
+        self.dialect: Dialect
+        if isinstance(location, str):
+            from compounder.log.postgres_backend import PostgresDialect
+
+            self.dialect = PostgresDialect(location)
+        else:
+            self.dialect = Dialect(location)
+        #: the log's name in messages (a server URL without its password)
+        self.path: Path | str = location if isinstance(location, Path) else self.dialect.label
+        self.db = self.dialect.connect()
         try:
             with self.faults():
-                self.db.row_factory = sqlite3.Row
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=FULL")
-                self.db.execute("PRAGMA foreign_keys=ON")
+                self.dialect.prepare(self.db)
                 self.migrate()
         except BaseException:
             self.db.close()
@@ -305,12 +413,12 @@ class Store:
 
     @contextlib.contextmanager
     def faults(self) -> Iterator[None]:
-        """A database fault (damaged, not a log, locked, read-only, disk full) as a
-        one-line error naming the log and what to do."""
+        """A database fault (damaged, not a log, locked, read-only, disk full, server
+        unreachable or lost) as a one-line error naming the log and what to do."""
         try:
             yield
-        except sqlite3.Error as exc:
-            raise _log_fault(self.path, exc) from None
+        except self.dialect.errors as exc:
+            raise self.dialect.fault(exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -322,14 +430,14 @@ class Store:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
         """A write transaction, holding the write lock from its start. Inside another
         one it simply joins it: everything commits (or rolls back) with the outer one."""
         if self.db.in_transaction:
             yield self.db
             return
         with self.faults():
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(self.dialect.begin_sql())
             try:
                 checkpoint("log: transaction begun")
                 yield self.db
@@ -338,19 +446,16 @@ class Store:
                 checkpoint("log: committed")
             except BaseException:
                 if self.db.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
+                    with contextlib.suppress(*_tuple(self.dialect.errors)):
                         self.db.execute("ROLLBACK")
                 raise
 
     # ---------------------------------------------------------------- schema
 
     def version(self) -> int:
-        tables = {
-            row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
+        tables = self.dialect.tables(self.db)
         if "meta" not in tables:
-            foreign = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if foreign or self.db.execute("PRAGMA user_version").fetchone()[0]:
+            if self.dialect.foreign(self.db):
                 raise DataFileError(
                     str(self.path),
                     "",
@@ -383,7 +488,10 @@ class Store:
                     f"version {SCHEMA_VERSION} or older: upgrade Compounder",
                 )
             for version in range(current + 1, target + 1):
-                for step in MIGRATIONS[version]:
+                steps = self.dialect.migrations.get(version)
+                if steps is None:  # a PostgreSQL log begins at version 4
+                    continue
+                for step in steps:
                     if isinstance(step, str):
                         db.execute(step)
                     else:
@@ -715,12 +823,8 @@ class Store:
 
         missing = [
             name
-            for name in (
-                f"{t}_append_only_{e}" for t in TABLE_KEYS for e in ("update", "delete", "insert")
-            )
-            if not self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-            ).fetchone()
+            for name in self.dialect.trigger_names()
+            if not self.dialect.has_trigger(self.db, name)
         ]
         if missing:
             return bad(f"the append-only trigger {missing[0]} was removed")
@@ -776,10 +880,8 @@ class Store:
             expected_id += 1
         if uses:
             return bad(f"ingredient lots were added for entry {min(uses)}, not by the log")
-        sequence = self.db.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'entries'"
-        ).fetchone()
-        if sequence is not None and int(sequence[0]) > count:
+        highest = self.dialect.highest_entry_id(self.db)
+        if highest is not None and highest > count:
             return bad(f"entries after entry {count} were removed", count + 1)
         if not anchored:
             return bad(f"the noted chain head {anchor} is not in the log (it was rewritten)")
@@ -800,11 +902,15 @@ class Store:
         return bool(self.db.execute("SELECT 1 FROM snapshots WHERE hash = ?", (digest,)).fetchone())
 
 
+def _tuple(errors: type[Exception] | tuple[type[Exception], ...]) -> tuple[type[Exception], ...]:
+    return errors if isinstance(errors, tuple) else (errors,)
+
+
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
-def _backfill_ingredient_uses(db: sqlite3.Connection) -> None:
+def _backfill_ingredient_uses(db: Any) -> None:
     """Version 1 kept ingredient lots only in the payload: copy them into rows."""
     for row in db.execute("SELECT id, payload FROM entries").fetchall():
         db.executemany(
@@ -814,7 +920,7 @@ def _backfill_ingredient_uses(db: sqlite3.Connection) -> None:
         )
 
 
-def _backfill_chain(db: sqlite3.Connection) -> None:
+def _backfill_chain(db: Any) -> None:
     """Version 4 chains entries by hash: entries of older versions get theirs, in order."""
     prev = GENESIS
     rows = db.execute(
