@@ -78,8 +78,8 @@ def test_labels_past_what_was_made_are_refused():
 # ------------------------------------------------------------------ recorded_lot
 
 
-def test_a_recorded_lot_is_read_from_the_log(tmp_path):
-    db = tmp_path / "log.db"
+def test_a_recorded_lot_is_read_from_the_log(tmp_path, log_db):
+    db = log_db
     assert record(db) == LOT
     found = recorded_lot(LOT, Decimal("1"), db)
     assert found == RecordedLot(LOT, date(2026, 12, 14), Decimal(50), Decimal(0))
@@ -87,8 +87,8 @@ def test_a_recorded_lot_is_read_from_the_log(tmp_path):
     assert recorded_lot("20261201-002", Decimal(1), db) is None  # never recorded
 
 
-def test_a_label_at_another_strength_is_refused(tmp_path):
-    db = tmp_path / "log.db"
+def test_a_label_at_another_strength_is_refused(tmp_path, log_db):
+    db = log_db
     record(db)
     with pytest.raises(SafetyError) as caught:
         recorded_lot(LOT, Decimal("0.5"), db)
@@ -98,8 +98,8 @@ def test_a_label_at_another_strength_is_refused(tmp_path):
     )
 
 
-def test_labelled_is_the_sum_of_label_and_dispense_entries_only(tmp_path):
-    db = tmp_path / "log.db"
+def test_labelled_is_the_sum_of_label_and_dispense_entries_only(tmp_path, log_db):
+    db = log_db
     record(db)
     with Store(db) as store:
         store.log("label", "1234567", LOT, {"quantity_ml": ["10", "2.5"]})
@@ -117,16 +117,16 @@ def test_labelled_is_the_sum_of_label_and_dispense_entries_only(tmp_path):
     reason="recorded_lot reads quantity_ml as a list, but the batch logs dispense entries "
     "with quantity_ml as one string ('30'): it is summed digit by digit (3 + 0 = 3 mL)",
 )
-def test_a_dispense_entry_as_the_batch_writes_it_counts_its_whole_quantity(tmp_path):
-    db = tmp_path / "log.db"
+def test_a_dispense_entry_as_the_batch_writes_it_counts_its_whole_quantity(tmp_path, log_db):
+    db = log_db
     record(db)
     with Store(db) as store:
         store.log("dispense", "7654321", LOT, {"quantity_ml": "30"})  # batch/order.py form
     assert recorded_lot(LOT, Decimal(1), db).labelled_ml == Decimal(30)
 
 
-def test_labels_printed_from_a_lot_add_up_in_the_log(tmp_path):
-    db = tmp_path / "log.db"
+def test_labels_printed_from_a_lot_add_up_in_the_log(tmp_path, log_db):
+    db = log_db
     record(db)
 
     def label(name: str):
@@ -153,8 +153,8 @@ def test_labels_printed_from_a_lot_add_up_in_the_log(tmp_path):
     assert recorded_lot(LOT, Decimal(1), db).labelled_ml == Decimal(40)  # nothing logged
 
 
-def test_a_later_fill_date_than_the_lot_bud_is_refused_by_the_limit(tmp_path):
-    db = tmp_path / "log.db"
+def test_a_later_fill_date_than_the_lot_bud_is_refused_by_the_limit(tmp_path, log_db):
+    db = log_db
     record(db)  # BUD 2026-12-14
     with pytest.raises(InputError, match="this lot has expired"):
         make_labels(
@@ -175,8 +175,8 @@ def test_a_later_fill_date_than_the_lot_bud_is_refused_by_the_limit(tmp_path):
 # ------------------------------------------------------------------ log_labels
 
 
-def test_log_labels_keeps_what_reprints_the_label(tmp_path):
-    db = tmp_path / "log.db"
+def test_log_labels_keeps_what_reprints_the_label(tmp_path, log_db):
+    db = log_db
     run = make_labels(
         "1234567",
         "Jane Doe",
@@ -218,8 +218,8 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path):
 # ------------------------------------------------------------------ trace and history
 
 
-def test_trace_lot_names_the_preparations_and_the_rx_they_served(tmp_path):
-    db = tmp_path / "log.db"
+def test_trace_lot_names_the_preparations_and_the_rx_they_served(tmp_path, log_db):
+    db = log_db
     tab = "naltrexone 50mg tab:AB1234:2027-06-30"
     first = record(db, "1111111", [tab])
     record(db, "2222222", ["naltrexone 50mg tab:ZZ9:2027-06-30"])
@@ -236,8 +236,8 @@ def test_trace_lot_names_the_preparations_and_the_rx_they_served(tmp_path):
     assert trace_lot("NOPE", db) == []
 
 
-def test_rx_history_is_oldest_first_with_corrections(tmp_path):
-    db = tmp_path / "log.db"
+def test_rx_history_is_oldest_first_with_corrections(tmp_path, log_db):
+    db = log_db
     record(db, "1234567")
     record(db, "7654321")
     record(db, "1234567")
@@ -260,8 +260,8 @@ def test_rx_history_checks_the_rx(tmp_path):
         rx_history("12 34", tmp_path / "log.db")
 
 
-def test_a_correction_needs_a_reason_and_an_existing_entry(tmp_path):
-    db = tmp_path / "log.db"
+def test_a_correction_needs_a_reason_and_an_existing_entry(tmp_path, log_db):
+    db = log_db
     record(db)
     with pytest.raises(InputError) as caught:
         correct_entry(1, "   ", db)

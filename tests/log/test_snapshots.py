@@ -78,10 +78,10 @@ def test_contents_snapshot_is_plain_data(run):
     assert {"role", "field", "text", "private"} == set(data[0]["blocks"][0])
 
 
-def test_a_stored_snapshot_draws_the_same_pdf(run, tmp_path):
+def test_a_stored_snapshot_draws_the_same_pdf(run, log_db):
     stock = load_stock("thermal-4x3")
     original = render_labels(run.contents, stock)
-    with Store(tmp_path / "log.db") as store:
+    with Store(log_db) as store:
         digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
         again = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
         stored = store.snapshot(digest)
