@@ -10,6 +10,7 @@ can be found the tests that need one are skipped with a loud reason, except unde
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -118,8 +119,6 @@ class Server:
         return self.url(name)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             self.stop("immediate")
-        except (RuntimeError, subprocess.TimeoutExpired):
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

@@ -82,7 +82,9 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="The compounding log: a file or a sqlite:///path URL (default: the user data folder).",
+        help="The compounding log: a file, a sqlite:///path URL or a "
+        "postgresql://user@host/dbname URL (default: COMPOUNDER_DB, then [log] url in the "
+        "settings, then the user data folder).",
     ),
 ]
 ConfigOpt = Annotated[

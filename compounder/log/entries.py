@@ -19,7 +19,7 @@ from compounder.core.units import format_quantity
 
 if TYPE_CHECKING:
     from compounder.log.store import Store
-from compounder.errors import InputError, SafetyError
+from compounder.errors import DataFileError, InputError, SafetyError
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,40 @@ def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
         raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
     with open_store(db) as store:
         return store.verify(anchor)
+
+
+def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
+    """Copy a whole log (a file or a server's) into a new, empty one (``log copy``):
+    the source must verify; the copy is committed only if it verifies to the same chain
+    head and holds as many rows in each table. The source's write lock is held
+    throughout, so nothing is logged there meanwhile. Returns what was copied."""
+    from compounder.log.store import log_location
+
+    if str(log_location(source)) == str(log_location(target)):
+        raise InputError("to", "the same log", "another log than --from")
+    where = log_location(source)
+    if isinstance(where, Path) and not where.is_file():
+        raise DataFileError(str(where), "", "no log file here", "the log to copy (--from)")
+    with open_store(source) as original:
+        if original.is_empty():
+            raise DataFileError(
+                str(original.path), "", "holds nothing to copy", "a log with entries"
+            )
+        with original.transaction():
+            found = original.verify()
+            if not found.ok:
+                raise SafetyError(
+                    f"the log to copy does not verify: {found.problem}",
+                    "run 'compounder log verify' and settle it before moving the log",
+                )
+            with open_store(target) as copy:
+                counts = copy.copy_from(original, found)
+                return {
+                    "from": str(original.path),
+                    "to": str(copy.path),
+                    "counts": counts,
+                    "head": found.head,
+                }
 
 
 def settle_folder(store: Store, folder: Path) -> int:

@@ -154,8 +154,9 @@ class Connection:
     """A psycopg connection with the few ``sqlite3.Connection`` methods ``Store`` calls,
     taking the same SQL (``?`` placeholders)."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], dialect: PostgresDialect) -> None:
         self.connection = connection
+        self.dialect = dialect
         self._sql: dict[str, str] = {}
 
     def _convert(self, sql: str) -> str:
@@ -166,22 +167,33 @@ class Connection:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cursor = self.connection.cursor()
-        if params:
-            cursor.execute(self._convert(sql), params)
-        else:  # may hold several statements (the write lock's)
-            cursor.execute(sql, prepare=False)
+        try:
+            if params:
+                cursor.execute(self._convert(sql), params)
+            else:  # may hold several statements (the write lock's)
+                cursor.execute(sql, prepare=False)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            # the server or the network, never the statement: named wherever it happens
+            raise self.dialect.fault(exc) from None
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         rows = list(rows)
         cursor = self.connection.cursor()
         if rows:
-            cursor.executemany(self._convert(sql), rows)
+            try:
+                cursor.executemany(self._convert(sql), rows)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                raise self.dialect.fault(exc) from None
         return cursor
 
     @property
     def in_transaction(self) -> bool:
-        return self.connection.info.transaction_status != TransactionStatus.IDLE
+        return self.connection.info.transaction_status in (
+            TransactionStatus.INTRANS,
+            TransactionStatus.INERROR,
+            TransactionStatus.ACTIVE,
+        )
 
     def close(self) -> None:
         with contextlib.suppress(psycopg.Error):
@@ -216,7 +228,7 @@ class PostgresDialect(common.Dialect):
         except psycopg.Error as exc:
             raise self.fault(exc) from None
         self.connected = True
-        return Connection(connection)
+        return Connection(connection, self)
 
     def prepare(self, db: Any) -> None:
         pass

@@ -166,6 +166,19 @@ MIGRATIONS: dict[int, list[Migration]] = {
     ],
 }
 
+#: The tables ``copy_from`` carries to another log (columns, order read): everything of
+#: the log but its schema rows (the target has its own) and a batch run's reservations
+#: (scratch rows: a log is moved while no batch runs).
+COPIED_TABLES: dict[str, tuple[str, str]] = {
+    "entries": (
+        "id, kind, rx, lot, created_at, corrects, payload, batch_key, prev_hash, hash",
+        "id",
+    ),
+    "ingredient_uses": ("entry_id, ingredient, lot, expiry, quantity", "entry_id"),
+    "snapshots": ("hash, body", "hash"),
+    "lot_sequence": ("day, last", "day"),
+}
+
 #: A batch run's reserved lots are released when it ends; a run killed outright holds
 #: them at most this long (far longer than any run takes).
 RESERVATION_LEASE = timedelta(hours=12)
@@ -446,7 +459,8 @@ class Store:
                 checkpoint("log: committed")
             except BaseException:
                 if self.db.in_transaction:
-                    with contextlib.suppress(*_tuple(self.dialect.errors)):
+                    # (a connection already lost has nothing left to roll back)
+                    with contextlib.suppress(CompounderError, *_tuple(self.dialect.errors)):
                         self.db.execute("ROLLBACK")
                 raise
 
@@ -897,6 +911,72 @@ class Store:
         if absent:
             return bad(f"snapshot {absent[0][:12]} is missing")
         return Verification(count, prev)
+
+    # ---------------------------------------------------------------- copying
+
+    def table_counts(self) -> dict[str, int]:
+        """How many rows each table of the log holds that a copy carries."""
+        return {
+            table: int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in COPIED_TABLES
+        }
+
+    def is_empty(self) -> bool:
+        return not any(self.table_counts().values())
+
+    def copy_from(self, source: Store, expected: Verification) -> dict[str, int]:
+        """Copy every entry (ids, hashes and all), ingredient row, snapshot and older
+        lot counter of ``source`` into this log, which must be empty, in one transaction
+        that commits only if this log then verifies to ``expected`` (the source's chain
+        head and entry count) and holds as many rows in each table. Call it holding the
+        source's write lock. Returns the counts."""
+        with self.transaction():
+            counts = self.table_counts()
+            if any(counts.values()) or self.db.execute(
+                "SELECT 1 FROM reservations"
+            ).fetchone():
+                raise DataFileError(
+                    str(self.path),
+                    "",
+                    f"is not empty ({counts['entries']} entries): a log is copied only into "
+                    "a new one",
+                    "a new, empty database or file",
+                )
+            for table, (columns, order) in COPIED_TABLES.items():
+                with source.faults():
+                    rows = [
+                        tuple(row)
+                        for row in source.db.execute(
+                            f"SELECT {columns} FROM {table} ORDER BY {order}"
+                        )
+                    ]
+                marks = ", ".join("?" * len(columns.split(",")))
+                self.db.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
+                )
+            with source.faults():
+                wanted = source.table_counts()
+            copied, found = self.verify(), self.table_counts()
+            if not copied.ok or (copied.entries, copied.head) != (
+                expected.entries,
+                expected.head,
+            ):
+                raise DataFileError(
+                    str(self.path),
+                    "",
+                    f"did not verify after the copy ({copied.problem or 'another chain head'}); "
+                    "nothing was copied",
+                    "a copy of the source's chain",
+                )
+            if found != wanted:
+                table = next(t for t in found if found[t] != wanted[t])
+                raise DataFileError(
+                    str(self.path),
+                    table,
+                    f"holds {found[table]} rows after the copy, the source {wanted[table]}; "
+                    "nothing was copied",
+                )
+        return found
 
     def _has_snapshot(self, digest: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM snapshots WHERE hash = ?", (digest,)).fetchone())
