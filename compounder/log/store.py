@@ -536,7 +536,9 @@ class Store:
                 (prefix, f"{day:%Y%m%d}."),
             )
         ]
-        since = ((now or datetime.now()) - RESERVATION_LEASE).isoformat(timespec="seconds")
+        # the lease runs on the clock reservations are stamped with, never on a
+        # preparation's compounding time (a record dated ahead must still see them)
+        since = (datetime.now() - RESERVATION_LEASE).isoformat(timespec="seconds")
         taken += [
             row[0]
             for row in self.db.execute(

@@ -229,3 +229,15 @@ def test_lot_numbers_stop_at_999_a_day(log_db):
         assert lot == "20261201-999"
         with pytest.raises(SafetyError, match="all 999 lot numbers for 2026-12-01"):
             store.record_preparation(date(2026, 12, 1), None, build)
+
+
+def test_a_record_dated_ahead_never_takes_a_lot_a_running_batch_holds(log_db):
+    """The reservations' lease runs on the wall clock, not on the record's date."""
+    from datetime import datetime
+
+    with Store(log_db) as store:
+        held = store.reserve_lot("run-1", "batch:x:y", DAY)
+        lot, _, _ = store.record_preparation(
+            DAY, None, lambda lot: ({}, None), at=datetime(2026, 12, 1, 9, 0)
+        )
+        assert (held, lot) == ("20261201-001", "20261201-002")
