@@ -41,7 +41,7 @@ def test_a_batch_and_records_share_one_server(log_db, tmp_path):
     orders = write_orders(tmp_path / "orders.csv", 600, titrations=False)
     running = batch(orders, tmp_path / "out", url)
     records = [record(url, tmp_path / f"record-{n}.pdf") for n in range(6)]
-    outcomes = [p.communicate(timeout=600) + (p.returncode,) for p in [running, *records]]
+    outcomes = [(*p.communicate(timeout=600), p.returncode) for p in [running, *records]]
     assert [code for _, _, code in outcomes] == [0] * 7, [err for _, err, _ in outcomes]
     with Store(url) as store:
         assert store.verify().ok

@@ -67,7 +67,7 @@ def hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-def entries(db: Path) -> int:
+def entries(db: Path | str) -> int:
     with Store(db) as store:
         return store.count()
 
@@ -155,8 +155,8 @@ def test_label_with_a_log_locked_by_another_process_prints_nothing(tmp_path):
 # ---------------------------------------------------------------- record
 
 
-def test_record_into_a_missing_folder_logs_nothing_and_burns_no_lot(cli, tmp_path):
-    db = tmp_path / "log.db"
+def test_record_into_a_missing_folder_logs_nothing_and_burns_no_lot(cli, tmp_path, log_db):
+    db = log_db
     result = cli(*RECORD, "--db", str(db), "-o", str(tmp_path / "nodir" / "r.pdf"))
     assert result.exit_code == 5
     assert "nodir" in result.stderr and "does not exist" in result.stderr
@@ -165,8 +165,8 @@ def test_record_into_a_missing_folder_logs_nothing_and_burns_no_lot(cli, tmp_pat
     assert json.loads(result.stdout)["lot"] == "20261201-001"  # the lot was not burned
 
 
-def test_record_onto_a_folder_logs_nothing(cli, tmp_path):
-    db = tmp_path / "log.db"
+def test_record_onto_a_folder_logs_nothing(cli, tmp_path, log_db):
+    db = log_db
     (tmp_path / "r.pdf").mkdir()
     result = cli(*RECORD, "--db", str(db), "-o", str(tmp_path / "r.pdf"))
     assert result.exit_code == 5
@@ -174,12 +174,12 @@ def test_record_onto_a_folder_logs_nothing(cli, tmp_path):
     assert hidden(tmp_path) == []
 
 
-def test_record_writes_its_default_name_with_its_lot(cli, tmp_path, monkeypatch):
+def test_record_writes_its_default_name_with_its_lot(cli, tmp_path, monkeypatch, log_db):
     monkeypatch.chdir(tmp_path)
-    result = cli(*RECORD, "--db", str(tmp_path / "log.db"))
+    result = cli(*RECORD, "--db", log_db)
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "record-20261201-001.pdf").exists()
-    with Store(tmp_path / "log.db") as store:
+    with Store(log_db) as store:
         (entry,) = store.entries_of_kind("preparation")
     from compounder.log.snapshots import pdf_hash
 
@@ -190,13 +190,13 @@ def test_record_writes_its_default_name_with_its_lot(cli, tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError, RuntimeError])
 def test_a_failure_between_publishing_and_committing_takes_the_file_back(
-    cli, tmp_path, monkeypatch, failure
+    cli, tmp_path, monkeypatch, failure, log_db
 ):
     """Ctrl-C (or any failure) after the file is in place but before the entry commits:
     the file goes, an earlier file of the same name comes back, nothing is logged."""
     import compounder.atomic as atomic
 
-    db = tmp_path / "log.db"
+    db = log_db
     target = tmp_path / "r.pdf"
     target.write_bytes(b"the pharmacist's earlier file")
     real = atomic.checkpoint
@@ -219,10 +219,10 @@ def test_a_failure_between_publishing_and_committing_takes_the_file_back(
     assert entries(db) == 0
 
 
-def test_label_failure_before_commit_takes_the_file_back(cli, tmp_path, monkeypatch):
+def test_label_failure_before_commit_takes_the_file_back(cli, tmp_path, monkeypatch, log_db):
     import compounder.atomic as atomic
 
-    db = tmp_path / "log.db"
+    db = log_db
     real = atomic.checkpoint
 
     def failing(name: str) -> None:
@@ -241,9 +241,9 @@ def test_label_failure_before_commit_takes_the_file_back(cli, tmp_path, monkeypa
 # ---------------------------------------------------------------- labels from a lot
 
 
-def test_concurrent_labels_never_take_more_than_the_lot_made(cli, tmp_path):
+def test_concurrent_labels_never_take_more_than_the_lot_made(cli, tmp_path, log_db):
     """Four processes label 20 mL each from a 50 mL lot at once: two succeed."""
-    db = tmp_path / "log.db"
+    db = log_db
     assert cli(*RECORD, "--db", str(db), "-o", str(tmp_path / "r.pdf")).exit_code == 0
     args = [a if a != "25mL" else "20mL" for a in LABEL] + ["--lot", "20261201-001"]
     processes = [
@@ -279,8 +279,8 @@ def test_concurrent_labels_never_take_more_than_the_lot_made(cli, tmp_path):
 # ---------------------------------------------------------------- reprint, verify, --db
 
 
-def test_reprint_is_logged_with_its_file(cli, tmp_path):
-    db = ["--db", str(tmp_path / "log.db")]
+def test_reprint_is_logged_with_its_file(cli, tmp_path, log_db):
+    db = ["--db", log_db]
     assert cli(*LABEL, *db, "-o", str(tmp_path / "label.pdf")).exit_code == 0
     assert cli("reprint", "--rx", "1234567", "-o", str(tmp_path / "again.pdf"), *db).exit_code == 0
     history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
@@ -290,8 +290,8 @@ def test_reprint_is_logged_with_its_file(cli, tmp_path):
     assert len(json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)) == 2
 
 
-def test_log_verify(cli, tmp_path):
-    db = tmp_path / "log.db"
+def test_log_verify(cli, tmp_path, log_db):
+    db = log_db
     assert cli(*RECORD, "--db", str(db), "-o", str(tmp_path / "r.pdf")).exit_code == 0
     assert cli(*LABEL, "--db", str(db), "-o", str(tmp_path / "l.pdf")).exit_code == 0
     result = cli("log", "verify", "--db", str(db))
@@ -299,22 +299,34 @@ def test_log_verify(cli, tmp_path):
     assert result.stdout.startswith("2 entries verified (chain head ")
     head = json.loads(cli("log", "verify", "--db", str(db), "--json").stdout)["head"]
     assert cli("log", "verify", "--db", str(db), "--head", head[:16]).exit_code == 0
-    with sqlite3.connect(db) as raw:
-        raw.execute("DROP TRIGGER entries_append_only_update")
-        raw.execute("UPDATE entries SET payload = replace(payload, '\"25\"', '\"5\"') WHERE id = 2")
+    alter = "UPDATE entries SET payload = replace(payload, '\"25\"', '\"5\"') WHERE id = 2"
+    if db.startswith("postgresql://"):  # the owner (a superuser) turns the trigger off
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as raw:
+            raw.execute("ALTER TABLE entries DISABLE TRIGGER entries_append_only_update")
+            raw.execute(alter)  # type: ignore[arg-type]
+    else:
+        with sqlite3.connect(db) as raw:
+            raw.execute("DROP TRIGGER entries_append_only_update")
+            raw.execute(alter)
     result = cli("log", "verify", "--db", str(db))
     assert result.exit_code == 3
     assert "the append-only trigger entries_append_only_update was removed" in result.stderr
-    with sqlite3.connect(db) as raw:
-        from compounder.log.store import MIGRATIONS
+    if db.startswith("postgresql://"):
+        with psycopg.connect(db, autocommit=True) as raw:
+            raw.execute("ALTER TABLE entries ENABLE TRIGGER entries_append_only_update")
+    else:
+        with sqlite3.connect(db) as raw:
+            from compounder.log.store import MIGRATIONS
 
-        raw.execute(
-            next(
-                s
-                for s in MIGRATIONS[4]
-                if isinstance(s, str) and "entries_append_only_update " in s
+            raw.execute(
+                next(
+                    s
+                    for s in MIGRATIONS[4]
+                    if isinstance(s, str) and "entries_append_only_update " in s
+                )
             )
-        )
     result = cli("log", "verify", "--db", str(db))
     assert result.exit_code == 3
     assert result.stderr == (
