@@ -699,6 +699,21 @@ class Store:
             self.db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
         )
 
+    def _logged_keys(self, keys: list[str], per_query: int = 500) -> set[str]:
+        """Which of these entry keys the log holds (a few queries for a whole batch, not
+        one per order: a round trip each to a server)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), per_query):
+            part = keys[start : start + per_query]
+            marks = ", ".join("?" * len(part))
+            found.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT batch_key FROM entries WHERE batch_key IN ({marks})", part
+                )
+            )
+        return found
+
     def logged_lot(self, batch_key: str) -> str | None:
         row = self.db.execute(
             "SELECT lot FROM entries WHERE batch_key = ?", (batch_key,)
@@ -720,10 +735,12 @@ class Store:
     ) -> int:
         """Append entries (kind, rx, lot, payload JSON, batch key) whose key is not in the
         log yet (an earlier run of the same file logged the others); how many were new."""
+        rows = list(rows)
+        logged = self._logged_keys([row[4] for row in rows])
         fresh = [
             (kind, rx, lot, payload, None, key)
             for kind, rx, lot, payload, key in rows
-            if not self.has_entry_key(key)
+            if key not in logged
         ]
         self.append_many(fresh, at)
         return len(fresh)
