@@ -103,7 +103,7 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first
     assert sorted(p.name for p in out.iterdir()) == [
         "charts-0002.pdf",
         "labels-0002.pdf",
-        "log-0001.json.part",
+        "log-0001.tsv.part",
         "manifest-0001.csv.part",
         "manifest-0001.json.part",
     ]
@@ -124,11 +124,11 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first
         out / "manifest-0001.csv.part"
     ).read_text()
     assert "Jane" not in parts and "Doe" not in parts  # no patient names
-    assert not db.exists()  # nothing in the log until the run commits
-    rows, snapshots = read_log_part(out, 1)
-    with Store(db) as store, store.transaction():
-        store.add_snapshots(snapshots.items())
-        assert store.append_new([("dispense", *row[1:]) for row in rows]) == 3
+    with Store(db) as store:
+        assert store.count() == 0  # no entry in the log until the run commits
+    rows, contents, _ = read_log_part(out, 1)
+    with Store(db) as store, store.transaction():  # as the run commits them
+        assert store.append_new([("dispense", *row[1:]) for row in rows], contents=contents) == 3
     with Store(db) as store:
         entry = store.latest_label("1000103")
         assert entry is not None and entry.kind == "dispense" and entry.lot == "20261201-007"
