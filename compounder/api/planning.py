@@ -146,7 +146,11 @@ def prepare_batch(
         catalogue,
         load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
         parse_date(compounded, "date") if compounded is not None else date.today(),
-        assay=parse_percent(assay, "assay", allow_zero=False) if assay is not None else None,
+        assay=(
+            parse_percent(assay, "assay", allow_zero=False, maximum=Decimal(200))
+            if assay is not None
+            else None
+        ),
         water=(
             parse_percent(water, "water", allow_zero=True, maximum=Decimal(99))
             if water is not None
@@ -185,5 +189,3 @@ def plan_fill_schedule(
         load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
         dispensing,
     )
-
-

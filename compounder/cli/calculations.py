@@ -1,6 +1,5 @@
 """Commands that work numbers out: plan, strengths, prepare, fills."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +10,7 @@ from compounder.cli.options import (
     ConcentrationOpt,
     JsonOpt,
     LotOpt,
+    LotsFileOpt,
     ProtocolOpt,
     RequiredConcentrationOpt,
     SourceOpt,
@@ -92,9 +92,7 @@ def prepare(
         str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
     ] = None,
     lot_expiry: LotOpt = None,
-    lots_file: Annotated[
-        Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
-    ] = None,
+    lots_file: LotsFileOpt = None,
     bud: Annotated[
         str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
     ] = None,

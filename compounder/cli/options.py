@@ -56,7 +56,16 @@ LotOpt = Annotated[
 IngredientLotOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--ingredient-lot", help="INGREDIENT:LOT:EXPIRY of each ingredient used. Repeatable."
+        "--ingredient-lot",
+        help="INGREDIENT:LOT:EXPIRY of each ingredient used, optionally followed by "
+        ":source=...:manufacturer=...:ndc=... Repeatable.",
+    ),
+]
+LotsFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lots-file",
+        help="CSV of lots: ingredient,lot,expiry (then optionally source,manufacturer,ndc).",
     ),
 ]
 SourceOpt = Annotated[
