@@ -189,7 +189,7 @@ def _record(
     timed = isinstance(at, datetime)
     day = at.date() if isinstance(at, datetime) else at
     same_person = single_pharmacist
-    warnings = [_note_text(n) for n in notes]
+    warnings = [certificate_note(n) for n in notes]
     warnings += [
         f"Ingredient lot {u['lot']} ({u['ingredient'] or 'unnamed'}) is not in the master "
         "formulation: record why under Deviations."
@@ -217,7 +217,7 @@ def _record(
             "version": mfr.version,
             "effective": mfr.effective.isoformat(),
             "name": f"Naltrexone HCl {strength} {mfr.dosage_form} from "
-            f"{source.name.lower()}, in {vehicle.name.lower()}",
+            f"{source.name}, in {vehicle.name[0].lower()}{vehicle.name[1:]}",
             "strength": strength,
             "dosage_form": mfr.dosage_form,
             "drug": source.name,
@@ -229,7 +229,7 @@ def _record(
             ],
             "vehicle": vehicle.name,
             "vehicle_id": vehicle.id,
-            "vehicle_preparation": _vehicle_preparation(vehicle, vehicle_batch),
+            "vehicle_preparation": vehicle_preparation(vehicle, vehicle_batch),
             "container": vehicle.container,
             "equipment": equipment,
             "method": method,
@@ -276,7 +276,7 @@ def _purity(source: DrugSource) -> str:
     return "certificate of analysis: " + "; ".join(parts)
 
 
-def _note_text(note: RangeNote) -> str:
+def certificate_note(note: RangeNote) -> str:
     shown = format_number(note.value * 100) + "%"
     return (
         f"Certificate {note.field} {shown} is outside the usual {note.usual.text} "
@@ -284,7 +284,7 @@ def _note_text(note: RangeNote) -> str:
     )
 
 
-def _amount_text(amount: Decimal | None, unit: str, volume_ml: Decimal) -> str:
+def amount_text(amount: Decimal | None, unit: str, volume_ml: Decimal) -> str:
     """An ingredient's amount as printed: mg under 1 g, g from 1 g, mL; or to volume."""
     if amount is None:
         return f"to {format_quantity(volume_ml, 'mL')}"
@@ -325,7 +325,7 @@ def _formula(
         return items
     for amount in batch.amounts:
         ingredient = amount.ingredient
-        shown = _amount_text(amount.amount, amount.unit, batch.volume_ml)
+        shown = amount_text(amount.amount, amount.unit, batch.volume_ml)
         items.append(
             {
                 "ingredient": f"{ingredient.name} {ingredient.grade}".strip(),
@@ -338,12 +338,12 @@ def _formula(
     return items
 
 
-def _vehicle_preparation(vehicle: Vehicle, batch: VehicleBatch | None) -> dict[str, Any] | None:
+def vehicle_preparation(vehicle: Vehicle, batch: VehicleBatch | None) -> dict[str, Any] | None:
     """How much vehicle to make and its steps, the amounts filled in."""
     if batch is None:
         return None
     fields = {
-        a.ingredient.id: _amount_text(a.amount, a.unit, batch.volume_ml) for a in batch.amounts
+        a.ingredient.id: amount_text(a.amount, a.unit, batch.volume_ml) for a in batch.amounts
     }
     fields["volume"] = format_quantity(batch.volume_ml, "mL")
     make = f"Make {format_quantity(batch.volume_ml, 'mL')} of {vehicle.name.lower()}"
@@ -480,7 +480,7 @@ def _formulation(record: dict[str, Any]) -> list[Line]:
         ("body", f"Vehicle: {mfr['vehicle']}"),
         ("body", "Formula for this batch:"),
     ]
-    out += [("body", f"   {i['ingredient']}: {i['quantity']}") for i in mfr["formula"]]
+    out += [("body", f"- {i['ingredient']}: {i['quantity']}") for i in mfr["formula"]]
     out += [
         ("body", f"Container: {mfr['container']}"),
         ("body", "Equipment: " + "; ".join(mfr["equipment"])),
