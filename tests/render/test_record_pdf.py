@@ -44,7 +44,7 @@ def flat(text: str) -> str:
 
 
 def test_every_usp_795_compounding_record_field_is_printed(recorded):
-    lot, record, pages = recorded
+    lot, _, pages = recorded
     text = flat(" ".join(pages))
     # domain.md §7, compounding record: one field (label and value) per item
     for part in [
