@@ -257,6 +257,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     )
     from compounder.content.labels import Direction, LabelOrder, fill_directions, label_frame
     from compounder.core.bud import beyond_use_date
+    from compounder.core.datafiles import is_file_path
     from compounder.core.dates import parse_date
     from compounder.core.fills import dispense_volume, plan_fills
     from compounder.core.formulations import find_formulation
@@ -278,18 +279,18 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     concentration = _in_column(
         "concentration", parse_concentration, get("concentration", settings.concentration)
     )
-    protocol = _in_column("protocol", load_protocol, get("protocol", "ldn-standard"))
-    if "/" in get("protocol") or get("protocol").endswith(".toml"):
+    if is_file_path(get("protocol")):
         raise RowProblem("protocol", "must be a protocol id, not a file")
+    protocol = _in_column("protocol", load_protocol, get("protocol", "ldn-standard"))
     dose_time = get("dose_time", settings.dose_time)
     if dose_time not in DOSE_TIMES:
         raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
     vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
     source = _in_column("source", ctx["sources"].find, get("source", settings.source))
     _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
-    stock = _in_column("stock", load_stock, get("stock", settings.stock))
-    if "/" in get("stock") or get("stock").endswith(".toml"):
+    if is_file_path(get("stock")):
         raise RowProblem("stock", "must be a stock id, not a file")
+    stock = _in_column("stock", load_stock, get("stock", settings.stock))
     wording = _in_column("language", load_wording, get("language", "en"))
     strength_changed = _flag(get("strength_changed"), "strength_changed")
     refills = _whole(get("refills"), "refills", 0, 99) if get("refills") else None

@@ -307,7 +307,9 @@ def _run_chunks(
     from concurrent.futures import ProcessPoolExecutor
 
     if temp is not None:
-        _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
+        from compounder.render.canvas import preload_drawing
+
+        preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     queue: Any = multiprocessing.SimpleQueue() if progress else None
     with ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(queue,)) as pool:
         pending: list[Any] = []
@@ -334,13 +336,3 @@ def _result(future: Any, queue: Any, progress: Progress | None) -> ChunkResult:
         if done:
             return future.result()  # type: ignore[no-any-return]
         wait([future], timeout=0.1)
-
-
-def _load_drawing() -> None:
-    """Import the PDF drawing code and register the fonts."""
-    from reportlab.graphics.barcode import code128  # noqa: F401
-
-    from compounder.render import chart_pdf, label_pdf  # noqa: F401
-    from compounder.render.fonts import register_fonts
-
-    register_fonts()

@@ -32,6 +32,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
+from compounder.content.reports import method_lines, preparation_dict, tablets_text
 from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
 from compounder.core.lots import IngredientExpiry
@@ -61,9 +62,9 @@ def compounding_record(
     compounding is known, a date when it is to be written at the bench.
     ``single_pharmacist``: the same pharmacist prepared and checked, as the settings of
     a single-pharmacist site allow (``core.identity.check_independent``)."""
-    data = prep.to_dict()
+    data = preparation_dict(prep)
     tablets = (
-        _tablets(prep.tablets, prep.source.strength_mg)
+        tablets_text(prep.tablets, prep.source.strength_mg)
         if prep.tablets is not None and prep.source.strength_mg is not None
         else None
     )
@@ -84,7 +85,7 @@ def compounding_record(
         lots=lots,
         drug_quantity=tablets or format_quantity(prep.drug_mass_mg, "mg"),
         drug_unit="tablets" if tablets else "mg",
-        method=prep.method,
+        method=method_lines(prep),
         calculation=_calculation(prep),
         notes=prep.certificate_notes,
         balance=balance,
@@ -236,7 +237,7 @@ def _record(
             "calculation": calculation,
             "bud_rule": bud.basis.basis,
             "bud_limits": [limit.basis for limit in bud.limits],
-            "storage": bud.storage_text,
+            "storage": wording.storage(bud.storage),
             "warnings": [
                 wording.warning(w) for w in dict.fromkeys((*source.warnings, *vehicle.warnings))
             ],
@@ -255,10 +256,6 @@ def _record(
         "single_pharmacist": same_person,
         "quality_checks": list(mfr.quality_checks),
     }
-
-
-def _tablets(count: int, strength_mg: Decimal) -> str:
-    return f"{count} x {format_quantity(strength_mg, 'mg')} tablet" + ("s" if count != 1 else "")
 
 
 def _purity(source: DrugSource) -> str:
@@ -410,7 +407,7 @@ def _components(
 def ingredient_uses(prep: Preparation, lots: tuple[IngredientExpiry, ...]) -> list[dict]:
     """Each ingredient lot with the quantity of its ingredient in the formula."""
     tablets = (
-        _tablets(prep.tablets, prep.source.strength_mg)
+        tablets_text(prep.tablets, prep.source.strength_mg)
         if prep.tablets is not None and prep.source.strength_mg is not None
         else None
     )
@@ -435,7 +432,7 @@ def _calculation(prep: Preparation) -> str:
             f"= {format_number(prep.drug_mass_mg)} mg, made up to "
             f"{format_quantity(prep.final_volume_ml, 'mL')}"
         )
-    data = prep.to_dict()
+    data = prep.to_dict()  # assay and water as printed
     return (
         f"{conc} x {format_quantity(prep.requested_ml, 'mL')} = {need} mg HCl; "
         f"/ (assay {data['assay']} x (1 - water {data['water']})), salt factor applied: "

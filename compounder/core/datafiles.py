@@ -37,6 +37,30 @@ def template_path(*parts: str) -> Path:
     return data_dir("templates").joinpath(*parts)
 
 
+def is_file_path(text: str) -> bool:
+    """Whether a protocol or stock argument names a file (a path or a .toml name) rather
+    than a shipped id."""
+    return text.endswith(".toml") or "/" in text or "\\" in text
+
+
+def shipped_ids(folder: str) -> list[str]:
+    """Ids of the data files shipped in ``templates/<folder>/``."""
+    return sorted(p.stem for p in template_path(folder).glob("*.toml"))
+
+
+def id_or_file(text: str, folder: str, field: str) -> Path:
+    """The file an argument names: a user's file by path, or a shipped id in
+    ``templates/<folder>/`` (InputError listing the shipped ids if there is none)."""
+    if is_file_path(text):
+        return Path(text)
+    path = template_path(folder, f"{text}.toml")
+    if not path.is_file():
+        raise InputError(
+            field, text, f"a {field} file path or one of " + ", ".join(shipped_ids(folder))
+        )
+    return path
+
+
 def display_name(path: Path) -> str:
     """How a data file is named in messages: shipped files relative, others as given."""
     try:

@@ -84,6 +84,12 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
+    """A snapshot as stored (JSON, keys sorted) and its hash, the key it is stored under."""
+    text = json.dumps(body, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
 def default_db_path() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "compounder" / "compounder.db"
@@ -305,8 +311,7 @@ class Store:
             db.execute("DELETE FROM staged WHERE run_key = ?", (run_key,))
 
     def put_snapshot(self, body: dict[str, Any]) -> str:
-        text = json.dumps(body, sort_keys=True)
-        digest = hashlib.sha256(text.encode()).hexdigest()
+        text, digest = snapshot_json(body)
         with self.transaction() as db:
             db.execute("INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", (digest, text))
         return digest
