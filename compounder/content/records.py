@@ -90,6 +90,7 @@ def compounding_record(
         notes=prep.certificate_notes,
         balance=balance,
         single_pharmacist=single_pharmacist,
+        certificate=(data["assay"], data["water"]) if prep.assay is not None else None,
     )
     record.update(
         tablets=prep.tablets,
@@ -153,6 +154,7 @@ def planned_powder_record(
         notes=(),
         balance=balance,
         single_pharmacist=False,
+        certificate=(f"{BLANK}%", f"{BLANK}%"),
     )
     record.update(tablets=None, drug_mass_mg=None)
     return record
@@ -181,6 +183,7 @@ def _record(
     notes: tuple[RangeNote, ...],
     balance: str,
     single_pharmacist: bool,
+    certificate: tuple[str, str] | None,
 ) -> dict[str, Any]:
     wording = load_wording("en")
     mfr: MasterFormulation = find_formulation(source.id, vehicle.id, concentration)
@@ -244,6 +247,7 @@ def _record(
             "quality_checks": list(mfr.quality_checks),
         },
         "components": components,
+        "certificate": {"assay": certificate[0], "water": certificate[1]} if certificate else None,
         "ingredients": ingredients,
         "equipment": {"balance": balance if weighed else "", "weighed": weighed},
         "warnings": warnings,
@@ -251,6 +255,7 @@ def _record(
         "requested_ml": format_number(requested_ml),
         "bud": bud.bud.isoformat(),
         "bud_basis": bud.basis.basis,
+        "bud_basis_kind": bud.basis.kind,
         "prepared_by": prepared_by,
         "checked_by": checked_by,
         "single_pharmacist": same_person,
@@ -482,7 +487,12 @@ def _formulation(record: dict[str, Any]) -> list[Line]:
         ("body", f"Container: {mfr['container']}"),
         ("body", "Equipment: " + "; ".join(mfr["equipment"])),
         ("body", f"Calculation: {mfr['calculation']}"),
-        ("body", f"BUD rule: {mfr['bud_rule']}"),
+        (_bud_role(record), f"BUD rule: {mfr['bud_rule']}"),
+        # the limits name the ingredient lots as the pharmacist typed them
+        (
+            "entered" if record["ingredients"] else "body",
+            "BUD limits considered: " + "; ".join(mfr["bud_limits"]),
+        ),
         ("body", f"Storage: {mfr['storage']}"),
         ("body", "Auxiliary labels: " + "; ".join(mfr["warnings"])),
     ]
@@ -505,11 +515,14 @@ def _steps(record: dict[str, Any]) -> list[list[Line]]:
 
 def _components_lines(record: dict[str, Any]) -> list[Line]:
     out: list[Line] = [("heading", "Components used")]
+    certificate = record.get("certificate")
     for item in record["components"]:
         required = item["quantity"] or "(not in the formula)"
-        unit = item["unit"] if item["unit"] != "tablets" else "tablets"
         out.append(
-            ("body", f"{item['ingredient']} • required {required} • measured {BLANK} {unit}")
+            (
+                "body",
+                f"{item['ingredient']} • required {required} • measured {BLANK} {item['unit']}",
+            )
         )
         if not item["lots"]:
             out.append(
@@ -526,6 +539,14 @@ def _components_lines(record: dict[str, Any]) -> list[Line]:
                     f"   Source {use['source'] or BLANK} • Manufacturer "
                     f"{use['manufacturer'] or BLANK} • NDC {use['ndc'] or BLANK} • "
                     f"Lot {use['lot']} • Expiry {use['expiry']}",
+                )
+            )
+        if item["role"] == DRUG and certificate:
+            out.append(
+                (
+                    "body",
+                    f"Certificate of analysis: assay {certificate['assay']} • "
+                    f"water {certificate['water']}",
                 )
             )
     balance = record["equipment"]["balance"]
@@ -545,10 +566,15 @@ def _result(record: dict[str, Any]) -> list[Line]:
             f"Total quantity made: {record['quantity_made_ml']} mL (requested "
             f"{record['requested_ml']} mL) • Yield (measured): {BLANK} mL",
         ),
-        ("body", f"BUD: {record['bud']} - set by {record['bud_basis']}"),
+        (_bud_role(record), f"BUD: {record['bud']} - set by {record['bud_basis']}"),
         ("entered", check),
         ("body", f"Date prepared: {record['compounded_date']} • Date checked: {BLANK}"),
     ]
+
+
+def _bud_role(record: dict[str, Any]) -> str:
+    """A BUD set by an ingredient lot names the lot as typed: not ISMP-checked."""
+    return "entered" if record.get("bud_basis_kind") == "ingredient" else "body"
 
 
 def _checks(record: dict[str, Any]) -> list[Line]:

@@ -312,6 +312,27 @@ def test_batch_writes_a_record_for_every_planned_preparation(tmp_path, example_c
     assert "Weigh ________ mg of Naltrexone hydrochloride USP powder." in text
     assert "Count 1 x 50 mg tablet" in text
     assert text.count("Compounding record") == 2
+    # the time is written at the bench, never invented (no 00:00)
+    assert text.count("Date: 2026-12-01 • Time: ________ (write the time at the bench)") == 2
+    assert "00:00" not in text
+    assert "Master formulation record: LDN-PH-W-1 version 1" in text
+    assert "Master formulation record: LDN-T50-W-1 version 1" in text
+    assert "Certificate of analysis: assay ________% • water ________%" in text
+    assert "Balance: BAL-01" in text
+    assert [r["compounded_at"] for r in report.records] == ["2026-12-01", "2026-12-01"]
+
+
+def test_a_batch_row_without_a_master_formulation_is_rejected(tmp_path, example_config):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,days_supply,source\n"
+        "6000001,Jane Doe,Dr A. Smith,2026-12-01,5 mg/mL,5 mg,14,tablets\n"
+    )
+    report = run_batch(orders, tmp_path / "out", example_config, db=tmp_path / "log.db")
+    assert not report.ok
+    (error,) = report.errors
+    assert error.column == "concentration"
+    assert "no master formulation record for 5 mg/mL from tablet-50mg in water" in error.message
 
 
 def test_a_failed_batch_logs_no_order(tmp_path, example_config):

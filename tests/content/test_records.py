@@ -134,3 +134,19 @@ def test_planned_powder_record_leaves_the_weighing_blank():
     assert "- Ascorbic acid USP: 500 mg" in text
     assert "Prepared by: ________ • Checked by: ________" in text
     assert "Time: ________" in text
+
+
+def test_a_bud_set_by_a_lot_named_as_typed_is_printed():
+    # "50mg" is the pharmacist's own text: the lot that sets the BUD is named as typed
+    lots = (parse_lot("naltrexone 50mg tab:AB1:2026-12-05"),)
+    prep = make("30", "tablets", lots=lots)
+    record = compounding_record(prep, "L1", None, "JD", "MK", lots, DAY)
+    text = text_of(record)
+    assert "BUD: 2026-12-05 - set by " in text and "naltrexone 50mg tab lot AB1" in text
+
+
+def test_the_certificate_is_printed_with_the_drug():
+    record = compounding_record(
+        make("100", assay=Decimal("1.015")), "L1", None, "JD", "MK", (), DAY
+    )
+    assert "Certificate of analysis: assay 101.5% • water 0.8%" in text_of(record)
