@@ -113,3 +113,19 @@ def test_sections_are_kept_together_and_no_page_holds_a_lone_line(recorded):
     # every section here fits on a page: so every later page starts with a heading
     for page in pages[1:]:
         assert page.splitlines()[0] in headings, page.splitlines()[0]
+
+
+def test_record_pages_match_the_reviewed_reference_images():
+    from PIL import Image, ImageChops
+    from reference_images import record_pdf, record_reference_path, render_pages
+
+    data = record_pdf()
+    assert data == record_pdf()  # deterministic
+    pages = render_pages(data)
+    assert len(pages) == 2
+    for index, image in enumerate(pages):
+        reference = Image.open(record_reference_path(index)).convert("L")
+        assert image.size == reference.size
+        histogram = ImageChops.difference(image, reference).histogram()
+        changed = sum(histogram[64:])  # pixels that differ by more than a quarter
+        assert changed / (image.size[0] * image.size[1]) < 0.002, f"page {index + 1}"
