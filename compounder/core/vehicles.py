@@ -159,9 +159,10 @@ def load_vehicles(path: str | None = None) -> dict[str, Vehicle]:
 
 
 def _ingredients(entry: Table) -> tuple[VehicleIngredient, ...]:
-    """The vehicle's sub-formula; exactly one ingredient is "to volume"."""
+    """The vehicle's sub-formula (none: the vehicle is used as bought, to volume);
+    exactly one ingredient is "to volume"."""
     if "ingredient" not in entry.data:
-        raise entry.error("ingredient", "missing", "one or more [[vehicle.ingredient]]")
+        return ()
     ingredients = []
     for item in entry.tables("ingredient"):
         item.check_keys({"id", "name", "grade", "amount", "aliases"})

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compounder.content.records import (
     compounding_record,
@@ -150,3 +152,61 @@ def test_the_certificate_is_printed_with_the_drug():
         make("100", assay=Decimal("1.015")), "L1", None, "JD", "MK", (), DAY
     )
     assert "Certificate of analysis: assay 101.5% • water 0.8%" in text_of(record)
+
+
+def test_a_vehicle_used_as_bought_is_one_ingredient_to_volume(tmp_path):
+    from compounder.content.records import ingredient_uses
+    from compounder.core.vehicles import load_vehicles
+
+    path = tmp_path / "vehicles.toml"
+    path.write_text(
+        '[[vehicle]]\nid = "syrup"\nname = "Ready-made syrup"\ncategory = "aqueous-preserved"\n'
+        'storage = "room"\nwarnings = []\n'
+    )
+    sources = load_sources()
+    prep = prepare(
+        Decimal(1),
+        Decimal(30),
+        sources.find("tablets"),
+        load_vehicles(str(path))["syrup"],
+        sources,
+        load_bud_rules(),
+        DAY,
+    )
+    assert prep.vehicle_batch is None
+    lots = (parse_lot("naltrexone tab:AB1:2027-01-01"), parse_lot("ready-made syrup:S1:2027-01-01"))
+    assert [u["quantity"] for u in ingredient_uses(prep, lots)] == ["1 x 50 mg tablet", "to 50 mL"]
+
+
+@given(
+    st.sampled_from(["0.5", "1", "2", "3"]),
+    st.integers(1, 2500).map(lambda tenths: Decimal(tenths) / 10),
+    st.sampled_from(["tablets", "powder", "base-powder"]),
+    st.sampled_from(["water", "fawcett-preserved"]),
+    st.integers(980, 1020),
+    st.integers(0, 150),
+)
+@settings(max_examples=100, deadline=None)
+def test_every_record_is_ismp_clean(conc, volume, source, vehicle, assay, water):
+    from compounder.errors import SafetyError
+
+    sources = load_sources()
+    kw = {}
+    if source != "tablets":
+        kw = {"assay": Decimal(assay) / 1000, "water": Decimal(water) / 1000}
+    try:
+        prep = prepare(
+            Decimal(conc),
+            volume,
+            sources.find(source),
+            find_vehicle(vehicle),
+            sources,
+            load_bud_rules(),
+            DAY,
+            **kw,
+        )
+        record = compounding_record(prep, "L1", None, "JD", "MK", (), DAY)
+    except SafetyError:
+        return  # not exact from tablets, under the minimum weight, or no formulation
+    blocks = record_blocks(record)  # raises if any line Compounder wrote is not ISMP-clean
+    assert any(b.text.startswith("Master formulation record: LDN-") for b in blocks)

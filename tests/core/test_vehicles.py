@@ -106,3 +106,12 @@ def test_exactly_one_ingredient_to_volume(tmp_path):
     )
     with pytest.raises(DataFileError, match="exactly one ingredient"):
         load_vehicles(str(path))
+
+
+def test_a_vehicle_without_a_sub_formula_is_used_as_bought(tmp_path):
+    path = tmp_path / "vehicles.toml"
+    path.write_text(
+        '[[vehicle]]\nid = "syrup"\nname = "Ready-made syrup"\ncategory = "aqueous-preserved"\n'
+        'storage = "room"\nwarnings = []\n'
+    )
+    assert load_vehicles(str(path))["syrup"].ingredients == ()
