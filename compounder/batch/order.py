@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from compounder.batch.order_file import COLUMNS, RawRow
+from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError, InputError
 
@@ -139,9 +140,9 @@ def _flag(text: str, column: str) -> bool:
 
 
 def _whole(text: str, column: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or not low <= int(text) <= high:
         raise RowProblem(
-            column, f"{text!r} is not accepted; expected a whole number from {low} to {high}"
+            column, f"{text[:40]!r} is not accepted; expected a whole number from {low} to {high}"
         )
     return int(text)
 
@@ -293,7 +294,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     stock = _in_column("stock", load_stock, get("stock", settings.stock))
     wording = _in_column("language", load_wording, get("language", "en"))
     strength_changed = _flag(get("strength_changed"), "strength_changed")
-    refills = _whole(get("refills"), "refills", 0, 99) if get("refills") else None
+    refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
     rules, dispensing = ctx["rules"], ctx["dispensing"]
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
@@ -337,7 +338,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
-            days = _whole(days_text, "days_supply", 1, 366)
+            days = _whole(days_text, "days_supply", *DAYS_SUPPLY)
             if days > bud.days_of_use:
                 raise RowProblem(
                     "days_supply",
@@ -347,7 +348,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
                 )
             quantity = dispense_volume(step.volume_ml * days, dispensing)
         elif quantity_text:
-            quantity = _in_column("quantity", parse_volume, quantity_text, "quantity")
+            quantity = _in_column("quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML)
             if quantity < step.volume_ml:
                 raise RowProblem(
                     "quantity",

@@ -528,7 +528,7 @@ def _components_lines(record: dict[str, Any]) -> list[Line]:
             out.append(
                 (
                     "body",
-                    f"   Source {BLANK} • Manufacturer {BLANK} • NDC {BLANK} • "
+                    f"Source {BLANK} • Manufacturer {BLANK} • NDC {BLANK} • "
                     f"Lot {BLANK} • Expiry {BLANK}",
                 )
             )
@@ -536,7 +536,7 @@ def _components_lines(record: dict[str, Any]) -> list[Line]:
             out.append(
                 (
                     "entered",
-                    f"   Source {use['source'] or BLANK} • Manufacturer "
+                    f"Source {use['source'] or BLANK} • Manufacturer "
                     f"{use['manufacturer'] or BLANK} • NDC {use['ndc'] or BLANK} • "
                     f"Lot {use['lot']} • Expiry {use['expiry']}",
                 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from compounder.core.datafiles import read_text_file
 from compounder.core.dates import parse_date
 from compounder.errors import DataFileError, InputError
 
@@ -91,12 +92,7 @@ def read_lots_file(path: Path) -> list[IngredientExpiry]:
     """Lots from a CSV file with the columns ingredient, lot, expiry (and optionally
     source, manufacturer, ndc)."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFileError(name, "", "file not found") from None
-    except UnicodeDecodeError:
-        raise DataFileError(name, "", "not UTF-8 text") from None
+    text = read_text_file(path, name)
     reader = csv.DictReader(text.splitlines())
     expected = ["ingredient", "lot", "expiry"]
     header = [f.strip() for f in reader.fieldnames or []]

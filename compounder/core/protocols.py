@@ -21,6 +21,7 @@ from compounder.core.datafiles import (
     load_toml,
     shipped_ids,
 )
+from compounder.core.limits import MAX_PROTOCOL_STEPS, MAX_STEP_DAYS
 from compounder.core.units import format_quantity, magnitude_in
 from compounder.errors import DataFileError, SafetyError
 
@@ -37,7 +38,6 @@ _KEYS = {
     "notes",
 }
 #: A protocol file may not produce more steps than this (a typo guard).
-MAX_STEPS = 60
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,12 @@ def protocol_from_table(table: Table) -> Protocol:
     except ValueError as exc:
         raise DataFileError(table.path, "", str(exc)) from None
     steps = (protocol.max_mg - protocol.start_mg) / protocol.increment_mg
-    if len(protocol.doses_mg) > MAX_STEPS:
-        raise table.error("increment", f"gives more than {MAX_STEPS} steps", "a larger increment")
+    if steps >= MAX_PROTOCOL_STEPS:  # checked before the steps are listed
+        raise table.error(
+            "increment", f"gives more than {MAX_PROTOCOL_STEPS} steps", "a larger increment"
+        )
+    if protocol.days_per_step > MAX_STEP_DAYS:
+        raise table.error("days_per_step", "is too long", f"at most {MAX_STEP_DAYS} days")
     if steps != steps.to_integral_value() and not protocol.finish_at_max:
         raise table.error(
             "increment",

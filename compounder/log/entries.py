@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_quantity
 
@@ -114,6 +115,8 @@ def log_labels(
 
 def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
     """Every preparation that used an ingredient lot, and the Rx numbers they served."""
+    if not ingredient_lot.strip() or len(ingredient_lot) > 64 or not ingredient_lot.isprintable():
+        raise InputError("ingredient-lot", ingredient_lot, "a lot number of 1 to 64 characters")
     with open_store(db) as store:
         found = []
         for entry in store.trace(ingredient_lot):
@@ -133,6 +136,12 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
     """Append a correction that references an earlier entry (nothing is rewritten)."""
     if not reason.strip():
         raise InputError("reason", reason, "a reason for the correction")
+    if len(reason) > MAX_TEXT_LENGTH or not reason.isprintable():
+        raise InputError(
+            "reason", reason, f"a reason of at most {MAX_TEXT_LENGTH} printable characters"
+        )
+    if not 1 <= entry_id <= MAX_ENTRY_ID:
+        raise InputError("entry", str(entry_id)[:40], "the id of an entry in the log")
     with open_store(db) as store:
         original = store.entry(entry_id)
         if original is None:
