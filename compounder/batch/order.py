@@ -261,6 +261,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     from compounder.core.datafiles import is_file_path
     from compounder.core.dates import parse_date
     from compounder.core.fills import dispense_volume, plan_fills
+    from compounder.core.formulations import find_formulation
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.protocols import load_protocol
     from compounder.core.settings import DOSE_TIMES
@@ -287,6 +288,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
     vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
     source = _in_column("source", ctx["sources"].find, get("source", settings.source))
+    _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
     if is_file_path(get("stock")):
         raise RowProblem("stock", "must be a stock id, not a file")
     stock = _in_column("stock", load_stock, get("stock", settings.stock))
@@ -346,9 +348,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
                 )
             quantity = dispense_volume(step.volume_ml * days, dispensing)
         elif quantity_text:
-            quantity = _in_column(
-                "quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML
-            )
+            quantity = _in_column("quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML)
             if quantity < step.volume_ml:
                 raise RowProblem(
                     "quantity",
