@@ -87,14 +87,16 @@ def dispense_order(
     quantity_ml: Decimal | None = None,
     days: int | None = None,
     syringes: str | Path | None = None,
+    fill: str | None = "all",
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
     its first fill compounded on ``fill_date`` when given, or a single dose from
     ``quantity_ml`` or ``days`` filled on ``fill_date``. Every BUD is the earliest of
     the USP category, every ingredient lot's expiry and a recorded preparation's BUD
-    (all in ``lots``), counted as the pharmacy counts days; every fill is split into
-    containers no larger than the largest bottle."""
+    (all in ``lots``, which cap the fills made from them: ``fill`` as ``chosen`` reads
+    it), counted as the pharmacy counts days; every fill is split into containers no
+    larger than the largest bottle."""
     from compounder.core.fills import dose_fill, plan_fills
     from compounder.core.units import format_quantity
 
@@ -104,13 +106,16 @@ def dispense_order(
         if start is None:
             raise InputError("start-date", "missing", "a start date for a titration")
         plan = plan_titration(proto, concentration, start, syringes=syringes).require_measurable()
-        schedule = plan_fills(plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots)
+        lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
+        schedule = plan_fills(
+            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills
+        )
         return Dispensed(schedule.fills, plan, schedule)
     proto.check_dose(dose)
     plan = plan_titration(
         proto, concentration, dose=format_quantity(dose, "mg"), syringes=syringes
     ).require_measurable()
-    fill, held = dose_fill(
+    single, held = dose_fill(
         plan.steps[0],
         fill_date or date.today(),
         vehicle,
@@ -120,7 +125,16 @@ def dispense_order(
         quantity_ml=quantity_ml,
         days=days,
     )
-    return Dispensed((fill,), plan, None, held)
+    return Dispensed((single,), plan, None, held)
+
+
+def _fill_number(fill: str | None) -> str | None:
+    """``--fill`` as given: None (the first), "all", or a fill number."""
+    if fill is None or fill == "all":
+        return fill
+    if not (fill.isascii() and fill.isdigit()) or not 1 <= int(fill) <= 999:
+        raise InputError("fill", fill, "a fill number (1, 2, ...) or all")
+    return str(int(fill))
 
 
 def excess_note(dispensed: Dispensed) -> str:
@@ -217,6 +231,7 @@ def make_labels(
             lots=lots,
             start_date=parse_date(start_date, "start-date"),
             syringes=syringes,
+            fill=_fill_number(fill),
         )
         fills = dispensed.chosen(fill)
     else:
@@ -290,15 +305,16 @@ def make_chart(
     """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
     from compounder.content.chart import build_chart
     from compounder.core.identity import check_name
-    from compounder.core.settings import DOSE_TIMES, load_settings
+    from compounder.core.pharmacy import open_pharmacy
+    from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import PAPER
-    from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
     from compounder.render.chart_pdf import render_chart
 
     if output is not None:
         check_output_path(Path(output))
-    settings = load_settings(config)
+    pharmacy = open_pharmacy(config)
+    settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
     if paper not in PAPER:
         raise InputError("paper", paper, " or ".join(PAPER))
@@ -306,7 +322,7 @@ def make_chart(
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
     wording = load_wording(language)
-    the_vehicle = find_vehicle(settings.vehicle if vehicle is None else vehicle)
+    the_vehicle = pharmacy.vehicle(vehicle)
     plan = plan_titration(
         protocol,
         (settings.concentration if concentration is None else concentration),

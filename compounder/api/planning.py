@@ -43,9 +43,7 @@ def parse_dose(text: str, field: str = "dose") -> Decimal:
     return _magnitude(text, "mass", "mg", field)
 
 
-def parse_volume(
-    text: str, field: str = "volume", bounds: tuple = PREPARED_VOLUME_ML
-) -> Decimal:
+def parse_volume(text: str, field: str = "volume", bounds: tuple = PREPARED_VOLUME_ML) -> Decimal:
     """A volume as typed, in mL (exact), within ``bounds`` (a preparation's by default;
     ``DISPENSED_ML`` for what one order dispenses)."""
     value = _magnitude(text, "volume", "mL", field)
@@ -163,7 +161,11 @@ def prepare_batch(
         catalogue,
         load_bud_rules(str(bud_rules_file)) if bud_rules_file else pharmacy.rules,
         parse_date(compounded, "date") if compounded is not None else date.today(),
-        assay=parse_percent(assay, "assay", allow_zero=False) if assay is not None else None,
+        assay=(
+            parse_percent(assay, "assay", allow_zero=False, maximum=Decimal(200))
+            if assay is not None
+            else None
+        ),
         water=(
             parse_percent(water, "water", allow_zero=True, maximum=Decimal(99))
             if water is not None

@@ -57,7 +57,16 @@ LotOpt = Annotated[
 IngredientLotOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--ingredient-lot", help="INGREDIENT:LOT:EXPIRY of each ingredient used. Repeatable."
+        "--ingredient-lot",
+        help="INGREDIENT:LOT:EXPIRY of each ingredient used, optionally followed by "
+        ":source=...:manufacturer=...:ndc=... Repeatable.",
+    ),
+]
+LotsFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lots-file",
+        help="CSV of lots: ingredient,lot,expiry (then optionally source,manufacturer,ndc).",
     ),
 ]
 SourceOpt = Annotated[
@@ -75,9 +84,6 @@ PdfOutOpt = Annotated[Path, typer.Option("--output", "-o", help="PDF file to wri
 LanguageOpt = Annotated[str, typer.Option("--language", help="Wording language: en or es.")]
 MorningOpt = Annotated[bool, typer.Option("--morning", help="Morning dosing instead of bedtime.")]
 RxOpt = Annotated[str, typer.Option("--rx", help="Prescription (Rx) number.")]
-LotsFileOpt = Annotated[
-    Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
-]
 DbOpt = Annotated[
     str | None,
     typer.Option(

@@ -178,12 +178,14 @@ def plan_fills(
     dispensing: DispensingRules,
     first_compounded: date | None = None,
     lots: tuple[IngredientExpiry, ...] = (),
+    lot_fills: frozenset[int] | None = None,
 ) -> FillPlan:
     """Split a dated, measurable titration plan into fills (module docstring).
 
     ``first_compounded``: when the first fill is compounded before the start date, its
     BUD counts from that day (so it covers fewer days of doses). ``lots``: ingredient
-    lots (and a recorded preparation) whose expiry caps every fill's BUD."""
+    lots (and a recorded preparation) whose expiry caps the BUD of the fills made from
+    them: ``lot_fills`` (their numbers; every fill when None)."""
     plan.require_measurable()
     if plan.start_date is None:
         raise ValueError("fills need a plan with a start date")
@@ -208,7 +210,15 @@ def plan_fills(
                 f"titration starts ({first_dose.isoformat()})",
                 "start the titration on or after the fill date",
             )
-        bud = beyond_use_date(compounded, vehicle, rules, lots)
+        number = len(fills) + 1
+        used = lots if lot_fills is None or number in lot_fills else ()
+        if any(lot.expiry < compounded for lot in used):
+            raise SafetyError(
+                f"fill {number} is compounded on {compounded.isoformat()}, after an "
+                "ingredient lot it would be made from expires",
+                "print the fills these lots can make (--fill N), and later fills from newer lots",
+            )
+        bud = beyond_use_date(compounded, vehicle, rules, used)
         chunk = [d for d in days[index:] if d[0] <= bud.bud]
         if not chunk:
             raise SafetyError(
@@ -226,7 +236,7 @@ def plan_fills(
         volume = dispense_volume(needed, dispensing)
         fills.append(
             Fill(
-                len(fills) + 1,
+                number,
                 tuple(segments),
                 bud,
                 volume,
