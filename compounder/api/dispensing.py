@@ -31,6 +31,22 @@ class LabelRun:
     contents: list[Any]
     pdf: bytes
     notes: list[str]
+    screening: Any = None  # core.screening.Screening
+    off_protocol_reason: str = ""
+
+
+def _screen(
+    other_medications: Any, override: Any, pharmacist: Any, liver_kidney_history: bool
+) -> Any:
+    """The one screening decision (core.screening), before anything is worked out."""
+    from compounder.core.screening import screening_decision
+
+    return screening_decision(
+        list(other_medications or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+    )
 
 
 def make_labels(
@@ -58,10 +74,20 @@ def make_labels(
     syringes: str | Path | None = None,
     db: str | Path | None = None,
     log: bool = True,
+    other_medications: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    start_dose: str | None = None,
+    target_dose: str | None = None,
+    off_protocol_reason: str | None = None,
 ) -> LabelRun:
     """Container labels for one dose (``dose`` + ``quantity``) or a whole titration
-    (``titration`` + ``start_date``: one label per fill), drawn on the stock and written
-    atomically to ``output`` when given."""
+    (``titration`` + ``start_date``: one label per fill; ``start_dose``/``target_dose``
+    choose its part), drawn on the stock and written atomically to ``output`` when given.
+
+    ``other_medications`` are screened first (a stop refuses unless ``override`` with
+    ``pharmacist``); the decision and any ``off_protocol_reason`` are logged."""
     from compounder.content.labels import (
         Direction,
         LabelOrder,
@@ -69,6 +95,7 @@ def make_labels(
         default_lot,
         labels_for_fills,
     )
+    from compounder.content.safety import safety_record, screening_notes
     from compounder.core.bud import beyond_use_date
     from compounder.core.fills import load_dispensing, plan_fills
     from compounder.core.identity import check_name, check_rx
@@ -81,6 +108,7 @@ def make_labels(
     from compounder.log.entries import log_labels, recorded_lot
     from compounder.render.label_pdf import render_labels
 
+    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     settings = load_settings(config)
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
@@ -120,7 +148,15 @@ def make_labels(
             )
         if start_date is None:
             raise InputError("start-date", "missing", "a start date with --titration")
-        plan = plan_titration(protocol, conc, start_date, syringes=syringes)
+        plan = plan_titration(
+            protocol,
+            conc,
+            start_date,
+            syringes=syringes,
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
+        )
         schedule = plan_fills(plan, the_vehicle, rules, load_dispensing())
         for fill in schedule.fills:
             beyond_use_date(fill.fill_date, the_vehicle, rules, lots)  # lots still good?
@@ -130,7 +166,15 @@ def make_labels(
             raise InputError(
                 "dose", dose or "missing", "--dose and --quantity, or --titration with --start-date"
             )
-        plan = plan_titration(protocol, conc, dose=dose, syringes=syringes).require_measurable()
+        if start_dose is not None or target_dose is not None:
+            raise InputError(
+                "start-dose",
+                start_dose or target_dose or "",
+                "--start-dose/--target-dose only with --titration (a single dose: --dose)",
+            )
+        plan = plan_titration(
+            protocol, conc, dose=dose, syringes=syringes, off_protocol_reason=off_protocol_reason
+        ).require_measurable()
         step = plan.steps[0]
         volume = parse_volume(quantity, "quantity")
         if volume < step.volume_ml:
@@ -155,11 +199,12 @@ def make_labels(
         ]
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])
+    notes += screening_notes(screening)
     contents = [build_label(order, settings, wording) for order in orders]
     pdf = render_labels(contents, label_stock, Path(output) if output else None)
-    run = LabelRun(orders, contents, pdf, notes)
+    run = LabelRun(orders, contents, pdf, notes, screening, plan.off_protocol_reason)
     if output is not None and log:
-        log_labels(run, label_stock, db)
+        log_labels(run, label_stock, db, extra=safety_record(screening, plan.off_protocol_reason))
     return run
 
 
@@ -167,6 +212,8 @@ def make_labels(
 class ChartRun:
     content: Any
     pdf: bytes
+    screening: Any = None  # core.screening.Screening
+    notes: tuple[str, ...] = ()
 
 
 def make_chart(
@@ -182,9 +229,20 @@ def make_chart(
     dose_time: str | None = None,
     config: str | Path | None = None,
     syringes: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    start_dose: str | None = None,
+    target_dose: str | None = None,
+    off_protocol_reason: str | None = None,
 ) -> ChartRun:
-    """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
+    """The patient's dosing chart and handout for a titration, as a PDF (letter or A4).
+
+    Screens ``other_medications`` first (as ``make_labels``); ``liver_kidney_history``
+    adds its caution to the handout; ``start_dose``/``target_dose`` choose the steps."""
     from compounder.content.chart import build_chart
+    from compounder.content.safety import screening_notes
     from compounder.core.identity import check_name
     from compounder.core.settings import DOSE_TIMES, load_settings
     from compounder.core.stocks import PAPER
@@ -192,6 +250,7 @@ def make_chart(
     from compounder.core.wording import load_wording
     from compounder.render.chart_pdf import render_chart
 
+    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     settings = load_settings(config)
     paper = paper or settings.paper
     if paper not in PAPER:
@@ -202,9 +261,23 @@ def make_chart(
     wording = load_wording(language)
     the_vehicle = find_vehicle(vehicle or settings.vehicle)
     plan = plan_titration(
-        protocol, concentration or settings.concentration, start_date, syringes=syringes
+        protocol,
+        concentration or settings.concentration,
+        start_date,
+        syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     ).require_measurable()
     name = check_name(patient, "patient") if patient else None
-    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
+    content = build_chart(
+        plan,
+        settings,
+        wording,
+        the_vehicle.storage,
+        dose_time,
+        name,
+        liver_kidney_history=screening.liver_kidney_history,
+    )
     pdf = render_chart(content, paper, Path(output) if output else None)
-    return ChartRun(content, pdf)
+    return ChartRun(content, pdf, screening, tuple(screening_notes(screening)))

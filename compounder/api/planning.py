@@ -69,9 +69,16 @@ def plan_titration(
     dose: str | None = None,
     syringes: str | Path | None = None,
     strengths: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ) -> Plan:
     """The titration plan; without a concentration, at the recommended one.
 
+    ``start_dose``/``target_dose``: start (or restart) at any step and stay at the
+    target as maintenance (``dispensing.toml`` maintenance_days); a dose off the
+    protocol's steps needs ``off_protocol_reason`` (``core.titration``).
     The plan may contain steps that are not measurable; call ``require_measurable()``
     (the CLI does) before printing anything from it.
     """
@@ -87,7 +94,35 @@ def plan_titration(
         conc = parse_concentration(concentration)
     start = parse_date(start_date, "start-date") if start_date is not None else None
     dose_mg = parse_dose(dose) if dose is not None else None
-    return make_plan(proto, conc, catalogue, start, dose_mg)
+    reason = ""
+    if off_protocol_reason is not None:
+        from compounder.core.screening import check_reason
+
+        reason = check_reason(off_protocol_reason, "off-protocol-reason")
+    start_mg = _dose_value(start_dose, "start-dose")
+    target_mg = _dose_value(target_dose, "target-dose")
+    maintenance_days = 28
+    if target_mg is not None:
+        from compounder.core.fills import load_dispensing
+
+        maintenance_days = load_dispensing().maintenance_days
+    return make_plan(
+        proto,
+        conc,
+        catalogue,
+        start,
+        dose_mg,
+        start_mg=start_mg,
+        target_mg=target_mg,
+        off_protocol_reason=reason,
+        maintenance_days=maintenance_days,
+    )
+
+
+def _dose_value(value: str | Decimal | None, field: str) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return parse_dose(value, field)
 
 
 def solve_strengths(
@@ -166,8 +201,13 @@ def plan_fill_schedule(
     syringes: str | Path | None = None,
     vehicles_file: str | Path | None = None,
     bud_rules_file: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ):
-    """The fills that dispense a whole titration, each within its BUD."""
+    """The fills that dispense a whole titration, each within its BUD (with a target
+    dose, the maintenance at it too)."""
     from dataclasses import replace
 
     from compounder.core.bud import load_bud_rules
@@ -175,7 +215,15 @@ def plan_fill_schedule(
     from compounder.core.units import parse_percent
     from compounder.core.vehicles import find_vehicle
 
-    plan = plan_titration(protocol, concentration, start_date, syringes=syringes)
+    plan = plan_titration(
+        protocol,
+        concentration,
+        start_date,
+        syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
+    )
     dispensing = load_dispensing()
     if overage is not None:
         dispensing = replace(dispensing, overage=parse_percent(overage, "overage", allow_zero=True))
@@ -185,5 +233,3 @@ def plan_fill_schedule(
         load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
         dispensing,
     )
-
-

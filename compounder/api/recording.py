@@ -33,9 +33,18 @@ def record_preparation(
     output: str | Path | None = None,
     paper: str = "letter",
     db: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] | None = None,
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    off_protocol_reason: str | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF (written
-    atomically to ``output``). Returns the lot, the record and the PDF bytes."""
+    atomically to ``output``). Returns the lot, the record and the PDF bytes.
+
+    ``other_medications`` are screened (``core.screening``; a stop refuses unless
+    overridden); the decision, the override and ``off_protocol_reason`` are kept in the
+    log entry and printed on the record. None: nothing screened (the record says so)."""
     from datetime import datetime
 
     from compounder.atomic import write_bytes_atomic
@@ -58,12 +67,16 @@ def record_preparation(
     now = datetime.now().replace(microsecond=0)
     day = now.date() if compounded is None else parse_date(compounded, "date")
     at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
+    safety = _safety(
+        other_medications, override, pharmacist, liver_kidney_history, off_protocol_reason
+    )
     prep = prepare_batch(
         concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
     )
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:
         record = compounding_record(prep, lot, rx, prepared, checked, lots, at)
+        record["safety"] = safety
         pdf = render_record(record, paper)
         return record, (record, pdf)
 
@@ -72,6 +85,38 @@ def record_preparation(
     if output is not None:
         write_bytes_atomic(Path(output), pdf)
     return lot, record, pdf
+
+
+def _safety(
+    other_medications: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    liver_kidney_history: bool,
+    off_protocol_reason: str | None,
+) -> dict[str, Any]:
+    """The record's safety checks (screening None: no medicines entered, none screened)."""
+    from compounder.content.safety import safety_record
+    from compounder.core.screening import check_reason, screening_decision
+
+    screening = None
+    if (
+        other_medications is not None
+        or override is not None
+        or pharmacist is not None
+        or liver_kidney_history
+    ):
+        screening = screening_decision(
+            list(other_medications or ()),
+            override=override,
+            pharmacist=pharmacist,
+            liver_kidney_history=liver_kidney_history,
+        )
+    reason = (
+        check_reason(off_protocol_reason, "off-protocol-reason")
+        if off_protocol_reason is not None
+        else ""
+    )
+    return safety_record(screening, reason)
 
 
 def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:
@@ -99,5 +144,3 @@ def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> 
         )
     write_bytes_atomic(Path(output), pdf)
     return entry
-
-

@@ -52,6 +52,12 @@ _COLUMN_OF = {
     "language": "language",
     "dose-time": "dose_time",
     "lot-expiry": "fill_date",
+    "start-dose": "start_dose",
+    "target-dose": "target_dose",
+    "off-protocol-reason": "off_protocol_reason",
+    "other-medication": "other_medications",
+    "override": "override",
+    "pharmacist": "pharmacist",
 }
 
 
@@ -153,8 +159,12 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
 
 # Whom an order is for, as against what it is: orders alike in every other column (a
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
+# The screening columns are the patient's too: screened per order (``screen_order``).
 _IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
-_PRESCRIPTION_COLUMNS = tuple(c for c in COLUMNS if c not in _IDENTITY_COLUMNS)
+_SCREENING_COLUMNS = ("other_medications", "override", "pharmacist", "liver_kidney_history")
+_PRESCRIPTION_COLUMNS = tuple(
+    c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
+)
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,7 @@ def prepare_order(
     for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
         if not get(column):
             raise RowProblem(column, "is empty; a value is required")
+    screening = screen_order(get)
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
@@ -229,9 +240,11 @@ def prepare_order(
             plan.vehicle.storage,
             plan.dose_time,
             patient,
+            liver_kidney_history=screening.liver_kidney_history,
         )
     manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
     manifest["lot"] = lot
+    manifest.update(screening_manifest(screening))
     return PreparedOrder(
         row.line,
         rx,
@@ -243,6 +256,37 @@ def prepare_order(
         plan.quantity,
         list(plan.notes),
     )
+
+
+def screen_order(get: Callable[[str], str]) -> Any:
+    """The order's screening decision (``core.screening.screening_decision``, the one
+    decision every entrance calls); RowProblem naming the column if it refuses."""
+    from compounder.core.screening import screening_decision, split_medicines
+
+    medicines = split_medicines(get("other_medications"))
+    liver_kidney = _flag(get("liver_kidney_history"), "liver_kidney_history")
+    return _in_column(
+        "other_medications",
+        screening_decision,
+        medicines,
+        override=get("override") or None,
+        pharmacist=get("pharmacist") or None,
+        liver_kidney_history=liver_kidney,
+    )
+
+
+def screening_manifest(screening: Any) -> dict[str, str]:
+    """The manifest's screening columns (flat text: the CSV holds them too)."""
+    return {
+        "screening": screening.decision,
+        "screening_hits": "; ".join(
+            f"{h.medicine}: {h.class_id} {h.action}" for h in screening.hits
+        ),
+        "not_screened": "; ".join(screening.not_screened),
+        "override": screening.override_reason if screening.overridden else "",
+        "pharmacist": screening.pharmacist if screening.overridden else "",
+        "liver_kidney_history": "yes" if screening.liver_kidney_history else "no",
+    }
 
 
 @lru_cache(maxsize=1024)
@@ -294,6 +338,8 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     rules, dispensing = ctx["rules"], ctx["dispensing"]
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
+    reason = get("off_protocol_reason") or None
+    off_protocol = ""
     titration = None
     notes: list[str] = []
     if dose_text == TITRATE:
@@ -304,10 +350,27 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
                 "must be empty for a titrate order (its fills are planned from the protocol)",
             )
         start = _in_column("start_date", parse_date, get("start_date") or fill_date, "start_date")
-        titration = _in_column(
-            "concentration",
-            lambda: plan_titration(protocol, concentration, start).require_measurable(),
+        start_dose = (
+            _in_column("start_dose", parse_dose, get("start_dose"), "start-dose")
+            if get("start_dose")
+            else None
         )
+        target_dose = (
+            _in_column("target_dose", parse_dose, get("target_dose"), "target-dose")
+            if get("target_dose")
+            else None
+        )
+        titration = _in_column(
+            "start_dose",
+            plan_titration,
+            protocol,
+            concentration,
+            start,
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=reason,
+        )
+        _in_column("concentration", titration.require_measurable)
         schedule = _in_column(
             "start_date", plan_fills, titration, vehicle, rules, dispensing, fill_date
         )
@@ -315,20 +378,23 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         directions = fill_directions(first)
         bud, quantity, days = first.bud, first.dispense_ml, first.days
         fill_number: tuple[int, int] | None = (1, len(schedule.fills))
+        off_protocol = titration.off_protocol_reason
         doses = [format_number(s.step.dose_mg) for s in first.segments]
     else:
-        if get("start_date"):
-            raise RowProblem("start_date", "is only for dose = titrate")
+        for column in ("start_date", "start_dose", "target_dose"):
+            if get(column):
+                raise RowProblem(column, "is only for dose = titrate")
         dose_mg = _in_column("dose", parse_dose, get("dose"))
-        _in_column("dose", protocol.check_dose, dose_mg)
-        step = _in_column(
-            "concentration",
-            lambda: (
-                plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
-                .require_measurable()
-                .steps[0]
-            ),
+        single = _in_column(
+            "dose",
+            plan_titration,
+            protocol,
+            concentration,
+            dose=format_quantity(dose_mg, "mg"),
+            off_protocol_reason=reason,
         )
+        step = _in_column("concentration", single.require_measurable).steps[0]
+        off_protocol = single.off_protocol_reason
         directions = (Direction(step),)
         bud = _in_column("fill_date", beyond_use_date, fill_date, vehicle, rules)
         if quantity_text and days_text:
@@ -401,6 +467,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         "bud_basis": bud.basis.basis,
         "stock": stock.id,
         "notes": "; ".join(notes),
+        "off_protocol_reason": off_protocol,
     }
     return OrderPlan(
         fill_date=fill_date,

@@ -16,6 +16,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
+from compounder.content.safety import safety_lines
 from compounder.core.lots import IngredientExpiry
 from compounder.core.preparation import Preparation
 from compounder.core.units import format_number, format_quantity
@@ -220,8 +221,9 @@ def _lines(record: dict[str, Any]) -> list[tuple[str, str]]:
             f"Prepared by: {record['prepared_by']} • Checked by: {record['checked_by']} "
             "• Date checked: ____________",
         ),
-        ("heading", "Quality checks"),
     ]
+    out += safety_lines(record.get("safety"))  # screening, override, off-protocol reason
+    out += [("heading", "Quality checks")]
     out += [("body", f"[  ] {check}: ________________") for check in record["quality_checks"]]
     out += [("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)]
     return out

@@ -31,6 +31,7 @@ class DispensingRules:
     overage: Decimal  # a fraction: 0.1 is 10%
     round_up_to_ml: Decimal
     max_container_ml: Decimal = Decimal(120)
+    maintenance_days: int = 28
 
     def containers(self, quantity_ml: Decimal) -> list[Decimal]:
         """The quantity split into containers no larger than the largest bottle."""
@@ -45,7 +46,7 @@ class DispensingRules:
 def load_dispensing(path: str | None = None) -> DispensingRules:
     file = Path(path) if path else template_path("dispensing.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"overage", "round_up_to", "max_container"})
+    table.check_keys({"overage", "round_up_to", "max_container", "maintenance_days"})
     overage = table.decimal("overage")
     if not 0 <= overage <= 1:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
@@ -53,6 +54,7 @@ def load_dispensing(path: str | None = None) -> DispensingRules:
         overage,
         magnitude_in(table.quantity("round_up_to", "volume"), "mL"),
         magnitude_in(table.quantity("max_container", "volume"), "mL"),
+        table.integer("maintenance_days", required=False, default=28),
     )
 
 

@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import format_quantity, magnitude_in
-from compounder.errors import DataFileError, InputError, SafetyError
+from compounder.core.units import magnitude_in
+from compounder.errors import DataFileError, InputError
 
 DEFAULT_PROTOCOL = "ldn-standard"
 _KEYS = {
@@ -64,23 +64,6 @@ class Protocol:
         if doses[-1] != self.max_mg and self.finish_at_max:
             doses.append(self.max_mg)
         return doses
-
-    def check_dose(self, dose_mg: Decimal) -> Decimal:
-        """Refuse a dose above the maximum or not on the protocol's steps."""
-        shown = format_quantity(dose_mg, "mg")
-        if dose_mg > self.max_mg:
-            raise SafetyError(
-                f"dose {shown} is above the {self.id} maximum of "
-                f"{format_quantity(self.max_mg, 'mg')}",
-                "check the prescription",
-            )
-        if dose_mg not in self.doses_mg:
-            steps = ", ".join(format_quantity(d, "mg") for d in self.doses_mg)
-            raise SafetyError(
-                f"dose {shown} is not a step of protocol {self.id}",
-                f"accepted doses: {steps}",
-            )
-        return dose_mg
 
 
 def shipped_protocols() -> list[str]:

@@ -139,10 +139,21 @@ class Screening:
 
     @property
     def decision(self) -> str:
-        """"refuse", "override" (a stop the pharmacist overrode) or "proceed"."""
+        """ "refuse", "override" (a stop the pharmacist overrode) or "proceed"."""
         if self.stops:
             return "override" if self.override_reason else "refuse"
         return "proceed"
+
+    def require_safe(self) -> Screening:
+        """The screening itself, or SafetyError naming every stop that was not overridden."""
+        if self.decision == "refuse":
+            named = "; ".join(f"{h.matched} ({h.class_name})" for h in self.stops)
+            raise SafetyError(
+                f"other medication: {named}: naltrexone must not be taken with it",
+                'refer to the prescriber, or proceed with --override "reason" '
+                "--pharmacist INITIALS",
+            )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,9 +214,7 @@ def check_reason(text: str | None, field_name: str) -> str:
     """A pharmacist's reason (an override, an off-protocol dose): one line, not empty."""
     reason = " ".join((text or "").split())
     if not reason or len(reason) > MAX_TEXT:
-        raise InputError(
-            field_name, reason[:40], f"a reason in words (1 to {MAX_TEXT} characters)"
-        )
+        raise InputError(field_name, reason[:40], f"a reason in words (1 to {MAX_TEXT} characters)")
     return reason
 
 
@@ -216,9 +225,12 @@ def screening_decision(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     table: ScreeningTable | None = None,
+    refuse: bool = True,
 ) -> Screening:
     """Screen an order's other medicines and decide: SafetyError on a ``stop`` hit
-    without an override; InputError for an override without initials (or the reverse)."""
+    without an override (``refuse=False``: the decision is returned, for a report that
+    shows it before refusing); InputError for an override without initials (or the
+    reverse)."""
     table = table or load_screening()
     typed = _clean(medicines, "other-medication")
     reason = check_reason(override, "override") if override is not None else ""
@@ -238,13 +250,7 @@ def screening_decision(
         data_file=table.path,
         classes=tuple(c.id for c in table.classes),
     )
-    if result.decision == "refuse":
-        named = "; ".join(f"{h.matched} ({h.class_name})" for h in result.stops)
-        raise SafetyError(
-            f"other medication: {named}: naltrexone must not be taken with it",
-            'refer to the prescriber, or proceed with --override "reason" --pharmacist INITIALS',
-        )
-    return result
+    return result.require_safe() if refuse else result
 
 
 def load_screening(path: str | Path | None = None) -> ScreeningTable:
