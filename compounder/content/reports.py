@@ -57,6 +57,15 @@ def plan_report(plan: Plan) -> str:
     if plan.syringes:
         lines += ["", "Syringes needed: " + "; ".join(s.label for s in plan.syringes)]
     lines += [f"Warning: {w}" for w in plan.warnings]
+    if plan.maintenance is not None:
+        kept = plan.maintenance
+        lines.append(
+            f"Maintenance: step {kept.number} ({format_quantity(kept.dose_mg, 'mg')}) is the "
+            f"target; the patient stays at it ({kept.days} days planned)."
+        )
+    if plan.off_protocol_reason:
+        off = ", ".join(format_quantity(s.dose_mg, "mg") for s in plan.steps if s.off_protocol)
+        lines.append(f"Off-protocol dose {off}. Reason: {plan.off_protocol_reason}")
     return "\n".join(lines)
 
 

@@ -85,6 +85,7 @@ class FillSegment:
             "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "days": self.days,
+            "maintenance": self.step.maintenance,
         }
 
 
