@@ -122,7 +122,7 @@ def test_off_protocol_doses_need_a_reason():
 
 def test_above_the_maximum_is_refused_whatever_the_reason():
     for kwargs in ({"target_dose": "5 mg"}, {"start_dose": "4.75 mg"}, {"dose": "6 mg"}):
-        with pytest.raises(SafetyError, match="above the ldn-standard maximum of 4.5 mg"):
+        with pytest.raises(SafetyError, match=r"above the ldn-standard maximum of 4\.5 mg"):
             plan_titration(concentration="1 mg/mL", off_protocol_reason="Rx says so", **kwargs)
 
 
