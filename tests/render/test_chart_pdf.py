@@ -163,7 +163,7 @@ def test_pages_match_the_reviewed_reference_images(default_pdf):
     from PIL import Image, ImageChops
 
     pages = render_pages(default_pdf)
-    assert len(pages) == 3
+    assert len(pages) == 4
     for index, image in enumerate(pages):
         reference = Image.open(reference_path(index)).convert("L")
         assert image.size == reference.size
