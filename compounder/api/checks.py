@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compounder.core.screening import Screening, load_screening, screening_decision
+if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
+    from compounder.core.screening import Screening
 
 
 def screen_medications(
@@ -23,6 +25,8 @@ def screen_medications(
 ) -> Screening:
     """Screen medicines as typed; SafetyError on a ``stop`` hit without an override
     (``refuse=False``: return the decision; ``require_safe()`` refuses later)."""
+    from compounder.core.screening import load_screening, screening_decision
+
     return screening_decision(
         list(other_medications),
         override=override,

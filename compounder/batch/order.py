@@ -244,7 +244,7 @@ def prepare_order(
         )
     manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
     manifest["lot"] = lot
-    manifest.update(screening_manifest(screening))
+    manifest.update(screening_manifest(screening))  # a copy: the cached dict is not changed
     return PreparedOrder(
         row.line,
         rx,
@@ -261,20 +261,26 @@ def prepare_order(
 def screen_order(get: Callable[[str], str]) -> Any:
     """The order's screening decision (``core.screening.screening_decision``, the one
     decision every entrance calls); RowProblem naming the column if it refuses."""
+    return _screened(*(get(column) for column in _SCREENING_COLUMNS))
+
+
+@lru_cache(maxsize=1024)
+def _screened(medicines: str, override: str, pharmacist: str, liver_kidney: str) -> Any:
+    """Worked out once per set of cells: most orders of a day give none (a frozen
+    result is shared)."""
     from compounder.core.screening import screening_decision, split_medicines
 
-    medicines = split_medicines(get("other_medications"))
-    liver_kidney = _flag(get("liver_kidney_history"), "liver_kidney_history")
     return _in_column(
         "other_medications",
         screening_decision,
-        medicines,
-        override=get("override") or None,
-        pharmacist=get("pharmacist") or None,
-        liver_kidney_history=liver_kidney,
+        split_medicines(medicines),
+        override=override or None,
+        pharmacist=pharmacist or None,
+        liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
     )
 
 
+@lru_cache(maxsize=1024)
 def screening_manifest(screening: Any) -> dict[str, str]:
     """The manifest's screening columns (flat text: the CSV holds them too)."""
     return {
