@@ -125,7 +125,7 @@ def prepare(
     --vehicle water
     """
     from compounder.api.planning import prepare_batch
-    from compounder.content.reports import preparation_report
+    from compounder.content.reports import preparation_dict, preparation_report
 
     result = prepare_batch(
         concentration,
@@ -140,7 +140,7 @@ def prepare(
         bud,
     )
     if as_json:
-        print_json(result.to_dict())
+        print_json(preparation_dict(result))
     else:
         typer.echo(preparation_report(result))
 

@@ -20,6 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from compounder.core.limits import MAX_NUMBER_DIGITS
 from compounder.errors import InputError
 
 #: Quantity kinds and the pint dimensionality each must have.
@@ -100,9 +101,14 @@ def parse_quantity(text: str, kind: str, *, field: str = "value", where: str = "
 
     expected = EXAMPLES[kind]
     raw = str(text)
-    match = _QUANTITY.match(raw)
+    match = _QUANTITY.match(raw) if len(raw) <= 64 else None
     if match is None:
-        raise InputError(field, raw, expected, where)
+        raise InputError(field, raw[:40], expected, where)
+    digits = sum(ch.isdigit() for ch in match["number"])
+    if digits > MAX_NUMBER_DIGITS:
+        raise InputError(
+            field, raw[:40], f"{expected}, with at most {MAX_NUMBER_DIGITS} digits", where
+        )
     unit_text = match["unit"].replace(" ", "")
     for part in re.split(r"/", unit_text):
         if part.lower() in _REFUSED_UNITS:
@@ -212,9 +218,9 @@ def parse_percent(
     expected = f"a percentage such as '99.2%', {lowest} and at most {format_number(maximum)}%"
     if not allow_zero and maximum < 100:
         expected = f"a percentage above 0% and below {format_number(maximum)}%"
-    match = _PERCENT.match(str(text))
+    match = _PERCENT.match(str(text)) if len(str(text)) <= 32 else None
     if match is None:
-        raise InputError(field, str(text), expected, where)
+        raise InputError(field, str(text)[:40], expected, where)
     value = Decimal(match["number"])
     if value < 0 or (value == 0 and not allow_zero) or value > maximum:
         raise InputError(field, str(text), expected, where)

@@ -57,3 +57,13 @@ def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
         text.setTextOrigin(left, top - line.baseline)
         text.textOut(line.text)
     canvas.drawText(text)
+
+
+def preload_drawing() -> None:
+    """Import all the PDF drawing code and register the fonts, so that worker processes
+    forked afterwards start with them loaded."""
+    from reportlab.graphics.barcode import code128  # noqa: F401
+
+    from compounder.render import chart_pdf, label_pdf  # noqa: F401
+
+    register_fonts()
