@@ -102,7 +102,7 @@ class ChartContent:
                     "new_syringe": s.new_syringe,
                     "fill_to": s.fill_label,
                     "days": list(s.day_labels),
-                    "note": s.note or None,
+                    **({"note": s.note} if s.note else {}),
                 }
                 for s in self.steps
             ],
