@@ -218,6 +218,7 @@ class ChartRun:
     pdf: bytes
     screening: Any = None  # core.screening.Screening
     notes: tuple[str, ...] = ()
+    off_protocol_reason: str = ""
 
 
 def make_chart(
@@ -286,4 +287,6 @@ def make_chart(
         liver_kidney_history=screening.liver_kidney_history,
     )
     pdf = render_chart(content, paper, Path(output) if output else None)
-    return ChartRun(content, pdf, screening, tuple(screening_notes(screening)))
+    return ChartRun(
+        content, pdf, screening, tuple(screening_notes(screening)), plan.off_protocol_reason
+    )

@@ -191,6 +191,7 @@ def chart(
                 "output": str(output),
                 "chart": run.content.to_dict(),
                 "screening": run.screening.to_dict(),
+                "off_protocol_reason": run.off_protocol_reason or None,
                 "notes": list(run.notes),
             }
         )

@@ -178,6 +178,14 @@ def fills_report(schedule: FillPlan) -> str:
     )
     lines.append("")
     lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    if plan.maintenance is not None:
+        kept = plan.maintenance
+        lines.append(
+            f"Maintenance at {format_quantity(kept.dose_mg, 'mg')} (step {kept.number}): "
+            f"{kept.days} days planned; plan the next fills with --start-dose "
+            f"{format_quantity(kept.dose_mg, 'mg')} --target-dose "
+            f"{format_quantity(kept.dose_mg, 'mg')}."
+        )
     return "\n".join(lines)
 
 

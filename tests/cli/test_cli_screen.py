@@ -144,3 +144,31 @@ def test_plan_and_fills_take_start_and_target(cli):
     assert fills.exit_code == 0, fills.stderr
     # 3 mg x 14 = 42 mL + 10% -> 47 mL; 3.5 mg x 14 = 49 mL + 10% -> 54 mL, twice
     assert [f["dispense_ml"] for f in json.loads(fills.stdout)["fills"]] == ["47", "54", "54"]
+
+
+def test_fills_report_says_how_maintenance_continues(cli):
+    result = cli("fills", "--start-date", "2026-12-01", "-c", "1 mg/mL", "--target-dose", "2 mg")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.rstrip().endswith(
+        "Maintenance at 2 mg (step 2): 28 days planned; plan the next fills with "
+        "--start-dose 2 mg --target-dose 2 mg."
+    )
+
+
+def test_titration_labels_with_a_target(cli, tmp_path, example_config):
+    # 1.5 mg 14 days, then 2 mg for 28 days: three 14-day fills in water, one label each
+    result = cli(
+        "label", "--rx", "1000304", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
+        "--titration", "--start-date", "2026-12-01", "--target-dose", "2 mg", "-c", "1 mg/mL",
+        "--vehicle", "water", "-o", str(tmp_path / "t.pdf"), "--config", str(example_config),
+        "--db", str(tmp_path / "log.db"), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    labels = json.loads(result.stdout)["labels"]
+    assert len(labels) == 3
+    texts = [
+        " ".join(page.extract_text().split())
+        for page in pdf_pages((tmp_path / "t.pdf").read_bytes())
+    ]
+    assert "Take 1.5 mL (1.5 mg) by mouth at bedtime" in texts[0]
+    assert all("Take 2 mL (2 mg) by mouth at bedtime" in t for t in texts[1:])
