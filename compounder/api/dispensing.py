@@ -107,11 +107,14 @@ def make_labels(
     from compounder.core.stocks import load_stock
     from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
-    from compounder.log.entries import log_labels, recorded_lot
+    from compounder.log.entries import log_labels, open_store, recorded_lot
     from compounder.render.label_pdf import render_labels
 
     if output is not None:
         check_output_path(Path(output))
+        if log:  # a log that cannot be written refuses before the PDF is written
+            with open_store(db):
+                pass
     screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     settings = load_settings(config)
     rx = check_rx(rx.strip())
