@@ -76,6 +76,8 @@ def screening_notes(screening: Screening, listed: bool = True) -> list[str]:
             f"screening stop overridden by {screening.pharmacist}: {names}. "
             f"Reason: {screening.override_reason}"
         )
+    if screening.override_reason and not screening.stops:
+        notes.append("--override was given but nothing was stopped: it is not recorded")
     for hit in screening.cautions if listed else []:
         form = " in a local form (eye, ear, skin, nose or inhaled)" if hit.local_form else ""
         notes.append(f"caution: {hit.medicine}: {hit.matched}, a {hit.class_name}{form}")

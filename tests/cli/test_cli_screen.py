@@ -172,3 +172,25 @@ def test_titration_labels_with_a_target(cli, tmp_path, example_config):
     ]
     assert "Take 1.5 mL (1.5 mg) by mouth at bedtime" in texts[0]
     assert all("Take 2 mL (2 mg) by mouth at bedtime" in t for t in texts[1:])
+
+
+def test_an_override_with_nothing_to_override_is_not_recorded(cli):
+    result = cli(
+        "screen", "--other-medication", "metformin", "--override", "just in case",
+        "--pharmacist", "JD",
+    )  # fmt: skip
+    assert result.exit_code == 0
+    assert "--override was given but nothing was stopped: it is not recorded" in result.stdout
+    data = json.loads(
+        cli(
+            "screen",
+            "--other-medication",
+            "metformin",
+            "--override",
+            "just in case",
+            "--pharmacist",
+            "JD",
+            "--json",
+        ).stdout
+    )
+    assert data["decision"] == "proceed" and data["override"] is None
