@@ -1,6 +1,5 @@
 """Commands that work numbers out: plan, strengths, prepare, fills."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,8 +8,10 @@ from compounder.cli.options import (
     AssayOpt,
     CandidatesOpt,
     ConcentrationOpt,
+    ConfigOpt,
     JsonOpt,
     LotOpt,
+    LotsFileOpt,
     OffProtocolReasonOpt,
     ProtocolOpt,
     RequiredConcentrationOpt,
@@ -103,20 +104,19 @@ def strengths(
 def prepare(
     concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
-    source: SourceOpt = "tablets",
-    vehicle: VehicleOpt = "water",
+    source: SourceOpt = None,
+    vehicle: VehicleOpt = None,
     assay: AssayOpt = None,
     water: WaterOpt = None,
     on_date: Annotated[
         str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
     ] = None,
     lot_expiry: LotOpt = None,
-    lots_file: Annotated[
-        Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
-    ] = None,
+    lots_file: LotsFileOpt = None,
     bud: Annotated[
         str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
@@ -138,6 +138,7 @@ def prepare(
         tuple(lot_expiry or ()),
         lots_file,
         bud,
+        config=config,
     )
     if as_json:
         print_json(preparation_dict(result))
@@ -150,13 +151,16 @@ def fills(
         str, typer.Option("--start-date", help="First day of the titration, YYYY-MM-DD.")
     ],
     concentration: ConcentrationOpt = None,
-    vehicle: VehicleOpt = "water",
+    vehicle: VehicleOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
     overage: Annotated[
         str | None,
         typer.Option("--overage", help="Extra volume for bottle and syringe loss, e.g. 10%."),
     ] = None,
     syringes: SyringesOpt = None,
+    lot_expiry: LotOpt = None,
+    lots_file: LotsFileOpt = None,
+    config: ConfigOpt = None,
     start_dose: StartDoseOpt = None,
     target_dose: TargetDoseOpt = None,
     off_protocol_reason: OffProtocolReasonOpt = None,
@@ -179,6 +183,9 @@ def fills(
         protocol,
         overage,
         syringes,
+        config=config,
+        lot_expiry=tuple(lot_expiry or ()),
+        lots_file=lots_file,
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,

@@ -21,11 +21,12 @@ from compounder.cli.options import (
     PharmacistOpt,
     ProtocolOpt,
     RxOpt,
-    SettingsVehicleOpt,
+    SourceOpt,
     StartDateOpt,
     StartDoseOpt,
     SyringesOpt,
     TargetDoseOpt,
+    VehicleOpt,
     print_json,
 )
 
@@ -45,8 +46,8 @@ def label(
     start_date: StartDateOpt = None,
     concentration: ConcentrationOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
-    source: Annotated[str | None, typer.Option("--from", help="Drug source.")] = None,
+    vehicle: VehicleOpt = None,
+    source: SourceOpt = None,
     fill_date: Annotated[
         str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
     ] = None,
@@ -64,6 +65,13 @@ def label(
     language: LanguageOpt = "en",
     config: ConfigOpt = None,
     db: DbOpt = None,
+    fill: Annotated[
+        str | None,
+        typer.Option(
+            "--fill",
+            help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
+        ),
+    ] = None,
     other_medication: OtherMedicationOpt = None,
     override: OverrideOpt = None,
     pharmacist: PharmacistOpt = None,
@@ -105,6 +113,7 @@ def label(
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
         db=db,
+        fill=fill,
         other_medications=tuple(other_medication or ()),
         override=override,
         pharmacist=pharmacist,
@@ -138,7 +147,7 @@ def chart(
         str | None, typer.Option("--patient", help="Patient name printed on the chart.")
     ] = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
+    vehicle: VehicleOpt = None,
     paper: Annotated[
         str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
     ] = None,

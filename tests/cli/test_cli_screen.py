@@ -159,7 +159,8 @@ def test_titration_labels_with_a_target(cli, tmp_path, example_config):
     # 1.5 mg 14 days, then 2 mg for 28 days: three 14-day fills in water, one label each
     result = cli(
         "label", "--rx", "1000304", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
-        "--titration", "--start-date", "2026-12-01", "--target-dose", "2 mg", "-c", "1 mg/mL",
+        "--titration", "--fill", "all", "--start-date", "2026-12-01", "--target-dose", "2 mg",
+        "-c", "1 mg/mL",
         "--vehicle", "water", "-o", str(tmp_path / "t.pdf"), "--config", str(example_config),
         "--db", str(tmp_path / "log.db"), "--json",
     )  # fmt: skip
