@@ -66,7 +66,15 @@ class Server:
             for path in (self.root, self.socket):
                 os.chown(path, account.pw_uid, account.pw_gid)
         self.user = "postgres"
-        self._run("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8")
+        # an English collation, as a pharmacy's server would have (the log must not
+        # depend on it: it compares its text byte by byte)
+        locale = ["--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US"]
+        initdb = ["initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8"]
+        try:
+            self._run(*initdb, *locale)
+        except RuntimeError:  # a server older than 15 or built without ICU
+            shutil.rmtree(self.data, ignore_errors=True)
+            self._run(*initdb)
         hba = self.data / "pg_hba.conf"
         rules = f"local all {PASSWORD_USER} scram-sha-256\nlocal all all trust\n"
         self._write(hba, rules)

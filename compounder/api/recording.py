@@ -7,7 +7,7 @@ snapshot. Trace, history and corrections are in ``compounder.log.entries``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,25 +34,43 @@ def record_preparation(
     output: str | Path | None = None,
     paper: str = "letter",
     db: str | Path | None = None,
+    time: str | None = None,
+    lots_file: str | Path | None = None,
     config: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] | None = None,
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    off_protocol_reason: str | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
     ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
     ``record-{lot}.pdf``). The entry and the file exist together or not at all: the lot
     is taken only by a preparation whose record was written. Without ``output`` the
-    caller keeps the PDF it is given back. Returns the lot, the record and the PDF."""
-    from datetime import datetime
+    caller keeps the PDF it is given back. Returns the lot, the record and the PDF.
 
+    ``other_medications`` are screened (``core.screening``; a stop refuses unless
+    overridden); the decision, the override and ``off_protocol_reason`` are kept in the
+    log entry and printed on the record. None: nothing screened (the record says so).
+
+    The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
+    than today without a ``time`` leaves the time blank on the record, to be written at
+    the bench (a time is never invented). The checker must not be the preparer (by
+    initials) unless the settings allow a single-pharmacist site; the balance's id
+    comes from the settings (``config``, else the usual places; none: a blank).
+    """
+    from compounder.api.planning import lots_from
     from compounder.atomic import StagedFile, checkpoint
     from compounder.content.records import compounding_record
-    from compounder.core.identity import check_name, check_rx
-    from compounder.core.lots import parse_lot
+    from compounder.core.formulations import find_formulation
+    from compounder.core.identity import check_independent, check_name, check_rx
+    from compounder.core.settings import optional_settings
     from compounder.log.snapshots import pdf_hash
     from compounder.render.record_pdf import render_record
 
     if output is not None:
         check_output_path(Path(output))
-    lots = tuple(parse_lot(text) for text in ingredient_lots)
+    lots = lots_from(tuple(ingredient_lots), lots_file)
     for given in lots:
         if not given.lot:
             raise InputError(
@@ -63,9 +81,15 @@ def record_preparation(
     prepared = check_name(prepared_by, "prepared-by")
     checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
-    now = datetime.now().replace(microsecond=0)
-    day = now.date() if compounded is None else parse_date(compounded, "date")
-    at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
+    settings = optional_settings(config)
+    same_person = check_independent(
+        prepared, checked, settings.single_pharmacist if settings else False
+    )
+    safety = _safety(
+        other_medications, override, pharmacist, liver_kidney_history, off_protocol_reason
+    )
+    at = compounding_time(compounded, time)
+    day = at.date() if isinstance(at, datetime) else at
     prep = prepare_batch(
         concentration,
         volume,
@@ -73,15 +97,28 @@ def record_preparation(
         vehicle,
         assay,
         water,
-        at.date(),
+        day,
         list(ingredient_lots),
+        lots_file,
         config=config,
     )
+    find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
 
     staged: list[StagedFile] = []
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
-        record = compounding_record(prep, lot, rx, prepared, checked, lots, at)
+        record = compounding_record(
+            prep,
+            lot,
+            rx,
+            prepared,
+            checked,
+            lots,
+            at,
+            balance=settings.balance if settings else "",
+            single_pharmacist=same_person,
+        )
+        record["safety"] = safety
         pdf = render_record(record, paper)
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
@@ -98,7 +135,7 @@ def record_preparation(
     try:
         with open_store(db) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
-                at.date(), rx, build, at=at, publish=publish
+                day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
             )
     except BaseException:
         for file in staged:
@@ -108,6 +145,52 @@ def record_preparation(
         file.finish()
     checkpoint("record: committed")
     return lot, record, pdf
+
+
+def _safety(
+    other_medications: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    liver_kidney_history: bool,
+    off_protocol_reason: str | None,
+) -> dict[str, Any]:
+    """The record's safety checks (screening None: no medicines entered, none screened)."""
+    from compounder.content.safety import safety_record
+    from compounder.core.screening import check_reason, screening_decision
+
+    screening = None
+    if (
+        other_medications is not None
+        or override is not None
+        or pharmacist is not None
+        or liver_kidney_history
+    ):
+        screening = screening_decision(
+            list(other_medications or ()),
+            override=override,
+            pharmacist=pharmacist,
+            liver_kidney_history=liver_kidney_history,
+        )
+    reason = (
+        check_reason(off_protocol_reason, "off-protocol-reason")
+        if off_protocol_reason is not None
+        else ""
+    )
+    return safety_record(screening, reason)
+
+
+def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:
+    """When it was compounded: the date (default today) with ``time`` (HH:MM), or now;
+    a date other than today without a time gives the date alone (time to be written)."""
+    now = datetime.now().replace(second=0, microsecond=0)
+    day = now.date() if compounded is None else parse_date(compounded, "date")
+    if time is None:
+        return datetime.combine(day, now.time()) if day == now.date() else day
+    try:
+        clock = datetime.strptime(time.strip(), "%H:%M").time()
+    except ValueError:
+        raise InputError("time", time, "the time of compounding as HH:MM, e.g. 14:05") from None
+    return datetime.combine(day, clock)
 
 
 def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:

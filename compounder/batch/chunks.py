@@ -3,8 +3,9 @@
 A chunk is a run of consecutive orders. Processing it validates each row into a
 ``PreparedOrder`` (``batch_orders``); then, unless checking or refused, draws the
 chunk's own labels and charts files, writes its part of the manifest and the log rows
-of its printed orders (with the label snapshots they refer to), all under the run's
-temporary folder: nothing here is final, or in the log, until ``batch`` commits the run.
+of its printed orders under the run's temporary folder, and stores the label snapshots
+they refer to in the log (content-addressed: inert until an entry refers to one).
+Nothing here is final, and no entry is in the log, until ``batch`` commits the run.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from compounder.atomic import checkpoint
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import write_log_part, write_manifest_part
-from compounder.log.store import snapshot_json
+from compounder.log.store import Store, snapshot_json
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
 PROGRESS_EVERY = 100  # orders drawn between two progress reports
@@ -170,7 +171,11 @@ def _process_chunk(
     write_manifest_part(folder, index, manifest)
     checkpoint(f"batch: chunk {index} manifest written")
     if log:
-        write_log_part(folder, index, log, snapshots)
+        # the snapshots go into the log now, from each worker (content-addressed: one
+        # no entry refers to yet is inert); the entries wait for the run's commit
+        with Store(options.db) as store, store.transaction():
+            store.add_snapshots(snapshots.items())
+        write_log_part(folder, index, log, {})
         checkpoint(f"batch: chunk {index} log rows written")
     return result
 

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import shutil
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,18 +30,42 @@ from compounder.core.units import format_number
 def write_log_part(
     folder: Path, index: int, rows: list[tuple[int, str, str, str, str]], snapshots: dict[str, str]
 ) -> None:
-    """One chunk's log rows (line, Rx, lot, payload JSON, key) and the snapshots they
-    refer to, for the run to commit into the log with its files (``read_log_part``)."""
-    with (folder / f"log-{index:04d}.json.part").open("w", encoding="utf-8") as part:
-        json.dump({"rows": rows, "snapshots": snapshots}, part)
+    """One chunk's log rows (line, Rx, lot, payload JSON, key), each with its entry's
+    content hash (worked out here, in the worker), and any snapshots they refer to, for
+    the run to commit into the log with its files (``read_log_part``). One
+    tab-separated line each: JSON text and checked ids hold no tab or line break."""
+    from compounder.log.store import content_hash
+
+    with (folder / f"log-{index:04d}.tsv.part").open("w", encoding="utf-8") as part:
+        part.writelines(f"S\t{digest}\t{body}\n" for digest, body in snapshots.items())
+        part.writelines(
+            f"E\t{line}\t{rx}\t{lot}\t{key}\t"
+            f"{content_hash('dispense', rx, lot, None, key, payload)}\t{payload}\n"
+            for line, rx, lot, payload, key in rows
+        )
 
 
-def read_log_part(folder: Path, index: int) -> tuple[list[list[Any]], dict[str, str]]:
-    path = folder / f"log-{index:04d}.json.part"
+def read_log_part(
+    folder: Path, index: int
+) -> tuple[list[tuple[str, ...]], list[str], dict[str, str]]:
+    """A chunk's log rows (line, Rx, lot, payload, key), their content hashes and its
+    snapshots, as ``write_log_part`` wrote them."""
+    path = folder / f"log-{index:04d}.tsv.part"
+    rows: list[tuple[str, ...]] = []
+    contents: list[str] = []
+    snapshots: dict[str, str] = {}
     if not path.exists():  # a chunk with nothing printed
-        return [], {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return data["rows"], data["snapshots"]
+        return rows, contents, snapshots
+    with path.open(encoding="utf-8") as part:
+        for text in part:
+            if text.startswith("S\t"):
+                _, digest, body = text.rstrip("\n").split("\t", 2)
+                snapshots[digest] = body
+            else:
+                _, line, rx, lot, key, content, payload = text.rstrip("\n").split("\t", 6)
+                rows.append((line, rx, lot, payload, key))
+                contents.append(content)
+    return rows, contents, snapshots
 
 
 MANIFEST_COLUMNS = (
@@ -66,6 +90,13 @@ MANIFEST_COLUMNS = (
     "charts_file",
     "chart_pages",
     "notes",
+    "screening",
+    "screening_hits",
+    "not_screened",
+    "override",
+    "pharmacist",
+    "liver_kidney_history",
+    "off_protocol_reason",
 )
 
 
@@ -267,21 +298,33 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
     from compounder.core.vehicles import find_vehicle
 
     ctx = run_context(config)
+    balance = ctx["settings"].balance
     records = []
     for entry in report.worksheet:
-        day = date.fromisoformat(entry["fill_date"])
-        at = datetime.combine(day, datetime.min.time())
+        day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
         source = ctx["sources"].find(entry["source"])
         vehicle = find_vehicle(entry["vehicle"])
         conc = Decimal(entry["concentration"].split()[0])
         volume = Decimal(entry["volume_needed_ml"])
         if "tablets" in entry:
             prep = prepare(conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day)
-            record = compounding_record(prep, entry["lot"], None, "________", "________", (), at)
+            record = compounding_record(
+                prep, entry["lot"], None, "________", "________", (), day, balance=balance
+            )
         else:
             bud = beyond_use_date(day, vehicle, ctx["rules"])
             record = planned_powder_record(
-                conc, volume, source, vehicle, bud, entry["lot"], ctx["sources"].dose_salt, at
+                conc,
+                volume,
+                source,
+                vehicle,
+                bud,
+                entry["lot"],
+                ctx["sources"].dose_salt,
+                day,
+                readability_mg=ctx["sources"].readability_mg,
+                minimum_weight_mg=ctx["sources"].minimum_weight_mg,
+                balance=balance,
             )
         records.append(record)
     report.records = records

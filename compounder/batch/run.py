@@ -384,13 +384,15 @@ def _commit(
                 )
             payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
             planned.append(("preparation", None, lot, payload, batch_key))
-        store.append_new(planned)
-        store.append_new(record_rows(report, digest))
+        store.append_new(planned, key_prefix=f"batch:{digest}:")
+        store.append_new(record_rows(report, digest), key_prefix=f"batch-record:{digest}:")
         for index in range(chunks):
-            rows, snapshots = read_log_part(temp, index)
+            rows, contents, snapshots = read_log_part(temp, index)
             store.add_snapshots(snapshots.items())
             store.append_new(
-                (("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows)
+                [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],
+                key_prefix=f"dispense:{digest}:",
+                contents=contents,
             )
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from compounder.cli import batching, calculations, ledger, logbook, printing
+from compounder.cli import batching, calculations, checking, ledger, logbook, printing
 from compounder.errors import CompounderError
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ COMMANDS = (
     calculations.strengths,
     calculations.prepare,
     calculations.fills,
+    checking.screen,
     printing.label,
     printing.chart,
     batching.batch,

@@ -40,6 +40,7 @@ class DispensingRules:
     round_up_to_ml: Decimal
     max_container_ml: Decimal = Decimal(120)
     lead_days: int = 0  # a fill may be compounded this many days before its first dose
+    maintenance_days: int = 28
 
     def containers(self, quantity_ml: Decimal) -> list[Decimal]:
         """The quantity split into containers no larger than the largest bottle."""
@@ -54,7 +55,7 @@ class DispensingRules:
 def load_dispensing(path: str | None = None) -> DispensingRules:
     file = Path(path) if path else template_path("dispensing.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"overage", "round_up_to", "max_container", "lead_days"})
+    table.check_keys({"overage", "round_up_to", "max_container", "lead_days", "maintenance_days"})
     overage = table.decimal("overage")
     if not 0 <= overage <= 1:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
@@ -63,6 +64,7 @@ def load_dispensing(path: str | None = None) -> DispensingRules:
         magnitude_in(table.quantity("round_up_to", "volume"), "mL"),
         magnitude_in(table.quantity("max_container", "volume"), "mL"),
         table.integer("lead_days", required=False, default=0, minimum=0),
+        table.integer("maintenance_days", required=False, default=28),
     )
 
 
@@ -93,6 +95,7 @@ class FillSegment:
             "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "days": self.days,
+            "maintenance": self.step.maintenance,
         }
 
 
@@ -178,12 +181,14 @@ def plan_fills(
     dispensing: DispensingRules,
     first_compounded: date | None = None,
     lots: tuple[IngredientExpiry, ...] = (),
+    lot_fills: frozenset[int] | None = None,
 ) -> FillPlan:
     """Split a dated, measurable titration plan into fills (module docstring).
 
     ``first_compounded``: when the first fill is compounded before the start date, its
     BUD counts from that day (so it covers fewer days of doses). ``lots``: ingredient
-    lots (and a recorded preparation) whose expiry caps every fill's BUD."""
+    lots (and a recorded preparation) whose expiry caps the BUD of the fills made from
+    them: ``lot_fills`` (their numbers; every fill when None)."""
     plan.require_measurable()
     if plan.start_date is None:
         raise ValueError("fills need a plan with a start date")
@@ -208,7 +213,15 @@ def plan_fills(
                 f"titration starts ({first_dose.isoformat()})",
                 "start the titration on or after the fill date",
             )
-        bud = beyond_use_date(compounded, vehicle, rules, lots)
+        number = len(fills) + 1
+        used = lots if lot_fills is None or number in lot_fills else ()
+        if any(lot.expiry < compounded for lot in used):
+            raise SafetyError(
+                f"fill {number} is compounded on {compounded.isoformat()}, after an "
+                "ingredient lot it would be made from expires",
+                "print the fills these lots can make (--fill N), and later fills from newer lots",
+            )
+        bud = beyond_use_date(compounded, vehicle, rules, used)
         chunk = [d for d in days[index:] if d[0] <= bud.bud]
         if not chunk:
             raise SafetyError(
@@ -226,7 +239,7 @@ def plan_fills(
         volume = dispense_volume(needed, dispensing)
         fills.append(
             Fill(
-                len(fills) + 1,
+                number,
                 tuple(segments),
                 bud,
                 volume,

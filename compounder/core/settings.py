@@ -34,6 +34,8 @@ class PharmacySettings:
     tall_man: bool = False
     paper: str = "letter"
     path: str = ""
+    balance: str = ""  # the balance's id, printed on compounding records
+    single_pharmacist: bool = False  # one pharmacist may prepare and check (recorded)
 
 
 def user_config_path() -> Path:
@@ -64,7 +66,7 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults"})
+    table.check_keys({"pharmacy", "defaults", "compounding"})
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)
@@ -88,6 +90,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     dose_time = defaults.text("dose_time", required=False, default="bedtime")
     if dose_time not in DOSE_TIMES:
         raise defaults.error("dose_time", f"{dose_time!r} is not accepted", " or ".join(DOSE_TIMES))
+    compounding = table.table("compounding", required=False)
+    compounding.check_keys({"balance", "single_pharmacist"})
     return PharmacySettings(
         name=pharmacy.text("name"),
         address=pharmacy.text("address"),
@@ -101,7 +105,20 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         tall_man=defaults.boolean("tall_man"),
         paper=_paper(defaults),
         path=str(path),
+        balance=compounding.text("balance", required=False),
+        single_pharmacist=compounding.boolean("single_pharmacist"),
     )
+
+
+def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
+    """The settings if a file is given or found; None when there is none to find (an
+    explicit path that does not exist is still an error)."""
+    if explicit is None:
+        try:
+            find_config(None)
+        except DataFileError:
+            return None
+    return load_settings(explicit)
 
 
 def _paper(defaults: Table) -> str:

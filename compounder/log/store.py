@@ -186,6 +186,27 @@ RESERVATION_LEASE = timedelta(hours=12)
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
 
+def content_hash(
+    kind: str,
+    rx: str | None,
+    lot: str | None,
+    corrects: int | None,
+    batch_key: str | None,
+    payload: str,
+) -> str:
+    """SHA-256 over what an entry says, as stored, each field written with its length
+    (so no two entries read the same). A batch's workers work it out for their orders."""
+    fields = (kind, rx, lot, None if corrects is None else str(corrects), batch_key, payload)
+    text = "".join(["-;" if f is None else f"{len(f)}:{f};" for f in fields])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def chain_hash(prev: str, entry_id: int, created_at: str, content: str) -> str:
+    """The hash an entry carries: its place (the previous hash, its id and time) and
+    its content hash."""
+    return hashlib.sha256(f"{prev};{entry_id};{created_at};{content}".encode()).hexdigest()
+
+
 def entry_hash(
     prev: str,
     entry_id: int,
@@ -197,10 +218,9 @@ def entry_hash(
     batch_key: str | None,
     payload: str,
 ) -> str:
-    """The hash an entry carries: over its fields, as stored, and the previous hash."""
-    fields = [prev, entry_id, kind, rx, lot, created_at, corrects, batch_key, payload]
-    text = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The hash an entry carries, from its fields as stored and the previous hash."""
+    content = content_hash(kind, rx, lot, corrects, batch_key, payload)
+    return chain_hash(prev, entry_id, created_at, content)
 
 
 def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
@@ -582,9 +602,12 @@ class Store:
         self,
         rows: Iterable[tuple[str, str | None, str | None, str, int | None, str | None]],
         at: datetime | None = None,
+        contents: Iterable[str] | None = None,
     ) -> list[int]:
         """Append entries (kind, rx, lot, payload JSON, corrects, batch key) in order,
-        each chained to the one before (call inside a transaction)."""
+        each chained to the one before (call inside a transaction). ``contents``: their
+        ``content_hash`` values, if worked out already."""
+        known = iter(contents) if contents is not None else None
         created = (at or datetime.now()).isoformat(timespec="seconds")
         last_id, prev = self._head()
         ids: list[int] = []
@@ -593,7 +616,12 @@ class Store:
         for kind, rx, lot, payload, corrects, batch_key in rows:
             last_id += 1
             before = prev
-            prev = entry_hash(prev, last_id, kind, rx, lot, created, corrects, batch_key, payload)
+            content = (
+                next(known)
+                if known is not None
+                else content_hash(kind, rx, lot, corrects, batch_key, payload)
+            )
+            prev = chain_hash(prev, last_id, created, content)
             records.append(
                 (last_id, kind, rx, lot, created, corrects, payload, batch_key, prev, before)
             )
@@ -732,17 +760,30 @@ class Store:
         self,
         rows: Iterable[tuple[str, str | None, str | None, str, str]],
         at: datetime | None = None,
+        key_prefix: str | None = None,
+        contents: Iterable[str] | None = None,
     ) -> int:
         """Append entries (kind, rx, lot, payload JSON, batch key) whose key is not in the
-        log yet (an earlier run of the same file logged the others); how many were new."""
+        log yet (an earlier run of the same file logged the others); how many were new.
+        ``key_prefix``: every key starts with it (the keys logged are looked up at once);
+        ``contents``: the rows' ``content_hash`` values, if worked out already."""
         rows = list(rows)
-        logged = self._logged_keys([row[4] for row in rows])
+        if key_prefix is None:
+            logged = self._logged_keys([row[4] for row in rows])
+        else:
+            logged = {
+                row[0]
+                for row in self.db.execute(
+                    "SELECT batch_key FROM entries WHERE batch_key >= ? AND batch_key < ?",
+                    (key_prefix, key_prefix + "\U0010ffff"),
+                )
+            }
+        hashes = list(contents) if contents is not None else None
+        keep = [i for i, row in enumerate(rows) if row[4] not in logged]
         fresh = [
-            (kind, rx, lot, payload, None, key)
-            for kind, rx, lot, payload, key in rows
-            if key not in logged
+            (k, rx, lot, payload, None, key) for k, rx, lot, payload, key in (rows[i] for i in keep)
         ]
-        self.append_many(fresh, at)
+        self.append_many(fresh, at, None if hashes is None else [hashes[i] for i in keep])
         return len(fresh)
 
     def put_snapshot(self, body: dict[str, Any]) -> str:

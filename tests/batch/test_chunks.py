@@ -103,7 +103,7 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first
     assert sorted(p.name for p in out.iterdir()) == [
         "charts-0002.pdf",
         "labels-0002.pdf",
-        "log-0001.json.part",
+        "log-0001.tsv.part",
         "manifest-0001.csv.part",
         "manifest-0001.json.part",
     ]
@@ -111,24 +111,24 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first
     assert len(labels) == 3
     assert "Jane Doe" in labels[0].extract_text()
     assert "Lot: 20261201-007" in labels[2].extract_text()
-    assert len(pdf_pages((out / "charts-0002.pdf").read_bytes())) == 3  # one titration
+    assert len(pdf_pages((out / "charts-0002.pdf").read_bytes())) == 4  # one titration
     manifest = json.loads("[" + (out / "manifest-0001.json.part").read_text() + "]")
     assert [(m["line"], m["rx_number"], m["quantity_ml"], m["label_pages"]) for m in manifest] == [
         (2, "1000101", "24", "1"),
         (3, "1000102", "70", "2"),
         (4, "1000103", "42", "3"),
     ]
-    assert (manifest[0]["charts_file"], manifest[0]["chart_pages"]) == ("charts-0002.pdf", "1-3")
+    assert (manifest[0]["charts_file"], manifest[0]["chart_pages"]) == ("charts-0002.pdf", "1-4")
     assert manifest[1]["charts_file"] == "" and manifest[1]["lot"] == "20261201-007"
     parts = (out / "manifest-0001.json.part").read_text() + (
         out / "manifest-0001.csv.part"
     ).read_text()
     assert "Jane" not in parts and "Doe" not in parts  # no patient names
-    assert not db.exists()  # nothing in the log until the run commits
-    rows, snapshots = read_log_part(out, 1)
-    with Store(db) as store, store.transaction():
-        store.add_snapshots(snapshots.items())
-        assert store.append_new([("dispense", *row[1:]) for row in rows]) == 3
+    with Store(db) as store:
+        assert store.count() == 0  # no entry in the log until the run commits
+    rows, contents, _ = read_log_part(out, 1)
+    with Store(db) as store, store.transaction():  # as the run commits them
+        assert store.append_new([("dispense", *row[1:]) for row in rows], contents=contents) == 3
     with Store(db) as store:
         entry = store.latest_label("1000103")
         assert entry is not None and entry.kind == "dispense" and entry.lot == "20261201-007"
