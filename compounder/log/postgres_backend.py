@@ -18,6 +18,7 @@ transaction back on the server: nothing of it is kept.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -58,57 +59,60 @@ def _append_only_triggers() -> list[str]:
     return statements
 
 
+def _bytewise(statements: list[str]) -> list[common.Migration]:
+    return [re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', statement) for statement in statements]
+
+
 #: A PostgreSQL log begins at version 4 (no older one exists): this step creates the
 #: tables, columns and indexes that SQLite's versions 1-4 add up to. Text compares
 #: byte by byte (``COLLATE "C"``), as in SQLite, whatever the server's locale: lot
 #: numbers and entry keys are found by range (``lot >= '20261201-'``), which a
 #: language's collation (one that skips punctuation) would get wrong. Later versions add
 #: a step here and one in ``store.MIGRATIONS``, both applied on open.
+SCHEMA_4 = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE lot_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)",
+    """CREATE TABLE entries (
+        id BIGINT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        rx TEXT,
+        lot TEXT,
+        created_at TEXT NOT NULL,
+        corrects BIGINT REFERENCES entries(id),
+        payload TEXT NOT NULL,
+        batch_key TEXT,
+        prev_hash TEXT,
+        hash TEXT
+    )""",
+    "CREATE INDEX entries_rx ON entries (rx)",
+    "CREATE INDEX entries_lot ON entries (lot)",
+    "CREATE UNIQUE INDEX entries_batch_key ON entries (batch_key)",
+    "CREATE UNIQUE INDEX entries_preparation_lot ON entries (lot) WHERE kind = 'preparation'",
+    """CREATE TABLE ingredient_uses (
+        entry_id BIGINT NOT NULL REFERENCES entries(id),
+        ingredient TEXT NOT NULL,
+        lot TEXT NOT NULL,
+        expiry TEXT,
+        quantity TEXT
+    )""",
+    "CREATE INDEX ingredient_uses_lot ON ingredient_uses (lot)",
+    "CREATE INDEX ingredient_uses_entry ON ingredient_uses (entry_id)",
+    "CREATE TABLE snapshots (hash TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    "CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    """CREATE TABLE reservations (
+        lot TEXT NOT NULL,
+        day TEXT NOT NULL,
+        run_key TEXT NOT NULL,
+        batch_key TEXT NOT NULL,
+        reserved_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX reservations_lot ON reservations (lot)",
+    "CREATE INDEX reservations_key ON reservations (batch_key)",
+    "CREATE TABLE reservation_ends (run_key TEXT NOT NULL, ended_at TEXT NOT NULL)",
+    "CREATE INDEX reservation_ends_run ON reservation_ends (run_key)",
+]
 MIGRATIONS: dict[int, list[common.Migration]] = {
-    4: [
-        "CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT COLLATE "C" NOT NULL)",
-        "CREATE TABLE lot_sequence (day TEXT COLLATE "C" PRIMARY KEY, last INTEGER NOT NULL)",
-        """CREATE TABLE entries (
-            id BIGINT PRIMARY KEY,
-            kind TEXT COLLATE "C" NOT NULL,
-            rx TEXT COLLATE "C",
-            lot TEXT COLLATE "C",
-            created_at TEXT COLLATE "C" NOT NULL,
-            corrects BIGINT REFERENCES entries(id),
-            payload TEXT COLLATE "C" NOT NULL,
-            batch_key TEXT COLLATE "C",
-            prev_hash TEXT COLLATE "C",
-            hash TEXT COLLATE "C"
-        )""",
-        "CREATE INDEX entries_rx ON entries (rx)",
-        "CREATE INDEX entries_lot ON entries (lot)",
-        "CREATE UNIQUE INDEX entries_batch_key ON entries (batch_key)",
-        "CREATE UNIQUE INDEX entries_preparation_lot ON entries (lot) WHERE kind = 'preparation'",
-        """CREATE TABLE ingredient_uses (
-            entry_id BIGINT NOT NULL REFERENCES entries(id),
-            ingredient TEXT COLLATE "C" NOT NULL,
-            lot TEXT COLLATE "C" NOT NULL,
-            expiry TEXT COLLATE "C",
-            quantity TEXT COLLATE "C"
-        )""",
-        "CREATE INDEX ingredient_uses_lot ON ingredient_uses (lot)",
-        "CREATE INDEX ingredient_uses_entry ON ingredient_uses (entry_id)",
-        "CREATE TABLE snapshots (hash TEXT COLLATE "C" PRIMARY KEY, body TEXT COLLATE "C" NOT NULL)",
-        "CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT COLLATE "C" NOT NULL)",
-        """CREATE TABLE reservations (
-            lot TEXT COLLATE "C" NOT NULL,
-            day TEXT COLLATE "C" NOT NULL,
-            run_key TEXT COLLATE "C" NOT NULL,
-            batch_key TEXT COLLATE "C" NOT NULL,
-            reserved_at TEXT COLLATE "C" NOT NULL
-        )""",
-        "CREATE INDEX reservations_lot ON reservations (lot)",
-        "CREATE INDEX reservations_key ON reservations (batch_key)",
-        "CREATE TABLE reservation_ends (run_key TEXT COLLATE "C" NOT NULL, ended_at TEXT COLLATE "C" NOT NULL)",
-        "CREATE INDEX reservation_ends_run ON reservation_ends (run_key)",
-        APPEND_ONLY_FUNCTION,
-        *_append_only_triggers(),
-    ],
+    4: [*_bytewise(SCHEMA_4), APPEND_ONLY_FUNCTION, *_append_only_triggers()],
 }
 
 
