@@ -236,8 +236,10 @@ def make_labels(
     from compounder.core.stocks import load_stock
     from compounder.core.wording import load_wording
     from compounder.log.entries import log_labels, open_store, recorded_lot
+    from compounder.log.store import log_location
     from compounder.render.label_pdf import render_labels
 
+    db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     if output is not None:
         check_output_path(Path(output))
         if log:  # a log that cannot be written refuses before the PDF is written

@@ -132,8 +132,10 @@ def record_preparation(
         staged[0].publish()
         checkpoint("record: about to commit")
 
+    from compounder.log.store import log_location
+
     try:
-        with open_store(db) as store:
+        with open_store(log_location(db, config)) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
                 day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
             )

@@ -71,7 +71,7 @@ from compounder.batch.outputs import (
 )
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.errors import CompounderError, InputError, OutputError
-from compounder.log.store import Store
+from compounder.log.store import Store, log_location
 
 TEMP_PREFIX = ".compounder-batch-"
 
@@ -226,6 +226,8 @@ def run_batch(
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
+    if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
+        db = log_location(db, config_path)
     options = BatchOptions(
         config_path,
         check,

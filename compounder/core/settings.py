@@ -66,7 +66,10 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "compounding"})
+    table.check_keys({"pharmacy", "defaults", "compounding", "log"})
+    log = table.table("log", required=False)  # read where the log is opened (log/store)
+    log.check_keys({"url"})
+    log.text("url", required=False)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)

@@ -257,13 +257,13 @@ def is_server_url(location: str | Path | None) -> bool:
     return text.partition("://")[0].lower() in SERVER_SCHEMES and "://" in text
 
 
-def log_location(location: str | Path | None) -> str | Path:
+def log_location(location: str | Path | None, config: str | Path | None = None) -> str | Path:
     """The log to open: ``--db`` if given, else the ``COMPOUNDER_DB`` environment
-    variable, else ``url`` in the ``[log]`` table of the pharmacy settings (found as
-    every command finds them), else the file in the user data folder. A PostgreSQL URL
-    is returned as text, anything else as the SQLite file's path."""
+    variable, else ``url`` in the ``[log]`` table of the pharmacy settings (``config``,
+    else found as every command finds them), else the file in the user data folder. A
+    PostgreSQL URL is returned as text, anything else as the SQLite file's path."""
     if location is None or str(location) == "":
-        location = os.environ.get("COMPOUNDER_DB") or configured_log_url()
+        location = os.environ.get("COMPOUNDER_DB") or configured_log_url(config)
     if is_server_url(location):
         return str(location)
     return database_path(location)

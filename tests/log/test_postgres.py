@@ -321,3 +321,32 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     with Store(from_env) as store:
         assert store.dialect.tables(store.db) == set(TABLE_KEYS)
     assert not (tmp_path / "data").exists()
+
+
+def test_an_explicit_settings_file_names_the_log_for_label_record_and_batch(
+    cli, pg_server, tmp_path
+):
+    url = pg_server.new_database()
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    settings = tmp_path / "pharmacy.toml"
+    settings.write_text((examples / "compounder.toml").read_text() + f'\n[log]\nurl = "{url}"\n')
+    config = ["--config", str(settings)]
+    result = cli(
+        "record", "--rx", "1234567", "--concentration", "1mg/mL", "--volume", "30mL",
+        "--from", "tablets", "--prepared-by", "JD", "--checked-by", "MK",
+        "--date", "2026-12-01", "-o", str(tmp_path / "r.pdf"), *config,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    result = cli(
+        "label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
+        "--dose", "1.5mg", "--quantity", "25mL", "--concentration", "1mg/mL",
+        "--fill-date", "2026-12-01", "--lot", "20261201-001", "-o", str(tmp_path / "l.pdf"),
+        *config,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    result = cli("batch", str(examples / "orders.csv"), "-o", str(tmp_path / "out"), *config)
+    assert result.exit_code in (0, 1), result.stderr
+    with Store(url) as store:
+        assert store.count("preparation") >= 2 and store.count("label") == 1
+        assert store.count("batch-run") == 1 and store.verify().ok
+    assert not (tmp_path / "data").exists()
