@@ -20,8 +20,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
-
 #: The role with a password (scram) and the role with only SELECT and INSERT rights.
 PASSWORD_USER, PASSWORD = "pharmacist", "s3cret-Pw"
 _names = itertools.count(1)
@@ -37,6 +35,8 @@ def binaries() -> Path | None:
 
 
 def unavailable(reason: str) -> None:
+    import pytest
+
     message = f"NO POSTGRESQL SERVER: {reason}; install Debian's postgresql package"
     if os.environ.get("CI"):
         pytest.fail(message + " (.ci/run installs it; under CI this is a failure)")
