@@ -4,12 +4,13 @@ SQLite, timed in the same run. Goal: at most 1.3x.
     python benchmarks/log_backends.py [--orders 10000] [--runs 3] [--url postgresql://...]
 
 Without ``--url`` a PostgreSQL server is started for the run as the tests start one
-(``tests/pg_server.py``: Debian's ``postgresql`` package, a unix socket, ``fsync=off``),
-so the figure is the cost of the client, the protocol and the server's work, not of a
-disk flush or a network; with ``--url`` (a database you may fill and that must be empty)
-the pharmacy's own server and network are measured, one database a run being created
-next to it. Each run logs a new 10,000-order batch (``compounder batch --db``, one core)
-into a new, empty log; both sides alternate and the median of each is compared.
+(``tests/pg_server.py``: Debian's ``postgresql`` package, a unix socket) but flushing
+to disk on commit as a production server does (the tests' server runs ``fsync=off``),
+so both sides pay for durability and the figure is the cost of the client, the
+protocol and the server's work, not of a network. With ``--url`` (a database you may
+fill) the pharmacy's own server and network are measured, one database a run being
+created next to it. Each run logs a new 10,000-order batch (``compounder batch --db``,
+one core) into a new, empty log; both sides alternate and the median of each is compared.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main() -> int:
         sys.path.insert(0, str(ROOT / "tests"))
         from pg_server import Server  # type: ignore[import-not-found]
 
-        server = Server()
+        server = Server(durable=True)
     try:
         with tempfile.TemporaryDirectory(prefix="compounder-bench-") as folder:
             work = Path(folder)

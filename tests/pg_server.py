@@ -46,7 +46,10 @@ def unavailable(reason: str) -> None:
 class Server:
     """One PostgreSQL server on a unix socket in its own temporary folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """``durable``: flush to disk on commit as a production server does (the
+        benchmark); the tests' server does not (``fsync=off``)."""
+        self.durable = durable
         bindir = binaries()
         if bindir is None:
             unavailable("initdb and pg_ctl were not found")
@@ -100,10 +103,9 @@ class Server:
             raise RuntimeError(f"{program} failed: {done.stdout}\n{done.stderr}")
 
     def start(self) -> None:
-        options = (
-            f"-k {self.socket} -c listen_addresses='' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
-        )
+        options = f"-k {self.socket} -c listen_addresses='' -c max_connections=60"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
                   "-w", "-t", "60", "start")  # fmt: skip
 
