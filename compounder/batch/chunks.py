@@ -24,6 +24,7 @@ from compounder.atomic import checkpoint
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import write_log_part, write_manifest_part
+from compounder.core.lots import IngredientExpiry
 from compounder.log.store import Store, snapshot_json
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
@@ -41,6 +42,7 @@ class BatchOptions:
     digest: str = ""  # the order file's content hash: keys this run's log entries
     db: str | None = None  # the log, where the run commits its printed orders
     run_key: str = ""  # the run's own key (its lots are reserved under it)
+    ingredient_lots: tuple[IngredientExpiry, ...] = ()  # --lots-file: what preparations use
 
 
 @dataclass
@@ -149,7 +151,7 @@ def _process_chunk(
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            prepared.append(prepare_order(row, options.config, lots))
+            prepared.append(prepare_order(row, options.config, lots, options.ingredient_lots))
         except RowProblem as problem:
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)

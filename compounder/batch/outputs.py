@@ -24,6 +24,7 @@ from compounder.errors import OutputError
 
 if TYPE_CHECKING:
     from compounder.batch.run import BatchReport
+    from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_number
 
 
@@ -288,12 +289,19 @@ def file_hashes(folder: Path, names: list[str]) -> dict[str, str]:
     return hashes
 
 
-def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config: str) -> None:
+def write_records(
+    temp: Path,
+    report: BatchReport,
+    lots: dict[str, str],
+    config: str,
+    ingredient_lots: tuple[IngredientExpiry, ...] = (),
+) -> None:
     """records.pdf: the compounding record of every preparation the run plans (a powder
-    one leaves the weighing blank: it needs the certificate's assay and water)."""
-
+    one leaves the weighing blank: it needs the certificate's assay and water), with
+    the ingredient lots it is made from (its BUD capped by them)."""
     from compounder.content.records import compounding_record, planned_powder_record
     from compounder.core.bud import beyond_use_date
+    from compounder.core.lots import lots_for
     from compounder.core.preparation import prepare
     from compounder.core.vehicles import find_vehicle
 
@@ -306,13 +314,16 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
         vehicle = find_vehicle(entry["vehicle"])
         conc = Decimal(entry["concentration"].split()[0])
         volume = Decimal(entry["volume_needed_ml"])
+        used = lots_for(ingredient_lots, source, vehicle)
         if "tablets" in entry:
-            prep = prepare(conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day)
+            prep = prepare(
+                conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day, lots=used
+            )
             record = compounding_record(
-                prep, entry["lot"], None, "________", "________", (), day, balance=balance
+                prep, entry["lot"], None, "________", "________", used, day, balance=balance
             )
         else:
-            bud = beyond_use_date(day, vehicle, ctx["rules"])
+            bud = beyond_use_date(day, vehicle, ctx["rules"], used)
             record = planned_powder_record(
                 conc,
                 volume,
@@ -325,6 +336,7 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
                 readability_mg=ctx["sources"].readability_mg,
                 minimum_weight_mg=ctx["sources"].minimum_weight_mg,
                 balance=balance,
+                lots=used,
             )
         records.append(record)
     report.records = records

@@ -70,6 +70,7 @@ from compounder.batch.outputs import (
     write_worksheet,
 )
 from compounder.core.limits import CHUNK_SIZE, check_range
+from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log.store import Store, log_location
 
@@ -205,6 +206,7 @@ def run_batch(
     jobs: int | None = None,
     progress: Progress | None = None,
     db: str | Path | None = None,
+    lots_file: str | Path | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -212,7 +214,9 @@ def run_batch(
     ``skip_invalid``, in ``rejected.csv``). Raises CompounderError for a file-level
     problem (unknown columns, not UTF-8, an output folder that cannot be written).
     ``progress``, if given, is called with how many more orders are done, every
-    hundred or so, until it has counted every row.
+    hundred or so, until it has counted every row. ``lots_file``: the ingredient lots
+    (CSV ``ingredient,lot,expiry``, as ``prepare --lots-file``) the run's preparations
+    are made from: they cap the BUDs and are named on the records (and traced).
     """
     from compounder.core.settings import find_config
 
@@ -224,6 +228,7 @@ def run_batch(
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
+    ingredient_lots = tuple(read_lots_file(Path(lots_file))) if lots_file else ()
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
@@ -236,6 +241,7 @@ def run_batch(
         digest,
         None if db is None else str(db),
         run_key,
+        ingredient_lots,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
@@ -309,7 +315,7 @@ def run_batch(
         rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        write_records(temp, report, lots, config_path)
+        write_records(temp, report, lots, config_path, ingredient_lots)
         checkpoint("batch: records written")
         names = outputs_in(temp)
         foreign = foreign_outputs(out, names, path)
@@ -325,6 +331,8 @@ def run_batch(
         published = True
         report.printed = report.valid
         return report
+    except OSError as exc:  # a full disk, a folder that went away: nothing is published
+        raise OutputError(str(out), exc.strerror or str(exc)) from None
     finally:
         if committed and not published and temp is not None:
             # logged but interrupted while renaming: finish it (it is all or nothing)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, print_json
+from compounder.cli.options import ConfigOpt, DbOpt, LotsFileOpt, print_json
 
 
 def batch(
@@ -35,6 +35,7 @@ def batch(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
+    lots_file: LotsFileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
@@ -65,6 +66,7 @@ def batch(
             jobs=jobs,
             progress=progress,
             db=db,
+            lots_file=lots_file,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)
