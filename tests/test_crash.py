@@ -87,15 +87,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[byt
     )
 
 
-def checkpoints(args: list[str], tmp: Path, setup: Callable[[Path], None]) -> list[str]:
-    setup(tmp)
-    trace = tmp / "checkpoints.txt"
-    result = run(args, {"COMPOUNDER_CHECKPOINTS": str(trace)})
-    assert result.returncode == 0, result.stderr
-    return [line.split(" ", 2)[2] for line in trace.read_text().splitlines()]
-
-
-def check_log(db: Path) -> Store:
+def check_log(db: Path | str) -> Store:
     store = Store(db)
     found = store.verify()
     assert found.ok, found.problem
@@ -106,7 +98,7 @@ def check_log(db: Path) -> Store:
     return store
 
 
-def check_single(out: Path, db: Path, kind: str, before: int) -> bool:
+def check_single(out: Path, db: Path | str, kind: str, before: int) -> bool:
     """After a killed record or label: its file and its entry, both or neither."""
     settle_outputs(out, db)
     files = [p for p in out.iterdir() if not p.name.startswith(".")]
@@ -122,7 +114,7 @@ def check_single(out: Path, db: Path, kind: str, before: int) -> bool:
     return bool(logged)
 
 
-def check_batch(out: Path, db: Path) -> bool:
+def check_batch(out: Path, db: Path | str) -> bool:
     recover_folder(out, db)
     with check_log(db) as store:
         runs = store.entries_of_kind("batch-run")
@@ -145,22 +137,49 @@ def kill_everywhere(
     tmp_path: Path,
     args: list[str],
     setup: Callable[[Path], None],
-    check: Callable[[Path, Path], bool],
+    check: Callable[[Path, Path | str], bool],
+    new_log: Callable[[Path], str] | None = None,
 ) -> tuple[int, int]:
-    points = checkpoints(args, tmp_path / "count", setup)
+    """``new_log(case)``: the log of each case (a new database on the test server);
+    without it, ``log.db`` in the case's folder."""
+    log = {"db": "log.db"}
+
+    def with_log(case: Path) -> None:
+        setup(case)
+        if new_log is not None:
+            log["db"] = new_log(case)
+
+    def arguments() -> list[str]:
+        return [log["db"] if a == "log.db" else a for a in args]
+
+    with_log(tmp_path / "count")
+    trace = tmp_path / "count" / "checkpoints.txt"
+    result = run(arguments(), {"COMPOUNDER_CHECKPOINTS": str(trace)})
+    assert result.returncode == 0, result.stderr
+    points = [line.split(" ", 2)[2] for line in trace.read_text().splitlines()]
     assert len(points) >= 8, points
     committed = 0
     for n, name in enumerate(points, 1):
         case = tmp_path / str(n)
-        setup(case)
-        result = run(args, {"COMPOUNDER_KILL_AT": str(n)})
+        with_log(case)
+        result = run(arguments(), {"COMPOUNDER_KILL_AT": str(n)})
         assert result.returncode == -signal.SIGKILL, (n, name, result.stderr)
-        committed += check(case / "out", case / "log.db")
+        db = case / "log.db" if new_log is None else log["db"]
+        committed += check(case / "out", db)
     return len(points), committed
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_log(request) -> Callable[[Path], str] | None:
+    """Each case's log: a file in its folder, or a new database on the test server."""
+    if request.param == "sqlite":
+        return None
+    server = request.getfixturevalue("pg_server")
+    return lambda case: server.new_database()
+
+
 @pytest.mark.slow
-def test_record_killed_at_every_write(tmp_path, monkeypatch):
+def test_record_killed_at_every_write(tmp_path, monkeypatch, new_log):
     monkeypatch.chdir(tmp_path)
     args = [*RECORD, "--db", "log.db", "-o", "out/record.pdf"]
 
@@ -169,14 +188,14 @@ def test_record_killed_at_every_write(tmp_path, monkeypatch):
         monkeypatch.chdir(case)
 
     points, committed = kill_everywhere(
-        tmp_path, args, setup, lambda out, db: check_single(out, db, "preparation", 0)
+        tmp_path, args, setup, lambda out, db: check_single(out, db, "preparation", 0), new_log
     )
     print(f"record: {points} kill points, {committed} after the commit")
     assert 0 < committed < points
 
 
 @pytest.mark.slow
-def test_label_killed_at_every_write(tmp_path, monkeypatch):
+def test_label_killed_at_every_write(tmp_path, monkeypatch, new_log):
     base = tmp_path / "base.db"
     made = run([*RECORD, "--db", str(base), "-o", str(tmp_path / "r.pdf")], {})
     assert made.returncode == 0, made.stderr
@@ -187,21 +206,31 @@ def test_label_killed_at_every_write(tmp_path, monkeypatch):
         shutil.copy(base, case / "log.db")
         monkeypatch.chdir(case)
 
+    copied = None
+    if new_log is not None:  # the recorded lot, moved to a new database for each case
+
+        def copied(case: Path) -> str:
+            from compounder.log.entries import copy_log
+
+            url = new_log(case)
+            copy_log(base, url)
+            return url
+
     points, committed = kill_everywhere(
-        tmp_path, args, setup, lambda out, db: check_single(out, db, "label", 0)
+        tmp_path, args, setup, lambda out, db: check_single(out, db, "label", 0), copied
     )
     print(f"label: {points} kill points, {committed} after the commit")
     assert 0 < committed < points
 
 
 @pytest.mark.slow
-def test_batch_killed_at_every_write(tmp_path, monkeypatch):
+def test_batch_killed_at_every_write(tmp_path, monkeypatch, new_log):
     args = [*BATCH, "--db", "log.db", "-o", "out", "--jobs", "1"]
 
     def setup(case: Path) -> None:
         case.mkdir(parents=True)
         monkeypatch.chdir(case)
 
-    points, committed = kill_everywhere(tmp_path, args, setup, check_batch)
+    points, committed = kill_everywhere(tmp_path, args, setup, check_batch, new_log)
     print(f"batch: {points} kill points, {committed} after the commit")
     assert 0 < committed < points
