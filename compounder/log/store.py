@@ -438,6 +438,8 @@ class Store:
         #: the log's name in messages (a server URL without its password)
         self.path: Path | str = location if isinstance(location, Path) else self.dialect.label
         self.db = self.dialect.connect()
+        #: the last entry the open transaction appended (id, hash)
+        self._appended: tuple[int, str] | None = None
         try:
             with self.faults():
                 self.dialect.prepare(self.db)
@@ -473,11 +475,16 @@ class Store:
             return
         with self.faults():
             self.db.execute(self.dialect.begin_sql())
+            self._appended = None
             try:
                 checkpoint("log: transaction begun")
                 yield self.db
                 checkpoint("log: committing")
-                self.db.execute("COMMIT")
+                try:
+                    self.db.execute("COMMIT")
+                except CompounderError:
+                    if not self._committed_after_all():
+                        raise
                 checkpoint("log: committed")
             except BaseException:
                 if self.db.in_transaction:
@@ -485,6 +492,30 @@ class Store:
                     with contextlib.suppress(CompounderError, *_tuple(self.dialect.errors)):
                         self.db.execute("ROLLBACK")
                 raise
+
+    def _committed_after_all(self) -> bool:
+        """Whether a commit whose answer was lost (a server's connection cut while it
+        committed) went through after all: asked on a new connection, under the write
+        lock (so once the lost transaction has ended either way), by the last entry it
+        appended. The caller then keeps its files (the entry is there) or takes them
+        back. Nothing to ask for SQLite, or for a transaction that appended nothing."""
+        if self._appended is None or self.dialect.name == "sqlite":
+            return False
+        entry_id, digest = self._appended
+        faults: tuple[type[Exception], ...] = (CompounderError, *_tuple(self.dialect.errors))
+        self.db.close()
+        try:
+            self.db = self.dialect.connect()
+            self.db.execute(self.dialect.begin_sql())
+            try:
+                found = self.db.execute(
+                    "SELECT 1 FROM entries WHERE id = ? AND hash = ?", (entry_id, digest)
+                ).fetchone()
+            finally:
+                self.db.execute("ROLLBACK")
+        except faults:
+            return False
+        return found is not None
 
     # ---------------------------------------------------------------- schema
 
@@ -628,6 +659,7 @@ class Store:
                 (last_id, kind, rx, lot, created, corrects, payload, batch_key, prev, before)
             )
             ids.append(last_id)
+            self._appended = (last_id, prev)
             if '"ingredients"' in payload:
                 uses += _uses(last_id, json.loads(payload))
         self.db.executemany(

@@ -350,3 +350,35 @@ def test_an_explicit_settings_file_names_the_log_for_label_record_and_batch(
         assert store.count("preparation") >= 2 and store.count("label") == 1
         assert store.count("batch-run") == 1 and store.verify().ok
     assert not (tmp_path / "data").exists()
+
+
+def test_a_commit_whose_answer_was_lost_keeps_its_file(cli, pg_log, tmp_path, monkeypatch):
+    """The server committed, then the connection dropped before its answer arrived: the
+    record is asked for on a new connection, found, and its file kept (both, not
+    neither: taking the file back would leave an entry without its file)."""
+    from compounder.log import postgres_backend
+
+    real = postgres_backend.Connection.execute
+
+    def answer_lost(self, sql, params=()):
+        cursor = real(self, sql, params)
+        if sql == "COMMIT":
+            self.connection.close()
+            raise self.dialect.fault(psycopg.OperationalError("server closed the connection"))
+        return cursor
+
+    monkeypatch.setattr(postgres_backend.Connection, "execute", answer_lost)
+    output = tmp_path / "record.pdf"
+    result = cli(
+        "record", "--rx", "1234567", "--concentration", "1mg/mL", "--volume", "30mL",
+        "--from", "tablets", "--prepared-by", "JD", "--checked-by", "MK",
+        "--date", "2026-12-01", "-o", str(output), "--db", pg_log, "--json",
+    )  # fmt: skip
+    monkeypatch.setattr(postgres_backend.Connection, "execute", real)
+    assert result.exit_code == 0, result.stderr
+    from compounder.log.snapshots import pdf_hash
+
+    with Store(pg_log) as store:
+        (entry,) = [e for e in store.entries_of_kind("preparation") if e.lot == "20261201-002"]
+        assert entry.payload["pdf_sha256"] == pdf_hash(output.read_bytes())
+        assert store.verify().ok
