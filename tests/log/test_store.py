@@ -241,3 +241,25 @@ def test_a_record_dated_ahead_never_takes_a_lot_a_running_batch_holds(log_db):
             DAY, None, lambda lot: ({}, None), at=datetime(2026, 12, 1, 9, 0)
         )
         assert (held, lot) == ("20261201-001", "20261201-002")
+
+
+def test_a_later_schema_version_is_applied_on_open_on_both_backends(log_db, monkeypatch):
+    """The next version's step (a new table here) runs once, in one transaction, and is
+    recorded; an older Compounder then refuses the log."""
+    import compounder.log.store as store_module
+
+    with Store(log_db) as store:
+        record(store)
+        steps = {**store.dialect.migrations, 5: ["CREATE TABLE notes (entry_id INTEGER)"]}
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
+    monkeypatch.setattr(type(store.dialect), "migrations", steps)
+    with Store(log_db) as store:
+        assert store.version() == 4
+        store.migrate(5)
+        assert store.version() == 5
+        assert "notes" in store.dialect.tables(store.db)
+        store.migrate(5)  # nothing to do the second time
+        assert store.count() == 1 and store.verify().ok
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
+    with pytest.raises(DataFileError, match="is 5, newer than this Compounder knows"):
+        Store(log_db)
