@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from compounder.core.units import EXAMPLES, parse_quantity
+from compounder.core.units import EXAMPLES, parse_magnitude, parse_quantity
 from compounder.errors import DataFileError, InputError
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # the compounder package
@@ -135,6 +135,20 @@ class Table:
             raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind] + " in quotes")
         try:
             return parse_quantity(value, kind, field=self._key(key))
+        except InputError:
+            raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind]) from None
+
+    def magnitude(
+        self, key: str, kind: str, unit: str | None = None, required: bool = True
+    ) -> Any:
+        """A quantity's exact magnitude in ``unit`` (default: the kind's display unit)."""
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind] + " in quotes")
+        try:
+            return parse_magnitude(value, kind, unit, field=self._key(key))
         except InputError:
             raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind]) from None
 

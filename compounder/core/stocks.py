@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import magnitude_in, mm_to_pt
+from compounder.core.units import mm_to_pt
 from compounder.errors import DataFileError, InputError
 
 #: Paper sizes in mm.
@@ -96,7 +96,7 @@ def _stock_file(text: str) -> LabelStock:
     )
 
     def length(t: Table, key: str) -> Decimal:
-        return magnitude_in(t.quantity(key, "length"), "mm")
+        return t.magnitude(key, "length", "mm")  # type: ignore[no-any-return]
 
     kind = table.text("kind")
     if kind not in ("roll", "sheet"):

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from compounder.render.fonts import REGULAR, register_fonts
+from compounder.render.fonts import REGULAR, register_font
 from compounder.render.textfit import Line
 
 
@@ -27,7 +27,7 @@ def new_canvas(buffer: Any, pagesize: tuple[float, ...], title: str) -> Any:
     """A reportlab canvas in invariant mode: the same input gives the same bytes."""
     from reportlab.pdfgen.canvas import Canvas
 
-    register_fonts()
+    register_font(REGULAR)
     # The initial font is the embedded one, so no unembedded Helvetica is referenced.
     canvas = Canvas(
         buffer,
