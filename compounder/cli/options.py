@@ -86,6 +86,34 @@ ConfigOpt = Annotated[
     ),
 ]
 
+LabelFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="pdf (default), zpl (thermal printers) or png (a preview at the stock's size); "
+        "with --print, the printer's format.",
+    ),
+]
+DpiOpt = Annotated[
+    int | None,
+    typer.Option("--dpi", help="Printer resolution for zpl and png: 203 or 300 (default: "
+                 "the printer's, else 203)."),
+]
+PrintOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--print",
+        help="Send to a printer: a name from the settings ([printers.NAME]), "
+        "socket://HOST:PORT (raw TCP, e.g. port 9100) or a CUPS queue.",
+    ),
+]
+LabelOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="File to write (.pdf, .zpl or .png); optional with --print."
+    ),
+]
+
 
 def print_json(data: Any) -> None:
     """JSON for scripts: indented, non-ASCII kept as is."""

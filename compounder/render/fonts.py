@@ -21,7 +21,7 @@ BOLD = "Atkinson-Bold"
 FALLBACK = "DejaVuSans"
 FALLBACK_BOLD = "DejaVuSans-Bold"
 
-_FILES = {
+FONT_FILES = {
     REGULAR: "AtkinsonHyperlegible-Regular.ttf",
     BOLD: "AtkinsonHyperlegible-Bold.ttf",
     FALLBACK: "DejaVuSans.ttf",
@@ -44,20 +44,20 @@ def register_font(name: str) -> frozenset[int]:
     """
     from reportlab.pdfbase import pdfmetrics
 
-    font = _embedded_font_class()(name, str(data_dir("fonts") / _FILES[name]))
+    font = _embedded_font_class()(name, str(data_dir("fonts") / FONT_FILES[name]))
     pdfmetrics.registerFont(font)
     return frozenset(font.face.charToGlyph)
 
 
 def ensure_registered(font: str) -> None:
     """Register ``font`` if it is one of the bundled fonts (others are reportlab's own)."""
-    if font in _FILES:
+    if font in FONT_FILES:
         register_font(font)
 
 
 def register_fonts() -> dict[str, frozenset[int]]:
     """Register every bundled font (a batch's workers start with them); their coverage."""
-    return {name: register_font(name) for name in _FILES}
+    return {name: register_font(name) for name in FONT_FILES}
 
 
 _SPLIT_MEMO_SIZE = 4096

@@ -75,6 +75,11 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
     return points(bar_width), points(height), float(number_size)
 
 
+def barcode_number_size(layout: Layout) -> float:
+    """The size of the Rx number printed under the barcode."""
+    return _barcode_settings(layout)[2]
+
+
 def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> PlacedLabel:
     """Lay one label out in its stock; DoesNotFitError naming the field if it cannot."""
     register_font(REGULAR)  # the Rx number under the barcode
