@@ -23,6 +23,7 @@ from compounder.cli.options import (
     SettingsVehicleOpt,
     StartDateOpt,
     SyringesOpt,
+    format_from_suffix,
     print_json,
 )
 
@@ -100,7 +101,7 @@ def label(
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
         db=db,
-        label_format=label_format,
+        label_format=format_from_suffix(label_format, output, printer),
         dpi=dpi,
         printer=printer,
     )
