@@ -188,6 +188,8 @@ def run_batch(
     jobs: int | None = None,
     progress: Progress | None = None,
     db: str | Path | None = None,
+    label_format: str = "pdf",
+    dpi: int = 203,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -195,7 +197,8 @@ def run_batch(
     ``skip_invalid``, in ``rejected.csv``). Raises CompounderError for a file-level
     problem (unknown columns, not UTF-8, an output folder that cannot be written).
     ``progress``, if given, is called with how many more orders are done, every
-    hundred or so, until it has counted every row.
+    hundred or so, until it has counted every row. ``label_format`` "zpl" writes the
+    labels for a thermal printer at ``dpi`` instead of as PDF.
     """
     from compounder.core.settings import find_config
 
@@ -203,6 +206,10 @@ def run_batch(
     out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
+    if label_format not in ("pdf", "zpl"):
+        raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
+    if dpi not in (203, 300):
+        raise InputError("dpi", str(dpi), "203 or 300")
     if chunk_size < 1:
         raise InputError("chunk-size", str(chunk_size), "a whole number of orders >= 1")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
@@ -216,6 +223,8 @@ def run_batch(
         digest,
         None if db is None else str(db),
         run_key,
+        label_format,
+        dpi,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
@@ -301,7 +310,8 @@ def _run_chunks(
         jobs = 1 if first.last else (os.cpu_count() or 1)
     if jobs <= 1 or first.last:
         for chunk in itertools.chain([first], chunks):
-            yield process_chunk(chunk, options, temp_name, chunk_names(chunk), progress)
+            names = chunk_names(chunk, options.label_format)
+            yield process_chunk(chunk, options, temp_name, names, progress)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -313,7 +323,13 @@ def _run_chunks(
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.submit(process_in_worker, chunk, options, temp_name, chunk_names(chunk))
+                pool.submit(
+                    process_in_worker,
+                    chunk,
+                    options,
+                    temp_name,
+                    chunk_names(chunk, options.label_format),
+                )
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
                 yield _result(pending.pop(0), queue, progress)

@@ -128,6 +128,25 @@ def sum_width(line: Line) -> float:
     return string_width(line.text, line.font, line.size)
 
 
+class ZplWriter:
+    """Writes labels' ZPL formats one after another into an open binary file (a batch's
+    labels file); ``add`` returns the label's number in the file."""
+
+    def __init__(self, output: Any, layout: Layout, dpi: int) -> None:
+        self.output = output
+        self.dpi = dpi
+        self.number_size = barcode_number_size(layout)
+        self.count = 0
+
+    def add(self, placed: PlacedLabel, stock: LabelStock) -> int:
+        self.output.write(label_format(placed, stock, self.number_size, self.dpi).encode())
+        self.count += 1
+        return self.count
+
+    def close(self) -> None:
+        pass
+
+
 def render_labels_zpl(
     contents: list[LabelContent],
     stock: LabelStock,
