@@ -75,3 +75,23 @@ def decode_barcodes(data: bytes, page: int = 0, dpi: int = 300) -> list[str]:
 def private_data_folder(tmp_path_factory, monkeypatch):
     """Every test logs to a compounding log of its own, never the user's."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def listener():
+    """A loopback TCP listener standing in for a thermal printer's raw port."""
+    from printer_servers import Listener
+
+    server = Listener()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def cups(tmp_path_factory):
+    """A private CUPS daemon on a loopback port (see tests/printer_servers.py)."""
+    from printer_servers import Cups
+
+    daemon = Cups(tmp_path_factory.mktemp("cups"))
+    yield daemon
+    daemon.stop()

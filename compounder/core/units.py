@@ -128,7 +128,7 @@ _EXACT: dict[str, dict[str, Decimal]] = {
     "volume": {"mL": Decimal(1), "ml": Decimal(1), "L": Decimal(1000)},
     "concentration": {"mg/mL": Decimal(1), "mg/ml": Decimal(1), "mcg/mL": Decimal("0.001")},
     "time": {"day": Decimal(1), "days": Decimal(1), "week": Decimal(7), "weeks": Decimal(7)},
-    "length": {"mm": Decimal(1), "cm": Decimal(10), "in": Decimal("25.4")},
+    "length": {"mm": Decimal(1), "in": Decimal("25.4")},
 }
 
 
