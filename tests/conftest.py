@@ -88,10 +88,18 @@ def listener():
 
 
 @pytest.fixture(scope="session")
-def cups(tmp_path_factory):
+def cups():
     """A private CUPS daemon on a loopback port (see tests/printer_servers.py)."""
+    import shutil
+    import tempfile
+
     from printer_servers import Cups
 
-    daemon = Cups(tmp_path_factory.mktemp("cups"))
+    # cupsd runs its backends as the lp user: the spool must be reachable by it, which a
+    # pytest temporary folder (private to its owner) is not.
+    root = Path(tempfile.mkdtemp(prefix="compounder-cups-"))
+    root.chmod(0o755)
+    daemon = Cups(root)
     yield daemon
     daemon.stop()
+    shutil.rmtree(root, ignore_errors=True)

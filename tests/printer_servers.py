@@ -128,18 +128,26 @@ class Cups:
         (root / "cups-files.conf").write_text(_FILES_CONF.format(root=root), encoding="utf-8")
         self.server = f"127.0.0.1:{self.port}"
         self.env = {**os.environ, "CUPS_SERVER": self.server}
-        self.process = subprocess.Popen(
-            [self.cupsd, "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with (root / "log" / "stdout").open("wb") as output:
+            self.process = subprocess.Popen(
+                [
+                    self.cupsd,
+                    "-f",
+                    "-c",
+                    str(root / "cupsd.conf"),
+                    "-s",
+                    str(root / "cups-files.conf"),
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         self._wait_ready()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
+                output = (self.root / "log" / "stdout").read_text(errors="replace")
                 pytest.fail(f"cupsd stopped: {output.strip()} {self.log()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):

@@ -71,9 +71,9 @@ def _from_uri(name: str, uri: str) -> Printer:
 
     if uri.startswith("socket://"):
         address = uri.removeprefix("socket://").rstrip("/")
+        if ":" not in address:
+            address += f":{DEFAULT_PORT}"
         host, _, port = address.rpartition(":")
-        if not host:
-            host, port = address, str(DEFAULT_PORT)
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise InputError("print", uri, "socket://HOST:PORT, e.g. socket://192.0.2.10:9100")
         return Printer(name, "socket", f"{host}:{int(port)}", "zpl", None, None)
