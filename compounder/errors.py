@@ -20,6 +20,12 @@ EXIT_DATA_FILE = 4
 EXIT_OUTPUT = 5
 
 
+def shown_value(value: str, limit: int = 60) -> str:
+    """A value quoted in a message: repr (control characters escaped), cut to ``limit``."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
 class CompounderError(Exception):
     """Base of every error Compounder raises on purpose."""
 
@@ -41,7 +47,7 @@ class InputError(CompounderError, ValueError):
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""
-        shown = "the value given" if self.private else repr(self.value)
+        shown = "the value given" if self.private else shown_value(self.value)
         return f"{prefix}{self.field}: {shown} is not accepted; expected {self.expected}"
 
 

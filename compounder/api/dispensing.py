@@ -18,7 +18,9 @@ from compounder.api.planning import (
     parse_volume,
     plan_titration,
 )
+from compounder.atomic import check_output_path
 from compounder.core.dates import parse_date
+from compounder.core.limits import DISPENSED_ML
 from compounder.core.protocols import DEFAULT_PROTOCOL
 from compounder.errors import InputError
 
@@ -89,21 +91,25 @@ def make_labels(
     from compounder.log.entries import log_labels, recorded_lot
     from compounder.render.label_output import render_label_files
 
+    if output is not None:
+        check_output_path(Path(output))
     settings = load_settings(config)
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
     prescriber = check_name(prescriber, "prescriber")
-    dose_time = dose_time or settings.dose_time
+    dose_time = settings.dose_time if dose_time is None else dose_time
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
     wording = load_wording(language)
     delivery = plan_delivery(label_format, dpi, printer, settings)
-    label_stock = load_stock(stock or delivery.stock or settings.stock)
-    the_vehicle = find_vehicle(vehicle or settings.vehicle)
-    the_source = load_sources().find(source or settings.source)
+    label_stock = load_stock(
+        stock if stock is not None else delivery.stock or settings.stock
+    )
+    the_vehicle = find_vehicle(settings.vehicle if vehicle is None else vehicle)
+    the_source = load_sources().find(settings.source if source is None else source)
     rules = bud_rules_for(settings)
     lots = lots_from(lot_expiry, None)
-    conc = parse_concentration(concentration or settings.concentration)
+    conc = parse_concentration(settings.concentration if concentration is None else concentration)
     recorded = None
     if lot and log:
         recorded = recorded_lot(lot, conc, db)
@@ -141,7 +147,7 @@ def make_labels(
             )
         plan = plan_titration(protocol, conc, dose=dose, syringes=syringes).require_measurable()
         step = plan.steps[0]
-        volume = parse_volume(quantity, "quantity")
+        volume = parse_volume(quantity, "quantity", DISPENSED_ML)
         if volume < step.volume_ml:
             raise InputError("quantity", quantity, f"at least one dose ({step.volume_ml} mL)")
         day = parse_date(fill_date, "fill-date") if fill_date is not None else date.today()
@@ -207,19 +213,24 @@ def make_chart(
     from compounder.core.wording import load_wording
     from compounder.render.chart_pdf import render_chart
 
+    if output is not None:
+        check_output_path(Path(output))
     settings = load_settings(config)
-    paper = paper or settings.paper
+    paper = settings.paper if paper is None else paper
     if paper not in PAPER:
         raise InputError("paper", paper, " or ".join(PAPER))
-    dose_time = dose_time or settings.dose_time
+    dose_time = settings.dose_time if dose_time is None else dose_time
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
     wording = load_wording(language)
-    the_vehicle = find_vehicle(vehicle or settings.vehicle)
+    the_vehicle = find_vehicle(settings.vehicle if vehicle is None else vehicle)
     plan = plan_titration(
-        protocol, concentration or settings.concentration, start_date, syringes=syringes
+        protocol,
+        (settings.concentration if concentration is None else concentration),
+        start_date,
+        syringes=syringes,
     ).require_measurable()
-    name = check_name(patient, "patient") if patient else None
+    name = check_name(patient, "patient") if patient is not None else None
     content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
     pdf = render_chart(content, paper, Path(output) if output else None)
     return ChartRun(content, pdf)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from compounder.core.dates import parse_date
+from compounder.core.limits import CONCENTRATION_MG_ML, PREPARED_VOLUME_ML, check_range
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
 from compounder.core.strengths import (
     StrengthResult,
@@ -31,8 +32,10 @@ from compounder.errors import InputError
 
 
 def parse_concentration(text: str, field: str = "concentration") -> Decimal:
-    """A concentration as typed, in mg/mL (exact)."""
-    return _magnitude(text, "concentration", "mg/mL", field)
+    """A concentration as typed, in mg/mL (exact), within the plausible range."""
+    value = _magnitude(text, "concentration", "mg/mL", field)
+    check_range(value, CONCENTRATION_MG_ML, field, "mg/mL")
+    return value
 
 
 def parse_dose(text: str, field: str = "dose") -> Decimal:
@@ -40,9 +43,14 @@ def parse_dose(text: str, field: str = "dose") -> Decimal:
     return _magnitude(text, "mass", "mg", field)
 
 
-def parse_volume(text: str, field: str = "volume") -> Decimal:
-    """A volume as typed, in mL (exact)."""
-    return _magnitude(text, "volume", "mL", field)
+def parse_volume(
+    text: str, field: str = "volume", bounds: tuple = PREPARED_VOLUME_ML
+) -> Decimal:
+    """A volume as typed, in mL (exact), within ``bounds`` (a preparation's by default;
+    ``DISPENSED_ML`` for what one order dispenses)."""
+    value = _magnitude(text, "volume", "mL", field)
+    check_range(value, bounds, field, "mL")
+    return value
 
 
 def _magnitude(text: str, kind: str, unit: str, field: str) -> Decimal:

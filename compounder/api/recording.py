@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.api.planning import prepare_batch
+from compounder.atomic import check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.entries import open_store
@@ -44,6 +45,8 @@ def record_preparation(
     from compounder.core.lots import parse_lot
     from compounder.render.record_pdf import render_record
 
+    if output is not None:
+        check_output_path(Path(output))
     lots = tuple(parse_lot(text) for text in ingredient_lots)
     for given in lots:
         if not given.lot:
@@ -99,6 +102,8 @@ def reprint_label(
     rx = check_rx(rx)
     if output is None and printer is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
+    if output is not None:
+        check_output_path(Path(output))
     with open_store(db) as store:
         entry = store.latest_label(rx)
         if entry is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import write_manifest_part
-from compounder.log.store import Store
+from compounder.log.store import Store, snapshot_json
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
 PROGRESS_EVERY = 100  # orders drawn between two progress reports
@@ -236,11 +235,9 @@ def _log_row(
 
     frame, frame_hash = _frame_json(order.labels[0][1].id)
     snapshots[frame_hash] = frame
-    body = json.dumps(
-        {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash},
-        sort_keys=True,
+    body, body_hash = snapshot_json(
+        {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash}
     )
-    body_hash = hashlib.sha256(body.encode()).hexdigest()
     snapshots[body_hash] = body
     payload = json.dumps(
         {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True
@@ -271,5 +268,4 @@ def _frame_json(stock_id: str) -> tuple[str, str]:
 
     frame = label_snapshot([], load_stock(stock_id), load_layout())
     del frame["contents"]
-    text = json.dumps(frame, sort_keys=True)
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    return snapshot_json(frame)

@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from compounder.batch.order_file import COLUMNS, RawRow
+from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError, InputError
 
@@ -139,9 +140,9 @@ def _flag(text: str, column: str) -> bool:
 
 
 def _whole(text: str, column: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or not low <= int(text) <= high:
         raise RowProblem(
-            column, f"{text!r} is not accepted; expected a whole number from {low} to {high}"
+            column, f"{text[:40]!r} is not accepted; expected a whole number from {low} to {high}"
         )
     return int(text)
 
@@ -257,6 +258,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     )
     from compounder.content.labels import Direction, LabelOrder, fill_directions, label_frame
     from compounder.core.bud import beyond_use_date
+    from compounder.core.datafiles import is_file_path
     from compounder.core.dates import parse_date
     from compounder.core.fills import dispense_volume, plan_fills
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
@@ -277,20 +279,20 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     concentration = _in_column(
         "concentration", parse_concentration, get("concentration", settings.concentration)
     )
-    protocol = _in_column("protocol", load_protocol, get("protocol", "ldn-standard"))
-    if "/" in get("protocol") or get("protocol").endswith(".toml"):
+    if is_file_path(get("protocol")):
         raise RowProblem("protocol", "must be a protocol id, not a file")
+    protocol = _in_column("protocol", load_protocol, get("protocol", "ldn-standard"))
     dose_time = get("dose_time", settings.dose_time)
     if dose_time not in DOSE_TIMES:
         raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
     vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
     source = _in_column("source", ctx["sources"].find, get("source", settings.source))
-    stock = _in_column("stock", load_stock, get("stock", settings.stock))
-    if "/" in get("stock") or get("stock").endswith(".toml"):
+    if is_file_path(get("stock")):
         raise RowProblem("stock", "must be a stock id, not a file")
+    stock = _in_column("stock", load_stock, get("stock", settings.stock))
     wording = _in_column("language", load_wording, get("language", "en"))
     strength_changed = _flag(get("strength_changed"), "strength_changed")
-    refills = _whole(get("refills"), "refills", 0, 99) if get("refills") else None
+    refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
     rules, dispensing = ctx["rules"], ctx["dispensing"]
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
@@ -334,7 +336,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
-            days = _whole(days_text, "days_supply", 1, 366)
+            days = _whole(days_text, "days_supply", *DAYS_SUPPLY)
             if days > bud.days_of_use:
                 raise RowProblem(
                     "days_supply",
@@ -344,7 +346,9 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
                 )
             quantity = dispense_volume(step.volume_ml * days, dispensing)
         elif quantity_text:
-            quantity = _in_column("quantity", parse_volume, quantity_text, "quantity")
+            quantity = _in_column(
+                "quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML
+            )
             if quantity < step.volume_ml:
                 raise RowProblem(
                     "quantity",

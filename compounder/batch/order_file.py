@@ -9,6 +9,7 @@ repeated columns, not UTF-8) raise DataFileError before any row is read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from compounder.core.datafiles import open_regular_file
 from compounder.errors import DataFileError
 
 REQUIRED = ("rx_number", "patient_name", "prescriber", "fill_date", "concentration", "dose")
@@ -59,13 +61,22 @@ def file_format(path: Path) -> str:
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:
+    """The order file for reading as text: a regular file (never a pipe, waited on)."""
+    fd = open_regular_file(path)
+    return open(fd, encoding="utf-8-sig", newline="")
+
+
+@contextlib.contextmanager
+def _file_problems(path: Path) -> Iterator[None]:
+    """Problems of the file as a whole, reported as DataFileError naming it."""
     try:
-        handle = path.open("r", encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise DataFileError(str(path), "", "file not found") from None
-    except IsADirectoryError:
-        raise DataFileError(str(path), "", "is a folder, not a file") from None
-    return handle
+        yield
+    except UnicodeDecodeError:
+        raise DataFileError(
+            str(path), "", "not UTF-8 text", "a file saved as 'CSV UTF-8' or JSON Lines in UTF-8"
+        ) from None
+    except csv.Error as exc:
+        raise DataFileError(str(path), "", f"not readable as CSV ({exc})") from None
 
 
 def check_header(header: list[str], path: Path) -> list[str]:
@@ -101,18 +112,11 @@ def check_header(header: list[str], path: Path) -> list[str]:
 def read_orders(path: Path) -> Iterator[RawRow]:
     """Every order in the file, streaming, in file order."""
     kind = file_format(path)
-    handle = _open_text(path)
-    try:
+    with _file_problems(path), _open_text(path) as handle:
         if kind == "csv":
             yield from _read_csv(handle, path)
         else:
             yield from _read_jsonl(handle, path)
-    except UnicodeDecodeError:
-        raise DataFileError(
-            str(path), "", "not UTF-8 text", "a file saved as 'CSV UTF-8' or JSON Lines in UTF-8"
-        ) from None
-    finally:
-        handle.close()
 
 
 def _read_csv(handle: io.TextIOWrapper, path: Path) -> Iterator[RawRow]:
@@ -154,6 +158,9 @@ def _read_jsonl(handle: io.TextIOWrapper, path: Path) -> Iterator[RawRow]:
         except json.JSONDecodeError as exc:
             yield RawRow(line, {}, text.rstrip("\r\n"), f"not valid JSON ({exc.msg})")
             continue
+        except (RecursionError, ValueError):  # nested too deeply, or a number too long
+            yield RawRow(line, {}, text.rstrip("\r\n"), "not valid JSON (too deep or too long)")
+            continue
         if not isinstance(record, dict):
             yield RawRow(line, {}, text.rstrip("\r\n"), "is not a JSON object")
             continue
@@ -183,8 +190,5 @@ def header_of(path: Path) -> list[str]:
     holds each rejected line unchanged."""
     if file_format(path) == "jsonl":
         return ["raw"]
-    handle = _open_text(path)
-    try:
+    with _file_problems(path), _open_text(path) as handle:
         return next(csv.reader(handle), [])
-    finally:
-        handle.close()

@@ -54,6 +54,7 @@ from compounder.batch.outputs import (
     write_records,
     write_worksheet,
 )
+from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log.store import Store
 
@@ -210,8 +211,9 @@ def run_batch(
         raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
     if dpi not in (203, 300):
         raise InputError("dpi", str(dpi), "203 or 300")
-    if chunk_size < 1:
-        raise InputError("chunk-size", str(chunk_size), "a whole number of orders >= 1")
+    check_range(chunk_size, CHUNK_SIZE, "chunk-size")
+    if jobs is not None:
+        check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
@@ -229,6 +231,7 @@ def run_batch(
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
     temp: Path | None = None
+    store = None if check else Store(db)  # a log that cannot be opened stops the run here
     if not check:
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -237,7 +240,6 @@ def run_batch(
         except OSError as exc:
             raise OutputError(str(out), exc.strerror or str(exc)) from None
     rejected = RejectedSpool(temp, header_of(path)) if temp else None
-    store = None if check else Store(db)
     committed = False
     chunk_count = 0
 
@@ -317,7 +319,9 @@ def _run_chunks(
     from concurrent.futures import ProcessPoolExecutor
 
     if temp is not None:
-        _load_drawing()  # once, here: the workers start with it (and records.pdf needs it)
+        from compounder.render.canvas import preload_drawing
+
+        preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     queue: Any = multiprocessing.SimpleQueue() if progress else None
     with ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(queue,)) as pool:
         pending: list[Any] = []
@@ -350,13 +354,3 @@ def _result(future: Any, queue: Any, progress: Progress | None) -> ChunkResult:
         if done:
             return future.result()  # type: ignore[no-any-return]
         wait([future], timeout=0.1)
-
-
-def _load_drawing() -> None:
-    """Import the PDF drawing code and register the fonts."""
-    from reportlab.graphics.barcode import code128  # noqa: F401
-
-    from compounder.render import chart_pdf, label_pdf  # noqa: F401
-    from compounder.render.fonts import register_fonts
-
-    register_fonts()

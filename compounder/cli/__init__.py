@@ -1,0 +1,1 @@
+"""The ``compounder`` command: options, one module per group of commands, and the app."""

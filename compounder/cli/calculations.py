@@ -106,7 +106,7 @@ def prepare(
     --vehicle water
     """
     from compounder.api.planning import prepare_batch
-    from compounder.content.reports import preparation_report
+    from compounder.content.reports import preparation_dict, preparation_report
 
     result = prepare_batch(
         concentration,
@@ -121,7 +121,7 @@ def prepare(
         bud,
     )
     if as_json:
-        print_json(result.to_dict())
+        print_json(preparation_dict(result))
     else:
         typer.echo(preparation_report(result))
 

@@ -52,8 +52,10 @@ def record(
     --prepared-by JD --checked-by MK
     """
     from compounder.api.recording import record_preparation
-    from compounder.atomic import write_bytes_atomic
+    from compounder.atomic import check_output_path, write_bytes_atomic
 
+    if output is not None:
+        check_output_path(output)
     lot, data, pdf = record_preparation(
         concentration,
         volume,
@@ -125,14 +127,14 @@ def trace(
 
     Example: compounder trace --ingredient-lot AB1234
     """
-    from compounder.content.reports import trace_report, trace_rows
+    from compounder.content.reports import printable, trace_report, trace_rows
     from compounder.log.entries import trace_lot
 
     rows = trace_rows(trace_lot(ingredient_lot, db))
     if as_json:
         print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
     elif not rows:
-        typer.echo(f"No preparation in the log used ingredient lot {ingredient_lot}.")
+        typer.echo(f"No preparation in the log used ingredient lot {printable(ingredient_lot)}.")
     else:
         typer.echo(trace_report(rows))
 
@@ -146,14 +148,14 @@ def history(
 
     Example: compounder history --rx 1234567
     """
-    from compounder.content.reports import entry_dict, history_report
+    from compounder.content.reports import entry_dict, history_report, printable
     from compounder.log.entries import rx_history
 
     entries = rx_history(rx, db)
     if as_json:
         print_json([entry_dict(e) for e in entries])
     elif not entries:
-        typer.echo(f"Nothing in the log for Rx {rx}.")
+        typer.echo(f"Nothing in the log for Rx {printable(rx)}.")
     else:
         typer.echo(history_report(entries))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
+from compounder.content.reports import preparation_dict, tablets_text
 from compounder.core.lots import IngredientExpiry
 from compounder.core.preparation import Preparation
 from compounder.core.units import format_number, format_quantity
@@ -31,8 +32,7 @@ def ingredient_uses(prep: Preparation, lots: tuple[IngredientExpiry, ...]) -> li
     """Each ingredient lot with the quantity used: the drug's for a naltrexone lot,
     the vehicle's ("to 50 mL") for any other."""
     drug_quantity = (
-        f"{prep.tablets} x {format_quantity(prep.source.strength_mg, 'mg')} tablet"
-        + ("s" if prep.tablets != 1 else "")
+        tablets_text(prep.tablets, prep.source.strength_mg)
         if prep.tablets is not None and prep.source.strength_mg is not None
         else format_quantity(prep.drug_mass_mg, "mg")
     )
@@ -61,7 +61,7 @@ def compounding_record(
     lots: tuple[IngredientExpiry, ...],
     at: datetime,
 ) -> dict[str, Any]:
-    data = prep.to_dict()
+    data = preparation_dict(prep)
     strength = format_quantity(prep.concentration_mg_ml, "mg/mL")
     return {
         "title": f"Naltrexone HCl {strength} oral liquid",
@@ -75,7 +75,7 @@ def compounding_record(
             "salt": f"doses as naltrexone {prep.dose_salt}; source is the {prep.source.salt}",
             "vehicle": prep.vehicle.name,
             "container": prep.vehicle.container,
-            "method": prep.method,
+            "method": data["method"],
             "calculation": _calculation(prep),
             "bud_rule": data["bud_basis"],
             "storage": data["storage"],

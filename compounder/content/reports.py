@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,18 @@ if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading the
     from compounder.core.titration import Plan
 
 
+def printable(text: str) -> str:
+    """Text for a terminal: control and invisible characters escaped (``\\x1b``), so
+    nothing read from a log or typed can move the cursor or recolour the screen."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns left-aligned to their widest cell, a rule under the header."""
+    """Columns left-aligned to their widest cell, a rule under the header; every cell
+    made printable."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -90,7 +101,7 @@ def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
 
 def preparation_report(prep: Preparation) -> str:
     """What to prepare, as the pharmacist reads it at the bench."""
-    data = prep.to_dict()
+    data = preparation_dict(prep)
     conc = data["concentration"]
     lines = [
         f"Naltrexone HCl {conc} oral liquid - {format_quantity(prep.requested_ml, 'mL')} requested",
@@ -119,12 +130,12 @@ def preparation_report(prep: Preparation) -> str:
         f"BUD:            {prep.bud.bud.isoformat()} ({prep.bud.days_of_use} days of use "
         f"from {prep.bud.compounded.isoformat()})",
         f"BUD set by:     {prep.bud.basis.basis}",
-        f"Storage:        {prep.bud.storage_text}",
-        "Warnings:       " + "; ".join(prep.auxiliary_warnings),
+        f"Storage:        {data['storage']}",
+        "Warnings:       " + "; ".join(data["auxiliary_warnings"]),
         "",
         "Method:",
     ]
-    lines += [f"  {n}. {line}" for n, line in enumerate(prep.method, start=1)]
+    lines += [f"  {n}. {line}" for n, line in enumerate(data["method"], start=1)]
     for note in prep.bud.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
@@ -178,8 +189,9 @@ def worksheet_report(sheet: list[dict]) -> str:
     rows = []
     for entry in sheet:
         if "tablets" in entry:
+            tablets = tablets_text(entry["tablets"], Decimal(entry["tablet_strength_mg"]))
             make = (
-                f"{entry['tablets']} x {entry['tablet_strength_mg']} mg tablets, make up to "
+                f"{tablets}, make up to "
                 f"{entry['make_up_to_ml']} mL (excess {entry['excess_ml']} mL)"
             )
         else:
@@ -277,3 +289,44 @@ def history_report(entries: list[Any]) -> str:
             for e in entries
         ],
     )
+
+
+def preparation_dict(prep: Preparation, language: str = "en") -> dict[str, Any]:
+    """The preparation as ``prepare --json`` and the records show it: storage and
+    auxiliary warnings worded in ``language``."""
+    from compounder.core.wording import load_wording
+
+    wording = load_wording(language)
+    data = prep.to_dict()
+    storage = wording.storage(prep.bud.storage)
+    data["storage"] = storage
+    data["auxiliary_warnings"] = [wording.warning(w) for w in prep.warning_ids]
+    detail = data.pop("bud_detail")
+    data["method"] = method_lines(prep)
+    at = list(detail).index("storage") + 1
+    items = list(detail.items())
+    data["bud_detail"] = dict([*items[:at], ("storage_text", storage), *items[at:]])
+    return data
+
+
+def tablets_text(count: int, strength_mg: Decimal) -> str:
+    """ "1 x 50 mg tablet", "8 x 50 mg tablets"."""
+    plural = "s" if count != 1 else ""
+    return f"{count} x {format_quantity(strength_mg, 'mg')} tablet{plural}"
+
+
+def method_lines(prep: Preparation) -> list[str]:
+    """The source's method (``sources.toml``) with this preparation's amounts filled in."""
+    tablets = (
+        tablets_text(prep.tablets, prep.source.strength_mg)
+        if prep.tablets is not None and prep.source.strength_mg is not None
+        else ""
+    )
+    fields = {
+        "tablets": tablets,
+        "mass": format_quantity(prep.drug_mass_mg, "mg"),
+        "name": prep.source.name,
+        "volume": format_quantity(prep.final_volume_ml, "mL"),
+        "vehicle": prep.vehicle.name,
+    }
+    return [line.format(**fields) for line in prep.source.method]

@@ -17,7 +17,6 @@ from typing import Any
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
 from compounder.core.lots import IngredientExpiry
 from compounder.core.vehicles import STORAGE, Vehicle
-from compounder.core.wording import load_wording
 from compounder.errors import InputError, SafetyError
 
 DAY_COUNTING = ("day-1", "day-0")
@@ -64,8 +63,7 @@ class BudResult:
     bud: date
     basis: BudLimit
     limits: tuple[BudLimit, ...]
-    storage: str
-    storage_text: str
+    storage: str  # a storage id ("refrigerator", "room"); content words it
     notes: tuple[str, ...] = ()
 
     @property
@@ -81,7 +79,6 @@ class BudResult:
             "bud_basis_kind": self.basis.kind,
             "days_of_use": self.days_of_use,
             "storage": self.storage,
-            "storage_text": self.storage_text,
             "limits": [
                 {"date": lim.date.isoformat(), "kind": lim.kind, "basis": lim.basis}
                 for lim in self.limits
@@ -200,6 +197,5 @@ def beyond_use_date(
         basis=basis,
         limits=tuple(limits),
         storage=storage,
-        storage_text=load_wording("en").storage(storage),
         notes=tuple(notes),
     )

@@ -8,6 +8,9 @@ pass a file of their own; its errors are reported the same way.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from datetime import date
@@ -15,9 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from compounder.core.limits import MAX_DATA_FILE_BYTES, MAX_ID_LENGTH
 from compounder.core.units import EXAMPLES, parse_magnitude, parse_quantity
 from compounder.errors import DataFileError, InputError
 
+_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}\Z")
 _PACKAGE = Path(__file__).resolve().parent.parent  # the compounder package
 
 
@@ -37,6 +42,40 @@ def template_path(*parts: str) -> Path:
     return data_dir("templates").joinpath(*parts)
 
 
+def check_id(text: str, field: str) -> str:
+    """An id of shipped data: 1 to 64 letters, digits, dots, dashes or underscores."""
+    if not _ID.match(text):
+        raise InputError(
+            field, text[:40], f"an id of 1 to {MAX_ID_LENGTH} letters, digits or dashes"
+        )
+    return text
+
+
+def is_file_path(text: str) -> bool:
+    """Whether a protocol or stock argument names a file (a path or a .toml name) rather
+    than a shipped id."""
+    return text.endswith(".toml") or "/" in text or "\\" in text
+
+
+def shipped_ids(folder: str) -> list[str]:
+    """Ids of the data files shipped in ``templates/<folder>/``."""
+    return sorted(p.stem for p in template_path(folder).glob("*.toml"))
+
+
+def id_or_file(text: str, folder: str, field: str) -> Path:
+    """The file an argument names: a user's file by path, or a shipped id in
+    ``templates/<folder>/`` (InputError listing the shipped ids if there is none)."""
+    if is_file_path(text):
+        return Path(text)
+    check_id(text, field)
+    path = template_path(folder, f"{text}.toml")
+    if not path.is_file():
+        raise InputError(
+            field, text, f"a {field} file path or one of " + ", ".join(shipped_ids(folder))
+        )
+    return path
+
+
 def display_name(path: Path) -> str:
     """How a data file is named in messages: shipped files relative, others as given."""
     try:
@@ -45,20 +84,63 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-def load_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; DataFileError (with the line) if it is missing or malformed."""
-    name = display_name(path)
+def open_regular_file(path: Path, name: str | None = None) -> int:
+    """A file descriptor open for reading on ``path``, which must be a regular file: a
+    folder, pipe or device is refused at once (never waited on). DataFileError naming
+    the file otherwise."""
+    name = name or str(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise DataFileError(name, "", "file not found") from None
     except IsADirectoryError:
         raise DataFileError(name, "", "is a folder, not a file") from None
+    except (OSError, ValueError) as exc:
+        problem = getattr(exc, "strerror", None) or "not a usable file name"
+        raise DataFileError(name, "", f"cannot be read ({problem})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
+        raise DataFileError(name, "", f"is {kind}, not a regular file")
+    return fd
+
+
+def read_file_bytes(path: Path, name: str | None = None, limit: int = MAX_DATA_FILE_BYTES) -> bytes:
+    """The whole of a regular file of at most ``limit`` bytes."""
+    name = name or str(path)
+    fd = open_regular_file(path, name)
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise DataFileError(name, "", f"cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise DataFileError(name, "", "is too large", f"a file of at most {limit:,} bytes")
+    return data
+
+
+def read_text_file(path: Path, name: str | None = None, limit: int = MAX_DATA_FILE_BYTES) -> str:
+    """A regular UTF-8 text file (a BOM is allowed), read whole."""
+    name = name or str(path)
+    data = read_file_bytes(path, name, limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataFileError(name, f"line {line}", "is not UTF-8 text") from None
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; DataFileError (with the line) if it is missing or malformed."""
+    name = display_name(path)
+    text = read_text_file(path, name)
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DataFileError(name, "", f"not valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise DataFileError(name, "", "not UTF-8 text") from None
+    except RecursionError:
+        raise DataFileError(name, "", "not valid TOML (nested too deeply)") from None
 
 
 class Table:

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from compounder.core.limits import EARLIEST_DATE, LATEST_DATE
 from compounder.errors import InputError
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_date(text: str | date, field: str, where: str = "") -> date:
-    """An ISO date (YYYY-MM-DD); InputError naming the field otherwise."""
+    """An ISO date (YYYY-MM-DD) between 1900 and 2199; InputError naming the field
+    otherwise."""
     if isinstance(text, date):
-        return text
-    try:
-        return date.fromisoformat(str(text).strip())
-    except ValueError:
-        expected = "a date written YYYY-MM-DD, e.g. 2026-12-01"
-        raise InputError(field, str(text), expected, where) from None
+        day = text
+    else:
+        raw = str(text).strip()
+        try:
+            if not _ISO_DATE.match(raw):
+                raise ValueError(raw)
+            day = date.fromisoformat(raw)
+        except ValueError:
+            expected = "a date written YYYY-MM-DD, e.g. 2026-12-01"
+            raise InputError(field, str(text)[:40], expected, where) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        expected = f"a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+        raise InputError(field, day.isoformat(), expected, where)
+    return day
 
 
 def format_date(day: date | None) -> str:

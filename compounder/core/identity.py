@@ -8,27 +8,39 @@ in an error.
 from __future__ import annotations
 
 import re
+import unicodedata
 
+from compounder.core.limits import MAX_NAME_LENGTH
 from compounder.errors import InputError
 
-_RX = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+#: Fields that hold patient data: never echoed in a message.
+PRIVATE_FIELDS = frozenset({"patient", "patient_name", "patient_dob"})
+# Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+_RX = re.compile(r"^[A-Za-z0-9-]{1,20}\Z")
 
 
 def check_rx(rx: str) -> str:
     """An Rx number: 1 to 20 letters, digits or dashes."""
     if not _RX.match(rx):
-        raise InputError("rx", rx, "1 to 20 letters, digits or dashes")
+        raise InputError("rx", rx[:40], "1 to 20 letters, digits or dashes")
     return rx
 
 
-def check_name(value: str, field: str, limit: int = 80) -> str:
-    """A person's name, spaces tidied; the patient's is never echoed in an error."""
+def check_name(value: str, field: str, limit: int = MAX_NAME_LENGTH) -> str:
+    """A person's name, spaces tidied: visible letters, no control or invisible
+    characters. The patient's name is never echoed in an error."""
     text = " ".join(value.split())
-    private = field == "patient"
+    private = field in PRIVATE_FIELDS
     if not text:
-        raise InputError(field, value, "a name (not empty)", private=private)
+        raise InputError(field, value[:40], "a name (not empty)", private=private)
     if len(text) > limit:
-        raise InputError(field, text, f"at most {limit} characters", private=private)
-    if any(ord(ch) < 32 for ch in text):
-        raise InputError(field, text, "a name without control characters", private=private)
+        raise InputError(field, text[:40], f"at most {limit} characters", private=private)
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
+        raise InputError(
+            field, text[:40], "a name without control or invisible characters", private=private
+        )
+    if not any(unicodedata.category(ch).startswith("L") for ch in text):
+        raise InputError(field, text[:40], "a name with visible letters", private=private)
     return text

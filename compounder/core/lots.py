@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from compounder.core.datafiles import read_text_file
 from compounder.core.dates import parse_date
 from compounder.errors import DataFileError, InputError
 
@@ -50,12 +51,7 @@ def parse_lot(text: str) -> IngredientExpiry:
 def read_lots_file(path: Path) -> list[IngredientExpiry]:
     """Lots from a CSV file with the columns ingredient, lot, expiry."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataFileError(name, "", "file not found") from None
-    except UnicodeDecodeError:
-        raise DataFileError(name, "", "not UTF-8 text") from None
+    text = read_text_file(path, name)
     reader = csv.DictReader(text.splitlines())
     expected = ["ingredient", "lot", "expiry"]
     if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != expected:

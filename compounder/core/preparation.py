@@ -21,7 +21,6 @@ from compounder.core.lots import IngredientExpiry
 from compounder.core.sources import DrugSource, SourceCatalogue
 from compounder.core.units import format_number, format_quantity, fraction_to_decimal
 from compounder.core.vehicles import Vehicle
-from compounder.core.wording import load_wording
 from compounder.errors import InputError, SafetyError
 
 
@@ -58,30 +57,9 @@ class Preparation:
         """The source's and the vehicle's warning ids, each once, in that order."""
         return list(warning_ids(self.source, self.vehicle))
 
-    @property
-    def auxiliary_warnings(self) -> list[str]:
-        """The warnings as printed in English."""
-        wording = load_wording("en")
-        return [wording.warning(w) for w in self.warning_ids]
-
-    @property
-    def method(self) -> list[str]:
-        tablets = (
-            f"{self.tablets} x {format_quantity(self.source.strength_mg, 'mg')} tablet"
-            + ("s" if self.tablets != 1 else "")
-            if self.tablets is not None and self.source.strength_mg is not None
-            else ""
-        )
-        fields = {
-            "tablets": tablets,
-            "mass": format_quantity(self.drug_mass_mg, "mg"),
-            "name": self.source.name,
-            "volume": format_quantity(self.final_volume_ml, "mL"),
-            "vehicle": self.vehicle.name,
-        }
-        return [line.format(**fields) for line in self.source.method]
-
     def to_dict(self) -> dict[str, Any]:
+        """The preparation as values and ids (storage and warnings as ids; the
+        worded form, with the method, is ``content.reports.preparation_dict``)."""
         return {
             "concentration": format_quantity(self.concentration_mg_ml, "mg/mL"),
             "requested_volume_ml": format_number(self.requested_ml),
@@ -104,9 +82,8 @@ class Preparation:
             "excess_ml": format_number(self.excess_ml),
             "bud": self.bud.bud.isoformat(),
             "bud_basis": self.bud.basis.basis,
-            "storage": self.bud.storage_text,
-            "auxiliary_warnings": self.auxiliary_warnings,
-            "method": self.method,
+            "storage": self.bud.storage,
+            "auxiliary_warnings": self.warning_ids,
             "bud_detail": self.bud.to_dict(),
         }
 

@@ -13,9 +13,17 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from compounder.core.datafiles import Table, display_name, load_toml, template_path
+from compounder.core.datafiles import (
+    Table,
+    display_name,
+    id_or_file,
+    is_file_path,
+    load_toml,
+    shipped_ids,
+)
+from compounder.core.limits import MAX_PROTOCOL_STEPS, MAX_STEP_DAYS
 from compounder.core.units import format_quantity
-from compounder.errors import DataFileError, InputError, SafetyError
+from compounder.errors import DataFileError, SafetyError
 
 DEFAULT_PROTOCOL = "ldn-standard"
 _KEYS = {
@@ -30,7 +38,6 @@ _KEYS = {
     "notes",
 }
 #: A protocol file may not produce more steps than this (a typo guard).
-MAX_STEPS = 60
 
 
 @dataclass(frozen=True)
@@ -85,32 +92,24 @@ class Protocol:
 
 def shipped_protocols() -> list[str]:
     """Ids of the protocols shipped in ``templates/protocols/``."""
-    return sorted(p.stem for p in template_path("protocols").glob("*.toml"))
+    return shipped_ids("protocols")
 
 
 def load_protocol(name_or_path: str | Path = DEFAULT_PROTOCOL) -> Protocol:
     """A shipped protocol by id, or a user's protocol file by path."""
     text = str(name_or_path)
-    if not (text.endswith(".toml") or "/" in text or "\\" in text):
+    if not is_file_path(text):
         return _shipped_protocol(text)
-    return _protocol_file(Path(text))
+    return _protocol_file(text)
 
 
 @cache
 def _shipped_protocol(text: str) -> Protocol:
-    return _protocol_file(Path(text))
+    return _protocol_file(text)
 
 
-def _protocol_file(name_or_path: Path) -> Protocol:
-    text = str(name_or_path)
-    if text.endswith(".toml") or "/" in text or "\\" in text:
-        path = Path(text)
-    else:
-        path = template_path("protocols", f"{text}.toml")
-        if not path.is_file():
-            raise InputError(
-                "protocol", text, "a protocol file path or one of " + ", ".join(shipped_protocols())
-            )
+def _protocol_file(text: str) -> Protocol:
+    path = id_or_file(text, "protocols", "protocol")
     return protocol_from_table(Table(load_toml(path), display_name(path)))
 
 
@@ -138,8 +137,12 @@ def protocol_from_table(table: Table) -> Protocol:
     except ValueError as exc:
         raise DataFileError(table.path, "", str(exc)) from None
     steps = (protocol.max_mg - protocol.start_mg) / protocol.increment_mg
-    if len(protocol.doses_mg) > MAX_STEPS:
-        raise table.error("increment", f"gives more than {MAX_STEPS} steps", "a larger increment")
+    if steps >= MAX_PROTOCOL_STEPS:  # checked before the steps are listed
+        raise table.error(
+            "increment", f"gives more than {MAX_PROTOCOL_STEPS} steps", "a larger increment"
+        )
+    if protocol.days_per_step > MAX_STEP_DAYS:
+        raise table.error("days_per_step", "is too long", f"at most {MAX_STEP_DAYS} days")
     if steps != steps.to_integral_value() and not protocol.finish_at_max:
         raise table.error(
             "increment",

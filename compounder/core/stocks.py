@@ -14,9 +14,16 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from compounder.core.datafiles import Table, display_name, load_toml, template_path
+from compounder.core.datafiles import (
+    Table,
+    display_name,
+    id_or_file,
+    is_file_path,
+    load_toml,
+    shipped_ids,
+)
 from compounder.core.units import mm_to_pt
-from compounder.errors import DataFileError, InputError
+from compounder.errors import DataFileError
 
 #: Paper sizes in mm.
 PAPER = {"letter": (Decimal("215.9"), Decimal("279.4")), "a4": (Decimal(210), Decimal(297))}
@@ -67,13 +74,13 @@ class LabelStock:
 
 
 def shipped_stocks() -> list[str]:
-    return sorted(p.stem for p in template_path("stocks").glob("*.toml"))
+    return shipped_ids("stocks")
 
 
 def load_stock(name_or_path: str | Path) -> LabelStock:
     """A shipped stock by id, or a stock file by path."""
     text = str(name_or_path)
-    if not (text.endswith(".toml") or "/" in text or "\\" in text):
+    if not is_file_path(text):
         return _shipped_stock(text)
     return _stock_file(text)
 
@@ -84,12 +91,7 @@ def _shipped_stock(text: str) -> LabelStock:
 
 
 def _stock_file(text: str) -> LabelStock:
-    if text.endswith(".toml") or "/" in text or "\\" in text:
-        path = Path(text)
-    else:
-        path = template_path("stocks", f"{text}.toml")
-        if not path.is_file():
-            raise InputError("stock", text, "a stock file or one of " + ", ".join(shipped_stocks()))
+    path = id_or_file(text, "stocks", "stock")
     table = Table(load_toml(path), display_name(path))
     table.check_keys(
         {"id", "name", "kind", "paper", "width", "height", "round", "margin", "layout"}

@@ -20,6 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from compounder.core.limits import MAX_NUMBER_DIGITS
 from compounder.errors import InputError
 
 #: Quantity kinds and the pint dimensionality each must have.
@@ -90,6 +91,29 @@ def registry() -> Any:
     )
 
 
+def _read(text: str, kind: str, field: str, where: str) -> tuple[Decimal, str]:
+    """The number and the unit spelling of ``text``, with every check that needs no
+    unit registry (the form, the number of digits, the refused units)."""
+    expected = EXAMPLES[kind]
+    raw = str(text)
+    match = _QUANTITY.match(raw) if len(raw) <= 64 else None
+    if match is None:
+        raise InputError(field, raw[:40], expected, where)
+    digits = sum(ch.isdigit() for ch in match["number"])
+    if digits > MAX_NUMBER_DIGITS:
+        raise InputError(
+            field, raw[:40], f"{expected}, with at most {MAX_NUMBER_DIGITS} digits", where
+        )
+    unit_text = match["unit"].replace(" ", "")
+    for part in re.split(r"/", unit_text):
+        if part.lower() in _REFUSED_UNITS:
+            raise InputError(field, raw, f"{expected}; {_REFUSED_UNITS[part.lower()]}", where)
+    try:
+        return Decimal(match["number"]), unit_text
+    except InvalidOperation:
+        raise InputError(field, raw, expected, where) from None
+
+
 def parse_quantity(text: str, kind: str, *, field: str = "value", where: str = "") -> Any:
     """Parse ``text`` into a pint Quantity of ``kind``, with a Decimal magnitude.
 
@@ -100,15 +124,8 @@ def parse_quantity(text: str, kind: str, *, field: str = "value", where: str = "
 
     expected = EXAMPLES[kind]
     raw = str(text)
-    match = _QUANTITY.match(raw)
-    if match is None:
-        raise InputError(field, raw, expected, where)
-    unit_text = match["unit"].replace(" ", "")
-    for part in re.split(r"/", unit_text):
-        if part.lower() in _REFUSED_UNITS:
-            raise InputError(field, raw, f"{expected}; {_REFUSED_UNITS[part.lower()]}", where)
+    magnitude, unit_text = _read(raw, kind, field, where)
     try:
-        magnitude = Decimal(match["number"])
         factor = _factor_to_display(unit_text, kind)
     except (pint.errors.PintError, InvalidOperation, AttributeError, TypeError, ValueError):
         raise InputError(field, raw, expected, where) from None
@@ -137,13 +154,10 @@ def parse_magnitude(
 ) -> Decimal:
     """The exact magnitude of ``text`` in ``unit`` (default: the kind's display unit);
     the same checks and errors as ``parse_quantity``."""
-    match = _QUANTITY.match(str(text))
-    if match is not None and (unit is None or unit == DISPLAY_UNIT[kind]):
-        factor = _EXACT[kind].get(match["unit"].replace(" ", ""))
-        if factor is not None:
-            magnitude = Decimal(match["number"]) * factor
-            if magnitude > 0:
-                return magnitude
+    number, unit_text = _read(text, kind, field, where)
+    factor = _EXACT[kind].get(unit_text)
+    if factor is not None and number > 0 and (unit is None or unit == DISPLAY_UNIT[kind]):
+        return number * factor
     parsed = parse_quantity(text, kind, field=field, where=where)
     return magnitude_in(parsed, unit or DISPLAY_UNIT[kind])
 
@@ -241,9 +255,9 @@ def parse_percent(
     expected = f"a percentage such as '99.2%', {lowest} and at most {format_number(maximum)}%"
     if not allow_zero and maximum < 100:
         expected = f"a percentage above 0% and below {format_number(maximum)}%"
-    match = _PERCENT.match(str(text))
+    match = _PERCENT.match(str(text)) if len(str(text)) <= 32 else None
     if match is None:
-        raise InputError(field, str(text), expected, where)
+        raise InputError(field, str(text)[:40], expected, where)
     value = Decimal(match["number"])
     if value < 0 or (value == 0 and not allow_zero) or value > maximum:
         raise InputError(field, str(text), expected, where)

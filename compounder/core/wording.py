@@ -7,6 +7,7 @@ without code. Fields in braces (``{volume}``) are filled in by Compounder.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -85,6 +86,9 @@ class Wording:
         )
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
+
+
 @lru_cache(maxsize=1024)
 def _template(wording: Wording, key: str) -> Any:
     return wording._lookup(key)
@@ -93,8 +97,8 @@ def _template(wording: Wording, key: str) -> Any:
 @cache
 def load_wording(language: str = "en") -> Wording:
     path = template_path("wording", f"{language}.toml")
-    if not path.is_file():
-        raise InputError("language", language, "one of " + ", ".join(shipped_languages()))
+    if not _LANGUAGE.match(language) or not path.is_file():
+        raise InputError("language", language[:40], "one of " + ", ".join(shipped_languages()))
     data = load_toml(path)
     table = Table(data, f"templates/wording/{language}.toml")
     if len(table.text_list("months")) != 12:

@@ -1,0 +1,1 @@
+"""The compounding log: the store (all SQL), label snapshots, and log entries."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_quantity
 
@@ -131,8 +132,12 @@ def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
 
 def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
     """Append a correction that references an earlier entry (nothing is rewritten)."""
-    if not reason.strip():
-        raise InputError("reason", reason, "a reason for the correction")
+    if not reason.strip() or len(reason) > MAX_TEXT_LENGTH or not reason.isprintable():
+        raise InputError(
+            "reason", reason, f"a reason of at most {MAX_TEXT_LENGTH} printable characters"
+        )
+    if not 1 <= entry_id <= MAX_ENTRY_ID:
+        raise InputError("entry", str(entry_id)[:40], "the id of an entry in the log")
     with open_store(db) as store:
         original = store.entry(entry_id)
         if original is None:

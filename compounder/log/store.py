@@ -19,13 +19,21 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from compounder.errors import DataFileError, InputError
+from compounder.core.limits import MAX_LOTS_PER_DAY
+from compounder.errors import (
+    CompounderError,
+    DataFileError,
+    InputError,
+    OutputError,
+    SafetyError,
+)
 
 SCHEMA_VERSION = 3
 
@@ -84,6 +92,12 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
+    """A snapshot as stored (JSON, keys sorted) and its hash, the key it is stored under."""
+    text = json.dumps(body, sort_keys=True)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
 def default_db_path() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "compounder" / "compounder.db"
@@ -95,6 +109,8 @@ def database_path(location: str | Path | None) -> Path:
     if location is None or str(location) == "":
         return default_db_path()
     text = str(location)
+    if ":memory:" in text or "mode=memory" in text:
+        raise InputError("db", text[:40], "a log file (a log in memory vanishes: it is not a log)")
     if "://" in text:
         scheme, _, rest = text.partition("://")
         if scheme != "sqlite":
@@ -104,6 +120,45 @@ def database_path(location: str | Path | None) -> Path:
         # as SQLAlchemy writes it: sqlite:///relative.db, sqlite:////absolute/path.db
         return Path(rest[1:] if rest.startswith("/") else rest)
     return Path(text)
+
+
+#: Seconds to wait for another workstation's write to finish before giving up.
+LOCK_TIMEOUT_S = 60
+
+
+def _check_log_file(path: Path) -> None:
+    """The log must be a regular file (or not exist yet): never a folder or a pipe."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        problem = getattr(exc, "strerror", None) or "not a usable file name"
+        raise DataFileError(str(path), "", f"cannot open the log ({problem})") from None
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
+        raise DataFileError(str(path), "", f"is {kind}, not a log file", "the log's file")
+
+
+def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DataFileError(
+            str(path),
+            "",
+            f"is locked by another program for over {LOCK_TIMEOUT_S} s",
+            "try again when the other workstation has finished",
+        )
+    if "full" in text:
+        return OutputError(str(path), "the disk is full; nothing was logged")
+    if "readonly" in text or "read-only" in text:
+        return DataFileError(str(path), "", "is read-only", "a log Compounder may write to")
+    return DataFileError(
+        str(path),
+        "",
+        f"is damaged or not a Compounder log ({exc})",
+        "the log Compounder created; restore it from a backup",
+    )
 
 
 @dataclass(frozen=True)
@@ -122,16 +177,31 @@ class Store:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = database_path(path)
+        _check_log_file(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+            self.db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        try:
+            with self.faults():
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    @contextlib.contextmanager
+    def faults(self) -> Iterator[None]:
+        """A database fault (damaged, not a log, locked, read-only, disk full) as a
+        one-line error naming the log and what to do."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _log_fault(self.path, exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -145,13 +215,15 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, holding the write lock from its start."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self.faults():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # ---------------------------------------------------------------- schema
 
@@ -160,9 +232,22 @@ class Store:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
         ).fetchone()
         if not exists:
+            foreign = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if foreign or self.db.execute("PRAGMA user_version").fetchone()[0]:
+                raise DataFileError(
+                    str(self.path),
+                    "",
+                    "is a database, but not a Compounder log",
+                    "the log Compounder created, or a new file name",
+                )
             return 0
         row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        return int(row["value"]) if row else 0
+        value = row["value"] if row else "0"
+        if not str(value).isdigit() or len(str(value)) > 6:
+            raise DataFileError(
+                str(self.path), "schema_version", "is not a version number", "restore the log"
+            )
+        return int(value)
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
         with self.transaction() as db:
@@ -193,6 +278,11 @@ class Store:
         )
         db.execute("UPDATE lot_sequence SET last = last + 1 WHERE day = ?", (key,))
         number = db.execute("SELECT last FROM lot_sequence WHERE day = ?", (key,)).fetchone()
+        if number["last"] > MAX_LOTS_PER_DAY:
+            raise SafetyError(
+                f"the log has given out all {MAX_LOTS_PER_DAY} lot numbers for {key}",
+                "record further preparations under another compounding date",
+            )
         return f"{day:%Y%m%d}-{number['last']:03d}"
 
     def _insert(
@@ -305,8 +395,7 @@ class Store:
             db.execute("DELETE FROM staged WHERE run_key = ?", (run_key,))
 
     def put_snapshot(self, body: dict[str, Any]) -> str:
-        text = json.dumps(body, sort_keys=True)
-        digest = hashlib.sha256(text.encode()).hexdigest()
+        text, digest = snapshot_json(body)
         with self.transaction() as db:
             db.execute("INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", (digest, text))
         return digest
@@ -314,6 +403,8 @@ class Store:
     # ---------------------------------------------------------------- reading
 
     def _entries(self, sql: str, args: tuple[Any, ...]) -> list[Entry]:
+        with self.faults():
+            rows = self.db.execute(sql, args).fetchall()
         return [
             Entry(
                 r["id"],
@@ -324,7 +415,7 @@ class Store:
                 r["corrects"],
                 json.loads(r["payload"]),
             )
-            for r in self.db.execute(sql, args).fetchall()
+            for r in rows
         ]
 
     def entry(self, entry_id: int) -> Entry | None:
@@ -360,7 +451,8 @@ class Store:
         return found[0] if found else None
 
     def snapshot(self, digest: str) -> dict[str, Any]:
-        row = self.db.execute("SELECT body FROM snapshots WHERE hash = ?", (digest,)).fetchone()
+        with self.faults():
+            row = self.db.execute("SELECT body FROM snapshots WHERE hash = ?", (digest,)).fetchone()
         if row is None:
             raise DataFileError(str(self.path), "snapshots", f"snapshot {digest} is missing")
         return dict(json.loads(row["body"]))

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from compounder.render.fonts import REGULAR, register_font
+from compounder.render.fonts import REGULAR, register_font, register_fonts
 from compounder.render.textfit import Line
 
 
@@ -57,3 +57,11 @@ def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
         text.setTextOrigin(left, top - line.baseline)
         text.textOut(line.text)
     canvas.drawText(text)
+
+
+def preload_drawing() -> None:
+    """Import all the PDF drawing code and register the fonts, so that worker processes
+    forked afterwards start with them loaded."""
+    from compounder.render import chart_pdf, code128, label_pdf  # noqa: F401
+
+    register_fonts()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compounder.content.reports import preparation_dict
 from compounder.core.bud import load_bud_rules
 from compounder.core.preparation import prepare
 from compounder.core.sources import load_sources
@@ -39,7 +40,7 @@ def make(sources, conc, volume, source, vehicle="water", **kw):
 
 def test_30ml_from_tablets(sources):
     prep = make(sources, "1", "30", "tablets")
-    data = prep.to_dict()
+    data = preparation_dict(prep)
     assert data["tablets"] == 1
     assert data["final_volume_ml"] == "50"
     assert data["excess_ml"] == "20"

@@ -1,0 +1,200 @@
+"""What a batch run writes besides labels and charts: the manifest from its parts,
+rejected.csv with formula cells made inert, the worksheet, and publishing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from conftest import EXAMPLE_CONFIG
+
+from compounder.batch.order_file import RawRow
+from compounder.batch.outputs import (
+    MANIFEST_COLUMNS,
+    RejectedSpool,
+    compounding_worksheet,
+    join_manifest,
+    neutralise,
+    publish,
+    remove_abandoned_temps,
+    write_manifest_part,
+    write_worksheet,
+)
+from compounder.batch.run import BatchReport
+from compounder.core.settings import find_config
+
+CONFIG = str(find_config(EXAMPLE_CONFIG))
+
+
+def row(line: int, rx: str, **extra) -> dict:
+    return {"line": line, "rx_number": rx, "lot": "20261201-001", **extra}
+
+
+def test_the_manifest_is_joined_in_chunk_order(tmp_path):
+    write_manifest_part(tmp_path, 2, [])  # a chunk whose orders were all refused
+    write_manifest_part(tmp_path, 3, [row(9, "9", notes="Zoë")])
+    write_manifest_part(tmp_path, 0, [row(2, "2"), row(3, "3", unknown="not a column")])
+    # chunk 1 drew nothing: it has no part at all
+    join_manifest(tmp_path, 4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.csv", "manifest.json"]
+    data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert [m["rx_number"] for m in data] == ["2", "3", "9"]
+    assert data[1]["unknown"] == "not a column" and data[2]["notes"] == "Zoë"
+    with (tmp_path / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == list(MANIFEST_COLUMNS)
+    assert [r[:2] for r in table[1:]] == [["2", "2"], ["3", "3"], ["9", "9"]]
+    assert all(len(r) == len(MANIFEST_COLUMNS) for r in table)  # extra keys left out
+    assert table[3][MANIFEST_COLUMNS.index("notes")] == "Zoë"
+
+
+def test_an_empty_manifest_is_still_valid(tmp_path):
+    join_manifest(tmp_path, 2)
+    assert json.loads((tmp_path / "manifest.json").read_text()) == []
+    assert (tmp_path / "manifest.csv").read_text().splitlines() == [",".join(MANIFEST_COLUMNS)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-5 mL", "'-5 mL"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("1=1", "1=1"),
+        ("Jane Doe", "Jane Doe"),
+        ("", ""),
+    ],
+)
+def test_neutralise(cell, written):
+    assert neutralise(cell) == written
+
+
+def read_csv(path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_rejected_rows_are_written_as_they_were_with_formulas_made_inert(tmp_path):
+    header = ["rx_number", "patient_name", "dose"]
+    spool = RejectedSpool(tmp_path, header)
+    spool.extend([])
+    assert not spool.path.exists()  # no bad rows, no file
+    spool.extend(
+        [
+            (RawRow(2, {}, ("1000101", "=cmd|' /C calc'!A0", "1.5 mg")), "line 2, column dose: x"),
+            (RawRow(3, {}, ("1000102", "Ann, Lee")), "line 3: has 2 cells; the header has 3"),
+        ]
+    )
+    spool.extend([(RawRow(4, {}, ("+1", "@me", "-2 mg")), "line 4, column dose: y")])
+    spool.close()
+    spool.close()  # closing twice is harmless
+    assert read_csv(spool.path) == [
+        ["rx_number", "patient_name", "dose", "reason"],
+        ["1000101", "'=cmd|' /C calc'!A0", "1.5 mg", "line 2, column dose: x"],
+        ["1000102", "Ann, Lee", "", "line 3: has 2 cells; the header has 3"],  # padded
+        ["'+1", "'@me", "'-2 mg", "line 4, column dose: y"],
+    ]
+
+
+def test_rejected_json_lines_keep_the_whole_line_in_one_cell(tmp_path):
+    spool = RejectedSpool(tmp_path, ["raw"])
+    line = '{"rx_number": "1", "dose": "=1+1"}'
+    spool.extend([(RawRow(1, {}, line), "line 1, column dose: z"), (RawRow(2, {}, "=2"), "r")])
+    spool.close()
+    assert read_csv(spool.path) == [
+        ["raw", "reason"],
+        [line, "line 1, column dose: z"],  # starts with "{": nothing to neutralise
+        ["'=2", "r"],
+    ]
+
+
+def test_the_worksheet_from_the_run_totals(tmp_path):
+    # 136 mL at 1 mg/mL = 136 mg: 3 x 50 mg tablets (2 give only 100 mg) made up to
+    # 150 mL, 14 mL more; powder: 1 mg/mL x 100 mL = 100 mg to weigh for the certificate
+    totals = {
+        ("2026-12-01", "1", "water", "tablet-50mg"): Decimal(136),
+        ("2026-12-01", "1", "fawcett-preserved", "powder-hcl"): Decimal(100),
+    }
+    sheet = compounding_worksheet(totals, CONFIG)
+    assert sheet == [
+        {
+            "fill_date": "2026-12-01",
+            "concentration": "1 mg/mL",
+            "vehicle": "fawcett-preserved",
+            "source": "powder-hcl",
+            "volume_needed_ml": "100",
+            "drug_needed_mg": "100",
+            "note": "weigh with 'compounder prepare --from powder' and the certificate's "
+            "assay and water",
+        },
+        {
+            "fill_date": "2026-12-01",
+            "concentration": "1 mg/mL",
+            "vehicle": "water",
+            "source": "tablet-50mg",
+            "volume_needed_ml": "136",
+            "tablets": 3,
+            "tablet_strength_mg": "50",
+            "make_up_to_ml": "150",
+            "excess_ml": "14",
+            "bud": "2026-12-14",
+        },
+    ]
+    write_worksheet(tmp_path, BatchReport(worksheet=sheet))
+    text = (tmp_path / "worksheet.txt").read_text(encoding="utf-8")
+    assert text.startswith("Compounding worksheet\n\n")
+    assert "136 mL  3 x 50 mg tablets, make up to 150 mL (excess 14 mL)" in text
+    assert "100 mL  100 mg naltrexone HCl; weigh with" in text
+    write_worksheet(tmp_path, BatchReport())
+    assert (tmp_path / "worksheet.txt").read_text() == (
+        "Compounding worksheet\n\nNothing to prepare.\n"
+    )
+
+
+def test_publish_moves_the_runs_files_and_removes_stale_ones(tmp_path):
+    temp, out = tmp_path / "temp", tmp_path / "out"
+    temp.mkdir()
+    out.mkdir()
+    for name in ["labels.pdf", "manifest.json", "manifest.csv", "scratch.part"]:
+        (temp / name).write_text(f"new {name}")
+    for name in ["labels.pdf", "labels-0001.pdf", "rejected.csv", "notes.txt"]:
+        (out / name).write_text(f"old {name}")
+    published = publish(temp, out)
+    assert published == [str(out / n) for n in ["labels.pdf", "manifest.csv", "manifest.json"]]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "labels.pdf",
+        "manifest.csv",
+        "manifest.json",
+        "notes.txt",  # not a file a run writes: left alone
+    ]
+    assert (out / "labels.pdf").read_text() == "new labels.pdf"
+    assert [p.name for p in temp.iterdir()] == ["scratch.part"]  # not an output
+
+
+def test_only_the_temporary_folders_of_dead_runs_are_removed(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = int(finished.stdout)
+    names = [
+        f".compounder-batch-{dead}-abc",  # its process is gone: removed
+        f".compounder-batch-{os.getpid()}-def",  # this process: a run in progress
+        ".compounder-batch-x1-ghi",  # not a pid: not ours to judge
+        "compounder-batch-1-jkl",  # not a temporary folder name
+    ]
+    for name in names:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "labels.pdf").write_text("x")
+    remove_abandoned_temps(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
