@@ -20,7 +20,7 @@ EXIT_DATA_FILE = 4
 EXIT_OUTPUT = 5
 
 
-def shown_value(value: str, limit: int = 60) -> str:
+def shown_value(value: str, limit: int = 100) -> str:
     """A value quoted in a message: repr (control characters escaped), cut to ``limit``."""
     text = str(value)
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")

@@ -29,7 +29,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_carries_data_and_fonts(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in [
-        "compounder/units.txt",
+        "compounder/core/units.txt",
         "compounder/templates/protocols/ldn-standard.toml",
         "compounder/templates/syringes.toml",
         "compounder/templates/strengths.toml",

@@ -88,7 +88,7 @@ def make_labels(
     from compounder.core.stocks import load_stock
     from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
-    from compounder.log.entries import log_labels, recorded_lot
+    from compounder.log.entries import log_labels, open_store, recorded_lot
     from compounder.render.label_output import render_label_files
 
     if output is not None:
@@ -171,13 +171,17 @@ def make_labels(
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])
     contents = [build_label(order, settings, wording) for order in orders]
+    logged = (output is not None or delivery.printer is not None) and log
+    if logged:  # a log that cannot be opened fails the command before any file is written
+        with open_store(db):
+            pass
     files = render_label_files(
         delivery.format, contents, label_stock, delivery.dpi, Path(output) if output else None
     )
     pdf = files[0] if delivery.format == "pdf" else b""
     run = LabelRun(orders, contents, pdf, notes, delivery.format, tuple(files))
     printed, failure = deliver(delivery, files)
-    if (output is not None or delivery.printer is not None) and log:
+    if logged:
         log_labels(run, label_stock, db, extra={**file_fields(delivery, files), **printed})
     if failure is not None:
         raise failure

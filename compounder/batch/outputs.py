@@ -81,7 +81,9 @@ def write_manifest_part(folder: Path, index: int, rows: list[dict[str, Any]]) ->
     with (folder / f"manifest-{index:04d}.csv.part").open(
         "w", encoding="utf-8", newline=""
     ) as part:
-        csv.DictWriter(part, MANIFEST_COLUMNS, extrasaction="ignore").writerows(rows)
+        csv.DictWriter(part, MANIFEST_COLUMNS, extrasaction="ignore").writerows(
+            {k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
+        )
 
 
 def join_manifest(folder: Path, chunks: int) -> None:
@@ -113,8 +115,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula, made inert with a leading quote."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    """A cell a spreadsheet would run as a formula (also after leading spaces), made
+    inert with a leading quote."""
+    if cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
 
 
 class RejectedSpool:

@@ -101,8 +101,10 @@ def open_regular_file(path: Path, name: str | None = None) -> int:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
-        raise DataFileError(name, "", f"is {kind}, not a regular file")
+        problem = (
+            "is a folder, not a file" if stat.S_ISDIR(mode) else "is a pipe or device, not a file"
+        )
+        raise DataFileError(name, "", problem)
     return fd
 
 

@@ -24,7 +24,7 @@ _RX = re.compile(r"^[A-Za-z0-9-]{1,20}\Z")
 def check_rx(rx: str) -> str:
     """An Rx number: 1 to 20 letters, digits or dashes."""
     if not _RX.match(rx):
-        raise InputError("rx", rx[:40], "1 to 20 letters, digits or dashes")
+        raise InputError("rx", rx, "1 to 20 letters, digits or dashes")
     return rx
 
 
@@ -34,13 +34,13 @@ def check_name(value: str, field: str, limit: int = MAX_NAME_LENGTH) -> str:
     text = " ".join(value.split())
     private = field in PRIVATE_FIELDS
     if not text:
-        raise InputError(field, value[:40], "a name (not empty)", private=private)
+        raise InputError(field, value, "a name (not empty)", private=private)
     if len(text) > limit:
-        raise InputError(field, text[:40], f"at most {limit} characters", private=private)
+        raise InputError(field, text, f"at most {limit} characters", private=private)
     if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
         raise InputError(
-            field, text[:40], "a name without control or invisible characters", private=private
+            field, text, "a name without control or invisible characters", private=private
         )
     if not any(unicodedata.category(ch).startswith("L") for ch in text):
-        raise InputError(field, text[:40], "a name with visible letters", private=private)
+        raise InputError(field, text, "a name with visible letters", private=private)
     return text

@@ -115,6 +115,8 @@ def log_labels(
 
 def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
     """Every preparation that used an ingredient lot, and the Rx numbers they served."""
+    if not ingredient_lot.strip() or len(ingredient_lot) > 64 or not ingredient_lot.isprintable():
+        raise InputError("ingredient-lot", ingredient_lot, "a lot number of 1 to 64 characters")
     with open_store(db) as store:
         found = []
         for entry in store.trace(ingredient_lot):
@@ -132,7 +134,9 @@ def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
 
 def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
     """Append a correction that references an earlier entry (nothing is rewritten)."""
-    if not reason.strip() or len(reason) > MAX_TEXT_LENGTH or not reason.isprintable():
+    if not reason.strip():
+        raise InputError("reason", reason, "a reason for the correction")
+    if len(reason) > MAX_TEXT_LENGTH or not reason.isprintable():
         raise InputError(
             "reason", reason, f"a reason of at most {MAX_TEXT_LENGTH} printable characters"
         )

@@ -140,7 +140,8 @@ def _font_for(text: str, bold: bool, field: str, private: bool) -> FontChoice:
     if needed <= register_font(fallback):
         return FontChoice(fallback, True)
     missing = sorted(needed - register_font(fallback))
-    shown = ", ".join(f"'{chr(c)}' (U+{c:04X})" for c in missing[:3])
+    # code points only for a patient's name: the characters themselves are patient data
+    shown = ", ".join(f"U+{c:04X}" if private else f"'{chr(c)}' (U+{c:04X})" for c in missing[:3])
     raise InputError(
         field,
         text,

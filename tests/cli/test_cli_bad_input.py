@@ -122,7 +122,7 @@ ID_OPTIONS = [
 FILE_OPTIONS = [
     ("plan", "--protocol"),
     ("plan", "--syringes"),
-    ("plan", "--candidates"),
+    ("strengths", "--candidates"),
     ("strengths", "--syringes"),
     ("prepare", "--lots-file"),
     ("fills", "--syringes"),
@@ -211,8 +211,8 @@ def _orders(tmp: Path, rows: str = "") -> Path:
     path = tmp / "orders.csv"
     if not path.exists():
         path.write_text(
-            ORDERS_HEADER + (rows or f"5550001,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,"
-            "1.5 mg,30 mL,\n")
+            ORDERS_HEADER
+            + (rows or f"5550001,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n")
         )
     return path
 
@@ -289,9 +289,9 @@ BAD_ROWS = {
 
 def _latin1(tmp: Path) -> Path:
     path = tmp / "latin1.csv"
-    path.write_bytes((ORDERS_HEADER + "1,Jos\xe9,Dr S,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n").encode(
-        "latin-1"
-    ))
+    path.write_bytes(
+        (ORDERS_HEADER + "1,Jos\xe9,Dr S,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n").encode("latin-1")
+    )
     return path
 
 
@@ -335,11 +335,11 @@ def _protocol(text: str) -> Callable[[Path], dict[str, str]]:
 
 STALLING_PROTOCOLS = {
     "a tiny increment": 'id = "x"\nname = "x"\nstart_dose = "1.5 mg"\nincrement = '
-    '"0.000000000001 mg"\nmax_dose = "4.5 mg"\nstep_days = 14\n',
+    '"0.000000000001 mg"\nmax_dose = "4.5 mg"\ndays_per_step = 14\n',
     "a huge maximum": 'id = "x"\nname = "x"\nstart_dose = "0.5 mg"\nincrement = "0.5 mg"\n'
-    'max_dose = "100000000 mg"\nstep_days = 14\n',
+    'max_dose = "100000000 mg"\ndays_per_step = 14\n',
     "a huge step length": 'id = "x"\nname = "x"\nstart_dose = "1.5 mg"\nincrement = "0.5 mg"\n'
-    'max_dose = "4.5 mg"\nstep_days = 999999999999\n',
+    'max_dose = "4.5 mg"\ndays_per_step = 999999999999\n',
 }
 
 
@@ -357,9 +357,11 @@ def _cases() -> dict[str, Case]:
             "not a number": "abc",
             "an exponent": "1e9%",
         }.items():
-            more = extra if command == "prepare" and option != "--assay" else ()
-            if command == "prepare" and option == "--assay":
-                more = ("--from", "powder", "--water", "1%")
+            more: tuple[str, ...] = ()
+            if command == "prepare":
+                more = tuple(
+                    a for a in extra if a not in (option, "1%" if option == "--water" else "99%")
+                )
             cases[f"{command} {option} {name}"] = Case(command, option, value, extra=more)
     for command, option in DATE_OPTIONS:
         for name, value in DATES.items():
@@ -474,6 +476,7 @@ def test_bad_input_gets_its_exit_code_and_one_line(name, cli, tmp_path, monkeypa
     assert "\x1b" not in result.stderr and "\x1b" not in result.stdout
     after = _files(tmp_path) - before
     made = {f for f in after if not f.startswith(("log.db", "bad.db"))}
+    made = {f for f in made if not (tmp_path / f).is_dir() or any((tmp_path / f).iterdir())}
     assert made == set(), made
 
 
@@ -482,3 +485,36 @@ def test_the_corpus_is_broad():
     assert len(CASES) >= 300
     commands = Counter(case.command for case in CASES.values())
     assert set(commands) == set(BASE) - {"stocks"}
+
+
+def test_csv_outputs_are_neutralised_against_formulas(cli, tmp_path):
+    """An Rx of letters, digits and dashes may start with '-': manifest.csv quotes it;
+    rejected.csv quotes a formula even after leading spaces."""
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        ORDERS_HEADER
+        + f"-A1-B2,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n"
+        + f"5550002,{PATIENT},\" =1+1\",2026-12-01,1 mg/mL,99 mg,30 mL,\n"
+    )
+    out = tmp_path / "out"
+    result = cli(
+        "batch", str(orders), "-o", str(out), "--config", CONFIG, "--db", str(tmp_path / "l.db"),
+        "--skip-invalid",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    manifest = (out / "manifest.csv").read_text()
+    assert "\n2,'-A1-B2," in manifest
+    rejected = (out / "rejected.csv").read_text()
+    assert "' =1+1" in rejected
+
+
+def test_an_unsupported_script_in_a_patient_name_is_not_echoed(cli, tmp_path):
+    name = "李小龍"
+    result = cli(
+        "label", "--rx", "1", "--patient", name, "--prescriber", "Dr A. Smith", "--dose", "1.5 mg",
+        "-c", "1 mg/mL", "--quantity", "25 mL", "--config", CONFIG, "-o", str(tmp_path / "l.pdf"),
+        "--db", str(tmp_path / "l.db"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "U+674E" in result.stderr
+    assert not set(name) & set(result.stderr)

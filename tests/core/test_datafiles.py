@@ -84,7 +84,7 @@ def test_load_toml_errors_name_the_file(tmp_path):
     latin.write_bytes('name = "Zoë"\n'.encode("latin-1"))
     with pytest.raises(DataFileError) as caught:
         load_toml(latin)
-    assert str(caught.value) == f"{latin}: not UTF-8 text"
+    assert str(caught.value) == f"{latin}: line 1: is not UTF-8 text"
 
 
 DATA = {

@@ -6,10 +6,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compounder.core.units import (
+    KINDS,
     format_number,
     format_quantity,
     fraction_to_decimal,
@@ -160,3 +161,21 @@ def test_fraction_to_decimal_refuses_repeating(numerator, denominator):
         return
     with pytest.raises(ValueError):
         fraction_to_decimal(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=80),
+        st.from_regex(r"-?[0-9]{0,60}(\.[0-9]{0,40})? ?[a-zA-Zµ%/ ]{0,12}", fullmatch=True),
+    ),
+    kind=st.sampled_from(sorted(KINDS)),
+)
+def test_the_parser_returns_a_quantity_or_an_input_error(text, kind):
+    """Fuzzed: whatever is typed, a Quantity of the kind or an InputError, nothing else."""
+    try:
+        quantity = parse_quantity(text, kind)
+    except InputError as exc:
+        assert len(str(exc)) < 400  # one readable line, even for 5,000-character input
+    else:
+        assert quantity.magnitude > 0

@@ -164,3 +164,65 @@ def test_database_location_as_path_or_url(tmp_path):
     assert database_path(f"sqlite:///{tmp_path}/c.db") == tmp_path / "c.db"  # four slashes
     with pytest.raises(InputError, match="only SQLite is supported so far"):
         database_path("postgresql://pharmacy/log")
+
+
+def test_a_log_locked_past_the_timeout_is_a_clear_error(tmp_path, monkeypatch):
+    """Another workstation holding the write lock past the timeout: exit 4, naming the
+    log and what to do (the timeout is shortened here; it is 60 s in use)."""
+    import compounder.log.store as store_module
+
+    path = tmp_path / "log.db"
+    Store(path).close()
+    monkeypatch.setattr(store_module, "LOCK_TIMEOUT_S", 0.2)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DataFileError) as caught, Store(path) as store:
+            store.log("label", "1", None, {})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert caught.value.exit_code == 4
+    assert str(caught.value) == (
+        f"{path}: is locked by another program for over 0.2 s; "
+        "expected try again when the other workstation has finished"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200), "is damaged"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)"), "not a Compounder log"),
+        (lambda p: p.mkdir(), "is a folder"),
+    ],
+)
+def test_a_log_that_is_not_one_is_refused_with_exit_4(tmp_path, make, problem):
+    path = tmp_path / "log.db"
+    make(path)
+    with pytest.raises(DataFileError) as caught:
+        Store(path)
+    assert caught.value.exit_code == 4
+    assert problem in str(caught.value)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_a_log_in_memory_is_refused(tmp_path):
+    from compounder.errors import InputError
+
+    for location in (":memory:", "sqlite:///:memory:", "file::memory:?cache=shared"):
+        with pytest.raises(InputError, match="a log in memory vanishes"):
+            Store(location)
+
+
+def test_lot_numbers_stop_at_999_a_day(tmp_path):
+    from compounder.errors import SafetyError
+
+    with Store(tmp_path / "log.db") as store:
+        with store.transaction() as db:
+            db.execute("INSERT INTO lot_sequence (day, last) VALUES ('2026-12-01', 998)")
+        build = lambda lot: ({"lot": lot}, lot)  # noqa: E731
+        lot, _, _ = store.record_preparation(date(2026, 12, 1), None, build)
+        assert lot == "20261201-999"
+        with pytest.raises(SafetyError, match="all 999 lot numbers for 2026-12-01"):
+            store.record_preparation(date(2026, 12, 1), None, build)
