@@ -176,3 +176,22 @@ def test_batch_writes_one_zpl_file(cli, tmp_path, example_config):
     labels = zpl_images(data, 300)
     assert len(labels) == data.count(b"^XA") == sum(_count(r["label_pages"]) for r in manifest)
     assert barcodes(labels[0]) == [manifest[0]["rx_number"]]
+
+
+def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_config, listener):
+    from compounder.log.entries import open_store
+
+    orders = example_config.parent / "orders.csv"
+    out = tmp_path / "out"
+    db = tmp_path / "log.db"
+    common = ["batch", str(orders), "--config", str(example_config), "--db", str(db)]
+    result = cli(*common, "-o", str(out), "--print", listener.uri)
+    assert result.exit_code == 0, result.stderr
+    assert f"Printed labels.zpl on {listener.uri}" in result.stdout
+    assert listener.wait() == [(out / "labels.zpl").read_bytes()]  # socket: zpl by default
+    refused = f"socket://127.0.0.1:{closed_port()}"
+    result = cli(*common, "-o", str(tmp_path / "again"), "--print", refused)
+    assert result.exit_code == 5
+    assert "not printed" in result.stderr
+    with open_store(db) as store:
+        assert store.count("batch-print") == 2
