@@ -45,6 +45,7 @@ _COLUMN_OF = {
     "concentration": "concentration",
     "dose": "dose",
     "quantity": "quantity",
+    "days_supply": "days_supply",
     "protocol": "protocol",
     "start-date": "start_date",
     "vehicle": "vehicle",
@@ -111,19 +112,18 @@ class PreparedOrder:
 
 @cache
 def run_context(config: str | None) -> dict[str, Any]:
-    """Everything a worker loads once: settings, catalogues, rules, layouts."""
-    from compounder.core.fills import load_dispensing
-    from compounder.core.settings import bud_rules_for, load_settings
-    from compounder.core.sources import load_sources
+    """Everything a worker loads once: the pharmacy (settings, catalogues, rules), layouts."""
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.syringes import load_catalogue
     from compounder.render.textfit import load_layout
 
-    settings = load_settings(config)
+    pharmacy = open_pharmacy(config)
     return {
-        "settings": settings,
-        "rules": bud_rules_for(settings),
-        "dispensing": load_dispensing(),
-        "sources": load_sources(),
+        "pharmacy": pharmacy,
+        "settings": pharmacy.settings,
+        "rules": pharmacy.rules,
+        "dispensing": pharmacy.dispensing,
+        "sources": pharmacy.sources,
         "catalogue": load_catalogue(),
         "label_layout": load_layout(),
         "chart_layout": load_layout("chart_layout.toml"),
@@ -250,17 +250,12 @@ def prepare_order(
 def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
     that order); RowProblem naming the column if they are refused."""
-    from compounder.api.planning import (
-        parse_concentration,
-        parse_dose,
-        parse_volume,
-        plan_titration,
-    )
-    from compounder.content.labels import Direction, LabelOrder, fill_directions, label_frame
-    from compounder.core.bud import beyond_use_date
+    from compounder.api.dispensing import dispense_order, excess_note
+    from compounder.api.planning import parse_concentration, parse_dose, parse_volume
+    from compounder.content.labels import label_frame, label_orders
     from compounder.core.datafiles import is_file_path
     from compounder.core.dates import parse_date
-    from compounder.core.fills import dispense_volume, plan_fills
+    from compounder.core.formulations import find_formulation
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.protocols import load_protocol
     from compounder.core.settings import DOSE_TIMES
@@ -287,17 +282,16 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
     vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
     source = _in_column("source", ctx["sources"].find, get("source", settings.source))
+    _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
     if is_file_path(get("stock")):
         raise RowProblem("stock", "must be a stock id, not a file")
     stock = _in_column("stock", load_stock, get("stock", settings.stock))
     wording = _in_column("language", load_wording, get("language", "en"))
     strength_changed = _flag(get("strength_changed"), "strength_changed")
     refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
-    rules, dispensing = ctx["rules"], ctx["dispensing"]
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
-    titration = None
-    notes: list[str] = []
+    order: dict[str, Any] = {}
     if dose_text == TITRATE:
         if quantity_text or days_text:
             column = "quantity" if quantity_text else "days_supply"
@@ -305,90 +299,58 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
                 column,
                 "must be empty for a titrate order (its fills are planned from the protocol)",
             )
-        start = _in_column("start_date", parse_date, get("start_date") or fill_date, "start_date")
-        titration = _in_column(
-            "concentration",
-            lambda: plan_titration(protocol, concentration, start).require_measurable(),
+        order["start_date"] = _in_column(
+            "start_date", parse_date, get("start_date") or fill_date, "start_date"
         )
-        schedule = _in_column(
-            "start_date", plan_fills, titration, vehicle, rules, dispensing, fill_date
-        )
-        first = schedule.fills[0]
-        directions = fill_directions(first)
-        bud, quantity, days = first.bud, first.dispense_ml, first.days
-        fill_number: tuple[int, int] | None = (1, len(schedule.fills))
-        doses = [format_number(s.step.dose_mg) for s in first.segments]
     else:
         if get("start_date"):
             raise RowProblem("start_date", "is only for dose = titrate")
-        dose_mg = _in_column("dose", parse_dose, get("dose"))
-        _in_column("dose", protocol.check_dose, dose_mg)
-        step = _in_column(
-            "concentration",
-            lambda: (
-                plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
-                .require_measurable()
-                .steps[0]
-            ),
-        )
-        directions = (Direction(step),)
-        bud = _in_column("fill_date", beyond_use_date, fill_date, vehicle, rules)
+        order["dose"] = _in_column("dose", parse_dose, get("dose"))
+        _in_column("dose", protocol.check_dose, order["dose"])  # blamed on the dose column
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
-            days = _whole(days_text, "days_supply", *DAYS_SUPPLY)
-            if days > bud.days_of_use:
-                raise RowProblem(
-                    "days_supply",
-                    f"{days} days is more than the BUD allows "
-                    f"({bud.days_of_use} days in {vehicle.id}); dispense at most "
-                    f"{bud.days_of_use} days",
-                )
-            quantity = dispense_volume(step.volume_ml * days, dispensing)
+            order["days"] = _whole(days_text, "days_supply", *DAYS_SUPPLY)
         elif quantity_text:
-            quantity = _in_column(
+            order["quantity_ml"] = _in_column(
                 "quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML
             )
-            if quantity < step.volume_ml:
-                raise RowProblem(
-                    "quantity",
-                    f"{quantity_text!r} is less than one dose "
-                    f"({format_quantity(step.volume_ml, 'mL')})",
-                )
-            days = int(quantity // step.volume_ml)
-            if days > bud.days_of_use:
-                notes.append(f"holds {days} days of doses; the BUD allows {bud.days_of_use}")
         else:
             raise RowProblem("quantity", "is empty; give quantity or days_supply")
-        fill_number = None
-        doses = [format_number(step.dose_mg)]
-    containers = dispensing.containers(quantity)
-    frames = tuple(
-        _in_column(
-            "dose",
-            label_frame,
-            LabelOrder(
-                rx="",  # the frame leaves out whom the order is for: fill_label adds it
-                patient="",
-                prescriber="",
-                lot="",
-                concentration_mg_ml=concentration,
-                directions=directions,
-                quantity_ml=part,
-                fill_date=fill_date,
-                bud=bud,
-                warning_ids=auxiliary_warning_ids(source, vehicle),
-                dose_time=dose_time,
-                strength_changed=strength_changed,
-                fill_number=fill_number,
-                container=(n, len(containers)) if len(containers) > 1 else None,
-                refills=refills,
-            ),
-            settings,
-            wording,
-        )
-        for n, part in enumerate(containers, start=1)
+    dispensed = _in_column(
+        "start_date" if dose_text == TITRATE else "concentration",
+        dispense_order,
+        ctx["pharmacy"],
+        protocol,
+        concentration,
+        vehicle,
+        fill_date=fill_date,
+        **order,
     )
+    first = dispensed.fills[0]
+    titration = dispensed.plan if dose_text == TITRATE else None
+    notes = [excess_note(dispensed)] if dispensed.excess else []
+    quantity = first.dispense_ml
+    days = first.days if dispensed.held_days is None else dispensed.held_days
+    doses = [format_number(s.step.dose_mg) for s in first.segments]
+    containers = list(first.containers or (quantity,))
+    base = {
+        "rx": "",  # the frame leaves out whom the order is for: fill_label adds it
+        "patient": "",
+        "prescriber": "",
+        "concentration_mg_ml": concentration,
+        "warning_ids": auxiliary_warning_ids(source, vehicle),
+        "dose_time": dose_time,
+        "strength_changed": strength_changed,
+        "refills": refills,
+    }
+    frames = tuple(
+        _in_column("dose", label_frame, order, settings, wording)
+        for order in label_orders(
+            (first,), base, "", fill_total=len(dispensed.fills) if titration else None
+        )
+    )
+    bud = first.bud
     manifest = {
         "kind": TITRATE if titration is not None else "dose",
         "dose_mg": " then ".join(doses),

@@ -1,6 +1,5 @@
 """Commands that work numbers out: plan, strengths, prepare, fills."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,8 +8,10 @@ from compounder.cli.options import (
     AssayOpt,
     CandidatesOpt,
     ConcentrationOpt,
+    ConfigOpt,
     JsonOpt,
     LotOpt,
+    LotsFileOpt,
     ProtocolOpt,
     RequiredConcentrationOpt,
     SourceOpt,
@@ -84,20 +85,19 @@ def strengths(
 def prepare(
     concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
-    source: SourceOpt = "tablets",
-    vehicle: VehicleOpt = "water",
+    source: SourceOpt = None,
+    vehicle: VehicleOpt = None,
     assay: AssayOpt = None,
     water: WaterOpt = None,
     on_date: Annotated[
         str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
     ] = None,
     lot_expiry: LotOpt = None,
-    lots_file: Annotated[
-        Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
-    ] = None,
+    lots_file: LotsFileOpt = None,
     bud: Annotated[
         str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
@@ -119,6 +119,7 @@ def prepare(
         tuple(lot_expiry or ()),
         lots_file,
         bud,
+        config=config,
     )
     if as_json:
         print_json(preparation_dict(result))
@@ -131,13 +132,16 @@ def fills(
         str, typer.Option("--start-date", help="First day of the titration, YYYY-MM-DD.")
     ],
     concentration: ConcentrationOpt = None,
-    vehicle: VehicleOpt = "water",
+    vehicle: VehicleOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
     overage: Annotated[
         str | None,
         typer.Option("--overage", help="Extra volume for bottle and syringe loss, e.g. 10%."),
     ] = None,
     syringes: SyringesOpt = None,
+    lot_expiry: LotOpt = None,
+    lots_file: LotsFileOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The fills that dispense a whole titration, none holding more days than its BUD.
@@ -147,7 +151,17 @@ def fills(
     from compounder.api.planning import plan_fill_schedule
     from compounder.content.reports import fills_report
 
-    result = plan_fill_schedule(start_date, concentration, vehicle, protocol, overage, syringes)
+    result = plan_fill_schedule(
+        start_date,
+        concentration,
+        vehicle,
+        protocol,
+        overage,
+        syringes,
+        config=config,
+        lot_expiry=tuple(lot_expiry or ()),
+        lots_file=lots_file,
+    )
     if as_json:
         print_json(result.to_dict())
     else:

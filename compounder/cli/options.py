@@ -41,10 +41,11 @@ AlsoJsonOpt = Annotated[
     bool, typer.Option("--json", help="Also print what was printed (its text) as JSON.")
 ]
 VehicleOpt = Annotated[
-    str, typer.Option("--vehicle", help="Vehicle id from vehicles.toml: water, fawcett-preserved.")
-]
-SettingsVehicleOpt = Annotated[
-    str | None, typer.Option("--vehicle", help="Vehicle id (default: the settings').")
+    str | None,
+    typer.Option(
+        "--vehicle",
+        help="Vehicle id from vehicles.toml: water, fawcett-preserved (default: the settings').",
+    ),
 ]
 LotOpt = Annotated[
     list[str] | None,
@@ -56,12 +57,24 @@ LotOpt = Annotated[
 IngredientLotOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--ingredient-lot", help="INGREDIENT:LOT:EXPIRY of each ingredient used. Repeatable."
+        "--ingredient-lot",
+        help="INGREDIENT:LOT:EXPIRY of each ingredient used, optionally followed by "
+        ":source=...:manufacturer=...:ndc=... Repeatable.",
+    ),
+]
+LotsFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lots-file",
+        help="CSV of lots: ingredient,lot,expiry (then optionally source,manufacturer,ndc).",
     ),
 ]
 SourceOpt = Annotated[
-    str,
-    typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
+    str | None,
+    typer.Option(
+        "--from",
+        help="tablets, powder, base-powder or a source id (sources.toml); default: the settings'.",
+    ),
 ]
 AssayOpt = Annotated[
     str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")

@@ -20,9 +20,10 @@ from compounder.cli.options import (
     PrintOpt,
     ProtocolOpt,
     RxOpt,
-    SettingsVehicleOpt,
+    SourceOpt,
     StartDateOpt,
     SyringesOpt,
+    VehicleOpt,
     format_from_suffix,
     print_json,
 )
@@ -43,8 +44,8 @@ def label(
     start_date: StartDateOpt = None,
     concentration: ConcentrationOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
-    source: Annotated[str | None, typer.Option("--from", help="Drug source.")] = None,
+    vehicle: VehicleOpt = None,
+    source: SourceOpt = None,
     fill_date: Annotated[
         str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
     ] = None,
@@ -62,6 +63,13 @@ def label(
     language: LanguageOpt = "en",
     config: ConfigOpt = None,
     db: DbOpt = None,
+    fill: Annotated[
+        str | None,
+        typer.Option(
+            "--fill",
+            help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
+        ),
+    ] = None,
     label_format: LabelFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
@@ -101,6 +109,7 @@ def label(
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
         db=db,
+        fill=fill,
         label_format=format_from_suffix(label_format, output, printer),
         dpi=dpi,
         printer=printer,
@@ -134,7 +143,7 @@ def chart(
         str | None, typer.Option("--patient", help="Patient name printed on the chart.")
     ] = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
+    vehicle: VehicleOpt = None,
     paper: Annotated[
         str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
     ] = None,

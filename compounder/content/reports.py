@@ -100,6 +100,8 @@ def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
 
 
 def preparation_report(prep: Preparation) -> str:
+    from compounder.content.records import certificate_note
+
     """What to prepare, as the pharmacist reads it at the bench."""
     data = preparation_dict(prep)
     conc = data["concentration"]
@@ -132,13 +134,29 @@ def preparation_report(prep: Preparation) -> str:
         f"BUD set by:     {prep.bud.basis.basis}",
         f"Storage:        {data['storage']}",
         "Warnings:       " + "; ".join(data["auxiliary_warnings"]),
-        "",
-        "Method:",
     ]
+    lines += _vehicle_lines(prep)
+    lines += ["", "Method:"]
     lines += [f"  {n}. {line}" for n, line in enumerate(data["method"], start=1)]
     for note in prep.bud.notes:
         lines.append(f"Note: {note}")
+    lines += [f"Warning: {certificate_note(n)}" for n in prep.certificate_notes]
     return "\n".join(lines)
+
+
+def _vehicle_lines(prep: Preparation) -> list[str]:
+    """The vehicle's own formula and steps for the volume made (if it has steps)."""
+    from compounder.content.records import amount_text, vehicle_preparation
+
+    made = vehicle_preparation(prep.vehicle, prep.vehicle_batch)
+    if made is None or not made["steps"] or prep.vehicle_batch is None:
+        return []
+    lines = ["", f"Vehicle: {made['make']}:"]
+    for amount in prep.vehicle_batch.amounts:
+        shown = amount_text(amount.amount, amount.unit, prep.vehicle_batch.volume_ml)
+        lines.append(f"  {amount.ingredient.name} {amount.ingredient.grade}: {shown}")
+    lines += [f"  {n}. {step}" for n, step in enumerate(made["steps"], start=1)]
+    return lines
 
 
 def fills_report(schedule: FillPlan) -> str:

@@ -49,6 +49,8 @@ class PharmacySettings:
     tall_man: bool = False
     paper: str = "letter"
     path: str = ""
+    balance: str = ""  # the balance's id, printed on compounding records
+    single_pharmacist: bool = False  # one pharmacist may prepare and check (recorded)
     printers: tuple[PrinterSettings, ...] = ()
 
     def printer(self, name: str) -> PrinterSettings | None:
@@ -83,7 +85,7 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "printers"})
+    table.check_keys({"pharmacy", "defaults", "compounding", "printers"})
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)
@@ -107,6 +109,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     dose_time = defaults.text("dose_time", required=False, default="bedtime")
     if dose_time not in DOSE_TIMES:
         raise defaults.error("dose_time", f"{dose_time!r} is not accepted", " or ".join(DOSE_TIMES))
+    compounding = table.table("compounding", required=False)
+    compounding.check_keys({"balance", "single_pharmacist"})
     return PharmacySettings(
         name=pharmacy.text("name"),
         address=pharmacy.text("address"),
@@ -120,8 +124,21 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         tall_man=defaults.boolean("tall_man"),
         paper=_paper(defaults),
         path=str(path),
+        balance=compounding.text("balance", required=False),
+        single_pharmacist=compounding.boolean("single_pharmacist"),
         printers=_printers(table.table("printers", required=False)),
     )
+
+
+def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
+    """The settings if a file is given or found; None when there is none to find (an
+    explicit path that does not exist is still an error)."""
+    if explicit is None:
+        try:
+            find_config(None)
+        except DataFileError:
+            return None
+    return load_settings(explicit)
 
 
 def _printers(table: Table) -> tuple[PrinterSettings, ...]:
