@@ -44,8 +44,24 @@ class LabelRun:
     contents: list[Any]
     pdf: bytes  # empty when the labels were made in another format
     notes: list[str]
+    screening: Any = None  # core.screening.Screening
+    off_protocol_reason: str = ""
     format: str = "pdf"
     files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
+
+
+def _screen(
+    other_medications: Any, override: Any, pharmacist: Any, liver_kidney_history: bool
+) -> Any:
+    """The one screening decision (core.screening), before anything is worked out."""
+    from compounder.core.screening import screening_decision
+
+    return screening_decision(
+        list(other_medications or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,9 @@ def dispense_order(
     days: int | None = None,
     syringes: str | Path | None = None,
     fill: str | None = "all",
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
@@ -98,7 +117,9 @@ def dispense_order(
     the USP category, every ingredient lot's expiry and a recorded preparation's BUD
     (all in ``lots``, which cap the fills made from them: ``fill`` as ``chosen`` reads
     it), counted as the pharmacy counts days; every fill is split into containers no
-    larger than the largest bottle."""
+    larger than the largest bottle. ``start_dose``/``target_dose`` choose the titration's
+    part (a target is kept as maintenance); a dose off the protocol's steps needs
+    ``off_protocol_reason`` (``core.titration``)."""
     from compounder.core.fills import dose_fill, plan_fills
     from compounder.core.units import format_quantity
 
@@ -107,15 +128,32 @@ def dispense_order(
         start = start_date or fill_date
         if start is None:
             raise InputError("start-date", "missing", "a start date for a titration")
-        plan = plan_titration(proto, concentration, start, syringes=syringes).require_measurable()
+        plan = plan_titration(
+            proto,
+            concentration,
+            start,
+            syringes=syringes,
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
+        ).require_measurable()
         lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
         schedule = plan_fills(
             plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills
         )
         return Dispensed(schedule.fills, plan, schedule)
-    proto.check_dose(dose)
+    if start_dose is not None or target_dose is not None:
+        raise InputError(
+            "start-dose",
+            str(start_dose or target_dose),
+            "--start-dose/--target-dose only with a titration (a single dose: --dose)",
+        )
     plan = plan_titration(
-        proto, concentration, dose=format_quantity(dose, "mg"), syringes=syringes
+        proto,
+        concentration,
+        dose=format_quantity(dose, "mg"),
+        syringes=syringes,
+        off_protocol_reason=off_protocol_reason,
     ).require_measurable()
     single, held = dose_fill(
         plan.steps[0],
@@ -175,6 +213,13 @@ def make_labels(
     db: str | Path | None = None,
     log: bool = True,
     fill: str | None = None,
+    other_medications: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    start_dose: str | None = None,
+    target_dose: str | None = None,
+    off_protocol_reason: str | None = None,
     label_format: str | None = None,
     dpi: int | None = None,
     printer: str | None = None,
@@ -182,12 +227,17 @@ def make_labels(
     """Container labels for one dose (``dose`` + ``quantity``) or a titration
     (``titration`` + ``start_date``), drawn on the stock and written atomically to
     ``output`` when given. A titration's fills are dispensed on their own dates:
-    ``fill`` is 1 (the first, by default), N, or "all" (every fill, pre-printed).
-    The labels are made in ``label_format`` (pdf, zpl or png at ``dpi``) and sent to
-    ``printer`` (see ``printers``); a printer that fails raises PrintError once the log
-    says the label was not printed."""
+    ``fill`` is 1 (the first, by default), N, or "all" (every fill, pre-printed);
+    ``start_dose``/``target_dose`` choose the titration's part. The labels are made in
+    ``label_format`` (pdf, zpl or png at ``dpi``) and sent to ``printer`` (see
+    ``printers``); a printer that fails raises PrintError once the log says the label
+    was not printed.
+
+    ``other_medications`` are screened first (a stop refuses unless ``override`` with
+    ``pharmacist``); the decision and any ``off_protocol_reason`` are logged."""
     from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.content.labels import build_label, default_lot, label_orders
+    from compounder.content.safety import safety_record, screening_notes
     from compounder.core.identity import check_name, check_rx
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
@@ -199,6 +249,10 @@ def make_labels(
 
     if output is not None:
         check_output_path(Path(output))
+        if log:  # a log that cannot be written refuses before the PDF is written
+            with open_store(db):
+                pass
+    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
     settings = pharmacy.settings
     rx = check_rx(rx.strip())
@@ -242,6 +296,9 @@ def make_labels(
             start_date=parse_date(start_date, "start-date"),
             syringes=syringes,
             fill=_fill_number(fill),
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
         )
         fills = dispensed.chosen(fill)
     else:
@@ -262,9 +319,14 @@ def make_labels(
             dose=parse_dose(dose),
             quantity_ml=parse_volume(quantity, "quantity", DISPENSED_ML),
             syringes=syringes,
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
         )
         fills = dispensed.fills
     notes = [excess_note(dispensed)] if dispensed.excess else []
+    notes += screening_notes(screening)
+    reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
     base: dict[str, Any] = {
         "rx": rx,
         "patient": patient,
@@ -292,10 +354,13 @@ def make_labels(
         delivery.format, contents, label_stock, delivery.dpi, Path(output) if output else None
     )
     pdf = files[0] if delivery.format == "pdf" else b""
-    run = LabelRun(orders, contents, pdf, notes, delivery.format, tuple(files))
+    run = LabelRun(
+        orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files)
+    )
     printed, failure = deliver(delivery, files)
     if logged:
-        log_labels(run, label_stock, db, extra={**file_fields(delivery, files), **printed})
+        extra = {**safety_record(screening, reason), **file_fields(delivery, files), **printed}
+        log_labels(run, label_stock, db, extra=extra)
     if failure is not None:
         raise failure
     return run
@@ -305,6 +370,9 @@ def make_labels(
 class ChartRun:
     content: Any
     pdf: bytes
+    screening: Any = None  # core.screening.Screening
+    notes: tuple[str, ...] = ()
+    off_protocol_reason: str = ""
 
 
 def make_chart(
@@ -320,9 +388,20 @@ def make_chart(
     dose_time: str | None = None,
     config: str | Path | None = None,
     syringes: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    start_dose: str | None = None,
+    target_dose: str | None = None,
+    off_protocol_reason: str | None = None,
 ) -> ChartRun:
-    """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
+    """The patient's dosing chart and handout for a titration, as a PDF (letter or A4).
+
+    Screens ``other_medications`` first (as ``make_labels``); ``liver_kidney_history``
+    adds its caution to the handout; ``start_dose``/``target_dose`` choose the steps."""
     from compounder.content.chart import build_chart
+    from compounder.content.safety import screening_notes
     from compounder.core.identity import check_name
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.settings import DOSE_TIMES
@@ -332,6 +411,7 @@ def make_chart(
 
     if output is not None:
         check_output_path(Path(output))
+    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
     settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
@@ -347,8 +427,21 @@ def make_chart(
         (settings.concentration if concentration is None else concentration),
         start_date,
         syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     ).require_measurable()
     name = check_name(patient, "patient") if patient is not None else None
-    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
+    content = build_chart(
+        plan,
+        settings,
+        wording,
+        the_vehicle.storage,
+        dose_time,
+        name,
+        liver_kidney_history=screening.liver_kidney_history,
+    )
     pdf = render_chart(content, paper, Path(output) if output else None)
-    return ChartRun(content, pdf)
+    return ChartRun(
+        content, pdf, screening, tuple(screening_notes(screening)), plan.off_protocol_reason
+    )

@@ -75,9 +75,16 @@ def plan_titration(
     dose: str | None = None,
     syringes: str | Path | None = None,
     strengths: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ) -> Plan:
     """The titration plan; without a concentration, at the recommended one.
 
+    ``start_dose``/``target_dose``: start (or restart) at any step and stay at the
+    target as maintenance (``dispensing.toml`` maintenance_days); a dose off the
+    protocol's steps needs ``off_protocol_reason`` (``core.titration``).
     The plan may contain steps that are not measurable; call ``require_measurable()``
     (the CLI does) before printing anything from it.
     """
@@ -93,7 +100,35 @@ def plan_titration(
         conc = parse_concentration(concentration)
     start = parse_date(start_date, "start-date") if start_date is not None else None
     dose_mg = parse_dose(dose) if dose is not None else None
-    return make_plan(proto, conc, catalogue, start, dose_mg)
+    reason = ""
+    if off_protocol_reason is not None:
+        from compounder.core.screening import check_reason
+
+        reason = check_reason(off_protocol_reason, "off-protocol-reason")
+    start_mg = _dose_value(start_dose, "start-dose")
+    target_mg = _dose_value(target_dose, "target-dose")
+    maintenance_days = 28
+    if target_mg is not None:
+        from compounder.core.fills import load_dispensing
+
+        maintenance_days = load_dispensing().maintenance_days
+    return make_plan(
+        proto,
+        conc,
+        catalogue,
+        start,
+        dose_mg,
+        start_mg=start_mg,
+        target_mg=target_mg,
+        off_protocol_reason=reason,
+        maintenance_days=maintenance_days,
+    )
+
+
+def _dose_value(value: str | Decimal | None, field: str) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return parse_dose(value, field)
 
 
 def solve_strengths(
@@ -186,10 +221,15 @@ def plan_fill_schedule(
     config: str | Path | None = None,
     lot_expiry: tuple[str, ...] | list[str] = (),
     lots_file: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ):
     """The fills that dispense a whole titration, each within its BUD (capped by the
     ingredient lots' expiry) and split into containers: the same fills as the labels
-    of ``label --titration`` and a batch ``titrate`` order."""
+    of ``label --titration`` and a batch ``titrate`` order. With a target dose the
+    fills continue at it for the maintenance days."""
     from dataclasses import replace
 
     from compounder.api.dispensing import dispense_order
@@ -213,6 +253,9 @@ def plan_fill_schedule(
         lots=lots_from(lot_expiry, lots_file),
         start_date=start,
         syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     )
     assert dispensed.schedule is not None
     return dispensed.schedule

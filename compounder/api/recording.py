@@ -37,9 +37,18 @@ def record_preparation(
     time: str | None = None,
     lots_file: str | Path | None = None,
     config: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] | None = None,
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    off_protocol_reason: str | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF (written
     atomically to ``output``). Returns the lot, the record and the PDF bytes.
+
+    ``other_medications`` are screened (``core.screening``; a stop refuses unless
+    overridden); the decision, the override and ``off_protocol_reason`` are kept in the
+    log entry and printed on the record. None: nothing screened (the record says so).
 
     The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
     than today without a ``time`` leaves the time blank on the record, to be written at
@@ -72,6 +81,9 @@ def record_preparation(
     same_person = check_independent(
         prepared, checked, settings.single_pharmacist if settings else False
     )
+    safety = _safety(
+        other_medications, override, pharmacist, liver_kidney_history, off_protocol_reason
+    )
     at = compounding_time(compounded, time)
     day = at.date() if isinstance(at, datetime) else at
     prep = prepare_batch(
@@ -100,6 +112,7 @@ def record_preparation(
             balance=settings.balance if settings else "",
             single_pharmacist=same_person,
         )
+        record["safety"] = safety
         pdf = render_record(record, paper)
         return record, (record, pdf)
 
@@ -110,6 +123,38 @@ def record_preparation(
     if output is not None:
         write_bytes_atomic(Path(output), pdf)
     return lot, record, pdf
+
+
+def _safety(
+    other_medications: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    liver_kidney_history: bool,
+    off_protocol_reason: str | None,
+) -> dict[str, Any]:
+    """The record's safety checks (screening None: no medicines entered, none screened)."""
+    from compounder.content.safety import safety_record
+    from compounder.core.screening import check_reason, screening_decision
+
+    screening = None
+    if (
+        other_medications is not None
+        or override is not None
+        or pharmacist is not None
+        or liver_kidney_history
+    ):
+        screening = screening_decision(
+            list(other_medications or ()),
+            override=override,
+            pharmacist=pharmacist,
+            liver_kidney_history=liver_kidney_history,
+        )
+    reason = (
+        check_reason(off_protocol_reason, "off-protocol-reason")
+        if off_protocol_reason is not None
+        else ""
+    )
+    return safety_record(screening, reason)
 
 
 def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:

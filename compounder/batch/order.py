@@ -54,6 +54,12 @@ _COLUMN_OF = {
     "language": "language",
     "dose-time": "dose_time",
     "lot-expiry": "fill_date",
+    "start-dose": "start_dose",
+    "target-dose": "target_dose",
+    "off-protocol-reason": "off_protocol_reason",
+    "other-medication": "other_medications",
+    "override": "override",
+    "pharmacist": "pharmacist",
 }
 
 
@@ -154,8 +160,12 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
 
 # Whom an order is for, as against what it is: orders alike in every other column (a
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
+# The screening columns are the patient's too: screened per order (``screen_order``).
 _IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
-_PRESCRIPTION_COLUMNS = tuple(c for c in COLUMNS if c not in _IDENTITY_COLUMNS)
+_SCREENING_COLUMNS = ("other_medications", "override", "pharmacist", "liver_kidney_history")
+_PRESCRIPTION_COLUMNS = tuple(
+    c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
+)
 
 
 @dataclass(frozen=True)
@@ -198,6 +208,7 @@ def prepare_order(
     for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
         if not get(column):
             raise RowProblem(column, "is empty; a value is required")
+    screening = screen_order(get)
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
@@ -230,9 +241,11 @@ def prepare_order(
             plan.vehicle.storage,
             plan.dose_time,
             patient,
+            liver_kidney_history=screening.liver_kidney_history,
         )
     manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
     manifest["lot"] = lot
+    manifest.update(screening_manifest(screening))  # a copy: the cached dict is not changed
     return PreparedOrder(
         row.line,
         rx,
@@ -244,6 +257,43 @@ def prepare_order(
         plan.quantity,
         list(plan.notes),
     )
+
+
+def screen_order(get: Callable[[str], str]) -> Any:
+    """The order's screening decision (``core.screening.screening_decision``, the one
+    decision every entrance calls); RowProblem naming the column if it refuses."""
+    return _screened(*(get(column) for column in _SCREENING_COLUMNS))
+
+
+@lru_cache(maxsize=1024)
+def _screened(medicines: str, override: str, pharmacist: str, liver_kidney: str) -> Any:
+    """Worked out once per set of cells: most orders of a day give none (a frozen
+    result is shared)."""
+    from compounder.core.screening import screening_decision, split_medicines
+
+    return _in_column(
+        "other_medications",
+        screening_decision,
+        split_medicines(medicines),
+        override=override or None,
+        pharmacist=pharmacist or None,
+        liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
+    )
+
+
+@lru_cache(maxsize=1024)
+def screening_manifest(screening: Any) -> dict[str, str]:
+    """The manifest's screening columns (flat text: the CSV holds them too)."""
+    return {
+        "screening": screening.decision,
+        "screening_hits": "; ".join(
+            f"{h.medicine}: {h.class_id} {h.action}" for h in screening.hits
+        ),
+        "not_screened": "; ".join(screening.not_screened),
+        "override": screening.override_reason if screening.overridden else "",
+        "pharmacist": screening.pharmacist if screening.overridden else "",
+        "liver_kidney_history": "yes" if screening.liver_kidney_history else "no",
+    }
 
 
 @lru_cache(maxsize=1024)
@@ -260,6 +310,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     from compounder.core.protocols import load_protocol
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
+    from compounder.core.titration import prescribed_dose, titration_doses
     from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
 
@@ -291,7 +342,8 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
-    order: dict[str, Any] = {}
+    reason = get("off_protocol_reason") or None
+    order: dict[str, Any] = {"off_protocol_reason": reason}
     if dose_text == TITRATE:
         if quantity_text or days_text:
             column = "quantity" if quantity_text else "days_supply"
@@ -302,11 +354,25 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         order["start_date"] = _in_column(
             "start_date", parse_date, get("start_date") or fill_date, "start_date"
         )
+        for column in ("start_dose", "target_dose"):  # checked here, blamed on their column
+            if get(column):
+                order[column] = _in_column(column, parse_dose, get(column), column)
+                _in_column(column, prescribed_dose, protocol, order[column], reason or "")
+        _in_column(
+            "target_dose",
+            titration_doses,
+            protocol,
+            order.get("start_dose"),
+            order.get("target_dose"),
+            reason or "",
+        )
     else:
-        if get("start_date"):
-            raise RowProblem("start_date", "is only for dose = titrate")
+        for column in ("start_date", "start_dose", "target_dose"):
+            if get(column):
+                raise RowProblem(column, "is only for dose = titrate")
         order["dose"] = _in_column("dose", parse_dose, get("dose"))
-        _in_column("dose", protocol.check_dose, order["dose"])  # blamed on the dose column
+        # blamed on the dose column: above the maximum, or off the steps without a reason
+        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "")
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
@@ -367,6 +433,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         "bud_basis": bud.basis.basis,
         "stock": stock.id,
         "notes": "; ".join(notes),
+        "off_protocol_reason": dispensed.plan.off_protocol_reason if dispensed.plan else "",
     }
     return OrderPlan(
         fill_date=fill_date,

@@ -68,6 +68,13 @@ MANIFEST_COLUMNS = (
     "charts_file",
     "chart_pages",
     "notes",
+    "screening",
+    "screening_hits",
+    "not_screened",
+    "override",
+    "pharmacist",
+    "liver_kidney_history",
+    "off_protocol_reason",
 )
 
 

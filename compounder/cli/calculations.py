@@ -12,11 +12,14 @@ from compounder.cli.options import (
     JsonOpt,
     LotOpt,
     LotsFileOpt,
+    OffProtocolReasonOpt,
     ProtocolOpt,
     RequiredConcentrationOpt,
     SourceOpt,
     StartDateOpt,
+    StartDoseOpt,
     SyringesOpt,
+    TargetDoseOpt,
     VehicleOpt,
     VolumeOpt,
     WaterOpt,
@@ -33,9 +36,15 @@ def plan(
     ] = None,
     syringes: SyringesOpt = None,
     candidates: CandidatesOpt = None,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Work out every titration step: dose, volume, syringe and days.
+
+    --start-dose starts (or restarts, or steps back) at any step; --target-dose stops
+    rising there and keeps it as the maintenance dose (28 days, dispensing.toml).
 
     Without --concentration the recommended strength is used (see 'strengths').
     If a step cannot be measured exactly at the concentration, the plan is shown with
@@ -46,7 +55,17 @@ def plan(
     from compounder.api.planning import plan_titration
     from compounder.content.reports import plan_report
 
-    result = plan_titration(protocol, concentration, start_date, dose, syringes, candidates)
+    result = plan_titration(
+        protocol,
+        concentration,
+        start_date,
+        dose,
+        syringes,
+        candidates,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
+    )
     if as_json:
         print_json(result.to_dict())
     else:
@@ -142,9 +161,15 @@ def fills(
     lot_expiry: LotOpt = None,
     lots_file: LotsFileOpt = None,
     config: ConfigOpt = None,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The fills that dispense a whole titration, none holding more days than its BUD.
+
+    With --target-dose the fills continue at the target for the maintenance days
+    (28, dispensing.toml maintenance_days).
 
     Example: compounder fills --start-date 2026-12-01 --concentration 1mg/mL --vehicle water
     """
@@ -161,6 +186,9 @@ def fills(
         config=config,
         lot_expiry=tuple(lot_expiry or ()),
         lots_file=lots_file,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     )
     if as_json:
         print_json(result.to_dict())

@@ -14,7 +14,12 @@ from compounder.cli.options import (
     JsonOpt,
     LabelFormatOpt,
     LabelOutOpt,
+    LiverKidneyOpt,
     LotsFileOpt,
+    OffProtocolReasonOpt,
+    OtherMedicationOpt,
+    OverrideOpt,
+    PharmacistOpt,
     PrintOpt,
     RequiredConcentrationOpt,
     SourceOpt,
@@ -54,12 +59,19 @@ def record(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compound and record: a unique lot number, a log entry and the compounding record PDF.
 
     The checker must be another person than the preparer (a single-pharmacist site sets
     single_pharmacist = true in the settings); the balance's id comes from the settings.
+    The patient's other medicines (--other-medication) are screened first: a stop
+    refuses (exit 3) unless overridden (--override "reason" --pharmacist INITIALS).
 
     Example: compounder record --rx 1234567 --concentration 1mg/mL --volume 30mL
     --from tablets --ingredient-lot "naltrexone 50mg tab:AB1234:2027-06-30"
@@ -86,6 +98,11 @@ def record(
         time=at_time,
         lots_file=lots_file,
         config=config,
+        other_medications=tuple(other_medication) if other_medication is not None else None,
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        off_protocol_reason=off_protocol_reason,
     )
     target = output or Path(f"record-{lot}.pdf")
     write_bytes_atomic(target, pdf)
@@ -96,6 +113,14 @@ def record(
             f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
             f"Record written to {target}"
         )
+        for note in safety_notes(data.get("safety")):
+            typer.echo(f"Note: {note}")
+
+
+def safety_notes(safety: dict | None) -> list[str]:
+    from compounder.content.safety import safety_lines
+
+    return [text for role, text in safety_lines(safety) if role != "heading"]
 
 
 def reprint(

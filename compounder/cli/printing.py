@@ -14,15 +14,22 @@ from compounder.cli.options import (
     LabelFormatOpt,
     LabelOutOpt,
     LanguageOpt,
+    LiverKidneyOpt,
     LotOpt,
     MorningOpt,
+    OffProtocolReasonOpt,
+    OtherMedicationOpt,
+    OverrideOpt,
     PdfOutOpt,
+    PharmacistOpt,
     PrintOpt,
     ProtocolOpt,
     RxOpt,
     SourceOpt,
     StartDateOpt,
+    StartDoseOpt,
     SyringesOpt,
+    TargetDoseOpt,
     VehicleOpt,
     format_from_suffix,
     print_json,
@@ -70,6 +77,13 @@ def label(
             help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
         ),
     ] = None,
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     label_format: LabelFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
@@ -80,6 +94,9 @@ def label(
 
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
+
+    The patient's other medicines (--other-medication, repeatable) are screened first:
+    a stop refuses (exit 3) unless --override "reason" --pharmacist INITIALS.
     """
     from compounder.api.dispensing import make_labels
     from compounder.errors import InputError
@@ -110,6 +127,13 @@ def label(
         language=language,
         db=db,
         fill=fill,
+        other_medications=tuple(other_medication or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
         label_format=format_from_suffix(label_format, output, printer),
         dpi=dpi,
         printer=printer,
@@ -122,6 +146,8 @@ def label(
                 "printer": printer,
                 "labels": [c.to_dict() for c in run.contents],
                 "notes": run.notes,
+                "screening": run.screening.to_dict(),
+                "off_protocol_reason": run.off_protocol_reason or None,
             }
         )
     else:
@@ -151,9 +177,16 @@ def chart(
     morning: MorningOpt = False,
     syringes: SyringesOpt = None,
     config: ConfigOpt = None,
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
-    """Print the patient's oral-syringe dosing chart (letter or A4).
+    """Print the patient's oral-syringe dosing chart and handout (letter or A4).
 
     Every step's dates (or week numbers without --start-date), dose and volume, the
     syringe drawn to scale and filled to the step's volume, and a tick box for each day.
@@ -175,11 +208,28 @@ def chart(
         dose_time="morning" if morning else None,
         config=config,
         syringes=syringes,
+        other_medications=tuple(other_medication or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     )
     if as_json:
-        print_json({"output": str(output), "chart": run.content.to_dict()})
+        print_json(
+            {
+                "output": str(output),
+                "chart": run.content.to_dict(),
+                "screening": run.screening.to_dict(),
+                "off_protocol_reason": run.off_protocol_reason or None,
+                "notes": list(run.notes),
+            }
+        )
     else:
         typer.echo(f"Wrote the dosing chart ({len(run.content.steps)} steps) to {output}")
+        for note in run.notes:
+            typer.echo(f"Note: {note}")
 
 
 def stocks(as_json: JsonOpt = False) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
 from compounder.content.reports import method_lines, preparation_dict, tablets_text
+from compounder.content.safety import safety_lines
 from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
 from compounder.core.lots import IngredientExpiry
@@ -590,7 +591,10 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
             [("heading", "Warnings")] + [("body", f"! {w}") for w in record["warnings"]]
         )
     sections += [_formulation(record), *_steps(record)]
-    sections += [_components_lines(record), _result(record), _checks(record)]
+    sections += [_components_lines(record), _result(record)]
+    if record.get("safety"):  # screening, override, off-protocol reason
+        sections.append(safety_lines(record["safety"]))
+    sections.append(_checks(record))
     sections.append([("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)])
     return sections
 

@@ -68,6 +68,15 @@ def plan_report(plan: Plan) -> str:
     if plan.syringes:
         lines += ["", "Syringes needed: " + "; ".join(s.label for s in plan.syringes)]
     lines += [f"Warning: {w}" for w in plan.warnings]
+    if plan.maintenance is not None:
+        kept = plan.maintenance
+        lines.append(
+            f"Maintenance: step {kept.number} ({format_quantity(kept.dose_mg, 'mg')}) is the "
+            f"target; the patient stays at it ({kept.days} days planned)."
+        )
+    if plan.off_protocol_reason:
+        off = ", ".join(format_quantity(s.dose_mg, "mg") for s in plan.steps if s.off_protocol)
+        lines.append(f"Off-protocol dose {off}. Reason: {plan.off_protocol_reason}")
     return "\n".join(lines)
 
 
@@ -187,6 +196,14 @@ def fills_report(schedule: FillPlan) -> str:
     )
     lines.append("")
     lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    if plan.maintenance is not None:
+        kept = plan.maintenance
+        lines.append(
+            f"Maintenance at {format_quantity(kept.dose_mg, 'mg')} (step {kept.number}): "
+            f"{kept.days} days planned; plan the next fills with --start-dose "
+            f"{format_quantity(kept.dose_mg, 'mg')} --target-dose "
+            f"{format_quantity(kept.dose_mg, 'mg')}."
+        )
     return "\n".join(lines)
 
 

@@ -40,6 +40,7 @@ class DispensingRules:
     round_up_to_ml: Decimal
     max_container_ml: Decimal = Decimal(120)
     lead_days: int = 0  # a fill may be compounded this many days before its first dose
+    maintenance_days: int = 28
 
     def containers(self, quantity_ml: Decimal) -> list[Decimal]:
         """The quantity split into containers no larger than the largest bottle."""
@@ -54,7 +55,7 @@ class DispensingRules:
 def load_dispensing(path: str | None = None) -> DispensingRules:
     file = Path(path) if path else template_path("dispensing.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"overage", "round_up_to", "max_container", "lead_days"})
+    table.check_keys({"overage", "round_up_to", "max_container", "lead_days", "maintenance_days"})
     overage = table.decimal("overage")
     if not 0 <= overage <= 1:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
@@ -63,6 +64,7 @@ def load_dispensing(path: str | None = None) -> DispensingRules:
         table.magnitude("round_up_to", "volume", "mL"),
         table.magnitude("max_container", "volume", "mL"),
         table.integer("lead_days", required=False, default=0, minimum=0),
+        table.integer("maintenance_days", required=False, default=28),
     )
 
 
@@ -93,6 +95,7 @@ class FillSegment:
             "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "days": self.days,
+            "maintenance": self.step.maintenance,
         }
 
 

@@ -51,8 +51,10 @@ def paginate(items: list[Item], height: float) -> list[list[tuple[Item, float]]]
     used = 0.0
     for index, item in enumerate(items):
         need = item.height + (item.space_before if pages[-1] else 0)
-        if item.keep_with_next and index + 1 < len(items):
-            need += items[index + 1].height + items[index + 1].space_before
+        follow = index  # a chain of items kept with the next stays together
+        while items[follow].keep_with_next and follow + 1 < len(items):
+            follow += 1
+            need += items[follow].height + items[follow].space_before
         if pages[-1] and used + need > height:
             pages.append([])
             used = 0.0
