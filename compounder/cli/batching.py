@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, PrintOpt, print_json
+from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, LotsFileOpt, PrintOpt, print_json
 
 
 def batch(
@@ -35,6 +35,7 @@ def batch(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
+    lots_file: LotsFileOpt = None,
     label_format: Annotated[
         str | None,
         typer.Option(
@@ -80,6 +81,7 @@ def batch(
             jobs=jobs,
             progress=progress,
             db=db,
+            lots_file=lots_file,
             label_format=delivery.format,
             dpi=delivery.dpi,
         )
