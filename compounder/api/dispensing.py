@@ -19,7 +19,7 @@ from compounder.api.planning import (
     parse_volume,
     plan_titration,
 )
-from compounder.atomic import check_output_path
+from compounder.atomic import check_output_path, write_bytes_atomic
 from compounder.core.dates import parse_date
 from compounder.core.limits import DISPENSED_ML
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
@@ -42,10 +42,12 @@ class LabelRun:
 
     orders: list[Any]
     contents: list[Any]
-    pdf: bytes
+    pdf: bytes  # empty when the labels were made in another format
     notes: list[str]
     screening: Any = None  # core.screening.Screening
     off_protocol_reason: str = ""
+    format: str = "pdf"
+    files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
 
 
 def _screen(
@@ -218,15 +220,22 @@ def make_labels(
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
+    label_format: str | None = None,
+    dpi: int | None = None,
+    printer: str | None = None,
 ) -> LabelRun:
     """Container labels for one dose (``dose`` + ``quantity``) or a titration
     (``titration`` + ``start_date``), drawn on the stock and written atomically to
     ``output`` when given. A titration's fills are dispensed on their own dates:
     ``fill`` is 1 (the first, by default), N, or "all" (every fill, pre-printed);
-    ``start_dose``/``target_dose`` choose the titration's part.
+    ``start_dose``/``target_dose`` choose the titration's part. The labels are made in
+    ``label_format`` (pdf, zpl or png at ``dpi``) and sent to ``printer`` (see
+    ``printers``); a printer that fails raises PrintError once the log says the label
+    was not printed.
 
     ``other_medications`` are screened first (a stop refuses unless ``override`` with
     ``pharmacist``); the decision and any ``off_protocol_reason`` are logged."""
+    from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.content.labels import build_label, default_lot, label_orders
     from compounder.content.safety import safety_record, screening_notes
     from compounder.core.identity import check_name, check_rx
@@ -237,14 +246,15 @@ def make_labels(
     from compounder.core.wording import load_wording
     from compounder.log.entries import log_labels, open_store, recorded_lot
     from compounder.log.store import log_location
-    from compounder.render.label_pdf import render_labels
+    from compounder.render.label_output import output_paths, render_label_files
 
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     if output is not None:
         check_output_path(Path(output))
-        if log:  # a log that cannot be written refuses before the PDF is written
-            with open_store(db):
-                pass
+    if log and (output is not None or printer is not None):
+        # a log that cannot be written refuses before a file is written or a label printed
+        with open_store(db):
+            pass
     screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
     settings = pharmacy.settings
@@ -255,7 +265,8 @@ def make_labels(
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
     wording = load_wording(language)
-    label_stock = load_stock(settings.stock if stock is None else stock)
+    delivery = plan_delivery(label_format, dpi, printer, settings)
+    label_stock = load_stock(stock if stock is not None else delivery.stock or settings.stock)
     the_vehicle = pharmacy.vehicle(vehicle)
     the_source = pharmacy.source(source)
     lots = lots_from(lot_expiry, None)
@@ -338,18 +349,39 @@ def make_labels(
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
     contents = [build_label(order, settings, wording) for order in orders]
-    pdf = render_labels(contents, label_stock, Path(output) if output and not log else None)
-    run = LabelRun(orders, contents, pdf, notes, screening, reason)
-    if output is not None and log:
-        checked = (recorded.lot, conc) if recorded is not None else None
+    files = render_label_files(delivery.format, contents, label_stock, delivery.dpi)
+    pdf = files[0] if delivery.format == "pdf" else b""
+    run = LabelRun(
+        orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files)
+    )
+    targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+    written = list(zip(targets, files, strict=True)) if targets else []
+    failures: list[Any] = []
+
+    def send() -> dict[str, Any]:
+        """To the printer once every check has passed (inside the log's transaction)."""
+        fields, failure = deliver(delivery, files)
+        failures.append(failure)
+        return fields
+
+    if (output is not None or delivery.printer is not None) and log:
         log_labels(
             run,
             label_stock,
             db,
-            Path(output),
-            extra=safety_record(screening, reason),
-            recorded=checked,
+            None,
+            extra={**safety_record(screening, reason), **file_fields(delivery, files)},
+            recorded=(recorded.lot, conc) if recorded is not None else None,
+            files=written,
+            before_entry=send if delivery.printer is not None else None,
         )
+    else:
+        for target, data in written:
+            write_bytes_atomic(target, data)
+        if delivery.printer is not None:
+            send()
+    if failures and failures[0] is not None:
+        raise failures[0]
     return run
 
 

@@ -15,7 +15,7 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
-from compounder.log.entries import open_store, settle_folder
+from compounder.log.entries import open_store, publish_with_entry, settle_folder
 
 
 def record_preparation(
@@ -195,18 +195,32 @@ def compounding_time(compounded: str | date | None, time: str | None) -> datetim
     return datetime.combine(day, clock)
 
 
-def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:
-    """The last label printed for an Rx, drawn again from its snapshot, byte for byte,
-    and logged as a reprint (the file and its entry together). A snapshot that does not
-    match its hash is refused (SafetyError), for a batch label as for a single one."""
-    from compounder.atomic import StagedFile, checkpoint
+def reprint_label(
+    rx: str,
+    output: str | Path | None = None,
+    db: str | Path | None = None,
+    *,
+    label_format: str | None = None,
+    dpi: int | None = None,
+    printer: str | None = None,
+    config: str | Path | None = None,
+) -> Any:
+    """The last label printed for an Rx, drawn again from its snapshot: byte for byte
+    the original when made in the same format (and resolution), written to ``output``
+    and/or sent to ``printer``. A reprint sent to a printer is logged, printed or not
+    (PrintError, exit 5, when not)."""
+    from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.core.identity import check_rx
+    from compounder.core.settings import optional_settings
     from compounder.errors import SafetyError
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
-    from compounder.render.label_pdf import render_labels
+    from compounder.render.label_output import output_paths, render_label_files
 
     rx = check_rx(rx)
-    check_output_path(Path(output))
+    if output is None and printer is None:
+        raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
+    if output is not None:
+        check_output_path(Path(output))
     with open_store(db) as store:
         entry = store.latest_label(rx)
         if entry is None:
@@ -214,31 +228,56 @@ def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> 
         snapshot = store.snapshot(entry.payload["snapshot"])
         if "frame" in snapshot:  # a batch order: stock and layout kept once per run
             snapshot.update(store.snapshot(snapshot.pop("frame")))
-    pdf = render_labels(contents_from(snapshot), stock_from(snapshot), layout=layout_from(snapshot))
-    original = entry.payload.get("pdf_sha256")
-    if original is not None and pdf_hash(pdf) != original:
-        raise SafetyError(
-            "the reprint would not be identical to the original label",
-            "the software has changed since; print a new label instead",
-        )
-    staged = StagedFile(Path(output), pdf)
-    try:
-        with open_store(db) as store, store.transaction():
-            settle_folder(store, Path(output).parent)
-            store.log(
-                "reprint",
-                rx,
-                entry.lot,
-                {
-                    "reprints": entry.id,
-                    "snapshot": entry.payload["snapshot"],
-                    "pdf_sha256": pdf_hash(pdf),
-                },
+    original = entry.payload.get("format", "pdf")
+    delivery = plan_delivery(
+        label_format or (original if printer is None else None),
+        dpi or (entry.payload.get("dpi") if printer is None else None),
+        printer,
+        # settings only where the printer may be one of their names (a socket address
+        # needs none; with no settings file to find, a name is a CUPS queue)
+        None if printer is None or printer.startswith(("socket://", "cups:"))
+        else optional_settings(config),
+    )
+    stock = stock_from(snapshot)
+    files = render_label_files(
+        delivery.format, contents_from(snapshot), stock, delivery.dpi, layout=layout_from(snapshot)
+    )
+    same_kind = delivery.format == original and (
+        original == "pdf" or delivery.dpi == entry.payload.get("dpi")
+    )
+    if same_kind:
+        made = entry.payload.get("pdf_sha256") if original == "pdf" else None
+        made_files = entry.payload.get("files_sha256")
+        if (made is not None and pdf_hash(files[0]) != made) or (
+            made_files is not None and [pdf_hash(f) for f in files] != made_files
+        ):
+            raise SafetyError(
+                "the reprint would not be identical to the original label",
+                "the software has changed since; print a new label instead",
             )
-            staged.publish()
-            checkpoint("reprint: about to commit")
-    except BaseException:
-        staged.undo()
-        raise
-    staged.finish()
+    targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+    written = list(zip(targets, files, strict=True)) if targets else []
+    failures: list[Any] = []
+
+    def write(store: Any) -> None:
+        fields: dict[str, Any] = {}
+        if delivery.printer is not None:  # once the log is open for the entry
+            fields, failure = deliver(delivery, files)
+            failures.append(failure)
+        store.log(
+            "reprint",
+            rx,
+            entry.lot,
+            {
+                "reprints": entry.id,
+                "snapshot": entry.payload["snapshot"],
+                "pdf_sha256": pdf_hash(files[0]) if delivery.format == "pdf" else None,
+                **file_fields(delivery, files),
+                **fields,
+            },
+        )
+
+    publish_with_entry(db, written, write, "reprint")
+    if failures and failures[0] is not None:
+        raise failures[0]
     return entry

@@ -233,7 +233,8 @@ def write_worksheet(folder: Path, report: BatchReport) -> None:
 
 #: The names a run's outputs take (chunked files are numbered: labels-0001.pdf...).
 OUTPUT_NAMES = re.compile(
-    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|manifest\.json|manifest\.csv"
+    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|labels(-\d{4})?\.zpl|manifest\.json"
+    r"|manifest\.csv"
     r"|worksheet\.txt|rejected\.csv)"
 )
 

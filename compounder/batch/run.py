@@ -207,6 +207,8 @@ def run_batch(
     progress: Progress | None = None,
     db: str | Path | None = None,
     lots_file: str | Path | None = None,
+    label_format: str = "pdf",
+    dpi: int = 203,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -217,6 +219,8 @@ def run_batch(
     hundred or so, until it has counted every row. ``lots_file``: the ingredient lots
     (CSV ``ingredient,lot,expiry``, as ``prepare --lots-file``) the run's preparations
     are made from: they cap the BUDs and are named on the records (and traced).
+    ``label_format`` "zpl" writes the labels for a thermal printer at ``dpi`` instead
+    of as PDF.
     """
     from compounder.core.settings import find_config
 
@@ -224,6 +228,10 @@ def run_batch(
     out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
+    if label_format not in ("pdf", "zpl"):
+        raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
+    if dpi not in (203, 300):
+        raise InputError("dpi", str(dpi), "203 or 300")
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
@@ -242,6 +250,8 @@ def run_batch(
         None if db is None else str(db),
         run_key,
         ingredient_lots,
+        label_format,
+        dpi,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
@@ -460,7 +470,8 @@ def _run_chunks(
         jobs = 1 if first.last else (os.cpu_count() or 1)
     if jobs <= 1 or first.last:
         for chunk in itertools.chain([first], chunks):
-            yield process_chunk(chunk, options, temp_name, chunk_names(chunk), progress)
+            names = chunk_names(chunk, options.label_format)
+            yield process_chunk(chunk, options, temp_name, names, progress)
         return
     import multiprocessing
 
@@ -474,7 +485,10 @@ def _run_chunks(
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.apply_async(process_in_worker, (chunk, options, temp_name, chunk_names(chunk)))
+                pool.apply_async(
+                    process_in_worker,
+                    (chunk, options, temp_name, chunk_names(chunk, options.label_format)),
+                )
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
                 yield _result(pending.pop(0), queue, progress)

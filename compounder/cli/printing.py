@@ -9,7 +9,10 @@ from compounder.cli.options import (
     ConcentrationOpt,
     ConfigOpt,
     DbOpt,
+    DpiOpt,
     JsonOpt,
+    LabelFormatOpt,
+    LabelOutOpt,
     LanguageOpt,
     LiverKidneyOpt,
     LotOpt,
@@ -19,6 +22,7 @@ from compounder.cli.options import (
     OverrideOpt,
     PdfOutOpt,
     PharmacistOpt,
+    PrintOpt,
     ProtocolOpt,
     RxOpt,
     SourceOpt,
@@ -27,6 +31,7 @@ from compounder.cli.options import (
     SyringesOpt,
     TargetDoseOpt,
     VehicleOpt,
+    format_from_suffix,
     print_json,
 )
 
@@ -35,7 +40,7 @@ def label(
     rx: RxOpt,
     patient: Annotated[str, typer.Option("--patient", help="Patient name as on the Rx.")],
     prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
-    output: PdfOutOpt,
+    output: LabelOutOpt = None,
     dose: Annotated[str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.")] = None,
     quantity: Annotated[
         str | None, typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.")
@@ -79,9 +84,13 @@ def label(
     start_dose: StartDoseOpt = None,
     target_dose: TargetDoseOpt = None,
     off_protocol_reason: OffProtocolReasonOpt = None,
+    label_format: LabelFormatOpt = None,
+    dpi: DpiOpt = None,
+    printer: PrintOpt = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
-    """Print container labels to a PDF at the label stock's exact size.
+    """Print container labels: a PDF at the label stock's exact size, ZPL for a thermal
+    printer or a PNG preview; --print sends them to a printer.
 
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
@@ -90,6 +99,10 @@ def label(
     a stop refuses (exit 3) unless --override "reason" --pharmacist INITIALS.
     """
     from compounder.api.dispensing import make_labels
+    from compounder.errors import InputError
+
+    if output is None and printer is None:
+        raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
 
     run = make_labels(
         rx,
@@ -121,11 +134,16 @@ def label(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
+        label_format=format_from_suffix(label_format, output, printer),
+        dpi=dpi,
+        printer=printer,
     )
     if as_json:
         print_json(
             {
-                "output": str(output),
+                "output": str(output) if output else None,
+                "format": run.format,
+                "printer": printer,
                 "labels": [c.to_dict() for c in run.contents],
                 "notes": run.notes,
                 "screening": run.screening.to_dict(),
@@ -134,7 +152,11 @@ def label(
         )
     else:
         count = len(run.contents)
-        typer.echo(f"Wrote {count} label{'s' if count != 1 else ''} to {output}")
+        labels = f"{count} label{'s' if count != 1 else ''}"
+        if output is not None:
+            typer.echo(f"Wrote {labels} to {output}")
+        if printer is not None:
+            typer.echo(f"Printed {labels} on {printer}")
         for note in run.notes:
             typer.echo(f"Note: {note}")
 

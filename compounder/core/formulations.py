@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import format_quantity, magnitude_in
+from compounder.core.units import format_quantity
 from compounder.errors import SafetyError
 
 
@@ -52,7 +52,7 @@ def load_formulations(path: str | None = None) -> tuple[MasterFormulation, ...]:
             effective=effective,
             source=entry.text("source"),
             vehicle=entry.text("vehicle"),
-            strength_mg_ml=magnitude_in(entry.quantity("strength", "concentration"), "mg/mL"),
+            strength_mg_ml=entry.magnitude("strength", "concentration", "mg/mL"),
             dosage_form=entry.text("dosage_form"),
             quality_checks=checks,
         )

@@ -63,14 +63,14 @@ def _pharmacy(path: str | None) -> Pharmacy:
 def _check_defaults(pharmacy: Pharmacy, path: str) -> None:
     """Every default the settings name must exist: else the settings file is at fault."""
     from compounder.core.stocks import load_stock
-    from compounder.core.units import parse_quantity
+    from compounder.core.units import parse_magnitude
 
     settings = pharmacy.settings
     checks = {
         "vehicle": lambda: pharmacy.vehicle(),
         "source": lambda: pharmacy.source(),
         "stock": lambda: load_stock(settings.stock),
-        "concentration": lambda: parse_quantity(settings.concentration, "concentration"),
+        "concentration": lambda: parse_magnitude(settings.concentration, "concentration"),
     }
     for key, check in checks.items():
         try:

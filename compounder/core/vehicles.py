@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import fraction_to_decimal, magnitude_in, parse_quantity
+from compounder.core.units import fraction_to_decimal, parse_magnitude
 from compounder.errors import InputError
 
 STORAGE = ("refrigerator", "room")
@@ -190,12 +190,12 @@ def _per_volume(item: Table, text: str) -> tuple[Decimal, str, Decimal]:
     if not slash:
         raise item.error("amount", f"{text!r} is not accepted", expected)
     try:
-        per_ml = magnitude_in(parse_quantity(per_text, "volume"), "mL")
+        per_ml = parse_magnitude(per_text, "volume", "mL")
     except InputError:
         raise item.error("amount", f"{text!r} is not accepted", expected) from None
     for kind, unit in (("mass", "mg"), ("volume", "mL")):
         try:
-            return magnitude_in(parse_quantity(amount_text, kind), unit), unit, per_ml
+            return parse_magnitude(amount_text, kind, unit), unit, per_ml
         except InputError:
             continue
     raise item.error("amount", f"{text!r} is not accepted", expected)

@@ -7,6 +7,7 @@ into what the API needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -96,51 +97,88 @@ def log_labels(
     run: Any,
     stock: Any,
     db: str | Path | None,
-    output: Path,
+    output: Path | None,
     kind: str = "label",
     extra: dict[str, Any] | None = None,
     recorded: tuple[str, Decimal] | None = None,
+    files: list[tuple[Path, bytes]] | None = None,
+    before_entry: Callable[[], dict[str, Any]] | None = None,
 ) -> int:
     """Write a printed label to ``output`` and its log entry (with the snapshot that
     reprints it), together: the file is published inside the entry's transaction and
     taken back if it does not commit. ``recorded`` (lot, concentration): a recorded
     lot whose quantity is checked in that same transaction, so two labels printed at
-    once cannot both take the lot's last millilitres."""
-    from compounder.atomic import StagedFile, checkpoint
+    once cannot both take the lot's last millilitres.
+
+    ``files`` (path, bytes) replaces the one PDF at ``output`` (ZPL, PNG previews; none
+    when the label only goes to a printer). ``before_entry`` runs once every check has
+    passed, just before the entry is written (sending to a printer): what it returns
+    is added to the entry."""
+    from compounder.atomic import checkpoint
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
-    staged = StagedFile(output, run.pdf)
-    try:
-        with open_store(db) as store, store.transaction():
-            checkpoint("label: transaction begun")
-            settle_folder(store, output.parent)
-            if recorded is not None:
-                found = recorded_lot_in(store, *recorded)
-                if found is not None:
-                    found.check_quantity([o.quantity_ml for o in run.orders])
-            digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
-            first = run.orders[0]
-            payload = {
-                "snapshot": digest,
-                "pdf_sha256": pdf_hash(run.pdf),
-                "labels": len(run.contents),
-                "fill_date": first.fill_date.isoformat(),
-                "bud": first.bud.bud.isoformat(),
-                "bud_basis": first.bud.basis.basis,
-                "quantity_ml": [str(o.quantity_ml) for o in run.orders],
-                "concentration_mg_ml": str(first.concentration_mg_ml),
-                **(extra or {}),
-            }
-            entry_id = store.log(kind, first.rx, first.lot, payload)
-            staged.publish()
-            checkpoint("label: about to commit")
-    except BaseException:
-        staged.undo()
-        raise
-    staged.finish()
+    if files is None:
+        files = [(output, run.pdf)] if output is not None else []
+
+    def write(store: Store) -> int:
+        checkpoint("label: transaction begun")
+        if recorded is not None:
+            found = recorded_lot_in(store, *recorded)
+            if found is not None:
+                found.check_quantity([o.quantity_ml for o in run.orders])
+        digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
+        late = before_entry() if before_entry is not None else {}
+        first = run.orders[0]
+        payload = {
+            "snapshot": digest,
+            "pdf_sha256": pdf_hash(run.pdf),
+            "labels": len(run.contents),
+            "fill_date": first.fill_date.isoformat(),
+            "bud": first.bud.bud.isoformat(),
+            "bud_basis": first.bud.basis.basis,
+            "quantity_ml": [str(o.quantity_ml) for o in run.orders],
+            "concentration_mg_ml": str(first.concentration_mg_ml),
+            **(extra or {}),
+            **late,
+        }
+        entry_id: int = store.log(kind, first.rx, first.lot, payload)
+        return entry_id
+
+    entry_id = publish_with_entry(db, files, write, "label")
     checkpoint("label: committed")
     return entry_id
+
+
+def publish_with_entry(
+    db: str | Path | None,
+    files: list[tuple[Path, bytes]],
+    write: Callable[[Store], Any],
+    what: str = "entry",
+) -> Any:
+    """Files and the log entry ``write`` makes, together: each file staged beside its
+    target, published inside the entry's transaction and taken back if it does not
+    commit. What ``write`` returns."""
+    from compounder.atomic import StagedFile, checkpoint
+
+    staged: list[StagedFile] = []
+    try:
+        for path, data in files:
+            staged.append(StagedFile(path, data))
+        with open_store(db) as store, store.transaction():
+            for folder in dict.fromkeys(path.parent for path, _ in files):
+                settle_folder(store, folder)
+            result = write(store)
+            for one in staged:
+                one.publish()
+            checkpoint(f"{what}: about to commit")
+    except BaseException:
+        for one in staged:
+            one.undo()
+        raise
+    for one in staged:
+        one.finish()
+    return result
 
 
 def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:

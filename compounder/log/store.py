@@ -865,10 +865,12 @@ class Store:
         return found[0] if found else None
 
     def has_file(self, sha256: str) -> bool:
-        """Whether an entry names a file with this SHA-256 (a label's, a record's...)."""
+        """Whether an entry names a file with this SHA-256 (a label's, a record's...; a
+        ZPL file or PNG previews under ``files_sha256``)."""
         return bool(
             self.db.execute(
-                "SELECT 1 FROM entries WHERE payload LIKE ?", (f'%"pdf_sha256": "{sha256}"%',)
+                "SELECT 1 FROM entries WHERE payload LIKE ? OR payload LIKE ?",
+                (f'%"pdf_sha256": "{sha256}"%', f'%"files_sha256": [%"{sha256}"%'),
             ).fetchone()
         )
 

@@ -19,7 +19,7 @@ from compounder.atomic import write_bytes_atomic
 from compounder.content.blocks import Block
 from compounder.content.chart import ChartContent, ChartStep
 from compounder.core.stocks import PAPER
-from compounder.core.units import PT_PER_MM, magnitude_in, mm_to_pt, parse_quantity
+from compounder.core.units import PT_PER_MM, mm_to_pt, parse_magnitude
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR
 from compounder.render.pagination import Item, paginate, text_items
@@ -216,7 +216,7 @@ def chart_items(content: ChartContent, layout: Layout, width: float) -> list[Ite
 def draw_chart(canvas: Any, content: ChartContent, paper: str, layout: Layout) -> int:
     """Draw a whole chart onto ``canvas``, starting on a fresh page; the pages it took."""
     page_w, page_h = (mm_to_pt(v) for v in PAPER[paper])
-    margin = float(magnitude_in(parse_quantity(layout.extra["margin"], "length"), "mm"))
+    margin = float(parse_magnitude(layout.extra["margin"], "length", "mm"))
     margin *= PT_PER_MM
     width = page_w - 2 * margin
     items = chart_items(content, layout, width)
