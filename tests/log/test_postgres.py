@@ -382,3 +382,31 @@ def test_a_commit_whose_answer_was_lost_keeps_its_file(cli, pg_log, tmp_path, mo
         (entry,) = [e for e in store.entries_of_kind("preparation") if e.lot == "20261201-002"]
         assert entry.payload["pdf_sha256"] == pdf_hash(output.read_bytes())
         assert store.verify().ok
+
+
+@pytest.mark.parametrize("command", ["label", "record"])
+def test_a_server_that_cannot_be_reached_prints_nothing(cli, tmp_path, pg_server, command):
+    """Server down (no server on that socket) or a wrong password: exit 4, one line, and
+    no file written."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    output = tmp_path / "out.pdf"
+    args = {
+        "label": [
+            "label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
+            "--dose", "1.5mg", "--quantity", "25mL", "--concentration", "1mg/mL",
+            "--fill-date", "2026-12-01", "--config", str(examples / "compounder.toml"),
+        ],
+        "record": [
+            "record", "--rx", "1234567", "--concentration", "1mg/mL", "--volume", "30mL",
+            "--from", "tablets", "--prepared-by", "JD", "--checked-by", "MK",
+            "--date", "2026-12-01",
+        ],
+    }[command]  # fmt: skip
+    down = f"postgresql://compounder@/pharmacy?host={tmp_path}"
+    wrong = pg_server.url("postgres", user=PASSWORD_USER, password="not-it")
+    for url, problem in ((down, "cannot be reached"), (wrong, "user name or password")):
+        result = cli(*args, "-o", str(output), "--db", url)
+        assert result.exit_code == 4, result.stderr
+        assert problem in result.stderr and result.stderr.count("\n") == 1
+        assert "not-it" not in result.stderr
+        assert not output.exists() and not list(tmp_path.glob(".*"))
