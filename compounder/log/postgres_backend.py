@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -334,6 +334,12 @@ class PostgresDialect(common.Dialect):
                 (name,),
             ).fetchone()
         )
+
+    def rows(self, db: Any, sql: str) -> Iterator[Any]:
+        try:
+            yield from db.connection.cursor().stream(sql)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise self.fault(exc) from None
 
     def highest_entry_id(self, db: Any) -> int | None:
         return None  # entry ids are the chain's; a removed tail is caught by --head

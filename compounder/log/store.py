@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -416,6 +417,12 @@ class Dialect:
                 "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
             ).fetchone()
         )
+
+    def rows(self, db: Any, sql: str) -> Iterator[Any]:
+        """The rows of a query over a whole table, read as they come (not all held at
+        once: a year's log is millions of entries). No other query may run on ``db``
+        until they are read or the iterator is dropped."""
+        return iter(db.execute(sql))
 
     def highest_entry_id(self, db: Any) -> int | None:
         """The highest entry id the database ever gave out (None: it does not keep one)."""
@@ -945,9 +952,10 @@ class Store:
             uses.setdefault(int(row[0]), []).append(tuple(row[1:]))
         referenced: set[str] = set()
         lots: set[str] = set()
-        cursor = self.db.execute(
+        cursor = self.dialect.rows(
+            self.db,
             "SELECT id, kind, rx, lot, created_at, corrects, payload, batch_key, hash, prev_hash "
-            "FROM entries ORDER BY id"
+            "FROM entries ORDER BY id",
         )
         for row in cursor:
             entry_id = int(row["id"])
@@ -996,7 +1004,7 @@ class Store:
         if not anchored:
             return bad(f"the noted chain head {anchor} is not in the log (it was rewritten)")
         frames: set[str] = set()
-        for row in self.db.execute("SELECT hash, body FROM snapshots"):
+        for row in self.dialect.rows(self.db, "SELECT hash, body FROM snapshots"):
             if hashlib.sha256(row["body"].encode()).hexdigest() != row["hash"]:
                 return bad(f"snapshot {row['hash'][:12]} does not match its hash")
             referenced.discard(row["hash"])
@@ -1039,17 +1047,17 @@ class Store:
                     "a new, empty database or file",
                 )
             for table, (columns, order) in COPIED_TABLES.items():
-                with source.faults():
-                    rows = [
-                        tuple(row)
-                        for row in source.db.execute(
-                            f"SELECT {columns} FROM {table} ORDER BY {order}"
-                        )
-                    ]
                 marks = ", ".join("?" * len(columns.split(",")))
-                self.db.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
-                )
+                with source.faults():  # read as they come, written 10,000 at a time
+                    rows = source.dialect.rows(
+                        source.db, f"SELECT {columns} FROM {table} ORDER BY {order}"
+                    )
+                while True:
+                    with source.faults():
+                        part = [tuple(row) for row in itertools.islice(rows, 10_000)]
+                    if not part:
+                        break
+                    self.db.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", part)
             with source.faults():
                 wanted = source.table_counts()
             copied, found = self.verify(), self.table_counts()
