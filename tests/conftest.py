@@ -75,3 +75,31 @@ def decode_barcodes(data: bytes, page: int = 0, dpi: int = 300) -> list[str]:
 def private_data_folder(tmp_path_factory, monkeypatch):
     """Every test logs to a compounding log of its own, never the user's."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def listener():
+    """A loopback TCP listener standing in for a thermal printer's raw port."""
+    from printer_servers import Listener
+
+    server = Listener()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def cups():
+    """A private CUPS daemon on a loopback port (see tests/printer_servers.py)."""
+    import shutil
+    import tempfile
+
+    from printer_servers import Cups
+
+    # cupsd runs its backends as the lp user: the spool must be reachable by it, which a
+    # pytest temporary folder (private to its owner) is not.
+    root = Path(tempfile.mkdtemp(prefix="compounder-cups-"))
+    root.chmod(0o755)
+    daemon = Cups(root)
+    yield daemon
+    daemon.stop()
+    shutil.rmtree(root, ignore_errors=True)

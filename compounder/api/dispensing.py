@@ -31,8 +31,10 @@ class LabelRun:
 
     orders: list[Any]
     contents: list[Any]
-    pdf: bytes
+    pdf: bytes  # empty when the labels were made in another format
     notes: list[str]
+    format: str = "pdf"
+    files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
 
 
 def make_labels(
@@ -60,10 +62,16 @@ def make_labels(
     syringes: str | Path | None = None,
     db: str | Path | None = None,
     log: bool = True,
+    label_format: str | None = None,
+    dpi: int | None = None,
+    printer: str | None = None,
 ) -> LabelRun:
     """Container labels for one dose (``dose`` + ``quantity``) or a whole titration
     (``titration`` + ``start_date``: one label per fill), drawn on the stock and written
-    atomically to ``output`` when given."""
+    atomically to ``output`` when given, in ``label_format`` (pdf, zpl or png at ``dpi``),
+    and sent to ``printer`` (see ``printers``). A printer that fails raises PrintError
+    once the log says the label was not printed."""
+    from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.content.labels import (
         Direction,
         LabelOrder,
@@ -81,7 +89,7 @@ def make_labels(
     from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
     from compounder.log.entries import log_labels, recorded_lot
-    from compounder.render.label_pdf import render_labels
+    from compounder.render.label_output import render_label_files
 
     if output is not None:
         check_output_path(Path(output))
@@ -93,7 +101,10 @@ def make_labels(
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
     wording = load_wording(language)
-    label_stock = load_stock(settings.stock if stock is None else stock)
+    delivery = plan_delivery(label_format, dpi, printer, settings)
+    label_stock = load_stock(
+        stock if stock is not None else delivery.stock or settings.stock
+    )
     the_vehicle = find_vehicle(settings.vehicle if vehicle is None else vehicle)
     the_source = load_sources().find(settings.source if source is None else source)
     rules = bud_rules_for(settings)
@@ -160,10 +171,16 @@ def make_labels(
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])
     contents = [build_label(order, settings, wording) for order in orders]
-    pdf = render_labels(contents, label_stock, Path(output) if output else None)
-    run = LabelRun(orders, contents, pdf, notes)
-    if output is not None and log:
-        log_labels(run, label_stock, db)
+    files = render_label_files(
+        delivery.format, contents, label_stock, delivery.dpi, Path(output) if output else None
+    )
+    pdf = files[0] if delivery.format == "pdf" else b""
+    run = LabelRun(orders, contents, pdf, notes, delivery.format, tuple(files))
+    printed, failure = deliver(delivery, files)
+    if (output is not None or delivery.printer is not None) and log:
+        log_labels(run, label_stock, db, extra={**file_fields(delivery, files), **printed})
+    if failure is not None:
+        raise failure
     return run
 
 

@@ -27,7 +27,7 @@ from compounder.core.strengths import (
 )
 from compounder.core.syringes import Catalogue, load_catalogue
 from compounder.core.titration import Plan, make_plan
-from compounder.core.units import magnitude_in, parse_quantity
+from compounder.core.units import parse_magnitude
 from compounder.errors import InputError
 
 
@@ -63,7 +63,7 @@ def _magnitude(text: str, kind: str, unit: str, field: str) -> Decimal:
 @lru_cache(maxsize=4096)
 def _cached_magnitude(text: str, kind: str, unit: str) -> Decimal:
     """Orders repeat the same few values ("1 mg/mL", "3 mg"): parse each once."""
-    return magnitude_in(parse_quantity(text, kind), unit)
+    return parse_magnitude(text, kind, unit)
 
 
 def _catalogue(syringes: str | Path | None) -> Catalogue:

@@ -77,16 +77,33 @@ def record_preparation(
     return lot, record, pdf
 
 
-def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> Any:
-    """The last label printed for an Rx, drawn again from its snapshot, byte for byte."""
+def reprint_label(
+    rx: str,
+    output: str | Path | None = None,
+    db: str | Path | None = None,
+    *,
+    label_format: str | None = None,
+    dpi: int | None = None,
+    printer: str | None = None,
+    config: str | Path | None = None,
+) -> Any:
+    """The last label printed for an Rx, drawn again from its snapshot: byte for byte
+    the original when made in the same format (and resolution), written to ``output``
+    and/or sent to ``printer``. A reprint sent to a printer is logged, printed or not
+    (PrintError, exit 5, when not)."""
+    from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.atomic import write_bytes_atomic
     from compounder.core.identity import check_rx
     from compounder.errors import SafetyError
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
-    from compounder.render.label_pdf import render_labels
+    from compounder.render.label_output import render_label_files
+    from compounder.render.label_png import png_targets
 
     rx = check_rx(rx)
-    check_output_path(Path(output))
+    if output is None and printer is None:
+        raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
+    if output is not None:
+        check_output_path(Path(output))
     with open_store(db) as store:
         entry = store.latest_label(rx)
         if entry is None:
@@ -94,14 +111,61 @@ def reprint_label(rx: str, output: str | Path, db: str | Path | None = None) -> 
         snapshot = store.snapshot(entry.payload["snapshot"])
         if "frame" in snapshot:  # a batch order: stock and layout kept once per run
             snapshot.update(store.snapshot(snapshot.pop("frame")))
-    pdf = render_labels(contents_from(snapshot), stock_from(snapshot), layout=layout_from(snapshot))
-    original = entry.payload.get("pdf_sha256")
-    if original is not None and pdf_hash(pdf) != original:
-        raise SafetyError(
-            "the reprint would not be identical to the original label",
-            "the software has changed since; print a new label instead",
+    original = entry.payload.get("format", "pdf")
+    delivery = plan_delivery(
+        label_format or (original if printer is None else None),
+        dpi or (entry.payload.get("dpi") if printer is None else None),
+        printer,
+        _settings_if_any(config, printer),
+    )
+    stock = stock_from(snapshot)
+    files = render_label_files(
+        delivery.format, contents_from(snapshot), stock, delivery.dpi, layout=layout_from(snapshot)
+    )
+    same_kind = delivery.format == original and (
+        original == "pdf" or delivery.dpi == entry.payload.get("dpi")
+    )
+    if same_kind:
+        made = entry.payload.get("pdf_sha256") if original == "pdf" else None
+        made_files = entry.payload.get("files_sha256")
+        if (made is not None and pdf_hash(files[0]) != made) or (
+            made_files is not None and [pdf_hash(f) for f in files] != made_files
+        ):
+            raise SafetyError(
+                "the reprint would not be identical to the original label",
+                "the software has changed since; print a new label instead",
+            )
+    if output is not None:
+        targets = (
+            png_targets(Path(output), len(files)) if delivery.format == "png" else [Path(output)]
         )
-    write_bytes_atomic(Path(output), pdf)
+        for target, data in zip(targets, files, strict=True):
+            write_bytes_atomic(target, data)
+    printed, failure = deliver(delivery, files)
+    if delivery.printer is not None:
+        with open_store(db) as store:
+            store.log(
+                "reprint",
+                rx,
+                entry.lot,
+                {"reprint_of": entry.id, **file_fields(delivery, files), **printed},
+            )
+    if failure is not None:
+        raise failure
     return entry
 
 
+def _settings_if_any(config: str | Path | None, printer: str | None) -> Any:
+    """The pharmacy settings when a printer may be one of their names (none needed for
+    socket:// addresses; a missing settings file then means a CUPS queue name)."""
+    from compounder.core.settings import load_settings
+    from compounder.errors import DataFileError
+
+    if printer is None or printer.startswith(("socket://", "cups:")):
+        return None
+    try:
+        return load_settings(config)
+    except DataFileError:
+        if config is not None:
+            raise
+        return None

@@ -39,6 +39,8 @@ class BatchOptions:
     digest: str = ""  # the order file's content hash: keys this run's log entries
     db: str | None = None  # the log, where each chunk stages its printed orders
     run_key: str = ""  # what they are staged under until the run commits them
+    label_format: str = "pdf"  # the labels file: pdf, or zpl for a thermal printer
+    dpi: int = 203  # the thermal printer's resolution (zpl)
 
 
 @dataclass
@@ -141,9 +143,7 @@ def _process_chunk(
         return result
     progress(len(errors))  # the rest as they are drawn
     folder = Path(temp_dir)
-    manifest, log, snapshots = _draw_chunk(
-        prepared, folder, names, result, options.digest, progress
-    )
+    manifest, log, snapshots = _draw_chunk(prepared, folder, names, result, options, progress)
     write_manifest_part(folder, index, manifest)
     if log:
         with Store(options.db) as store:
@@ -156,7 +156,7 @@ def _draw_chunk(
     folder: Path,
     names: tuple[str, str],
     result: ChunkResult,
-    digest: str,
+    options: BatchOptions,
     progress: Progress,
 ) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, str, str]], dict[str, str]]:
     """Draw the chunk's labels and charts files; its manifest rows, and its log rows with
@@ -166,6 +166,7 @@ def _draw_chunk(
     from compounder.render.canvas import new_canvas
     from compounder.render.chart_pdf import draw_chart
     from compounder.render.label_pdf import LabelWriter
+    from compounder.render.label_zpl import ZplWriter
     from compounder.render.textfit import load_layout
 
     label_layout, chart_layout = load_layout(), load_layout("chart_layout.toml")
@@ -173,14 +174,17 @@ def _draw_chunk(
     manifest: list[dict[str, Any]] = []
     log: list[tuple[int, str, str, str, str]] = []
     snapshots: dict[str, str] = {}
+    extra = {} if options.label_format == "pdf" else {"format": "zpl", "dpi": options.dpi}
     with (folder / labels_name).open("wb") as label_file:
-        writer = None
+        writer: Any = None
         chart_canvas = None
         chart_file = None
         chart_pages = 0
         try:
             for order in prepared:
-                if writer is None:
+                if writer is None and options.label_format == "zpl":
+                    writer = ZplWriter(label_file, label_layout, options.dpi)
+                elif writer is None:
                     writer = LabelWriter(label_file, label_layout)
                 pages = [writer.add(placed, stock) for placed, stock in order.labels]
                 row = dict(order.manifest)
@@ -201,7 +205,7 @@ def _draw_chunk(
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
                 manifest.append(row)
-                log.append(_log_row(order, row, digest, snapshots))
+                log.append(_log_row(order, row, options.digest, snapshots, extra))
                 if len(manifest) % PROGRESS_EVERY == 0:
                     progress(PROGRESS_EVERY)
             progress(len(manifest) % PROGRESS_EVERY)
@@ -218,7 +222,11 @@ def _draw_chunk(
 
 
 def _log_row(
-    order: PreparedOrder, manifest: dict[str, Any], digest: str, snapshots: dict[str, str]
+    order: PreparedOrder,
+    manifest: dict[str, Any],
+    digest: str,
+    snapshots: dict[str, str],
+    extra: dict[str, Any],
 ) -> tuple[int, str, str, str, str]:
     """What the log keeps of a printed order, ready for SQL: its manifest row and a
     snapshot of its label lines (drawn again by ``reprint`` on the stock and layout
@@ -231,7 +239,9 @@ def _log_row(
         {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash}
     )
     snapshots[body_hash] = body
-    payload = json.dumps({**manifest, "pdf_sha256": None, "snapshot": body_hash}, sort_keys=True)
+    payload = json.dumps(
+        {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True
+    )
     return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
 
 
@@ -240,11 +250,12 @@ def _span(pages: list[int]) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def chunk_names(chunk: Chunk) -> tuple[str, str]:
+def chunk_names(chunk: Chunk, label_format: str = "pdf") -> tuple[str, str]:
     """The chunk's labels and charts files: numbered when the run has several."""
     if chunk.index == 0 and chunk.last:
-        return "labels.pdf", "charts.pdf"
-    return f"labels-{chunk.index + 1:04d}.pdf", f"charts-{chunk.index + 1:04d}.pdf"
+        return f"labels.{label_format}", "charts.pdf"
+    number = f"{chunk.index + 1:04d}"
+    return f"labels-{number}.{label_format}", f"charts-{number}.pdf"
 
 
 @lru_cache(maxsize=64)

@@ -205,6 +205,7 @@ def write_worksheet(folder: Path, report: BatchReport) -> None:
 OUTPUT_PATTERNS = (
     "records.pdf",
     "labels*.pdf",
+    "labels*.zpl",
     "charts*.pdf",
     "manifest.json",
     "manifest.csv",

@@ -55,7 +55,7 @@ from compounder.batch.outputs import (
     write_worksheet,
 )
 from compounder.core.limits import CHUNK_SIZE, check_range
-from compounder.errors import CompounderError, OutputError
+from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log.store import Store
 
 
@@ -189,6 +189,8 @@ def run_batch(
     jobs: int | None = None,
     progress: Progress | None = None,
     db: str | Path | None = None,
+    label_format: str = "pdf",
+    dpi: int = 203,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -196,7 +198,8 @@ def run_batch(
     ``skip_invalid``, in ``rejected.csv``). Raises CompounderError for a file-level
     problem (unknown columns, not UTF-8, an output folder that cannot be written).
     ``progress``, if given, is called with how many more orders are done, every
-    hundred or so, until it has counted every row.
+    hundred or so, until it has counted every row. ``label_format`` "zpl" writes the
+    labels for a thermal printer at ``dpi`` instead of as PDF.
     """
     from compounder.core.settings import find_config
 
@@ -204,6 +207,10 @@ def run_batch(
     out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
+    if label_format not in ("pdf", "zpl"):
+        raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
+    if dpi not in (203, 300):
+        raise InputError("dpi", str(dpi), "203 or 300")
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
@@ -218,6 +225,8 @@ def run_batch(
         digest,
         None if db is None else str(db),
         run_key,
+        label_format,
+        dpi,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
@@ -303,7 +312,8 @@ def _run_chunks(
         jobs = 1 if first.last else (os.cpu_count() or 1)
     if jobs <= 1 or first.last:
         for chunk in itertools.chain([first], chunks):
-            yield process_chunk(chunk, options, temp_name, chunk_names(chunk), progress)
+            names = chunk_names(chunk, options.label_format)
+            yield process_chunk(chunk, options, temp_name, names, progress)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -317,7 +327,13 @@ def _run_chunks(
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.submit(process_in_worker, chunk, options, temp_name, chunk_names(chunk))
+                pool.submit(
+                    process_in_worker,
+                    chunk,
+                    options,
+                    temp_name,
+                    chunk_names(chunk, options.label_format),
+                )
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
                 yield _result(pending.pop(0), queue, progress)

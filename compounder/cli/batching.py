@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, print_json
+from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, print_json
 
 
 def batch(
@@ -35,6 +35,10 @@ def batch(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
+    label_format: Annotated[
+        str, typer.Option("--format", help="Labels file: pdf, or zpl for a thermal printer.")
+    ] = "pdf",
+    dpi: DpiOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
@@ -65,6 +69,8 @@ def batch(
             jobs=jobs,
             progress=progress,
             db=db,
+            label_format=label_format,
+            dpi=dpi or 203,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)

@@ -7,15 +7,20 @@ import typer
 
 from compounder.cli.options import (
     AssayOpt,
+    ConfigOpt,
     DbOpt,
+    DpiOpt,
     IngredientLotOpt,
     JsonOpt,
-    PdfOutOpt,
+    LabelFormatOpt,
+    LabelOutOpt,
+    PrintOpt,
     RequiredConcentrationOpt,
     SourceOpt,
     VehicleOpt,
     VolumeOpt,
     WaterOpt,
+    format_from_suffix,
     print_json,
 )
 
@@ -78,18 +83,36 @@ def record(
 
 def reprint(
     rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
-    output: PdfOutOpt = Path("reprint.pdf"),
+    output: LabelOutOpt = None,
     db: DbOpt = None,
+    label_format: LabelFormatOpt = None,
+    dpi: DpiOpt = None,
+    printer: PrintOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Print the last label of an Rx again, byte for byte as the original.
+    """Print the last label of an Rx again, byte for byte as the original
+    (to reprint.pdf unless --output or --print).
 
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
     from compounder.api.recording import reprint_label
 
-    entry = reprint_label(rx, output, db)
+    if output is None and printer is None:
+        output = Path("reprint.pdf")
+    entry = reprint_label(
+        rx,
+        output,
+        db,
+        label_format=format_from_suffix(label_format, output, printer),
+        dpi=dpi,
+        printer=printer,
+        config=config,
+    )
+    where = " and ".join(
+        part for part in (str(output) if output else "", printer or "") if part
+    )
     typer.echo(
-        f"Reprinted the label of Rx {rx} (lot {entry.lot}, printed {entry.created_at}) to {output}"
+        f"Reprinted the label of Rx {rx} (lot {entry.lot}, printed {entry.created_at}) to {where}"
     )
 
 

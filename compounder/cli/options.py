@@ -86,6 +86,43 @@ ConfigOpt = Annotated[
     ),
 ]
 
+LabelFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="pdf (default), zpl (thermal printers) or png (a preview at the stock's size); "
+        "with --print, the printer's format.",
+    ),
+]
+DpiOpt = Annotated[
+    int | None,
+    typer.Option("--dpi", help="Printer resolution for zpl and png: 203 or 300 (default: "
+                 "the printer's, else 203)."),
+]
+PrintOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--print",
+        help="Send to a printer: a name from the settings ([printers.NAME]), "
+        "socket://HOST:PORT (raw TCP, e.g. port 9100) or a CUPS queue.",
+    ),
+]
+LabelOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="File to write (.pdf, .zpl or .png); optional with --print."
+    ),
+]
+
+
+def format_from_suffix(fmt: str | None, output: Path | None, printer: str | None) -> str | None:
+    """--format as given; else, when not printing, the output file's suffix if it names
+    a format (label.zpl, label.png); else None (the default: pdf)."""
+    if fmt is not None or printer is not None or output is None:
+        return fmt
+    suffix = output.suffix.lower().lstrip(".")
+    return suffix if suffix in ("pdf", "zpl", "png") else None
+
 
 def print_json(data: Any) -> None:
     """JSON for scripts: indented, non-ASCII kept as is."""

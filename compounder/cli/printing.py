@@ -9,16 +9,21 @@ from compounder.cli.options import (
     ConcentrationOpt,
     ConfigOpt,
     DbOpt,
+    DpiOpt,
     JsonOpt,
+    LabelFormatOpt,
+    LabelOutOpt,
     LanguageOpt,
     LotOpt,
     MorningOpt,
     PdfOutOpt,
+    PrintOpt,
     ProtocolOpt,
     RxOpt,
     SettingsVehicleOpt,
     StartDateOpt,
     SyringesOpt,
+    format_from_suffix,
     print_json,
 )
 
@@ -27,7 +32,7 @@ def label(
     rx: RxOpt,
     patient: Annotated[str, typer.Option("--patient", help="Patient name as on the Rx.")],
     prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
-    output: PdfOutOpt,
+    output: LabelOutOpt = None,
     dose: Annotated[str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.")] = None,
     quantity: Annotated[
         str | None, typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.")
@@ -57,14 +62,22 @@ def label(
     language: LanguageOpt = "en",
     config: ConfigOpt = None,
     db: DbOpt = None,
+    label_format: LabelFormatOpt = None,
+    dpi: DpiOpt = None,
+    printer: PrintOpt = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
-    """Print container labels to a PDF at the label stock's exact size.
+    """Print container labels: a PDF at the label stock's exact size, ZPL for a thermal
+    printer or a PNG preview; --print sends them to a printer.
 
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
     """
     from compounder.api.dispensing import make_labels
+    from compounder.errors import InputError
+
+    if output is None and printer is None:
+        raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
 
     run = make_labels(
         rx,
@@ -88,18 +101,27 @@ def label(
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
         db=db,
+        label_format=format_from_suffix(label_format, output, printer),
+        dpi=dpi,
+        printer=printer,
     )
     if as_json:
         print_json(
             {
-                "output": str(output),
+                "output": str(output) if output else None,
+                "format": run.format,
+                "printer": printer,
                 "labels": [c.to_dict() for c in run.contents],
                 "notes": run.notes,
             }
         )
     else:
         count = len(run.contents)
-        typer.echo(f"Wrote {count} label{'s' if count != 1 else ''} to {output}")
+        labels = f"{count} label{'s' if count != 1 else ''}"
+        if output is not None:
+            typer.echo(f"Wrote {labels} to {output}")
+        if printer is not None:
+            typer.echo(f"Printed {labels} on {printer}")
         for note in run.notes:
             typer.echo(f"Note: {note}")
 

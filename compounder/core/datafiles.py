@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.core.limits import MAX_DATA_FILE_BYTES, MAX_ID_LENGTH
-from compounder.core.units import EXAMPLES, parse_quantity
+from compounder.core.units import EXAMPLES, parse_magnitude, parse_quantity
 from compounder.errors import DataFileError, InputError
 
 _ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}\Z")
@@ -219,6 +219,20 @@ class Table:
             raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind] + " in quotes")
         try:
             return parse_quantity(value, kind, field=self._key(key))
+        except InputError:
+            raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind]) from None
+
+    def magnitude(
+        self, key: str, kind: str, unit: str | None = None, required: bool = True
+    ) -> Any:
+        """A quantity's exact magnitude in ``unit`` (default: the kind's display unit)."""
+        value = self._get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind] + " in quotes")
+        try:
+            return parse_magnitude(value, kind, unit, field=self._key(key))
         except InputError:
             raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind]) from None
 

@@ -21,7 +21,7 @@ from typing import Any
 from compounder.core.bud import BudResult, BudRules, beyond_use_date
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
 from compounder.core.titration import Plan, Step
-from compounder.core.units import format_number, fraction_to_decimal, magnitude_in
+from compounder.core.units import format_number, fraction_to_decimal
 from compounder.core.vehicles import Vehicle
 from compounder.errors import SafetyError
 
@@ -51,8 +51,8 @@ def load_dispensing(path: str | None = None) -> DispensingRules:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
     return DispensingRules(
         overage,
-        magnitude_in(table.quantity("round_up_to", "volume"), "mL"),
-        magnitude_in(table.quantity("max_container", "volume"), "mL"),
+        table.magnitude("round_up_to", "volume", "mL"),
+        table.magnitude("max_container", "volume", "mL"),
     )
 
 

@@ -22,7 +22,7 @@ from compounder.core.datafiles import (
     shipped_ids,
 )
 from compounder.core.limits import MAX_PROTOCOL_STEPS, MAX_STEP_DAYS
-from compounder.core.units import format_quantity, magnitude_in
+from compounder.core.units import format_quantity
 from compounder.errors import DataFileError, SafetyError
 
 DEFAULT_PROTOCOL = "ldn-standard"
@@ -116,9 +116,9 @@ def _protocol_file(text: str) -> Protocol:
 def protocol_from_table(table: Table) -> Protocol:
     """Build and check a Protocol from a parsed TOML table."""
     table.check_keys(_KEYS)
-    start = table.quantity("start_dose", "mass")
-    increment = table.quantity("increment", "mass")
-    maximum = table.quantity("max_dose", "mass")
+    start = table.magnitude("start_dose", "mass", "mg")
+    increment = table.magnitude("increment", "mass", "mg")
+    maximum = table.magnitude("max_dose", "mass", "mg")
     protocol_id = table.text("id")
     if maximum < start:
         raise table.error("max_dose", "is below start_dose", "a maximum at least the start dose")
@@ -127,9 +127,9 @@ def protocol_from_table(table: Table) -> Protocol:
             id=protocol_id,
             name=table.text("name"),
             source=table.text("source"),
-            start_mg=magnitude_in(start, "mg"),
-            increment_mg=magnitude_in(increment, "mg"),
-            max_mg=magnitude_in(maximum, "mg"),
+            start_mg=start,
+            increment_mg=increment,
+            max_mg=maximum,
             days_per_step=table.integer("days_per_step"),
             finish_at_max=table.boolean("finish_at_max"),
             notes=table.text("notes", required=False),

@@ -20,6 +20,21 @@ from compounder.errors import DataFileError
 DOSE_TIMES = ("bedtime", "morning")
 
 
+PRINTER_FORMATS = ("zpl", "pdf")
+PRINTER_DPI = (203, 300)
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    """A label printer the pharmacy prints to by name (``[printers.NAME]``)."""
+
+    name: str
+    uri: str  # socket://HOST:PORT (raw TCP) or cups:QUEUE (a CUPS print queue)
+    format: str = "zpl"  # what it is sent: zpl, or pdf (a CUPS queue that prints PDF)
+    dpi: int = 203  # the print head's resolution: 203 or 300
+    stock: str = ""  # the stock loaded in it (empty: the default stock)
+
+
 @dataclass(frozen=True)
 class PharmacySettings:
     name: str
@@ -34,6 +49,10 @@ class PharmacySettings:
     tall_man: bool = False
     paper: str = "letter"
     path: str = ""
+    printers: tuple[PrinterSettings, ...] = ()
+
+    def printer(self, name: str) -> PrinterSettings | None:
+        return next((p for p in self.printers if p.name == name), None)
 
 
 def user_config_path() -> Path:
@@ -64,7 +83,7 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults"})
+    table.check_keys({"pharmacy", "defaults", "printers"})
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)
@@ -101,7 +120,30 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         tall_man=defaults.boolean("tall_man"),
         paper=_paper(defaults),
         path=str(path),
+        printers=_printers(table.table("printers", required=False)),
     )
+
+
+def _printers(table: Table) -> tuple[PrinterSettings, ...]:
+    """The ``[printers.NAME]`` tables: uri (required), format, dpi, stock."""
+    printers = []
+    for name in table.data:
+        entry = table.table(name)
+        entry.check_keys({"uri", "format", "dpi", "stock"})
+        uri = entry.text("uri")
+        if not (uri.startswith("socket://") or uri.startswith("cups:")):
+            raise entry.error(
+                "uri", f"{uri!r} is not accepted", "socket://HOST:PORT or cups:QUEUE"
+            )
+        fmt = entry.text("format", required=False, default="zpl")
+        if fmt not in PRINTER_FORMATS:
+            raise entry.error("format", f"{fmt!r} is not accepted", " or ".join(PRINTER_FORMATS))
+        dpi = entry.integer("dpi", required=False, default=203)
+        if dpi not in PRINTER_DPI:
+            raise entry.error("dpi", f"{dpi!r} is not accepted", "203 or 300")
+        stock = entry.text("stock", required=False, default="")
+        printers.append(PrinterSettings(name, uri, fmt, dpi, stock))
+    return tuple(printers)
 
 
 def _paper(defaults: Table) -> str:

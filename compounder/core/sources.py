@@ -13,7 +13,6 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import magnitude_in
 from compounder.errors import InputError
 
 FORMS = ("tablet", "powder")
@@ -85,7 +84,7 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
         if salt not in molar:
             raise entry.error("salt", f"{salt!r} has no molar mass in [salts]", ", ".join(molar))
         form = entry.text("form")
-        strength = entry.quantity("strength", "mass", required=form == "tablet")
+        strength = entry.magnitude("strength", "mass", "mg", required=form == "tablet")
         try:
             sources.append(
                 DrugSource(
@@ -93,7 +92,7 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
                     name=entry.text("name"),
                     form=form,
                     salt=salt,
-                    strength_mg=magnitude_in(strength, "mg") if strength is not None else None,
+                    strength_mg=strength,
                     aliases=tuple(entry.text_list("aliases", required=False)),
                     warnings=tuple(entry.text_list("warnings", required=False)),
                     notes=entry.text("notes", required=False),
@@ -106,6 +105,6 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
         sources=tuple(sources),
         molar_mass=molar,
         dose_salt=dose_salt,
-        readability_mg=magnitude_in(weighing.quantity("readability", "mass"), "mg"),
-        minimum_weight_mg=magnitude_in(weighing.quantity("minimum_weight", "mass"), "mg"),
+        readability_mg=weighing.magnitude("readability", "mass", "mg"),
+        minimum_weight_mg=weighing.magnitude("minimum_weight", "mass", "mg"),
     )

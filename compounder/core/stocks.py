@@ -22,7 +22,7 @@ from compounder.core.datafiles import (
     load_toml,
     shipped_ids,
 )
-from compounder.core.units import magnitude_in, mm_to_pt
+from compounder.core.units import mm_to_pt
 from compounder.errors import DataFileError
 
 #: Paper sizes in mm.
@@ -98,7 +98,7 @@ def _stock_file(text: str) -> LabelStock:
     )
 
     def length(t: Table, key: str) -> Decimal:
-        return magnitude_in(t.quantity(key, "length"), "mm")
+        return t.magnitude(key, "length", "mm")  # type: ignore[no-any-return]
 
     kind = table.text("kind")
     if kind not in ("roll", "sheet"):

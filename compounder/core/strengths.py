@@ -17,7 +17,6 @@ from compounder.core.datafiles import Table, display_name, load_toml, template_p
 from compounder.core.protocols import Protocol
 from compounder.core.syringes import Catalogue
 from compounder.core.titration import Plan, make_plan
-from compounder.core.units import magnitude_in
 from compounder.errors import SafetyError
 
 
@@ -60,7 +59,7 @@ def candidate_concentrations(path: str | None = None) -> list[Decimal]:
     values = []
     for index, text in enumerate(table.text_list("candidates")):
         item = Table({"value": text}, table.path, f"candidates[{index}].")
-        values.append(magnitude_in(item.quantity("value", "concentration"), "mg/mL"))
+        values.append(item.magnitude("value", "concentration", "mg/mL"))
     return values
 
 

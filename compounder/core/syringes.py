@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.units import format_number, format_quantity, magnitude_in
+from compounder.core.units import format_number, format_quantity
 from compounder.errors import DataFileError
 
 _SYRINGE_KEYS = {"id", "capacity", "graduation", "numbered_every", "scale_length", "name"}
@@ -164,7 +164,7 @@ def load_catalogue(path: str | None = None) -> Catalogue:
     max_fill = selection.decimal("max_fill", required=False, default="0.8")
     if not (0 <= min_fill < max_fill <= 1):
         raise selection.error("max_fill", "fill band is not valid", "0 <= min_fill < max_fill <= 1")
-    min_volume = selection.quantity("min_volume", "volume", required=False)
+    min_volume = selection.magnitude("min_volume", "volume", "mL", required=False)
     syringes = []
     seen: set[str] = set()
     for entry in table.tables("syringe"):
@@ -177,12 +177,10 @@ def load_catalogue(path: str | None = None) -> Catalogue:
             syringes.append(
                 Syringe(
                     id=syringe_id,
-                    capacity_ml=magnitude_in(entry.quantity("capacity", "volume"), "mL"),
-                    graduation_ml=magnitude_in(entry.quantity("graduation", "volume"), "mL"),
-                    numbered_every_ml=magnitude_in(
-                        entry.quantity("numbered_every", "volume"), "mL"
-                    ),
-                    scale_length_mm=magnitude_in(entry.quantity("scale_length", "length"), "mm"),
+                    capacity_ml=entry.magnitude("capacity", "volume", "mL"),
+                    graduation_ml=entry.magnitude("graduation", "volume", "mL"),
+                    numbered_every_ml=entry.magnitude("numbered_every", "volume", "mL"),
+                    scale_length_mm=entry.magnitude("scale_length", "length", "mm"),
                 )
             )
         except ValueError as exc:
@@ -191,6 +189,6 @@ def load_catalogue(path: str | None = None) -> Catalogue:
         syringes=tuple(syringes),
         min_fill=min_fill,
         max_fill=max_fill,
-        min_volume_ml=magnitude_in(min_volume, "mL") if min_volume is not None else Decimal("0.1"),
+        min_volume_ml=min_volume if min_volume is not None else Decimal("0.1"),
         source=name,
     )

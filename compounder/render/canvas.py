@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from compounder.render.fonts import REGULAR, register_fonts
+from compounder.render.fonts import REGULAR, register_font, register_fonts
 from compounder.render.textfit import Line
 
 
@@ -27,7 +27,7 @@ def new_canvas(buffer: Any, pagesize: tuple[float, ...], title: str) -> Any:
     """A reportlab canvas in invariant mode: the same input gives the same bytes."""
     from reportlab.pdfgen.canvas import Canvas
 
-    register_fonts()
+    register_font(REGULAR)
     # The initial font is the embedded one, so no unembedded Helvetica is referenced.
     canvas = Canvas(
         buffer,
@@ -62,8 +62,6 @@ def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
 def preload_drawing() -> None:
     """Import all the PDF drawing code and register the fonts, so that worker processes
     forked afterwards start with them loaded."""
-    from reportlab.graphics.barcode import code128  # noqa: F401
-
-    from compounder.render import chart_pdf, label_pdf  # noqa: F401
+    from compounder.render import chart_pdf, code128, label_pdf  # noqa: F401
 
     register_fonts()

@@ -21,7 +21,7 @@ BOLD = "Atkinson-Bold"
 FALLBACK = "DejaVuSans"
 FALLBACK_BOLD = "DejaVuSans-Bold"
 
-_FILES = {
+FONT_FILES = {
     REGULAR: "AtkinsonHyperlegible-Regular.ttf",
     BOLD: "AtkinsonHyperlegible-Bold.ttf",
     FALLBACK: "DejaVuSans.ttf",
@@ -36,18 +36,28 @@ class FontChoice:
 
 
 @cache
-def register_fonts() -> dict[str, frozenset[int]]:
-    """Register the bundled fonts with reportlab (once); their character coverage."""
+def register_font(name: str) -> frozenset[int]:
+    """Register one bundled font with reportlab (once, on first use); its coverage.
+
+    A label in Latin script needs only the two Atkinson faces: the DejaVu fallback is
+    read only when a text needs a character Atkinson lacks.
+    """
     from reportlab.pdfbase import pdfmetrics
 
-    coverage = {}
-    folder = data_dir("fonts")
-    font_class = _embedded_font_class()
-    for name, filename in _FILES.items():
-        font = font_class(name, str(folder / filename))
-        pdfmetrics.registerFont(font)
-        coverage[name] = frozenset(font.face.charToGlyph)
-    return coverage
+    font = _embedded_font_class()(name, str(data_dir("fonts") / FONT_FILES[name]))
+    pdfmetrics.registerFont(font)
+    return frozenset(font.face.charToGlyph)
+
+
+def ensure_registered(font: str) -> None:
+    """Register ``font`` if it is one of the bundled fonts (others are reportlab's own)."""
+    if font in FONT_FILES:
+        register_font(font)
+
+
+def register_fonts() -> dict[str, frozenset[int]]:
+    """Register every bundled font (a batch's workers start with them); their coverage."""
+    return {name: register_font(name) for name in FONT_FILES}
 
 
 _SPLIT_MEMO_SIZE = 4096
@@ -106,13 +116,12 @@ def _left_to_right(font: str) -> frozenset[str]:
     """The characters ``font`` draws that are not right-to-left, and plain spacing."""
     return frozenset(
         chr(c)
-        for c in register_fonts()[font]
+        for c in register_font(font)
         if unicodedata.bidirectional(chr(c)) not in ("R", "AL")
     ) | frozenset(" \n")
 
 
 def _font_for(text: str, bold: bool, field: str, private: bool) -> FontChoice:
-    coverage = register_fonts()
     primary, fallback = (BOLD, FALLBACK_BOLD) if bold else (REGULAR, FALLBACK)
     if set(text) <= _left_to_right(primary):
         return FontChoice(primary, False)  # the common case, without a look at each char
@@ -126,11 +135,11 @@ def _font_for(text: str, bold: bool, field: str, private: bool) -> FontChoice:
                 "Hebrew or Arabic cannot be laid out by this renderer yet)",
                 private=private,
             )
-    if needed <= coverage[primary]:
+    if needed <= register_font(primary):
         return FontChoice(primary, False)
-    if needed <= coverage[fallback]:
+    if needed <= register_font(fallback):
         return FontChoice(fallback, True)
-    missing = sorted(needed - coverage[fallback])
+    missing = sorted(needed - register_font(fallback))
     # code points only for a patient's name: the characters themselves are patient data
     shown = ", ".join(f"U+{c:04X}" if private else f"'{chr(c)}' (U+{c:04X})" for c in missing[:3])
     raise InputError(

@@ -10,20 +10,19 @@ atomically and is byte-identical for the same input (reportlab invariant mode).
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
-from compounder.core.units import magnitude_in, mm_to_pt, parse_quantity
+from compounder.core.units import mm_to_pt, parse_magnitude
+from compounder.render import code128
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
-from compounder.render.fonts import REGULAR, register_fonts
+from compounder.render.fonts import REGULAR, register_font
 from compounder.render.textfit import DoesNotFitError, Layout, Line, fit_blocks, load_layout
 
 GAP = 3.0  # points between the text and the barcode strip
@@ -39,32 +38,17 @@ class Bars:
     unit: float  # the narrowest bar
     height: float
     width: float  # quiet zones included
-
-
-# In reportlab's decomposed Code 128 a lowercase letter is a space and an uppercase
-# letter a bar, the letter's place in the alphabet being its width in narrowest bars.
-_WIDTHS = bytes.maketrans(
-    (string.ascii_lowercase + string.ascii_uppercase).encode(), bytes(range(1, 27)) * 2
-)
+    modules: tuple[tuple[int, int], ...] = ()  # each bar's start and width, in bars
 
 
 def encode_barcode(value: str, unit: float, height: float) -> Bars:
-    """The Code 128 symbol of ``value`` (reportlab's encoder chooses the code sets)."""
-    from reportlab.graphics.barcode.code128 import Code128
-
-    symbol = Code128(value, barWidth=unit, barHeight=height, humanReadable=False, quiet=True)
-    symbol.validate()
-    symbol.encode()
-    symbol.decompose()
-    pattern = symbol.decomposed
-    widths = pattern.encode("ascii").translate(_WIDTHS)
-    starts = list(accumulate(widths, initial=0))
-    if not (pattern[0::2].isupper() and pattern[1::2].islower()):
-        raise AssertionError(f"Code 128 bars and spaces do not alternate: {pattern}")
-    bars = zip(starts[0::2], widths[0::2], strict=False)  # every other one is a bar
-    rectangles = tuple(f"{x} 0 {w} 1 re" for x, w in bars)
-    width = symbol.lquiet + starts[-1] * unit + symbol.rquiet
-    return Bars(rectangles, symbol.lquiet, unit, height, width)
+    """The Code 128 symbol of ``value`` (the code sets as reportlab's encoder chooses
+    them, see ``code128``), with quiet zones of 10 bars but at least 0.25 in."""
+    drawn = code128.bars(value)
+    rectangles = tuple(f"{x} 0 {w} 1 re" for x, w in drawn[:-1])
+    quiet = max(72.0 * 0.25, unit * 10.0)
+    width = quiet + drawn[-1][0] * unit + quiet
+    return Bars(rectangles, quiet, unit, height, width, drawn[:-1])
 
 
 @dataclass(frozen=True)
@@ -86,14 +70,19 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
     """Bar width and height in points (from e.g. "0.01 in"), and the number's size."""
 
     def points(text: str) -> float:
-        return mm_to_pt(magnitude_in(parse_quantity(text, "length"), "mm"))
+        return mm_to_pt(parse_magnitude(text, "length", "mm"))
 
     return points(bar_width), points(height), float(number_size)
 
 
+def barcode_number_size(layout: Layout) -> float:
+    """The size of the Rx number printed under the barcode."""
+    return _barcode_settings(layout)[2]
+
+
 def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> PlacedLabel:
     """Lay one label out in its stock; DoesNotFitError naming the field if it cannot."""
-    register_fonts()
+    register_font(REGULAR)  # the Rx number under the barcode
     margin = mm_to_pt(stock.margin_mm)
     width = mm_to_pt(stock.width_mm) - 2 * margin
     height = mm_to_pt(stock.height_mm) - 2 * margin

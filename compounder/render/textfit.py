@@ -18,7 +18,7 @@ from typing import NamedTuple
 from compounder.content.blocks import Block
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
 from compounder.errors import EXIT_SAFETY, CompounderError
-from compounder.render.fonts import drawable_font, font_for, normalise, register_fonts
+from compounder.render.fonts import drawable_font, ensure_registered, font_for, normalise
 
 STEP = 0.5
 
@@ -111,6 +111,7 @@ def font_metrics(font: str) -> tuple[float, float]:
 def _font_metrics_cached(font: str) -> tuple[float, float]:
     from reportlab.pdfbase import pdfmetrics
 
+    ensure_registered(font)
     face = pdfmetrics.getFont(font).face
     return face.ascent / 1000, -face.descent / 1000
 
@@ -120,6 +121,7 @@ def string_width(text: str, font: str, size: float) -> float:
     """Width of ``text`` in points (cached: labels repeat the same words)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    ensure_registered(font)
     return stringWidth(text, font, size)
 
 
@@ -257,7 +259,6 @@ def fit_blocks(
     blocks: list[Block], layout: Layout, width: float, height: float, box: str, gap: float = 2.0
 ) -> list[Line]:
     """Lines that fill at most ``height``, or DoesNotFitError naming the field."""
-    register_fonts()
     blocks = [_normalised(b) for b in blocks if b.text.strip()]
     present = {b.role for b in blocks}
     sizes = {role: style.max_size for role, style in layout.roles.items()}
@@ -287,7 +288,6 @@ def fit_blocks(
 
 def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:
     """One block wrapped at its role's maximum size (no shrinking); baselines from 0."""
-    register_fonts()
     block = _normalised(block)
     sizes = {role: style.max_size for role, style in layout.roles.items()}
     lines, _, offending = _layout([block], sizes, layout, width, 0)

@@ -1,0 +1,36 @@
+"""Labels in the format asked for: PDF (default), ZPL for a thermal printer, or PNG
+previews. Each format lays the labels out with the same rules (``label_pdf.place_label``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compounder.content.labels import LabelContent
+from compounder.core.stocks import LabelStock
+from compounder.render.textfit import Layout
+
+FORMATS = ("pdf", "zpl", "png")
+
+
+def render_label_files(
+    fmt: str,
+    contents: list[LabelContent],
+    stock: LabelStock,
+    dpi: int,
+    target: Path | None = None,
+    layout: Layout | None = None,
+) -> list[bytes]:
+    """The labels' file(s) in ``fmt``: one PDF or ZPL file, or one PNG a label."""
+    if fmt == "pdf":
+        from compounder.render.label_pdf import render_labels
+
+        return [render_labels(contents, stock, target, layout)]
+    if fmt == "zpl":
+        from compounder.render.label_zpl import render_labels_zpl
+
+        return [render_labels_zpl(contents, stock, dpi, target, layout)]
+    if fmt == "png":
+        from compounder.render.label_png import render_labels_png
+
+        return render_labels_png(contents, stock, dpi, target, layout)
+    raise ValueError(f"unknown label format {fmt!r}")

@@ -1,0 +1,178 @@
+"""`compounder label --format/--print`, `reprint --print` and `batch --format zpl`:
+files, printers (a loopback listener, a private CUPS queue), exit codes and the log."""
+
+from __future__ import annotations
+
+import json
+
+from label_images import barcodes, png_image, zpl_images
+from printer_servers import closed_port
+
+BASE = ["label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith"]
+DOSE = ["--dose", "1.5mg", "--concentration", "1mg/mL", "--quantity", "21mL"]
+DOSE += ["--fill-date", "2026-12-01"]
+
+
+def history(cli, db) -> list[dict]:
+    result = cli("history", "--rx", "1234567", "--db", str(db), "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def settings_with_printer(tmp_path, example_config, uri: str, dpi: int = 300):
+    path = tmp_path / "compounder.toml"
+    text = example_config.read_text(encoding="utf-8")
+    text = text[: text.index("[printers.")]  # the example's own printer is not reachable
+    path.write_text(
+        text + f'[printers.front]\nuri = "{uri}"\nformat = "zpl"\ndpi = {dpi}\n', encoding="utf-8"
+    )
+    return path
+
+
+def test_zpl_and_png_files_from_the_suffix_or_format(cli, tmp_path, example_config):
+    db = tmp_path / "log.db"
+    common = [*BASE, *DOSE, "--config", str(example_config), "--db", str(db)]
+    zpl = tmp_path / "label.zpl"
+    assert cli(*common, "-o", str(zpl)).exit_code == 0
+    assert zpl.read_bytes().startswith(b"^XA\n^CI28\n^PW812\n^LL609\n")
+    (printed,) = zpl_images(zpl.read_bytes(), 203)
+    assert barcodes(printed) == ["1234567"]
+    preview = tmp_path / "preview.img"
+    result = cli(*common, "--format", "png", "--dpi", "300", "-o", str(preview))
+    assert result.exit_code == 0, result.stderr
+    assert png_image(preview.read_bytes()).size == (1200, 900)
+    entries = history(cli, db)
+    assert [(e["payload"].get("format"), e["payload"].get("dpi")) for e in entries] == [
+        ("zpl", 203),
+        ("png", 300),
+    ]
+    assert all("printed" not in e["payload"] for e in entries)
+
+
+def test_print_to_a_socket_sends_the_file_and_logs_it_printed(
+    cli, tmp_path, example_config, listener
+):
+    db = tmp_path / "log.db"
+    target = tmp_path / "label.zpl"
+    result = cli(
+        *BASE, *DOSE, "--config", str(example_config), "--db", str(db),
+        "--print", listener.uri, "-o", str(target),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert f"Printed 1 label on {listener.uri}" in result.stdout
+    assert listener.wait() == [target.read_bytes()]
+    (entry,) = history(cli, db)
+    assert entry["payload"]["printed"] is True
+    assert entry["payload"]["printer"] == listener.uri
+
+
+def test_print_without_a_file_still_logs(cli, tmp_path, example_config, listener):
+    db = tmp_path / "log.db"
+    result = cli(
+        *BASE, *DOSE, "--config", str(example_config), "--db", str(db), "--print", listener.uri
+    )
+    assert result.exit_code == 0, result.stderr
+    (data,) = listener.wait()
+    assert data.count(b"^XA") == 1
+    assert history(cli, db)[0]["payload"]["printed"] is True
+
+
+def test_a_refusing_printer_exits_5_and_the_log_says_not_printed(cli, tmp_path, example_config):
+    db = tmp_path / "log.db"
+    printer = f"socket://127.0.0.1:{closed_port()}"
+    result = cli(*BASE, *DOSE, "--config", str(example_config), "--db", str(db), "--print", printer)
+    assert result.exit_code == 5
+    assert result.stderr.startswith(f"compounder: error: not printed: printer {printer}")
+    assert "Traceback" not in result.stderr and "Jane" not in result.stderr
+    (entry,) = history(cli, db)
+    assert entry["payload"]["printed"] is False
+    assert entry["payload"]["print_error"] == "refused the connection"
+
+
+def test_a_printer_named_in_the_settings(cli, tmp_path, example_config, listener):
+    config = settings_with_printer(tmp_path, example_config, listener.uri, dpi=300)
+    db = tmp_path / "log.db"
+    result = cli(*BASE, *DOSE, "--config", str(config), "--db", str(db), "--print", "front")
+    assert result.exit_code == 0, result.stderr
+    (data,) = listener.wait()
+    assert b"^PW1200\n^LL900\n" in data  # the printer's 300 dpi
+    (printed,) = zpl_images(data, 300)
+    assert barcodes(printed) == ["1234567"]
+
+
+def test_a_cups_queue_through_lp(cli, tmp_path, example_config, listener, cups, monkeypatch):
+    cups.add_raw_queue("counter-zebra", listener.uri)
+    monkeypatch.setenv("CUPS_SERVER", cups.server)
+    db = tmp_path / "log.db"
+    result = cli(
+        *BASE, *DOSE, "--config", str(example_config), "--db", str(db),
+        "--print", "cups:counter-zebra", "--format", "zpl", "-o", str(tmp_path / "l.zpl"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert listener.wait(timeout=60) == [(tmp_path / "l.zpl").read_bytes()], cups.log()
+    payload = history(cli, db)[0]["payload"]
+    assert payload["printed"] is True
+    assert payload["print_job"].startswith("request id is counter-zebra-")
+
+
+def test_png_cannot_be_printed(cli, tmp_path, example_config, listener):
+    result = cli(
+        *BASE, *DOSE, "--config", str(example_config), "--print", listener.uri, "--format", "png"
+    )
+    assert result.exit_code == 2
+    assert "png is a screen preview" in result.stderr
+
+
+def test_label_needs_a_file_or_a_printer(cli, example_config):
+    result = cli(*BASE, *DOSE, "--config", str(example_config))
+    assert result.exit_code == 2
+    assert "--output FILE, --print PRINTER, or both" in result.stderr
+
+
+def test_reprint_prints_the_original_zpl_byte_for_byte(cli, tmp_path, example_config, listener):
+    db = tmp_path / "log.db"
+    original = tmp_path / "label.zpl"
+    common = ["--config", str(example_config), "--db", str(db)]
+    assert cli(*BASE, *DOSE, *common, "-o", str(original)).exit_code == 0
+    result = cli("reprint", "--rx", "1234567", "--db", str(db), "--print", listener.uri)
+    assert result.exit_code == 0, result.stderr
+    assert listener.wait() == [original.read_bytes()]
+    refused = f"socket://127.0.0.1:{closed_port()}"
+    result = cli("reprint", "--rx", "1234567", "--db", str(db), "--print", refused)
+    assert result.exit_code == 5
+    assert "not printed" in result.stderr
+    kinds = [(e["kind"], e["payload"].get("printed")) for e in history(cli, db)]
+    assert kinds == [("label", None), ("reprint", True), ("reprint", False)]
+
+
+def test_reprint_of_a_pdf_label_to_a_file_is_unchanged(cli, tmp_path, example_config):
+    db = tmp_path / "log.db"
+    original = tmp_path / "label.pdf"
+    common = ["--config", str(example_config), "--db", str(db)]
+    assert cli(*BASE, *DOSE, *common, "-o", str(original)).exit_code == 0
+    again = tmp_path / "again.pdf"
+    result = cli("reprint", "--rx", "1234567", "--db", str(db), "-o", str(again))
+    assert result.exit_code == 0, result.stderr
+    assert again.read_bytes() == original.read_bytes()
+
+
+def _count(span) -> int:
+    low, _, high = str(span).partition("-")
+    return int(high or low) - int(low) + 1
+
+
+def test_batch_writes_one_zpl_file(cli, tmp_path, example_config):
+    orders = example_config.parent / "orders.csv"
+    out = tmp_path / "out"
+    result = cli(
+        "batch", str(orders), "-o", str(out), "--config", str(example_config),
+        "--db", str(tmp_path / "log.db"), "--format", "zpl", "--dpi", "300",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert not list(out.glob("labels*.pdf"))
+    data = (out / "labels.zpl").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {row["labels_file"] for row in manifest} == {"labels.zpl"}
+    labels = zpl_images(data, 300)
+    assert len(labels) == data.count(b"^XA") == sum(_count(r["label_pages"]) for r in manifest)
+    assert barcodes(labels[0]) == [manifest[0]["rx_number"]]

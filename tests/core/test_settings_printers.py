@@ -1,0 +1,53 @@
+"""The [printers.NAME] settings: where a printer is and what it takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compounder.core.settings import PrinterSettings, load_settings
+from compounder.errors import DataFileError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "compounder.toml"
+
+
+def settings_with(tmp_path, printers: str):
+    path = tmp_path / "compounder.toml"
+    path.write_text(EXAMPLE.read_text() + "\n" + printers, encoding="utf-8")
+    return load_settings(path)
+
+
+def test_example_settings_name_a_counter_printer():
+    counter = load_settings(EXAMPLE).printer("counter")
+    assert counter == PrinterSettings("counter", "socket://192.0.2.10:9100", "zpl", 203, "")
+
+
+def test_defaults_and_every_field(tmp_path):
+    settings = settings_with(
+        tmp_path,
+        '[printers.back]\nuri = "cups:zebra-back"\n'
+        '[printers.big]\nuri = "socket://10.0.0.5:9100"\nformat = "pdf"\ndpi = 300\n'
+        'stock = "roll-4x6"\n',
+    )
+    assert settings.printer("back") == PrinterSettings("back", "cups:zebra-back")
+    assert settings.printer("big") == PrinterSettings(
+        "big", "socket://10.0.0.5:9100", "pdf", 300, "roll-4x6"
+    )
+    assert settings.printer("nowhere") is None
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('uri = "http://x"', "socket://HOST:PORT or cups:QUEUE"),
+        ('uri = "cups:q"\nformat = "png"', "zpl or pdf"),
+        ('uri = "cups:q"\ndpi = 600', "203 or 300"),
+        ('uri = "cups:q"\nspeed = 3', "speed"),
+        ('format = "zpl"', "uri: missing"),
+    ],
+)
+def test_bad_printer_settings_name_the_key(tmp_path, table, message):
+    with pytest.raises(DataFileError, match=message) as error:
+        settings_with(tmp_path, f"[printers.p]\n{table}\n")
+    assert "printers.p" in str(error.value)

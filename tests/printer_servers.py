@@ -1,0 +1,177 @@
+"""Real servers for the printing tests: a loopback TCP listener standing in for a
+thermal printer's raw port, and a private CUPS daemon with a raw queue pointing at it.
+
+The CUPS daemon is Debian's ``cupsd`` run as a normal process with its own
+configuration, spool and logs in a temporary folder, listening on a free loopback
+port; ``.ci/run`` installs the package when it is missing. Where it cannot run here the
+tests that need it skip with the reason, except in CI (``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+
+class Listener:
+    """Accepts connections on 127.0.0.1 and keeps what each one sent, in order."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received: list[bytes] = []
+        self.arrived = threading.Condition()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def uri(self) -> str:
+        return f"socket://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                chunks = []
+                while chunk := connection.recv(65536):
+                    chunks.append(chunk)
+            with self.arrived:
+                self.received.append(b"".join(chunks))
+                self.arrived.notify_all()
+
+    def wait(self, count: int = 1, timeout: float = 30.0) -> list[bytes]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
+        return self.received
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    return free_port()
+
+
+def need(program: str) -> str:
+    found = shutil.which(program) or (
+        f"/usr/sbin/{program}" if Path(f"/usr/sbin/{program}").exists() else None
+    )
+    if found:
+        return found
+    reason = f"{program} is not installed (Debian: apt-get install cups); .ci/run installs it"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+_CUPSD_CONF = """LogLevel warn
+Listen 127.0.0.1:{port}
+WebInterface No
+DefaultAuthType None
+Browsing No
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Location /admin>
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+"""
+
+_FILES_CONF = """ServerRoot {root}
+RequestRoot {root}/spool
+CacheDir {root}/cache
+StateDir {root}/state
+TempDir {root}/spool
+ErrorLog {root}/log/error_log
+AccessLog {root}/log/access_log
+PageLog {root}/log/page_log
+Printcap
+Sandboxing Relaxed
+"""
+
+
+class Cups:
+    """A private cupsd on a loopback port; ``env`` points ``lp`` and ``lpadmin`` at it."""
+
+    def __init__(self, root: Path) -> None:
+        self.cupsd = need("cupsd")
+        need("lp")
+        self.lpadmin = need("lpadmin")
+        self.root = root
+        for sub in ("spool", "cache", "state", "log"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        (root / "cupsd.conf").write_text(_CUPSD_CONF.format(port=self.port), encoding="utf-8")
+        (root / "cups-files.conf").write_text(_FILES_CONF.format(root=root), encoding="utf-8")
+        self.server = f"127.0.0.1:{self.port}"
+        self.env = {**os.environ, "CUPS_SERVER": self.server}
+        with (root / "log" / "stdout").open("wb") as output:
+            self.process = subprocess.Popen(
+                [
+                    self.cupsd,
+                    "-f",
+                    "-c",
+                    str(root / "cupsd.conf"),
+                    "-s",
+                    str(root / "cups-files.conf"),
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = (self.root / "log" / "stdout").read_text(errors="replace")
+                pytest.fail(f"cupsd stopped: {output.strip()} {self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail(f"cupsd did not start listening: {self.log()}")
+
+    def add_raw_queue(self, name: str, device_uri: str) -> None:
+        subprocess.run(
+            [self.lpadmin, "-p", name, "-E", "-v", device_uri],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def log(self) -> str:
+        path = self.root / "log" / "error_log"
+        return path.read_text(encoding="utf-8", errors="replace")[-2000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
