@@ -35,6 +35,7 @@ class LabelRun:
     notes: list[str]
     format: str = "pdf"
     files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
+    layout: Any = None  # the label layout (print-size profile) the labels were drawn with
 
 
 def make_labels(
@@ -65,12 +66,15 @@ def make_labels(
     label_format: str | None = None,
     dpi: int | None = None,
     printer: str | None = None,
+    profile: str | None = None,
 ) -> LabelRun:
     """Container labels for one dose (``dose`` + ``quantity``) or a whole titration
     (``titration`` + ``start_date``: one label per fill), drawn on the stock and written
     atomically to ``output`` when given, in ``label_format`` (pdf, zpl or png at ``dpi``),
     and sent to ``printer`` (see ``printers``). A printer that fails raises PrintError
-    once the log says the label was not printed."""
+    once the log says the label was not printed. ``profile``: the print-size profile
+    (usp17, california, large-print; default the settings'); ``language`` "en+es" adds
+    the directions in Spanish beneath the English ones."""
     from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.content.labels import (
         Direction,
@@ -82,14 +86,16 @@ def make_labels(
     from compounder.core.bud import beyond_use_date
     from compounder.core.fills import load_dispensing, plan_fills
     from compounder.core.identity import check_name, check_rx
+    from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.settings import DOSE_TIMES, bud_rules_for, load_settings
     from compounder.core.sources import load_sources
     from compounder.core.stocks import load_stock
     from compounder.core.vehicles import find_vehicle
-    from compounder.core.wording import load_wording
+    from compounder.core.wording import load_wording, parse_languages
     from compounder.log.entries import log_labels, recorded_lot
     from compounder.render.label_output import render_label_files
+    from compounder.render.textfit import load_layout
 
     if output is not None:
         check_output_path(Path(output))
@@ -100,7 +106,10 @@ def make_labels(
     dose_time = settings.dose_time if dose_time is None else dose_time
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
-    wording = load_wording(language)
+    first_language, second_language = parse_languages(language)
+    wording = load_wording(first_language)
+    translation = load_wording(second_language) if second_language else None
+    layout = load_layout(profile=profile or settings.profile or None)
     delivery = plan_delivery(label_format, dpi, printer, settings)
     label_stock = load_stock(
         stock if stock is not None else delivery.stock or settings.stock
@@ -124,6 +133,7 @@ def make_labels(
         "warning_ids": warning_ids,
         "dose_time": dose_time,
         "strength_changed": strength_changed,
+        "dosage_form": dosage_form(the_source, the_vehicle),
     }
     notes: list[str] = []
     if titration:
@@ -170,12 +180,17 @@ def make_labels(
         ]
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])
-    contents = [build_label(order, settings, wording) for order in orders]
+    contents = [build_label(order, settings, wording, translation) for order in orders]
     files = render_label_files(
-        delivery.format, contents, label_stock, delivery.dpi, Path(output) if output else None
+        delivery.format,
+        contents,
+        label_stock,
+        delivery.dpi,
+        Path(output) if output else None,
+        layout,
     )
     pdf = files[0] if delivery.format == "pdf" else b""
-    run = LabelRun(orders, contents, pdf, notes, delivery.format, tuple(files))
+    run = LabelRun(orders, contents, pdf, notes, delivery.format, tuple(files), layout)
     printed, failure = deliver(delivery, files)
     if (output is not None or delivery.printer is not None) and log:
         log_labels(run, label_stock, db, extra={**file_fields(delivery, files), **printed})
@@ -203,11 +218,14 @@ def make_chart(
     dose_time: str | None = None,
     config: str | Path | None = None,
     syringes: str | Path | None = None,
+    source: str | None = None,
 ) -> ChartRun:
     """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
     from compounder.content.chart import build_chart
     from compounder.core.identity import check_name
+    from compounder.core.preparation import dosage_form
     from compounder.core.settings import DOSE_TIMES, load_settings
+    from compounder.core.sources import load_sources
     from compounder.core.stocks import PAPER
     from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
@@ -231,6 +249,8 @@ def make_chart(
         syringes=syringes,
     ).require_measurable()
     name = check_name(patient, "patient") if patient is not None else None
-    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name)
+    the_source = load_sources().find(settings.source if source is None else source)
+    form = dosage_form(the_source, the_vehicle)
+    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name, form)
     pdf = render_chart(content, paper, Path(output) if output else None)
     return ChartRun(content, pdf)

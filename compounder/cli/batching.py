@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, print_json
+from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, ProfileOpt, print_json
 
 
 def batch(
@@ -39,6 +39,7 @@ def batch(
         str, typer.Option("--format", help="Labels file: pdf, or zpl for a thermal printer.")
     ] = "pdf",
     dpi: DpiOpt = None,
+    profile: ProfileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
@@ -71,6 +72,7 @@ def batch(
             db=db,
             label_format=label_format,
             dpi=dpi or 203,
+            profile=profile,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)

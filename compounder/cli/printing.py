@@ -18,6 +18,7 @@ from compounder.cli.options import (
     MorningOpt,
     PdfOutOpt,
     PrintOpt,
+    ProfileOpt,
     ProtocolOpt,
     RxOpt,
     SettingsVehicleOpt,
@@ -65,6 +66,7 @@ def label(
     label_format: LabelFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
+    profile: ProfileOpt = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
     """Print container labels: a PDF at the label stock's exact size, ZPL for a thermal
@@ -104,6 +106,7 @@ def label(
         label_format=format_from_suffix(label_format, output, printer),
         dpi=dpi,
         printer=printer,
+        profile=profile,
     )
     if as_json:
         print_json(

@@ -132,10 +132,12 @@ def build_chart(
     storage: str,
     dose_time: str,
     patient: str | None = None,
+    dosage_form: str = "oral-suspension",
 ) -> ChartContent:
-    """The finished text of a dosing chart; InputError if any text is not ISMP-clean."""
+    """The finished text of a dosing chart; InputError if any text is not ISMP-clean.
+    ``dosage_form``: a wording id, as ``core.preparation.dosage_form`` gives it."""
     plan.require_measurable()
-    drug = load_drug(wording)
+    drug = load_drug(wording, dosage_form)
     name = drug.tall_man_name if settings.tall_man else drug.name
     time = wording.time(dose_time)
     fields = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
-from compounder.content.reports import preparation_dict, tablets_text
+from compounder.content.reports import dosage_form_text, preparation_dict, tablets_text
 from compounder.core.lots import IngredientExpiry
 from compounder.core.preparation import Preparation
 from compounder.core.units import format_number, format_quantity
@@ -63,13 +63,14 @@ def compounding_record(
 ) -> dict[str, Any]:
     data = preparation_dict(prep)
     strength = format_quantity(prep.concentration_mg_ml, "mg/mL")
+    form = dosage_form_text(prep.source, prep.vehicle)
     return {
-        "title": f"Naltrexone HCl {strength} oral liquid",
+        "title": f"Naltrexone HCl {strength} {form}",
         "lot": lot,
         "rx": rx,
         "compounded_at": at.isoformat(timespec="minutes"),
         "master_formulation": {
-            "name": f"Naltrexone HCl {strength} oral liquid from {prep.source.name.lower()}, "
+            "name": f"Naltrexone HCl {strength} {form} from {prep.source.name.lower()}, "
             f"in {prep.vehicle.name.lower()}",
             "drug": prep.source.name,
             "salt": f"doses as naltrexone {prep.dose_salt}; source is the {prep.source.salt}",
@@ -131,6 +132,7 @@ def planned_powder_record(
     strength = format_quantity(concentration_mg_ml, "mg/mL")
     need = format_number(concentration_mg_ml * volume_ml)
     wording = load_wording("en")
+    form = dosage_form_text(source, vehicle)
     fields = {
         "tablets": "",
         "mass": "________ mg",
@@ -139,12 +141,12 @@ def planned_powder_record(
         "vehicle": vehicle.name,
     }
     return {
-        "title": f"Naltrexone HCl {strength} oral liquid",
+        "title": f"Naltrexone HCl {strength} {form}",
         "lot": lot,
         "rx": None,
         "compounded_at": at.isoformat(timespec="minutes"),
         "master_formulation": {
-            "name": f"Naltrexone HCl {strength} oral liquid from {source.name.lower()}, "
+            "name": f"Naltrexone HCl {strength} {form} from {source.name.lower()}, "
             f"in {vehicle.name.lower()}",
             "drug": source.name,
             "salt": f"doses as naltrexone {dose_salt}; source is the {source.salt}",

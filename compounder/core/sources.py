@@ -31,6 +31,8 @@ class DrugSource:
     warnings: tuple[str, ...] = ()
     notes: str = ""
     method: tuple[str, ...] = ()
+    # what the liquid made from it is (a wording id: templates/wording/*.toml [dosage_form])
+    dosage_form: str = "oral-suspension"
 
     def __post_init__(self) -> None:
         if self.form not in FORMS:
@@ -78,7 +80,18 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
     sources = []
     for entry in table.tables("source"):
         entry.check_keys(
-            {"id", "aliases", "name", "form", "salt", "strength", "warnings", "notes", "method"}
+            {
+                "id",
+                "aliases",
+                "name",
+                "form",
+                "salt",
+                "strength",
+                "warnings",
+                "notes",
+                "method",
+                "dosage_form",
+            }
         )
         salt = entry.text("salt")
         if salt not in molar:
@@ -97,6 +110,11 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
                     warnings=tuple(entry.text_list("warnings", required=False)),
                     notes=entry.text("notes", required=False),
                     method=tuple(entry.text_list("method")),
+                    dosage_form=entry.text(
+                        "dosage_form",
+                        required=False,
+                        default="oral-suspension" if form == "tablet" else "oral-solution",
+                    ),
                 )
             )
         except ValueError as exc:

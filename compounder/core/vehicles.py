@@ -34,6 +34,7 @@ class Vehicle:
     container: str
     warnings: tuple[str, ...]
     studies: tuple[StabilityStudy, ...] = ()
+    dosage_form: str = ""  # a wording id that overrides the source's (e.g. a suspending base)
 
     def study_for(self, storage: str) -> StabilityStudy | None:
         for study in self.studies:
@@ -50,7 +51,9 @@ def load_vehicles(path: str | None = None) -> dict[str, Vehicle]:
     table.check_keys({"vehicle"})
     vehicles: dict[str, Vehicle] = {}
     for entry in table.tables("vehicle"):
-        entry.check_keys({"id", "name", "category", "storage", "container", "warnings", "study"})
+        entry.check_keys(
+            {"id", "name", "category", "storage", "container", "warnings", "study", "dosage_form"}
+        )
         storage = entry.text("storage")
         if storage not in STORAGE:
             raise entry.error("storage", f"{storage!r} is not accepted", " or ".join(STORAGE))
@@ -74,6 +77,7 @@ def load_vehicles(path: str | None = None) -> dict[str, Vehicle]:
             container=entry.text("container", required=False),
             warnings=tuple(entry.text_list("warnings", required=False)),
             studies=tuple(studies),
+            dosage_form=entry.text("dosage_form", required=False),
         )
         if vehicle.id in vehicles:
             raise entry.error("id", f"{vehicle.id!r} appears twice", "a unique id")

@@ -97,7 +97,8 @@ def log_labels(
     from compounder.render.textfit import load_layout
 
     with open_store(db) as store:
-        digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
+        layout = getattr(run, "layout", None) or load_layout()
+        digest = store.put_snapshot(label_snapshot(run.contents, stock, layout))
         first = run.orders[0]
         payload = {
             "snapshot": digest,

@@ -10,6 +10,7 @@ box at the minimum size, or text that does not fit at minimum sizes, raises
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from compounder.errors import EXIT_SAFETY, CompounderError
 from compounder.render.fonts import drawable_font, ensure_registered, font_for, normalise
 
 STEP = 0.5
+TOO_LONG = "too long even at the minimum size"
 
 
 @dataclass(eq=False)
@@ -46,6 +48,8 @@ class Style:
     min_size: float
     bold: bool
     max_lines: int = 1000
+    leading: float = 0.0  # line pitch over size; 0: the layout's
+    break_at: str = ""  # lines break only at this separator (each part kept whole)
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,15 @@ class Layout:
 
 
 @cache
-def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Layout:
+def load_layout(
+    name: str = "label_layout.toml", path: str | None = None, profile: str | None = None
+) -> Layout:
+    """A layout file; a label layout takes its roles and leading from the print-size
+    ``profile`` (None: the default profile; see ``core.label_profiles``)."""
     file = Path(path) if path else template_path(name)
     table = Table(load_toml(file), display_name(file))
+    if "profiles" in table.data:
+        return _profile_layout(table, profile)
     roles = {}
     role_table = table.table("role")
     for role in role_table.data:
@@ -74,6 +84,12 @@ def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Lay
             entry.boolean("bold"),
             entry.integer("max_lines", required=False, default=1000),
         )
+    order = _shrink_order(table, roles)
+    extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
+    return Layout(float(table.decimal("leading")), order, roles, extra)
+
+
+def _shrink_order(table: Table, roles: dict[str, Style]) -> tuple[tuple[str, ...], ...]:
     groups = table.data.get("shrink_order")
     if not isinstance(groups, list) or not all(
         isinstance(g, list) and all(isinstance(r, str) for r in g) for g in groups
@@ -87,8 +103,35 @@ def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Lay
     for role in (r for group in order for r in group):
         if role not in roles:
             raise table.error("shrink_order", f"names {role!r}, which has no [role.{role}]")
-    extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
-    return Layout(float(table.decimal("leading")), order, roles, extra)
+    return order
+
+
+def _profile_layout(table: Table, profile_id: str | None) -> Layout:
+    """A label layout: the file's shrink order and barcode, the profile's sizes. The
+    profile's rules travel in ``extra["profile"]`` (kept in a label's log snapshot)."""
+    from compounder.core.label_profiles import find_profile
+
+    profile = find_profile(profile_id)
+    roles = {
+        role: Style(
+            float(size.max_size),
+            float(size.min_size),
+            size.bold,
+            size.max_lines,
+            float(size.leading) if size.leading is not None else 0.0,
+            size.break_at,
+        )
+        for role, size in profile.roles
+    }
+    order = _shrink_order(table, roles)
+    extra = {k: v for k, v in table.data.items() if k not in ("profiles", "shrink_order")}
+    extra["profile"] = {
+        "id": profile.id,
+        "patient_centred": list(profile.patient_centred),
+        "critical": list(profile.critical),
+        "patient_area": str(profile.patient_area),
+    }
+    return Layout(float(profile.leading), order, roles, extra)
 
 
 class Line(NamedTuple):
@@ -125,15 +168,22 @@ def string_width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
+def wrap(
+    text: str, font: str, size: float, width: float, break_at: str = ""
+) -> list[str] | None:
     """Greedy word wrap; None if one word alone is wider than ``width``.
 
     TrueType widths add up (no kerning is applied), so a line's width is the sum of its
-    words' widths and the spaces between them.
+    words' widths and the spaces between them. With ``break_at`` (e.g. " • " between
+    warnings) a line breaks only at that separator, each part kept whole on one line;
+    only a part wider than the whole line is wrapped, on lines of its own.
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        wrapped = _wrap_paragraph(paragraph, font, size, width)
+        if break_at and break_at in paragraph:
+            wrapped = _wrap_parts(paragraph, font, size, width, break_at)
+        else:
+            wrapped = _wrap_paragraph(paragraph, font, size, width)
         if wrapped is None:
             return None
         lines += wrapped
@@ -163,6 +213,34 @@ def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tup
     return tuple(lines)
 
 
+@lru_cache(maxsize=2048)
+def _wrap_parts(
+    paragraph: str, font: str, size: float, width: float, separator: str
+) -> tuple[str, ...] | None:
+    """Parts joined by ``separator``, lines broken only between parts."""
+    lines: list[str] = []
+    current = ""
+    for part in (p.strip() for p in paragraph.split(separator)):
+        if not part:
+            continue
+        joined = f"{current}{separator}{part}" if current else part
+        if string_width(joined, font, size) <= width + 1e-9:
+            current = joined
+            continue
+        if current:
+            lines.append(current)
+        current = part
+        if string_width(part, font, size) > width + 1e-9:  # longer than a line: alone
+            wrapped = _wrap_paragraph(part, font, size, width)
+            if wrapped is None:
+                return None
+            lines += wrapped
+            current = ""
+    if current or not lines:
+        lines.append(current)
+    return tuple(lines)
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity: made once per text and size
 class _SetBlock:
     """A block's text set in one font and size: its lines and the height of each."""
@@ -178,7 +256,13 @@ class _SetBlock:
 
 @lru_cache(maxsize=4096)
 def _set_block(
-    text: str, bold: bool, size: float, width: float, max_lines: int, leading: float
+    text: str,
+    bold: bool,
+    size: float,
+    width: float,
+    max_lines: int,
+    leading: float,
+    break_at: str = "",
 ) -> _SetBlock | None:
     """``text`` set at ``size`` in ``width`` (None if no bundled font can draw it).
 
@@ -189,7 +273,7 @@ def _set_block(
     if choice is None:
         return None
     ascent, descent = font_metrics(choice.name)
-    wrapped = wrap(text, choice.name, size, width)
+    wrapped = wrap(text, choice.name, size, width, break_at)
     problem = None
     if wrapped is None:
         problem, wrapped = "a word is too wide even at the minimum size", []
@@ -230,7 +314,13 @@ def _layout(
     for index, block in enumerate(blocks):
         style = layout.roles[block.role]
         set_block = _set_block(
-            block.text, style.bold, sizes[block.role], width, style.max_lines, layout.leading
+            block.text,
+            style.bold,
+            sizes[block.role],
+            width,
+            style.max_lines,
+            style.leading or layout.leading,
+            style.break_at,
         )
         if set_block is None:  # no font draws it: the error names the field
             font_for(block.text, style.bold, block.field, block.private)
@@ -281,9 +371,196 @@ def fit_blocks(
             overflow = next(
                 (ln.field for ln in lines if ln.baseline + ln.descent > height), blocks[-1].field
             )
-            raise DoesNotFitError(overflow, box, "too long even at the minimum size")
+            raise DoesNotFitError(overflow, box, TOO_LONG)
         for role in shrinkable:
             sizes[role] -= STEP
+
+
+class _Pages:
+    """Blocks set at given sizes, poured onto ``parts`` boxes (see ``flow_blocks``)."""
+
+    def __init__(self, layout: Layout, width: float, height: float, gap: float) -> None:
+        self.layout, self.width, self.height, self.gap = layout, width, height, gap
+
+    def set(self, block: Block, sizes: dict[str, float]) -> _SetBlock:
+        style = self.layout.roles[block.role]
+        set_block = _set_block(
+            block.text,
+            style.bold,
+            sizes[block.role],
+            self.width,
+            style.max_lines,
+            style.leading or self.layout.leading,
+            style.break_at,
+        )
+        if set_block is None:
+            font_for(block.text, style.bold, block.field, block.private)
+            raise AssertionError("font_for accepted what drawable_font refused")
+        return set_block
+
+    def pour(
+        self,
+        blocks: list[Block],
+        sizes: dict[str, float],
+        parts: int,
+        header: Callable[[int, int], list[Block]],
+        trailer: Callable[[int, int], list[Block]],
+        zone: tuple[frozenset[str], float],
+        keep: bool = True,
+    ) -> list[list[Line]] | tuple[str, str]:
+        """The lines of each part, or (field, problem) when they do not fit. ``keep``: a
+        block that does not fit the rest of a label but fits a fresh one moves whole."""
+        content = []
+        for block in blocks:
+            set_block = self.set(block, sizes)
+            if set_block.problem is not None:
+                return block.field, set_block.problem
+            content.append((block, set_block))
+        pages: list[list[Line]] = []
+        lines: list[Line] = []
+        y = 0.0
+        content_lines = 0
+        capacity = 0.0
+        zone_roles, zone_height = zone
+
+        def start(number: int) -> tuple[list[Line], float, float]:
+            top: list[Line] = []
+            at = 0.0
+            for extra in header(number, parts) if number > 1 else []:
+                set_extra = self.set(extra, sizes)
+                if set_extra.problem is not None:
+                    return top, at, -1.0
+                if top:
+                    at += self.gap
+                placed, at = _lines_at(set_extra, extra.field, at)
+                top += placed
+            bottom = 0.0
+            for extra in trailer(number, parts):
+                set_extra = self.set(extra, sizes)
+                bottom += self.gap + set_extra.pitch * len(set_extra.lines)
+            return top, at, self.height - bottom
+
+        def finish(number: int, lines: list[Line], y: float) -> list[Line]:
+            for extra in trailer(number, parts):
+                set_extra = self.set(extra, sizes)
+                placed, y = _lines_at(set_extra, extra.field, y + self.gap)
+                lines += placed
+            return lines
+
+        lines, y, capacity = start(1)
+        zone_open = bool(zone_height)
+        for block, set_block in content:
+            if zone_open and len(pages) == 0 and block.role not in zone_roles:
+                y = max(y, zone_height)
+                zone_open = False
+            first = True
+            whole = self.gap + set_block.pitch * len(set_block.lines)
+            if keep and content_lines and y + whole > capacity + 1e-9 and len(pages) + 1 < parts:
+                _, fresh_y, fresh_capacity = start(len(pages) + 2)
+                if fresh_y + whole <= fresh_capacity + 1e-9:  # kept whole on the next label
+                    pages.append(finish(len(pages) + 1, lines, y))
+                    lines, y, capacity = start(len(pages) + 1)
+                    content_lines = 0
+            for text in set_block.lines:
+                step = self.gap if first and (lines or y) else 0.0
+                if y + step + set_block.pitch > capacity + 1e-9:
+                    if content_lines == 0:  # not even one line fits on a label
+                        return block.field, "even a continuation label cannot hold one line"
+                    pages.append(finish(len(pages) + 1, lines, y))
+                    if len(pages) >= parts:
+                        return block.field, TOO_LONG
+                    lines, y, capacity = start(len(pages) + 1)
+                    content_lines = 0
+                    step = self.gap if lines else 0.0
+                    if y + step + set_block.pitch > capacity + 1e-9:
+                        return block.field, "even a continuation label cannot hold one line"
+                y += step
+                lines.append(
+                    Line(text, set_block.font, set_block.size, y + set_block.ascent,
+                         block.field, set_block.descent)
+                )
+                y += set_block.pitch
+                content_lines += 1
+                first = False
+        pages.append(finish(len(pages) + 1, lines, y))
+        return pages
+
+
+def flow_blocks(
+    blocks: list[Block],
+    layout: Layout,
+    width: float,
+    height: float,
+    box: str,
+    *,
+    header: Callable[[int, int], list[Block]],
+    trailer: Callable[[int, int], list[Block]],
+    zone: tuple[frozenset[str], float] = (frozenset(), 0.0),
+    gap: float = 2.0,
+    max_parts: int = 6,
+) -> list[list[Line]]:
+    """The blocks on as few boxes (labels) as hold them, at the largest sizes that do.
+
+    One box when they fit (with ``zone``: the roles named are clustered at the top of the
+    first box, the other text starting no higher than the zone's height). Otherwise the
+    text flows, line by line, onto 2, 3 ... ``max_parts`` boxes; every box ends with
+    ``trailer(k, n)`` ("Label k of n") and every box after the first starts with
+    ``header(k, n)`` (the patient's name). Roles shrink by ``layout.shrink_order``,
+    never below their minimum; DoesNotFitError naming the field when even ``max_parts``
+    boxes at the minimum sizes cannot hold the text, or a box cannot hold one line.
+    """
+    blocks = [_normalised(b) for b in blocks if b.text.strip()]
+    if not zone[1]:
+        try:
+            return [fit_blocks(blocks, layout, width, height, box, gap)]
+        except DoesNotFitError as exc:
+            if exc.problem != TOO_LONG:
+                raise
+    pages = _Pages(layout, width, height, gap)
+    present = {b.role for b in blocks}
+    last: tuple[str, str] = (blocks[-1].field if blocks else box, TOO_LONG)
+
+    def extra(make: Callable[[int, int], list[Block]]) -> Callable[[int, int], list[Block]]:
+        return lambda k, n: [] if n == 1 else [_normalised(b) for b in make(k, n)]
+
+    for parts in range(1, max_parts + 1):
+        if parts == 1 and not zone[1]:
+            continue  # fit_blocks above: one box does not hold it
+        sizes = {role: style.max_size for role, style in layout.roles.items()}
+        for block in (*header(2, parts), *trailer(1, parts)):
+            present.add(block.role)
+        while True:
+            result = pages.pour(blocks, sizes, parts, extra(header), extra(trailer), zone)
+            if not isinstance(result, list) and parts > 1:  # blocks split between lines
+                result = pages.pour(
+                    blocks, sizes, parts, extra(header), extra(trailer), zone, keep=False
+                )
+            if isinstance(result, list):
+                if len(result) == parts:
+                    return result
+                break  # fewer boxes than "of n" would say: n - 1 was tried already
+            last = result
+            field, problem = result
+            if problem == TOO_LONG or problem.startswith("even a continuation"):
+                groups = [
+                    [r for r in group if _shrinkable(r, sizes, layout, present)]
+                    for group in layout.shrink_order
+                ]
+                shrinkable = next((g for g in groups if g), [])
+            else:
+                role = next(b.role for b in blocks if b.field == field)
+                shrinkable = [role] if _shrinkable(role, sizes, layout, present) else []
+                if not shrinkable:
+                    raise DoesNotFitError(field, box, problem)
+            if not shrinkable:
+                break
+            for role in shrinkable:
+                sizes[role] -= STEP
+        if last[1].startswith("even a continuation"):
+            raise DoesNotFitError(last[0], box, last[1])
+    raise DoesNotFitError(
+        last[0], box, f"too long even on {max_parts} labels at the minimum sizes"
+    )
 
 
 def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:
