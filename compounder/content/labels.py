@@ -146,7 +146,6 @@ class LabelFrame:
     device: str
     warnings: Block
     footer: tuple[Block, ...]
-    compounded: str = ""  # "Compounded preparation" (USP <795>)
     translation: Block | None = None  # the directions in a second language (en+es)
     part: str = ""
 
@@ -156,6 +155,14 @@ def warning_text(warning_id: str, settings: PharmacySettings, wording: Wording) 
     shipped one; DataFileError naming the settings if the pharmacy's has no such text."""
     own = settings.library_warning(warning_id)
     if own is None:
+        if warning_id not in wording.data.get("warnings", {}):
+            raise DataFileError(
+                settings.path or "settings",
+                "warnings.print",
+                f"names {warning_id[:40]!r}, which is neither a shipped warning nor in "
+                "[warnings.library]",
+                "ids of " + ", ".join([*wording.data.get("warnings", {}), *settings_ids(settings)]),
+            )
         return wording.warning(warning_id)
     text = own.text(wording.language)
     if text is None:
@@ -166,6 +173,10 @@ def warning_text(warning_id: str, settings: PharmacySettings, wording: Wording) 
             f"the warning's text in the label's language ({wording.language})",
         )
     return text
+
+
+def settings_ids(settings: PharmacySettings) -> list[str]:
+    return [w.id for w in settings.warning_library]
 
 
 def label_frame(
@@ -215,8 +226,7 @@ def label_frame(
     compounded = wording.text("label.compounded")
     pharmacy = f"{settings.name}\n{settings.address}\n{settings.phone}"
     return LabelFrame(
-        drug=Block("drug", "drug", check_text(drug_line, "drug")),
-        compounded=check_text(compounded, "compounded"),
+        drug=Block("drug", "drug", check_text(f"{drug_line}{SEPARATOR}{compounded}", "drug")),
         directions=Block("directions", "directions", check_text(directions, "directions")),
         quantity=wording.text("label.quantity", quantity=format_quantity(order.quantity_ml, "mL")),
         dates=check_text(dates, "dates"),
@@ -241,12 +251,7 @@ def fill_label(
     prescriber_line = SEPARATOR.join(
         (wording.text("label.prescriber", name=prescriber), *frame.prescriber_notes)
     )
-    key = "\n".join(
-        line
-        for line in (frame.compounded, check_text(quantity_line, "quantity"), frame.dates)
-        if line
-    )
-    key += "\n" + frame.storage
+    key = "\n".join((check_text(quantity_line, "quantity"), frame.dates, frame.storage))
     details = "\n".join((check_text(prescriber_line, "prescriber", name=True), frame.device))
     blocks = (
         Block("patient", "patient name", check_text(patient, "patient", name=True), True),

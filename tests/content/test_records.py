@@ -64,11 +64,11 @@ def test_a_tablet_record_against_hand_worked_values():
         make("1", "30", lots=lots), "20261201-001", "1234567", "JD", "MK", lots, AT
     )
     mfr = record["master_formulation"]
-    assert record["title"] == "Naltrexone HCl 1 mg/mL oral liquid"
+    assert record["title"] == "Naltrexone HCl 1 mg/mL oral suspension"
     assert (record["lot"], record["rx"]) == ("20261201-001", "1234567")
     assert record["compounded_at"] == "2026-12-01T09:30"  # to the minute
     assert mfr["name"] == (
-        "Naltrexone HCl 1 mg/mL oral liquid from naltrexone hydrochloride 50 mg tablets, "
+        "Naltrexone HCl 1 mg/mL oral suspension from naltrexone hydrochloride 50 mg tablets, "
         "in purified water"
     )
     assert mfr["drug"] == "Naltrexone hydrochloride 50 mg tablets"
@@ -203,7 +203,7 @@ def test_record_blocks_in_reading_order():
     texts = [b.text for b in blocks]
     assert [(b.role, b.text) for b in blocks[:4]] == [
         ("title", "Compounding record"),
-        ("heading", "Naltrexone HCl 1 mg/mL oral liquid - lot 20261201-001"),
+        ("heading", "Naltrexone HCl 1 mg/mL oral suspension - lot 20261201-001"),
         ("body", "Rx: (stock preparation) • Compounded: 2026-12-01 09:30"),
         ("heading", "Master formulation"),
     ]
