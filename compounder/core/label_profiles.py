@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
-from compounder.core.datafiles import Table, load_toml, template_path
+from compounder.core.datafiles import Table, display_name, load_toml, template_path
 from compounder.errors import InputError
 
 PROFILES_FILE = "label_profiles.toml"
@@ -148,8 +149,10 @@ def _profile(
 
 
 @cache
-def load_label_profiles() -> LabelProfiles:
-    table = Table(load_toml(template_path(PROFILES_FILE)), f"templates/{PROFILES_FILE}")
+def load_label_profiles(path: str | None = None) -> LabelProfiles:
+    """The shipped profiles (or a file of the same form, for checking one)."""
+    file = Path(path) if path else template_path(PROFILES_FILE)
+    table = Table(load_toml(file), display_name(file))
     table.check_keys({"default", "patient_centred", "critical", "profile"})
     patient_centred = tuple(table.text_list("patient_centred"))
     critical = tuple(table.text_list("critical"))

@@ -9,6 +9,7 @@ box at the minimum size, or text that does not fit at minimum sizes, raises
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,7 +198,7 @@ def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tup
     lines: list[str] = []
     words: list[str] = []
     used = 0.0
-    for word in paragraph.split():
+    for word in _glued(paragraph.split()):
         word_width = string_width(word, font, size)
         if word_width > width:
             return None
@@ -211,6 +212,21 @@ def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tup
             words, used = [word], word_width
     lines.append(" ".join(words))
     return tuple(lines)
+
+
+_NUMBER = re.compile(r"^\(?\d[\d.,]*$")
+_UNIT = re.compile(r"^(?:mg/mL|mg|mL|mcg|g|L|°C|%)[).,;:]*$")
+
+
+def _glued(words: list[str]) -> list[str]:
+    """Words with a number and its unit kept together ("2.5 mg" never broken)."""
+    out: list[str] = []
+    for word in words:
+        if out and _UNIT.match(word) and _NUMBER.match(out[-1].rsplit(" ", 1)[-1]):
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out
 
 
 @lru_cache(maxsize=2048)
