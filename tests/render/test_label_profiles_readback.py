@@ -192,7 +192,7 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
         with pytest.raises(DoesNotFitError, match="even a continuation label cannot hold"):
             make_case(case, stock_id, profile, settings_file)
         return
-    contents, pdf, layout = make_case(case, stock_id, profile, settings_file)
+    contents, pdf, _ = make_case(case, stock_id, profile, settings_file)
     spec = load_label_profiles().find(profile)
     warning_texts = {
         squeeze(text)
@@ -206,7 +206,7 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
     margin = mm_to_pt(stock.margin_mm)
     index = 0
     for content in contents:
-        first_box, first_lines = drawn[index]
+        _, first_lines = drawn[index]
         parts = [ln for ln in first_lines if PART.match(ln.text)]
         total = int(PART.match(parts[0].text).group(2)) if parts else 1
         container = drawn[index : index + total]
