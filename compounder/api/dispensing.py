@@ -181,6 +181,7 @@ def make_labels(
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])
     contents = [build_label(order, settings, wording, translation) for order in orders]
+    notes += continuation_notes(contents, label_stock, layout)
     files = render_label_files(
         delivery.format,
         contents,
@@ -197,6 +198,22 @@ def make_labels(
     if failure is not None:
         raise failure
     return run
+
+
+def continuation_notes(contents: list[Any], stock: Any, layout: Any) -> list[str]:
+    """A note for each container whose text flows onto continuation labels."""
+    from compounder.render.label_flow import place_labels
+
+    notes = []
+    for number, content in enumerate(contents, start=1):
+        parts = len(place_labels(content, stock, layout))
+        if parts > 1:
+            which = f"label {number}" if len(contents) > 1 else "the label"
+            notes.append(
+                f"{which} continues on {parts} labels (Label 1 of {parts} ...): "
+                "put them all on the same container"
+            )
+    return notes
 
 
 @dataclass(frozen=True)
