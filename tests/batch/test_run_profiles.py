@@ -10,7 +10,10 @@ from conftest import pdf_pages
 from compounder.batch.run import run_batch
 from compounder.errors import InputError
 
-HEADER = "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity,stock,language,vehicle\n"
+HEADER = (
+    "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity,stock,language,"
+    "vehicle\n"
+)
 ROWS = (
     "2000001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,21 mL,,en+es,\n"
     "2000002,Tom Baker,Dr B. Jones,2026-12-01,1 mg/mL,2 mg,28 mL,avery-5163,en,\n"

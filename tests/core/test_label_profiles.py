@@ -73,7 +73,7 @@ def test_the_settings_choose_a_profile(tmp_path):
     path.write_text(SETTINGS + '[defaults]\nprofile = "large-print"\n')
     assert load_settings(path).profile == "large-print"
     path.write_text(SETTINGS + '[defaults]\nprofile = "huge"\n')
-    with pytest.raises(DataFileError, match="defaults.profile"):
+    with pytest.raises(DataFileError, match=r"defaults\.profile"):
         load_settings(path)
     path.write_text(SETTINGS)
     assert load_settings(path).profile == ""  # the file's default (usp17)

@@ -45,7 +45,8 @@ def test_warnings_break_only_between_warnings(width):
 
 def test_a_warning_longer_than_a_line_has_lines_of_its_own():
     register_fonts()
-    lines = wrap("Shake well • Do not take with opioid pain medicines • Protect", BOLD, 8, 90, " • ")
+    text = "Shake well • Do not take with opioid pain medicines • Protect"
+    lines = wrap(text, BOLD, 8, 90, " • ")
     assert lines[0] == "Shake well"
     assert lines[-1] == "Protect"
     assert " ".join(lines[1:-1]) == "Do not take with opioid pain medicines"
@@ -74,7 +75,7 @@ def test_flow_uses_one_box_when_it_fits(layout):
 def test_flow_continues_with_header_and_trailer_never_below_minimum(layout):
     blocks = [
         Block("patient", "patient name", "Jane Doe"),
-        Block("directions", "directions", "\n".join(f"Line {n} of the directions" for n in range(9))),
+        Block("directions", "directions", "\n".join(f"Line {n} of directions" for n in range(9))),
         Block("key", "key", "Qty: 30 mL\nDiscard after: Dec 14, 2026"),
     ]
     with pytest.raises(DoesNotFitError):
@@ -99,7 +100,7 @@ def test_flow_continues_with_header_and_trailer_never_below_minimum(layout):
                 {"patient name": "patient", "directions": "directions"}.get(line.field, "key")
             ].min_size
     texts = [ln.text for box in boxes for ln in box if ln.field == "directions"]
-    assert texts == [f"Line {n} of the directions" for n in range(9)]  # nothing lost
+    assert texts == [f"Line {n} of directions" for n in range(9)]  # nothing lost
 
 
 def test_flow_refuses_when_a_continuation_cannot_hold_a_line(layout):
