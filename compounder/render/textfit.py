@@ -198,7 +198,11 @@ def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tup
     lines: list[str] = []
     words: list[str] = []
     used = 0.0
-    for word in _glued(paragraph.split()):
+    tokens: list[str] = []
+    for token in _glued(paragraph.split()):  # a glued pair wider than a line comes apart
+        wide = " " in token and string_width(token, font, size) > width
+        tokens += token.split(" ") if wide else [token]
+    for word in tokens:
         word_width = string_width(word, font, size)
         if word_width > width:
             return None
@@ -218,11 +222,18 @@ _NUMBER = re.compile(r"^\(?\d[\d.,]*$")
 _UNIT = re.compile(r"^(?:mg/mL|mg|mL|mcg|g|L|°C|%)[).,;:]*$")
 
 
+_TAG = re.compile(r"^[A-Z][A-Za-z.]{0,5}:$")  # "Rx:", "Lot:", "Qty:", "Cant.:"
+
+
 def _glued(words: list[str]) -> list[str]:
-    """Words with a number and its unit kept together ("2.5 mg" never broken)."""
+    """Words with a number and its unit kept together ("2.5 mg" never broken), and a
+    short tag with its value ("Lot: 20261201-1")."""
     out: list[str] = []
     for word in words:
-        if out and _UNIT.match(word) and _NUMBER.match(out[-1].rsplit(" ", 1)[-1]):
+        last = out[-1].rsplit(" ", 1)[-1] if out else ""
+        if out and (
+            (_UNIT.match(word) and _NUMBER.match(last)) or (_TAG.match(last) and " " not in out[-1])
+        ):
             out[-1] = f"{out[-1]} {word}"
         else:
             out.append(word)
@@ -268,6 +279,7 @@ class _SetBlock:
     descent: float
     pitch: float
     problem: str | None  # why it cannot be set, if it cannot
+    runs: tuple[int, ...] = ()  # lines of each paragraph (kept together on one label)
 
 
 @lru_cache(maxsize=4096)
@@ -296,8 +308,19 @@ def _set_block(
     elif len(wrapped) > max_lines:
         problem = f"it needs more than {max_lines} lines even at the minimum size"
     pitch = max(leading * size, (ascent + descent) * size)
+    runs = []
+    if problem is None:
+        for paragraph in text.split("\n"):
+            runs.append(len(wrap(paragraph, choice.name, size, width, break_at) or ()))
     return _SetBlock(
-        choice.name, size, tuple(wrapped), ascent * size, descent * size, pitch, problem
+        choice.name,
+        size,
+        tuple(wrapped),
+        ascent * size,
+        descent * size,
+        pitch,
+        problem,
+        tuple(runs),
     )
 
 
@@ -477,8 +500,22 @@ class _Pages:
                     pages.append(finish(len(pages) + 1, lines, y))
                     lines, y, capacity = start(len(pages) + 1)
                     content_lines = 0
-            for text in set_block.lines:
+            run_starts = {sum(set_block.runs[:i]): n for i, n in enumerate(set_block.runs)}
+            for index, text in enumerate(set_block.lines):
                 step = self.gap if first and (lines or y) else 0.0
+                run = run_starts.get(index, 0)
+                if (
+                    run > 1
+                    and content_lines
+                    and y + step + set_block.pitch * run > capacity + 1e-9
+                    and len(pages) + 1 < parts
+                ):  # a wrapped sentence is not split between labels when a fresh one holds it
+                    _, fresh_y, fresh_capacity = start(len(pages) + 2)
+                    if fresh_y + self.gap + set_block.pitch * run <= fresh_capacity + 1e-9:
+                        pages.append(finish(len(pages) + 1, lines, y))
+                        lines, y, capacity = start(len(pages) + 1)
+                        content_lines = 0
+                        step = self.gap if lines else 0.0
                 if y + step + set_block.pitch > capacity + 1e-9:
                     if content_lines == 0:  # not even one line fits on a label
                         return block.field, "even a continuation label cannot hold one line"
