@@ -4,6 +4,7 @@ The public API is imported from here; the ``compounder`` command is a thin layer
 it (``compounder.cli.app``).
 """
 
+from compounder.api.checks import screen_medications
 from compounder.api.dispensing import make_chart, make_labels
 from compounder.api.planning import (
     parse_concentration,
@@ -58,6 +59,7 @@ __all__ = [
     "record_preparation",
     "reprint_label",
     "rx_history",
+    "screen_medications",
     "shipped_protocols",
     "solve_strengths",
     "trace_lot",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +31,8 @@ def check_output_path(target: Path) -> Path:
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it to ``target``."""
+    import tempfile  # here: a command that writes nothing does not pay for it
+
     target = check_output_path(target)
     folder = target.parent if str(target.parent) else Path(".")
     try:

@@ -44,6 +44,7 @@ def test_wheel_carries_data_and_fonts(wheel):
         "compounder/templates/chart_layout.toml",
         "compounder/templates/label_layout.toml",
         "compounder/templates/bud_rules.toml",
+        "compounder/templates/formulations.toml",
     ]:
         assert required in names, required
 

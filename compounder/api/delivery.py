@@ -69,3 +69,33 @@ def deliver(delivery: Delivery, files: list[bytes]) -> tuple[dict[str, Any], Pri
     except PrintError as exc:
         return {**fields, "printed": False, "print_error": exc.problem}, exc
     return {**fields, "printed": True, **({"print_job": job} if job else {})}, None
+
+
+def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[str, Any]:
+    """Send finished files (a batch's labels files, in order) to the delivery's printer
+    and log one ``batch-print`` entry saying which were printed; PrintError (after the
+    log entry) at the first that is not."""
+    from pathlib import Path
+
+    from compounder.log.entries import open_store
+
+    assert delivery.printer is not None
+    sent: list[str] = []
+    failure: PrintError | None = None
+    fields: dict[str, Any] = {}
+    for path in paths:
+        fields, failure = deliver(delivery, [Path(path).read_bytes()])
+        if failure is not None:
+            break
+        sent.append(Path(path).name)
+    payload = {
+        "files": [Path(p).name for p in paths],
+        "printed_files": sent,
+        **fields,
+        "printed": failure is None,
+    }
+    with open_store(db) as store:
+        store.log("batch-print", None, None, payload)
+    if failure is not None:
+        raise failure
+    return payload

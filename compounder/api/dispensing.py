@@ -10,19 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compounder.api.planning import (
     lots_from,
     parse_concentration,
+    parse_dose,
     parse_volume,
     plan_titration,
 )
 from compounder.atomic import check_output_path
 from compounder.core.dates import parse_date
 from compounder.core.limits import DISPENSED_ML
-from compounder.core.protocols import DEFAULT_PROTOCOL
+from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
+from compounder.core.units import format_number
 from compounder.errors import InputError
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from compounder.core.fills import Fill, FillPlan
+    from compounder.core.lots import IngredientExpiry
+    from compounder.core.pharmacy import Pharmacy
+    from compounder.core.titration import Plan
+    from compounder.core.vehicles import Vehicle
 
 
 @dataclass(frozen=True)
@@ -33,9 +44,148 @@ class LabelRun:
     contents: list[Any]
     pdf: bytes  # empty when the labels were made in another format
     notes: list[str]
+    screening: Any = None  # core.screening.Screening
+    off_protocol_reason: str = ""
     format: str = "pdf"
     files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
     layout: Any = None  # the label layout (print-size profile) the labels were drawn with
+
+
+def _screen(
+    other_medications: Any, override: Any, pharmacist: Any, liver_kidney_history: bool
+) -> Any:
+    """The one screening decision (core.screening), before anything is worked out."""
+    from compounder.core.screening import screening_decision
+
+    return screening_decision(
+        list(other_medications or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+    )
+
+
+@dataclass(frozen=True)
+class Dispensed:
+    """What an order dispenses: its fills (one for a single dose, one per BUD period of
+    a titration), the titration's plan, and the days a quantity holds beyond its BUD."""
+
+    fills: tuple[Fill, ...]
+    plan: Plan | None = None
+    schedule: FillPlan | None = None
+    held_days: int | None = None  # a single dose's quantity, in days of doses
+
+    @property
+    def excess(self) -> bool:
+        """A quantity holding more days than the BUD allows (the rest is discarded)."""
+        fill = self.fills[0]
+        return self.held_days is not None and self.held_days > fill.bud.days_of_use
+
+    def chosen(self, fill: str | None) -> tuple[Fill, ...]:
+        """The fills to print now: the first (default), fill N, or "all"."""
+        if fill is None:
+            return self.fills[:1]
+        if fill == "all":
+            return self.fills
+        total = len(self.fills)
+        if not (fill.isascii() and fill.isdigit()) or not 1 <= int(fill) <= total:
+            raise InputError("fill", fill, f"a fill number from 1 to {total}, or all")
+        return (self.fills[int(fill) - 1],)
+
+
+def dispense_order(
+    pharmacy: Pharmacy,
+    protocol: str | Path | Protocol,
+    concentration: Decimal,
+    vehicle: Vehicle,
+    *,
+    lots: tuple[IngredientExpiry, ...] = (),
+    fill_date: date | None = None,
+    start_date: date | None = None,
+    dose: Decimal | None = None,
+    quantity_ml: Decimal | None = None,
+    days: int | None = None,
+    syringes: str | Path | None = None,
+    fill: str | None = "all",
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
+) -> Dispensed:
+    """The one path from an order to what is dispensed, for every entrance (label,
+    label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
+    its first fill compounded on ``fill_date`` when given, or a single dose from
+    ``quantity_ml`` or ``days`` filled on ``fill_date``. Every BUD is the earliest of
+    the USP category, every ingredient lot's expiry and a recorded preparation's BUD
+    (all in ``lots``, which cap the fills made from them: ``fill`` as ``chosen`` reads
+    it), counted as the pharmacy counts days; every fill is split into containers no
+    larger than the largest bottle. ``start_dose``/``target_dose`` choose the titration's
+    part (a target is kept as maintenance); a dose off the protocol's steps needs
+    ``off_protocol_reason`` (``core.titration``)."""
+    from compounder.core.fills import dose_fill, plan_fills
+    from compounder.core.units import format_quantity
+
+    proto = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+    if dose is None:
+        start = start_date or fill_date
+        if start is None:
+            raise InputError("start-date", "missing", "a start date for a titration")
+        plan = plan_titration(
+            proto,
+            concentration,
+            start,
+            syringes=syringes,
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
+        ).require_measurable()
+        lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
+        schedule = plan_fills(
+            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills
+        )
+        return Dispensed(schedule.fills, plan, schedule)
+    if start_dose is not None or target_dose is not None:
+        raise InputError(
+            "start-dose",
+            str(start_dose or target_dose),
+            "--start-dose/--target-dose only with a titration (a single dose: --dose)",
+        )
+    plan = plan_titration(
+        proto,
+        concentration,
+        dose=format_quantity(dose, "mg"),
+        syringes=syringes,
+        off_protocol_reason=off_protocol_reason,
+    ).require_measurable()
+    single, held = dose_fill(
+        plan.steps[0],
+        fill_date or date.today(),
+        vehicle,
+        pharmacy.rules,
+        pharmacy.dispensing,
+        lots,
+        quantity_ml=quantity_ml,
+        days=days,
+    )
+    return Dispensed((single,), plan, None, held)
+
+
+def _fill_number(fill: str | None) -> str | None:
+    """``--fill`` as given: None (the first), "all", or a fill number."""
+    if fill is None or fill == "all":
+        return fill
+    if not (fill.isascii() and fill.isdigit()) or not 1 <= int(fill) <= 999:
+        raise InputError("fill", fill, "a fill number (1, 2, ...) or all")
+    return str(int(fill))
+
+
+def excess_note(dispensed: Dispensed) -> str:
+    """The pharmacist's note for a quantity that outlasts its BUD."""
+    fill = dispensed.fills[0]
+    return (
+        f"{format_number(fill.dispense_ml)} mL holds {dispensed.held_days} days of doses but "
+        f"the BUD allows {fill.bud.days_of_use}: the patient discards the rest on "
+        f"{fill.bud.bud.isoformat()}"
+    )
 
 
 def make_labels(
@@ -63,43 +213,54 @@ def make_labels(
     syringes: str | Path | None = None,
     db: str | Path | None = None,
     log: bool = True,
+    fill: str | None = None,
+    other_medications: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    start_dose: str | None = None,
+    target_dose: str | None = None,
+    off_protocol_reason: str | None = None,
     label_format: str | None = None,
     dpi: int | None = None,
     printer: str | None = None,
     profile: str | None = None,
 ) -> LabelRun:
-    """Container labels for one dose (``dose`` + ``quantity``) or a whole titration
-    (``titration`` + ``start_date``: one label per fill), drawn on the stock and written
-    atomically to ``output`` when given, in ``label_format`` (pdf, zpl or png at ``dpi``),
-    and sent to ``printer`` (see ``printers``). A printer that fails raises PrintError
-    once the log says the label was not printed. ``profile``: the print-size profile
-    (usp17, california, large-print; default the settings'); ``language`` "en+es" adds
-    the directions in Spanish beneath the English ones."""
+    """Container labels for one dose (``dose`` + ``quantity``) or a titration
+    (``titration`` + ``start_date``), drawn on the stock and written atomically to
+    ``output`` when given. A titration's fills are dispensed on their own dates:
+    ``fill`` is 1 (the first, by default), N, or "all" (every fill, pre-printed);
+    ``start_dose``/``target_dose`` choose the titration's part. The labels are made in
+    ``label_format`` (pdf, zpl or png at ``dpi``) and sent to ``printer`` (see
+    ``printers``); a printer that fails raises PrintError once the log says the label
+    was not printed. ``profile``: the print-size profile (usp17, california,
+    large-print; default the settings'); ``language`` "en+es" adds the directions in
+    Spanish beneath the English ones.
+
+    ``other_medications`` are screened first (a stop refuses unless ``override`` with
+    ``pharmacist``); the decision and any ``off_protocol_reason`` are logged."""
     from compounder.api.delivery import deliver, file_fields, plan_delivery
-    from compounder.content.labels import (
-        Direction,
-        LabelOrder,
-        build_label,
-        default_lot,
-        labels_for_fills,
-    )
-    from compounder.core.bud import beyond_use_date
-    from compounder.core.fills import load_dispensing, plan_fills
+    from compounder.content.labels import build_label, default_lot, label_orders
+    from compounder.content.safety import safety_record, screening_notes
     from compounder.core.identity import check_name, check_rx
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
-    from compounder.core.settings import DOSE_TIMES, bud_rules_for, load_settings
-    from compounder.core.sources import load_sources
+    from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
-    from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording, parse_languages
-    from compounder.log.entries import log_labels, recorded_lot
+    from compounder.log.entries import log_labels, open_store, recorded_lot
     from compounder.render.label_output import render_label_files
     from compounder.render.textfit import load_layout
 
     if output is not None:
         check_output_path(Path(output))
-    settings = load_settings(config)
+        if log:  # a log that cannot be written refuses before the PDF is written
+            with open_store(db):
+                pass
+    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
+    pharmacy = open_pharmacy(config)
+    settings = pharmacy.settings
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
     prescriber = check_name(prescriber, "prescriber")
@@ -111,31 +272,21 @@ def make_labels(
     translation = load_wording(second_language) if second_language else None
     layout = load_layout(profile=profile or settings.profile or None)
     delivery = plan_delivery(label_format, dpi, printer, settings)
-    label_stock = load_stock(
-        stock if stock is not None else delivery.stock or settings.stock
-    )
-    the_vehicle = find_vehicle(settings.vehicle if vehicle is None else vehicle)
-    the_source = load_sources().find(settings.source if source is None else source)
-    rules = bud_rules_for(settings)
+    label_stock = load_stock(stock if stock is not None else delivery.stock or settings.stock)
+    the_vehicle = pharmacy.vehicle(vehicle)
+    the_source = pharmacy.source(source)
     lots = lots_from(lot_expiry, None)
     conc = parse_concentration(settings.concentration if concentration is None else concentration)
     recorded = None
-    if lot and log:
+    if lot is not None:
+        if not log:
+            raise InputError("lot", lot, "a lot from the log (labels made without the log)")
         recorded = recorded_lot(lot, conc, db)
-        if recorded is not None:
-            lots += (recorded.limit,)
-    warning_ids = auxiliary_warning_ids(the_source, the_vehicle)
-    base: dict[str, Any] = {
-        "rx": rx,
-        "patient": patient,
-        "prescriber": prescriber,
-        "concentration_mg_ml": conc,
-        "warning_ids": warning_ids,
-        "dose_time": dose_time,
-        "strength_changed": strength_changed,
-        "dosage_form": dosage_form(the_source, the_vehicle),
-    }
-    notes: list[str] = []
+        if recorded is None:
+            raise InputError(
+                "lot", lot, "a lot recorded in the log with 'compounder record' (or leave it out)"
+            )
+        lots += (recorded.limit,)
     if titration:
         if dose is not None or quantity is not None:
             raise InputError(
@@ -145,43 +296,71 @@ def make_labels(
             )
         if start_date is None:
             raise InputError("start-date", "missing", "a start date with --titration")
-        plan = plan_titration(protocol, conc, start_date, syringes=syringes)
-        schedule = plan_fills(plan, the_vehicle, rules, load_dispensing())
-        for fill in schedule.fills:
-            beyond_use_date(fill.fill_date, the_vehicle, rules, lots)  # lots still good?
-        orders = labels_for_fills(schedule.fills, base, lambda day: lot or default_lot(day, rx))
+        dispensed = dispense_order(
+            pharmacy,
+            protocol,
+            conc,
+            the_vehicle,
+            lots=lots,
+            start_date=parse_date(start_date, "start-date"),
+            syringes=syringes,
+            fill=_fill_number(fill),
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
+        )
+        fills = dispensed.chosen(fill)
     else:
         if dose is None or quantity is None:
             raise InputError(
                 "dose", dose or "missing", "--dose and --quantity, or --titration with --start-date"
             )
-        plan = plan_titration(protocol, conc, dose=dose, syringes=syringes).require_measurable()
-        step = plan.steps[0]
-        volume = parse_volume(quantity, "quantity", DISPENSED_ML)
-        if volume < step.volume_ml:
-            raise InputError("quantity", quantity, f"at least one dose ({step.volume_ml} mL)")
+        if fill not in (None, "1"):
+            raise InputError("fill", fill, "--fill only with --titration")
         day = parse_date(fill_date, "fill-date") if fill_date is not None else date.today()
-        bud = beyond_use_date(day, the_vehicle, rules, lots)
-        days_supply = int(volume // step.volume_ml)
-        if days_supply > bud.days_of_use:
-            notes.append(
-                f"{quantity} holds {days_supply} days of doses but the BUD allows "
-                f"{bud.days_of_use}: the patient discards the rest on {bud.bud.isoformat()}"
-            )
-        orders = [
-            LabelOrder(
-                directions=(Direction(step),),
-                quantity_ml=volume,
-                fill_date=day,
-                bud=bud,
-                lot=lot or default_lot(day, rx),
-                **base,
-            )
-        ]
+        dispensed = dispense_order(
+            pharmacy,
+            protocol,
+            conc,
+            the_vehicle,
+            lots=lots,
+            fill_date=day,
+            dose=parse_dose(dose),
+            quantity_ml=parse_volume(quantity, "quantity", DISPENSED_ML),
+            syringes=syringes,
+            start_dose=start_dose,
+            target_dose=target_dose,
+            off_protocol_reason=off_protocol_reason,
+        )
+        fills = dispensed.fills
+    notes = [excess_note(dispensed)] if dispensed.excess else []
+    notes += screening_notes(screening)
+    reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
+    base: dict[str, Any] = {
+        "rx": rx,
+        "patient": patient,
+        "prescriber": prescriber,
+        "concentration_mg_ml": conc,
+        "warning_ids": auxiliary_warning_ids(the_source, the_vehicle),
+        "dose_time": dose_time,
+        "strength_changed": strength_changed,
+        "dosage_form": dosage_form(the_source, the_vehicle),
+    }
+    orders = label_orders(
+        fills,
+        base,
+        lot if lot is not None else default_lot(fills[0].fill_date, rx),
+        fill_total=len(dispensed.fills) if titration else None,
+        lot_recorded=lot is not None,
+    )
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])
     contents = [build_label(order, settings, wording, translation) for order in orders]
     notes += continuation_notes(contents, label_stock, layout)
+    logged = (output is not None or delivery.printer is not None) and log
+    if logged:  # a log that cannot be opened fails the command before any file is written
+        with open_store(db):
+            pass
     files = render_label_files(
         delivery.format,
         contents,
@@ -191,10 +370,13 @@ def make_labels(
         layout,
     )
     pdf = files[0] if delivery.format == "pdf" else b""
-    run = LabelRun(orders, contents, pdf, notes, delivery.format, tuple(files), layout)
+    run = LabelRun(
+        orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files), layout
+    )
     printed, failure = deliver(delivery, files)
-    if (output is not None or delivery.printer is not None) and log:
-        log_labels(run, label_stock, db, extra={**file_fields(delivery, files), **printed})
+    if logged:
+        extra = {**safety_record(screening, reason), **file_fields(delivery, files), **printed}
+        log_labels(run, label_stock, db, extra=extra)
     if failure is not None:
         raise failure
     return run
@@ -220,6 +402,9 @@ def continuation_notes(contents: list[Any], stock: Any, layout: Any) -> list[str
 class ChartRun:
     content: Any
     pdf: bytes
+    screening: Any = None  # core.screening.Screening
+    notes: tuple[str, ...] = ()
+    off_protocol_reason: str = ""
 
 
 def make_chart(
@@ -235,22 +420,34 @@ def make_chart(
     dose_time: str | None = None,
     config: str | Path | None = None,
     syringes: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] = (),
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    start_dose: str | None = None,
+    target_dose: str | None = None,
+    off_protocol_reason: str | None = None,
     source: str | None = None,
 ) -> ChartRun:
-    """The patient's dosing chart for a whole titration, as a PDF (letter or A4)."""
+    """The patient's dosing chart and handout for a titration, as a PDF (letter or A4).
+
+    Screens ``other_medications`` first (as ``make_labels``); ``liver_kidney_history``
+    adds its caution to the handout; ``start_dose``/``target_dose`` choose the steps."""
     from compounder.content.chart import build_chart
+    from compounder.content.safety import screening_notes
     from compounder.core.identity import check_name
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import dosage_form
-    from compounder.core.settings import DOSE_TIMES, load_settings
-    from compounder.core.sources import load_sources
+    from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import PAPER
-    from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording
     from compounder.render.chart_pdf import render_chart
 
     if output is not None:
         check_output_path(Path(output))
-    settings = load_settings(config)
+    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
+    pharmacy = open_pharmacy(config)
+    settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
     if paper not in PAPER:
         raise InputError("paper", paper, " or ".join(PAPER))
@@ -258,16 +455,28 @@ def make_chart(
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
     wording = load_wording(language)
-    the_vehicle = find_vehicle(settings.vehicle if vehicle is None else vehicle)
+    the_vehicle = pharmacy.vehicle(vehicle)
     plan = plan_titration(
         protocol,
         (settings.concentration if concentration is None else concentration),
         start_date,
         syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     ).require_measurable()
     name = check_name(patient, "patient") if patient is not None else None
-    the_source = load_sources().find(settings.source if source is None else source)
-    form = dosage_form(the_source, the_vehicle)
-    content = build_chart(plan, settings, wording, the_vehicle.storage, dose_time, name, form)
+    content = build_chart(
+        plan,
+        settings,
+        wording,
+        the_vehicle.storage,
+        dose_time,
+        name,
+        liver_kidney_history=screening.liver_kidney_history,
+        dosage_form=dosage_form(pharmacy.source(source), the_vehicle),
+    )
     pdf = render_chart(content, paper, Path(output) if output else None)
-    return ChartRun(content, pdf)
+    return ChartRun(
+        content, pdf, screening, tuple(screening_notes(screening)), plan.off_protocol_reason
+    )

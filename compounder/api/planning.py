@@ -43,9 +43,7 @@ def parse_dose(text: str, field: str = "dose") -> Decimal:
     return _magnitude(text, "mass", "mg", field)
 
 
-def parse_volume(
-    text: str, field: str = "volume", bounds: tuple = PREPARED_VOLUME_ML
-) -> Decimal:
+def parse_volume(text: str, field: str = "volume", bounds: tuple = PREPARED_VOLUME_ML) -> Decimal:
     """A volume as typed, in mL (exact), within ``bounds`` (a preparation's by default;
     ``DISPENSED_ML`` for what one order dispenses)."""
     value = _magnitude(text, "volume", "mL", field)
@@ -77,9 +75,16 @@ def plan_titration(
     dose: str | None = None,
     syringes: str | Path | None = None,
     strengths: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ) -> Plan:
     """The titration plan; without a concentration, at the recommended one.
 
+    ``start_dose``/``target_dose``: start (or restart) at any step and stay at the
+    target as maintenance (``dispensing.toml`` maintenance_days); a dose off the
+    protocol's steps needs ``off_protocol_reason`` (``core.titration``).
     The plan may contain steps that are not measurable; call ``require_measurable()``
     (the CLI does) before printing anything from it.
     """
@@ -95,7 +100,35 @@ def plan_titration(
         conc = parse_concentration(concentration)
     start = parse_date(start_date, "start-date") if start_date is not None else None
     dose_mg = parse_dose(dose) if dose is not None else None
-    return make_plan(proto, conc, catalogue, start, dose_mg)
+    reason = ""
+    if off_protocol_reason is not None:
+        from compounder.core.screening import check_reason
+
+        reason = check_reason(off_protocol_reason, "off-protocol-reason")
+    start_mg = _dose_value(start_dose, "start-dose")
+    target_mg = _dose_value(target_dose, "target-dose")
+    maintenance_days = 28
+    if target_mg is not None:
+        from compounder.core.fills import load_dispensing
+
+        maintenance_days = load_dispensing().maintenance_days
+    return make_plan(
+        proto,
+        conc,
+        catalogue,
+        start,
+        dose_mg,
+        start_mg=start_mg,
+        target_mg=target_mg,
+        off_protocol_reason=reason,
+        maintenance_days=maintenance_days,
+    )
+
+
+def _dose_value(value: str | Decimal | None, field: str) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return parse_dose(value, field)
 
 
 def solve_strengths(
@@ -122,8 +155,8 @@ def lots_from(lot_expiry: tuple[str, ...] | list[str], lots_file: str | Path | N
 def prepare_batch(
     concentration: str | Decimal,
     volume: str | Decimal,
-    source: str = "tablets",
-    vehicle: str = "water",
+    source: str | None = None,
+    vehicle: str | None = None,
     assay: str | None = None,
     water: str | None = None,
     compounded: str | date | None = None,
@@ -133,28 +166,41 @@ def prepare_batch(
     sources_file: str | Path | None = None,
     vehicles_file: str | Path | None = None,
     bud_rules_file: str | Path | None = None,
+    config: str | Path | None = None,
 ):
-    """What to weigh or how many tablets, the volume made, the BUD and its basis."""
+    """What to weigh or how many tablets, the volume made, the BUD and its basis (as
+    the pharmacy of ``config`` counts days; its default source and vehicle)."""
     from compounder.core.bud import load_bud_rules
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import prepare
     from compounder.core.sources import load_sources
     from compounder.core.units import parse_percent
     from compounder.core.vehicles import find_vehicle
 
-    catalogue = load_sources(str(sources_file) if sources_file else None)
+    pharmacy = open_pharmacy(config, required=False)
+    catalogue = load_sources(str(sources_file)) if sources_file else pharmacy.sources
     conc = (
         concentration if isinstance(concentration, Decimal) else parse_concentration(concentration)
     )
     vol = volume if isinstance(volume, Decimal) else parse_volume(volume)
+    the_vehicle = (
+        find_vehicle(vehicle or pharmacy.settings.vehicle, str(vehicles_file))
+        if vehicles_file
+        else pharmacy.vehicle(vehicle)
+    )
     return prepare(
         conc,
         vol,
-        catalogue.find(source),
-        find_vehicle(vehicle, str(vehicles_file) if vehicles_file else None),
+        catalogue.find(pharmacy.settings.source if source is None else source),
+        the_vehicle,
         catalogue,
-        load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
+        load_bud_rules(str(bud_rules_file)) if bud_rules_file else pharmacy.rules,
         parse_date(compounded, "date") if compounded is not None else date.today(),
-        assay=parse_percent(assay, "assay", allow_zero=False) if assay is not None else None,
+        assay=(
+            parse_percent(assay, "assay", allow_zero=False, maximum=Decimal(200))
+            if assay is not None
+            else None
+        ),
         water=(
             parse_percent(water, "water", allow_zero=True, maximum=Decimal(99))
             if water is not None
@@ -168,30 +214,48 @@ def prepare_batch(
 def plan_fill_schedule(
     start_date: str | date,
     concentration: str | Decimal | None = None,
-    vehicle: str = "water",
+    vehicle: str | None = None,
     protocol: str | Path | Protocol = DEFAULT_PROTOCOL,
     overage: str | None = None,
     syringes: str | Path | None = None,
-    vehicles_file: str | Path | None = None,
-    bud_rules_file: str | Path | None = None,
+    config: str | Path | None = None,
+    lot_expiry: tuple[str, ...] | list[str] = (),
+    lots_file: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
 ):
-    """The fills that dispense a whole titration, each within its BUD."""
+    """The fills that dispense a whole titration, each within its BUD (capped by the
+    ingredient lots' expiry) and split into containers: the same fills as the labels
+    of ``label --titration`` and a batch ``titrate`` order. With a target dose the
+    fills continue at it for the maintenance days."""
     from dataclasses import replace
 
-    from compounder.core.bud import load_bud_rules
-    from compounder.core.fills import load_dispensing, plan_fills
+    from compounder.api.dispensing import dispense_order
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.units import parse_percent
-    from compounder.core.vehicles import find_vehicle
 
-    plan = plan_titration(protocol, concentration, start_date, syringes=syringes)
-    dispensing = load_dispensing()
+    pharmacy = open_pharmacy(config, required=False)
     if overage is not None:
-        dispensing = replace(dispensing, overage=parse_percent(overage, "overage", allow_zero=True))
-    return plan_fills(
-        plan,
-        find_vehicle(vehicle, str(vehicles_file) if vehicles_file else None),
-        load_bud_rules(str(bud_rules_file) if bud_rules_file else None),
-        dispensing,
+        dispensing = replace(
+            pharmacy.dispensing, overage=parse_percent(overage, "overage", allow_zero=True)
+        )
+        pharmacy = replace(pharmacy, dispensing=dispensing)
+    start = parse_date(start_date, "start-date")
+    proto = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+    conc = plan_titration(proto, concentration, syringes=syringes).concentration_mg_ml
+    dispensed = dispense_order(
+        pharmacy,
+        proto,
+        conc,
+        pharmacy.vehicle(vehicle),
+        lots=lots_from(lot_expiry, lots_file),
+        start_date=start,
+        syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     )
-
-
+    assert dispensed.schedule is not None
+    return dispensed.schedule

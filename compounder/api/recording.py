@@ -7,7 +7,7 @@ snapshot. Trace, history and corrections are in ``compounder.log.entries``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,8 @@ from compounder.log.entries import open_store
 def record_preparation(
     concentration: str,
     volume: str,
-    source: str = "tablets",
-    vehicle: str = "water",
+    source: str | None = None,
+    vehicle: str | None = None,
     *,
     rx: str | None = None,
     ingredient_lots: tuple[str, ...] | list[str] = (),
@@ -34,20 +34,39 @@ def record_preparation(
     output: str | Path | None = None,
     paper: str = "letter",
     db: str | Path | None = None,
+    time: str | None = None,
+    lots_file: str | Path | None = None,
+    config: str | Path | None = None,
+    other_medications: tuple[str, ...] | list[str] | None = None,
+    override: str | None = None,
+    pharmacist: str | None = None,
+    liver_kidney_history: bool = False,
+    off_protocol_reason: str | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF (written
-    atomically to ``output``). Returns the lot, the record and the PDF bytes."""
-    from datetime import datetime
+    atomically to ``output``). Returns the lot, the record and the PDF bytes.
 
+    ``other_medications`` are screened (``core.screening``; a stop refuses unless
+    overridden); the decision, the override and ``off_protocol_reason`` are kept in the
+    log entry and printed on the record. None: nothing screened (the record says so).
+
+    The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
+    than today without a ``time`` leaves the time blank on the record, to be written at
+    the bench (a time is never invented). The checker must not be the preparer (by
+    initials) unless the settings allow a single-pharmacist site; the balance's id
+    comes from the settings (``config``, else the usual places; none: a blank).
+    """
+    from compounder.api.planning import lots_from
     from compounder.atomic import write_bytes_atomic
     from compounder.content.records import compounding_record
-    from compounder.core.identity import check_name, check_rx
-    from compounder.core.lots import parse_lot
+    from compounder.core.formulations import find_formulation
+    from compounder.core.identity import check_independent, check_name, check_rx
+    from compounder.core.settings import optional_settings
     from compounder.render.record_pdf import render_record
 
     if output is not None:
         check_output_path(Path(output))
-    lots = tuple(parse_lot(text) for text in ingredient_lots)
+    lots = lots_from(tuple(ingredient_lots), lots_file)
     for given in lots:
         if not given.lot:
             raise InputError(
@@ -58,23 +77,98 @@ def record_preparation(
     prepared = check_name(prepared_by, "prepared-by")
     checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
-    now = datetime.now().replace(microsecond=0)
-    day = now.date() if compounded is None else parse_date(compounded, "date")
-    at = datetime.combine(day, now.time())  # a back-dated record keeps today's time of day
-    prep = prepare_batch(
-        concentration, volume, source, vehicle, assay, water, at.date(), list(ingredient_lots)
+    settings = optional_settings(config)
+    same_person = check_independent(
+        prepared, checked, settings.single_pharmacist if settings else False
     )
+    safety = _safety(
+        other_medications, override, pharmacist, liver_kidney_history, off_protocol_reason
+    )
+    at = compounding_time(compounded, time)
+    day = at.date() if isinstance(at, datetime) else at
+    prep = prepare_batch(
+        concentration,
+        volume,
+        source,
+        vehicle,
+        assay,
+        water,
+        day,
+        list(ingredient_lots),
+        lots_file,
+        config=config,
+    )
+    find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:
-        record = compounding_record(prep, lot, rx, prepared, checked, lots, at)
+        record = compounding_record(
+            prep,
+            lot,
+            rx,
+            prepared,
+            checked,
+            lots,
+            at,
+            balance=settings.balance if settings else "",
+            single_pharmacist=same_person,
+        )
+        record["safety"] = safety
         pdf = render_record(record, paper)
         return record, (record, pdf)
 
     with open_store(db) as store:
-        lot, _, (record, pdf) = store.record_preparation(at.date(), rx, build, at=at)
+        lot, _, (record, pdf) = store.record_preparation(
+            day, rx, build, at=at if isinstance(at, datetime) else None
+        )
     if output is not None:
         write_bytes_atomic(Path(output), pdf)
     return lot, record, pdf
+
+
+def _safety(
+    other_medications: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    liver_kidney_history: bool,
+    off_protocol_reason: str | None,
+) -> dict[str, Any]:
+    """The record's safety checks (screening None: no medicines entered, none screened)."""
+    from compounder.content.safety import safety_record
+    from compounder.core.screening import check_reason, screening_decision
+
+    screening = None
+    if (
+        other_medications is not None
+        or override is not None
+        or pharmacist is not None
+        or liver_kidney_history
+    ):
+        screening = screening_decision(
+            list(other_medications or ()),
+            override=override,
+            pharmacist=pharmacist,
+            liver_kidney_history=liver_kidney_history,
+        )
+    reason = (
+        check_reason(off_protocol_reason, "off-protocol-reason")
+        if off_protocol_reason is not None
+        else ""
+    )
+    return safety_record(screening, reason)
+
+
+def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:
+    """When it was compounded: the date (default today) with ``time`` (HH:MM), or now;
+    a date other than today without a time gives the date alone (time to be written)."""
+    now = datetime.now().replace(second=0, microsecond=0)
+    day = now.date() if compounded is None else parse_date(compounded, "date")
+    if time is None:
+        return datetime.combine(day, now.time()) if day == now.date() else day
+    try:
+        clock = datetime.strptime(time.strip(), "%H:%M").time()
+    except ValueError:
+        raise InputError("time", time, "the time of compounding as HH:MM, e.g. 14:05") from None
+    return datetime.combine(day, clock)
 
 
 def reprint_label(
@@ -94,6 +188,7 @@ def reprint_label(
     from compounder.api.delivery import deliver, file_fields, plan_delivery
     from compounder.atomic import write_bytes_atomic
     from compounder.core.identity import check_rx
+    from compounder.core.settings import optional_settings
     from compounder.errors import SafetyError
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
     from compounder.render.label_output import render_label_files
@@ -116,7 +211,10 @@ def reprint_label(
         label_format or (original if printer is None else None),
         dpi or (entry.payload.get("dpi") if printer is None else None),
         printer,
-        _settings_if_any(config, printer),
+        # settings only where the printer may be one of their names (a socket address
+        # needs none; with no settings file to find, a name is a CUPS queue)
+        None if printer is None or printer.startswith(("socket://", "cups:"))
+        else optional_settings(config),
     )
     stock = stock_from(snapshot)
     files = render_label_files(
@@ -153,19 +251,3 @@ def reprint_label(
     if failure is not None:
         raise failure
     return entry
-
-
-def _settings_if_any(config: str | Path | None, printer: str | None) -> Any:
-    """The pharmacy settings when a printer may be one of their names (none needed for
-    socket:// addresses; a missing settings file then means a CUPS queue name)."""
-    from compounder.core.settings import load_settings
-    from compounder.errors import DataFileError
-
-    if printer is None or printer.startswith(("socket://", "cups:")):
-        return None
-    try:
-        return load_settings(config)
-    except DataFileError:
-        if config is not None:
-            raise
-        return None

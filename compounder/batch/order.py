@@ -45,6 +45,7 @@ _COLUMN_OF = {
     "concentration": "concentration",
     "dose": "dose",
     "quantity": "quantity",
+    "days_supply": "days_supply",
     "protocol": "protocol",
     "start-date": "start_date",
     "vehicle": "vehicle",
@@ -53,6 +54,12 @@ _COLUMN_OF = {
     "language": "language",
     "dose-time": "dose_time",
     "lot-expiry": "fill_date",
+    "start-dose": "start_dose",
+    "target-dose": "target_dose",
+    "off-protocol-reason": "off_protocol_reason",
+    "other-medication": "other_medications",
+    "override": "override",
+    "pharmacist": "pharmacist",
 }
 
 
@@ -112,19 +119,18 @@ class PreparedOrder:
 
 @cache
 def run_context(config: str | None) -> dict[str, Any]:
-    """Everything a worker loads once: settings, catalogues, rules, layouts."""
-    from compounder.core.fills import load_dispensing
-    from compounder.core.settings import bud_rules_for, load_settings
-    from compounder.core.sources import load_sources
+    """Everything a worker loads once: the pharmacy (settings, catalogues, rules), layouts."""
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.syringes import load_catalogue
     from compounder.render.textfit import load_layout
 
-    settings = load_settings(config)
+    pharmacy = open_pharmacy(config)
     return {
-        "settings": settings,
-        "rules": bud_rules_for(settings),
-        "dispensing": load_dispensing(),
-        "sources": load_sources(),
+        "pharmacy": pharmacy,
+        "settings": pharmacy.settings,
+        "rules": pharmacy.rules,
+        "dispensing": pharmacy.dispensing,
+        "sources": pharmacy.sources,
         "catalogue": load_catalogue(),
         "label_layout": load_layout(),
         "chart_layout": load_layout("chart_layout.toml"),
@@ -155,8 +161,12 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
 
 # Whom an order is for, as against what it is: orders alike in every other column (a
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
+# The screening columns are the patient's too: screened per order (``screen_order``).
 _IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
-_PRESCRIPTION_COLUMNS = tuple(c for c in COLUMNS if c not in _IDENTITY_COLUMNS)
+_SCREENING_COLUMNS = ("other_medications", "override", "pharmacist", "liver_kidney_history")
+_PRESCRIPTION_COLUMNS = tuple(
+    c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,7 @@ def prepare_order(
     for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
         if not get(column):
             raise RowProblem(column, "is empty; a value is required")
+    screening = screen_order(get)
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
@@ -235,10 +246,12 @@ def prepare_order(
             plan.vehicle.storage,
             plan.dose_time,
             patient,
-            plan.dosage_form,
+            liver_kidney_history=screening.liver_kidney_history,
+            dosage_form=plan.dosage_form,
         )
     manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
     manifest["lot"] = lot
+    manifest.update(screening_manifest(screening))  # a copy: the cached dict is not changed
     return PreparedOrder(
         row.line,
         rx,
@@ -253,26 +266,59 @@ def prepare_order(
     )
 
 
+def screen_order(get: Callable[[str], str]) -> Any:
+    """The order's screening decision (``core.screening.screening_decision``, the one
+    decision every entrance calls); RowProblem naming the column if it refuses."""
+    return _screened(*(get(column) for column in _SCREENING_COLUMNS))
+
+
+@lru_cache(maxsize=1024)
+def _screened(medicines: str, override: str, pharmacist: str, liver_kidney: str) -> Any:
+    """Worked out once per set of cells: most orders of a day give none (a frozen
+    result is shared)."""
+    from compounder.core.screening import screening_decision, split_medicines
+
+    return _in_column(
+        "other_medications",
+        screening_decision,
+        split_medicines(medicines),
+        override=override or None,
+        pharmacist=pharmacist or None,
+        liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
+    )
+
+
+@lru_cache(maxsize=1024)
+def screening_manifest(screening: Any) -> dict[str, str]:
+    """The manifest's screening columns (flat text: the CSV holds them too)."""
+    return {
+        "screening": screening.decision,
+        "screening_hits": "; ".join(
+            f"{h.medicine}: {h.class_id} {h.action}" for h in screening.hits
+        ),
+        "not_screened": "; ".join(screening.not_screened),
+        "override": screening.override_reason if screening.overridden else "",
+        "pharmacist": screening.pharmacist if screening.overridden else "",
+        "liver_kidney_history": "yes" if screening.liver_kidney_history else "no",
+    }
+
+
 @lru_cache(maxsize=1024)
 def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
     that order); RowProblem naming the column if they are refused."""
-    from compounder.api.planning import (
-        parse_concentration,
-        parse_dose,
-        parse_volume,
-        plan_titration,
-    )
-    from compounder.content.labels import Direction, LabelOrder, fill_directions, label_frame
-    from compounder.core.bud import beyond_use_date
+    from compounder.api.dispensing import dispense_order, excess_note
+    from compounder.api.planning import parse_concentration, parse_dose, parse_volume
+    from compounder.content.labels import label_frame, label_orders
     from compounder.core.datafiles import is_file_path
     from compounder.core.dates import parse_date
-    from compounder.core.fills import dispense_volume, plan_fills
+    from compounder.core.formulations import find_formulation
     from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.protocols import load_protocol
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
+    from compounder.core.titration import prescribed_dose, titration_doses
     from compounder.core.vehicles import find_vehicle
     from compounder.core.wording import load_wording, parse_languages
 
@@ -295,6 +341,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
     vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
     source = _in_column("source", ctx["sources"].find, get("source", settings.source))
+    _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
     if is_file_path(get("stock")):
         raise RowProblem("stock", "must be a stock id, not a file")
     stock = _in_column("stock", load_stock, get("stock", settings.stock))
@@ -304,11 +351,10 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     form = dosage_form(source, vehicle)
     strength_changed = _flag(get("strength_changed"), "strength_changed")
     refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
-    rules, dispensing = ctx["rules"], ctx["dispensing"]
     dose_text = get("dose").lower()
     quantity_text, days_text = get("quantity"), get("days_supply")
-    titration = None
-    notes: list[str] = []
+    reason = get("off_protocol_reason") or None
+    order: dict[str, Any] = {"off_protocol_reason": reason}
     if dose_text == TITRATE:
         if quantity_text or days_text:
             column = "quantity" if quantity_text else "days_supply"
@@ -316,92 +362,73 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
                 column,
                 "must be empty for a titrate order (its fills are planned from the protocol)",
             )
-        start = _in_column("start_date", parse_date, get("start_date") or fill_date, "start_date")
-        titration = _in_column(
-            "concentration",
-            lambda: plan_titration(protocol, concentration, start).require_measurable(),
+        order["start_date"] = _in_column(
+            "start_date", parse_date, get("start_date") or fill_date, "start_date"
         )
-        schedule = _in_column(
-            "start_date", plan_fills, titration, vehicle, rules, dispensing, fill_date
+        for column in ("start_dose", "target_dose"):  # checked here, blamed on their column
+            if get(column):
+                order[column] = _in_column(column, parse_dose, get(column), column)
+                _in_column(column, prescribed_dose, protocol, order[column], reason or "")
+        _in_column(
+            "target_dose",
+            titration_doses,
+            protocol,
+            order.get("start_dose"),
+            order.get("target_dose"),
+            reason or "",
         )
-        first = schedule.fills[0]
-        directions = fill_directions(first)
-        bud, quantity, days = first.bud, first.dispense_ml, first.days
-        fill_number: tuple[int, int] | None = (1, len(schedule.fills))
-        doses = [format_number(s.step.dose_mg) for s in first.segments]
     else:
-        if get("start_date"):
-            raise RowProblem("start_date", "is only for dose = titrate")
-        dose_mg = _in_column("dose", parse_dose, get("dose"))
-        _in_column("dose", protocol.check_dose, dose_mg)
-        step = _in_column(
-            "concentration",
-            lambda: (
-                plan_titration(protocol, concentration, dose=format_quantity(dose_mg, "mg"))
-                .require_measurable()
-                .steps[0]
-            ),
-        )
-        directions = (Direction(step),)
-        bud = _in_column("fill_date", beyond_use_date, fill_date, vehicle, rules)
+        for column in ("start_date", "start_dose", "target_dose"):
+            if get(column):
+                raise RowProblem(column, "is only for dose = titrate")
+        order["dose"] = _in_column("dose", parse_dose, get("dose"))
+        # blamed on the dose column: above the maximum, or off the steps without a reason
+        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "")
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
-            days = _whole(days_text, "days_supply", *DAYS_SUPPLY)
-            if days > bud.days_of_use:
-                raise RowProblem(
-                    "days_supply",
-                    f"{days} days is more than the BUD allows "
-                    f"({bud.days_of_use} days in {vehicle.id}); dispense at most "
-                    f"{bud.days_of_use} days",
-                )
-            quantity = dispense_volume(step.volume_ml * days, dispensing)
+            order["days"] = _whole(days_text, "days_supply", *DAYS_SUPPLY)
         elif quantity_text:
-            quantity = _in_column(
+            order["quantity_ml"] = _in_column(
                 "quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML
             )
-            if quantity < step.volume_ml:
-                raise RowProblem(
-                    "quantity",
-                    f"{quantity_text!r} is less than one dose "
-                    f"({format_quantity(step.volume_ml, 'mL')})",
-                )
-            days = int(quantity // step.volume_ml)
-            if days > bud.days_of_use:
-                notes.append(f"holds {days} days of doses; the BUD allows {bud.days_of_use}")
         else:
             raise RowProblem("quantity", "is empty; give quantity or days_supply")
-        fill_number = None
-        doses = [format_number(step.dose_mg)]
-    containers = dispensing.containers(quantity)
-    frames = tuple(
-        _in_column(
-            "dose",
-            label_frame,
-            LabelOrder(
-                rx="",  # the frame leaves out whom the order is for: fill_label adds it
-                patient="",
-                prescriber="",
-                lot="",
-                concentration_mg_ml=concentration,
-                directions=directions,
-                quantity_ml=part,
-                fill_date=fill_date,
-                bud=bud,
-                warning_ids=auxiliary_warning_ids(source, vehicle),
-                dose_time=dose_time,
-                strength_changed=strength_changed,
-                fill_number=fill_number,
-                container=(n, len(containers)) if len(containers) > 1 else None,
-                refills=refills,
-                dosage_form=form,
-            ),
-            settings,
-            wording,
-            translation,
-        )
-        for n, part in enumerate(containers, start=1)
+    dispensed = _in_column(
+        "start_date" if dose_text == TITRATE else "concentration",
+        dispense_order,
+        ctx["pharmacy"],
+        protocol,
+        concentration,
+        vehicle,
+        fill_date=fill_date,
+        **order,
     )
+    first = dispensed.fills[0]
+    titration = dispensed.plan if dose_text == TITRATE else None
+    notes = [excess_note(dispensed)] if dispensed.excess else []
+    quantity = first.dispense_ml
+    days = first.days if dispensed.held_days is None else dispensed.held_days
+    doses = [format_number(s.step.dose_mg) for s in first.segments]
+    containers = list(first.containers or (quantity,))
+    base = {
+        "rx": "",  # the frame leaves out whom the order is for: fill_label adds it
+        "patient": "",
+        "prescriber": "",
+        "concentration_mg_ml": concentration,
+        "warning_ids": auxiliary_warning_ids(source, vehicle),
+        "dose_time": dose_time,
+        "strength_changed": strength_changed,
+        "refills": refills,
+        "dosage_form": form,
+    }
+    frames = tuple(
+        _in_column("dose", label_frame, order, settings, wording, translation)
+        for order in label_orders(
+            (first,), base, "", fill_total=len(dispensed.fills) if titration else None
+        )
+    )
+    bud = first.bud
     manifest = {
         "kind": TITRATE if titration is not None else "dose",
         "dose_mg": " then ".join(doses),
@@ -418,6 +445,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         "bud_basis": bud.basis.basis,
         "stock": stock.id,
         "notes": "; ".join(notes),
+        "off_protocol_reason": dispensed.plan.off_protocol_reason if dispensed.plan else "",
     }
     return OrderPlan(
         fill_date=fill_date,

@@ -34,6 +34,13 @@ OPTIONAL = (
     "strength_changed",
     "refills",
     "patient_dob",
+    "start_dose",
+    "target_dose",
+    "off_protocol_reason",
+    "other_medications",
+    "override",
+    "pharmacist",
+    "liver_kidney_history",
 )
 COLUMNS = REQUIRED + OPTIONAL
 

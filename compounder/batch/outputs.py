@@ -13,7 +13,7 @@ import io
 import json
 import os
 import shutil
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,6 +68,13 @@ MANIFEST_COLUMNS = (
     "charts_file",
     "chart_pages",
     "notes",
+    "screening",
+    "screening_hits",
+    "not_screened",
+    "override",
+    "pharmacist",
+    "liver_kidney_history",
+    "off_protocol_reason",
 )
 
 
@@ -246,21 +253,33 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
     from compounder.core.vehicles import find_vehicle
 
     ctx = run_context(config)
+    balance = ctx["settings"].balance
     records = []
     for entry in report.worksheet:
-        day = date.fromisoformat(entry["fill_date"])
-        at = datetime.combine(day, datetime.min.time())
+        day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
         source = ctx["sources"].find(entry["source"])
         vehicle = find_vehicle(entry["vehicle"])
         conc = Decimal(entry["concentration"].split()[0])
         volume = Decimal(entry["volume_needed_ml"])
         if "tablets" in entry:
             prep = prepare(conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day)
-            record = compounding_record(prep, entry["lot"], None, "________", "________", (), at)
+            record = compounding_record(
+                prep, entry["lot"], None, "________", "________", (), day, balance=balance
+            )
         else:
             bud = beyond_use_date(day, vehicle, ctx["rules"])
             record = planned_powder_record(
-                conc, volume, source, vehicle, bud, entry["lot"], ctx["sources"].dose_salt, at
+                conc,
+                volume,
+                source,
+                vehicle,
+                bud,
+                entry["lot"],
+                ctx["sources"].dose_salt,
+                day,
+                readability_mg=ctx["sources"].readability_mg,
+                minimum_weight_mg=ctx["sources"].minimum_weight_mg,
+                balance=balance,
             )
         records.append(record)
     report.records = records

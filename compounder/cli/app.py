@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from compounder.cli import batching, calculations, logbook, printing
+from compounder.cli import batching, calculations, checking, logbook, printing
 from compounder.errors import CompounderError
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ COMMANDS = (
     calculations.strengths,
     calculations.prepare,
     calculations.fills,
+    checking.screen,
     printing.label,
     printing.chart,
     batching.batch,

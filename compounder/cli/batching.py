@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, ProfileOpt, print_json
+from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, PrintOpt, ProfileOpt, print_json
 
 
 def batch(
@@ -36,9 +36,15 @@ def batch(
     config: ConfigOpt = None,
     db: DbOpt = None,
     label_format: Annotated[
-        str, typer.Option("--format", help="Labels file: pdf, or zpl for a thermal printer.")
-    ] = "pdf",
+        str | None,
+        typer.Option(
+            "--format",
+            help="Labels file: pdf (default), or zpl for a thermal printer; with --print, "
+            "the printer's format.",
+        ),
+    ] = None,
     dpi: DpiOpt = None,
+    printer: PrintOpt = None,
     profile: ProfileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -50,9 +56,14 @@ def batch(
 
     Example: compounder batch examples/orders.csv -o out/
     """
+    from compounder.api.delivery import plan_delivery, print_files
     from compounder.batch.run import count_orders, run_batch
     from compounder.content.reports import batch_summary
+    from compounder.core.settings import load_settings
 
+    delivery = plan_delivery(
+        label_format, dpi, printer, load_settings(config) if printer else None
+    )
     show_bar = sys.stderr.isatty() and not as_json
     total = count_orders(orders_file) if show_bar else 0
     with contextlib.ExitStack() as stack:
@@ -70,8 +81,8 @@ def batch(
             jobs=jobs,
             progress=progress,
             db=db,
-            label_format=label_format,
-            dpi=dpi or 203,
+            label_format=delivery.format,
+            dpi=delivery.dpi,
             profile=profile,
         )
     for error in report.errors:
@@ -80,5 +91,9 @@ def batch(
         print_json(report.to_dict())
     else:
         typer.echo(batch_summary(report, str(output)))
+    labels_files = [f for f in report.files if Path(f).name.startswith("labels")]
+    if delivery.printer is not None and labels_files:
+        print_files(delivery, labels_files, db)
+        typer.echo(f"Printed {', '.join(Path(f).name for f in labels_files)} on {printer}")
     if report.errors:
         raise typer.Exit(1 if skip_invalid and not check else 2)

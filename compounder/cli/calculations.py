@@ -1,6 +1,5 @@
 """Commands that work numbers out: plan, strengths, prepare, fills."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,13 +8,18 @@ from compounder.cli.options import (
     AssayOpt,
     CandidatesOpt,
     ConcentrationOpt,
+    ConfigOpt,
     JsonOpt,
     LotOpt,
+    LotsFileOpt,
+    OffProtocolReasonOpt,
     ProtocolOpt,
     RequiredConcentrationOpt,
     SourceOpt,
     StartDateOpt,
+    StartDoseOpt,
     SyringesOpt,
+    TargetDoseOpt,
     VehicleOpt,
     VolumeOpt,
     WaterOpt,
@@ -32,9 +36,15 @@ def plan(
     ] = None,
     syringes: SyringesOpt = None,
     candidates: CandidatesOpt = None,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Work out every titration step: dose, volume, syringe and days.
+
+    --start-dose starts (or restarts, or steps back) at any step; --target-dose stops
+    rising there and keeps it as the maintenance dose (28 days, dispensing.toml).
 
     Without --concentration the recommended strength is used (see 'strengths').
     If a step cannot be measured exactly at the concentration, the plan is shown with
@@ -45,7 +55,17 @@ def plan(
     from compounder.api.planning import plan_titration
     from compounder.content.reports import plan_report
 
-    result = plan_titration(protocol, concentration, start_date, dose, syringes, candidates)
+    result = plan_titration(
+        protocol,
+        concentration,
+        start_date,
+        dose,
+        syringes,
+        candidates,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
+    )
     if as_json:
         print_json(result.to_dict())
     else:
@@ -84,20 +104,19 @@ def strengths(
 def prepare(
     concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
-    source: SourceOpt = "tablets",
-    vehicle: VehicleOpt = "water",
+    source: SourceOpt = None,
+    vehicle: VehicleOpt = None,
     assay: AssayOpt = None,
     water: WaterOpt = None,
     on_date: Annotated[
         str | None, typer.Option("--date", help="Compounding date, YYYY-MM-DD (default today).")
     ] = None,
     lot_expiry: LotOpt = None,
-    lots_file: Annotated[
-        Path | None, typer.Option("--lots-file", help="CSV of lots: ingredient,lot,expiry.")
-    ] = None,
+    lots_file: LotsFileOpt = None,
     bud: Annotated[
         str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
@@ -119,6 +138,7 @@ def prepare(
         tuple(lot_expiry or ()),
         lots_file,
         bud,
+        config=config,
     )
     if as_json:
         print_json(preparation_dict(result))
@@ -131,23 +151,45 @@ def fills(
         str, typer.Option("--start-date", help="First day of the titration, YYYY-MM-DD.")
     ],
     concentration: ConcentrationOpt = None,
-    vehicle: VehicleOpt = "water",
+    vehicle: VehicleOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
     overage: Annotated[
         str | None,
         typer.Option("--overage", help="Extra volume for bottle and syringe loss, e.g. 10%."),
     ] = None,
     syringes: SyringesOpt = None,
+    lot_expiry: LotOpt = None,
+    lots_file: LotsFileOpt = None,
+    config: ConfigOpt = None,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The fills that dispense a whole titration, none holding more days than its BUD.
+
+    With --target-dose the fills continue at the target for the maintenance days
+    (28, dispensing.toml maintenance_days).
 
     Example: compounder fills --start-date 2026-12-01 --concentration 1mg/mL --vehicle water
     """
     from compounder.api.planning import plan_fill_schedule
     from compounder.content.reports import fills_report
 
-    result = plan_fill_schedule(start_date, concentration, vehicle, protocol, overage, syringes)
+    result = plan_fill_schedule(
+        start_date,
+        concentration,
+        vehicle,
+        protocol,
+        overage,
+        syringes,
+        config=config,
+        lot_expiry=tuple(lot_expiry or ()),
+        lots_file=lots_file,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
+    )
     if as_json:
         print_json(result.to_dict())
     else:

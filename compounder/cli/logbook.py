@@ -14,6 +14,12 @@ from compounder.cli.options import (
     JsonOpt,
     LabelFormatOpt,
     LabelOutOpt,
+    LiverKidneyOpt,
+    LotsFileOpt,
+    OffProtocolReasonOpt,
+    OtherMedicationOpt,
+    OverrideOpt,
+    PharmacistOpt,
     PrintOpt,
     RequiredConcentrationOpt,
     SourceOpt,
@@ -30,26 +36,46 @@ def record(
     volume: VolumeOpt,
     prepared_by: Annotated[str, typer.Option("--prepared-by", help="Who compounded it.")],
     checked_by: Annotated[str, typer.Option("--checked-by", help="Who checked it.")],
-    source: SourceOpt = "tablets",
-    vehicle: VehicleOpt = "water",
+    source: SourceOpt = None,
+    vehicle: VehicleOpt = None,
     rx: Annotated[str | None, typer.Option("--rx", help="The Rx it is made for.")] = None,
     ingredient_lot: IngredientLotOpt = None,
     assay: AssayOpt = None,
     water: WaterOpt = None,
+    lots_file: LotsFileOpt = None,
     on_date: Annotated[
-        str | None, typer.Option("--date", help="Compounding date (default: now).")
+        str | None, typer.Option("--date", help="Compounding date (default: today).")
+    ] = None,
+    at_time: Annotated[
+        str | None,
+        typer.Option(
+            "--time",
+            help="Compounding time, HH:MM (default: now; with a --date other than today, "
+            "left blank on the record to be written at the bench).",
+        ),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Record PDF (default record-LOT.pdf).")
     ] = None,
+    config: ConfigOpt = None,
     db: DbOpt = None,
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Compound and record: a unique lot number, a log entry and the compounding record PDF.
 
+    The checker must be another person than the preparer (a single-pharmacist site sets
+    single_pharmacist = true in the settings); the balance's id comes from the settings.
+    The patient's other medicines (--other-medication) are screened first: a stop
+    refuses (exit 3) unless overridden (--override "reason" --pharmacist INITIALS).
+
     Example: compounder record --rx 1234567 --concentration 1mg/mL --volume 30mL
     --from tablets --ingredient-lot "naltrexone 50mg tab:AB1234:2027-06-30"
-    --prepared-by JD --checked-by MK
+    --prepared-by JD --checked-by MK --time 14:05
     """
     from compounder.api.recording import record_preparation
     from compounder.atomic import check_output_path, write_bytes_atomic
@@ -69,6 +95,14 @@ def record(
         water=water,
         compounded=on_date,
         db=db,
+        time=at_time,
+        lots_file=lots_file,
+        config=config,
+        other_medications=tuple(other_medication) if other_medication is not None else None,
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        off_protocol_reason=off_protocol_reason,
     )
     target = output or Path(f"record-{lot}.pdf")
     write_bytes_atomic(target, pdf)
@@ -79,6 +113,14 @@ def record(
             f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
             f"Record written to {target}"
         )
+        for note in safety_notes(data.get("safety")):
+            typer.echo(f"Note: {note}")
+
+
+def safety_notes(safety: dict | None) -> list[str]:
+    from compounder.content.safety import safety_lines
+
+    return [text for role, text in safety_lines(safety) if role != "heading"]
 
 
 def reprint(

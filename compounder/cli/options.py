@@ -41,10 +41,11 @@ AlsoJsonOpt = Annotated[
     bool, typer.Option("--json", help="Also print what was printed (its text) as JSON.")
 ]
 VehicleOpt = Annotated[
-    str, typer.Option("--vehicle", help="Vehicle id from vehicles.toml: water, fawcett-preserved.")
-]
-SettingsVehicleOpt = Annotated[
-    str | None, typer.Option("--vehicle", help="Vehicle id (default: the settings').")
+    str | None,
+    typer.Option(
+        "--vehicle",
+        help="Vehicle id from vehicles.toml: water, fawcett-preserved (default: the settings').",
+    ),
 ]
 LotOpt = Annotated[
     list[str] | None,
@@ -56,12 +57,24 @@ LotOpt = Annotated[
 IngredientLotOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--ingredient-lot", help="INGREDIENT:LOT:EXPIRY of each ingredient used. Repeatable."
+        "--ingredient-lot",
+        help="INGREDIENT:LOT:EXPIRY of each ingredient used, optionally followed by "
+        ":source=...:manufacturer=...:ndc=... Repeatable.",
+    ),
+]
+LotsFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--lots-file",
+        help="CSV of lots: ingredient,lot,expiry (then optionally source,manufacturer,ndc).",
     ),
 ]
 SourceOpt = Annotated[
-    str,
-    typer.Option("--from", help="tablets, powder, base-powder or a source id (sources.toml)."),
+    str | None,
+    typer.Option(
+        "--from",
+        help="tablets, powder, base-powder or a source id (sources.toml); default: the settings'.",
+    ),
 ]
 AssayOpt = Annotated[
     str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
@@ -140,3 +153,45 @@ def format_from_suffix(fmt: str | None, output: Path | None, printer: str | None
 def print_json(data: Any) -> None:
     """JSON for scripts: indented, non-ASCII kept as is."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# Titration to the dose that suits the patient (core/titration) and medication screening
+# (core/screening): the same options on every command that takes them.
+StartDoseOpt = Annotated[
+    str | None,
+    typer.Option("--start-dose", help="Start (or restart) at this step, e.g. '2.5 mg'."),
+]
+TargetDoseOpt = Annotated[
+    str | None,
+    typer.Option("--target-dose", help="Stop rising at this step and stay there (maintenance)."),
+]
+OffProtocolReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--off-protocol-reason",
+        help="Why a dose off the protocol's steps is given (logged, printed on the record).",
+    ),
+]
+OtherMedicationOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--other-medication",
+        help="A medicine the patient also takes, as written (screened). Repeatable.",
+    ),
+]
+OverrideOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--override", help="Proceed despite a screening stop: the reason (logged, on the record)."
+    ),
+]
+PharmacistOpt = Annotated[
+    str | None, typer.Option("--pharmacist", help="Initials of the pharmacist who overrides.")
+]
+LiverKidneyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--liver-kidney-history",
+        help="The patient has had liver or kidney problems: a caution on the record and handout.",
+    ),
+]

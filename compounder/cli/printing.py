@@ -14,16 +14,24 @@ from compounder.cli.options import (
     LabelFormatOpt,
     LabelOutOpt,
     LanguageOpt,
+    LiverKidneyOpt,
     LotOpt,
     MorningOpt,
+    OffProtocolReasonOpt,
+    OtherMedicationOpt,
+    OverrideOpt,
     PdfOutOpt,
+    PharmacistOpt,
     PrintOpt,
     ProfileOpt,
     ProtocolOpt,
     RxOpt,
-    SettingsVehicleOpt,
+    SourceOpt,
     StartDateOpt,
+    StartDoseOpt,
     SyringesOpt,
+    TargetDoseOpt,
+    VehicleOpt,
     format_from_suffix,
     print_json,
 )
@@ -44,8 +52,8 @@ def label(
     start_date: StartDateOpt = None,
     concentration: ConcentrationOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
-    source: Annotated[str | None, typer.Option("--from", help="Drug source.")] = None,
+    vehicle: VehicleOpt = None,
+    source: SourceOpt = None,
     fill_date: Annotated[
         str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
     ] = None,
@@ -63,6 +71,20 @@ def label(
     language: LanguageOpt = "en",
     config: ConfigOpt = None,
     db: DbOpt = None,
+    fill: Annotated[
+        str | None,
+        typer.Option(
+            "--fill",
+            help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
+        ),
+    ] = None,
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     label_format: LabelFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
@@ -74,6 +96,9 @@ def label(
 
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
+
+    The patient's other medicines (--other-medication, repeatable) are screened first:
+    a stop refuses (exit 3) unless --override "reason" --pharmacist INITIALS.
     """
     from compounder.api.dispensing import make_labels
     from compounder.errors import InputError
@@ -103,6 +128,14 @@ def label(
         lot_expiry=tuple(lot_expiry or ()),
         language=language,
         db=db,
+        fill=fill,
+        other_medications=tuple(other_medication or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
         label_format=format_from_suffix(label_format, output, printer),
         dpi=dpi,
         printer=printer,
@@ -116,6 +149,8 @@ def label(
                 "printer": printer,
                 "labels": [c.to_dict() for c in run.contents],
                 "notes": run.notes,
+                "screening": run.screening.to_dict(),
+                "off_protocol_reason": run.off_protocol_reason or None,
             }
         )
     else:
@@ -137,7 +172,7 @@ def chart(
         str | None, typer.Option("--patient", help="Patient name printed on the chart.")
     ] = None,
     protocol: ProtocolOpt = "ldn-standard",
-    vehicle: SettingsVehicleOpt = None,
+    vehicle: VehicleOpt = None,
     paper: Annotated[
         str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
     ] = None,
@@ -145,9 +180,16 @@ def chart(
     morning: MorningOpt = False,
     syringes: SyringesOpt = None,
     config: ConfigOpt = None,
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    start_dose: StartDoseOpt = None,
+    target_dose: TargetDoseOpt = None,
+    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
-    """Print the patient's oral-syringe dosing chart (letter or A4).
+    """Print the patient's oral-syringe dosing chart and handout (letter or A4).
 
     Every step's dates (or week numbers without --start-date), dose and volume, the
     syringe drawn to scale and filled to the step's volume, and a tick box for each day.
@@ -169,11 +211,28 @@ def chart(
         dose_time="morning" if morning else None,
         config=config,
         syringes=syringes,
+        other_medications=tuple(other_medication or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
     )
     if as_json:
-        print_json({"output": str(output), "chart": run.content.to_dict()})
+        print_json(
+            {
+                "output": str(output),
+                "chart": run.content.to_dict(),
+                "screening": run.screening.to_dict(),
+                "off_protocol_reason": run.off_protocol_reason or None,
+                "notes": list(run.notes),
+            }
+        )
     else:
         typer.echo(f"Wrote the dosing chart ({len(run.content.steps)} steps) to {output}")
+        for note in run.notes:
+            typer.echo(f"Note: {note}")
 
 
 def stocks(as_json: JsonOpt = False) -> None:

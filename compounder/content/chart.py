@@ -3,8 +3,13 @@
 Built from a titration plan, the pharmacy settings and the wording of one language
 (``templates/wording/<language>.toml``). For every step: when (dates, or week numbers
 without a start date), dose and volume, the syringe (flagged when it changes), the
-volume to fill to, and one tick box a day. Every text passes ``ismp.check_text``. The
-renderer (``chart_pdf``) only lays out and draws.
+volume to fill to, and one tick box a day. The handout around it says everything the LDN
+fact sheet asks: how and when to take it (the morning wording when the dose is taken in
+the morning), a missed dose, the maximum, the first weeks, what to do after the last
+step (or at the maintenance dose), other medicines (opioids, steroids,
+immunosuppressants), liver and kidney problems, telling surgery and emergency staff,
+and a wallet card to cut out. Every text passes ``ismp.check_text``. The renderer
+(``chart_pdf``) only lays out and draws.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class ChartStep:
     fill_label: str
     day_labels: tuple[str, ...]
     overview: tuple[str, ...]  # the step's row in the overview table
+    note: str = ""  # the maintenance note on the target step
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class ChartContent:
     tick_heading: str
     steps: tuple[ChartStep, ...]
     page_label: str  # "Page {number} of {total}"
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (heading, lines) after instructions
+    wallet_cut: str = ""  # the wallet card: the cut instruction, then its title and lines
+    wallet: tuple[str, ...] = ()
 
     def all_text(self) -> list[str]:
         texts = [
@@ -65,12 +74,16 @@ class ChartContent:
             *self.overview_columns,
             self.tick_heading,
         ]
+        for heading, lines in self.sections:
+            texts += [heading, *lines]
+        texts += [self.wallet_cut, *self.wallet]
         for step in self.steps:
             texts += [
                 step.heading,
                 step.dose_line,
                 step.syringe_line,
                 step.fill_label,
+                step.note,
                 *step.day_labels,
                 *step.overview,
             ]
@@ -89,9 +102,13 @@ class ChartContent:
                     "new_syringe": s.new_syringe,
                     "fill_to": s.fill_label,
                     "days": list(s.day_labels),
+                    **({"note": s.note} if s.note else {}),
                 }
                 for s in self.steps
             ],
+            "instructions": list(self.instructions),
+            "sections": [{"heading": h, "lines": list(lines)} for h, lines in self.sections],
+            "wallet_card": list(self.wallet),
         }
 
 
@@ -132,10 +149,15 @@ def build_chart(
     storage: str,
     dose_time: str,
     patient: str | None = None,
+    *,
+    liver_kidney_history: bool = False,
     dosage_form: str = "oral-suspension",
 ) -> ChartContent:
     """The finished text of a dosing chart; InputError if any text is not ISMP-clean.
-    ``dosage_form``: a wording id, as ``core.preparation.dosage_form`` gives it."""
+
+    ``liver_kidney_history``: the patient has had liver or kidney problems (a caution in
+    the handout). ``dosage_form``: a wording id, as ``core.preparation.dosage_form``
+    gives it."""
     plan.require_measurable()
     drug = load_drug(wording, dosage_form)
     name = drug.tall_man_name if settings.tall_man else drug.name
@@ -145,6 +167,7 @@ def build_chart(
         "storage": wording.storage(storage),
         "pharmacy": settings.name,
         "phone": settings.phone,
+        "max_dose": format_quantity(plan.protocol.max_mg, "mg"),
     }
     steps = []
     previous: Syringe | None = None
@@ -162,11 +185,12 @@ def build_chart(
             if previous is None
             else ""
         )
+        heading_key = "chart.maintenance_heading" if step.maintenance else "chart.step_heading"
         steps.append(
             ChartStep(
                 number=step.number,
                 heading=check_text(
-                    wording.text("chart.step_heading", number=str(step.number), when=when), "chart"
+                    wording.text(heading_key, number=str(step.number), when=when), "chart"
                 ),
                 dose_line=check_text(
                     wording.text("chart.step_dose", volume=volume, dose=dose, time=time), "chart"
@@ -179,6 +203,11 @@ def build_chart(
                 day_labels=_day_labels(plan, index, wording),
                 overview=tuple(
                     check_text(t, "chart") for t in (str(step.number), when, dose, volume, label)
+                ),
+                note=(
+                    check_text(wording.text("chart.maintenance_note"), "chart")
+                    if step.maintenance
+                    else ""
                 ),
             )
         )
@@ -199,12 +228,68 @@ def build_chart(
         calibration=check_text(wording.text("chart.calibration"), "chart"),
         instructions_heading=check_text(wording.text("chart.instructions_heading"), "chart"),
         instructions=tuple(
-            check_text(line.format(**fields), "chart")
-            for line in wording.lines("chart.instructions")
+            check_text(line, "chart")
+            for line in (
+                wording.text(f"chart.take.{dose_time}"),
+                *(line.format(**fields) for line in wording.lines("chart.instructions")),
+            )
         ),
+        sections=_sections(plan, wording, fields, liver_kidney_history),
+        wallet_cut=check_text(wording.text("chart.wallet.cut"), "chart"),
+        wallet=_wallet(wording, fields, patient),
         overview_heading=check_text(wording.text("chart.overview_heading"), "chart"),
         overview_columns=tuple(wording.lines("chart.overview_columns")),
         tick_heading=check_text(wording.text("chart.tick_heading"), "chart"),
         steps=tuple(steps),
         page_label=wording.text("chart.page", number="{number}", total="{total}"),
+    )
+
+
+def _sections(
+    plan: Plan, wording: Wording, fields: dict[str, str], liver_kidney_history: bool
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The headed sections after the instructions: the first weeks, after the last
+    step (or the maintenance dose), other medicines and health."""
+    kept = plan.maintenance
+    after = (
+        wording.text(
+            "chart.after.maintenance",
+            dose=format_quantity(kept.dose_mg, "mg"),
+            number=str(kept.number),
+        )
+        if kept is not None
+        else wording.text("chart.after.last_step", **fields)
+    )
+    safety = [line.format(**fields) for line in wording.lines("chart.safety.lines")]
+    if liver_kidney_history:
+        safety.insert(3, wording.text("chart.safety.liver_kidney"))
+    sections = (
+        (
+            "chart.first_weeks",
+            [line.format(**fields) for line in wording.lines("chart.first_weeks.lines")],
+        ),
+        ("chart.after", [after]),
+        ("chart.safety", safety),
+    )
+    return tuple(
+        (
+            check_text(wording.text(f"{key}.heading"), "chart"),
+            tuple(check_text(line, "chart") for line in lines),
+        )
+        for key, lines in sections
+    )
+
+
+def _wallet(wording: Wording, fields: dict[str, str], patient: str | None) -> tuple[str, ...]:
+    """The wallet card: its title, what it tells emergency staff, name and pharmacy."""
+    name = (
+        check_text(wording.text("chart.wallet.name", patient=patient), "patient", name=True)
+        if patient
+        else wording.text("chart.wallet.no_name")
+    )
+    return (
+        check_text(wording.text("chart.wallet.title"), "chart"),
+        *(check_text(line, "chart") for line in wording.lines("chart.wallet.lines")),
+        name,
+        check_text(wording.text("chart.wallet.pharmacy", **fields), "pharmacy"),
     )

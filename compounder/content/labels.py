@@ -8,6 +8,7 @@ passes ``ismp.check_text``; the renderer (``label_pdf``) only lays out and draws
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -109,6 +110,7 @@ class LabelOrder:
     container: tuple[int, int] | None = None
     refills: int | None = None
     dosage_form: str = "oral-suspension"  # a wording id (core.preparation.dosage_form)
+    lot_recorded: bool = True  # False: ``lot`` is only a reference (no preparation logged)
 
 
 def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_time: str) -> str:
@@ -241,12 +243,22 @@ def label_frame(
 
 
 def fill_label(
-    frame: LabelFrame, rx: str, patient: str, prescriber: str, lot: str, wording: Wording
+    frame: LabelFrame,
+    rx: str,
+    patient: str,
+    prescriber: str,
+    lot: str,
+    wording: Wording,
+    recorded: bool = True,
 ) -> LabelContent:
     """A label: its frame with the patient, Rx number, lot and prescriber put in;
     InputError if a line is not ISMP-clean."""
     quantity_line = SEPARATOR.join(
-        (frame.quantity, wording.text("label.rx", rx=rx), wording.text("label.lot", lot=lot))
+        (
+            frame.quantity,
+            wording.text("label.rx", rx=rx),
+            wording.text("label.lot" if recorded else "label.reference", lot=lot),
+        )
     )
     prescriber_line = SEPARATOR.join(
         (wording.text("label.prescriber", name=prescriber), *frame.prescriber_notes)
@@ -273,7 +285,9 @@ def build_label(
 ) -> LabelContent:
     """The finished lines of one label; InputError if any line is not ISMP-clean."""
     frame = label_frame(order, settings, wording, translation)
-    return fill_label(frame, order.rx, order.patient, order.prescriber, order.lot, wording)
+    return fill_label(
+        frame, order.rx, order.patient, order.prescriber, order.lot, wording, order.lot_recorded
+    )
 
 
 def fill_directions(fill: Fill) -> tuple[Direction, ...]:
@@ -285,30 +299,39 @@ def fill_directions(fill: Fill) -> tuple[Direction, ...]:
     )
 
 
-def labels_for_fills(
-    fills: tuple[Fill, ...],
+def label_orders(
+    fills: Sequence[Fill],
     base: dict[str, Any],
-    lot_for: Any,
+    lot: str,
+    *,
+    fill_total: int | None = None,
+    lot_recorded: bool = True,
 ) -> list[LabelOrder]:
-    """One label order per fill of a titration; directions dated when a fill spans steps."""
+    """The label orders of the fills dispensed: one per container of each fill, with the
+    fill's directions (dated when it spans steps), quantity, date and BUD; "Fill n of N"
+    for a titration (``fill_total``), "Container n of N" when a fill needs several."""
     orders = []
-    total = len(fills)
     for fill in fills:
         directions = fill_directions(fill)
-        orders.append(
-            LabelOrder(
-                directions=directions,
-                quantity_ml=fill.dispense_ml,
-                fill_date=fill.fill_date,
-                bud=fill.bud,
-                lot=lot_for(fill.fill_date),
-                fill_number=(fill.number, total),
-                **base,
+        parts = fill.containers or (fill.dispense_ml,)
+        for n, part in enumerate(parts, start=1):
+            orders.append(
+                LabelOrder(
+                    directions=directions,
+                    quantity_ml=part,
+                    fill_date=fill.fill_date,
+                    bud=fill.bud,
+                    lot=lot,
+                    fill_number=(fill.number, fill_total) if fill_total else None,
+                    container=(n, len(parts)) if len(parts) > 1 else None,
+                    lot_recorded=lot_recorded,
+                    **base,
+                )
             )
-        )
     return orders
 
 
 def default_lot(fill_date: date, rx: str) -> str:
-    """Until a lot register is kept: the fill date and the Rx, e.g. 20261201-1234567."""
+    """A label's reference when no recorded lot is named: the fill date and the Rx,
+    e.g. 20261201-1234567 (printed "Ref:", never "Lot:")."""
     return f"{fill_date:%Y%m%d}-{rx}"

@@ -68,6 +68,15 @@ def plan_report(plan: Plan) -> str:
     if plan.syringes:
         lines += ["", "Syringes needed: " + "; ".join(s.label for s in plan.syringes)]
     lines += [f"Warning: {w}" for w in plan.warnings]
+    if plan.maintenance is not None:
+        kept = plan.maintenance
+        lines.append(
+            f"Maintenance: step {kept.number} ({format_quantity(kept.dose_mg, 'mg')}) is the "
+            f"target; the patient stays at it ({kept.days} days planned)."
+        )
+    if plan.off_protocol_reason:
+        off = ", ".join(format_quantity(s.dose_mg, "mg") for s in plan.steps if s.off_protocol)
+        lines.append(f"Off-protocol dose {off}. Reason: {plan.off_protocol_reason}")
     return "\n".join(lines)
 
 
@@ -110,6 +119,8 @@ def dosage_form_text(source: Any, vehicle: Any) -> str:
 
 
 def preparation_report(prep: Preparation) -> str:
+    from compounder.content.records import certificate_note
+
     """What to prepare, as the pharmacist reads it at the bench."""
     data = preparation_dict(prep)
     conc = data["concentration"]
@@ -143,13 +154,29 @@ def preparation_report(prep: Preparation) -> str:
         f"BUD set by:     {prep.bud.basis.basis}",
         f"Storage:        {data['storage']}",
         "Warnings:       " + "; ".join(data["auxiliary_warnings"]),
-        "",
-        "Method:",
     ]
+    lines += _vehicle_lines(prep)
+    lines += ["", "Method:"]
     lines += [f"  {n}. {line}" for n, line in enumerate(data["method"], start=1)]
     for note in prep.bud.notes:
         lines.append(f"Note: {note}")
+    lines += [f"Warning: {certificate_note(n)}" for n in prep.certificate_notes]
     return "\n".join(lines)
+
+
+def _vehicle_lines(prep: Preparation) -> list[str]:
+    """The vehicle's own formula and steps for the volume made (if it has steps)."""
+    from compounder.content.records import amount_text, vehicle_preparation
+
+    made = vehicle_preparation(prep.vehicle, prep.vehicle_batch)
+    if made is None or not made["steps"] or prep.vehicle_batch is None:
+        return []
+    lines = ["", f"Vehicle: {made['make']}:"]
+    for amount in prep.vehicle_batch.amounts:
+        shown = amount_text(amount.amount, amount.unit, prep.vehicle_batch.volume_ml)
+        lines.append(f"  {amount.ingredient.name} {amount.ingredient.grade}: {shown}")
+    lines += [f"  {n}. {step}" for n, step in enumerate(made["steps"], start=1)]
+    return lines
 
 
 def fills_report(schedule: FillPlan) -> str:
@@ -180,6 +207,14 @@ def fills_report(schedule: FillPlan) -> str:
     )
     lines.append("")
     lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    if plan.maintenance is not None:
+        kept = plan.maintenance
+        lines.append(
+            f"Maintenance at {format_quantity(kept.dose_mg, 'mg')} (step {kept.number}): "
+            f"{kept.days} days planned; plan the next fills with --start-dose "
+            f"{format_quantity(kept.dose_mg, 'mg')} --target-dose "
+            f"{format_quantity(kept.dose_mg, 'mg')}."
+        )
     return "\n".join(lines)
 
 

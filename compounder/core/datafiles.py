@@ -127,7 +127,8 @@ def read_text_file(path: Path, name: str | None = None, limit: int = MAX_DATA_FI
     name = name or str(path)
     data = read_file_bytes(path, name, limit)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8")  # (not "utf-8-sig": one codec less to import)
+        return text[1:] if text.startswith("\ufeff") else text
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DataFileError(name, f"line {line}", "is not UTF-8 text") from None

@@ -1,10 +1,17 @@
-"""Fill planning: a whole titration turned into the fills a pharmacy dispenses.
+"""Fill planning: every order turned into the fills a pharmacy dispenses.
 
-Each fill is compounded on the day its first dose is taken and holds no more days of
-doses than its BUD allows (``BudResult.days_of_use``). A fill that spans two steps
-carries both steps' directions. The volume dispensed is what the doses need plus the
-overage for bottle and syringe loss, rounded up (``dispensing.toml``). Fills cover every
-day of the titration once: no gap and no overlap.
+The one place where an order's quantity, days, BUD and containers are decided, for
+every entrance (label, label --titration, fills, batch): a titration becomes a fill
+per BUD period (``plan_fills``), a single dose one fill (``dose_fill``).
+
+Each fill of a titration is compounded on the day its first dose is taken, or up to
+``lead_days`` before it (``dispensing.toml``), and holds no more days of doses than its
+BUD allows (``BudResult.days_of_use``): the BUD is the earliest of every limit, the
+ingredient lots' expiry and a recorded preparation's BUD included. A fill that spans
+two steps carries both steps' directions. The volume dispensed is what the doses need
+plus the overage for bottle and syringe loss, rounded up; a volume over the largest
+container is split into containers. Fills cover every day of the titration once: no
+gap and no overlap.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ from typing import Any
 
 from compounder.core.bud import BudResult, BudRules, beyond_use_date
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
+from compounder.core.lots import IngredientExpiry
 from compounder.core.titration import Plan, Step
 from compounder.core.units import format_number, fraction_to_decimal
 from compounder.core.vehicles import Vehicle
-from compounder.errors import SafetyError
+from compounder.errors import EXIT_SAFETY, CompounderError, InputError, SafetyError
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class DispensingRules:
     overage: Decimal  # a fraction: 0.1 is 10%
     round_up_to_ml: Decimal
     max_container_ml: Decimal = Decimal(120)
+    lead_days: int = 0  # a fill may be compounded this many days before its first dose
+    maintenance_days: int = 28
 
     def containers(self, quantity_ml: Decimal) -> list[Decimal]:
         """The quantity split into containers no larger than the largest bottle."""
@@ -45,7 +55,7 @@ class DispensingRules:
 def load_dispensing(path: str | None = None) -> DispensingRules:
     file = Path(path) if path else template_path("dispensing.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"overage", "round_up_to", "max_container"})
+    table.check_keys({"overage", "round_up_to", "max_container", "lead_days", "maintenance_days"})
     overage = table.decimal("overage")
     if not 0 <= overage <= 1:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
@@ -53,6 +63,8 @@ def load_dispensing(path: str | None = None) -> DispensingRules:
         overage,
         table.magnitude("round_up_to", "volume", "mL"),
         table.magnitude("max_container", "volume", "mL"),
+        table.integer("lead_days", required=False, default=0, minimum=0),
+        table.integer("maintenance_days", required=False, default=28),
     )
 
 
@@ -83,6 +95,7 @@ class FillSegment:
             "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "days": self.days,
+            "maintenance": self.step.maintenance,
         }
 
 
@@ -92,9 +105,15 @@ class Fill:
     segments: tuple[FillSegment, ...]
     bud: BudResult
     dispense_ml: Decimal
+    containers: tuple[Decimal, ...] = ()  # the dispensed volume, bottle by bottle
 
     @property
     def fill_date(self) -> date:
+        """The day it is compounded and dispensed (its BUD counts from it)."""
+        return self.bud.compounded
+
+    @property
+    def first_day(self) -> date:
         return self.segments[0].first_day
 
     @property
@@ -117,12 +136,13 @@ class Fill:
         return {
             "fill": self.number,
             "fill_date": self.fill_date.isoformat(),
-            "first_day": self.fill_date.isoformat(),
+            "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "days": self.days,
             "steps": [s.to_dict() for s in self.segments],
             "volume_needed_ml": format_number(self.volume_needed_ml),
             "dispense_ml": format_number(self.dispense_ml),
+            "containers_ml": [format_number(c) for c in self.containers],
             "bud": self.bud.bud.isoformat(),
             "bud_basis": self.bud.basis.basis,
         }
@@ -160,11 +180,15 @@ def plan_fills(
     rules: BudRules,
     dispensing: DispensingRules,
     first_compounded: date | None = None,
+    lots: tuple[IngredientExpiry, ...] = (),
+    lot_fills: frozenset[int] | None = None,
 ) -> FillPlan:
     """Split a dated, measurable titration plan into fills (module docstring).
 
     ``first_compounded``: when the first fill is compounded before the start date, its
-    BUD counts from that day (so it covers fewer days of doses)."""
+    BUD counts from that day (so it covers fewer days of doses). ``lots``: ingredient
+    lots (and a recorded preparation) whose expiry caps the BUD of the fills made from
+    them: ``lot_fills`` (their numbers; every fill when None)."""
     plan.require_measurable()
     if plan.start_date is None:
         raise ValueError("fills need a plan with a start date")
@@ -174,22 +198,36 @@ def plan_fills(
         days += [(step.start_date + timedelta(days=i), step) for i in range(step.days)]
     fills: list[Fill] = []
     index = 0
+    lead = timedelta(days=dispensing.lead_days)
     while index < len(days):
-        fill_date = days[index][0]
-        compounded = first_compounded if (first_compounded and not fills) else fill_date
-        if compounded > fill_date:
+        first_dose = days[index][0]
+        if first_compounded and not fills:
+            compounded = first_compounded
+        else:  # up to lead_days ahead, never before the fill before it
+            compounded = first_dose - lead
+            if fills:
+                compounded = max(compounded, fills[-1].fill_date)
+        if compounded > first_dose:
             raise SafetyError(
                 f"the first fill would be compounded ({compounded.isoformat()}) after the "
-                f"titration starts ({fill_date.isoformat()})",
+                f"titration starts ({first_dose.isoformat()})",
                 "start the titration on or after the fill date",
             )
-        bud = beyond_use_date(compounded, vehicle, rules)
-        chunk = [d for d in days[index : index + bud.days_of_use] if d[0] <= bud.bud]
+        number = len(fills) + 1
+        used = lots if lot_fills is None or number in lot_fills else ()
+        if any(lot.expiry < compounded for lot in used):
+            raise SafetyError(
+                f"fill {number} is compounded on {compounded.isoformat()}, after an "
+                "ingredient lot it would be made from expires",
+                "print the fills these lots can make (--fill N), and later fills from newer lots",
+            )
+        bud = beyond_use_date(compounded, vehicle, rules, used)
+        chunk = [d for d in days[index:] if d[0] <= bud.bud]
         if not chunk:
             raise SafetyError(
                 f"a fill compounded on {compounded.isoformat()} is past its BUD "
-                f"({bud.bud.isoformat()}) before the start on {fill_date.isoformat()}",
-                "fill it closer to the start date",
+                f"({bud.bud.isoformat()}) before its first dose on {first_dose.isoformat()}",
+                "fill it closer to its first dose, or use ingredient lots that expire later",
             )
         segments: list[FillSegment] = []
         for day, step in chunk:
@@ -198,8 +236,69 @@ def plan_fills(
             else:
                 segments.append(FillSegment(step, day, day))
         needed = sum((s.volume_needed_ml for s in segments), Decimal(0))
+        volume = dispense_volume(needed, dispensing)
         fills.append(
-            Fill(len(fills) + 1, tuple(segments), bud, dispense_volume(needed, dispensing))
+            Fill(
+                number,
+                tuple(segments),
+                bud,
+                volume,
+                tuple(dispensing.containers(volume)),
+            )
         )
         index += len(chunk)
     return FillPlan(plan, vehicle, dispensing.overage, tuple(fills))
+
+
+@dataclass(eq=False)
+class DaysBeyondBudError(CompounderError):
+    """A days' supply longer than the preparation's BUD allows."""
+
+    days: int
+    allowed: int
+    vehicle: str
+    field: str = "days_supply"
+
+    exit_code = EXIT_SAFETY
+
+    def __str__(self) -> str:
+        return (
+            f"{self.days} days is more than the BUD allows ({self.allowed} days in "
+            f"{self.vehicle}); dispense at most {self.allowed} days"
+        )
+
+
+def dose_fill(
+    step: Step,
+    compounded: date,
+    vehicle: Vehicle,
+    rules: BudRules,
+    dispensing: DispensingRules,
+    lots: tuple[IngredientExpiry, ...] = (),
+    *,
+    quantity_ml: Decimal | None = None,
+    days: int | None = None,
+) -> tuple[Fill, int]:
+    """One fill of a single dose, from a quantity or a days' supply; with the days of
+    doses the quantity holds (more than the BUD allows is a note for the pharmacist:
+    the patient discards the rest at the BUD; a days' supply beyond it is refused)."""
+    bud = beyond_use_date(compounded, vehicle, rules, lots)
+    if days is not None:
+        if days > bud.days_of_use:
+            raise DaysBeyondBudError(days, bud.days_of_use, vehicle.id)
+        quantity_ml = dispense_volume(step.volume_ml * days, dispensing)
+        held = days
+    else:
+        if quantity_ml is None:
+            raise ValueError("a dose fill needs a quantity or days")
+        if quantity_ml < step.volume_ml:
+            raise InputError(
+                "quantity",
+                format_number(quantity_ml) + " mL",
+                f"at least one dose ({format_number(step.volume_ml)} mL)",
+            )
+        held = int(quantity_ml // step.volume_ml)
+    covered = min(held, bud.days_of_use)
+    segment = FillSegment(step, compounded, compounded + timedelta(days=covered - 1))
+    containers = tuple(dispensing.containers(quantity_ml))
+    return Fill(1, (segment,), bud, quantity_ml, containers), held

@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from compounder.core.limits import MAX_NAME_LENGTH
-from compounder.errors import InputError
+from compounder.errors import InputError, SafetyError
 
 #: Fields that hold patient data: never echoed in a message.
 PRIVATE_FIELDS = frozenset({"patient", "patient_name", "patient_dob"})
@@ -44,3 +44,28 @@ def check_name(value: str, field: str, limit: int = MAX_NAME_LENGTH) -> str:
     if not any(unicodedata.category(ch).startswith("L") for ch in text):
         raise InputError(field, text, "a name with visible letters", private=private)
     return text
+
+
+def initials(name: str) -> str:
+    """A person's initials, normalised: "J.D.", "jd", "J D" and "Jane Doe" are all "JD"."""
+    words = [w for w in re.split(r"[\s.\-_,']+", name) if w]
+    if len(words) > 1 and any(len(w) > 1 for w in words):
+        return "".join(w[0] for w in words).upper()
+    return "".join(ch for ch in name if ch.isalnum()).upper()
+
+
+def check_independent(prepared_by: str, checked_by: str, single_pharmacist: bool) -> bool:
+    """The check is independent: the checker is not the preparer (by initials).
+
+    Refused with SafetyError unless the site is a single-pharmacist one; returns True
+    when the same person prepared and checked (the record must then say so).
+    """
+    same = initials(prepared_by) == initials(checked_by)
+    if same and not single_pharmacist:
+        raise SafetyError(
+            f"the check must be independent: checked-by ({checked_by}) has the same "
+            f"initials as prepared-by ({prepared_by})",
+            "a second person checks; different people with the same initials add a middle "
+            "initial; a single-pharmacist site sets single_pharmacist = true in the settings",
+        )
+    return same

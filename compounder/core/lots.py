@@ -1,12 +1,16 @@
 """Ingredient lots and their expiry dates, as typed or read from a CSV file.
 
 On the command line a lot is ``DATE``, ``LABEL:DATE`` or ``INGREDIENT:LOT:DATE``
-(dates YYYY-MM-DD). A lots file is CSV with the columns ``ingredient,lot,expiry``.
+(dates YYYY-MM-DD); the last form may go on with ``:source=...``, ``:manufacturer=...``
+and ``:ndc=...`` (any of them, in any order). A lots file is CSV with the columns
+``ingredient,lot,expiry`` and, optionally, ``source``, ``manufacturer`` and ``ndc``.
+An NDC is checked for its form (10 digits as 4-4-2, 5-3-2 or 5-4-1, or 11 as 5-4-2).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +20,12 @@ from compounder.core.dates import parse_date
 from compounder.errors import DataFileError, InputError
 
 LOT_FORMS = "DATE, LABEL:DATE or INGREDIENT:LOT:DATE with the date as YYYY-MM-DD"
+EXTRA_FIELDS = ("source", "manufacturer", "ndc")
+EXTRA_FORMS = (
+    "INGREDIENT:LOT:EXPIRY, then optionally :source=...:manufacturer=...:ndc=... "
+    "(e.g. 'naltrexone 50mg tab:AB1234:2027-06-30:manufacturer=Accord:ndc=16729-081-01')"
+)
+_NDC = re.compile(r"^(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{10,11})$")
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,9 @@ class IngredientExpiry:
     ingredient: str
     lot: str
     expiry: date
+    source: str = ""  # where it was obtained (supplier)
+    manufacturer: str = ""
+    ndc: str = ""
 
     @property
     def label(self) -> str:
@@ -32,9 +45,20 @@ class IngredientExpiry:
         return " lot ".join(parts) if len(parts) == 2 else (parts[0] if parts else "(unnamed)")
 
 
+def check_ndc(text: str, field: str = "ndc", where: str = "") -> str:
+    """An NDC as printed on the package: 4-4-2, 5-3-2, 5-4-1 or 5-4-2 digits."""
+    if not _NDC.match(text):
+        raise InputError(
+            field, text, "an NDC of 10 digits (4-4-2, 5-3-2, 5-4-1) or 11 (5-4-2)", where
+        )
+    return text
+
+
 def parse_lot(text: str) -> IngredientExpiry:
-    """``DATE``, ``LABEL:DATE`` or ``INGREDIENT:LOT:DATE``."""
+    """``DATE``, ``LABEL:DATE`` or ``INGREDIENT:LOT:DATE`` (then optional extras)."""
     parts = [p.strip() for p in text.split(":")]
+    if len(parts) > 3:
+        return _with_extras(text, parts)
     if not 1 <= len(parts) <= 3 or not all(parts):
         raise InputError("lot-expiry", text, LOT_FORMS)
     try:
@@ -48,22 +72,55 @@ def parse_lot(text: str) -> IngredientExpiry:
     return IngredientExpiry("", "", expiry)
 
 
+def _with_extras(text: str, parts: list[str]) -> IngredientExpiry:
+    """``INGREDIENT:LOT:EXPIRY:key=value...`` with keys from ``EXTRA_FIELDS``."""
+    base = parse_lot(":".join(parts[:3]))
+    if not (base.ingredient and base.lot):
+        raise InputError("ingredient-lot", text, EXTRA_FORMS)
+    extras: dict[str, str] = {}
+    for part in parts[3:]:
+        key, equals, value = (p.strip() for p in part.partition("="))
+        if not equals or key.lower() not in EXTRA_FIELDS or not value or key.lower() in extras:
+            raise InputError("ingredient-lot", text, EXTRA_FORMS)
+        extras[key.lower()] = value
+    if "ndc" in extras:
+        check_ndc(extras["ndc"], "ingredient-lot")
+    return IngredientExpiry(base.ingredient, base.lot, base.expiry, **extras)
+
+
 def read_lots_file(path: Path) -> list[IngredientExpiry]:
-    """Lots from a CSV file with the columns ingredient, lot, expiry."""
+    """Lots from a CSV file with the columns ingredient, lot, expiry (and optionally
+    source, manufacturer, ndc)."""
     name = str(path)
     text = read_text_file(path, name)
     reader = csv.DictReader(text.splitlines())
     expected = ["ingredient", "lot", "expiry"]
-    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != expected:
-        raise DataFileError(name, "header", f"is {reader.fieldnames}", ",".join(expected))
+    header = [f.strip() for f in reader.fieldnames or []]
+    extras = header[3:]
+    if (
+        header[:3] != expected
+        or any(f not in EXTRA_FIELDS for f in extras)
+        or len(set(extras)) != len(extras)
+    ):
+        raise DataFileError(
+            name,
+            "header",
+            f"is {reader.fieldnames}",
+            ",".join(expected) + " then any of " + ", ".join(EXTRA_FIELDS),
+        )
+    reader.fieldnames = header
     lots = []
     for number, row in enumerate(reader, start=2):
         where = f"{name}: line {number}"
+        found = {f: (row.get(f) or "").strip() for f in extras}
+        if found.get("ndc"):
+            check_ndc(found["ndc"], "ndc", where)
         lots.append(
             IngredientExpiry(
                 (row["ingredient"] or "").strip(),
                 (row["lot"] or "").strip(),
                 parse_date(row["expiry"] or "", "expiry", where),
+                **found,
             )
         )
     return lots

@@ -4,7 +4,10 @@ Tablets come whole: the count is always rounded up, and the batch is made up to 
 volume those tablets give at the concentration (the excess over the request is stated).
 Powder is corrected for assay and water content (assay on the anhydrous basis) and for
 salt form, then rounded up to the balance's readability; a weight under the balance's
-minimum is refused. All arithmetic is exact (Fractions); nothing is rounded down.
+minimum is refused, and so is an assay or water outside the source's accepted range
+(one outside its usual range is kept as a note for the record). The vehicle's own
+formula is worked out for the volume made. All arithmetic is exact (Fractions);
+nothing is rounded down.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from typing import Any
 
 from compounder.core.bud import BudResult, BudRules, beyond_use_date
 from compounder.core.lots import IngredientExpiry
-from compounder.core.sources import DrugSource, SourceCatalogue
+from compounder.core.sources import DrugSource, RangeNote, SourceCatalogue
 from compounder.core.units import format_number, format_quantity, fraction_to_decimal
-from compounder.core.vehicles import Vehicle
+from compounder.core.vehicles import Vehicle, VehicleBatch, vehicle_amounts
 from compounder.errors import InputError, SafetyError
 
 
@@ -54,6 +57,8 @@ class Preparation:
     bud: BudResult
     assay: Decimal | None = None
     water: Decimal | None = None
+    vehicle_batch: VehicleBatch | None = None
+    certificate_notes: tuple[RangeNote, ...] = ()
 
     @property
     def excess_ml(self) -> Decimal:
@@ -92,7 +97,36 @@ class Preparation:
             "storage": self.bud.storage,
             "auxiliary_warnings": self.warning_ids,
             "bud_detail": self.bud.to_dict(),
+            "vehicle_formula": _vehicle_dict(self.vehicle_batch),
+            "certificate_notes": [
+                {
+                    "field": n.field,
+                    "value": format_number(n.value * 100) + "%",
+                    "usual": n.usual.text,
+                    "source": n.source,
+                }
+                for n in self.certificate_notes
+            ],
         }
+
+
+def _vehicle_dict(batch: VehicleBatch | None) -> dict[str, Any] | None:
+    if batch is None:
+        return None
+    return {
+        "vehicle": batch.vehicle_id,
+        "make_ml": format_number(batch.volume_ml),
+        "needed_ml": format_number(batch.needed_ml),
+        "ingredients": [
+            {
+                "id": a.ingredient.id,
+                "name": a.ingredient.name,
+                "amount": format_number(a.amount) if a.amount is not None else "to volume",
+                "unit": a.unit,
+            }
+            for a in batch.amounts
+        ],
+    }
 
 
 def _approx(value: Fraction) -> str:
@@ -162,11 +196,13 @@ def prepare(
             in_batch,
             final_volume,
             bud,
+            vehicle_batch=_vehicle_batch(vehicle, final_volume, catalogue),
         )
     if assay is None or water is None:
         raise InputError(
             "assay", "missing", "--assay and --water from the powder's certificate of analysis"
         )
+    notes = source.check_certificate(assay, water)
     salt_mass = needed * catalogue.salt_factor(catalogue.dose_salt, source.salt)
     calculated = salt_mass / (Fraction(assay) * (1 - Fraction(water)))
     weigh = round_up(calculated, catalogue.readability_mg)
@@ -199,4 +235,15 @@ def prepare(
         bud,
         assay,
         water,
+        _vehicle_batch(vehicle, volume_ml, catalogue),
+        notes,
+    )
+
+
+def _vehicle_batch(vehicle: Vehicle, volume_ml: Decimal, catalogue: SourceCatalogue):
+    """The vehicle's sub-formula for the volume made (None for a vehicle without one)."""
+    if not vehicle.ingredients:
+        return None
+    return vehicle_amounts(
+        vehicle, volume_ml, catalogue.readability_mg, catalogue.minimum_weight_mg
     )

@@ -22,8 +22,7 @@ from compounder.core.datafiles import (
     shipped_ids,
 )
 from compounder.core.limits import MAX_PROTOCOL_STEPS, MAX_STEP_DAYS
-from compounder.core.units import format_quantity
-from compounder.errors import DataFileError, SafetyError
+from compounder.errors import DataFileError
 
 DEFAULT_PROTOCOL = "ldn-standard"
 _KEYS = {
@@ -71,23 +70,6 @@ class Protocol:
         if doses[-1] != self.max_mg and self.finish_at_max:
             doses.append(self.max_mg)
         return doses
-
-    def check_dose(self, dose_mg: Decimal) -> Decimal:
-        """Refuse a dose above the maximum or not on the protocol's steps."""
-        shown = format_quantity(dose_mg, "mg")
-        if dose_mg > self.max_mg:
-            raise SafetyError(
-                f"dose {shown} is above the {self.id} maximum of "
-                f"{format_quantity(self.max_mg, 'mg')}",
-                "check the prescription",
-            )
-        if dose_mg not in self.doses_mg:
-            steps = ", ".join(format_quantity(d, "mg") for d in self.doses_mg)
-            raise SafetyError(
-                f"dose {shown} is not a step of protocol {self.id}",
-                f"accepted doses: {steps}",
-            )
-        return dose_mg
 
 
 def shipped_protocols() -> list[str]:

@@ -61,6 +61,8 @@ class PharmacySettings:
     tall_man: bool = False
     paper: str = "letter"
     path: str = ""
+    balance: str = ""  # the balance's id, printed on compounding records
+    single_pharmacist: bool = False  # one pharmacist may prepare and check (recorded)
     printers: tuple[PrinterSettings, ...] = ()
     profile: str = ""  # label print-size profile; empty: label_profiles.toml's default
     warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
@@ -101,7 +103,7 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "printers", "warnings"})
+    table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings"})
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)
@@ -126,6 +128,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     dose_time = defaults.text("dose_time", required=False, default="bedtime")
     if dose_time not in DOSE_TIMES:
         raise defaults.error("dose_time", f"{dose_time!r} is not accepted", " or ".join(DOSE_TIMES))
+    compounding = table.table("compounding", required=False)
+    compounding.check_keys({"balance", "single_pharmacist"})
     return PharmacySettings(
         name=pharmacy.text("name"),
         address=pharmacy.text("address"),
@@ -139,6 +143,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         tall_man=defaults.boolean("tall_man"),
         paper=_paper(defaults),
         path=str(path),
+        balance=compounding.text("balance", required=False),
+        single_pharmacist=compounding.boolean("single_pharmacist"),
         printers=_printers(table.table("printers", required=False)),
         profile=_profile(defaults),
         **_warnings(table.table("warnings", required=False)),
@@ -188,6 +194,15 @@ def _warnings(table: Table) -> dict[str, Any]:
         library.append(AuxiliaryWarning(warning_id, tuple(texts)))
     chosen = table.text_list("print", required=False)
     return {"warnings": tuple(dict.fromkeys(chosen)), "warning_library": tuple(library)}
+def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
+    """The settings if a file is given or found; None when there is none to find (an
+    explicit path that does not exist is still an error)."""
+    if explicit is None:
+        try:
+            find_config(None)
+        except DataFileError:
+            return None
+    return load_settings(explicit)
 
 
 def _printers(table: Table) -> tuple[PrinterSettings, ...]:

@@ -2,6 +2,11 @@
 
 Doses are by convention written as naltrexone hydrochloride (``dose_salt``). A source
 whose salt differs is converted by the ratio of molar masses, exactly (Fractions).
+
+A powder carries the ranges its certificate of analysis is checked against (assay on
+the anhydrous basis, and water), each with where the range comes from: a value outside
+the accepted range is refused; one inside it but outside the usual range is accepted
+with a ``RangeNote`` that the compounding record prints.
 """
 
 from __future__ import annotations
@@ -13,9 +18,44 @@ from functools import cache
 from pathlib import Path
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.errors import InputError
+from compounder.core.units import format_number, parse_percent
+from compounder.errors import InputError, SafetyError
 
 FORMS = ("tablet", "powder")
+
+
+@dataclass(frozen=True)
+class PercentRange:
+    """An inclusive range of fractions (0.98 to 1.02 for 98%-102%)."""
+
+    low: Decimal
+    high: Decimal
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, Decimal) and self.low <= value <= self.high
+
+    @property
+    def text(self) -> str:
+        return f"{format_number(self.low * 100)}%-{format_number(self.high * 100)}%"
+
+
+@dataclass(frozen=True)
+class CertificateRange:
+    """What a certificate-of-analysis value (assay or water) is checked against."""
+
+    accepted: PercentRange
+    usual: PercentRange | None
+    source: str
+
+
+@dataclass(frozen=True)
+class RangeNote:
+    """A certificate value accepted but outside its usual range (printed on the record)."""
+
+    field: str  # "assay" or "water"
+    value: Decimal
+    usual: PercentRange
+    source: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +71,31 @@ class DrugSource:
     warnings: tuple[str, ...] = ()
     notes: str = ""
     method: tuple[str, ...] = ()
+    assay_range: CertificateRange | None = None
+    water_range: CertificateRange | None = None
+    equipment: tuple[str, ...] = ()
+    grade: str = ""
+
+    def check_certificate(self, assay: Decimal, water: Decimal) -> tuple[RangeNote, ...]:
+        """SafetyError if the assay or water is outside its accepted range; the values
+        accepted but outside their usual range, as notes."""
+        notes = []
+        for name, value, limits in (
+            ("assay", assay, self.assay_range),
+            ("water", water, self.water_range),
+        ):
+            if limits is None:
+                continue
+            shown = f"{format_number(value * 100)}%"
+            if value not in limits.accepted:
+                raise SafetyError(
+                    f"{name} {shown} is outside {limits.accepted.text} for {self.name} "
+                    f"({limits.source})",
+                    "check the certificate of analysis; a lot outside the range is not used",
+                )
+            if limits.usual is not None and value not in limits.usual:
+                notes.append(RangeNote(name, value, limits.usual, limits.source))
+        return tuple(notes)
     # what the liquid made from it is (a wording id: templates/wording/*.toml [dosage_form])
     dosage_form: str = "oral-suspension"
 
@@ -90,6 +155,10 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
                 "warnings",
                 "notes",
                 "method",
+                "assay",
+                "water",
+                "equipment",
+                "grade",
                 "dosage_form",
             }
         )
@@ -110,6 +179,10 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
                     warnings=tuple(entry.text_list("warnings", required=False)),
                     notes=entry.text("notes", required=False),
                     method=tuple(entry.text_list("method")),
+                    assay_range=_range(entry, "assay", form),
+                    water_range=_range(entry, "water", form),
+                    equipment=tuple(entry.text_list("equipment", required=False)),
+                    grade=entry.text("grade", required=False),
                     dosage_form=entry.text(
                         "dosage_form",
                         required=False,
@@ -126,3 +199,33 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
         readability_mg=weighing.magnitude("readability", "mass", "mg"),
         minimum_weight_mg=weighing.magnitude("minimum_weight", "mass", "mg"),
     )
+
+
+def _range(entry: Table, key: str, form: str) -> CertificateRange | None:
+    """``[source.assay]`` or ``[source.water]``: accepted and usual ranges and their
+    source; required for a powder, refused for a tablet."""
+    if form != "powder":
+        if key in entry.data:
+            raise entry.error(key, "is only for a powder (a tablet's strength is its label's)")
+        return None
+    table = entry.table(key)
+    table.check_keys({"accepted", "usual", "source"})
+    accepted = _percent_pair(table, "accepted")
+    usual = _percent_pair(table, "usual") if "usual" in table.data else None
+    if usual is not None and not (accepted.low <= usual.low and usual.high <= accepted.high):
+        raise table.error("usual", "is not inside the accepted range")
+    return CertificateRange(accepted, usual, table.text("source"))
+
+
+def _percent_pair(table: Table, key: str) -> PercentRange:
+    expected = 'two percentages, lowest first, e.g. ["98%", "102%"]'
+    value = table.data.get(key)
+    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, str) for v in value):
+        raise table.error(key, f"{value!r} is not accepted", expected)
+    try:
+        low, high = (parse_percent(v, key, allow_zero=True, maximum=Decimal(200)) for v in value)
+    except InputError:
+        raise table.error(key, f"{value!r} is not accepted", expected) from None
+    if low > high:
+        raise table.error(key, f"{value!r} is not accepted", expected)
+    return PercentRange(low, high)

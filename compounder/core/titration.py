@@ -5,11 +5,19 @@ the syringe that measures it and the days (and, with a start date, the dates) on
 step. A volume with no exact decimal form, or off every syringe's marks, makes the
 step not measurable: the plan says so and ``require_measurable`` refuses it. Nothing
 here rounds a volume.
+
+Titration to the dose that suits the patient is worked out here, once
+(``titration_doses``): a plan may start (or restart, or step back) at any step
+(``start_mg``) and stop rising at a target (``target_mg``); the target step is then
+maintenance and lasts ``maintenance_days``. A prescribed dose must be one of the
+protocol's steps; a dose off the steps but within the protocol's range is accepted only
+with the pharmacist's reason (``off_protocol_reason``); a dose above the maximum is
+always refused (``prescribed_dose``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +26,7 @@ from typing import Any
 from compounder.core.protocols import Protocol
 from compounder.core.syringes import Catalogue, Syringe, choose_syringe, describe_volume
 from compounder.core.units import format_number, format_quantity, fraction_to_decimal
-from compounder.errors import NotMeasurableError
+from compounder.errors import InputError, NotMeasurableError, SafetyError
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class Step:
     start_date: date | None = None
     warnings: tuple[str, ...] = field(default=())
     problem: str = ""
+    maintenance: bool = False  # the dose the patient stays at (the target)
+    off_protocol: bool = False  # a dose between the protocol's steps
 
     @property
     def measurable(self) -> bool:
@@ -63,6 +73,8 @@ class Step:
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "measurable": self.measurable,
             "warnings": list(self.warnings),
+            "maintenance": self.maintenance,
+            "off_protocol": self.off_protocol,
         }
         if self.syringe is not None:
             result.update(
@@ -83,6 +95,13 @@ class Plan:
     concentration_mg_ml: Decimal
     steps: tuple[Step, ...]
     start_date: date | None = None
+    off_protocol_reason: str = ""
+
+    @property
+    def maintenance(self) -> Step | None:
+        """The step the patient stays at, when the plan has a target."""
+        last = self.steps[-1] if self.steps else None
+        return last if last is not None and last.maintenance else None
 
     @property
     def measurable(self) -> bool:
@@ -134,6 +153,10 @@ class Plan:
             "syringes": [s.id for s in self.syringes],
             "steps": [step.to_dict() for step in self.steps],
             "warnings": self.warnings,
+            "maintenance_dose_mg": (
+                format_number(self.maintenance.dose_mg) if self.maintenance else None
+            ),
+            "off_protocol_reason": self.off_protocol_reason or None,
         }
 
 
@@ -166,27 +189,113 @@ def plan_step(
     )
 
 
+def prescribed_dose(protocol: Protocol, dose_mg: Decimal, off_protocol_reason: str = "") -> bool:
+    """Check a prescribed dose against the protocol; True when it is off the steps.
+
+    Above the maximum (or not above zero): always refused (SafetyError). Off the steps
+    but within the range: refused unless the pharmacist gives ``off_protocol_reason``.
+    """
+    shown = format_quantity(dose_mg, "mg")
+    if dose_mg > protocol.max_mg:
+        raise SafetyError(
+            f"dose {shown} is above the {protocol.id} maximum of "
+            f"{format_quantity(protocol.max_mg, 'mg')}",
+            "check the prescription",
+        )
+    if dose_mg <= 0:
+        raise SafetyError(f"dose {shown} is not above zero", "check the prescription")
+    if dose_mg in protocol.doses_mg:
+        return False
+    if not off_protocol_reason:
+        steps = ", ".join(format_quantity(d, "mg") for d in protocol.doses_mg)
+        raise SafetyError(
+            f"dose {shown} is not a step of protocol {protocol.id}",
+            f"accepted doses: {steps}; or, if the prescriber wrote it, give "
+            '--off-protocol-reason "..."',
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class Titration:
+    """The doses of a titration from its start to its target, in order."""
+
+    doses: tuple[Decimal, ...]
+    off_protocol: frozenset[Decimal]
+    maintenance: bool  # a target was given: the last dose is kept as maintenance
+
+
+def titration_doses(
+    protocol: Protocol,
+    start_mg: Decimal | None = None,
+    target_mg: Decimal | None = None,
+    off_protocol_reason: str = "",
+) -> Titration:
+    """The doses from ``start_mg`` (default: the protocol's start) up the protocol's
+    steps to ``target_mg`` (default: its maximum). Each end is checked as a prescribed
+    dose; the steps between are the protocol's."""
+    start = protocol.start_mg if start_mg is None else start_mg
+    target = protocol.max_mg if target_mg is None else target_mg
+    off = {dose for dose in {start, target} if prescribed_dose(protocol, dose, off_protocol_reason)}
+    if target < start:
+        raise InputError(
+            "target-dose",
+            format_quantity(target, "mg"),
+            f"a target at or above the start dose ({format_quantity(start, 'mg')}); to step "
+            "back, start at the lower dose",
+        )
+    doses = [start] + [d for d in protocol.doses_mg if start < d < target]
+    if target != start:
+        doses.append(target)
+    return Titration(tuple(doses), frozenset(off), target_mg is not None)
+
+
 def make_plan(
     protocol: Protocol,
     concentration_mg_ml: Decimal,
     catalogue: Catalogue,
     start_date: date | None = None,
     dose_mg: Decimal | None = None,
+    *,
+    start_mg: Decimal | None = None,
+    target_mg: Decimal | None = None,
+    off_protocol_reason: str = "",
+    maintenance_days: int = 28,
 ) -> Plan:
     """Every step of ``protocol`` (or only the step at ``dose_mg``) at a concentration.
 
-    A dose that is above the maximum or not a protocol step is refused (SafetyError).
+    ``start_mg`` and ``target_mg`` choose the part of the titration (module docstring):
+    steps are then numbered from 1 in the plan, and a target step lasts
+    ``maintenance_days``. A dose refused by ``prescribed_dose`` raises SafetyError.
     """
-    doses = protocol.doses_mg
     if dose_mg is not None:
-        doses = [protocol.check_dose(dose_mg)]
+        if start_mg is not None or target_mg is not None:
+            raise InputError("dose", format_quantity(dose_mg, "mg"), "a dose, or a start/target")
+        off = prescribed_dose(protocol, dose_mg, off_protocol_reason)
+        number = (
+            protocol.doses_mg.index(dose_mg) + 1
+            if not off
+            else sum(1 for d in protocol.doses_mg if d < dose_mg) + 1
+        )
+        step = plan_step(
+            number, dose_mg, concentration_mg_ml, catalogue, protocol.days_per_step, start_date
+        )
+        step = replace(step, off_protocol=off)
+        return Plan(
+            protocol, concentration_mg_ml, (step,), start_date, off_protocol_reason if off else ""
+        )
+    if maintenance_days < 1:
+        raise InputError("maintenance-days", str(maintenance_days), "a whole number of days >= 1")
+    titration = titration_doses(protocol, start_mg, target_mg, off_protocol_reason)
     steps = []
     day = start_date
-    for index, dose in enumerate(doses, start=1):
-        number = protocol.doses_mg.index(dose) + 1 if dose_mg is not None else index
-        steps.append(
-            plan_step(number, dose, concentration_mg_ml, catalogue, protocol.days_per_step, day)
-        )
+    for index, dose in enumerate(titration.doses, start=1):
+        last = index == len(titration.doses)
+        keep = last and titration.maintenance
+        days = maintenance_days if keep else protocol.days_per_step
+        step = plan_step(index, dose, concentration_mg_ml, catalogue, days, day)
+        steps.append(replace(step, maintenance=keep, off_protocol=dose in titration.off_protocol))
         if day is not None:
-            day += timedelta(days=protocol.days_per_step)
-    return Plan(protocol, concentration_mg_ml, tuple(steps), start_date)
+            day += timedelta(days=days)
+    reason = off_protocol_reason if titration.off_protocol else ""
+    return Plan(protocol, concentration_mg_ml, tuple(steps), start_date, reason)

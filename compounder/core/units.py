@@ -158,6 +158,8 @@ def parse_magnitude(
     factor = _EXACT[kind].get(unit_text)
     if factor is not None and number > 0 and (unit is None or unit == DISPLAY_UNIT[kind]):
         return number * factor
+    if factor is None and any(unit_text in units for units in _EXACT.values()):
+        raise InputError(field, str(text), EXAMPLES[kind], where)  # a unit of another kind
     parsed = parse_quantity(text, kind, field=field, where=where)
     return magnitude_in(parsed, unit or DISPLAY_UNIT[kind])
 

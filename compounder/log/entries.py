@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
-from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_quantity
 
 if TYPE_CHECKING:
+    from compounder.core.lots import IngredientExpiry
     from compounder.log.store import Store
 from compounder.errors import InputError, SafetyError
 
@@ -34,6 +34,8 @@ class RecordedLot:
     @property
     def limit(self) -> IngredientExpiry:
         """The preparation's BUD, as a limit no label from it may pass."""
+        from compounder.core.lots import IngredientExpiry
+
         return IngredientExpiry("preparation", self.lot, self.bud)
 
     def check_quantity(self, quantities: list[Decimal]) -> None:

@@ -1,8 +1,9 @@
 """Drawing the patient's dosing chart into a PDF (letter or A4).
 
-Takes finished ``ChartContent``: a title block, the 5 cm check line, the instructions,
-an overview table, then one section per step (heading, dose, syringe flag, the syringe
-drawn to scale and filled to the step's volume, a tick box per day). Items are placed
+Takes finished ``ChartContent``: a title block, the 5 cm check line, the instructions
+and the handout's headed sections, an overview table, then one section per step
+(heading, dose, syringe flag, the syringe drawn to scale and filled to the step's
+volume, a tick box per day), and last the wallet card in a dashed cut-out box. Items are placed
 top to bottom; whatever does not fit moves to the next page (headings stay with what
 follows; a step section is never split). Nothing is cut. Written atomically, and
 byte-identical for the same input.
@@ -18,7 +19,7 @@ from compounder.atomic import write_bytes_atomic
 from compounder.content.blocks import Block
 from compounder.content.chart import ChartContent, ChartStep
 from compounder.core.stocks import PAPER
-from compounder.core.units import PT_PER_MM, magnitude_in, mm_to_pt, parse_quantity
+from compounder.core.units import PT_PER_MM, mm_to_pt, parse_magnitude
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR
 from compounder.render.pagination import Item, paginate, text_items
@@ -99,13 +100,14 @@ def _step_item(step: ChartStep, content: ChartContent, layout: Layout, width: fl
         if step.syringe_line
         else []
     )
+    note = lay_out_block(Block("body", "chart", step.note), layout, width) if step.note else []
     tick = lay_out_block(Block("small", "chart", content.tick_heading), layout, width)
     geometry = syringe_geometry(step.syringe, step.volume_ml)
     per_row = max(
         1, int((width + (BOX_PITCH_MM - BOX_MM) * PT_PER_MM) // (BOX_PITCH_MM * PT_PER_MM))
     )
     box_rows = -(-len(step.day_labels) // per_row)
-    text_height = sum(line_pitch(ln, layout) for ln in (*heading, *dose, *flag))
+    text_height = sum(line_pitch(ln, layout) for ln in (*heading, *dose, *flag, *note))
     syringe_height = 30 * PT_PER_MM
     tick_height = sum(line_pitch(ln, layout) for ln in tick)
     boxes_height = box_rows * (BOX_MM * PT_PER_MM + 12)
@@ -113,7 +115,7 @@ def _step_item(step: ChartStep, content: ChartContent, layout: Layout, width: fl
 
     def draw(canvas: Any, left: float, top: float) -> None:
         y = top
-        for group in (heading, dose, flag):
+        for group in (heading, dose, flag, note):
             if group:
                 draw_lines(canvas, group, left, y)
                 y -= sum(line_pitch(ln, layout) for ln in group)
@@ -142,6 +144,42 @@ def _step_item(step: ChartStep, content: ChartContent, layout: Layout, width: fl
     return Item(height, draw, space_before=10)
 
 
+WALLET_MM = (85.6, 54)  # a credit card (ISO/IEC 7810 ID-1)
+WALLET_PAD = 8
+
+
+def _wallet_items(content: ChartContent, layout: Layout, width: float) -> list[Item]:
+    """The wallet card: the cut instruction, then a dashed box the size of a bank card
+    (taller if its text needs it) holding the card's text."""
+    if not content.wallet:
+        return []
+    card_w = min(WALLET_MM[0] * PT_PER_MM, width)
+    inner = card_w - 2 * WALLET_PAD
+    roles = ["emphasis"] + ["small"] * (len(content.wallet) - 1)
+    name_index = len(content.wallet) - 2  # the card's name line (patient data)
+    blocks = [
+        lay_out_block(Block(role, "chart", text, private=index == name_index), layout, inner)
+        for index, (role, text) in enumerate(zip(roles, content.wallet, strict=True))
+    ]
+    text_height = sum(line_pitch(ln, layout) for block in blocks for ln in block)
+    card_h = max(WALLET_MM[1] * PT_PER_MM, text_height + 2 * WALLET_PAD)
+    items = text_items(
+        Block("small", "chart", content.wallet_cut), layout, width, keep=True, space_before=14
+    )
+
+    def draw(canvas: Any, left: float, top: float) -> None:
+        with saved_state(canvas):
+            canvas.setDash(4, 3)
+            canvas.setLineWidth(0.8)
+            canvas.rect(left, top - card_h, card_w, card_h)
+        y = top - WALLET_PAD
+        for block in blocks:
+            draw_lines(canvas, block, left + WALLET_PAD, y)
+            y -= sum(line_pitch(ln, layout) for ln in block) + 2
+
+    return [*items, Item(card_h + 2, draw, space_before=4)]
+
+
 def chart_items(content: ChartContent, layout: Layout, width: float) -> list[Item]:
     items = text_items(Block("title", "chart", content.title), layout, width)
     if content.patient_line:
@@ -162,16 +200,23 @@ def chart_items(content: ChartContent, layout: Layout, width: float) -> list[Ite
         items += text_items(
             Block("body", "chart", f"{number}. {text}"), layout, width, space_before=3
         )
+    for heading, lines in content.sections:
+        items += text_items(
+            Block("heading", "chart", heading), layout, width, keep=True, space_before=10
+        )
+        for text in lines:
+            items += text_items(Block("body", "chart", f"• {text}"), layout, width, space_before=3)
     items += _table_items(content, layout, width)
     for step in content.steps:
         items.append(_step_item(step, content, layout, width))
+    items += _wallet_items(content, layout, width)
     return items
 
 
 def draw_chart(canvas: Any, content: ChartContent, paper: str, layout: Layout) -> int:
     """Draw a whole chart onto ``canvas``, starting on a fresh page; the pages it took."""
     page_w, page_h = (mm_to_pt(v) for v in PAPER[paper])
-    margin = float(magnitude_in(parse_quantity(layout.extra["margin"], "length"), "mm"))
+    margin = float(parse_magnitude(layout.extra["margin"], "length", "mm"))
     margin *= PT_PER_MM
     width = page_w - 2 * margin
     items = chart_items(content, layout, width)

@@ -69,7 +69,9 @@ def _face(font: str, pixels: float) -> Any:
     return ImageFont.truetype(str(data_dir("fonts") / FONT_FILES[font]), pixels)
 
 
-def paint_text(draw: Any, text: str, font: str, size: float, x: float, baseline: float, dpi: int):  # type: ignore[no-untyped-def]
+def paint_text(
+    draw: Any, text: str, font: str, size: float, x: float, baseline: float, dpi: int
+) -> None:
     """Paint ``text`` with its left end at ``x`` and its baseline at ``baseline`` (points),
     each character where the PDF puts it."""
     face = _face(font, size * dpi / 72)

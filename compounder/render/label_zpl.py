@@ -27,7 +27,7 @@ from compounder.render import code128
 from compounder.render.label_flow import place_labels
 from compounder.render.label_pdf import PlacedLabel, barcode_number_size
 from compounder.render.label_raster import DPI_CHOICES, dots, geometry, label_image
-from compounder.render.textfit import Layout, Line, font_metrics, load_layout
+from compounder.render.textfit import Layout, Line, font_metrics, load_layout, string_width
 
 _HEX = "0123456789ABCDEF"
 
@@ -103,7 +103,7 @@ def label_format(
     left = dots(where.left, dpi)
     for line, top in boxes:
         upper, lower = _line_band(line, top, dpi)
-        right = min(width, left + dots(sum_width(line), dpi) + 2)
+        right = min(width, left + dots(_line_width(line), dpi) + 4)  # + overhanging ink
         crop = image.crop((left, upper, right, min(lower, height)))
         parts += [_comment(line.text), f"^FO{left},{upper}{graphic_field(crop)}^FS"]
     bars = placed.bars
@@ -123,9 +123,7 @@ def label_format(
     return "\n".join(parts) + "\n"
 
 
-def sum_width(line: Line) -> float:
-    from compounder.render.textfit import string_width
-
+def _line_width(line: Line) -> float:
     return string_width(line.text, line.font, line.size)
 
 

@@ -109,14 +109,14 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_stages_its_log(fir
     assert len(labels) == 3
     assert "Jane Doe" in labels[0].extract_text()
     assert "Lot: 20261201-007" in labels[2].extract_text()
-    assert len(pdf_pages((out / "charts-0002.pdf").read_bytes())) == 3  # one titration
+    assert len(pdf_pages((out / "charts-0002.pdf").read_bytes())) == 4  # one titration
     manifest = json.loads("[" + (out / "manifest-0001.json.part").read_text() + "]")
     assert [(m["line"], m["rx_number"], m["quantity_ml"], m["label_pages"]) for m in manifest] == [
         (2, "1000101", "24", "1"),
         (3, "1000102", "70", "2"),
         (4, "1000103", "42", "3"),
     ]
-    assert (manifest[0]["charts_file"], manifest[0]["chart_pages"]) == ("charts-0002.pdf", "1-3")
+    assert (manifest[0]["charts_file"], manifest[0]["chart_pages"]) == ("charts-0002.pdf", "1-4")
     assert manifest[1]["charts_file"] == "" and manifest[1]["lot"] == "20261201-007"
     parts = (out / "manifest-0001.json.part").read_text() + (
         out / "manifest-0001.csv.part"

@@ -53,8 +53,9 @@ def test_example_file_end_to_end(tmp_path, example_config):
     assert manifest[4]["label_pages"] == "5-6"
     assert decode_barcodes((tmp_path / "labels.pdf").read_bytes(), page=2) == ["1000103"]
     charts = pdf_pages((tmp_path / "charts.pdf").read_bytes())
-    assert report.charts == 3 and len(charts) == 10
-    assert "Su calendario de dosis" in charts[3].extract_text()
+    assert report.charts == 3 and len(charts) == 13  # the handout: 4, 5 and 4 pages
+    assert manifest[3]["chart_pages"] == "5-9"
+    assert "Su calendario de dosis" in charts[4].extract_text()
     sheet = (tmp_path / "worksheet.txt").read_text()
     assert "8 x 50 mg tablets, make up to 400 mL" in sheet
     assert "Jane" not in (tmp_path / "manifest.csv").read_text()  # no patient names

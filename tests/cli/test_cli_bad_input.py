@@ -494,7 +494,7 @@ def test_csv_outputs_are_neutralised_against_formulas(cli, tmp_path):
     orders.write_text(
         ORDERS_HEADER
         + f"-A1-B2,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n"
-        + f"5550002,{PATIENT},\" =1+1\",2026-12-01,1 mg/mL,99 mg,30 mL,\n"
+        + f'5550002,{PATIENT}," =1+1",2026-12-01,1 mg/mL,99 mg,30 mL,\n'
     )
     out = tmp_path / "out"
     result = cli(

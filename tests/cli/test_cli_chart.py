@@ -24,7 +24,7 @@ def test_chart_command(cli, tmp_path, example_config):
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"Wrote the dosing chart (7 steps) to {target}\n"
-    assert len(pdf_pages(target.read_bytes())) == 3
+    assert len(pdf_pages(target.read_bytes())) == 4
 
 
 def test_chart_json_and_a4(cli, tmp_path, example_config):

@@ -35,6 +35,8 @@ def test_titration_labels(cli, tmp_path, example_config):
         "--titration",
         "--start-date",
         "2026-12-01",
+        "--fill",
+        "all",  # pre-printed: every fill (by default only the first)
         "-o",
         str(target),
         "--config",

@@ -176,3 +176,47 @@ def test_batch_writes_one_zpl_file(cli, tmp_path, example_config):
     labels = zpl_images(data, 300)
     assert len(labels) == data.count(b"^XA") == sum(_count(r["label_pages"]) for r in manifest)
     assert barcodes(labels[0]) == [manifest[0]["rx_number"]]
+
+
+def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_config, listener):
+    from compounder.log.entries import open_store
+
+    orders = example_config.parent / "orders.csv"
+    out = tmp_path / "out"
+    db = tmp_path / "log.db"
+    common = ["batch", str(orders), "--config", str(example_config), "--db", str(db)]
+    result = cli(*common, "-o", str(out), "--print", listener.uri)
+    assert result.exit_code == 0, result.stderr
+    assert f"Printed labels.zpl on {listener.uri}" in result.stdout
+    assert listener.wait() == [(out / "labels.zpl").read_bytes()]  # socket: zpl by default
+    refused = f"socket://127.0.0.1:{closed_port()}"
+    result = cli(*common, "-o", str(tmp_path / "again"), "--print", refused)
+    assert result.exit_code == 5
+    assert "not printed" in result.stderr
+    with open_store(db) as store:
+        assert store.count("batch-print") == 2
+
+
+def test_one_label_loads_only_what_it_draws(tmp_path, example_config):
+    """The single-label path (benchmarks/one_label.py times it): no pint registry, no
+    platypus, no barcode widgets, no fallback font for a Latin-script label."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from compounder.cli.app import app
+try:
+    app({[*BASE[0:], *DOSE, "--config", str(example_config), "--db", str(tmp_path / "l.db"),
+          "-o", str(tmp_path / "l.pdf")]!r})
+except SystemExit as exit:
+    assert exit.code == 0, exit.code
+from reportlab.pdfbase import pdfmetrics
+heavy = ("pint", "reportlab.platypus", "reportlab.graphics.barcode")
+loaded = [m for m in heavy if m in sys.modules]
+print(loaded, sorted(pdfmetrics.getRegisteredFontNames()))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[] ['Atkinson', 'Atkinson-Bold']"

@@ -9,7 +9,7 @@ from conftest import decode_barcodes, pdf_pages
 
 BASE = ["label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith"]
 DOSE = ["--dose", "1.5mg", "--quantity", "21mL", "--fill-date", "2026-12-01"]
-TITRATION = ["--titration", "--start-date", "2026-12-01"]
+TITRATION = ["--titration", "--start-date", "2026-12-01", "--fill", "all"]
 
 
 def run(cli, example_config, *args):

@@ -75,10 +75,26 @@ def test_lot_expiry_repeated_and_file(cli, tmp_path):
         ),
         (["--volume", "-30 mL"], 2, "volume: '-30 mL' is not accepted"),
         (
-            ["--from", "powder", "--assay", "100.5%", "--water", "0%"],
+            ["--from", "powder", "--assay", "102.5%", "--water", "0%"],
+            3,
+            "refused: assay 102.5% is outside 98%-102% for Naltrexone hydrochloride USP powder "
+            "(USP monograph Naltrexone Hydrochloride",
+        ),
+        (
+            ["--from", "powder", "--assay", "90%", "--water", "12%"],
+            3,
+            "refused: assay 90% is outside 98%-102%",
+        ),
+        (
+            ["--from", "powder", "--assay", "99%", "--water", "15.5%"],
+            3,
+            "refused: water 15.5% is outside 0%-15%",
+        ),
+        (
+            ["--from", "powder", "--assay", "201%", "--water", "0%"],
             2,
-            "assay: '100.5%' is not accepted; expected a percentage such as '99.2%', above 0% and "
-            "at most 100%",
+            "assay: '201%' is not accepted; expected a percentage such as '99.2%', above 0% and "
+            "at most 200%",
         ),
         (["--from", "powder", "--assay", "0%", "--water", "0%"], 2, "assay: '0%' is not accepted"),
         (

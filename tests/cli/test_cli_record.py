@@ -67,21 +67,116 @@ def test_record_writes_the_log_and_the_pdf(cli, tmp_path):
     assert (record["tablets"], record["quantity_made_ml"], record["bud"]) == (1, "50", "2026-12-14")
     assert record["ingredients"][0]["quantity"] == "1 x 50 mg tablet"
     assert record["ingredients"][1]["quantity"] == "to 50 mL"
+    assert record["compounded_at"] == "2026-12-01"  # not today, no --time: left blank
+    assert record["master_formulation"]["id"] == "LDN-T50-W-1"
     text = " ".join(p.extract_text() for p in pdf_pages((tmp_path / "rec.pdf").read_bytes()))
     for part in [
         "Compounding record",
         "lot 20261201-001",
         "Rx: 1234567",
-        "Master formulation",
-        "naltrexone 50mg tab • lot AB1234 • expiry 2027-06-30",
-        "Quantity made: 50 mL",
+        "Time: ________ (write the time at the bench)",
+        "Master formulation record: LDN-T50-W-1 version 1",
+        "Naltrexone hydrochloride 50 mg tablets • required 1 x 50 mg tablet • measured "
+        "________ tablets",
+        "Lot AB1234 • Expiry 2027-06-30",
+        "Purified water USP • required to 50 mL",
+        "Total quantity made: 50 mL",
         "BUD: 2026-12-14",
         "Prepared by: JD • Checked by: MK",
+        "Balance: none used (nothing weighed)",
         "Quality checks",
         "Deviations",
         "Make up to 50 mL with Purified water.",
     ]:
         assert part in " ".join(text.split()), part
+
+
+def test_record_time(cli, tmp_path):
+    db = ["--db", str(tmp_path / "log.db")]
+    out = ["-o", str(tmp_path / "r.pdf"), "--json"]
+    result = cli(*RECORD, "--time", "14:05", *db, *out)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["record"]["compounded_at"] == "2026-12-01T14:05"
+    result = cli(*RECORD, "--time", "2pm", *db, *out)
+    assert result.exit_code == 2
+    assert "time: '2pm' is not accepted; expected the time of compounding as HH:MM" in (
+        result.stderr
+    )
+    today = [a for a in RECORD if a not in ("--date", "2026-12-01")]
+    result = cli(*today, *db, *out)  # no --date: today, at the current time
+    assert result.exit_code == 0, result.stderr
+    assert "T" in json.loads(result.stdout)["record"]["compounded_at"]
+
+
+def test_the_checker_must_not_be_the_preparer(cli, tmp_path, example_config):
+    args = [a if a != "MK" else "j.d." for a in RECORD]
+    db = ["--db", str(tmp_path / "log.db"), "-o", str(tmp_path / "r.pdf")]
+    result = cli(*args, *db, "--config", str(example_config))
+    assert result.exit_code == 3
+    assert "refused: the check must be independent: checked-by (j.d.) has the same initials" in (
+        result.stderr
+    )
+    assert not (tmp_path / "r.pdf").exists()
+    single = tmp_path / "single.toml"
+    single.write_text(
+        example_config.read_text().replace("single_pharmacist = false", "single_pharmacist = true")
+    )
+    result = cli(*args, *db, "--config", str(single), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["record"]["single_pharmacist"] is True
+    text = " ".join(p.extract_text() for p in pdf_pages((tmp_path / "r.pdf").read_bytes()))
+    assert "Single-pharmacist site: prepared and checked by the same pharmacist" in " ".join(
+        text.split()
+    )
+
+
+def test_record_with_a_lots_file_and_extra_fields(cli, tmp_path, example_config):
+    lots = tmp_path / "lots.csv"
+    lots.write_text(
+        "ingredient,lot,expiry,source,manufacturer,ndc\n"
+        "naltrexone 50mg tab,AB1234,2027-06-30,McKesson,Accord,16729-081-01\n"
+        "glycerin,G5,2027-08-01,PCCA,,\n"
+    )
+    result = cli(
+        *RECORD,
+        "--vehicle",
+        "fawcett-preserved",
+        "--lots-file",
+        str(lots),
+        "--ingredient-lot",
+        "ascorbic acid:AA1:2027-05-01:manufacturer=Spectrum",
+        "--config",
+        str(example_config),
+        "--db",
+        str(tmp_path / "log.db"),
+        "-o",
+        str(tmp_path / "r.pdf"),
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)["record"]
+    uses = {u["lot"]: u for u in record["ingredients"]}
+    assert uses["AB1234"]["ndc"] == "16729-081-01" and uses["AB1234"]["source"] == "McKesson"
+    assert uses["AA1"]["quantity"] == "250 mg"  # 0.5 g/100 mL for the 50 mL made
+    assert uses["G5"]["quantity"] == "10 mL"
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in pdf_pages((tmp_path / "r.pdf").read_bytes())
+    )
+    assert "Source McKesson • Manufacturer Accord • NDC 16729-081-01 • Lot AB1234" in text
+    assert "Balance: BAL-01" in text
+    data = json.loads(
+        cli("trace", "--ingredient-lot", "G5", "--db", str(tmp_path / "log.db"), "--json").stdout
+    )
+    assert [p["lot"] for p in data["preparations"]] == [json.loads(result.stdout)["lot"]]
+
+
+def test_a_preparation_without_a_master_formulation_is_not_recorded(cli, tmp_path):
+    args = [a if a != "1mg/mL" else "5mg/mL" for a in RECORD]
+    result = cli(*args, "--db", str(tmp_path / "log.db"), "-o", str(tmp_path / "r.pdf"))
+    assert result.exit_code == 3
+    assert "refused: no master formulation record for 5 mg/mL from tablet-50mg in water" in (
+        result.stderr
+    )
 
 
 def test_record_bad_input(cli, tmp_path):
@@ -217,6 +312,27 @@ def test_batch_writes_a_record_for_every_planned_preparation(tmp_path, example_c
     assert "Weigh ________ mg of Naltrexone hydrochloride USP powder." in text
     assert "Count 1 x 50 mg tablet" in text
     assert text.count("Compounding record") == 2
+    # the time is written at the bench, never invented (no 00:00)
+    assert text.count("Date: 2026-12-01 • Time: ________ (write the time at the bench)") == 2
+    assert "00:00" not in text
+    assert "Master formulation record: LDN-PH-W-1 version 1" in text
+    assert "Master formulation record: LDN-T50-W-1 version 1" in text
+    assert "Certificate of analysis: assay ________% • water ________%" in text
+    assert "Balance: BAL-01" in text
+    assert [r["compounded_at"] for r in report.records] == ["2026-12-01", "2026-12-01"]
+
+
+def test_a_batch_row_without_a_master_formulation_is_rejected(tmp_path, example_config):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,days_supply,source\n"
+        "6000001,Jane Doe,Dr A. Smith,2026-12-01,5 mg/mL,5 mg,14,tablets\n"
+    )
+    report = run_batch(orders, tmp_path / "out", example_config, db=tmp_path / "log.db")
+    assert not report.ok
+    (error,) = report.errors
+    assert error.column == "concentration"
+    assert "no master formulation record for 5 mg/mL from tablet-50mg in water" in error.message
 
 
 def test_a_failed_batch_logs_no_order(tmp_path, example_config):

@@ -121,12 +121,6 @@ def test_morning_and_bedtime(settings):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first instruction is one template for both dose times: a morning chart "
-    "tells the patient 'Take your dose once a day in the morning. If it disturbs your "
-    "sleep, ask your pharmacist about taking it in the morning instead.' (Spanish alike)",
-)
 @pytest.mark.parametrize("wording", [EN, ES], ids=["en", "es"])
 def test_a_morning_chart_does_not_suggest_the_morning_instead(settings, wording):
     content = chart(settings, time="morning", wording=wording)

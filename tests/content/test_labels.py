@@ -16,6 +16,7 @@ def test_spanning_fill_has_dated_directions(example_config):
         "Jane Doe",
         "Dr A",
         titration=True,
+        fill="all",
         start_date="2026-12-01",
         vehicle="fawcett-preserved",
         config=example_config,

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from compounder.core.protocols import load_protocol, shipped_protocols
+from compounder.core.titration import prescribed_dose
 from compounder.core.units import format_number
 from compounder.errors import DataFileError, InputError, SafetyError
 
@@ -70,10 +71,13 @@ def test_missing_protocol_file(tmp_path):
     assert str(caught.value).endswith("nope.toml: file not found")
 
 
-def test_check_dose_hard_stops():
+def test_prescribed_dose_hard_stops():
     protocol = load_protocol()
-    assert protocol.check_dose(Decimal("3")) == Decimal("3")
+    assert prescribed_dose(protocol, Decimal("3")) is False
     with pytest.raises(SafetyError, match=r"dose 5 mg is above the ldn-standard maximum of 4.5 mg"):
-        protocol.check_dose(Decimal("5"))
+        prescribed_dose(protocol, Decimal("5"))
+    with pytest.raises(SafetyError, match=r"dose 5 mg is above"):
+        prescribed_dose(protocol, Decimal("5"), "prescriber wrote it")  # a reason never helps
     with pytest.raises(SafetyError, match=r"dose 1.75 mg is not a step of protocol ldn-standard"):
-        protocol.check_dose(Decimal("1.75"))
+        prescribed_dose(protocol, Decimal("1.75"))
+    assert prescribed_dose(protocol, Decimal("1.75"), "prescriber wrote it") is True

@@ -55,3 +55,23 @@ def test_bad_default(tmp_path):
     )
     with pytest.raises(DataFileError, match=r"defaults\.dose_time: 'noon' is not accepted"):
         load_settings(path)
+
+
+def test_compounding_settings(tmp_path):
+    settings = load_settings(EXAMPLE)
+    assert (settings.balance, settings.single_pharmacist) == ("BAL-01", False)
+    path = tmp_path / "c.toml"
+    path.write_text(EXAMPLE.read_text().replace("single_pharmacist = false", "single = 1"))
+    with pytest.raises(DataFileError, match=r"compounding\.single: unknown key"):
+        load_settings(path)
+
+
+def test_optional_settings(tmp_path, monkeypatch):
+    from compounder.core.settings import optional_settings
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    monkeypatch.chdir(tmp_path)
+    assert optional_settings() is None
+    with pytest.raises(DataFileError, match="settings file not found"):
+        optional_settings(tmp_path / "missing.toml")
+    assert optional_settings(EXAMPLE) is not None

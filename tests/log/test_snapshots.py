@@ -32,6 +32,7 @@ def run():
         "Jane Doe",
         "Dr A. Smith",
         titration=True,
+        fill="all",
         start_date="2026-12-01",
         concentration="1 mg/mL",
         config=EXAMPLE_CONFIG,

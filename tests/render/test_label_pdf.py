@@ -46,7 +46,7 @@ def test_every_required_element_is_printed(example_config):
         "Take 1.5 mL (1.5 mg) by mouth at bedtime",
         "Qty: 25 mL",
         "Rx: 1234567",
-        "Lot: 20261201-1234567",
+        "Ref: 20261201-1234567",  # no recorded lot: a reference, never "Lot:"
         "Filled: Dec 1, 2026",
         "Discard after: Dec 14, 2026",
         "Store in a refrigerator, 2 °C to 8 °C. Do not freeze.",
@@ -107,6 +107,7 @@ def test_every_character_and_bar_inside_the_label(example_config, stock_id):
     run = make_labels(
         **{**ORDER, "dose": None, "quantity": None},
         titration=True,
+        fill="all",
         start_date="2026-12-01",
         stock=stock_id,
         config=example_config,
@@ -137,6 +138,7 @@ def test_barcodes_on_a_sheet(example_config):
     run = make_labels(
         **{**ORDER, "dose": None, "quantity": None, "rx": "RX-0042"},
         titration=True,
+        fill="all",
         start_date="2026-12-01",
         stock="avery-5163",
         config=example_config,
@@ -208,6 +210,7 @@ def test_long_directions_continue_on_a_second_small_label(example_config, tmp_pa
     run = make_labels(
         **{**ORDER, "dose": None, "quantity": None},
         titration=True,
+        fill="all",
         start_date="2026-12-01",
         vehicle="fawcett-preserved",
         stock="avery-5163",
@@ -226,6 +229,7 @@ def test_long_directions_fit_on_a_larger_label(example_config):
     run = make_labels(
         **{**ORDER, "dose": None, "quantity": None},
         titration=True,
+        fill="all",
         start_date="2026-12-01",
         vehicle="fawcett-preserved",
         stock="thermal-4x3",

@@ -49,6 +49,7 @@ def test_one_image_per_label_written_beside_each_other(example_config, tmp_path)
         **{**ORDER, "dose": None, "quantity": None},
         titration=True,
         start_date="2026-12-01",
+        fill="all",
         config=example_config,
         log=False,
     )

@@ -65,12 +65,14 @@ CASES = {
     # a titration fill spanning three steps (dated directions), the first two fills
     "titration-fill": {
         "titration": True,
+        "fill": "all",
         "start_date": "2026-12-01",
         "vehicle": "fawcett-preserved",
     },
     # the same with the Spanish directions beneath the English ones
     "bilingual": {
         "titration": True,
+        "fill": "all",
         "start_date": "2026-12-01",
         "vehicle": "fawcett-preserved",
         "language": "en+es",

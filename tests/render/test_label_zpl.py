@@ -56,6 +56,7 @@ def test_one_format_per_label_in_one_file(example_config):
         **{**ORDER, "dose": None, "quantity": None},
         titration=True,
         start_date="2026-12-01",
+        fill="all",
         config=example_config,
         log=False,
     ).contents

@@ -1,0 +1,54 @@
+"""The screen command: a patient's other medicines against the screening list."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from compounder.cli.options import (
+    JsonOpt,
+    LiverKidneyOpt,
+    OtherMedicationOpt,
+    OverrideOpt,
+    PharmacistOpt,
+    print_json,
+)
+
+
+def screen(
+    other_medication: OtherMedicationOpt = None,
+    override: OverrideOpt = None,
+    pharmacist: PharmacistOpt = None,
+    liver_kidney_history: LiverKidneyOpt = False,
+    screening: Annotated[
+        Path | None,
+        typer.Option("--screening", help="Your own screening list (.toml)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Screen the patient's other medicines before LDN (templates/screening.toml).
+
+    Each medicine as written (brand, generic, salt, strength) is matched by whole words
+    to opioids, systemic corticosteroids and immunosuppressants. A stop exits with code
+    3 unless --override "reason" --pharmacist INITIALS; a medicine not in the list is
+    shown as "not screened".
+
+    Example: compounder screen --other-medication "oxycodone HCl 5 mg"
+    --other-medication "Tylenol #3"
+    """
+    from compounder.api.checks import screen_medications
+    from compounder.content.safety import screening_report
+
+    result = screen_medications(
+        tuple(other_medication or ()),
+        override=override,
+        pharmacist=pharmacist,
+        liver_kidney_history=liver_kidney_history,
+        screening=screening,
+        refuse=False,
+    )
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        typer.echo(screening_report(result))
+    result.require_safe()
