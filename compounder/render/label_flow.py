@@ -4,7 +4,8 @@
 layout (``core.label_profiles``): the pharmacy's lines beside the barcode strip, the
 rest above it. When the text cannot fit one label at the profile's minimum sizes, it
 flows onto "Label 2 of 2" (and 3, ...): each continuation label repeats the patient's
-name, the Rx number and its barcode, and every part says which label it is. Where the
+name (at the key lines' size), the Rx number and its barcode, and every part says which
+label it is. Where the
 profile asks the patient-centred items to fill a share of the label (California), the
 other text starts below that share of the first label. Every format (PDF, ZPL, PNG)
 draws these very lines.
@@ -56,7 +57,11 @@ def place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> li
         strip,
         "label (pharmacy lines beside the barcode)",
     )
-    patient = [b for b in content.blocks if b.role == "patient"][:1]
+    # a continuation label names the patient at the size of the key lines: it identifies
+    # the container; the patient-centred text it continues keeps its own sizes
+    patient = [
+        Block("key", b.field, b.text, b.private) for b in content.blocks if b.role == "patient"
+    ][:1]
     template = content.part or DEFAULT_PART
 
     def header(number: int, total: int) -> list[Block]:

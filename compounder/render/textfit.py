@@ -308,10 +308,16 @@ def _set_block(
     elif len(wrapped) > max_lines:
         problem = f"it needs more than {max_lines} lines even at the minimum size"
     pitch = max(leading * size, (ascent + descent) * size)
-    runs = []
+    runs: list[int] = []
     if problem is None:
+        heading = False
         for paragraph in text.split("\n"):
-            runs.append(len(wrap(paragraph, choice.name, size, width, break_at) or ()))
+            count = len(wrap(paragraph, choice.name, size, width, break_at) or ())
+            if heading:  # a heading ("Take by mouth at bedtime:") stays with its first line
+                runs[-1] += count
+            else:
+                runs.append(count)
+            heading = paragraph.rstrip().endswith(":")
     return _SetBlock(
         choice.name,
         size,
@@ -480,6 +486,8 @@ class _Pages:
             return top, at, self.height - bottom
 
         def finish(number: int, lines: list[Line], y: float) -> list[Line]:
+            if number == 1 and zone_height:  # the first label's zone: the trailer below it
+                y = max(y, zone_height)
             for extra in trailer(number, parts):
                 set_extra = self.set(extra, sizes)
                 placed, y = _lines_at(set_extra, extra.field, y + self.gap)
