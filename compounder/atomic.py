@@ -62,3 +62,136 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
             temp.write_bytes(data)
         except OSError as exc:
             raise OutputError(str(target), exc.strerror or str(exc)) from None
+
+
+class StagedFile:
+    """A command's output file, published together with its log entry.
+
+    Made with the complete bytes under a hidden temporary name beside the target;
+    ``publish`` puts it in place atomically (keeping whatever was there under a hidden
+    name until ``finish``); ``undo`` takes it back out and puts the earlier file back. A
+    command publishes inside its log transaction and undoes if that does not commit, so
+    its file and its entry exist together or not at all.
+
+    Until ``finish`` the hidden name stays a second link to the published file: if the
+    process is killed outright between publishing and committing, the next command
+    writing to the folder finds it (``pending``) and, as the log says, keeps the file
+    or takes it back (``settle``).
+    """
+
+    def __init__(self, target: Path, data: bytes) -> None:
+        import tempfile  # here: a command that writes nothing does not pay for it
+
+        self.target = check_output_path(Path(target))
+        folder = self.target.parent if str(self.target.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(str(target), f"folder {folder} does not exist")
+        self.backup: Path | None = None
+        self.published = False
+        try:
+            handle, temp_name = tempfile.mkstemp(
+                prefix=f".{self.target.name}.", suffix=".part", dir=folder
+            )
+        except OSError as exc:
+            raise OutputError(str(target), exc.strerror or str(exc)) from None
+        self.temp = Path(temp_name)
+        try:
+            with os.fdopen(handle, "wb") as written:
+                checkpoint("staged file: writing")
+                written.write(data)
+                written.flush()
+                os.fsync(written.fileno())
+            checkpoint("staged file: written")
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                self.temp.unlink()
+            if isinstance(exc, OSError):
+                raise OutputError(str(target), exc.strerror or str(exc)) from None
+            raise
+
+    def publish(self) -> None:
+        """Rename the file into place (atomic: the old file or the new, never a part)."""
+        try:
+            if self.target.is_file():
+                self.backup = self.temp.with_suffix(".previous")
+                os.link(self.target, self.backup)
+            incoming = self.temp.with_suffix(".new")
+            os.link(self.temp, incoming)
+            os.replace(incoming, self.target)
+        except OSError as exc:
+            self.undo()
+            raise OutputError(str(self.target), exc.strerror or str(exc)) from None
+        self.published = True
+        checkpoint("staged file: published")
+
+    def undo(self) -> None:
+        """Take the file back out (the earlier file, if any, back in place)."""
+        with contextlib.suppress(OSError):
+            if self.published:
+                if self.backup is not None:
+                    os.replace(self.backup, self.target)
+                    self.backup = None
+                else:
+                    self.target.unlink()
+                self.published = False
+            self.temp.unlink(missing_ok=True)
+            self.temp.with_suffix(".new").unlink(missing_ok=True)
+            if self.backup is not None:
+                self.backup.unlink(missing_ok=True)
+
+    def finish(self) -> None:
+        """The entry is committed: drop the hidden names."""
+        with contextlib.suppress(OSError):
+            self.temp.unlink(missing_ok=True)
+            if self.backup is not None:
+                self.backup.unlink(missing_ok=True)
+
+
+def pending(folder: Path) -> list[tuple[Path, Path]]:
+    """Files published by a ``StagedFile`` whose command never finished: (hidden name,
+    published file) pairs, the hidden name still a link to the file."""
+    found = []
+    for temp in folder.glob(".*.part"):
+        target = folder / temp.name[1:].rsplit(".", 2)[0]
+        with contextlib.suppress(OSError):
+            if target.exists() and os.path.samefile(temp, target):
+                found.append((temp, target))
+    return found
+
+
+def settle(temp: Path, target: Path, committed: bool) -> None:
+    """Finish a ``pending`` file: keep it if its entry was committed, else take it back
+    out (the earlier file, kept under the hidden name, back in place)."""
+    backup = temp.with_suffix(".previous")
+    with contextlib.suppress(OSError):
+        if not committed and os.path.samefile(temp, target):
+            if backup.exists():
+                os.replace(backup, target)
+            else:
+                target.unlink()
+        temp.unlink(missing_ok=True)
+        backup.unlink(missing_ok=True)
+        temp.with_suffix(".new").unlink(missing_ok=True)
+
+
+def checkpoint(name: str) -> None:
+    """A point in a write path where the crash-consistency test may kill the process.
+
+    With ``COMPOUNDER_KILL_AT=N`` in the environment the process kills itself (SIGKILL,
+    no clean-up) at the N-th checkpoint it reaches; ``COMPOUNDER_CHECKPOINTS=FILE``
+    appends each checkpoint's name to FILE. Without them this does nothing."""
+    if "COMPOUNDER_KILL_AT" not in os.environ and "COMPOUNDER_CHECKPOINTS" not in os.environ:
+        return
+    global _checkpoints
+    _checkpoints += 1
+    trace = os.environ.get("COMPOUNDER_CHECKPOINTS")
+    if trace:
+        with open(trace, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {_checkpoints} {name}\n")
+    if os.environ.get("COMPOUNDER_KILL_AT") == str(_checkpoints):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_checkpoints = 0

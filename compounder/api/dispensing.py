@@ -19,7 +19,7 @@ from compounder.api.planning import (
     parse_volume,
     plan_titration,
 )
-from compounder.atomic import check_output_path
+from compounder.atomic import check_output_path, write_bytes_atomic
 from compounder.core.dates import parse_date
 from compounder.core.limits import DISPENSED_ML
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
@@ -250,14 +250,15 @@ def make_labels(
     from compounder.core.stocks import load_stock
     from compounder.core.wording import load_wording, parse_languages
     from compounder.log.entries import log_labels, open_store, recorded_lot
-    from compounder.render.label_output import render_label_files
+    from compounder.render.label_output import output_paths, render_label_files
     from compounder.render.textfit import load_layout
 
     if output is not None:
         check_output_path(Path(output))
-        if log:  # a log that cannot be written refuses before the PDF is written
-            with open_store(db):
-                pass
+    if log and (output is not None or printer is not None):
+        # a log that cannot be written refuses before a file is written or a label printed
+        with open_store(db):
+            pass
     screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
     settings = pharmacy.settings
@@ -354,31 +355,44 @@ def make_labels(
         lot_recorded=lot is not None,
     )
     if recorded is not None:
-        recorded.check_quantity([o.quantity_ml for o in orders])
+        recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
     contents = [build_label(order, settings, wording, translation) for order in orders]
     notes += continuation_notes(contents, label_stock, layout)
-    logged = (output is not None or delivery.printer is not None) and log
-    if logged:  # a log that cannot be opened fails the command before any file is written
-        with open_store(db):
-            pass
     files = render_label_files(
-        delivery.format,
-        contents,
-        label_stock,
-        delivery.dpi,
-        Path(output) if output else None,
-        layout,
+        delivery.format, contents, label_stock, delivery.dpi, layout=layout
     )
     pdf = files[0] if delivery.format == "pdf" else b""
     run = LabelRun(
         orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files), layout
     )
-    printed, failure = deliver(delivery, files)
-    if logged:
-        extra = {**safety_record(screening, reason), **file_fields(delivery, files), **printed}
-        log_labels(run, label_stock, db, extra=extra)
-    if failure is not None:
-        raise failure
+    targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+    written = list(zip(targets, files, strict=True)) if targets else []
+    failures: list[Any] = []
+
+    def send() -> dict[str, Any]:
+        """To the printer once every check has passed (inside the log's transaction)."""
+        fields, failure = deliver(delivery, files)
+        failures.append(failure)
+        return fields
+
+    if (output is not None or delivery.printer is not None) and log:
+        log_labels(
+            run,
+            label_stock,
+            db,
+            None,
+            extra={**safety_record(screening, reason), **file_fields(delivery, files)},
+            recorded=(recorded.lot, conc) if recorded is not None else None,
+            files=written,
+            before_entry=send if delivery.printer is not None else None,
+        )
+    else:
+        for target, data in written:
+            write_bytes_atomic(target, data)
+        if delivery.printer is not None:
+            send()
+    if failures and failures[0] is not None:
+        raise failures[0]
     return run
 
 

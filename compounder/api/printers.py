@@ -13,6 +13,7 @@ that cannot be reached, refuses, or a queue that rejects the job is a ``PrintErr
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from compounder.errors import EXIT_OUTPUT, CompounderError
 DEFAULT_PORT = 9100
 DEFAULT_DPI = 203
 TIMEOUT = 10.0  # seconds to connect and to send
+LINGER = 2.0  # seconds to wait for a printer to close its side once it has everything
 
 
 @dataclass(eq=False)
@@ -94,14 +96,17 @@ def send(printer: Printer, data: bytes, raw: bool, title: str = "Compounder labe
 
 
 def _send_socket(printer: Printer, data: bytes) -> None:
+    """Every byte to the printer's raw port. Sent means the printer took them all (the
+    connection then closed from our side): many printers never answer on this port."""
     host, _, port = printer.address.rpartition(":")
     try:
         with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
             connection.sendall(data)
             connection.shutdown(socket.SHUT_WR)
-            connection.settimeout(TIMEOUT)
-            while connection.recv(4096):  # until the printer has taken it all and closes
-                pass
+            connection.settimeout(LINGER)
+            with contextlib.suppress(TimeoutError):
+                while connection.recv(4096):  # a printer that closes its side: wait for it
+                    pass
     except ConnectionRefusedError:
         raise PrintError(printer.describe(), "refused the connection") from None
     except TimeoutError:

@@ -15,7 +15,7 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
-from compounder.log.entries import open_store
+from compounder.log.entries import open_store, publish_with_entry, settle_folder
 
 
 def record_preparation(
@@ -43,8 +43,11 @@ def record_preparation(
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
-    """Compound and record: a unique lot, the log entry, and the record PDF (written
-    atomically to ``output``). Returns the lot, the record and the PDF bytes.
+    """Compound and record: a unique lot, the log entry, and the record PDF written to
+    ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
+    ``record-{lot}.pdf``). The entry and the file exist together or not at all: the lot
+    is taken only by a preparation whose record was written. Without ``output`` the
+    caller keeps the PDF it is given back. Returns the lot, the record and the PDF.
 
     ``other_medications`` are screened (``core.screening``; a stop refuses unless
     overridden); the decision, the override and ``off_protocol_reason`` are kept in the
@@ -57,11 +60,12 @@ def record_preparation(
     comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import lots_from
-    from compounder.atomic import write_bytes_atomic
+    from compounder.atomic import StagedFile, checkpoint
     from compounder.content.records import compounding_record
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
     from compounder.core.settings import optional_settings
+    from compounder.log.snapshots import pdf_hash
     from compounder.render.record_pdf import render_record
 
     if output is not None:
@@ -100,7 +104,9 @@ def record_preparation(
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
 
-    def build(lot: str) -> tuple[dict[str, Any], tuple[dict[str, Any], bytes]]:
+    staged: list[StagedFile] = []
+
+    def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
         record = compounding_record(
             prep,
             lot,
@@ -114,14 +120,30 @@ def record_preparation(
         )
         record["safety"] = safety
         pdf = render_record(record, paper)
-        return record, (record, pdf)
+        return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
-    with open_store(db) as store:
-        lot, _, (record, pdf) = store.record_preparation(
-            day, rx, build, at=at if isinstance(at, datetime) else None
-        )
-    if output is not None:
-        write_bytes_atomic(Path(output), pdf)
+    def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
+        if output is None:
+            return
+        lot, _, pdf = result
+        path = Path(str(output).replace("{lot}", lot))
+        settle_folder(store, path.parent)
+        staged.append(StagedFile(path, pdf))
+        staged[0].publish()
+        checkpoint("record: about to commit")
+
+    try:
+        with open_store(db) as store:
+            lot, _, (_, record, pdf) = store.record_preparation(
+                day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
+            )
+    except BaseException:
+        for file in staged:
+            file.undo()
+        raise
+    for file in staged:
+        file.finish()
+    checkpoint("record: committed")
     return lot, record, pdf
 
 
@@ -186,13 +208,11 @@ def reprint_label(
     and/or sent to ``printer``. A reprint sent to a printer is logged, printed or not
     (PrintError, exit 5, when not)."""
     from compounder.api.delivery import deliver, file_fields, plan_delivery
-    from compounder.atomic import write_bytes_atomic
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
     from compounder.errors import SafetyError
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
-    from compounder.render.label_output import render_label_files
-    from compounder.render.label_png import png_targets
+    from compounder.render.label_output import output_paths, render_label_files
 
     rx = check_rx(rx)
     if output is None and printer is None:
@@ -233,21 +253,29 @@ def reprint_label(
                 "the reprint would not be identical to the original label",
                 "the software has changed since; print a new label instead",
             )
-    if output is not None:
-        targets = (
-            png_targets(Path(output), len(files)) if delivery.format == "png" else [Path(output)]
+    targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+    written = list(zip(targets, files, strict=True)) if targets else []
+    failures: list[Any] = []
+
+    def write(store: Any) -> None:
+        fields: dict[str, Any] = {}
+        if delivery.printer is not None:  # once the log is open for the entry
+            fields, failure = deliver(delivery, files)
+            failures.append(failure)
+        store.log(
+            "reprint",
+            rx,
+            entry.lot,
+            {
+                "reprints": entry.id,
+                "snapshot": entry.payload["snapshot"],
+                "pdf_sha256": pdf_hash(files[0]) if delivery.format == "pdf" else None,
+                **file_fields(delivery, files),
+                **fields,
+            },
         )
-        for target, data in zip(targets, files, strict=True):
-            write_bytes_atomic(target, data)
-    printed, failure = deliver(delivery, files)
-    if delivery.printer is not None:
-        with open_store(db) as store:
-            store.log(
-                "reprint",
-                rx,
-                entry.lot,
-                {"reprint_of": entry.id, **file_fields(delivery, files), **printed},
-            )
-    if failure is not None:
-        raise failure
+
+    publish_with_entry(db, written, write, "reprint")
+    if failures and failures[0] is not None:
+        raise failures[0]
     return entry

@@ -2,9 +2,10 @@
 
 A chunk is a run of consecutive orders. Processing it validates each row into a
 ``PreparedOrder`` (``batch_orders``); then, unless checking or refused, draws the
-chunk's own labels and charts files, writes its part of the manifest and stages its
-printed orders in the log, all under the run's temporary folder: nothing here is
-final until ``batch`` publishes the run.
+chunk's own labels and charts files, writes its part of the manifest and the log rows
+of its printed orders under the run's temporary folder, and stores the label snapshots
+they refer to in the log (content-addressed: inert until an entry refers to one).
+Nothing here is final, and no entry is in the log, until ``batch`` commits the run.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compounder.atomic import checkpoint
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
-from compounder.batch.outputs import write_manifest_part
+from compounder.batch.outputs import write_log_part, write_manifest_part
+from compounder.core.lots import IngredientExpiry
 from compounder.log.store import Store, snapshot_json
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
@@ -37,8 +40,9 @@ class BatchOptions:
     skip_invalid: bool = False
     chunk_size: int = DEFAULT_CHUNK
     digest: str = ""  # the order file's content hash: keys this run's log entries
-    db: str | None = None  # the log, where each chunk stages its printed orders
-    run_key: str = ""  # what they are staged under until the run commits them
+    db: str | None = None  # the log, where the run commits its printed orders
+    run_key: str = ""  # the run's own key (its lots are reserved under it)
+    ingredient_lots: tuple[IngredientExpiry, ...] = ()  # --lots-file: what preparations use
     label_format: str = "pdf"  # the labels file: pdf, or zpl for a thermal printer
     dpi: int = 203  # the thermal printer's resolution (zpl)
     profile: str | None = None  # the label print-size profile (None: the settings')
@@ -88,8 +92,29 @@ _worker_queue: Any = None
 
 
 def start_worker(queue: Any) -> None:
+    """A worker process's start: it dies with the batch that started it (even a batch
+    killed outright), leaves Ctrl-C to that batch, and reports progress to ``queue``."""
+    import signal
+
     global _worker_queue
     _worker_queue = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool...
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ...with SIGTERM: no clean-up needed here
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG)."""
+    import ctypes
+    import os
+    import signal
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def process_in_worker(
@@ -129,7 +154,9 @@ def _process_chunk(
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            prepared.append(prepare_order(row, options.config, lots, options.profile))
+            prepared.append(
+                prepare_order(row, options.config, lots, options.ingredient_lots, options.profile)
+            )
         except RowProblem as problem:
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
@@ -145,10 +172,16 @@ def _process_chunk(
     progress(len(errors))  # the rest as they are drawn
     folder = Path(temp_dir)
     manifest, log, snapshots = _draw_chunk(prepared, folder, names, result, options, progress)
+    checkpoint(f"batch: chunk {index} drawn")
     write_manifest_part(folder, index, manifest)
+    checkpoint(f"batch: chunk {index} manifest written")
     if log:
-        with Store(options.db) as store:
-            store.stage(options.run_key, log, snapshots)
+        # the snapshots go into the log now, from each worker (content-addressed: one
+        # no entry refers to yet is inert); the entries wait for the run's commit
+        with Store(options.db) as store, store.transaction():
+            store.add_snapshots(snapshots.items())
+        write_log_part(folder, index, log, {})
+        checkpoint(f"batch: chunk {index} log rows written")
     return result
 
 

@@ -21,6 +21,7 @@ from compounder.errors import CompounderError, InputError
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
+    from compounder.core.lots import IngredientExpiry
     from compounder.core.stocks import LabelStock
     from compounder.core.titration import Plan
     from compounder.core.vehicles import Vehicle
@@ -191,7 +192,11 @@ class OrderPlan:
 
 
 def prepare_order(
-    row: RawRow, config: str | None, lots: dict[str, str] | None = None, profile: str | None = None
+    row: RawRow,
+    config: str | None,
+    lots: dict[str, str] | None = None,
+    ingredient_lots: tuple[IngredientExpiry, ...] = (),
+    profile: str | None = None,
 ) -> PreparedOrder:
     """Validate and lay out one order; RowProblem (column and reason) if it is refused.
     ``profile``: the label print-size profile (None: the settings', else the default)."""
@@ -216,7 +221,9 @@ def prepare_order(
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
-    plan = order_plan(config, tuple([v.get(column, "") for column in _PRESCRIPTION_COLUMNS]))
+    plan = order_plan(
+        config, ingredient_lots, tuple([v.get(column, "") for column in _PRESCRIPTION_COLUMNS])
+    )
     if get("patient_dob"):
         dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
         if not date(1900, 1, 1) <= dob <= plan.fill_date:
@@ -304,7 +311,9 @@ def screening_manifest(screening: Any) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1024)
-def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
+def order_plan(
+    config: str | None, ingredient_lots: tuple[IngredientExpiry, ...], cells: tuple[str, ...]
+) -> OrderPlan:
     """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
     that order); RowProblem naming the column if they are refused."""
     from compounder.api.dispensing import dispense_order, excess_note
@@ -313,6 +322,7 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
     from compounder.core.datafiles import is_file_path
     from compounder.core.dates import parse_date
     from compounder.core.formulations import find_formulation
+    from compounder.core.lots import lots_for
     from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.protocols import load_protocol
@@ -401,7 +411,9 @@ def order_plan(config: str | None, cells: tuple[str, ...]) -> OrderPlan:
         protocol,
         concentration,
         vehicle,
+        lots=lots_for(ingredient_lots, source, vehicle),
         fill_date=fill_date,
+        fill="1",
         **order,
     )
     first = dispensed.fills[0]

@@ -7,11 +7,11 @@ log entries, and ``publish``: renaming finished files into place.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
+import re
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -24,26 +24,49 @@ from compounder.errors import OutputError
 
 if TYPE_CHECKING:
     from compounder.batch.run import BatchReport
+    from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_number
 
 
-def remove_abandoned_temps(out: Path) -> None:
-    """Remove the temporary folders of runs that were killed (their process is gone)."""
-    for folder in out.glob(".compounder-batch-*-*"):
-        pid = folder.name.split("-")[2]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
+def write_log_part(
+    folder: Path, index: int, rows: list[tuple[int, str, str, str, str]], snapshots: dict[str, str]
+) -> None:
+    """One chunk's log rows (line, Rx, lot, payload JSON, key), each with its entry's
+    content hash (worked out here, in the worker), and any snapshots they refer to, for
+    the run to commit into the log with its files (``read_log_part``). One
+    tab-separated line each: JSON text and checked ids hold no tab or line break."""
+    from compounder.log.store import content_hash
+
+    with (folder / f"log-{index:04d}.tsv.part").open("w", encoding="utf-8") as part:
+        part.writelines(f"S\t{digest}\t{body}\n" for digest, body in snapshots.items())
+        part.writelines(
+            f"E\t{line}\t{rx}\t{lot}\t{key}\t"
+            f"{content_hash('dispense', rx, lot, None, key, payload)}\t{payload}\n"
+            for line, rx, lot, payload, key in rows
+        )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def read_log_part(
+    folder: Path, index: int
+) -> tuple[list[tuple[str, ...]], list[str], dict[str, str]]:
+    """A chunk's log rows (line, Rx, lot, payload, key), their content hashes and its
+    snapshots, as ``write_log_part`` wrote them."""
+    path = folder / f"log-{index:04d}.tsv.part"
+    rows: list[tuple[str, ...]] = []
+    contents: list[str] = []
+    snapshots: dict[str, str] = {}
+    if not path.exists():  # a chunk with nothing printed
+        return rows, contents, snapshots
+    with path.open(encoding="utf-8") as part:
+        for text in part:
+            if text.startswith("S\t"):
+                _, digest, body = text.rstrip("\n").split("\t", 2)
+                snapshots[digest] = body
+            else:
+                _, line, rx, lot, key, content, payload = text.rstrip("\n").split("\t", 6)
+                rows.append((line, rx, lot, payload, key))
+                contents.append(content)
+    return rows, contents, snapshots
 
 
 MANIFEST_COLUMNS = (
@@ -208,47 +231,78 @@ def write_worksheet(folder: Path, report: BatchReport) -> None:
     (folder / "worksheet.txt").write_text(worksheet_report(report.worksheet), encoding="utf-8")
 
 
-#: Files a run may leave in its output folder; older ones a new run did not write go.
-OUTPUT_PATTERNS = (
-    "records.pdf",
-    "labels*.pdf",
-    "labels*.zpl",
-    "charts*.pdf",
-    "manifest.json",
-    "manifest.csv",
-    "worksheet.txt",
-    "rejected.csv",
+#: The names a run's outputs take (chunked files are numbered: labels-0001.pdf...).
+OUTPUT_NAMES = re.compile(
+    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|labels(-\d{4})?\.zpl|manifest\.json"
+    r"|manifest\.csv"
+    r"|worksheet\.txt|rejected\.csv)"
 )
 
 
-def publish(temp: Path, out: Path) -> list[str]:
-    """Rename every finished file into place (each rename is atomic), then remove the
-    outputs of an earlier run that this run did not write."""
-    names = sorted(
-        p.name for p in temp.iterdir() if any(p.match(pattern) for pattern in OUTPUT_PATTERNS)
-    )
+def outputs_in(temp: Path) -> list[str]:
+    """The finished output files of a run, by name."""
+    return sorted(p.name for p in temp.iterdir() if OUTPUT_NAMES.fullmatch(p.name))
+
+
+def foreign_outputs(out: Path, names: list[str], keep: Path | None) -> list[str]:
+    """Files in ``out`` named as a run's outputs that this run will not replace (an
+    earlier run's ``labels-0003.pdf``...): left beside this run's they would be taken
+    for its own. ``keep`` (the order file) is never counted."""
+    found = []
+    for path in out.iterdir():
+        if OUTPUT_NAMES.fullmatch(path.name) and path.name not in names:
+            if keep is not None and path.exists() and keep.exists() and path.samefile(keep):
+                continue
+            found.append(path.name)
+    return sorted(found)
+
+
+def publish(temp: Path, out: Path, names: list[str]) -> list[str]:
+    """Rename each of the run's finished files into place (each rename is atomic). It
+    replaces only files of the same names, and removes nothing else."""
+    from compounder.atomic import checkpoint
+
     published = []
     for name in names:
         final = out / name
-        try:
-            os.replace(temp / name, final)
-        except OSError as exc:
-            raise OutputError(str(final), exc.strerror or str(exc)) from None
+        source = temp / name
+        if source.exists():  # a recovered run may have published some already
+            try:
+                os.replace(source, final)
+            except OSError as exc:
+                raise OutputError(str(final), exc.strerror or str(exc)) from None
+            checkpoint(f"batch: published {name}")
         published.append(str(final))
-    for pattern in OUTPUT_PATTERNS:
-        for stale in out.glob(pattern):
-            if stale.name not in names:
-                with contextlib.suppress(FileNotFoundError):
-                    stale.unlink()
     return published
 
 
-def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config: str) -> None:
-    """records.pdf: the compounding record of every preparation the run plans (a powder
-    one leaves the weighing blank: it needs the certificate's assay and water)."""
+def file_hashes(folder: Path, names: list[str]) -> dict[str, str]:
+    """Each file's SHA-256, as the run's log entry keeps it."""
+    import hashlib
 
+    hashes = {}
+    for name in names:
+        digest = hashlib.sha256()
+        with (folder / name).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        hashes[name] = digest.hexdigest()
+    return hashes
+
+
+def write_records(
+    temp: Path,
+    report: BatchReport,
+    lots: dict[str, str],
+    config: str,
+    ingredient_lots: tuple[IngredientExpiry, ...] = (),
+) -> None:
+    """records.pdf: the compounding record of every preparation the run plans (a powder
+    one leaves the weighing blank: it needs the certificate's assay and water), with
+    the ingredient lots it is made from (its BUD capped by them)."""
     from compounder.content.records import compounding_record, planned_powder_record
     from compounder.core.bud import beyond_use_date
+    from compounder.core.lots import lots_for
     from compounder.core.preparation import prepare
     from compounder.core.vehicles import find_vehicle
 
@@ -261,13 +315,16 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
         vehicle = find_vehicle(entry["vehicle"])
         conc = Decimal(entry["concentration"].split()[0])
         volume = Decimal(entry["volume_needed_ml"])
+        used = lots_for(ingredient_lots, source, vehicle)
         if "tablets" in entry:
-            prep = prepare(conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day)
+            prep = prepare(
+                conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day, lots=used
+            )
             record = compounding_record(
-                prep, entry["lot"], None, "________", "________", (), day, balance=balance
+                prep, entry["lot"], None, "________", "________", used, day, balance=balance
             )
         else:
-            bud = beyond_use_date(day, vehicle, ctx["rules"])
+            bud = beyond_use_date(day, vehicle, ctx["rules"], used)
             record = planned_powder_record(
                 conc,
                 volume,
@@ -280,6 +337,7 @@ def write_records(temp: Path, report: BatchReport, lots: dict[str, str], config:
                 readability_mg=ctx["sources"].readability_mg,
                 minimum_weight_mg=ctx["sources"].minimum_weight_mg,
                 balance=balance,
+                lots=used,
             )
         records.append(record)
     report.records = records
@@ -302,13 +360,15 @@ def render_records(target: Path, records: list[dict[str, Any]]) -> None:
         canvas.save()
 
 
-def log_records(store: Any, report: BatchReport, digest: str) -> None:
-    """The run's compounding records, in the log once per run."""
-    for record in report.records:
-        store.log(
+def record_rows(report: BatchReport, digest: str) -> list[tuple[str, None, str, str, str]]:
+    """The run's compounding records, as log rows (once per file content)."""
+    return [
+        (
             "batch-record",
             None,
             record["lot"],
-            record,
-            batch_key=f"batch-record:{digest}:{record['lot']}",
+            json.dumps(record, sort_keys=True),
+            f"batch-record:{digest}:{record['lot']}",
         )
+        for record in report.records
+    ]

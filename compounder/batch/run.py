@@ -9,19 +9,28 @@ share of the compounding worksheet. Nothing is printed unless every row is valid
 The file is read here, once, in chunks of orders (``chunk_size``); each chunk gets the
 lots of the preparations it needs (reserved in the log in order of first use) and is
 processed by ``batch_chunks``, here or in a process pool when ``jobs`` > 1, drawing its
-own labels and charts files under a temporary folder inside the output folder. A
-chunk's output depends only on its rows and lots, so a parallel run gives the same bytes
-as a serial one. Only when the whole run succeeded are the files renamed to their final
-names and the staged log entries committed; an interrupted or failed run leaves none.
+own labels and charts files (and its log rows) under a temporary folder inside the
+output folder. A chunk's output depends only on its rows and lots, so a parallel run
+gives the same bytes as a serial one.
+
+One outcome: when the whole run succeeded, its log entries (the planned preparations,
+their records, every order, and the run itself with each file's hash) are committed in
+one transaction, and then the files are renamed to their final names. A failed or
+interrupted run leaves neither; a run killed outright leaves its lock on the folder,
+and the next run into the folder finishes it (publishes its files if its entries were
+committed) or undoes it (removes its temporary folder, releases its lots). A run holds
+a lock on its output folder (``lease``), writes only the files it names, and removes
+nothing it did not create.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
+import json
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from compounder.atomic import checkpoint
 from compounder.batch.chunks import (
     DEFAULT_CHUNK,
     BatchOptions,
@@ -42,21 +52,29 @@ from compounder.batch.chunks import (
     process_in_worker,
     start_worker,
 )
+from compounder.batch.lease import FolderLock, acquire
 from compounder.batch.order import RowError, group_key, run_context
 from compounder.batch.order_file import RawRow, header_of, read_orders
 from compounder.batch.outputs import (
+    OUTPUT_NAMES,
     RejectedSpool,
     compounding_worksheet,
+    file_hashes,
+    foreign_outputs,
     join_manifest,
-    log_records,
+    outputs_in,
     publish,
-    remove_abandoned_temps,
+    read_log_part,
+    record_rows,
     write_records,
     write_worksheet,
 )
 from compounder.core.limits import CHUNK_SIZE, check_range
+from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log.store import Store
+
+TEMP_PREFIX = ".compounder-batch-"
 
 
 @dataclass
@@ -126,7 +144,7 @@ def count_orders(path: Path) -> int:
 
 
 def _reserve_lots(
-    chunk: Chunk, config: str, digest: str, store: Store, lots: dict[str, str]
+    chunk: Chunk, config: str, digest: str, store: Store, lots: dict[str, str], run_key: str
 ) -> None:
     """A lot for each planned preparation the chunk's orders draw on that has none yet,
     in order of first use, allocated in the log once per file content: running the
@@ -143,8 +161,7 @@ def _reserve_lots(
         )
         if group is not None and group[0] not in lots:
             key, day = group
-            payload = {"planned_by_batch": digest, "preparation_key": key}
-            lots[key] = store.planned_preparation(f"batch:{digest}:{key}", day, payload)
+            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", day)
     chunk.lots = tuple(sorted(lots.items()))
 
 
@@ -189,6 +206,7 @@ def run_batch(
     jobs: int | None = None,
     progress: Progress | None = None,
     db: str | Path | None = None,
+    lots_file: str | Path | None = None,
     label_format: str = "pdf",
     dpi: int = 203,
     profile: str | None = None,
@@ -199,9 +217,12 @@ def run_batch(
     ``skip_invalid``, in ``rejected.csv``). Raises CompounderError for a file-level
     problem (unknown columns, not UTF-8, an output folder that cannot be written).
     ``progress``, if given, is called with how many more orders are done, every
-    hundred or so, until it has counted every row. ``label_format`` "zpl" writes the
-    labels for a thermal printer at ``dpi`` instead of as PDF. ``profile``: the labels'
-    print-size profile (default: the settings', else usp17).
+    hundred or so, until it has counted every row. ``lots_file``: the ingredient lots
+    (CSV ``ingredient,lot,expiry``, as ``prepare --lots-file``) the run's preparations
+    are made from: they cap the BUDs and are named on the records (and traced).
+    ``label_format`` "zpl" writes the labels for a thermal printer at ``dpi`` instead
+    of as PDF.
+    ``profile``: the labels' print-size profile (default: the settings', else usp17).
     """
     from compounder.core.settings import find_config
 
@@ -221,6 +242,7 @@ def run_batch(
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
+    ingredient_lots = tuple(read_lots_file(Path(lots_file))) if lots_file else ()
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
     options = BatchOptions(
@@ -231,6 +253,7 @@ def run_batch(
         digest,
         None if db is None else str(db),
         run_key,
+        ingredient_lots,
         label_format,
         dpi,
         profile,
@@ -238,16 +261,33 @@ def run_batch(
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
     temp: Path | None = None
-    store = None if check else Store(db)  # a log that cannot be opened stops the run here
+    lock: FolderLock | None = None
+    store: Store | None = None
     if not check:
+        _refuse_input_as_output(path, out)
+        store = Store(db)  # a log that cannot be opened stops the run here
         try:
             out.mkdir(parents=True, exist_ok=True)
-            remove_abandoned_temps(out)
-            temp = Path(tempfile.mkdtemp(prefix=f".compounder-batch-{os.getpid()}-", dir=out))
         except OSError as exc:
+            store.close()
             raise OutputError(str(out), exc.strerror or str(exc)) from None
+        try:
+            lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
+            if abandoned is not None:
+                recover(out, abandoned, store)
+            checkpoint("batch: folder locked")
+            temp = out / (TEMP_PREFIX + run_key)
+            temp.mkdir()
+        except BaseException as exc:
+            if lock is not None:
+                lock.release()
+            store.close()
+            if isinstance(exc, OSError):
+                raise OutputError(str(out), exc.strerror or str(exc)) from None
+            raise
     rejected = RejectedSpool(temp, header_of(path)) if temp else None
-    committed = False
+    committed = published = False
+    names: list[str] = []
     chunk_count = 0
 
     def chunks() -> Iterator[Chunk]:
@@ -256,7 +296,9 @@ def run_batch(
             report.orders += len(chunk.rows)
             chunk_count += 1
             if store is not None:
-                _reserve_lots(chunk, config_path, digest, store, lots)
+                _reserve_lots(chunk, config_path, digest, store, lots, run_key)
+            if lock is not None:
+                lock.renew()
             yield chunk
 
     try:
@@ -270,6 +312,8 @@ def run_batch(
                 totals[key] = totals.get(key, Decimal(0)) + value
             if rejected is not None:
                 rejected.extend(result.rejected)
+            if lock is not None:
+                lock.renew()
         report.worksheet = compounding_worksheet(totals, config_path)
         for entry in report.worksheet:
             conc = Decimal(entry["concentration"].split()[0])
@@ -280,26 +324,136 @@ def run_batch(
         if temp is None or rejected is None or (report.errors and not skip_invalid):
             report.labels = report.charts = 0
             return report
+        assert store is not None
         join_manifest(temp, chunk_count)
+        checkpoint("batch: manifest joined")
         rejected.close()
         write_worksheet(temp, report)
-        write_records(temp, report, lots, config_path)
-        report.files = publish(temp, out)
-        report.printed = report.valid
-        assert store is not None
-        log_records(store, report, digest)
-        store.commit_staged(run_key)
+        checkpoint("batch: worksheet written")
+        write_records(temp, report, lots, config_path, ingredient_lots)
+        checkpoint("batch: records written")
+        names = outputs_in(temp)
+        foreign = foreign_outputs(out, names, path)
+        if foreign:
+            raise OutputError(
+                str(out / foreign[0]),
+                "it is not from this run and would be mixed with its outputs; move it "
+                "(and any other earlier outputs) away or choose an empty folder",
+            )
+        _commit(store, report, lots, digest, run_key, temp, names, chunk_count)
         committed = True
+        report.files = publish(temp, out, names)
+        published = True
+        report.printed = report.valid
         return report
     finally:
+        if committed and not published and temp is not None:
+            # logged but interrupted while renaming: finish it (it is all or nothing)
+            with contextlib.suppress(CompounderError, OSError):
+                report.files = publish(temp, out, names)
+                published = True
         if rejected is not None:
             rejected.close()
         if store is not None:
-            if not committed:
-                store.drop_staged(run_key)
+            with contextlib.suppress(CompounderError, OSError):
+                store.end_reservations(run_key)
             store.close()
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        if published or not committed:  # else the next run into the folder finishes it
+            if temp is not None:
+                shutil.rmtree(temp, ignore_errors=True)
+            if lock is not None:
+                lock.release()
+
+
+def _refuse_input_as_output(path: Path, out: Path) -> None:
+    """The order file must not be one of the run's output files (it would be replaced)."""
+    if (
+        OUTPUT_NAMES.fullmatch(path.name)
+        and out.exists()
+        and path.resolve().parent == out.resolve()
+    ):
+        raise InputError(
+            "output",
+            str(out),
+            f"a folder other than the order file's: {path.name} is also the name of one "
+            "of the run's outputs",
+        )
+
+
+def _commit(
+    store: Store,
+    report: BatchReport,
+    lots: dict[str, str],
+    digest: str,
+    run_key: str,
+    temp: Path,
+    names: list[str],
+    chunks: int,
+) -> None:
+    """The run's log entries, in one transaction: its planned preparations (the lots it
+    used), their records, every printed order, and the run with its files' hashes."""
+    hashes = file_hashes(temp, names)
+    with store.transaction():
+        checkpoint("batch: transaction begun")
+        planned = []
+        for key, lot in sorted(lots.items(), key=lambda item: item[1]):
+            batch_key = f"batch:{digest}:{key}"
+            logged = store.logged_lot(batch_key)
+            if logged is not None and logged != lot:
+                raise OutputError(
+                    str(temp.parent),
+                    "another run of the same order file was logged while this one printed; "
+                    "run it again",
+                )
+            payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
+            planned.append(("preparation", None, lot, payload, batch_key))
+        store.append_new(planned, key_prefix=f"batch:{digest}:")
+        store.append_new(record_rows(report, digest), key_prefix=f"batch-record:{digest}:")
+        for index in range(chunks):
+            rows, contents, snapshots = read_log_part(temp, index)
+            store.add_snapshots(snapshots.items())
+            store.append_new(
+                [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],
+                key_prefix=f"dispense:{digest}:",
+                contents=contents,
+            )
+        run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
+        store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
+        checkpoint("batch: about to commit")
+    checkpoint("batch: committed")
+
+
+def recover(out: Path, abandoned: dict[str, Any], store: Store) -> str:
+    """Finish or undo a run that was killed: if its entries were committed, publish the
+    files it had not published yet ("finished"); else it is undone ("undone"). Then its
+    temporary folder is removed and its lots released. Only the folder named in its
+    lock is touched."""
+    run_key = str(abandoned.get("run_key", ""))
+    temp_name = str(abandoned.get("temp", ""))
+    if not run_key or not temp_name.startswith(TEMP_PREFIX) or "/" in temp_name:
+        return "nothing"
+    temp = out / temp_name
+    entry = store.entry_by_key(f"batch-run:{run_key}")
+    if entry is not None and temp.is_dir():
+        publish(temp, out, sorted(entry.payload.get("files", {})))
+    shutil.rmtree(temp, ignore_errors=True)
+    store.end_reservations(run_key)
+    return "undone" if entry is None else "finished"
+
+
+def recover_folder(output_dir: str | Path, db: str | Path | None = None) -> str:
+    """Finish or undo a batch run killed while writing to ``output_dir`` (what the next
+    run into the folder does first): "finished", "undone" or "nothing" (no abandoned
+    run). OutputError if a run is writing to it now."""
+    out = Path(output_dir)
+    if not out.is_dir():
+        return "nothing"
+    with Store(db) as store:
+        lock, abandoned = acquire(out, uuid.uuid4().hex, "")
+        try:
+            return "nothing" if abandoned is None else recover(out, abandoned, store)
+        finally:
+            lock.release()
 
 
 def _run_chunks(
@@ -323,41 +477,43 @@ def _run_chunks(
             yield process_chunk(chunk, options, temp_name, names, progress)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     if temp is not None:
         from compounder.render.canvas import preload_drawing
 
         preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     queue: Any = multiprocessing.SimpleQueue() if progress else None
-    with ProcessPoolExecutor(max_workers=jobs, initializer=start_worker, initargs=(queue,)) as pool:
+    pool = multiprocessing.Pool(jobs, initializer=start_worker, initargs=(queue,))
+    try:
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):
             pending.append(
-                pool.submit(
+                pool.apply_async(
                     process_in_worker,
-                    chunk,
-                    options,
-                    temp_name,
-                    chunk_names(chunk, options.label_format),
+                    (chunk, options, temp_name, chunk_names(chunk, options.label_format)),
                 )
             )
             if len(pending) > jobs:  # bounded: memory does not grow with the file
                 yield _result(pending.pop(0), queue, progress)
         for future in pending:
             yield _result(future, queue, progress)
+    except BaseException:
+        pool.terminate()  # a failure, Ctrl-C or SIGTERM: the workers stop now
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
 def _result(future: Any, queue: Any, progress: Progress | None) -> ChunkResult:
     """A chunk's result, passing on the workers' progress reports while it is awaited."""
-    from concurrent.futures import wait
-
     if queue is None or progress is None:
-        return future.result()  # type: ignore[no-any-return]
+        return future.get()  # type: ignore[no-any-return]
     while True:
-        done = future.done()  # reports sent before the result are in the queue by now
+        done = future.ready()  # reports sent before the result are in the queue by now
         while not queue.empty():
             progress(queue.get())
         if done:
-            return future.result()  # type: ignore[no-any-return]
-        wait([future], timeout=0.1)
+            return future.get()  # type: ignore[no-any-return]
+        future.wait(0.1)

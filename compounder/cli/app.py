@@ -8,13 +8,14 @@ Errors are turned into a one-line message on stderr and an exit code in one plac
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
 
-from compounder.cli import batching, calculations, checking, logbook, printing
+from compounder.cli import batching, calculations, checking, ledger, logbook, printing
 from compounder.errors import CompounderError
 
 app = typer.Typer(
@@ -38,9 +39,9 @@ def report_errors(command: F) -> F:
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:  # typer would exit 130 without a word
+        except KeyboardInterrupt as exc:  # typer would exit 130 without a word
             typer.echo("compounder: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -64,11 +65,28 @@ COMMANDS = (
 for _command in COMMANDS:
     app.command()(report_errors(_command))
 
+log_app = typer.Typer(name="log", help=ledger.HELP, no_args_is_help=True)
+for _log_command in ledger.LOG_COMMANDS:
+    log_app.command()(report_errors(_log_command))
+app.add_typer(log_app)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: whatever was being written is taken back."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
 
 def main() -> None:
     """Console entry point: run the app; an unexpected failure prints one line, not a trace."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
+    except Terminated:
+        typer.echo("compounder: interrupted", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         typer.echo("compounder: interrupted", err=True)
         sys.exit(130)

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, PrintOpt, ProfileOpt, print_json
+from compounder.cli.options import (
+    ConfigOpt,
+    DbOpt,
+    DpiOpt,
+    LotsFileOpt,
+    PrintOpt,
+    ProfileOpt,
+    print_json,
+)
 
 
 def batch(
@@ -35,6 +43,7 @@ def batch(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
+    lots_file: LotsFileOpt = None,
     label_format: Annotated[
         str | None,
         typer.Option(
@@ -81,6 +90,7 @@ def batch(
             jobs=jobs,
             progress=progress,
             db=db,
+            lots_file=lots_file,
             label_format=delivery.format,
             dpi=delivery.dpi,
             profile=profile,

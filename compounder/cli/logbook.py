@@ -78,11 +78,11 @@ def record(
     --prepared-by JD --checked-by MK --time 14:05
     """
     from compounder.api.recording import record_preparation
-    from compounder.atomic import check_output_path, write_bytes_atomic
+    from compounder.atomic import check_output_path
 
     if output is not None:
         check_output_path(output)
-    lot, data, pdf = record_preparation(
+    lot, data, _ = record_preparation(
         concentration,
         volume,
         source,
@@ -94,6 +94,7 @@ def record(
         assay=assay,
         water=water,
         compounded=on_date,
+        output=output or "record-{lot}.pdf",
         db=db,
         time=at_time,
         lots_file=lots_file,
@@ -105,7 +106,6 @@ def record(
         off_protocol_reason=off_protocol_reason,
     )
     target = output or Path(f"record-{lot}.pdf")
-    write_bytes_atomic(target, pdf)
     if as_json:
         print_json({"lot": lot, "output": str(target), "record": data})
     else:

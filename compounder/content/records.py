@@ -119,9 +119,11 @@ def planned_powder_record(
     readability_mg: Decimal = Decimal("0.1"),
     minimum_weight_mg: Decimal = Decimal(10),
     balance: str = "",
+    lots: tuple[IngredientExpiry, ...] = (),
 ) -> dict[str, Any]:
     """The record of a powder preparation a batch plans: everything but the weighing,
-    which depends on the certificate of analysis (assay and water) of the lot used."""
+    which depends on the certificate of analysis (assay and water) of the lot used;
+    ``lots``: the ingredient lots it is made from, when the run was given them."""
     strength = format_quantity(concentration_mg_ml, "mg/mL")
     need = format_number(concentration_mg_ml * volume_ml)
     fields = {
@@ -150,7 +152,7 @@ def planned_powder_record(
         at=at,
         prepared_by=BLANK,
         checked_by=BLANK,
-        lots=(),
+        lots=lots,
         drug_quantity=f"{BLANK} mg",
         drug_unit="mg",
         method=[line.format(**fields) for line in source.method],

@@ -14,10 +14,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compounder.core.datafiles import read_text_file
 from compounder.core.dates import parse_date
 from compounder.errors import DataFileError, InputError
+
+if TYPE_CHECKING:
+    from compounder.core.sources import DrugSource
+    from compounder.core.vehicles import Vehicle
 
 LOT_FORMS = "DATE, LABEL:DATE or INGREDIENT:LOT:DATE with the date as YYYY-MM-DD"
 EXTRA_FIELDS = ("source", "manufacturer", "ndc")
@@ -124,3 +129,30 @@ def read_lots_file(path: Path) -> list[IngredientExpiry]:
             )
         )
     return lots
+
+
+def lots_for(
+    lots: tuple[IngredientExpiry, ...], source: DrugSource, vehicle: Vehicle
+) -> tuple[IngredientExpiry, ...]:
+    """The lots of a run's lots file that a preparation from ``source`` in ``vehicle``
+    is made from: a naltrexone lot naming no form, or naming this source's (its id, an
+    alias, or its form: "tab", "powder"); a vehicle lot naming the vehicle or one of its
+    ingredients. A lot naming nothing (no ingredient) is the drug's."""
+    forms = {"tablet": ("tab",), "powder": ("powder",)}
+    own = (source.id, *source.aliases, *forms.get(source.form, ()))
+    other_forms = [w for form, words in forms.items() if form != source.form for w in words]
+    vehicle_names = (
+        vehicle.name.lower(),
+        vehicle.id.replace("-", " "),
+        *(n for ingredient in vehicle.ingredients for n in ingredient.names()),
+    )
+    used = []
+    for lot in lots:
+        name = lot.ingredient.lower()
+        if not name or "naltrexone" in name:
+            names_form = any(w in name for w in (*own, *other_forms))
+            if not names_form or any(w in name for w in own):
+                used.append(lot)
+        elif any(n and n in name for n in vehicle_names):
+            used.append(lot)
+    return tuple(used)

@@ -7,6 +7,7 @@ into what the API needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -54,7 +55,12 @@ def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> Rec
     """The recorded preparation ``lot`` (None if the log has none): a label must be at
     the strength it was made (SafetyError otherwise)."""
     with open_store(db) as store:
-        entries = store.entries_for_lot(lot)
+        return recorded_lot_in(store, lot, concentration)
+
+
+def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedLot | None:
+    """``recorded_lot`` read from an open log (inside a transaction: as it is now)."""
+    entries = store.entries_for_lot(lot)
     prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
     if not prepared:
         return None
@@ -91,16 +97,39 @@ def log_labels(
     run: Any,
     stock: Any,
     db: str | Path | None,
+    output: Path | None,
     kind: str = "label",
     extra: dict[str, Any] | None = None,
+    recorded: tuple[str, Decimal] | None = None,
+    files: list[tuple[Path, bytes]] | None = None,
+    before_entry: Callable[[], dict[str, Any]] | None = None,
 ) -> int:
-    """Append a printed label to the log, with the snapshot that reprints it."""
+    """Write a printed label to ``output`` and its log entry (with the snapshot that
+    reprints it), together: the file is published inside the entry's transaction and
+    taken back if it does not commit. ``recorded`` (lot, concentration): a recorded
+    lot whose quantity is checked in that same transaction, so two labels printed at
+    once cannot both take the lot's last millilitres.
+
+    ``files`` (path, bytes) replaces the one PDF at ``output`` (ZPL, PNG previews; none
+    when the label only goes to a printer). ``before_entry`` runs once every check has
+    passed, just before the entry is written (sending to a printer): what it returns
+    is added to the entry."""
+    from compounder.atomic import checkpoint
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
-    with open_store(db) as store:
-        layout = getattr(run, "layout", None) or load_layout()
+    if files is None:
+        files = [(output, run.pdf)] if output is not None else []
+
+    def write(store: Store) -> int:
+        checkpoint("label: transaction begun")
+        if recorded is not None:
+            found = recorded_lot_in(store, *recorded)
+            if found is not None:
+                found.check_quantity([o.quantity_ml for o in run.orders])
+        layout = getattr(run, "layout", None) or load_layout()  # the run's print-size profile
         digest = store.put_snapshot(label_snapshot(run.contents, stock, layout))
+        late = before_entry() if before_entry is not None else {}
         first = run.orders[0]
         payload = {
             "snapshot": digest,
@@ -112,8 +141,45 @@ def log_labels(
             "quantity_ml": [str(o.quantity_ml) for o in run.orders],
             "concentration_mg_ml": str(first.concentration_mg_ml),
             **(extra or {}),
+            **late,
         }
-        return store.log(kind, first.rx, first.lot, payload)
+        entry_id: int = store.log(kind, first.rx, first.lot, payload)
+        return entry_id
+
+    entry_id = publish_with_entry(db, files, write, "label")
+    checkpoint("label: committed")
+    return entry_id
+
+
+def publish_with_entry(
+    db: str | Path | None,
+    files: list[tuple[Path, bytes]],
+    write: Callable[[Store], Any],
+    what: str = "entry",
+) -> Any:
+    """Files and the log entry ``write`` makes, together: each file staged beside its
+    target, published inside the entry's transaction and taken back if it does not
+    commit. What ``write`` returns."""
+    from compounder.atomic import StagedFile, checkpoint
+
+    staged: list[StagedFile] = []
+    try:
+        for path, data in files:
+            staged.append(StagedFile(path, data))
+        with open_store(db) as store, store.transaction():
+            for folder in dict.fromkeys(path.parent for path, _ in files):
+                settle_folder(store, folder)
+            result = write(store)
+            for one in staged:
+                one.publish()
+            checkpoint(f"{what}: about to commit")
+    except BaseException:
+        for one in staged:
+            one.undo()
+        raise
+    for one in staged:
+        one.finish()
+    return result
 
 
 def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
@@ -152,3 +218,37 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         return store.log(
             "correction", original.rx, original.lot, {"reason": reason}, corrects=entry_id
         )
+
+
+def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
+    """Walk the whole log: every entry against its chained hash, every snapshot against
+    its own, the ingredient rows, unique lots and the append-only triggers. Returns a
+    ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
+    ``anchor``: a chain head noted earlier, which must still be in the chain."""
+    if anchor is not None and (
+        len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
+    ):
+        raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
+    with open_store(db) as store:
+        return store.verify(anchor)
+
+
+def settle_folder(store: Store, folder: Path) -> int:
+    """Finish what a command killed outright left in ``folder``: a file published but
+    whose entry never committed is taken back out; one whose entry committed is kept.
+    Call inside a write transaction (no other command is then between publishing and
+    committing). Returns how many were settled."""
+    from compounder.atomic import pending, settle
+    from compounder.log.snapshots import pdf_hash
+
+    found = pending(folder if str(folder) else Path("."))
+    for temp, target in found:
+        settle(temp, target, store.has_file(pdf_hash(target.read_bytes())))
+    return len(found)
+
+
+def settle_outputs(folder: str | Path, db: str | Path | None = None) -> int:
+    """``settle_folder`` on its own (what the next label, record or reprint into the
+    folder does first): how many files killed commands had left were settled."""
+    with open_store(db) as store, store.transaction():
+        return settle_folder(store, Path(folder))

@@ -2,14 +2,22 @@
 
 One file, created on first use in the user's data folder (``$XDG_DATA_HOME/compounder``
 or ``~/.local/share/compounder``) or at ``--db``. It carries its schema version and is
-migrated forward on open. The log is append-only: triggers refuse UPDATE and DELETE on
-entries, and a correction is a new entry that names the one it corrects.
+migrated forward on open. The log is append-only in the database itself: on every table
+triggers refuse UPDATE, DELETE and an INSERT that would replace a row (INSERT OR
+REPLACE), and a correction is a new entry that names the one it corrects.
+
+It is also tamper-evident: each entry carries a SHA-256 hash over its fields and the
+previous entry's hash (a chain, as an audit ledger keeps), every label snapshot is
+stored under the hash of its text and checked when read, and ``verify`` walks the
+whole log and names the first entry that does not match.
 
 Lot numbers are the compounding date and a per-day sequence (``20261201-003``),
 allocated inside a write transaction (``BEGIN IMMEDIATE``), so two processes sharing the
 file never get the same number and never lose an entry; a killed process leaves the
-last committed state (SQLite's journal). Keeping all SQL here is what lets a shared
-server database replace SQLite later behind the same functions.
+last committed state (SQLite's journal). A preparation's lot is unique in the log (a
+UNIQUE index). A batch run reserves the lots it plans (``reservations``, scratch rows
+that are not part of the log) and logs them only when it commits. Keeping all SQL here
+is what lets a shared server database replace SQLite later behind the same functions.
 """
 
 from __future__ import annotations
@@ -20,12 +28,13 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from compounder.atomic import checkpoint
 from compounder.core.limits import MAX_LOTS_PER_DAY
 from compounder.errors import (
     CompounderError,
@@ -35,10 +44,45 @@ from compounder.errors import (
     SafetyError,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+APPEND_ONLY = "the log is append-only"
+
+#: Every table and what makes two of its rows the same row: an INSERT that would
+#: replace one (INSERT OR REPLACE deletes it without firing DELETE triggers) is refused.
+#: ``lot_sequence`` (version 1-3 lot counters) is kept, frozen, for older logs.
+TABLE_KEYS: dict[str, str] = {
+    "meta": "key = NEW.key",
+    "lot_sequence": "1 = 1",
+    "entries": "id = NEW.id OR batch_key = NEW.batch_key OR "
+    "(kind = 'preparation' AND NEW.kind = 'preparation' AND lot = NEW.lot)",
+    "ingredient_uses": "rowid = NEW.rowid",
+    "snapshots": "hash = NEW.hash",
+    "schema_versions": "version = NEW.version",
+    "reservations": "rowid = NEW.rowid OR (lot = NEW.lot AND run_key = NEW.run_key)",
+    "reservation_ends": "rowid = NEW.rowid",
+}
+
+
+def _append_only_triggers() -> list[str]:
+    statements = []
+    for table, same_row in TABLE_KEYS.items():
+        for event, when in (
+            ("UPDATE", ""),
+            ("DELETE", ""),
+            ("INSERT", f" WHEN EXISTS (SELECT 1 FROM {table} WHERE {same_row})"),
+        ):
+            statements.append(
+                f"CREATE TRIGGER {table}_append_only_{event.lower()} BEFORE {event} ON {table}"
+                f"{when} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+            )
+    return statements
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
 
 #: Each migration takes the database from version N-1 to N. Never edit a released one.
-MIGRATIONS: dict[int, list[str]] = {
+MIGRATIONS: dict[int, list[Migration]] = {
     1: [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE lot_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)",
@@ -89,13 +133,98 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "CREATE INDEX staged_run ON staged (run_key, seq)",
     ],
+    4: [
+        # Each entry's hash, chained to the previous entry's (filled in for older entries
+        # below, before the append-only triggers are set on every table).
+        "ALTER TABLE entries ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE entries ADD COLUMN hash TEXT",
+        "DROP TRIGGER entries_no_update",
+        "DROP TRIGGER entries_no_delete",
+        lambda db: _backfill_chain(db),
+        "CREATE UNIQUE INDEX entries_preparation_lot ON entries (lot) WHERE kind = 'preparation'",
+        "CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        # A batch run's planned lots, held while it prints and released when it ends
+        # (scratch rows, not the log: the lot is logged with the run's records).
+        """CREATE TABLE reservations (
+            lot TEXT NOT NULL,
+            day TEXT NOT NULL,
+            run_key TEXT NOT NULL,
+            batch_key TEXT NOT NULL,
+            reserved_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX reservations_lot ON reservations (lot)",
+        "CREATE INDEX reservations_key ON reservations (batch_key)",
+        "CREATE TABLE reservation_ends (run_key TEXT NOT NULL, ended_at TEXT NOT NULL)",
+        "CREATE INDEX reservation_ends_run ON reservation_ends (run_key)",
+        # version 3 staged a batch's orders in the log's file; they are now staged in
+        # the run's own folder, so the table goes (rows of a killed run with it)
+        "DROP TABLE staged",
+        *_append_only_triggers(),
+    ],
 }
+
+#: A batch run's reserved lots are released when it ends; a run killed outright holds
+#: them at most this long (far longer than any run takes).
+RESERVATION_LEASE = timedelta(hours=12)
+
+GENESIS = "0" * 64  # the "previous hash" of the first entry
+
+
+def content_hash(
+    kind: str,
+    rx: str | None,
+    lot: str | None,
+    corrects: int | None,
+    batch_key: str | None,
+    payload: str,
+) -> str:
+    """SHA-256 over what an entry says, as stored, each field written with its length
+    (so no two entries read the same). A batch's workers work it out for their orders."""
+    fields = (kind, rx, lot, None if corrects is None else str(corrects), batch_key, payload)
+    text = "".join(["-;" if f is None else f"{len(f)}:{f};" for f in fields])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def chain_hash(prev: str, entry_id: int, created_at: str, content: str) -> str:
+    """The hash an entry carries: its place (the previous hash, its id and time) and
+    its content hash."""
+    return hashlib.sha256(f"{prev};{entry_id};{created_at};{content}".encode()).hexdigest()
+
+
+def entry_hash(
+    prev: str,
+    entry_id: int,
+    kind: str,
+    rx: str | None,
+    lot: str | None,
+    created_at: str,
+    corrects: int | None,
+    batch_key: str | None,
+    payload: str,
+) -> str:
+    """The hash an entry carries, from its fields as stored and the previous hash."""
+    content = content_hash(kind, rx, lot, corrects, batch_key, payload)
+    return chain_hash(prev, entry_id, created_at, content)
 
 
 def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
     """A snapshot as stored (JSON, keys sorted) and its hash, the key it is stored under."""
     text = json.dumps(body, sort_keys=True)
     return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``verify`` found: how many entries matched, and the first problem (if any)."""
+
+    entries: int
+    head: str
+    problem: str | None = None
+    entry_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
 
 
 def default_db_path() -> Path:
@@ -214,24 +343,32 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction, holding the write lock from its start."""
+        """A write transaction, holding the write lock from its start. Inside another
+        one it simply joins it: everything commits (or rolls back) with the outer one."""
+        if self.db.in_transaction:
+            yield self.db
+            return
         with self.faults():
             self.db.execute("BEGIN IMMEDIATE")
             try:
+                checkpoint("log: transaction begun")
                 yield self.db
+                checkpoint("log: committing")
+                self.db.execute("COMMIT")
+                checkpoint("log: committed")
             except BaseException:
                 if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
+                    with contextlib.suppress(sqlite3.Error):
+                        self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
 
     # ---------------------------------------------------------------- schema
 
     def version(self) -> int:
-        exists = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-        ).fetchone()
-        if not exists:
+        tables = {
+            row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "meta" not in tables:
             foreign = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if foreign or self.db.execute("PRAGMA user_version").fetchone()[0]:
                 raise DataFileError(
@@ -247,9 +384,15 @@ class Store:
             raise DataFileError(
                 str(self.path), "schema_version", "is not a version number", "restore the log"
             )
-        return int(value)
+        found = int(value)
+        if "schema_versions" in tables:  # version 4 on: one row per version applied
+            row = self.db.execute("SELECT MAX(version) FROM schema_versions").fetchone()
+            found = max(found, int(row[0] or 0))
+        return found
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        if self.version() == target:  # the usual case: no write lock taken
+            return
         with self.transaction() as db:
             current = self.version()
             if current > SCHEMA_VERSION:
@@ -260,34 +403,64 @@ class Store:
                     f"version {SCHEMA_VERSION} or older: upgrade Compounder",
                 )
             for version in range(current + 1, target + 1):
-                for statement in MIGRATIONS[version]:
-                    db.execute(statement)
+                for step in MIGRATIONS[version]:
+                    if isinstance(step, str):
+                        db.execute(step)
+                    else:
+                        step(db)
                 if version == 2:
                     _backfill_ingredient_uses(db)
-                db.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (str(version),),
-                )
+                if version <= 3:
+                    db.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                        (str(version),),
+                    )
+                else:
+                    db.execute(
+                        "INSERT INTO schema_versions (version, applied_at) VALUES (?, ?)",
+                        (version, _now()),
+                    )
 
     # ---------------------------------------------------------------- writing
 
-    def _next_lot(self, db: sqlite3.Connection, day: date) -> str:
-        key = day.isoformat()
-        db.execute(
-            "INSERT INTO lot_sequence (day, last) VALUES (?, 0) ON CONFLICT(day) DO NOTHING", (key,)
-        )
-        db.execute("UPDATE lot_sequence SET last = last + 1 WHERE day = ?", (key,))
-        number = db.execute("SELECT last FROM lot_sequence WHERE day = ?", (key,)).fetchone()
-        if number["last"] > MAX_LOTS_PER_DAY:
+    def next_lot(self, day: date, now: datetime | None = None) -> str:
+        """The next lot number of a day (call inside a transaction): one past every
+        lot the log holds, every lot a running batch holds, and older logs' counters."""
+        prefix = f"{day:%Y%m%d}-"
+        taken = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT lot FROM entries WHERE kind = 'preparation' AND lot >= ? AND lot < ?",
+                (prefix, f"{day:%Y%m%d}."),
+            )
+        ]
+        since = ((now or datetime.now()) - RESERVATION_LEASE).isoformat(timespec="seconds")
+        taken += [
+            row[0]
+            for row in self.db.execute(
+                "SELECT lot FROM reservations r WHERE r.day = ? AND r.reserved_at > ? AND NOT "
+                "EXISTS (SELECT 1 FROM reservation_ends e WHERE e.run_key = r.run_key)",
+                (day.isoformat(), since),
+            )
+        ]
+        last = max((int(lot[len(prefix) :]) for lot in taken), default=0)
+        legacy = self.db.execute(
+            "SELECT MAX(last) FROM lot_sequence WHERE day = ?", (day.isoformat(),)
+        ).fetchone()[0]
+        number = max(last, int(legacy or 0)) + 1
+        if number > MAX_LOTS_PER_DAY:
             raise SafetyError(
-                f"the log has given out all {MAX_LOTS_PER_DAY} lot numbers for {key}",
+                f"the log has given out all {MAX_LOTS_PER_DAY} lot numbers for {day.isoformat()}",
                 "record further preparations under another compounding date",
             )
-        return f"{day:%Y%m%d}-{number['last']:03d}"
+        return f"{prefix}{number:03d}"
 
-    def _insert(
+    def _head(self) -> tuple[int, str]:
+        row = self.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
+        return (0, GENESIS) if row is None else (int(row["id"]), str(row["hash"]))
+
+    def append(
         self,
-        db: sqlite3.Connection,
         kind: str,
         rx: str | None,
         lot: str | None,
@@ -296,46 +469,76 @@ class Store:
         batch_key: str | None = None,
         at: datetime | None = None,
     ) -> int:
+        """Append one entry, chained to the last (call inside a transaction)."""
+        return self.append_many(
+            [(kind, rx, lot, json.dumps(payload, sort_keys=True), corrects, batch_key)], at
+        )[0]
+
+    def append_many(
+        self,
+        rows: Iterable[tuple[str, str | None, str | None, str, int | None, str | None]],
+        at: datetime | None = None,
+        contents: Iterable[str] | None = None,
+    ) -> list[int]:
+        """Append entries (kind, rx, lot, payload JSON, corrects, batch key) in order,
+        each chained to the one before (call inside a transaction). ``contents``: their
+        ``content_hash`` values, if worked out already."""
+        known = iter(contents) if contents is not None else None
         created = (at or datetime.now()).isoformat(timespec="seconds")
-        cursor = db.execute(
-            "INSERT INTO entries (kind, rx, lot, created_at, corrects, payload, batch_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, rx, lot, created, corrects, json.dumps(payload, sort_keys=True), batch_key),
+        last_id, prev = self._head()
+        ids: list[int] = []
+        records = []
+        uses = []
+        for kind, rx, lot, payload, corrects, batch_key in rows:
+            last_id += 1
+            before = prev
+            content = (
+                next(known)
+                if known is not None
+                else content_hash(kind, rx, lot, corrects, batch_key, payload)
+            )
+            prev = chain_hash(prev, last_id, created, content)
+            records.append(
+                (last_id, kind, rx, lot, created, corrects, payload, batch_key, prev, before)
+            )
+            ids.append(last_id)
+            if '"ingredients"' in payload:
+                uses += _uses(last_id, json.loads(payload))
+        self.db.executemany(
+            "INSERT INTO entries (id, kind, rx, lot, created_at, corrects, payload, batch_key, "
+            "hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            records,
         )
-        entry_id = int(cursor.lastrowid or 0)
-        _insert_uses(db, entry_id, payload)
-        return entry_id
+        self.db.executemany(
+            "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
+            "VALUES (?, ?, ?, ?, ?)",
+            uses,
+        )
+        return ids
 
     def record_preparation(
-        self, day: date, rx: str | None, build: Any, at: datetime | None = None
+        self,
+        day: date,
+        rx: str | None,
+        build: Any,
+        at: datetime | None = None,
+        publish: Callable[[Any], None] | None = None,
     ) -> tuple[str, int, Any]:
         """Allocate a lot and log a preparation in one transaction.
 
         ``build(lot)`` returns ``(payload, result)``: whatever depends on the lot number
         (the record's text and its PDF) is made inside the transaction, so the log and
-        the record always agree. Returns the lot, the entry id and ``result``.
+        the record always agree. ``publish(result)``, if given, writes the record's file
+        before the transaction commits (if it fails, nothing is logged and the lot is not
+        used). Returns the lot, the entry id and ``result``.
         """
-        with self.transaction() as db:
-            lot = self._next_lot(db, day)
+        with self.transaction():
+            lot = self.next_lot(day, at)
             payload, result = build(lot)
-            entry_id = self._insert(db, "preparation", rx, lot, payload, at=at)
+            entry_id = self.append("preparation", rx, lot, payload, at=at)
+            if publish is not None:
+                publish(result)
         return lot, entry_id, result
-
-    def planned_preparation(self, batch_key: str, day: date, payload: dict[str, Any]) -> str:
-        """The lot of a batch run's planned preparation, allocated once per key."""
-        with self.transaction() as db:
-            row = db.execute("SELECT lot FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
-            if row:
-                return str(row["lot"])
-            lot = self._next_lot(db, day)
-            self._insert(db, "preparation", None, lot, payload, batch_key=batch_key)
-            return lot
-
-    @staticmethod
-    def _has_key(db: sqlite3.Connection, batch_key: str) -> bool:
-        return bool(
-            db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
-        )
 
     def log(
         self,
@@ -359,45 +562,95 @@ class Store:
                 and not db.execute("SELECT 1 FROM entries WHERE id = ?", (corrects,)).fetchone()
             ):
                 raise InputError("corrects", str(corrects), "the id of an existing entry")
-            return self._insert(db, kind, rx, lot, payload, corrects, batch_key)
+            return self.append(kind, rx, lot, payload, corrects, batch_key)
 
-    def stage(
-        self, run_key: str, rows: list[tuple[int, str, str, str, str]], snapshots: dict[str, str]
-    ) -> None:
-        """Stage a batch run's orders: (seq, rx, lot, payload JSON, batch key), with the
-        snapshots (hash -> JSON) they refer to."""
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", snapshots.items()
-            )
-            db.executemany(
-                "INSERT INTO staged (run_key, seq, rx, lot, payload, batch_key) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(run_key, *row) for row in rows],
-            )
+    # ---------------------------------------------------------------- batch runs
 
-    def commit_staged(self, run_key: str, at: datetime | None = None) -> int:
-        """Move a run's staged orders into the log as dispense entries, once per key."""
-        created = (at or datetime.now()).isoformat(timespec="seconds")
+    def reserve_lot(self, run_key: str, batch_key: str, day: date) -> str:
+        """The lot of a batch run's planned preparation: the one logged under its key by
+        an earlier run of the same file, or one reserved for this run (not yet logged)."""
         with self.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO entries (kind, rx, lot, created_at, payload, batch_key) "
-                "SELECT 'dispense', s.rx, s.lot, ?, s.payload, s.batch_key FROM staged s "
-                "WHERE s.run_key = ? AND NOT EXISTS "
-                "(SELECT 1 FROM entries e WHERE e.batch_key = s.batch_key) ORDER BY s.seq",
-                (created, run_key),
+            row = db.execute("SELECT lot FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
+            if row:
+                return str(row["lot"])
+            row = db.execute(
+                "SELECT lot FROM reservations WHERE batch_key = ? AND run_key = ?",
+                (batch_key, run_key),
+            ).fetchone()
+            if row:
+                return str(row["lot"])
+            lot = self.next_lot(day)
+            db.execute(
+                "INSERT INTO reservations (lot, day, run_key, batch_key, reserved_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (lot, day.isoformat(), run_key, batch_key, _now()),
             )
-            db.execute("DELETE FROM staged WHERE run_key = ?", (run_key,))
-            return cursor.rowcount
+            return lot
 
-    def drop_staged(self, run_key: str) -> None:
+    def end_reservations(self, run_key: str) -> None:
+        """Release a run's reserved lots (those it logged stay taken by their entries)."""
         with self.transaction() as db:
-            db.execute("DELETE FROM staged WHERE run_key = ?", (run_key,))
+            if not db.execute(
+                "SELECT 1 FROM reservation_ends WHERE run_key = ?", (run_key,)
+            ).fetchone():
+                db.execute(
+                    "INSERT INTO reservation_ends (run_key, ended_at) VALUES (?, ?)",
+                    (run_key, _now()),
+                )
+
+    def has_entry_key(self, batch_key: str) -> bool:
+        return bool(
+            self.db.execute("SELECT 1 FROM entries WHERE batch_key = ?", (batch_key,)).fetchone()
+        )
+
+    def logged_lot(self, batch_key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT lot FROM entries WHERE batch_key = ?", (batch_key,)
+        ).fetchone()
+        return None if row is None else str(row["lot"])
+
+    def add_snapshots(self, snapshots: Iterable[tuple[str, str]]) -> None:
+        """Store snapshots (hash, JSON text) not stored yet (call inside a transaction)."""
+        self.db.executemany(
+            "INSERT INTO snapshots (hash, body) SELECT ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM snapshots WHERE hash = ?)",
+            [(digest, body, digest) for digest, body in snapshots],
+        )
+
+    def append_new(
+        self,
+        rows: Iterable[tuple[str, str | None, str | None, str, str]],
+        at: datetime | None = None,
+        key_prefix: str | None = None,
+        contents: Iterable[str] | None = None,
+    ) -> int:
+        """Append entries (kind, rx, lot, payload JSON, batch key) whose key is not in the
+        log yet (an earlier run of the same file logged the others); how many were new.
+        ``key_prefix``: every key starts with it (the keys logged are looked up at once);
+        ``contents``: the rows' ``content_hash`` values, if worked out already."""
+        rows = list(rows)
+        if key_prefix is None:
+            logged = {key for *_, key in rows if self.has_entry_key(key)}
+        else:
+            logged = {
+                row[0]
+                for row in self.db.execute(
+                    "SELECT batch_key FROM entries WHERE batch_key >= ? AND batch_key < ?",
+                    (key_prefix, key_prefix + "\U0010ffff"),
+                )
+            }
+        hashes = list(contents) if contents is not None else None
+        keep = [i for i, row in enumerate(rows) if row[4] not in logged]
+        fresh = [
+            (k, rx, lot, payload, None, key) for k, rx, lot, payload, key in (rows[i] for i in keep)
+        ]
+        self.append_many(fresh, at, None if hashes is None else [hashes[i] for i in keep])
+        return len(fresh)
 
     def put_snapshot(self, body: dict[str, Any]) -> str:
         text, digest = snapshot_json(body)
-        with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO snapshots (hash, body) VALUES (?, ?)", (digest, text))
+        with self.transaction():
+            self.add_snapshots([(digest, text)])
         return digest
 
     # ---------------------------------------------------------------- reading
@@ -434,6 +687,23 @@ class Store:
     def entries_for_lot(self, lot: str) -> list[Entry]:
         return self._entries("SELECT * FROM entries WHERE lot = ? ORDER BY id", (lot,))
 
+    def entry_by_key(self, batch_key: str) -> Entry | None:
+        found = self._entries("SELECT * FROM entries WHERE batch_key = ?", (batch_key,))
+        return found[0] if found else None
+
+    def has_file(self, sha256: str) -> bool:
+        """Whether an entry names a file with this SHA-256 (a label's, a record's...; a
+        ZPL file or PNG previews under ``files_sha256``)."""
+        return bool(
+            self.db.execute(
+                "SELECT 1 FROM entries WHERE payload LIKE ? OR payload LIKE ?",
+                (f'%"pdf_sha256": "{sha256}"%', f'%"files_sha256": [%"{sha256}"%'),
+            ).fetchone()
+        )
+
+    def entries_of_kind(self, kind: str) -> list[Entry]:
+        return self._entries("SELECT * FROM entries WHERE kind = ? ORDER BY id", (kind,))
+
     def trace(self, ingredient_lot: str) -> list[Entry]:
         """Every preparation that used an ingredient lot, oldest first."""
         return self._entries(
@@ -451,10 +721,17 @@ class Store:
         return found[0] if found else None
 
     def snapshot(self, digest: str) -> dict[str, Any]:
+        """A snapshot, checked against the hash it is stored under (SafetyError if the
+        text was altered: a label is never drawn from it)."""
         with self.faults():
             row = self.db.execute("SELECT body FROM snapshots WHERE hash = ?", (digest,)).fetchone()
         if row is None:
             raise DataFileError(str(self.path), "snapshots", f"snapshot {digest} is missing")
+        if hashlib.sha256(row["body"].encode()).hexdigest() != digest:
+            raise SafetyError(
+                f"the log's snapshot {digest[:12]} does not match its hash (the log was altered)",
+                "run 'compounder log verify' and print a new label from the prescription",
+            )
         return dict(json.loads(row["body"]))
 
     def count(self, kind: str | None = None) -> int:
@@ -464,26 +741,151 @@ class Store:
             self.db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()[0]
         )
 
+    # ---------------------------------------------------------------- verifying
+
+    def verify(self, anchor: str | None = None) -> Verification:
+        """Walk the log: every entry's hash against its fields and the previous hash,
+        every snapshot against its hash, every ingredient row against its entry, the
+        lots unique, the append-only triggers in place. The first problem is named.
+
+        ``anchor``: a chain head noted earlier (kept outside the log); it must still be
+        in the chain, so even an attacker who rewrites every hash after an edit is caught.
+        """
+        count, prev = 0, GENESIS
+        anchored = anchor is None or anchor.lower() == GENESIS[: len(anchor)]
+        expected_id = 1
+
+        def bad(problem: str, entry_id: int | None = None) -> Verification:
+            return Verification(count, prev, problem, entry_id)
+
+        missing = [
+            name
+            for name in (
+                f"{t}_append_only_{e}" for t in TABLE_KEYS for e in ("update", "delete", "insert")
+            )
+            if not self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+            ).fetchone()
+        ]
+        if missing:
+            return bad(f"the append-only trigger {missing[0]} was removed")
+        uses: dict[int, list[tuple[Any, ...]]] = {}
+        for row in self.db.execute(
+            "SELECT entry_id, ingredient, lot, expiry, quantity FROM ingredient_uses"
+        ):
+            uses.setdefault(int(row[0]), []).append(tuple(row[1:]))
+        referenced: set[str] = set()
+        lots: set[str] = set()
+        cursor = self.db.execute(
+            "SELECT id, kind, rx, lot, created_at, corrects, payload, batch_key, hash, prev_hash "
+            "FROM entries ORDER BY id"
+        )
+        for row in cursor:
+            entry_id = int(row["id"])
+            if entry_id != expected_id:
+                return bad(f"entry {expected_id} is missing (the next is {entry_id})", expected_id)
+            if row["prev_hash"] != prev:
+                return bad(f"entry {entry_id} does not follow the entry before it", entry_id)
+            digest = entry_hash(
+                prev,
+                entry_id,
+                row["kind"],
+                row["rx"],
+                row["lot"],
+                row["created_at"],
+                row["corrects"],
+                row["batch_key"],
+                row["payload"],
+            )
+            if digest != row["hash"]:
+                return bad(f"entry {entry_id} does not match its hash (it was altered)", entry_id)
+            if anchor is not None and digest.startswith(anchor.lower()):
+                anchored = True
+            try:
+                payload = json.loads(row["payload"])
+            except ValueError:
+                return bad(f"entry {entry_id} is not readable", entry_id)
+            expected_uses = sorted(_uses(entry_id, payload), key=repr)
+            if sorted(((entry_id, *u) for u in uses.pop(entry_id, [])), key=repr) != (
+                expected_uses
+            ):
+                return bad(f"entry {entry_id}'s ingredient lots were altered", entry_id)
+            if row["kind"] == "preparation":
+                if row["lot"] in lots:
+                    return bad(f"entry {entry_id} reuses lot {row['lot']}", entry_id)
+                lots.add(row["lot"])
+            if isinstance(payload, dict) and isinstance(payload.get("snapshot"), str):
+                referenced.add(payload["snapshot"])
+            prev = digest
+            count += 1
+            expected_id += 1
+        if uses:
+            return bad(f"ingredient lots were added for entry {min(uses)}, not by the log")
+        sequence = self.db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'entries'"
+        ).fetchone()
+        if sequence is not None and int(sequence[0]) > count:
+            return bad(f"entries after entry {count} were removed", count + 1)
+        if not anchored:
+            return bad(f"the noted chain head {anchor} is not in the log (it was rewritten)")
+        frames: set[str] = set()
+        for row in self.db.execute("SELECT hash, body FROM snapshots"):
+            if hashlib.sha256(row["body"].encode()).hexdigest() != row["hash"]:
+                return bad(f"snapshot {row['hash'][:12]} does not match its hash")
+            referenced.discard(row["hash"])
+            frame = json.loads(row["body"]).get("frame")
+            if isinstance(frame, str):
+                frames.add(frame)
+        absent = sorted(referenced | {f for f in frames if not self._has_snapshot(f)})
+        if absent:
+            return bad(f"snapshot {absent[0][:12]} is missing")
+        return Verification(count, prev)
+
+    def _has_snapshot(self, digest: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM snapshots WHERE hash = ?", (digest,)).fetchone())
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
 
 def _backfill_ingredient_uses(db: sqlite3.Connection) -> None:
     """Version 1 kept ingredient lots only in the payload: copy them into rows."""
     for row in db.execute("SELECT id, payload FROM entries").fetchall():
-        _insert_uses(db, row[0], json.loads(row[1]))
+        db.executemany(
+            "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
+            "VALUES (?, ?, ?, ?, ?)",
+            _uses(row[0], json.loads(row[1])),
+        )
 
 
-def _insert_uses(db: sqlite3.Connection, entry_id: int, payload: dict[str, Any]) -> None:
+def _backfill_chain(db: sqlite3.Connection) -> None:
+    """Version 4 chains entries by hash: entries of older versions get theirs, in order."""
+    prev = GENESIS
+    rows = db.execute(
+        "SELECT id, kind, rx, lot, created_at, corrects, batch_key, payload FROM entries "
+        "ORDER BY id"
+    ).fetchall()
+    for row in rows:
+        digest = entry_hash(prev, *row)
+        db.execute(
+            "UPDATE entries SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, row[0])
+        )
+        prev = digest
+
+
+def _uses(entry_id: int, payload: Any) -> list[tuple[Any, ...]]:
     """One ingredient_uses row per ingredient lot named in an entry's payload."""
-    db.executemany(
-        "INSERT INTO ingredient_uses (entry_id, ingredient, lot, expiry, quantity) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (
-                entry_id,
-                use.get("ingredient", ""),
-                use["lot"],
-                use.get("expiry"),
-                use.get("quantity"),
-            )
-            for use in payload.get("ingredients", [])
-        ],
-    )
+    if not isinstance(payload, dict):
+        return []
+    return [
+        (
+            entry_id,
+            use.get("ingredient", ""),
+            use["lot"],
+            use.get("expiry"),
+            use.get("quantity"),
+        )
+        for use in payload.get("ingredients", [])
+        if isinstance(use, dict) and "lot" in use
+    ]

@@ -34,3 +34,14 @@ def render_label_files(
 
         return render_labels_png(contents, stock, dpi, target, layout)
     raise ValueError(f"unknown label format {fmt!r}")
+
+
+def output_paths(fmt: str, output: Path | None, count: int) -> list[Path]:
+    """Where the ``count`` files of ``fmt`` go for the output path (none without one)."""
+    if output is None:
+        return []
+    if fmt == "png":
+        from compounder.render.label_png import png_targets
+
+        return png_targets(Path(output), count)
+    return [Path(output)]

@@ -75,3 +75,29 @@ def test_lp_missing_is_an_output_error(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PrintError, match="the lp command is missing"):
         send(find_printer("cups:zebra"), DATA, raw=True)
+
+
+def test_a_printer_that_never_closes_still_gets_the_label(monkeypatch):
+    """A thermal printer's raw port takes the bytes and keeps the connection open."""
+    import socket
+    import threading
+
+    monkeypatch.setattr("compounder.api.printers.LINGER", 0.3)
+    server = socket.create_server(("127.0.0.1", 0))
+    got: list[bytes] = []
+
+    def hold() -> None:
+        connection, _ = server.accept()
+        data = b""
+        while len(data) < len(DATA):
+            data += connection.recv(65536)
+        got.append(data)
+        threading.Event().wait(2)  # never closes its side in time
+        connection.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    send(find_printer(f"socket://127.0.0.1:{server.getsockname()[1]}"), DATA, raw=True)
+    thread.join(5)
+    server.close()
+    assert got == [DATA]

@@ -13,6 +13,7 @@ from conftest import EXAMPLE_CONFIG, pdf_pages
 from compounder.batch.chunks import BatchOptions, Chunk, chunk_names, process_chunk
 from compounder.batch.order import RowError
 from compounder.batch.order_file import read_orders
+from compounder.batch.outputs import read_log_part
 from compounder.core.settings import find_config
 from compounder.log.store import Store
 
@@ -88,7 +89,7 @@ def test_a_chunk_with_errors_draws_nothing_unless_skipping(first_three, tmp_path
     assert (result.valid, result.labels, result.charts) == (2, 2, 1)
 
 
-def test_a_chunk_draws_its_files_writes_its_manifest_part_and_stages_its_log(first_three, tmp_path):
+def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first_three, tmp_path):
     out = tmp_path / "temp"
     out.mkdir()
     db = tmp_path / "log.db"
@@ -102,6 +103,7 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_stages_its_log(fir
     assert sorted(p.name for p in out.iterdir()) == [
         "charts-0002.pdf",
         "labels-0002.pdf",
+        "log-0001.tsv.part",
         "manifest-0001.csv.part",
         "manifest-0001.json.part",
     ]
@@ -123,8 +125,11 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_stages_its_log(fir
     ).read_text()
     assert "Jane" not in parts and "Doe" not in parts  # no patient names
     with Store(db) as store:
-        assert store.count() == 0  # staged, not in the log until the run commits
-        assert store.commit_staged("run-1") == 3
+        assert store.count() == 0  # no entry in the log until the run commits
+    rows, contents, _ = read_log_part(out, 1)
+    with Store(db) as store, store.transaction():  # as the run commits them
+        assert store.append_new([("dispense", *row[1:]) for row in rows], contents=contents) == 3
+    with Store(db) as store:
         entry = store.latest_label("1000103")
         assert entry is not None and entry.kind == "dispense" and entry.lot == "20261201-007"
         snapshot = store.snapshot(entry.payload["snapshot"])

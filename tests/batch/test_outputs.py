@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
@@ -18,10 +15,13 @@ from compounder.batch.outputs import (
     MANIFEST_COLUMNS,
     RejectedSpool,
     compounding_worksheet,
+    foreign_outputs,
     join_manifest,
     neutralise,
+    outputs_in,
     publish,
-    remove_abandoned_temps,
+    read_log_part,
+    write_log_part,
     write_manifest_part,
     write_worksheet,
 )
@@ -159,7 +159,7 @@ def test_the_worksheet_from_the_run_totals(tmp_path):
     )
 
 
-def test_publish_moves_the_runs_files_and_removes_stale_ones(tmp_path):
+def test_publish_moves_the_runs_files_and_nothing_else(tmp_path):
     temp, out = tmp_path / "temp", tmp_path / "out"
     temp.mkdir()
     out.mkdir()
@@ -167,34 +167,30 @@ def test_publish_moves_the_runs_files_and_removes_stale_ones(tmp_path):
         (temp / name).write_text(f"new {name}")
     for name in ["labels.pdf", "labels-0001.pdf", "rejected.csv", "notes.txt"]:
         (out / name).write_text(f"old {name}")
-    published = publish(temp, out)
-    assert published == [str(out / n) for n in ["labels.pdf", "manifest.csv", "manifest.json"]]
+    names = outputs_in(temp)
+    assert names == ["labels.pdf", "manifest.csv", "manifest.json"]  # not scratch.part
+    # an earlier run's outputs this run would not replace: the run must stop first
+    assert foreign_outputs(out, names, None) == ["labels-0001.pdf", "rejected.csv"]
+    assert foreign_outputs(out, names, out / "rejected.csv") == ["labels-0001.pdf"]  # the input
+    published = publish(temp, out, names)
+    assert published == [str(out / n) for n in names]
     assert sorted(p.name for p in out.iterdir()) == [
+        "labels-0001.pdf",  # never removed: not this run's
         "labels.pdf",
         "manifest.csv",
         "manifest.json",
-        "notes.txt",  # not a file a run writes: left alone
+        "notes.txt",
+        "rejected.csv",
     ]
     assert (out / "labels.pdf").read_text() == "new labels.pdf"
     assert [p.name for p in temp.iterdir()] == ["scratch.part"]  # not an output
 
 
-def test_only_the_temporary_folders_of_dead_runs_are_removed(tmp_path):
-    finished = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    dead = int(finished.stdout)
-    names = [
-        f".compounder-batch-{dead}-abc",  # its process is gone: removed
-        f".compounder-batch-{os.getpid()}-def",  # this process: a run in progress
-        ".compounder-batch-x1-ghi",  # not a pid: not ours to judge
-        "compounder-batch-1-jkl",  # not a temporary folder name
-    ]
-    for name in names:
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "labels.pdf").write_text("x")
-    remove_abandoned_temps(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])
+def test_log_rows_are_kept_in_the_runs_folder_until_it_commits(tmp_path):
+    rows = [(2, "1000101", "20261201-001", '{"a": 1}', "dispense:abc:1000101")]
+    write_log_part(tmp_path, 3, rows, {"h": "{}"})
+    from compounder.log.store import content_hash
+
+    content = content_hash("dispense", "1000101", "20261201-001", None, rows[0][4], '{"a": 1}')
+    assert read_log_part(tmp_path, 3) == ([tuple(str(v) for v in rows[0])], [content], {"h": "{}"})
+    assert read_log_part(tmp_path, 4) == ([], [], {})  # a chunk with nothing printed

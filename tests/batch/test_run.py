@@ -16,7 +16,7 @@ from conftest import DATA, decode_barcodes, pdf_pages
 from compounder.batch.outputs import neutralise
 from compounder.batch.run import run_batch
 from compounder.batch.synthetic import write_orders
-from compounder.errors import DataFileError
+from compounder.errors import DataFileError, OutputError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ORDERS = DATA / "orders"
@@ -195,11 +195,20 @@ def test_parallel_run_gives_the_same_bytes_as_serial(tmp_path, example_config):
     assert first == files(tmp_path / "parallel")
 
 
-def test_rerun_replaces_outputs_of_an_earlier_run(tmp_path, example_config):
+def test_rerun_replaces_its_own_names_and_refuses_to_mix_with_other_outputs(
+    tmp_path, example_config
+):
+    out = tmp_path / "out"
+    run_batch(EXAMPLES / "orders.csv", out, example_config)
+    first = files(out)
+    run_batch(EXAMPLES / "orders.csv", out, example_config)  # the same names: replaced
+    assert files(out) == first
     orders = write_orders(tmp_path / "orders.csv", 30)
-    run_batch(orders, tmp_path / "out", example_config, chunk_size=10)
-    run_batch(EXAMPLES / "orders.csv", tmp_path / "out", example_config)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == OUTPUTS
+    before = files(out)
+    with pytest.raises(OutputError, match="not from this run and would be mixed"):
+        run_batch(orders, out, example_config, chunk_size=10)  # labels-0001.pdf... not labels.pdf
+    assert files(out) == before  # nothing published, nothing removed
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
 @pytest.mark.slow

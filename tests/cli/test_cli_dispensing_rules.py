@@ -308,3 +308,50 @@ def test_lead_days_let_a_fill_be_made_ahead_and_its_bud_still_covers_it(tmp_path
     assert len(early.fills) > len(plain.fills)
     for fill in early.fills:
         assert all(s.last_day <= fill.bud.bud for s in fill.segments)
+
+
+def test_batch_takes_ingredient_lots_caps_buds_records_and_traces_them(cli, tmp_path):
+    """batch --lots-file: a tablet lot expiring 2026-12-10 caps the water preparations'
+    BUD (14 days would be Dec 14) and the labels made from them; records.pdf lists the
+    lot; trace finds the batch's preparation."""
+    import io
+
+    import pdfplumber
+
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity,vehicle\n"
+        "7001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,20 mL,water\n"
+    )
+    lots = tmp_path / "lots.csv"
+    lots.write_text(
+        "ingredient,lot,expiry\n"
+        "naltrexone 50mg tab,TB77,2026-12-10\n"
+        "naltrexone HCl powder,PW1,2026-12-03\n"  # not what a tablet preparation uses
+    )
+    db = str(tmp_path / "log.db")
+    out = tmp_path / "out"
+    result = cli(
+        "batch",
+        str(orders),
+        "-o",
+        str(out),
+        "--config",
+        str(EXAMPLE_CONFIG),
+        "--db",
+        db,
+        "--lots-file",
+        str(lots),
+        "--json",
+    )
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads((out / "manifest.json").read_text())
+    assert row["bud"] == "2026-12-10"
+    assert "TB77" in row["bud_basis"]
+    with pdfplumber.open(io.BytesIO((out / "records.pdf").read_bytes())) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "TB77" in text and "PW1" not in text
+    trace = cli("trace", "--ingredient-lot", "TB77", "--db", db, "--json")
+    (found,) = json.loads(trace.stdout)["preparations"]
+    assert found["lot"] == row["lot"]
+    assert found["bud"] == "2026-12-10"

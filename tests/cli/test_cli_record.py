@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from conftest import pdf_pages
@@ -344,5 +345,6 @@ def test_a_failed_batch_logs_no_order(tmp_path, example_config):
     report = run_batch(DATA / "orders" / "bad-rows.csv", tmp_path / "out", example_config, db=db)
     assert not report.ok
     with Store(db) as store:
-        assert store.count("dispense") == 0
-        assert store.db.execute("SELECT COUNT(*) FROM staged").fetchone()[0] == 0
+        assert store.count() == 0  # no order, and no lot taken by its planned preparations
+    with Store(db) as store, store.transaction():
+        assert store.next_lot(date(2026, 12, 1)) == "20261201-001"  # reserved lots released

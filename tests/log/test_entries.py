@@ -189,7 +189,8 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path):
         log=False,
     )
     stock = load_stock("thermal-4x3")
-    entry_id = log_labels(run, stock, db, extra={"note": "first fill"})
+    entry_id = log_labels(run, stock, db, tmp_path / "label.pdf", extra={"note": "first fill"})
+    assert (tmp_path / "label.pdf").read_bytes() == run.pdf  # the file with its entry
     with Store(db) as store:
         entry = store.entry(entry_id)
         assert entry is not None
@@ -210,7 +211,7 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path):
         snapshot = store.snapshot(payload["snapshot"])
     assert snapshot["stock"]["id"] == "thermal-4x3"
     assert snapshot["contents"][0]["rx"] == "1234567"
-    assert log_labels(run, stock, db, kind="dispense") == entry_id + 1
+    assert log_labels(run, stock, db, tmp_path / "again.pdf", kind="dispense") == entry_id + 1
     assert [e.kind for e in rx_history("1234567", db)] == ["label", "dispense"]
 
 

@@ -135,7 +135,7 @@ def test_an_older_schema_is_migrated_and_still_readable(tmp_path):
     old.commit()
     old.close()
     with Store(db) as store:
-        assert store.version() == SCHEMA_VERSION == 3
+        assert store.version() == SCHEMA_VERSION == 4
         (entry,) = store.trace("OLD1")  # backfilled by the migration
         assert (entry.rx, entry.lot, entry.payload["bud"]) == ("42", "20261101-001", "2026-12-14")
         assert [e.lot for e in store.history("42")] == ["20261101-001"]
@@ -147,7 +147,7 @@ def test_a_newer_schema_is_refused(tmp_path):
     db = tmp_path / "new.db"
     Store(db).close()
     raw = sqlite3.connect(db)
-    raw.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    raw.execute("INSERT INTO schema_versions VALUES (99, '2030-01-01')")
     raw.commit()
     raw.close()
     with pytest.raises(DataFileError, match="newer than this Compounder knows"):

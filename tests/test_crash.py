@@ -1,0 +1,207 @@
+"""Crash consistency: `record`, `label` and `batch` killed (SIGKILL) at every write.
+
+Each command is first run once with ``COMPOUNDER_CHECKPOINTS`` to list the checkpoints
+it passes (every file written, published or renamed, every log transaction begun and
+committed); then once per checkpoint with ``COMPOUNDER_KILL_AT=N``, which kills it there
+outright. After each kill, and after what the next command into the folder does first
+(``settle_outputs`` for single files, ``recover_folder`` for a batch):
+
+- no visible partial file: every file under an output name is complete and logged;
+- every file has its entry and every entry its file (by SHA-256);
+- ``log verify`` passes and no lot number is given twice or burned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from compounder.batch.run import recover_folder
+from compounder.log.entries import settle_outputs
+from compounder.log.store import Store
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+CONFIG = EXAMPLES / "compounder.toml"
+DAY = date(2026, 12, 1)
+
+RECORD = [
+    "record",
+    "--rx",
+    "1234567",
+    "--concentration",
+    "1mg/mL",
+    "--volume",
+    "30mL",
+    "--ingredient-lot",
+    "naltrexone 50mg tab:AB1234:2027-06-30",
+    "--prepared-by",
+    "JD",
+    "--checked-by",
+    "MK",
+    "--date",
+    "2026-12-01",
+]
+LABEL = [
+    "label",
+    "--rx",
+    "1234567",
+    "--patient",
+    "Jane Doe",
+    "--prescriber",
+    "Dr A. Smith",
+    "--dose",
+    "1.5mg",
+    "--concentration",
+    "1mg/mL",
+    "--quantity",
+    "25mL",
+    "--fill-date",
+    "2026-12-01",
+    "--lot",
+    "20261201-001",
+    "--config",
+    str(CONFIG),
+]
+BATCH = ["batch", str(EXAMPLES / "orders.csv"), "--config", str(CONFIG), "--chunk-size", "4"]
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "compounder", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def checkpoints(args: list[str], tmp: Path, setup: Callable[[Path], None]) -> list[str]:
+    setup(tmp)
+    trace = tmp / "checkpoints.txt"
+    result = run(args, {"COMPOUNDER_CHECKPOINTS": str(trace)})
+    assert result.returncode == 0, result.stderr
+    return [line.split(" ", 2)[2] for line in trace.read_text().splitlines()]
+
+
+def check_log(db: Path) -> Store:
+    store = Store(db)
+    found = store.verify()
+    assert found.ok, found.problem
+    lots = [e.lot for e in store.entries_of_kind("preparation")]
+    assert len(lots) == len(set(lots))  # no lot duplicated
+    with store.transaction():  # and none burned: the next one follows the logged ones
+        assert store.next_lot(DAY) == f"20261201-{len(lots) + 1:03d}"
+    return store
+
+
+def check_single(out: Path, db: Path, kind: str, before: int) -> bool:
+    """After a killed record or label: its file and its entry, both or neither."""
+    settle_outputs(out, db)
+    files = [p for p in out.iterdir() if not p.name.startswith(".")]
+    with check_log(db) as store:
+        logged = [e for e in store.entries_of_kind(kind)][before:]
+    for path in files:  # complete, and logged
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+        assert [e for e in logged if e.payload["pdf_sha256"] == sha(path)], path.name
+    for entry in logged:  # every entry has its file
+        assert [p for p in files if sha(p) == entry.payload["pdf_sha256"]], entry.id
+    assert len(files) == len(logged) <= 1
+    return bool(logged)
+
+
+def check_batch(out: Path, db: Path) -> bool:
+    recover_folder(out, db)
+    with check_log(db) as store:
+        runs = store.entries_of_kind("batch-run")
+        dispensed = store.count("dispense")
+        planned = store.count("preparation")
+    assert not out.exists() or [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    visible = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    if not runs:
+        assert (visible, dispensed, planned) == ([], 0, 0)
+        return False
+    (entry,) = runs
+    assert visible == sorted(entry.payload["files"])  # every file its entry...
+    for name, digest in entry.payload["files"].items():
+        assert sha(out / name) == digest  # ...complete, as logged
+    assert (dispensed, planned) == (8, 3)
+    return True
+
+
+def kill_everywhere(
+    tmp_path: Path,
+    args: list[str],
+    setup: Callable[[Path], None],
+    check: Callable[[Path, Path], bool],
+) -> tuple[int, int]:
+    points = checkpoints(args, tmp_path / "count", setup)
+    assert len(points) >= 8, points
+    committed = 0
+    for n, name in enumerate(points, 1):
+        case = tmp_path / str(n)
+        setup(case)
+        result = run(args, {"COMPOUNDER_KILL_AT": str(n)})
+        assert result.returncode == -signal.SIGKILL, (n, name, result.stderr)
+        committed += check(case / "out", case / "log.db")
+    return len(points), committed
+
+
+@pytest.mark.slow
+def test_record_killed_at_every_write(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [*RECORD, "--db", "log.db", "-o", "out/record.pdf"]
+
+    def setup(case: Path) -> None:
+        (case / "out").mkdir(parents=True)
+        monkeypatch.chdir(case)
+
+    points, committed = kill_everywhere(
+        tmp_path, args, setup, lambda out, db: check_single(out, db, "preparation", 0)
+    )
+    print(f"record: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
+
+
+@pytest.mark.slow
+def test_label_killed_at_every_write(tmp_path, monkeypatch):
+    base = tmp_path / "base.db"
+    made = run([*RECORD, "--db", str(base), "-o", str(tmp_path / "r.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    args = [*LABEL, "--db", "log.db", "-o", "out/label.pdf"]
+
+    def setup(case: Path) -> None:
+        (case / "out").mkdir(parents=True)
+        shutil.copy(base, case / "log.db")
+        monkeypatch.chdir(case)
+
+    points, committed = kill_everywhere(
+        tmp_path, args, setup, lambda out, db: check_single(out, db, "label", 0)
+    )
+    print(f"label: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
+
+
+@pytest.mark.slow
+def test_batch_killed_at_every_write(tmp_path, monkeypatch):
+    args = [*BATCH, "--db", "log.db", "-o", "out", "--jobs", "1"]
+
+    def setup(case: Path) -> None:
+        case.mkdir(parents=True)
+        monkeypatch.chdir(case)
+
+    points, committed = kill_everywhere(tmp_path, args, setup, check_batch)
+    print(f"batch: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
