@@ -346,6 +346,8 @@ def run_batch(
         published = True
         report.printed = report.valid
         return report
+    except OSError as exc:  # a full disk, a folder that went away: nothing is published
+        raise OutputError(str(out), exc.strerror or str(exc)) from None
     finally:
         if committed and not published and temp is not None:
             # logged but interrupted while renaming: finish it (it is all or nothing)

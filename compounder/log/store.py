@@ -278,8 +278,10 @@ def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
             f"is locked by another program for over {LOCK_TIMEOUT_S} s",
             "try again when the other workstation has finished",
         )
-    if "full" in text:
-        return OutputError(str(path), "the disk is full; nothing was logged")
+    if "full" in text or "disk i/o" in text:
+        return OutputError(
+            str(path), f"the log could not be written ({exc}: a full disk?); nothing was logged"
+        )
     if "readonly" in text or "read-only" in text:
         return DataFileError(str(path), "", "is read-only", "a log Compounder may write to")
     return DataFileError(

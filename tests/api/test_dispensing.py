@@ -22,6 +22,7 @@ from compounder.api.dispensing import make_chart, make_labels
 from compounder.api.planning import plan_fill_schedule, prepare_batch
 from compounder.batch.order import prepare_order
 from compounder.batch.order_file import RawRow
+from compounder.core.lots import parse_lot
 from compounder.core.protocols import load_protocol
 from compounder.core.settings import find_config
 
@@ -52,14 +53,15 @@ def _lines(content) -> dict[str, object]:
     }
 
 
-def _batch(values: dict[str, str]):
+def _batch(values: dict[str, str], lots: tuple[str, ...] = ()):
     row = {
         "rx_number": "5550001",
         "patient_name": "Jane Doe",
         "prescriber": "Dr A. Smith",
         **values,
     }
-    return prepare_order(RawRow(2, row, tuple(row.values())), CONFIG)
+    ingredient_lots = tuple(parse_lot(text) for text in lots)
+    return prepare_order(RawRow(2, row, tuple(row.values())), CONFIG, None, ingredient_lots)
 
 
 def titration_entrances(protocol: str, concentration: str, vehicle: str, start: date):
@@ -114,9 +116,16 @@ def titration_entrances(protocol: str, concentration: str, vehicle: str, start: 
 
 
 def dose_entrances(
-    protocol: str, concentration: str, vehicle: str, day: date, dose: Decimal, days: int
+    protocol: str,
+    concentration: str,
+    vehicle: str,
+    day: date,
+    dose: Decimal,
+    days: int,
+    lots: tuple[str, ...] = (),
 ):
-    """One dose's BUD, containers and label lines through label, batch and prepare."""
+    """One dose's BUD, containers and label lines through label, batch and prepare,
+    made from the same ingredient lots."""
     step_ml = dose / Decimal(concentration.split()[0])
     quantity = f"{step_ml * days} mL"
     labels = make_labels(
@@ -129,6 +138,7 @@ def dose_entrances(
         concentration=concentration,
         protocol=protocol,
         vehicle=vehicle,
+        lot_expiry=lots,
         config=CONFIG,
         log=False,
     )
@@ -140,9 +150,12 @@ def dose_entrances(
             "quantity": quantity,
             "protocol": protocol,
             "vehicle": vehicle,
-        }
+        },
+        lots,
     )
-    prep = prepare_batch(concentration, "30 mL", None, vehicle, compounded=day, config=CONFIG)
+    prep = prepare_batch(
+        concentration, "30 mL", None, vehicle, compounded=day, lot_expiry=lots, config=CONFIG
+    )
     return {
         "BUD": (labels.orders[0].bud.bud, date.fromisoformat(batch.manifest["bud"]), prep.bud.bud),
         "containers": (
@@ -181,10 +194,16 @@ def test_a_titration_is_the_same_through_every_entrance(plan, vehicle, start):
     day=st.dates(date(2026, 1, 1), date(2028, 12, 31)),
     step=st.integers(0, 20),
     days=st.integers(1, 100),
+    expiry=st.one_of(st.none(), st.integers(0, 60)),
 )
-def test_a_dose_is_the_same_through_every_entrance(plan, vehicle, day, step, days):
+def test_a_dose_is_the_same_through_every_entrance(plan, vehicle, day, step, days, expiry):
     doses = load_protocol(plan[0]).doses_mg
-    _agree(dose_entrances(*plan, vehicle, day, doses[step % len(doses)], days))
+    lots = (
+        ()
+        if expiry is None
+        else (f"naltrexone 50mg tab:T1:{(day + timedelta(days=expiry)).isoformat()}",)
+    )
+    _agree(dose_entrances(*plan, vehicle, day, doses[step % len(doses)], days, lots))
 
 
 def test_the_comparison_fails_when_one_entrance_applies_its_own_rule(monkeypatch):

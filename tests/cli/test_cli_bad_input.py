@@ -518,3 +518,49 @@ def test_an_unsupported_script_in_a_patient_name_is_not_echoed(cli, tmp_path):
     assert result.exit_code == 2
     assert "U+674E" in result.stderr
     assert not set(name) & set(result.stderr)
+
+
+@pytest.mark.parametrize("step", ["write_worksheet", "render_records"])
+def test_a_full_disk_in_a_batch_is_exit_5_and_publishes_nothing(cli, tmp_path, monkeypatch, step):
+    import errno
+
+    import compounder.batch.outputs as outputs
+    import compounder.batch.run as run
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    for module in (outputs, run):
+        if hasattr(module, step):
+            monkeypatch.setattr(module, step, full)
+    out = tmp_path / "out"
+    orders = Path(__file__).resolve().parents[2] / "examples" / "orders.csv"
+    result = cli("batch", str(orders), "-o", str(out), "--config", CONFIG,
+                 "--db", str(tmp_path / "log.db"))  # fmt: skip
+    assert result.exit_code == 5, result.stderr
+    assert result.stderr == f"compounder: error: cannot write {out}: No space left on device\n"
+    assert [p.name for p in out.iterdir()] == []
+
+
+def test_a_log_that_cannot_grow_is_exit_5_and_leaves_no_label(tmp_path):
+    """The file-size limit stands in for a full disk: SQLite cannot write the log."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    target = tmp_path / "l.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "compounder", "label", "--rx", "1", "--patient", PATIENT,
+              "--prescriber", "Dr A. Smith", "--dose", "1.5 mg", "-c", "1 mg/mL",
+              "--quantity", "20 mL", "--config", CONFIG, "-o", str(target),
+              "--db", str(tmp_path / "log.db")],
+        preexec_fn=limit, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 5, result.stderr
+    assert "the log could not be written" in result.stderr
+    assert PATIENT not in result.stderr
+    assert not target.exists()
