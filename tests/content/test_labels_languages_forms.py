@@ -157,3 +157,18 @@ def test_a_pharmacy_warning_passes_the_ismp_gate(tmp_path):
         make_labels(**ORDER, config=config)
     assert caught.value.field == "warnings"
     assert "trailing zero" in caught.value.expected
+
+
+def test_every_master_formulation_names_the_labels_dosage_form():
+    """formulations.toml prints a dosage form on the record; it must be the one the
+    labels and charts take from sources.toml/vehicles.toml (one rule)."""
+    from compounder.content.reports import dosage_form_text
+    from compounder.core.formulations import load_formulations
+    from compounder.core.sources import load_sources
+    from compounder.core.vehicles import find_vehicle
+
+    formulations = load_formulations()
+    assert formulations
+    for mfr in formulations:
+        source = load_sources().find(mfr.source)
+        assert mfr.dosage_form == dosage_form_text(source, find_vehicle(mfr.vehicle)), mfr.id
