@@ -13,8 +13,6 @@ draws these very lines.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from compounder.content.blocks import Block
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
@@ -31,11 +29,11 @@ def patient_zone(layout: Layout, stock: LabelStock) -> tuple[frozenset[str], flo
     take at least on the first label: the profile's share of the label's area,
     as a band the label's full width measured from its top edge."""
     profile = layout.extra.get("profile", {})
-    share = Decimal(str(profile.get("patient_area", "0")))
+    share = float(profile.get("patient_area", 0) or 0)
+    if not share:
+        return frozenset(), 0.0
     roles = frozenset(profile.get("patient_centred", ()))
-    if not share or not roles:
-        return roles, 0.0
-    return roles, float(share) * mm_to_pt(stock.height_mm) - mm_to_pt(stock.margin_mm)
+    return roles, share * mm_to_pt(stock.height_mm) - mm_to_pt(stock.margin_mm)
 
 
 def place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> list[PlacedLabel]:
@@ -57,15 +55,14 @@ def place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> li
         strip,
         "label (pharmacy lines beside the barcode)",
     )
-    # a continuation label names the patient at the size of the key lines: it identifies
-    # the container; the patient-centred text it continues keeps its own sizes
-    patient = [
-        Block("key", b.field, b.text, b.private) for b in content.blocks if b.role == "patient"
-    ][:1]
     template = content.part or DEFAULT_PART
 
     def header(number: int, total: int) -> list[Block]:
-        return patient
+        # a continuation label names the patient at the size of the key lines: it
+        # identifies the container; the text it continues keeps its own sizes
+        return [
+            Block("key", b.field, b.text, b.private) for b in content.blocks if b.role == "patient"
+        ][:1]
 
     def trailer(number: int, total: int) -> list[Block]:
         text = template.format(n=number, total=total)

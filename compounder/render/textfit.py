@@ -279,7 +279,6 @@ class _SetBlock:
     descent: float
     pitch: float
     problem: str | None  # why it cannot be set, if it cannot
-    runs: tuple[int, ...] = ()  # lines of each paragraph (kept together on one label)
 
 
 @lru_cache(maxsize=4096)
@@ -308,26 +307,25 @@ def _set_block(
     elif len(wrapped) > max_lines:
         problem = f"it needs more than {max_lines} lines even at the minimum size"
     pitch = max(leading * size, (ascent + descent) * size)
-    runs: list[int] = []
-    if problem is None:
-        heading = False
-        for paragraph in text.split("\n"):
-            count = len(wrap(paragraph, choice.name, size, width, break_at) or ())
-            if heading:  # a heading ("Take by mouth at bedtime:") stays with its first line
-                runs[-1] += count
-            else:
-                runs.append(count)
-            heading = paragraph.rstrip().endswith(":")
     return _SetBlock(
-        choice.name,
-        size,
-        tuple(wrapped),
-        ascent * size,
-        descent * size,
-        pitch,
-        problem,
-        tuple(runs),
+        choice.name, size, tuple(wrapped), ascent * size, descent * size, pitch, problem
     )
+
+
+@lru_cache(maxsize=1024)
+def _runs(text: str, font: str, size: float, width: float, break_at: str) -> tuple[int, ...]:
+    """How many lines each paragraph of ``text`` wraps to, a heading ("Take by mouth at
+    bedtime:") counted with the paragraph after it: the runs kept on one label."""
+    runs: list[int] = []
+    heading = False
+    for paragraph in text.split("\n"):
+        count = len(wrap(paragraph, font, size, width, break_at) or ())
+        if heading:
+            runs[-1] += count
+        else:
+            runs.append(count)
+        heading = paragraph.rstrip().endswith(":")
+    return tuple(runs)
 
 
 @lru_cache(maxsize=4096)
@@ -508,7 +506,9 @@ class _Pages:
                     pages.append(finish(len(pages) + 1, lines, y))
                     lines, y, capacity = start(len(pages) + 1)
                     content_lines = 0
-            run_starts = {sum(set_block.runs[:i]): n for i, n in enumerate(set_block.runs)}
+            style = self.layout.roles[block.role]
+            runs = _runs(block.text, set_block.font, set_block.size, self.width, style.break_at)
+            run_starts = {sum(runs[:i]): n for i, n in enumerate(runs)}
             for index, text in enumerate(set_block.lines):
                 step = self.gap if first and (lines or y) else 0.0
                 run = run_starts.get(index, 0)
@@ -570,13 +570,13 @@ def flow_blocks(
     never below their minimum; DoesNotFitError naming the field when even ``max_parts``
     boxes at the minimum sizes cannot hold the text, or a box cannot hold one line.
     """
-    blocks = [_normalised(b) for b in blocks if b.text.strip()]
-    if not zone[1]:
+    if not zone[1]:  # the common case: one label, as fit_blocks lays it out
         try:
             return [fit_blocks(blocks, layout, width, height, box, gap)]
         except DoesNotFitError as exc:
             if exc.problem != TOO_LONG:
                 raise
+    blocks = [_normalised(b) for b in blocks if b.text.strip()]
     pages = _Pages(layout, width, height, gap)
     present = {b.role for b in blocks}
     last: tuple[str, str] = (blocks[-1].field if blocks else box, TOO_LONG)
