@@ -1,5 +1,5 @@
-"""Reference images of the default dosing chart and of a compounding record, and the one
-way to regenerate them.
+"""Reference images of the default dosing chart, a compounding record and labels under
+each print-size profile, and the one way to regenerate them.
 
 The reference PNGs in tests/reference/ were reviewed by eye. After a deliberate layout
 change, regenerate them, look at every page, and commit them with the change:
@@ -82,6 +82,35 @@ def reference_path(page: int) -> Path:
     return REFERENCE / f"chart-default-page{page + 1}.png"
 
 
+# Labels: the example one-dose label under each print-size profile on the default
+# 4 x 3 in stock, and a titration on Avery 5163 (each fill continued on a second label).
+LABEL_CASES = {
+    "label-usp17": ("usp17", "thermal-4x3", False),
+    "label-california": ("california", "thermal-4x3", False),
+    "label-large-print": ("large-print", "thermal-4x3", False),
+    "label-avery-5163-titration": ("usp17", "avery-5163", True),
+}
+
+
+def label_pdf(name: str) -> bytes:
+    from compounder.api.dispensing import make_labels
+
+    profile, stock, titration = LABEL_CASES[name]
+    order = (
+        {"titration": True, "fill": "all", "start_date": "2026-12-01"}
+        if titration
+        else {"dose": "1.5 mg", "quantity": "21 mL", "fill_date": "2026-12-01"}
+    )
+    return make_labels(
+        "1234567", "Jane Doe", "Dr A. Smith", config=CONFIG, stock=stock, profile=profile,
+        log=False, **order,
+    ).pdf
+
+
+def label_reference_path(name: str, page: int) -> Path:
+    return REFERENCE / f"{name}-page{page + 1}.png"
+
+
 def regenerate() -> None:
     REFERENCE.mkdir(exist_ok=True)
     for index, image in enumerate(render_pages(default_chart_pdf())):
@@ -92,6 +121,10 @@ def regenerate() -> None:
     for index, image in enumerate(render_pages(record_pdf())):
         image.save(record_reference_path(index), optimize=True)
         print("wrote", record_reference_path(index))
+    for name in LABEL_CASES:
+        for index, image in enumerate(render_pages(label_pdf(name), dpi=100)):
+            image.save(label_reference_path(name, index), optimize=True)
+            print("wrote", label_reference_path(name, index))
 
 
 if __name__ == "__main__":

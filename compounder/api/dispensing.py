@@ -48,6 +48,7 @@ class LabelRun:
     off_protocol_reason: str = ""
     format: str = "pdf"
     files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
+    layout: Any = None  # the label layout (print-size profile) the labels were drawn with
 
 
 def _screen(
@@ -223,6 +224,7 @@ def make_labels(
     label_format: str | None = None,
     dpi: int | None = None,
     printer: str | None = None,
+    profile: str | None = None,
 ) -> LabelRun:
     """Container labels for one dose (``dose`` + ``quantity``) or a titration
     (``titration`` + ``start_date``), drawn on the stock and written atomically to
@@ -231,7 +233,9 @@ def make_labels(
     ``start_dose``/``target_dose`` choose the titration's part. The labels are made in
     ``label_format`` (pdf, zpl or png at ``dpi``) and sent to ``printer`` (see
     ``printers``); a printer that fails raises PrintError once the log says the label
-    was not printed.
+    was not printed. ``profile``: the print-size profile (usp17, california,
+    large-print; default the settings'); ``language`` "en+es" adds the directions in
+    Spanish beneath the English ones.
 
     ``other_medications`` are screened first (a stop refuses unless ``override`` with
     ``pharmacist``); the decision and any ``off_protocol_reason`` are logged."""
@@ -240,13 +244,15 @@ def make_labels(
     from compounder.content.safety import safety_record, screening_notes
     from compounder.core.identity import check_name, check_rx
     from compounder.core.pharmacy import open_pharmacy
+    from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
-    from compounder.core.wording import load_wording
+    from compounder.core.wording import load_wording, parse_languages
     from compounder.log.entries import log_labels, open_store, recorded_lot
     from compounder.log.store import log_location
     from compounder.render.label_output import output_paths, render_label_files
+    from compounder.render.textfit import load_layout
 
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     if output is not None:
@@ -264,7 +270,10 @@ def make_labels(
     dose_time = settings.dose_time if dose_time is None else dose_time
     if dose_time not in DOSE_TIMES:
         raise InputError("dose-time", dose_time, " or ".join(DOSE_TIMES))
-    wording = load_wording(language)
+    first_language, second_language = parse_languages(language)
+    wording = load_wording(first_language)
+    translation = load_wording(second_language) if second_language else None
+    layout = load_layout(profile=profile or settings.profile or None)
     delivery = plan_delivery(label_format, dpi, printer, settings)
     label_stock = load_stock(stock if stock is not None else delivery.stock or settings.stock)
     the_vehicle = pharmacy.vehicle(vehicle)
@@ -338,6 +347,7 @@ def make_labels(
         "warning_ids": auxiliary_warning_ids(the_source, the_vehicle),
         "dose_time": dose_time,
         "strength_changed": strength_changed,
+        "dosage_form": dosage_form(the_source, the_vehicle),
     }
     orders = label_orders(
         fills,
@@ -348,11 +358,14 @@ def make_labels(
     )
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
-    contents = [build_label(order, settings, wording) for order in orders]
-    files = render_label_files(delivery.format, contents, label_stock, delivery.dpi)
+    contents = [build_label(order, settings, wording, translation) for order in orders]
+    notes += continuation_notes(contents, label_stock, layout)
+    files = render_label_files(
+        delivery.format, contents, label_stock, delivery.dpi, layout=layout
+    )
     pdf = files[0] if delivery.format == "pdf" else b""
     run = LabelRun(
-        orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files)
+        orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files), layout
     )
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
@@ -385,6 +398,22 @@ def make_labels(
     return run
 
 
+def continuation_notes(contents: list[Any], stock: Any, layout: Any) -> list[str]:
+    """A note for each container whose text flows onto continuation labels."""
+    from compounder.render.label_flow import place_labels
+
+    notes = []
+    for number, content in enumerate(contents, start=1):
+        parts = len(place_labels(content, stock, layout))
+        if parts > 1:
+            which = f"label {number}" if len(contents) > 1 else "the label"
+            notes.append(
+                f"{which} continues on {parts} labels (Label 1 of {parts} ...): "
+                "put them all on the same container"
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class ChartRun:
     content: Any
@@ -414,6 +443,7 @@ def make_chart(
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
+    source: str | None = None,
 ) -> ChartRun:
     """The patient's dosing chart and handout for a titration, as a PDF (letter or A4).
 
@@ -423,6 +453,7 @@ def make_chart(
     from compounder.content.safety import screening_notes
     from compounder.core.identity import check_name
     from compounder.core.pharmacy import open_pharmacy
+    from compounder.core.preparation import dosage_form
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import PAPER
     from compounder.core.wording import load_wording
@@ -459,6 +490,7 @@ def make_chart(
         dose_time,
         name,
         liver_kidney_history=screening.liver_kidney_history,
+        dosage_form=dosage_form(pharmacy.source(source), the_vehicle),
     )
     pdf = render_chart(content, paper, Path(output) if output else None)
     return ChartRun(

@@ -45,6 +45,7 @@ class BatchOptions:
     ingredient_lots: tuple[IngredientExpiry, ...] = ()  # --lots-file: what preparations use
     label_format: str = "pdf"  # the labels file: pdf, or zpl for a thermal printer
     dpi: int = 203  # the thermal printer's resolution (zpl)
+    profile: str | None = None  # the label print-size profile (None: the settings')
 
 
 @dataclass
@@ -153,7 +154,9 @@ def _process_chunk(
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            prepared.append(prepare_order(row, options.config, lots, options.ingredient_lots))
+            prepared.append(
+                prepare_order(row, options.config, lots, options.ingredient_lots, options.profile)
+            )
         except RowProblem as problem:
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
@@ -264,11 +267,10 @@ def _log_row(
     kept once per run as the snapshot's frame)."""
     from compounder.log.snapshots import contents_snapshot
 
-    frame, frame_hash = _frame_json(order.labels[0][1].id)
+    frame, frame_hash = _frame_json(order.labels[0][1].id, order.profile)
     snapshots[frame_hash] = frame
-    body, body_hash = snapshot_json(
-        {"contents": contents_snapshot([p.content for p, _ in order.labels]), "frame": frame_hash}
-    )
+    contents = [p.content for p, _ in order.labels if p.part[0] == 1]  # not continuations
+    body, body_hash = snapshot_json({"contents": contents_snapshot(contents), "frame": frame_hash})
     snapshots[body_hash] = body
     payload = json.dumps(
         {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True
@@ -290,13 +292,13 @@ def chunk_names(chunk: Chunk, label_format: str = "pdf") -> tuple[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _frame_json(stock_id: str) -> tuple[str, str]:
+def _frame_json(stock_id: str, profile: str | None = None) -> tuple[str, str]:
     """The stock and layout a run's labels are drawn on, as stored once per run, and its
     hash (the key it is stored under)."""
     from compounder.core.stocks import load_stock
     from compounder.log.snapshots import label_snapshot
     from compounder.render.textfit import load_layout
 
-    frame = label_snapshot([], load_stock(stock_id), load_layout())
+    frame = label_snapshot([], load_stock(stock_id), load_layout(profile=profile))
     del frame["contents"]
     return snapshot_json(frame)

@@ -115,6 +115,7 @@ class PreparedOrder:
     worksheet_key: tuple[str, str, str, str]
     worksheet_ml: Decimal
     notes: list[str] = field(default_factory=list)
+    profile: str | None = None  # the label print-size profile (None: the default)
 
 
 @cache
@@ -187,6 +188,7 @@ class OrderPlan:
     worksheet_key: tuple[str, str, str, str]
     quantity: Decimal
     notes: tuple[str, ...]
+    dosage_form: str = "oral-suspension"
 
 
 def prepare_order(
@@ -194,13 +196,16 @@ def prepare_order(
     config: str | None,
     lots: dict[str, str] | None = None,
     ingredient_lots: tuple[IngredientExpiry, ...] = (),
+    profile: str | None = None,
 ) -> PreparedOrder:
-    """Validate and lay out one order; RowProblem (column and reason) if it is refused."""
+    """Validate and lay out one order; RowProblem (column and reason) if it is refused.
+    ``profile``: the label print-size profile (None: the settings', else the default)."""
     from compounder.content.chart import build_chart
     from compounder.content.labels import default_lot, fill_label
     from compounder.core.dates import parse_date
     from compounder.core.identity import check_name, check_rx
-    from compounder.render.label_pdf import place_label
+    from compounder.render.label_flow import place_labels
+    from compounder.render.textfit import load_layout
 
     if row.problem:
         raise RowProblem("", row.problem)
@@ -228,14 +233,15 @@ def prepare_order(
             )
     ctx = run_context(config)
     lot = (lots or {}).get(plan.lot_key) or default_lot(plan.fill_date, rx)
+    profile = profile or ctx["settings"].profile or None
+    layout = load_layout(profile=profile)
     placed = []
     for frame in plan.frames:
         content = _in_column(
             "patient_name", fill_label, frame, rx, patient, prescriber, lot, plan.wording
         )
-        placed.append(
-            (_in_column("dose", place_label, content, plan.stock, ctx["label_layout"]), plan.stock)
-        )
+        parts = _in_column("dose", place_labels, content, plan.stock, layout)
+        placed += [(part, plan.stock) for part in parts]
     chart = None
     if plan.titration is not None:
         chart = _in_column(
@@ -248,6 +254,7 @@ def prepare_order(
             plan.dose_time,
             patient,
             liver_kidney_history=screening.liver_kidney_history,
+            dosage_form=plan.dosage_form,
         )
     manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
     manifest["lot"] = lot
@@ -262,6 +269,7 @@ def prepare_order(
         plan.worksheet_key,
         plan.quantity,
         list(plan.notes),
+        profile,
     )
 
 
@@ -315,13 +323,14 @@ def order_plan(
     from compounder.core.dates import parse_date
     from compounder.core.formulations import find_formulation
     from compounder.core.lots import lots_for
+    from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
     from compounder.core.protocols import load_protocol
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
     from compounder.core.titration import prescribed_dose, titration_doses
     from compounder.core.vehicles import find_vehicle
-    from compounder.core.wording import load_wording
+    from compounder.core.wording import load_wording, parse_languages
 
     ctx = run_context(config)
     settings = ctx["settings"]
@@ -346,7 +355,10 @@ def order_plan(
     if is_file_path(get("stock")):
         raise RowProblem("stock", "must be a stock id, not a file")
     stock = _in_column("stock", load_stock, get("stock", settings.stock))
-    wording = _in_column("language", load_wording, get("language", "en"))
+    first, second = _in_column("language", parse_languages, get("language", "en"))
+    wording = load_wording(first)  # the label's language; en+es adds Spanish directions
+    translation = load_wording(second) if second else None
+    form = dosage_form(source, vehicle)
     strength_changed = _flag(get("strength_changed"), "strength_changed")
     refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
     dose_text = get("dose").lower()
@@ -420,9 +432,10 @@ def order_plan(
         "dose_time": dose_time,
         "strength_changed": strength_changed,
         "refills": refills,
+        "dosage_form": form,
     }
     frames = tuple(
-        _in_column("dose", label_frame, order, settings, wording)
+        _in_column("dose", label_frame, order, settings, wording, translation)
         for order in label_orders(
             (first,), base, "", fill_total=len(dispensed.fills) if titration else None
         )
@@ -459,4 +472,5 @@ def order_plan(
         worksheet_key=(fill_date.isoformat(), format_number(concentration), vehicle.id, source.id),
         quantity=quantity,
         notes=tuple(notes),
+        dosage_form=form,
     )

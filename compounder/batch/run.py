@@ -209,6 +209,7 @@ def run_batch(
     lots_file: str | Path | None = None,
     label_format: str = "pdf",
     dpi: int = 203,
+    profile: str | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -221,6 +222,7 @@ def run_batch(
     are made from: they cap the BUDs and are named on the records (and traced).
     ``label_format`` "zpl" writes the labels for a thermal printer at ``dpi`` instead
     of as PDF.
+    ``profile``: the labels' print-size profile (default: the settings', else usp17).
     """
     from compounder.core.settings import find_config
 
@@ -228,6 +230,10 @@ def run_batch(
     out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
+    if profile is not None:
+        from compounder.core.label_profiles import find_profile
+
+        find_profile(profile)  # an unknown profile is refused before any row is read
     if label_format not in ("pdf", "zpl"):
         raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
     if dpi not in (203, 300):
@@ -252,6 +258,7 @@ def run_batch(
         ingredient_lots,
         label_format,
         dpi,
+        profile,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}

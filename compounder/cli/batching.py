@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from compounder.cli.options import ConfigOpt, DbOpt, DpiOpt, LotsFileOpt, PrintOpt, print_json
+from compounder.cli.options import (
+    ConfigOpt,
+    DbOpt,
+    DpiOpt,
+    LotsFileOpt,
+    PrintOpt,
+    ProfileOpt,
+    print_json,
+)
 
 
 def batch(
@@ -46,6 +54,7 @@ def batch(
     ] = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
+    profile: ProfileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
@@ -84,6 +93,7 @@ def batch(
             lots_file=lots_file,
             label_format=delivery.format,
             dpi=delivery.dpi,
+            profile=profile,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)

@@ -81,7 +81,20 @@ AssayOpt = Annotated[
 ]
 WaterOpt = Annotated[str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")]
 PdfOutOpt = Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")]
-LanguageOpt = Annotated[str, typer.Option("--language", help="Wording language: en or es.")]
+LanguageOpt = Annotated[
+    str,
+    typer.Option(
+        "--language",
+        help="Wording language: en, es, or en+es (English label, Spanish directions beneath).",
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="Label print sizes: usp17, california or large-print (default: the settings').",
+    ),
+]
 MorningOpt = Annotated[bool, typer.Option("--morning", help="Morning dosing instead of bedtime.")]
 RxOpt = Annotated[str, typer.Option("--rx", help="Prescription (Rx) number.")]
 DbOpt = Annotated[

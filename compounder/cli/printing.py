@@ -23,6 +23,7 @@ from compounder.cli.options import (
     PdfOutOpt,
     PharmacistOpt,
     PrintOpt,
+    ProfileOpt,
     ProtocolOpt,
     RxOpt,
     SourceOpt,
@@ -87,6 +88,7 @@ def label(
     label_format: LabelFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
+    profile: ProfileOpt = None,
     as_json: AlsoJsonOpt = False,
 ) -> None:
     """Print container labels: a PDF at the label stock's exact size, ZPL for a thermal
@@ -137,6 +139,7 @@ def label(
         label_format=format_from_suffix(label_format, output, printer),
         dpi=dpi,
         printer=printer,
+        profile=profile,
     )
     if as_json:
         print_json(

@@ -151,13 +151,15 @@ def build_chart(
     patient: str | None = None,
     *,
     liver_kidney_history: bool = False,
+    dosage_form: str = "oral-suspension",
 ) -> ChartContent:
     """The finished text of a dosing chart; InputError if any text is not ISMP-clean.
 
     ``liver_kidney_history``: the patient has had liver or kidney problems (a caution in
-    the handout)."""
+    the handout). ``dosage_form``: a wording id, as ``core.preparation.dosage_form``
+    gives it."""
     plan.require_measurable()
-    drug = load_drug(wording)
+    drug = load_drug(wording, dosage_form)
     name = drug.tall_man_name if settings.tall_man else drug.name
     time = wording.time(dose_time)
     fields = {

@@ -25,6 +25,7 @@ from compounder.core.syringes import Syringe
 from compounder.core.titration import Step
 from compounder.core.units import format_quantity
 from compounder.core.wording import Wording
+from compounder.errors import DataFileError
 
 SEPARATOR = " \u2022 "
 
@@ -46,11 +47,13 @@ def _drug_warnings() -> tuple[str, ...]:
     return tuple(table.text_list("warnings"))
 
 
-def load_drug(wording: Wording) -> Drug:
+def load_drug(wording: Wording, dosage_form: str = "oral-suspension") -> Drug:
+    """The drug in ``wording``'s language, as the dosage form id (from the source and
+    vehicle data, see ``core.preparation.dosage_form``) names it."""
     return Drug(
         wording.text("drug.name"),
         wording.text("drug.tall_man_name"),
-        wording.text("drug.dosage_form"),
+        wording.text(f"dosage_form.{dosage_form}"),
         _drug_warnings(),
     )
 
@@ -78,6 +81,7 @@ class LabelContent:
     rx: str
     blocks: tuple[Block, ...]
     footer: tuple[Block, ...]
+    part: str = ""  # "Label {n} of {total}" when the text flows onto continuation labels
 
     def all_text(self) -> list[str]:
         return [b.text for b in (*self.blocks, *self.footer)] + [self.rx]
@@ -105,6 +109,7 @@ class LabelOrder:
     fill_number: tuple[int, int] | None = None
     container: tuple[int, int] | None = None
     refills: int | None = None
+    dosage_form: str = "oral-suspension"  # a wording id (core.preparation.dosage_form)
     lot_recorded: bool = True  # False: ``lot`` is only a reference (no preparation logged)
 
 
@@ -143,12 +148,49 @@ class LabelFrame:
     device: str
     warnings: Block
     footer: tuple[Block, ...]
+    translation: Block | None = None  # the directions in a second language (en+es)
+    part: str = ""
 
 
-def label_frame(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelFrame:
-    """The order's shared lines (its rx, patient, prescriber and lot are not read);
+def warning_text(warning_id: str, settings: PharmacySettings, wording: Wording) -> str:
+    """A warning in the wording's language: the pharmacy's own (settings' library) or a
+    shipped one; DataFileError naming the settings if the pharmacy's has no such text."""
+    own = settings.library_warning(warning_id)
+    if own is None:
+        if warning_id not in wording.data.get("warnings", {}):
+            raise DataFileError(
+                settings.path or "settings",
+                "warnings.print",
+                f"names {warning_id[:40]!r}, which is neither a shipped warning nor in "
+                "[warnings.library]",
+                "ids of " + ", ".join([*wording.data.get("warnings", {}), *settings_ids(settings)]),
+            )
+        return wording.warning(warning_id)
+    text = own.text(wording.language)
+    if text is None:
+        raise DataFileError(
+            settings.path or "settings",
+            f"warnings.library.{warning_id}.{wording.language}",
+            "missing",
+            f"the warning's text in the label's language ({wording.language})",
+        )
+    return text
+
+
+def settings_ids(settings: PharmacySettings) -> list[str]:
+    return [w.id for w in settings.warning_library]
+
+
+def label_frame(
+    order: LabelOrder,
+    settings: PharmacySettings,
+    wording: Wording,
+    translation: Wording | None = None,
+) -> LabelFrame:
+    """The order's shared lines (its rx, patient, prescriber and lot are not read), with
+    the directions also in ``translation``'s language beneath them when given;
     InputError if any line is not ISMP-clean."""
-    drug = load_drug(wording)
+    drug = load_drug(wording, order.dosage_form)
     name = drug.tall_man_name if settings.tall_man else drug.name
     strength = format_quantity(order.concentration_mg_ml, "mg/mL")
     drug_line = wording.text("label.drug", drug=name, strength=strength, form=drug.dosage_form)
@@ -174,9 +216,15 @@ def label_frame(order: LabelOrder, settings: PharmacySettings, wording: Wording)
     joiner = wording.text("label.device_joiner")
     warning_ids = list(order.warning_ids)
     warning_ids += [w for w in drug.warnings if w not in warning_ids]
+    warning_ids += [w for w in settings.warnings if w not in warning_ids]
     if order.strength_changed:
         warning_ids.insert(0, "note-strength")
-    warnings = SEPARATOR.join(wording.warning(w) for w in warning_ids)
+    warnings = SEPARATOR.join(warning_text(w, settings, wording) for w in warning_ids)
+    translated = None
+    if translation is not None and translation.language != wording.language:
+        text = directions_text(order.directions, translation, order.dose_time)
+        field = f"directions ({translation.language})"
+        translated = Block("directions", field, check_text(text, field))
     compounded = wording.text("label.compounded")
     pharmacy = f"{settings.name}\n{settings.address}\n{settings.phone}"
     return LabelFrame(
@@ -189,6 +237,8 @@ def label_frame(order: LabelOrder, settings: PharmacySettings, wording: Wording)
         device=check_text(wording.text("label.device", syringes=joiner.join(syringes)), "device"),
         warnings=Block("warnings", "warnings", check_text(warnings, "warnings")),
         footer=(Block("pharmacy", "pharmacy", check_text(pharmacy, "pharmacy")),),
+        translation=translated,
+        part=check_text(wording.text("label.part", n="{n}", total="{total}"), "label number"),
     )
 
 
@@ -213,28 +263,28 @@ def fill_label(
     prescriber_line = SEPARATOR.join(
         (wording.text("label.prescriber", name=prescriber), *frame.prescriber_notes)
     )
-    details = "\n".join(
-        (
-            check_text(quantity_line, "quantity"),
-            frame.dates,
-            frame.storage,
-            check_text(prescriber_line, "prescriber", name=True),
-            frame.device,
-        )
-    )
+    key = "\n".join((check_text(quantity_line, "quantity"), frame.dates, frame.storage))
+    details = "\n".join((check_text(prescriber_line, "prescriber", name=True), frame.device))
     blocks = (
         Block("patient", "patient name", check_text(patient, "patient", name=True), True),
         frame.drug,
         frame.directions,
-        Block("details", "details", details),
+        *((frame.translation,) if frame.translation is not None else ()),
+        Block("key", "quantity and dates", key),
         frame.warnings,
+        Block("details", "details", details),
     )
-    return LabelContent(rx, blocks, frame.footer)
+    return LabelContent(rx, blocks, frame.footer, frame.part)
 
 
-def build_label(order: LabelOrder, settings: PharmacySettings, wording: Wording) -> LabelContent:
+def build_label(
+    order: LabelOrder,
+    settings: PharmacySettings,
+    wording: Wording,
+    translation: Wording | None = None,
+) -> LabelContent:
     """The finished lines of one label; InputError if any line is not ISMP-clean."""
-    frame = label_frame(order, settings, wording)
+    frame = label_frame(order, settings, wording, translation)
     return fill_label(
         frame, order.rx, order.patient, order.prescriber, order.lot, wording, order.lot_recorded
     )

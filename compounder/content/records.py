@@ -32,7 +32,12 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
-from compounder.content.reports import method_lines, preparation_dict, tablets_text
+from compounder.content.reports import (
+    dosage_form_text,
+    method_lines,
+    preparation_dict,
+    tablets_text,
+)
 from compounder.content.safety import safety_lines
 from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
@@ -210,7 +215,7 @@ def _record(
     equipment = list(dict.fromkeys((*source.equipment, *vehicle.equipment)))
     weighed = source.form == "powder" or (vehicle_batch is not None and vehicle_batch.weighed)
     return {
-        "title": f"Naltrexone HCl {strength} oral liquid",
+        "title": f"Naltrexone HCl {strength} {dosage_form_text(source, vehicle)}",
         "lot": lot,
         "rx": rx,
         "compounded_at": at.isoformat(timespec="minutes")

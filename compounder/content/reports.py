@@ -108,6 +108,16 @@ def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
     )
 
 
+def dosage_form_text(source: Any, vehicle: Any) -> str:
+    """The preparation's dosage form in the records' language (English), from the data
+    (sources.toml, vehicles.toml): "oral suspension" from tablets, "oral solution" from
+    a dissolved powder."""
+    from compounder.core.preparation import dosage_form
+    from compounder.core.wording import load_wording
+
+    return load_wording("en").text(f"dosage_form.{dosage_form(source, vehicle)}")
+
+
 def preparation_report(prep: Preparation) -> str:
     from compounder.content.records import certificate_note
 
@@ -115,7 +125,8 @@ def preparation_report(prep: Preparation) -> str:
     data = preparation_dict(prep)
     conc = data["concentration"]
     lines = [
-        f"Naltrexone HCl {conc} oral liquid - {format_quantity(prep.requested_ml, 'mL')} requested",
+        f"Naltrexone HCl {conc} {dosage_form_text(prep.source, prep.vehicle)} - "
+        f"{format_quantity(prep.requested_ml, 'mL')} requested",
         "",
     ]
     if prep.tablets is not None and prep.source.strength_mg is not None:

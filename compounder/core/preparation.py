@@ -27,6 +27,13 @@ from compounder.core.vehicles import Vehicle, VehicleBatch, vehicle_amounts
 from compounder.errors import InputError, SafetyError
 
 
+def dosage_form(source: DrugSource, vehicle: Vehicle) -> str:
+    """The preparation's dosage form (a wording id): the vehicle's if it names one (a
+    suspending base), else the source's (tablets: a suspension; a dissolved powder: a
+    solution)."""
+    return vehicle.dosage_form or source.dosage_form
+
+
 def warning_ids(source: DrugSource, vehicle: Vehicle) -> tuple[str, ...]:
     """The auxiliary warnings a preparation needs: the source's, then the vehicle's,
     each once."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
@@ -36,6 +37,17 @@ class PrinterSettings:
 
 
 @dataclass(frozen=True)
+class AuxiliaryWarning:
+    """A warning the pharmacy adds (``[warnings.library.ID]``): its text per language."""
+
+    id: str
+    texts: tuple[tuple[str, str], ...]  # (language, text)
+
+    def text(self, language: str) -> str | None:
+        return dict(self.texts).get(language)
+
+
+@dataclass(frozen=True)
 class PharmacySettings:
     name: str
     address: str
@@ -52,6 +64,12 @@ class PharmacySettings:
     balance: str = ""  # the balance's id, printed on compounding records
     single_pharmacist: bool = False  # one pharmacist may prepare and check (recorded)
     printers: tuple[PrinterSettings, ...] = ()
+    profile: str = ""  # label print-size profile; empty: label_profiles.toml's default
+    warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
+    warning_library: tuple[AuxiliaryWarning, ...] = ()
+
+    def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
+        return next((w for w in self.warning_library if w.id == warning_id), None)
 
     def printer(self, name: str) -> PrinterSettings | None:
         return next((p for p in self.printers if p.name == name), None)
@@ -85,7 +103,7 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "compounding", "printers", "log"})
+    table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings", "log"})
     log = table.table("log", required=False)  # read where the log is opened (log/store)
     log.check_keys({"url"})
     log.text("url", required=False)
@@ -102,6 +120,7 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
             "dose_time",
             "tall_man",
             "paper",
+            "profile",
         }
     )
     counting = defaults.text("day_counting", required=False)
@@ -130,9 +149,54 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         balance=compounding.text("balance", required=False),
         single_pharmacist=compounding.boolean("single_pharmacist"),
         printers=_printers(table.table("printers", required=False)),
+        profile=_profile(defaults),
+        **_warnings(table.table("warnings", required=False)),
     )
 
 
+def _profile(defaults: Table) -> str:
+    from compounder.core.label_profiles import load_label_profiles
+
+    profile = defaults.text("profile", required=False)
+    if not profile:
+        return ""
+    ids = load_label_profiles().ids()
+    if profile not in ids:
+        raise defaults.error("profile", f"{profile!r} is not accepted", " or ".join(ids))
+    return profile
+
+
+MAX_WARNING_LENGTH = 80
+
+
+def _warnings(table: Table) -> dict[str, Any]:
+    """``[warnings]``: ``print`` (ids printed on every label) and ``[warnings.library.ID]``
+    (a warning's text per language: en = "...", es = "..."). A printed id that is neither
+    in the library nor a shipped warning is refused when a label is worded."""
+    from compounder.core.datafiles import shipped_ids
+
+    table.check_keys({"print", "library"})
+    if not table.data:
+        return {}
+    languages = shipped_ids("wording")
+    library = []
+    library_table = table.table("library", required=False)
+    for warning_id in library_table.data:
+        entry = library_table.table(warning_id)
+        entry.check_keys(set(languages))
+        if "en" not in entry.data:
+            raise entry.error("en", "missing", "the warning's English text")
+        texts = []
+        for language in entry.data:
+            text = entry.text(language)
+            if len(text) > MAX_WARNING_LENGTH or not text.isprintable():
+                raise entry.error(
+                    language, "is not accepted", f"printable text of at most {MAX_WARNING_LENGTH}"
+                )
+            texts.append((language, text))
+        library.append(AuxiliaryWarning(warning_id, tuple(texts)))
+    chosen = table.text_list("print", required=False)
+    return {"warnings": tuple(dict.fromkeys(chosen)), "warning_library": tuple(library)}
 def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
     """The settings if a file is given or found; None when there is none to find (an
     explicit path that does not exist is still an error)."""

@@ -96,6 +96,8 @@ class DrugSource:
             if limits.usual is not None and value not in limits.usual:
                 notes.append(RangeNote(name, value, limits.usual, limits.source))
         return tuple(notes)
+    # what the liquid made from it is (a wording id: templates/wording/*.toml [dosage_form])
+    dosage_form: str = "oral-suspension"
 
     def __post_init__(self) -> None:
         if self.form not in FORMS:
@@ -157,6 +159,7 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
                 "water",
                 "equipment",
                 "grade",
+                "dosage_form",
             }
         )
         salt = entry.text("salt")
@@ -180,6 +183,11 @@ def load_sources(path: str | None = None) -> SourceCatalogue:
                     water_range=_range(entry, "water", form),
                     equipment=tuple(entry.text_list("equipment", required=False)),
                     grade=entry.text("grade", required=False),
+                    dosage_form=entry.text(
+                        "dosage_form",
+                        required=False,
+                        default="oral-suspension" if form == "tablet" else "oral-solution",
+                    ),
                 )
             )
         except ValueError as exc:

@@ -95,6 +95,7 @@ class Vehicle:
     ingredients: tuple[VehicleIngredient, ...] = ()
     steps: tuple[str, ...] = ()
     equipment: tuple[str, ...] = ()
+    dosage_form: str = ""  # a wording id that overrides the source's (e.g. a suspending base)
 
     def study_for(self, storage: str) -> StabilityStudy | None:
         for study in self.studies:
@@ -123,6 +124,7 @@ def load_vehicles(path: str | None = None) -> dict[str, Vehicle]:
                 "ingredient",
                 "steps",
                 "equipment",
+                "dosage_form",
             }
         )
         storage = entry.text("storage")
@@ -151,6 +153,7 @@ def load_vehicles(path: str | None = None) -> dict[str, Vehicle]:
             ingredients=_ingredients(entry),
             steps=tuple(entry.text_list("steps", required=False)),
             equipment=tuple(entry.text_list("equipment", required=False)),
+            dosage_form=entry.text("dosage_form", required=False),
         )
         if vehicle.id in vehicles:
             raise entry.error("id", f"{vehicle.id!r} appears twice", "a unique id")

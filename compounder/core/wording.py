@@ -86,6 +86,20 @@ class Wording:
         )
 
 
+def parse_languages(text: str) -> tuple[str, str | None]:
+    """A label's language(s): "en", or "en+es" (the English label with the directions
+    also in Spanish beneath them); InputError naming what is accepted."""
+    first, plus, second = text.partition("+")
+    if plus and (not second or "+" in second or second == first):
+        raise InputError(
+            "language", text[:40], "a language, or two joined by + (e.g. en+es)"
+        )
+    load_wording(first)
+    if plus:
+        load_wording(second)
+    return first, (second or None)
+
+
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 
 

@@ -127,7 +127,8 @@ def log_labels(
             found = recorded_lot_in(store, *recorded)
             if found is not None:
                 found.check_quantity([o.quantity_ml for o in run.orders])
-        digest = store.put_snapshot(label_snapshot(run.contents, stock, load_layout()))
+        layout = getattr(run, "layout", None) or load_layout()  # the run's print-size profile
+        digest = store.put_snapshot(label_snapshot(run.contents, stock, layout))
         late = before_entry() if before_entry is not None else {}
         first = run.orders[0]
         payload = {

@@ -25,7 +25,12 @@ def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:
         return {"role": b.role, "field": b.field, "text": b.text, "private": b.private}
 
     return [
-        {"rx": c.rx, "blocks": [block(b) for b in c.blocks], "footer": [block(b) for b in c.footer]}
+        {
+            "rx": c.rx,
+            "blocks": [block(b) for b in c.blocks],
+            "footer": [block(b) for b in c.footer],
+            **({"part": c.part} if c.part else {}),  # continuation labels' wording
+        }
         for c in contents
     ]
 
@@ -48,7 +53,10 @@ def label_snapshot(
 def contents_from(snapshot: dict[str, Any]) -> list[LabelContent]:
     return [
         LabelContent(
-            c["rx"], tuple(Block(**b) for b in c["blocks"]), tuple(Block(**b) for b in c["footer"])
+            c["rx"],
+            tuple(Block(**b) for b in c["blocks"]),
+            tuple(Block(**b) for b in c["footer"]),
+            c.get("part", ""),
         )
         for c in snapshot["contents"]
     ]

@@ -1,5 +1,5 @@
 """Labels in the format asked for: PDF (default), ZPL for a thermal printer, or PNG
-previews. Each format lays the labels out with the same rules (``label_pdf.place_label``)."""
+previews. Each format lays the labels out with the same rules (``label_flow.place_labels``)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Takes finished ``LabelContent`` (see ``labels``) and a ``LabelStock``; lays every label
 out first (so a label that does not fit is refused before any file is touched), then
 draws: text in the embedded fonts, and a Code 128 barcode of the Rx number with the
-number printed under it. Roll stock gives one page per label, the page exactly the
+number printed under it; the layout (``label_flow.place_labels``) may give a container
+more than one label (continuation labels). Roll stock gives one page per label, the page exactly the
 label's size; sheet stock places labels in the layout's slots. The file is written
 atomically and is byte-identical for the same input (reportlab invariant mode).
 """
@@ -22,8 +23,8 @@ from compounder.core.stocks import LabelStock
 from compounder.core.units import mm_to_pt, parse_magnitude
 from compounder.render import code128
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
-from compounder.render.fonts import REGULAR, register_font
-from compounder.render.textfit import DoesNotFitError, Layout, Line, fit_blocks, load_layout
+from compounder.render.fonts import REGULAR
+from compounder.render.textfit import Layout, Line, load_layout
 
 GAP = 3.0  # points between the text and the barcode strip
 
@@ -58,6 +59,12 @@ class PlacedLabel:
     footer: list[Line]
     bars: Bars  # the Rx number's barcode
     strip_height: float
+    part: tuple[int, int] = (1, 1)  # label n of N of one container (continuation labels)
+
+
+def barcode_points(layout: Layout) -> tuple[float, float, float]:
+    """The barcode's narrowest bar and height, and the Rx number's size (points)."""
+    return _barcode_settings(layout)
 
 
 def _barcode_settings(layout: Layout) -> tuple[float, float, float]:
@@ -78,28 +85,6 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
 def barcode_number_size(layout: Layout) -> float:
     """The size of the Rx number printed under the barcode."""
     return _barcode_settings(layout)[2]
-
-
-def place_label(content: LabelContent, stock: LabelStock, layout: Layout) -> PlacedLabel:
-    """Lay one label out in its stock; DoesNotFitError naming the field if it cannot."""
-    register_font(REGULAR)  # the Rx number under the barcode
-    margin = mm_to_pt(stock.margin_mm)
-    width = mm_to_pt(stock.width_mm) - 2 * margin
-    height = mm_to_pt(stock.height_mm) - 2 * margin
-    bar_width, bar_height, number_size = _barcode_settings(layout)
-    bars = encode_barcode(content.rx, bar_width, bar_height)
-    if bars.width > width / 2:
-        raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
-    strip = bar_height + number_size * 1.25
-    footer = fit_blocks(
-        list(content.footer),
-        layout,
-        width - bars.width - GAP,
-        strip,
-        "label (pharmacy lines beside the barcode)",
-    )
-    main = fit_blocks(list(content.blocks), layout, width, height - strip - GAP, "label")
-    return PlacedLabel(content, main, footer, bars, strip)
 
 
 def draw_label(
@@ -171,8 +156,10 @@ def render_labels(
     layout: Layout | None = None,
 ) -> bytes:
     """The labels as PDF bytes; written atomically to ``target`` when given."""
+    from compounder.render.label_flow import place_labels
+
     layout = layout or load_layout()
-    placed = [place_label(content, stock, layout) for content in contents]
+    placed = [p for content in contents for p in place_labels(content, stock, layout)]
     buffer = BytesIO()
     writer = LabelWriter(buffer, layout)
     for label in placed:

@@ -1,6 +1,6 @@
 """A PNG preview of each label, at the stock's size, for a screen.
 
-Laid out by ``label_pdf.place_label`` (the very lines of the PDF) and painted by
+Laid out by ``label_flow.place_labels`` (the very lines of the PDF) and painted by
 ``label_raster`` at the printer's resolution; the image carries its resolution so a
 viewer can show it at its real size. One image per label: ``label.png`` for one label,
 ``label-1.png``, ``label-2.png``... for several.
@@ -14,7 +14,8 @@ from pathlib import Path
 from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
-from compounder.render.label_pdf import barcode_number_size, place_label
+from compounder.render.label_flow import place_labels
+from compounder.render.label_pdf import barcode_number_size
 from compounder.render.label_raster import DPI_CHOICES, label_image
 from compounder.render.textfit import Layout, load_layout
 
@@ -38,7 +39,7 @@ def render_labels_png(
         raise ValueError(f"dpi must be one of {DPI_CHOICES}")
     layout = layout or load_layout()
     number_size = barcode_number_size(layout)
-    placed = [place_label(content, stock, layout) for content in contents]
+    placed = [p for content in contents for p in place_labels(content, stock, layout)]
     images = []
     for label in placed:
         buffer = io.BytesIO()

@@ -1,6 +1,6 @@
 """A laid-out label as a bitmap at a printer's resolution (for ZPL and the PNG preview).
 
-The label is laid out once, by ``label_pdf.place_label`` (the same never-truncate rules,
+The label is laid out once, by ``label_flow.place_labels`` (the same never-truncate rules,
 lines, sizes and positions as the PDF); this module only paints that layout into dots:
 every character in the same TrueType face, at the same x as the PDF puts it (the
 advance widths add up exactly as reportlab adds them, no kerning), on the same

@@ -1,7 +1,7 @@
 """Labels in ZPL II for thermal label printers (Zebra and compatibles).
 
 One ``^XA`` ... ``^XZ`` format per label, all of a run in one file. Each label is laid
-out by ``label_pdf.place_label`` (the same never-truncate rules as the PDF, so the two
+out by ``label_flow.place_labels`` (the same never-truncate rules as the PDF, so the two
 say the same thing, line for line, in the same order) and sized by the stock at the
 printer's resolution (``^PW`` width, ``^LL`` length, in dots at 203 or 300 dpi).
 
@@ -24,7 +24,8 @@ from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
 from compounder.render import code128
-from compounder.render.label_pdf import PlacedLabel, barcode_number_size, place_label
+from compounder.render.label_flow import place_labels
+from compounder.render.label_pdf import PlacedLabel, barcode_number_size
 from compounder.render.label_raster import DPI_CHOICES, dots, geometry, label_image
 from compounder.render.textfit import Layout, Line, font_metrics, load_layout, string_width
 
@@ -155,7 +156,7 @@ def render_labels_zpl(
     """The labels as one ZPL file (UTF-8); written atomically to ``target`` when given."""
     layout = layout or load_layout()
     number_size = barcode_number_size(layout)
-    placed = [place_label(content, stock, layout) for content in contents]
+    placed = [p for content in contents for p in place_labels(content, stock, layout)]
     data = "".join(label_format(p, stock, number_size, dpi) for p in placed).encode("utf-8")
     if target is not None:
         write_bytes_atomic(Path(target), data)

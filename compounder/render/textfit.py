@@ -9,7 +9,9 @@ box at the minimum size, or text that does not fit at minimum sizes, raises
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ from compounder.errors import EXIT_SAFETY, CompounderError
 from compounder.render.fonts import drawable_font, ensure_registered, font_for, normalise
 
 STEP = 0.5
+TOO_LONG = "too long even at the minimum size"
 
 
 @dataclass(eq=False)
@@ -46,6 +49,8 @@ class Style:
     min_size: float
     bold: bool
     max_lines: int = 1000
+    leading: float = 0.0  # line pitch over size; 0: the layout's
+    break_at: str = ""  # lines break only at this separator (each part kept whole)
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,15 @@ class Layout:
 
 
 @cache
-def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Layout:
+def load_layout(
+    name: str = "label_layout.toml", path: str | None = None, profile: str | None = None
+) -> Layout:
+    """A layout file; a label layout takes its roles and leading from the print-size
+    ``profile`` (None: the default profile; see ``core.label_profiles``)."""
     file = Path(path) if path else template_path(name)
     table = Table(load_toml(file), display_name(file))
+    if "profiles" in table.data:
+        return _profile_layout(table, profile)
     roles = {}
     role_table = table.table("role")
     for role in role_table.data:
@@ -74,6 +85,12 @@ def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Lay
             entry.boolean("bold"),
             entry.integer("max_lines", required=False, default=1000),
         )
+    order = _shrink_order(table, roles)
+    extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
+    return Layout(float(table.decimal("leading")), order, roles, extra)
+
+
+def _shrink_order(table: Table, roles: dict[str, Style]) -> tuple[tuple[str, ...], ...]:
     groups = table.data.get("shrink_order")
     if not isinstance(groups, list) or not all(
         isinstance(g, list) and all(isinstance(r, str) for r in g) for g in groups
@@ -87,8 +104,35 @@ def load_layout(name: str = "label_layout.toml", path: str | None = None) -> Lay
     for role in (r for group in order for r in group):
         if role not in roles:
             raise table.error("shrink_order", f"names {role!r}, which has no [role.{role}]")
-    extra = {k: v for k, v in table.data.items() if k not in ("role", "shrink_order", "leading")}
-    return Layout(float(table.decimal("leading")), order, roles, extra)
+    return order
+
+
+def _profile_layout(table: Table, profile_id: str | None) -> Layout:
+    """A label layout: the file's shrink order and barcode, the profile's sizes. The
+    profile's rules travel in ``extra["profile"]`` (kept in a label's log snapshot)."""
+    from compounder.core.label_profiles import find_profile
+
+    profile = find_profile(profile_id)
+    roles = {
+        role: Style(
+            float(size.max_size),
+            float(size.min_size),
+            size.bold,
+            size.max_lines,
+            float(size.leading) if size.leading is not None else 0.0,
+            size.break_at,
+        )
+        for role, size in profile.roles
+    }
+    order = _shrink_order(table, roles)
+    extra = {k: v for k, v in table.data.items() if k not in ("profiles", "shrink_order")}
+    extra["profile"] = {
+        "id": profile.id,
+        "patient_centred": list(profile.patient_centred),
+        "critical": list(profile.critical),
+        "patient_area": str(profile.patient_area),
+    }
+    return Layout(float(profile.leading), order, roles, extra)
 
 
 class Line(NamedTuple):
@@ -125,15 +169,22 @@ def string_width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str] | None:
+def wrap(
+    text: str, font: str, size: float, width: float, break_at: str = ""
+) -> list[str] | None:
     """Greedy word wrap; None if one word alone is wider than ``width``.
 
     TrueType widths add up (no kerning is applied), so a line's width is the sum of its
-    words' widths and the spaces between them.
+    words' widths and the spaces between them. With ``break_at`` (e.g. " • " between
+    warnings) a line breaks only at that separator, each part kept whole on one line;
+    only a part wider than the whole line is wrapped, on lines of its own.
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        wrapped = _wrap_paragraph(paragraph, font, size, width)
+        if break_at and break_at in paragraph:
+            wrapped = _wrap_parts(paragraph, font, size, width, break_at)
+        else:
+            wrapped = _wrap_paragraph(paragraph, font, size, width)
         if wrapped is None:
             return None
         lines += wrapped
@@ -147,7 +198,11 @@ def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tup
     lines: list[str] = []
     words: list[str] = []
     used = 0.0
-    for word in paragraph.split():
+    tokens: list[str] = []
+    for token in _glued(paragraph.split()):  # a glued pair wider than a line comes apart
+        wide = " " in token and string_width(token, font, size) > width
+        tokens += token.split(" ") if wide else [token]
+    for word in tokens:
         word_width = string_width(word, font, size)
         if word_width > width:
             return None
@@ -160,6 +215,56 @@ def _wrap_paragraph(paragraph: str, font: str, size: float, width: float) -> tup
             lines.append(" ".join(words))
             words, used = [word], word_width
     lines.append(" ".join(words))
+    return tuple(lines)
+
+
+_NUMBER = re.compile(r"^\(?\d[\d.,]*$")
+_UNIT = re.compile(r"^(?:mg/mL|mg|mL|mcg|g|L|°C|%)[).,;:]*$")
+
+
+_TAG = re.compile(r"^[A-Z][A-Za-z.]{0,5}:$")  # "Rx:", "Lot:", "Qty:", "Cant.:"
+
+
+def _glued(words: list[str]) -> list[str]:
+    """Words with a number and its unit kept together ("2.5 mg" never broken), and a
+    short tag with its value ("Lot: 20261201-1")."""
+    out: list[str] = []
+    for word in words:
+        last = out[-1].rsplit(" ", 1)[-1] if out else ""
+        if out and (
+            (_UNIT.match(word) and _NUMBER.match(last)) or (_TAG.match(last) and " " not in out[-1])
+        ):
+            out[-1] = f"{out[-1]} {word}"
+        else:
+            out.append(word)
+    return out
+
+
+@lru_cache(maxsize=2048)
+def _wrap_parts(
+    paragraph: str, font: str, size: float, width: float, separator: str
+) -> tuple[str, ...] | None:
+    """Parts joined by ``separator``, lines broken only between parts."""
+    lines: list[str] = []
+    current = ""
+    for part in (p.strip() for p in paragraph.split(separator)):
+        if not part:
+            continue
+        joined = f"{current}{separator}{part}" if current else part
+        if string_width(joined, font, size) <= width + 1e-9:
+            current = joined
+            continue
+        if current:
+            lines.append(current)
+        current = part
+        if string_width(part, font, size) > width + 1e-9:  # longer than a line: alone
+            wrapped = _wrap_paragraph(part, font, size, width)
+            if wrapped is None:
+                return None
+            lines += wrapped
+            current = ""
+    if current or not lines:
+        lines.append(current)
     return tuple(lines)
 
 
@@ -178,7 +283,13 @@ class _SetBlock:
 
 @lru_cache(maxsize=4096)
 def _set_block(
-    text: str, bold: bool, size: float, width: float, max_lines: int, leading: float
+    text: str,
+    bold: bool,
+    size: float,
+    width: float,
+    max_lines: int,
+    leading: float,
+    break_at: str = "",
 ) -> _SetBlock | None:
     """``text`` set at ``size`` in ``width`` (None if no bundled font can draw it).
 
@@ -189,7 +300,7 @@ def _set_block(
     if choice is None:
         return None
     ascent, descent = font_metrics(choice.name)
-    wrapped = wrap(text, choice.name, size, width)
+    wrapped = wrap(text, choice.name, size, width, break_at)
     problem = None
     if wrapped is None:
         problem, wrapped = "a word is too wide even at the minimum size", []
@@ -199,6 +310,22 @@ def _set_block(
     return _SetBlock(
         choice.name, size, tuple(wrapped), ascent * size, descent * size, pitch, problem
     )
+
+
+@lru_cache(maxsize=1024)
+def _runs(text: str, font: str, size: float, width: float, break_at: str) -> tuple[int, ...]:
+    """How many lines each paragraph of ``text`` wraps to, a heading ("Take by mouth at
+    bedtime:") counted with the paragraph after it: the runs kept on one label."""
+    runs: list[int] = []
+    heading = False
+    for paragraph in text.split("\n"):
+        count = len(wrap(paragraph, font, size, width, break_at) or ())
+        if heading:
+            runs[-1] += count
+        else:
+            runs.append(count)
+        heading = paragraph.rstrip().endswith(":")
+    return tuple(runs)
 
 
 @lru_cache(maxsize=4096)
@@ -230,7 +357,13 @@ def _layout(
     for index, block in enumerate(blocks):
         style = layout.roles[block.role]
         set_block = _set_block(
-            block.text, style.bold, sizes[block.role], width, style.max_lines, layout.leading
+            block.text,
+            style.bold,
+            sizes[block.role],
+            width,
+            style.max_lines,
+            style.leading or layout.leading,
+            style.break_at,
         )
         if set_block is None:  # no font draws it: the error names the field
             font_for(block.text, style.bold, block.field, block.private)
@@ -281,9 +414,214 @@ def fit_blocks(
             overflow = next(
                 (ln.field for ln in lines if ln.baseline + ln.descent > height), blocks[-1].field
             )
-            raise DoesNotFitError(overflow, box, "too long even at the minimum size")
+            raise DoesNotFitError(overflow, box, TOO_LONG)
         for role in shrinkable:
             sizes[role] -= STEP
+
+
+class _Pages:
+    """Blocks set at given sizes, poured onto ``parts`` boxes (see ``flow_blocks``)."""
+
+    def __init__(self, layout: Layout, width: float, height: float, gap: float) -> None:
+        self.layout, self.width, self.height, self.gap = layout, width, height, gap
+
+    def set(self, block: Block, sizes: dict[str, float]) -> _SetBlock:
+        style = self.layout.roles[block.role]
+        set_block = _set_block(
+            block.text,
+            style.bold,
+            sizes[block.role],
+            self.width,
+            style.max_lines,
+            style.leading or self.layout.leading,
+            style.break_at,
+        )
+        if set_block is None:
+            font_for(block.text, style.bold, block.field, block.private)
+            raise AssertionError("font_for accepted what drawable_font refused")
+        return set_block
+
+    def pour(
+        self,
+        blocks: list[Block],
+        sizes: dict[str, float],
+        parts: int,
+        header: Callable[[int, int], list[Block]],
+        trailer: Callable[[int, int], list[Block]],
+        zone: tuple[frozenset[str], float],
+        keep: bool = True,
+    ) -> list[list[Line]] | tuple[str, str]:
+        """The lines of each part, or (field, problem) when they do not fit. ``keep``: a
+        block that does not fit the rest of a label but fits a fresh one moves whole."""
+        content = []
+        for block in blocks:
+            set_block = self.set(block, sizes)
+            if set_block.problem is not None:
+                return block.field, set_block.problem
+            content.append((block, set_block))
+        pages: list[list[Line]] = []
+        lines: list[Line] = []
+        y = 0.0
+        content_lines = 0
+        capacity = 0.0
+        zone_roles, zone_height = zone
+
+        def start(number: int) -> tuple[list[Line], float, float]:
+            top: list[Line] = []
+            at = 0.0
+            for extra in header(number, parts) if number > 1 else []:
+                set_extra = self.set(extra, sizes)
+                if set_extra.problem is not None:
+                    return top, at, -1.0
+                if top:
+                    at += self.gap
+                placed, at = _lines_at(set_extra, extra.field, at)
+                top += placed
+            bottom = 0.0
+            for extra in trailer(number, parts):
+                set_extra = self.set(extra, sizes)
+                bottom += self.gap + set_extra.pitch * len(set_extra.lines)
+            return top, at, self.height - bottom
+
+        def finish(number: int, lines: list[Line], y: float) -> list[Line]:
+            if number == 1 and zone_height:  # the first label's zone: the trailer below it
+                y = max(y, zone_height)
+            for extra in trailer(number, parts):
+                set_extra = self.set(extra, sizes)
+                placed, y = _lines_at(set_extra, extra.field, y + self.gap)
+                lines += placed
+            return lines
+
+        lines, y, capacity = start(1)
+        zone_open = bool(zone_height)
+        for block, set_block in content:
+            if zone_open and len(pages) == 0 and block.role not in zone_roles:
+                y = max(y, zone_height)
+                zone_open = False
+            first = True
+            whole = self.gap + set_block.pitch * len(set_block.lines)
+            if keep and content_lines and y + whole > capacity + 1e-9 and len(pages) + 1 < parts:
+                _, fresh_y, fresh_capacity = start(len(pages) + 2)
+                if fresh_y + whole <= fresh_capacity + 1e-9:  # kept whole on the next label
+                    pages.append(finish(len(pages) + 1, lines, y))
+                    lines, y, capacity = start(len(pages) + 1)
+                    content_lines = 0
+            style = self.layout.roles[block.role]
+            runs = _runs(block.text, set_block.font, set_block.size, self.width, style.break_at)
+            run_starts = {sum(runs[:i]): n for i, n in enumerate(runs)}
+            for index, text in enumerate(set_block.lines):
+                step = self.gap if first and (lines or y) else 0.0
+                run = run_starts.get(index, 0)
+                if (
+                    run > 1
+                    and content_lines
+                    and y + step + set_block.pitch * run > capacity + 1e-9
+                    and len(pages) + 1 < parts
+                ):  # a wrapped sentence is not split between labels when a fresh one holds it
+                    _, fresh_y, fresh_capacity = start(len(pages) + 2)
+                    if fresh_y + self.gap + set_block.pitch * run <= fresh_capacity + 1e-9:
+                        pages.append(finish(len(pages) + 1, lines, y))
+                        lines, y, capacity = start(len(pages) + 1)
+                        content_lines = 0
+                        step = self.gap if lines else 0.0
+                if y + step + set_block.pitch > capacity + 1e-9:
+                    if content_lines == 0:  # not even one line fits on a label
+                        return block.field, "even a continuation label cannot hold one line"
+                    pages.append(finish(len(pages) + 1, lines, y))
+                    if len(pages) >= parts:
+                        return block.field, TOO_LONG
+                    lines, y, capacity = start(len(pages) + 1)
+                    content_lines = 0
+                    step = self.gap if lines else 0.0
+                    if y + step + set_block.pitch > capacity + 1e-9:
+                        return block.field, "even a continuation label cannot hold one line"
+                y += step
+                lines.append(
+                    Line(text, set_block.font, set_block.size, y + set_block.ascent,
+                         block.field, set_block.descent)
+                )
+                y += set_block.pitch
+                content_lines += 1
+                first = False
+        pages.append(finish(len(pages) + 1, lines, y))
+        return pages
+
+
+def flow_blocks(
+    blocks: list[Block],
+    layout: Layout,
+    width: float,
+    height: float,
+    box: str,
+    *,
+    header: Callable[[int, int], list[Block]],
+    trailer: Callable[[int, int], list[Block]],
+    zone: tuple[frozenset[str], float] = (frozenset(), 0.0),
+    gap: float = 2.0,
+    max_parts: int = 6,
+) -> list[list[Line]]:
+    """The blocks on as few boxes (labels) as hold them, at the largest sizes that do.
+
+    One box when they fit (with ``zone``: the roles named are clustered at the top of the
+    first box, the other text starting no higher than the zone's height). Otherwise the
+    text flows, line by line, onto 2, 3 ... ``max_parts`` boxes; every box ends with
+    ``trailer(k, n)`` ("Label k of n") and every box after the first starts with
+    ``header(k, n)`` (the patient's name). Roles shrink by ``layout.shrink_order``,
+    never below their minimum; DoesNotFitError naming the field when even ``max_parts``
+    boxes at the minimum sizes cannot hold the text, or a box cannot hold one line.
+    """
+    if not zone[1]:  # the common case: one label, as fit_blocks lays it out
+        try:
+            return [fit_blocks(blocks, layout, width, height, box, gap)]
+        except DoesNotFitError as exc:
+            if exc.problem != TOO_LONG:
+                raise
+    blocks = [_normalised(b) for b in blocks if b.text.strip()]
+    pages = _Pages(layout, width, height, gap)
+    present = {b.role for b in blocks}
+    last: tuple[str, str] = (blocks[-1].field if blocks else box, TOO_LONG)
+
+    def extra(make: Callable[[int, int], list[Block]]) -> Callable[[int, int], list[Block]]:
+        return lambda k, n: [] if n == 1 else [_normalised(b) for b in make(k, n)]
+
+    for parts in range(1, max_parts + 1):
+        if parts == 1 and not zone[1]:
+            continue  # fit_blocks above: one box does not hold it
+        sizes = {role: style.max_size for role, style in layout.roles.items()}
+        for block in (*header(2, parts), *trailer(1, parts)):
+            present.add(block.role)
+        while True:
+            result = pages.pour(blocks, sizes, parts, extra(header), extra(trailer), zone)
+            if not isinstance(result, list) and parts > 1:  # blocks split between lines
+                result = pages.pour(
+                    blocks, sizes, parts, extra(header), extra(trailer), zone, keep=False
+                )
+            if isinstance(result, list):
+                if len(result) == parts:
+                    return result
+                break  # fewer boxes than "of n" would say: n - 1 was tried already
+            last = result
+            field, problem = result
+            if problem == TOO_LONG or problem.startswith("even a continuation"):
+                groups = [
+                    [r for r in group if _shrinkable(r, sizes, layout, present)]
+                    for group in layout.shrink_order
+                ]
+                shrinkable = next((g for g in groups if g), [])
+            else:
+                role = next(b.role for b in blocks if b.field == field)
+                shrinkable = [role] if _shrinkable(role, sizes, layout, present) else []
+                if not shrinkable:
+                    raise DoesNotFitError(field, box, problem)
+            if not shrinkable:
+                break
+            for role in shrinkable:
+                sizes[role] -= STEP
+        if last[1].startswith("even a continuation"):
+            raise DoesNotFitError(last[0], box, last[1])
+    raise DoesNotFitError(
+        last[0], box, f"too long even on {max_parts} labels at the minimum sizes"
+    )
 
 
 def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:

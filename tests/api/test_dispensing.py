@@ -39,16 +39,17 @@ PLANS = [
 def _lines(content) -> dict[str, object]:
     """What a label says that does not depend on whom it is for or its lot."""
     lines = content.to_dict()["lines"]
+    key = lines["quantity and dates"].split("\n")
     details = lines["details"].split("\n")
     return {
         "drug": lines["drug"],
         "directions": lines["directions"],
         "warnings": lines["warnings"],
-        "quantity": details[0].split(" • ")[0],
-        "dates": details[1],
-        "storage": details[2],
-        "notes": details[3].split(" • ")[1:],  # fill n of N, container n of N, refills
-        "device": details[4],
+        "quantity": key[0].split(" • ")[0],
+        "dates": key[1],
+        "storage": key[2],
+        "notes": details[0].split(" • ")[1:],  # fill n of N, container n of N, refills
+        "device": details[1],
     }
 
 
@@ -97,7 +98,8 @@ def titration_entrances(protocol: str, concentration: str, vehicle: str, start: 
         }
     )
     first_label = [_lines(c) for c in labels.contents[: len(by_label[1])]]
-    first_batch = [_lines(p.content) for p, _ in batch.labels]
+    # a container continued on a second label is one content drawn twice
+    first_batch = [_lines(p.content) for p, _ in batch.labels if p.part[0] == 1]
     chart = make_chart(
         start_date=start, concentration=concentration, protocol=protocol, config=CONFIG
     )
@@ -162,7 +164,7 @@ def dose_entrances(
         ),
         "lines": (
             [_lines(c) for c in labels.contents],
-            [_lines(p.content) for p, _ in batch.labels],
+            [_lines(p.content) for p, _ in batch.labels if p.part[0] == 1],
         ),
         "notes": (labels.notes, [batch.manifest["notes"]] if batch.manifest["notes"] else []),
     }  # fmt: skip
@@ -247,7 +249,8 @@ def test_lot_expiry_caps_the_fills_made_from_the_lot():
     assert [o.fill_date for o in seventh.orders] == [date(2027, 2, 23)]
     assert seventh.orders[0].bud.bud == date(2027, 3, 1)
     assert seventh.orders[0].bud.basis.kind == "ingredient"
-    assert "Discard after: Mar 1, 2027" in seventh.contents[0].to_dict()["lines"]["details"]
+    seventh_lines = seventh.contents[0].to_dict()["lines"]
+    assert "Discard after: Mar 1, 2027" in seventh_lines["quantity and dates"]
     first = labels("1")
     assert first.orders[0].bud.bud == date(2026, 12, 14)  # the USP limit comes first
     with pytest.raises(SafetyError, match="fill 8 is compounded on 2027-03-02"):

@@ -41,7 +41,11 @@ def test_example_file_end_to_end(tmp_path, example_config):
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert [m["rx_number"] for m in manifest] == [str(1000101 + i) for i in range(8)]
     labels = pdf_pages((tmp_path / "labels.pdf").read_bytes())
-    assert len(labels) == report.labels == 10
+    # 12 labels on 11 pages: a dated titration fill (line 6) continues on "Label 2 of 2",
+    # and the Avery 5163 order's two labels share one sheet
+    assert report.labels == 12 and len(labels) == 11
+    assert "Label 2 of 2" in labels[7].extract_text()
+    assert manifest[5]["label_pages"] == "7-8" and manifest[6]["label_pages"] == "9"
     # labels in file order; an order needing two bottles is numbered 1 of 2, 2 of 2
     assert "Jane Doe" in labels[0].extract_text()
     assert "Container 1 of 2" in labels[4].extract_text()

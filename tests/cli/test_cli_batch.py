@@ -17,7 +17,7 @@ def test_batch_example(cli, tmp_path, example_config):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "Orders read: 8; valid: 8; rejected: 0"
-    assert lines[1] == "Printed 8 orders: 10 labels, 3 charts"
+    assert lines[1] == "Printed 8 orders: 12 labels, 3 charts"
     assert "Compounding worksheet" in result.stdout
     assert result.stderr == ""
 

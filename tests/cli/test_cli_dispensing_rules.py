@@ -45,7 +45,8 @@ def test_day_counting_reaches_every_command(cli, tmp_path):
     )
     assert label.exit_code == 0, label.stderr
     assert (
-        "Discard after: Dec 15, 2026" in json.loads(label.stdout)["labels"][0]["lines"]["details"]
+        "Discard after: Dec 15, 2026"
+        in json.loads(label.stdout)["labels"][0]["lines"]["quantity and dates"]
     )
     prepare = cli(
         "prepare",
@@ -144,7 +145,7 @@ def test_without_a_lot_the_label_prints_a_reference(cli, tmp_path):
         str(tmp_path / "log.db"),
         "--json",
     )
-    details = json.loads(result.stdout)["labels"][0]["lines"]["details"]
+    details = json.loads(result.stdout)["labels"][0]["lines"]["quantity and dates"]
     assert "Ref: 20261201-1234567" in details and "Lot:" not in details
 
 
@@ -197,7 +198,7 @@ def test_a_recorded_lot_caps_every_fill_labelled_from_it(cli, tmp_path, data_dir
         "--json",
     )
     assert label.exit_code == 0, label.stderr
-    details = json.loads(label.stdout)["labels"][0]["lines"]["details"]
+    details = json.loads(label.stdout)["labels"][0]["lines"]["quantity and dates"]
     assert "Discard after: Dec 9, 2026" in details
     assert f"Lot: {data['lot']}" in details
 
@@ -225,7 +226,7 @@ def test_a_quantity_over_the_largest_bottle_is_split_in_every_command(cli, tmp_p
     )
     assert result.exit_code == 0, result.stderr
     labels = json.loads(result.stdout)["labels"]
-    assert [lab["lines"]["details"].split(" • ")[0] for lab in labels] == [
+    assert [lab["lines"]["quantity and dates"].split(" • ")[0] for lab in labels] == [
         "Qty: 120 mL",
         "Qty: 30 mL",
     ]
@@ -267,7 +268,7 @@ def test_fill_n_prints_that_fill_on_its_own_date(cli, tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     (label,) = json.loads(result.stdout)["labels"]
-    assert "Filled: Dec 29, 2026" in label["lines"]["details"]
+    assert "Filled: Dec 29, 2026" in label["lines"]["quantity and dates"]
     assert "Fill 3 of 7" in label["lines"]["details"]
     bad = cli(
         *LABEL,

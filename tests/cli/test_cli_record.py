@@ -226,7 +226,7 @@ def test_label_agrees_with_its_record_and_reprints_byte_identical(cli, tmp_path,
         "--json",
     )
     assert result.exit_code == 0, result.stderr
-    details = json.loads(result.stdout)["labels"][0]["lines"]["details"]
+    details = json.loads(result.stdout)["labels"][0]["lines"]["quantity and dates"]
     assert "Lot: 20261201-001" in details
     assert "Discard after: Dec 10, 2026" in details  # the record's BUD, set by its lot
     # the settings change; the reprint is still the original, byte for byte

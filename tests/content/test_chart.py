@@ -132,7 +132,7 @@ def test_the_other_lines(settings):
     content = chart(settings, patient="Jane Doe")
     assert content.title == "Your low-dose naltrexone (LDN) dosing chart"
     assert content.patient_line == "For: Jane Doe"
-    assert content.drug_line == "Naltrexone HCl 1 mg/mL oral liquid"
+    assert content.drug_line == "Naltrexone HCl 1 mg/mL oral suspension"
     assert content.pharmacy_line == "Riverside Compounding Pharmacy • (555) 010-0199"
     assert content.instructions[3] == (
         "Store in a refrigerator, 2 °C to 8 °C. Do not freeze. Do not use it after the "
@@ -144,7 +144,7 @@ def test_the_other_lines(settings):
     assert content.page_label.format(number=2, total=3) == "Page 2 of 3"
     assert chart(settings).patient_line == ""  # no patient, no line
     tall = chart(replace(settings, tall_man=True))
-    assert tall.drug_line == "NalTREXone HCl 1 mg/mL oral liquid"
+    assert tall.drug_line == "NalTREXone HCl 1 mg/mL oral suspension"
 
 
 def test_a_patient_name_is_checked_for_number_forms_only_and_never_echoed(settings):
@@ -169,7 +169,7 @@ def test_the_chart_in_spanish(settings):
     assert dated.language == "es"
     assert dated.title == "Su calendario de dosis de naltrexona en dosis bajas (LDN)"
     assert dated.patient_line == "Para: Zoë Ñúñez"
-    assert dated.drug_line == "Naltrexona HCl 1 mg/mL líquido oral"
+    assert dated.drug_line == "Naltrexona HCl 1 mg/mL suspensión oral"
     step = dated.steps[2]
     assert step.heading == "Paso 3: 29 dic 2026 al 11 ene 2027"
     assert step.dose_line == "Tome 2.5 mL (2.5 mg) una vez al día al acostarse"

@@ -47,7 +47,7 @@ def test_tall_man_is_an_option(example_config):
     )
     settings = replace(load_settings(example_config), tall_man=True)
     content = build_label(run.orders[0], settings, load_wording("en"))
-    assert content.to_dict()["lines"]["drug"].startswith("NalTREXone HCl 1 mg/mL oral liquid")
+    assert content.to_dict()["lines"]["drug"].startswith("NalTREXone HCl 1 mg/mL oral suspension")
     assert run.contents[0].to_dict()["lines"]["drug"].startswith("Naltrexone HCl")
 
 
@@ -76,4 +76,4 @@ def test_lot_expiry_shortens_the_label_bud(example_config):
         lot_expiry=["tab:AB1:2026-12-09"],
         config=example_config,
     )
-    assert "Discard after: Dec 9, 2026" in run.contents[0].to_dict()["lines"]["details"]
+    assert "Discard after: Dec 9, 2026" in run.contents[0].to_dict()["lines"]["quantity and dates"]

@@ -67,7 +67,7 @@ def test_a_tablet_record_against_hand_worked_values():
         make("1", "30", lots=lots), "20261201-001", "1234567", "JD", "MK", lots, AT
     )
     mfr = record["master_formulation"]
-    assert record["title"] == "Naltrexone HCl 1 mg/mL oral liquid"
+    assert record["title"] == "Naltrexone HCl 1 mg/mL oral suspension"
     assert (record["lot"], record["rx"]) == ("20261201-001", "1234567")
     assert record["compounded_at"] == "2026-12-01T09:30"  # to the minute
     assert mfr["name"] == (
@@ -235,7 +235,7 @@ def test_record_blocks_in_reading_order():
     texts = [b.text for b in blocks]
     assert [(b.role, b.text) for b in blocks[:5]] == [
         ("title", "Compounding record"),
-        ("heading", "Naltrexone HCl 1 mg/mL oral liquid - lot 20261201-001"),
+        ("heading", "Naltrexone HCl 1 mg/mL oral suspension - lot 20261201-001"),
         ("body", "Rx: (stock preparation) • Lot: 20261201-001 • Date: 2026-12-01 • Time: 09:30"),
         ("body", "Master formulation record: LDN-T50-W-1 version 1 (effective 2026-11-01)"),
         ("heading", "Master formulation"),

@@ -110,7 +110,7 @@ def test_preparation_report_for_tablets():
     # 14 days of use from 2026-12-01 (day 1) to 2026-12-14
     assert preparation_report(make("1", "30")) == "\n".join(
         [
-            "Naltrexone HCl 1 mg/mL oral liquid - 30 mL requested",
+            "Naltrexone HCl 1 mg/mL oral suspension - 30 mL requested",
             "",
             "Use:            1 tablet of 50 mg (Naltrexone hydrochloride 50 mg tablets; "
             "50 mg in all)",
@@ -142,7 +142,7 @@ def test_preparation_report_for_powder():
     )
     lines = preparation_report(prep).splitlines()
     assert lines[:9] == [
-        "Naltrexone HCl 1 mg/mL oral liquid - 100 mL requested",
+        "Naltrexone HCl 1 mg/mL oral solution - 100 mL requested",
         "",
         "Weigh:          101.7 mg of Naltrexone hydrochloride USP powder",
         "                calculated about 101.6194 mg for assay 99.2%, water 0.8%, salt "

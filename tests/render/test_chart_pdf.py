@@ -44,7 +44,7 @@ def test_every_step_dates_mg_and_ml_appear(default_pdf):
         assert f"Take {ml} ({mg}) once a day at bedtime" in text
         assert f"Fill to {ml}" in text
     assert "For: Jane Doe" in text
-    assert "Naltrexone HCl 1 mg/mL oral liquid" in text
+    assert "Naltrexone HCl 1 mg/mL oral suspension" in text
     assert "(555) 010-0199" in text
     assert "go back to the dose of the previous step and tell your pharmacist or prescriber" in text
     assert "Do not take naltrexone with opioid pain medicines" in text

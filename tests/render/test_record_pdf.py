@@ -70,7 +70,7 @@ def test_the_record_reads_back(one_page):
     text = " ".join(flat(page) for page in pages)
     for part in [
         "Compounding record",
-        f"Naltrexone HCl 1 mg/mL oral liquid - lot {LOT}",
+        f"Naltrexone HCl 1 mg/mL oral suspension - lot {LOT}",
         "Rx: 1234567 • Lot: 20261201-001 • Date: 2026-12-01 • Time: 09:30",
         "Calculation: 1 mg/mL x 30 mL = 30 mg; 1 tablet(s) of 50 mg = 50 mg, made up to 50 mL",
         "1. Count 1 x 50 mg tablet and place in a clean mortar.",

@@ -60,4 +60,4 @@ def test_refuses_naming_the_field(layout):
             "label",
         )
     assert caught.value.field == "directions"
-    assert "more than 8 lines" in str(caught.value)
+    assert "more than 10 lines" in str(caught.value)  # usp17's directions max_lines
