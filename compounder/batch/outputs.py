@@ -112,8 +112,26 @@ def write_manifest_part(folder: Path, index: int, rows: list[dict[str, Any]]) ->
         "w", encoding="utf-8", newline=""
     ) as part:
         csv.DictWriter(part, MANIFEST_COLUMNS, extrasaction="ignore").writerows(
-            {k: neutralise(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
+            _typed_cells_neutralised(row) for row in rows
         )
+
+
+# The manifest's columns that hold text typed by a person (the rest Compounder writes).
+_TYPED_COLUMNS = (
+    "rx_number",
+    "screening_hits",
+    "not_screened",
+    "override",
+    "pharmacist",
+    "off_protocol_reason",
+)
+
+
+def _typed_cells_neutralised(row: dict[str, Any]) -> dict[str, Any]:
+    typed = {
+        k: neutralise(row[k]) for k in _TYPED_COLUMNS if isinstance(row.get(k), str) and row[k]
+    }
+    return {**row, **typed} if typed else row
 
 
 def join_manifest(folder: Path, chunks: int) -> None:
@@ -142,12 +160,15 @@ def join_manifest(folder: Path, chunks: int) -> None:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FIRST_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet would run as a formula (also after leading spaces), made
     inert with a leading quote."""
-    if cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_START):
+    if cell[:1] not in _FIRST_SAFE and (
+        cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_START)
+    ):
         return "'" + cell
     return cell
 

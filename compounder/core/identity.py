@@ -37,6 +37,10 @@ def check_name(value: str, field: str, limit: int = MAX_NAME_LENGTH) -> str:
         raise InputError(field, value, "a name (not empty)", private=private)
     if len(text) > limit:
         raise InputError(field, text, f"at most {limit} characters", private=private)
+    if text.isascii() and text.isprintable():  # the common case, without a look at each char
+        if not any(ch.isalpha() for ch in text):
+            raise InputError(field, text, "a name with visible letters", private=private)
+        return text
     if any(unicodedata.category(ch) in _INVISIBLE for ch in text):
         raise InputError(
             field, text, "a name without control or invisible characters", private=private

@@ -36,6 +36,24 @@ def patient_zone(layout: Layout, stock: LabelStock) -> tuple[frozenset[str], flo
     return roles, share * mm_to_pt(stock.height_mm) - mm_to_pt(stock.margin_mm)
 
 
+# The pharmacy's lines are the same on every label of a run: fitted once per width.
+_FOOTERS: dict[tuple[tuple[Block, ...], int, float, float], tuple[Layout, list]] = {}
+
+
+def _fitted_footer(footer: tuple[Block, ...], layout: Layout, width: float, strip: float) -> list:
+    key = (footer, id(layout), width, strip)
+    found = _FOOTERS.get(key)
+    if found is not None and found[0] is layout:  # the very layout, not one at its address
+        return found[1]
+    if len(_FOOTERS) > 64:
+        _FOOTERS.clear()
+    lines = fit_blocks(
+        list(footer), layout, width, strip, "label (pharmacy lines beside the barcode)"
+    )
+    _FOOTERS[key] = (layout, lines)
+    return lines
+
+
 def place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> list[PlacedLabel]:
     """One container's label laid out on its stock: one label, or a first label and
     its continuations; DoesNotFitError naming the field if not even that holds it."""
@@ -48,13 +66,7 @@ def place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> li
     if bars.width > width / 2:
         raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
     strip = bar_height + number_size * 1.25
-    footer = fit_blocks(
-        list(content.footer),
-        layout,
-        width - bars.width - GAP,
-        strip,
-        "label (pharmacy lines beside the barcode)",
-    )
+    footer = _fitted_footer(content.footer, layout, width - bars.width - GAP, strip)
     template = content.part or DEFAULT_PART
 
     def header(number: int, total: int) -> list[Block]:
