@@ -271,6 +271,7 @@ POINTS_PER_INCH = 72
 PT_PER_MM = POINTS_PER_INCH / 25.4
 
 
+@lru_cache(maxsize=256)  # a stock's few lengths, asked for on every label
 def mm_to_pt(mm: Decimal) -> float:
     """Millimetres to PDF points (1/72 in), for drawing (never for a printed number)."""
     return float(mm / MM_PER_INCH * POINTS_PER_INCH)
