@@ -59,26 +59,33 @@ def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> Rec
 
 
 def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedLot | None:
-    """``recorded_lot`` read from an open log (inside a transaction: as it is now)."""
+    """``recorded_lot`` read from an open log (inside a transaction: as it is now): a
+    preparation recorded with ``record``, or one a batch run planned and recorded."""
     entries = store.entries_for_lot(lot)
     prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
-    if not prepared:
+    planned = [e for e in entries if e.kind == "preparation" and "preparation_key" in e.payload]
+    batch_records = [e for e in entries if e.kind == "batch-record"]
+    if prepared:
+        record = prepared[0].payload
+        made = Decimal(record["preparation"]["concentration"].split()[0])
+    elif planned and batch_records:
+        record = batch_records[0].payload
+        made = Decimal(planned[0].payload["preparation_key"].split("|")[1])
+    else:
         return None
-    record = prepared[0].payload
-    made = Decimal(record["preparation"]["concentration"].split()[0])
     if made != concentration:
         raise SafetyError(
-            f"lot {lot} was compounded at {record['preparation']['concentration']}, not at "
+            f"lot {lot} was compounded at {format_quantity(made, 'mg/mL')}, not at "
             f"{format_quantity(concentration, 'mg/mL')}",
             "label it at the strength it was made",
         )
+
+    def quantities(entry: Any) -> list[str]:
+        given = entry.payload.get("quantity_ml", [])
+        return [given] if isinstance(given, str) else list(given)  # a batch order: one
+
     labelled = sum(
-        (
-            Decimal(q)
-            for e in entries
-            if e.kind in ("label", "dispense")
-            for q in e.payload.get("quantity_ml", [])
-        ),
+        (Decimal(q) for e in entries if e.kind in ("label", "dispense") for q in quantities(e)),
         Decimal(0),
     )
     return RecordedLot(
