@@ -169,6 +169,43 @@ def dispense_order(
     return Dispensed((single,), plan, None, held)
 
 
+def _as_recorded(
+    recorded: Any, pharmacy: Pharmacy, vehicle: str | None, source: str | None
+) -> tuple[Vehicle, Any]:
+    """A label from a recorded lot is for what that lot was made from: its vehicle and
+    drug source (SafetyError if the order names others)."""
+    from compounder.errors import SafetyError
+
+    made_in = pharmacy.vehicle(recorded.vehicle) if recorded.vehicle else pharmacy.vehicle(vehicle)
+    made_from = pharmacy.source(recorded.source) if recorded.source else pharmacy.source(source)
+    for given, kind, actual in ((vehicle, "vehicle", made_in), (source, "source", made_from)):
+        if (
+            given is not None
+            and (pharmacy.vehicle(given) if kind == "vehicle" else pharmacy.source(given)).id
+            != actual.id
+        ):
+            raise SafetyError(
+                f"lot {recorded.lot} was made with the {kind} {actual.id}, not {given}",
+                f"label it for the {kind} it was made with",
+            )
+    return made_in, made_from
+
+
+def _check_filled_after(recorded: Any, fills: tuple[Fill, ...]) -> None:
+    """No label from a lot is filled before the lot was compounded."""
+    from compounder.errors import SafetyError
+
+    if recorded is None or recorded.compounded is None:
+        return
+    early = [f for f in fills if f.fill_date < recorded.compounded]
+    if early:
+        raise SafetyError(
+            f"lot {recorded.lot} is compounded on {recorded.compounded.isoformat()}; a label "
+            f"from it cannot be filled on {early[0].fill_date.isoformat()}",
+            "give a fill date on or after the lot's compounding date",
+        )
+
+
 def _fill_number(fill: str | None) -> str | None:
     """``--fill`` as given: None (the first), "all", or a fill number."""
     if fill is None or fill == "all":
@@ -290,6 +327,7 @@ def make_labels(
                 "lot", lot, "a lot recorded in the log with 'compounder record' (or leave it out)"
             )
         lots += (recorded.limit,)
+        the_vehicle, the_source = _as_recorded(recorded, pharmacy, vehicle, source)
     if titration:
         if dose is not None or quantity is not None:
             raise InputError(
@@ -336,6 +374,7 @@ def make_labels(
             off_protocol_reason=off_protocol_reason,
         )
         fills = dispensed.fills
+    _check_filled_after(recorded, fills)
     notes = [excess_note(dispensed)] if dispensed.excess else []
     notes += screening_notes(screening)
     reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
@@ -360,9 +399,7 @@ def make_labels(
         recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
     contents = [build_label(order, settings, wording, translation) for order in orders]
     notes += continuation_notes(contents, label_stock, layout)
-    files = render_label_files(
-        delivery.format, contents, label_stock, delivery.dpi, layout=layout
-    )
+    files = render_label_files(delivery.format, contents, label_stock, delivery.dpi, layout=layout)
     pdf = files[0] if delivery.format == "pdf" else b""
     run = LabelRun(
         orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files), layout

@@ -198,7 +198,7 @@ def fills_report(schedule: FillPlan) -> str:
                     f"({format_quantity(seg.step.dose_mg, 'mg')})",
                     f"{seg.first_day.isoformat()} to {seg.last_day.isoformat()}",
                     str(seg.days),
-                    format_quantity(fill.dispense_ml, "mL") if index == 0 else "",
+                    _dispensed(fill) if index == 0 else "",
                     fill.bud.bud.isoformat() if index == 0 else "",
                 ]
             )
@@ -376,3 +376,12 @@ def method_lines(prep: Preparation) -> list[str]:
         "vehicle": prep.vehicle.name,
     }
     return [line.format(**fields) for line in prep.source.method]
+
+
+def _dispensed(fill: Any) -> str:
+    """ "239 mL in 2 containers (120 + 119 mL)" when a fill needs more than one."""
+    total = format_quantity(fill.dispense_ml, "mL")
+    if len(fill.containers) <= 1:
+        return total
+    parts = " + ".join(format_number(c) for c in fill.containers)
+    return f"{total} in {len(fill.containers)} containers ({parts} mL)"

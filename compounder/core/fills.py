@@ -215,10 +215,11 @@ def plan_fills(
             )
         number = len(fills) + 1
         used = lots if lot_fills is None or number in lot_fills else ()
-        if any(lot.expiry < compounded for lot in used):
+        expired = [lot for lot in used if lot.expiry < compounded]
+        if expired:
             raise SafetyError(
-                f"fill {number} is compounded on {compounded.isoformat()}, after an "
-                "ingredient lot it would be made from expires",
+                f"fill {number} is compounded on {compounded.isoformat()}, after "
+                f"{expired[0].label} ({expired[0].expiry.isoformat()}) it would be made from",
                 "print the fills these lots can make (--fill N), and later fills from newer lots",
             )
         bud = beyond_use_date(compounded, vehicle, rules, used)

@@ -8,7 +8,7 @@ into what the API needs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +31,10 @@ class RecordedLot:
     bud: date
     made_ml: Decimal
     labelled_ml: Decimal  # already on labels and dispensed orders
+    # what it was made from, and when: a label from it keeps to them (ids; not compared)
+    compounded: date | None = field(default=None, compare=False)
+    vehicle: str = field(default="", compare=False)
+    source: str = field(default="", compare=False)
 
     @property
     def limit(self) -> IngredientExpiry:
@@ -68,11 +72,14 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
     if prepared:
         record = prepared[0].payload
         made = Decimal(record["preparation"]["concentration"].split()[0])
+        vehicle, source = record["preparation"]["vehicle"], record["preparation"]["source"]
     elif planned and batch_records:
         record = batch_records[0].payload
-        made = Decimal(planned[0].payload["preparation_key"].split("|")[1])
+        _, conc_text, vehicle, source = planned[0].payload["preparation_key"].split("|")
+        made = Decimal(conc_text)
     else:
         return None
+    day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]
     if made != concentration:
         raise SafetyError(
             f"lot {lot} was compounded at {format_quantity(made, 'mg/mL')}, not at "
@@ -89,7 +96,13 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         Decimal(0),
     )
     return RecordedLot(
-        lot, date.fromisoformat(record["bud"]), Decimal(record["quantity_made_ml"]), labelled
+        lot,
+        date.fromisoformat(record["bud"]),
+        Decimal(record["quantity_made_ml"]),
+        labelled,
+        date.fromisoformat(day) if day else None,
+        vehicle,
+        source,
     )
 
 

@@ -140,11 +140,9 @@ def _font_for(text: str, bold: bool, field: str, private: bool) -> FontChoice:
     if needed <= register_font(fallback):
         return FontChoice(fallback, True)
     missing = sorted(needed - register_font(fallback))
-    # code points only for a patient's name: the characters themselves are patient data
-    shown = ", ".join(f"U+{c:04X}" if private else f"'{chr(c)}' (U+{c:04X})" for c in missing[:3])
-    raise InputError(
-        field,
-        text,
-        f"characters the bundled fonts can draw; these cannot be: {shown}",
-        private=private,
-    )
+    if private:  # a patient's characters, even as code points, would spell the name
+        expected = "characters the bundled fonts can draw (Latin, Greek or Cyrillic)"
+    else:
+        shown = ", ".join(f"'{chr(c)}' (U+{c:04X})" for c in missing[:3])
+        expected = f"characters the bundled fonts can draw; these cannot be: {shown}"
+    raise InputError(field, text, expected, private=private)

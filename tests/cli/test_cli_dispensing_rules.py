@@ -355,3 +355,65 @@ def test_batch_takes_ingredient_lots_caps_buds_records_and_traces_them(cli, tmp_
     (found,) = json.loads(trace.stdout)["preparations"]
     assert found["lot"] == row["lot"]
     assert found["bud"] == "2026-12-10"
+
+
+def test_a_label_from_a_recorded_lot_is_for_what_the_lot_was_made_from(cli, tmp_path):
+    """A lot made in the preserved vehicle on Dec 1: its label takes that vehicle (and
+    its BUD), refuses another vehicle or source, and is never filled before Dec 1."""
+    db = str(tmp_path / "log.db")
+    record = cli(
+        "record",
+        "-c",
+        "1 mg/mL",
+        "--volume",
+        "250 mL",
+        "--from",
+        "tablets",
+        "--vehicle",
+        "fawcett-preserved",
+        "--date",
+        "2026-12-01",
+        "--prepared-by",
+        "JD",
+        "--checked-by",
+        "MK",
+        "--db",
+        db,
+        "-o",
+        str(tmp_path / "r.pdf"),
+        "--json",
+    )
+    assert record.exit_code == 0, record.stderr
+    lot = json.loads(record.stdout)["lot"]
+    base = [
+        *LABEL,
+        "--dose",
+        "1.5 mg",
+        "-c",
+        "1 mg/mL",
+        "--quantity",
+        "20 mL",
+        "--lot",
+        lot,
+        "--config",
+        str(EXAMPLE_CONFIG),
+        "--db",
+        db,
+    ]
+    made = cli(*base, "--fill-date", "2026-12-01", "-o", str(tmp_path / "a.pdf"), "--json")
+    assert made.exit_code == 0, made.stderr
+    details = json.loads(made.stdout)["labels"][0]["lines"]
+    assert "Discard after: Jan 4, 2027" in " ".join(details.values())  # preserved: 35 days
+    other = cli(
+        *base, "--fill-date", "2026-12-01", "--vehicle", "water", "-o", str(tmp_path / "b.pdf")
+    )
+    assert other.exit_code == 3
+    assert f"lot {lot} was made with the vehicle fawcett-preserved, not water" in other.stderr
+    powder = cli(
+        *base, "--fill-date", "2026-12-01", "--from", "powder", "-o", str(tmp_path / "c.pdf")
+    )
+    assert powder.exit_code == 3 and "source" in powder.stderr
+    early = cli(*base, "--fill-date", "2026-11-26", "-o", str(tmp_path / "d.pdf"))
+    assert early.exit_code == 3
+    assert f"lot {lot} is compounded on 2026-12-01" in early.stderr
+    assert not any((tmp_path / n).exists() for n in ("b.pdf", "c.pdf", "d.pdf"))
