@@ -46,6 +46,42 @@ def cli() -> Cli:
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "compounder.toml"
 
+# A preparation recorded and a label printed, as the log tests type them (add --db, -o).
+RECORD_ARGS = [
+    "record",
+    "--rx",
+    "1234567",
+    "--concentration",
+    "1mg/mL",
+    "--volume",
+    "30mL",
+    "--from",
+    "tablets",
+    "--prepared-by",
+    "JD",
+    "--checked-by",
+    "MK",
+    "--date",
+    "2026-12-01",
+]
+LABEL_ARGS = [
+    "label",
+    "--rx",
+    "1234567",
+    "--patient",
+    "Jane Doe",
+    "--prescriber",
+    "Dr A. Smith",
+    "--dose",
+    "1.5mg",
+    "--concentration",
+    "1mg/mL",
+    "--quantity",
+    "25mL",
+    "--fill-date",
+    "2026-12-01",
+]
+
 
 @pytest.fixture
 def example_config() -> Path:

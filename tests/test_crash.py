@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import LABEL_ARGS
 
 from compounder.batch.run import recover_folder
 from compounder.log.entries import settle_outputs
@@ -51,21 +52,7 @@ RECORD = [
     "2026-12-01",
 ]
 LABEL = [
-    "label",
-    "--rx",
-    "1234567",
-    "--patient",
-    "Jane Doe",
-    "--prescriber",
-    "Dr A. Smith",
-    "--dose",
-    "1.5mg",
-    "--concentration",
-    "1mg/mL",
-    "--quantity",
-    "25mL",
-    "--fill-date",
-    "2026-12-01",
+    *LABEL_ARGS,
     "--lot",
     "20261201-001",
     "--config",

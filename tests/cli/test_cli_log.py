@@ -16,44 +16,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LABEL_ARGS, RECORD_ARGS
 
 from compounder.log.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CONFIG = EXAMPLES / "compounder.toml"
-RECORD = [
-    "record",
-    "--rx",
-    "1234567",
-    "--concentration",
-    "1mg/mL",
-    "--volume",
-    "30mL",
-    "--from",
-    "tablets",
-    "--prepared-by",
-    "JD",
-    "--checked-by",
-    "MK",
-    "--date",
-    "2026-12-01",
-]
+RECORD = RECORD_ARGS
 LABEL = [
-    "label",
-    "--rx",
-    "1234567",
-    "--patient",
-    "Jane Doe",
-    "--prescriber",
-    "Dr A. Smith",
-    "--dose",
-    "1.5mg",
-    "--concentration",
-    "1mg/mL",
-    "--quantity",
-    "25mL",
-    "--fill-date",
-    "2026-12-01",
+    *LABEL_ARGS,
     "--config",
     str(CONFIG),
 ]

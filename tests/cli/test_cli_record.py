@@ -6,45 +6,13 @@ import json
 from datetime import date
 from pathlib import Path
 
-from conftest import pdf_pages
+from conftest import LABEL_ARGS, RECORD_ARGS, pdf_pages
 
 from compounder.batch.run import run_batch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-RECORD = [
-    "record",
-    "--rx",
-    "1234567",
-    "--concentration",
-    "1mg/mL",
-    "--volume",
-    "30mL",
-    "--from",
-    "tablets",
-    "--prepared-by",
-    "JD",
-    "--checked-by",
-    "MK",
-    "--date",
-    "2026-12-01",
-]
-LABEL = [
-    "label",
-    "--rx",
-    "1234567",
-    "--patient",
-    "Jane Doe",
-    "--prescriber",
-    "Dr A. Smith",
-    "--dose",
-    "1.5mg",
-    "--concentration",
-    "1mg/mL",
-    "--quantity",
-    "25mL",
-    "--fill-date",
-    "2026-12-01",
-]
+RECORD = RECORD_ARGS
+LABEL = LABEL_ARGS
 
 
 def test_record_writes_the_log_and_the_pdf(cli, tmp_path):
