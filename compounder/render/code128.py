@@ -190,26 +190,67 @@ _VALUE_OF = {"startB": START_B, "startC": START_C, "toC": TO_C, "toB": TO_B}
 
 def symbol_values(value: str) -> list[int]:
     """Every symbol value of the barcode: start, data, check digit, stop."""
+    _check(value)
     values = []
-    for token in tokens(value):
-        if token.kind == "B":
-            values.append(ord(token.text) - 32)
-        elif token.kind == "C":
-            values.append(int(token.text))
-        else:
-            values.append(_VALUE_OF[token.kind])
+    for fixed, at in _plan(value.translate(_PATTERN)):
+        if at < 0:
+            values.append(fixed)
+        elif fixed:  # a digit pair (code set C)
+            values.append(int(value[at : at + 2]))
+        else:  # one character (code set B)
+            values.append(ord(value[at]) - 32)
     check = (values[0] + sum(i * v for i, v in enumerate(values) if i)) % 103
     return [*values, check, STOP]
+
+
+# Code set choices depend only on where the digits are: "1" stands for any digit, "A"
+# for any other character (``_plan`` works on that pattern).
+_PATTERN = {c: "1" if chr(c) in _DIGITS else "A" for c in range(32, 127)}
+
+
+@lru_cache(maxsize=1024)
+def _plan(pattern: str) -> tuple[tuple[int, int], ...]:
+    """The symbol's steps for values of ``pattern``: (symbol value, -1) for a start or
+    code set change, (1, position) for the digit pair at ``position``, (0, position)
+    for the one character there."""
+    plan = []
+    at = 0
+    for token in tokens(pattern):
+        if token.kind == "B":
+            plan.append((0, at))
+            at += 1
+        elif token.kind == "C":
+            plan.append((1, at))
+            at += 2
+        else:
+            plan.append((_VALUE_OF[token.kind], -1))
+    return tuple(plan)
+
+
+def _symbol_bars(widths: str) -> tuple[tuple[tuple[int, int], ...], int]:
+    """One symbol's bars as (start, width) from the symbol's own left edge, and its
+    width: bar, space, bar... (every symbol but the stop has three bars and 11 modules)."""
+    numbers = [int(w) for w in widths]
+    starts = list(accumulate(numbers, initial=0))
+    return tuple(zip(starts[0::2], numbers[0::2], strict=False)), starts[-1]
+
+
+# Each symbol value's bars, worked out once from _WIDTHS.
+_SYMBOL_BARS = [_symbol_bars(w) for w in _WIDTHS]
 
 
 @lru_cache(maxsize=256)
 def bars(value: str) -> tuple[tuple[int, int], ...]:
     """The bars of ``value``'s symbol as (start, width) in narrowest bars, and the
     symbol's total width last as (width, 0)."""
-    widths = [int(w) for v in symbol_values(value) for w in _WIDTHS[v]]
-    starts = list(accumulate(widths, initial=0))
-    drawn = tuple(zip(starts[0::2], widths[0::2], strict=False))  # bar, space, bar...
-    return (*drawn, (starts[-1], 0))
+    drawn: list[tuple[int, int]] = []
+    left = 0
+    for symbol in symbol_values(value):
+        symbol_bars, width = _SYMBOL_BARS[symbol]
+        drawn += [(left + start, bar) for start, bar in symbol_bars]
+        left += width
+    drawn.append((left, 0))
+    return tuple(drawn)
 
 
 def zpl_data(value: str) -> str:

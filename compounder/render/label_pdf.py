@@ -46,10 +46,19 @@ def encode_barcode(value: str, unit: float, height: float) -> Bars:
     """The Code 128 symbol of ``value`` (the code sets as reportlab's encoder chooses
     them, see ``code128``), with quiet zones of 10 bars but at least 0.25 in."""
     drawn = code128.bars(value)
-    rectangles = tuple(f"{x} 0 {w} 1 re" for x, w in drawn[:-1])
+    rectangles = tuple([_RECTANGLES.get(bar) or _rectangle(bar) for bar in drawn[:-1]])
     quiet = max(72.0 * 0.25, unit * 10.0)
     width = quiet + drawn[-1][0] * unit + quiet
     return Bars(rectangles, quiet, unit, height, width, drawn[:-1])
+
+
+# A bar's PDF rectangle, by its (start, width): the same few hundred on every label.
+_RECTANGLES: dict[tuple[int, int], str] = {}
+
+
+def _rectangle(bar: tuple[int, int]) -> str:
+    text = _RECTANGLES[bar] = f"{bar[0]} 0 {bar[1]} 1 re"
+    return text
 
 
 @dataclass(frozen=True)
