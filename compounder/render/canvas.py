@@ -45,18 +45,47 @@ def new_canvas(buffer: Any, pagesize: tuple[float, ...], title: str) -> Any:
 
 def draw_lines(canvas: Any, lines: list[Line], left: float, top: float) -> None:
     """Draw laid-out lines with the box's top-left corner at (left, top), as one PDF
-    text object (one BT/ET pair, fonts set only where they change)."""
+    text object (one BT/ET pair, fonts set only where they change).
+
+    A line's text operators, once made in a document, are remembered for that document
+    (``_text_operators``): a batch draws the same lines on thousands of labels."""
     if not lines:
         return
     text = canvas.beginText()
+    code = text._code
+    memo = _text_operators(canvas)
     current = None
     for line in lines:
         if (line.font, line.size) != current:
             text.setFont(line.font, line.size)
             current = (line.font, line.size)
         text.setTextOrigin(left, top - line.baseline)
-        text.textOut(line.text)
+        key = (line.font, line.size, line.text, text._curSubset)
+        found = memo.get(key)
+        if found is None:
+            text.textOut(line.text)
+            if len(memo) >= _TEXT_MEMO_SIZE:
+                memo.clear()
+            memo[key] = (code[-1], text._curSubset)
+        else:
+            code.append(found[0])
+            text._curSubset = found[1]
     canvas.drawText(text)
+
+
+_TEXT_MEMO_SIZE = 8192
+
+
+def _text_operators(canvas: Any) -> dict[tuple[str, float, str, int], tuple[str, int]]:
+    """The canvas's memo of text operators: (font, size, text, the font subset selected
+    before) -> (the operators ``textOut`` wrote, the subset selected after). They are
+    the same every time in one document: the font remembers how it maps each character
+    to its subset codes there (``fonts``), and size and leading give the rest. Only
+    embedded (TrueType) fonts are used to draw lines."""
+    memo = canvas.__dict__.get("_compounder_text_operators")
+    if memo is None:
+        memo = canvas.__dict__["_compounder_text_operators"] = {}
+    return memo
 
 
 def preload_drawing() -> None:
