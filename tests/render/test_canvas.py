@@ -70,6 +70,10 @@ def test_remembered_operators_give_the_same_pdf(labels):
 
 def test_the_same_lines_on_many_labels():
     register_fonts()
-    label = [Line(t, f, 8.0, 12.0 * i, "f", 2.0) for i, (t, f) in enumerate(zip(TEXTS, FONTS * 3))]
+    fonts = (FONTS * 3)[: len(TEXTS)]
+    label = [
+        Line(t, f, 8.0, 12.0 * i, "f", 2.0)
+        for i, (t, f) in enumerate(zip(TEXTS, fonts, strict=True))
+    ]
     labels = [label, label[::-1], label, [*label, *label]]
     assert _pdf(draw_lines, labels) == _pdf(plain_draw_lines, labels)
