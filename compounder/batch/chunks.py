@@ -25,7 +25,7 @@ from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import write_log_part, write_manifest_part
 from compounder.core.lots import IngredientExpiry
-from compounder.log.store import Store, snapshot_json
+from compounder.log.store import Store, snapshot_hash, snapshot_json
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
 PROGRESS_EVERY = 100  # orders drawn between two progress reports
@@ -265,12 +265,13 @@ def _log_row(
     """What the log keeps of a printed order, ready for SQL: its manifest row and a
     snapshot of its label lines (drawn again by ``reprint`` on the stock and layout
     kept once per run as the snapshot's frame)."""
-    from compounder.log.snapshots import contents_snapshot
+    from compounder.log.snapshots import contents_body
 
     frame, frame_hash = _frame_json(order.labels[0][1].id, order.profile)
     snapshots[frame_hash] = frame
     contents = [p.content for p, _ in order.labels if p.part[0] == 1]  # not continuations
-    body, body_hash = snapshot_json({"contents": contents_snapshot(contents), "frame": frame_hash})
+    body = contents_body(contents, frame_hash)  # {"contents": ..., "frame": frame_hash}
+    body_hash = snapshot_hash(body)
     snapshots[body_hash] = body
     payload = json.dumps(
         {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True

@@ -8,7 +8,9 @@ stock file or the layout file changed. Snapshots are stored once by content hash
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +35,36 @@ def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:
         }
         for c in contents
     ]
+
+
+def contents_body(contents: list[LabelContent], frame: str) -> str:
+    """A batch label's snapshot as stored: the JSON text (keys sorted) of
+    ``{"contents": contents_snapshot(contents), "frame": frame}``, character for
+    character, put together from each block's JSON, made once per block (a batch's
+    labels share most of their blocks)."""
+    text = ", ".join(_content_json(c) for c in contents)
+    return f'{{"contents": [{text}], "frame": {json.dumps(frame)}}}'
+
+
+def _content_json(content: LabelContent) -> str:
+    blocks = ", ".join(_block_json(b) for b in content.blocks)
+    part = f'"part": {json.dumps(content.part)}, ' if content.part else ""
+    return (
+        f'{{"blocks": [{blocks}], "footer": {_footer_json(content.footer)}, '
+        f'{part}"rx": {json.dumps(content.rx)}}}'
+    )
+
+
+@lru_cache(maxsize=4096)
+def _block_json(b: Block) -> str:
+    return json.dumps(
+        {"role": b.role, "field": b.field, "text": b.text, "private": b.private}, sort_keys=True
+    )
+
+
+@lru_cache(maxsize=64)
+def _footer_json(footer: tuple[Block, ...]) -> str:
+    return f"[{', '.join(_block_json(b) for b in footer)}]"
 
 
 def label_snapshot(

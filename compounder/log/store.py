@@ -227,7 +227,12 @@ def entry_hash(
 def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
     """A snapshot as stored (JSON, keys sorted) and its hash, the key it is stored under."""
     text = json.dumps(body, sort_keys=True)
-    return text, hashlib.sha256(text.encode()).hexdigest()
+    return text, snapshot_hash(text)
+
+
+def snapshot_hash(text: str) -> str:
+    """The hash a snapshot's JSON text is stored under."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
