@@ -3,8 +3,6 @@ character what ``json.dumps`` writes for the whole snapshot."""
 
 from __future__ import annotations
 
-import json
-
 from hypothesis import given
 from hypothesis import strategies as st
 
