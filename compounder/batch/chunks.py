@@ -68,6 +68,7 @@ class ChunkResult:
     totals: dict[tuple[str, str, str, str], Decimal]
     labels: int = 0
     charts: int = 0
+    labels_file: str = ""  # the chunk's labels file, if it drew any
 
 
 def process_chunk(
@@ -252,6 +253,8 @@ def _draw_chunk(
                 chart_file.close()
     if writer is None:
         (folder / labels_name).unlink()
+    else:
+        result.labels_file = labels_name
     return manifest, log, snapshots
 
 

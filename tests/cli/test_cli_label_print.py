@@ -195,6 +195,10 @@ def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_co
     assert "not printed" in result.stderr
     with open_store(db) as store:
         assert store.count("batch-print") == 2
+        printed, refused_entry = store.entries_of_kind("batch-print")
+        (run, _) = store.entries_of_kind("batch-run")
+    assert printed.payload["printed"] and not refused_entry.payload["printed"]
+    assert printed.payload["files_sha256"] == [run.payload["files"]["labels.zpl"]]
 
 
 def test_one_label_loads_only_what_it_draws(tmp_path, example_config):
