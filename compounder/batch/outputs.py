@@ -146,21 +146,22 @@ def _typed_cells_neutralised(row: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class LabelsMoved:
-    """Where a chunk's labels went when the chunks' labels files were joined into one:
-    the file's name, and how many labels come before the chunk's first."""
+    """Where a chunk's labels went when the run numbered them through: the file's name
+    (a ``str.format`` pattern given the order's first label's number: one file for
+    all, or a preview's own), and how many labels come before the chunk's first."""
 
     name: str
     before: int
 
     def renumber(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A manifest row (or a log payload) pointing into the joined file."""
+        """A manifest row (or a log payload) pointing into the run's numbering."""
         if not row.get("labels_file"):
             return row
         low, _, high = str(row["label_pages"]).partition("-")
         pages = [int(low) + self.before] + ([int(high) + self.before] if high else [])
         return {
             **row,
-            "labels_file": self.name,
+            "labels_file": self.name.format(pages[0]),
             "label_pages": "-".join(str(p) for p in pages),
         }
 
@@ -183,6 +184,26 @@ def join_labels(
                     shutil.copyfileobj(handle, joined, 1 << 20)
                 part.unlink()
             before += count
+    return moved
+
+
+def number_previews(folder: Path, parts: list[tuple[int, str, int]]) -> dict[int, LabelsMoved]:
+    """The chunks' PNG previews (``parts``: each chunk's index, folder and number of
+    labels, in order), renamed into ``folder`` numbered through the run; each chunk's
+    folder then removed. Returns where each chunk's labels went."""
+    moved: dict[int, LabelsMoved] = {}
+    before = 0
+    for index, part_name, count in parts:
+        moved[index] = LabelsMoved(PREVIEW_NAME, before)
+        if part_name:
+            part = folder / part_name
+            for number in range(1, count + 1):
+                os.replace(
+                    part / PREVIEW_NAME.format(number),
+                    folder / PREVIEW_NAME.format(before + number),
+                )
+            part.rmdir()
+        before += count
     return moved
 
 
@@ -317,9 +338,13 @@ def write_worksheet(folder: Path, report: BatchReport) -> None:
     (folder / "worksheet.txt").write_text(worksheet_report(report.worksheet), encoding="utf-8")
 
 
+#: A batch's PNG preview of a label, by its number in the run (from 1).
+PREVIEW_NAME = "labels-{:06d}.png"
+
 #: The names a run's outputs take (chunked files are numbered: labels-0001.pdf...).
 OUTPUT_NAMES = re.compile(
-    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|labels(-\d{4})?\.zpl|manifest\.json"
+    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|labels(-\d{4})?\.zpl|labels-\d{6}\.png"
+    r"|manifest\.json"
     r"|manifest\.csv"
     r"|worksheet\.txt|rejected\.csv)"
 )

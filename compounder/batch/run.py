@@ -66,6 +66,7 @@ from compounder.batch.outputs import (
     foreign_outputs,
     join_labels,
     join_manifest,
+    number_previews,
     outputs_in,
     publish,
     read_log_part,
@@ -225,7 +226,8 @@ def run_batch(
     (CSV ``ingredient,lot,expiry``, as ``prepare --lots-file``) the run's preparations
     are made from: they cap the BUDs and are named on the records (and traced).
     ``label_format`` "zpl" writes the labels for a thermal printer at ``dpi`` instead
-    of as PDF.
+    of as PDF (one ``labels.zpl``), "png" a preview of each label at ``dpi`` for a
+    screen (``labels-000001.png``..., numbered through the run).
     ``profile``: the labels' print-size profile (default: the settings', else usp17).
     """
     from compounder.core.settings import find_config
@@ -238,8 +240,8 @@ def run_batch(
         from compounder.core.label_profiles import find_profile
 
         find_profile(profile)  # an unknown profile is refused before any row is read
-    if label_format not in ("pdf", "zpl"):
-        raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
+    if label_format not in ("pdf", "zpl", "png"):
+        raise InputError("format", label_format, "pdf, zpl or png")
     if dpi not in (203, 300):
         raise InputError("dpi", str(dpi), "203 or 300")
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
@@ -337,6 +339,9 @@ def run_batch(
         if label_format == "zpl" and chunk_count > 1:  # one labels.zpl a run
             moved = join_labels(temp, label_parts, "labels.zpl")
             checkpoint("batch: labels joined")
+        elif label_format == "png":  # previews numbered through the run
+            moved = number_previews(temp, label_parts)
+            checkpoint("batch: previews numbered")
         join_manifest(temp, chunk_count, moved)
         checkpoint("batch: manifest joined")
         rejected.close()
