@@ -227,16 +227,17 @@ def _plan(pattern: str) -> tuple[tuple[int, int], ...]:
     return tuple(plan)
 
 
-def _symbol_bars(widths: str) -> tuple[tuple[tuple[int, int], ...], int]:
+# Each symbol value's bars, worked out from _WIDTHS once, when first drawn.
+_SYMBOL_BARS: dict[int, tuple[tuple[tuple[int, int], ...], int]] = {}
+
+
+def _symbol_bars(symbol: int) -> tuple[tuple[tuple[int, int], ...], int]:
     """One symbol's bars as (start, width) from the symbol's own left edge, and its
     width: bar, space, bar... (every symbol but the stop has three bars and 11 modules)."""
-    numbers = [int(w) for w in widths]
+    numbers = [int(w) for w in _WIDTHS[symbol]]
     starts = list(accumulate(numbers, initial=0))
-    return tuple(zip(starts[0::2], numbers[0::2], strict=False)), starts[-1]
-
-
-# Each symbol value's bars, worked out once from _WIDTHS.
-_SYMBOL_BARS = [_symbol_bars(w) for w in _WIDTHS]
+    found = _SYMBOL_BARS[symbol] = tuple(zip(starts[0::2], numbers[0::2], strict=False)), starts[-1]
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -246,7 +247,7 @@ def bars(value: str) -> tuple[tuple[int, int], ...]:
     drawn: list[tuple[int, int]] = []
     left = 0
     for symbol in symbol_values(value):
-        symbol_bars, width = _SYMBOL_BARS[symbol]
+        symbol_bars, width = _SYMBOL_BARS.get(symbol) or _symbol_bars(symbol)
         drawn += [(left + start, bar) for start, bar in symbol_bars]
         left += width
     drawn.append((left, 0))
