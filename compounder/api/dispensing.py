@@ -52,9 +52,14 @@ class LabelRun:
 
 
 def _screen(
-    other_medications: Any, override: Any, pharmacist: Any, liver_kidney_history: bool
+    pharmacy: Pharmacy,
+    other_medications: Any,
+    override: Any,
+    pharmacist: Any,
+    liver_kidney_history: bool,
 ) -> Any:
-    """The one screening decision (core.screening), before anything is worked out."""
+    """The one screening decision (core.screening) against the pharmacy's list, before
+    anything is worked out."""
     from compounder.core.screening import screening_decision
 
     return screening_decision(
@@ -62,6 +67,7 @@ def _screen(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        table=pharmacy.screening(),
     )
 
 
@@ -298,8 +304,8 @@ def make_labels(
         # a log that cannot be written refuses before a file is written or a label printed
         with open_store(db):
             pass
-    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
+    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
     settings = pharmacy.settings
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
@@ -498,8 +504,8 @@ def make_chart(
 
     if output is not None:
         check_output_path(Path(output))
-    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
+    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
     settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
     if paper not in PAPER:
