@@ -221,6 +221,16 @@ def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
         return store.history(check_rx(rx))
 
 
+def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], set[str]]:
+    """``rx_history`` and which of its entries' lots are lots (a preparation in the log
+    holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
+    from compounder.core.identity import check_rx
+
+    with open_store(db) as store:
+        entries = store.history(check_rx(rx))
+        return entries, store.preparation_lots(e.lot for e in entries if e.lot)
+
+
 def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
     """Append a correction that references an earlier entry (nothing is rewritten)."""
     if not reason.strip():

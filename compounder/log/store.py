@@ -864,6 +864,20 @@ class Store:
             (rx, rx, rx),
         )
 
+    def preparation_lots(self, lots: Iterable[str]) -> set[str]:
+        """Which of ``lots`` a preparation in the log holds (recorded or planned by a
+        batch); any other value in an entry's lot is a label's reference."""
+        wanted = sorted(set(lots))
+        if not wanted:
+            return set()
+        marks = ", ".join("?" * len(wanted))
+        with self.faults():
+            rows = self.db.execute(
+                f"SELECT lot FROM entries WHERE kind = 'preparation' AND lot IN ({marks})",
+                wanted,
+            ).fetchall()
+        return {str(row[0]) for row in rows}
+
     def entries_for_lot(self, lot: str) -> list[Entry]:
         return self._entries("SELECT * FROM entries WHERE lot = ? ORDER BY id", (lot,))
 
