@@ -11,6 +11,8 @@ the value that was wrong in a field that is not patient-identifying.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 #: Exit codes the CLI uses, one per kind of failure.
@@ -51,6 +53,17 @@ class InputError(CompounderError, ValueError):
         return f"{prefix}{self.field}: {shown} is not accepted; expected {self.expected}"
 
 
+#: The inputs a refusal's remedy may name, by their command-line option: the value as the
+#: command line shows it, and what it is. A remedy writes one as ``{option}``: the command
+#: line reads ``--option VALUE``, a batch "WHAT in the COLUMN column" (``SafetyError.message``).
+REMEDY_INPUTS = {
+    "off-protocol-reason": ('"..."', "a reason"),
+    "override": ('"reason"', "a reason"),
+    "pharmacist": ("INITIALS", "the pharmacist's initials"),
+}
+_REMEDY_INPUT = re.compile(r"\{([a-z-]+)\}")
+
+
 @dataclass(eq=False)
 class SafetyError(CompounderError):
     """An order that parses but is outside safe limits: refused, never printed."""
@@ -62,8 +75,22 @@ class SafetyError(CompounderError):
     exit_code = EXIT_SAFETY
 
     def __str__(self) -> str:
+        return self.message()
+
+    def message(self, columns: Mapping[str, str] | None = None) -> str:
+        """The one-line message; the inputs its remedy names as command-line options,
+        or, given ``columns`` (option -> an order file's column), as those columns."""
+
+        def named(match: re.Match[str]) -> str:
+            option = match.group(1)
+            value, what = REMEDY_INPUTS[option]
+            if columns is not None and option in columns:
+                return f"{what} in the {columns[option]} column"
+            return f"--{option} {value}"
+
         prefix = f"{self.where}: " if self.where else ""
-        tail = f"; {self.remedy}" if self.remedy else ""
+        remedy = _REMEDY_INPUT.sub(named, self.remedy)
+        tail = f"; {remedy}" if remedy else ""
         return f"{prefix}refused: {self.reason}{tail}"
 
 

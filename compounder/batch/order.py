@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from compounder.batch.order_file import COLUMNS, RawRow
 from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
-from compounder.errors import CompounderError, InputError
+from compounder.errors import CompounderError, InputError, SafetyError
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -88,6 +88,8 @@ def _message(exc: CompounderError) -> str:
     if isinstance(exc, InputError):
         shown = "the value given" if exc.private else repr(exc.value)
         return f"{shown} is not accepted; expected {exc.expected}"
+    if isinstance(exc, SafetyError):  # its remedy names the order file's columns
+        return exc.message(_COLUMN_OF)
     return str(exc)
 
 

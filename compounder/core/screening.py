@@ -150,8 +150,7 @@ class Screening:
             named = "; ".join(f"{h.matched} ({h.class_name})" for h in self.stops)
             raise SafetyError(
                 f"other medication: {named}: naltrexone must not be taken with it",
-                'refer to the prescriber, or proceed with --override "reason" '
-                "--pharmacist INITIALS",
+                "refer to the prescriber, or proceed with {override} and {pharmacist}",
             )
         return self
 

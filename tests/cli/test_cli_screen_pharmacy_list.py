@@ -128,8 +128,9 @@ def test_batch_refuses_the_row(cli, tmp_path, own_settings):
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"compounder: error: {orders} line 3, column other_medications: {REFUSED}: "
-        'naltrexone must not be taken with it; refer to the prescriber, or proceed with '
-        '--override "reason" --pharmacist INITIALS'
+        "naltrexone must not be taken with it; refer to the prescriber, or proceed with "
+        "a reason in the override column and the pharmacist's initials in the pharmacist "
+        "column"
     ]
     # the same file with the shipped list prints both orders
     shipped = cli("batch", str(orders), "-o", str(out), "--config", str(EXAMPLE_CONFIG))
