@@ -73,8 +73,9 @@ def deliver(delivery: Delivery, files: list[bytes]) -> tuple[dict[str, Any], Pri
 
 def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[str, Any]:
     """Send finished files (a batch's labels files, in order) to the delivery's printer
-    and log one ``batch-print`` entry saying which were printed; PrintError (after the
-    log entry) at the first that is not."""
+    and log one ``batch-print`` entry saying which were printed, with the hashes of the
+    files sent (the run's ``batch-run`` entry names its files by the same hashes);
+    PrintError (after the log entry) at the first that is not."""
     from pathlib import Path
 
     from compounder.log.entries import open_store
@@ -83,13 +84,17 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
     sent: list[str] = []
     failure: PrintError | None = None
     fields: dict[str, Any] = {}
+    hashes: list[str] = []  # the files as the run's own entry names them (their hashes)
     for path in paths:
-        fields, failure = deliver(delivery, [Path(path).read_bytes()])
+        data = Path(path).read_bytes()
+        hashes.append(hashlib.sha256(data).hexdigest())
+        fields, failure = deliver(delivery, [data])
         if failure is not None:
             break
         sent.append(Path(path).name)
     payload = {
         "files": [Path(p).name for p in paths],
+        "files_sha256": hashes,
         "printed_files": sent,
         **fields,
         "printed": failure is None,

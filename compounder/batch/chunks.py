@@ -23,7 +23,7 @@ from typing import Any
 from compounder.atomic import checkpoint
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
-from compounder.batch.outputs import write_log_part, write_manifest_part
+from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifest_part
 from compounder.core.lots import IngredientExpiry
 from compounder.log.store import Store, snapshot_json
 
@@ -68,6 +68,7 @@ class ChunkResult:
     totals: dict[tuple[str, str, str, str], Decimal]
     labels: int = 0
     charts: int = 0
+    labels_file: str = ""  # the chunk's labels file, if it drew any
 
 
 def process_chunk(
@@ -199,8 +200,6 @@ def _draw_chunk(
     from compounder.core.units import mm_to_pt
     from compounder.render.canvas import new_canvas
     from compounder.render.chart_pdf import draw_chart
-    from compounder.render.label_pdf import LabelWriter
-    from compounder.render.label_zpl import ZplWriter
     from compounder.render.textfit import load_layout
 
     label_layout, chart_layout = load_layout(), load_layout("chart_layout.toml")
@@ -208,18 +207,18 @@ def _draw_chunk(
     manifest: list[dict[str, Any]] = []
     log: list[tuple[int, str, str, str, str]] = []
     snapshots: dict[str, str] = {}
-    extra = {} if options.label_format == "pdf" else {"format": "zpl", "dpi": options.dpi}
-    with (folder / labels_name).open("wb") as label_file:
+    extra: dict[str, Any] = {}
+    if options.label_format != "pdf":
+        extra = {"format": options.label_format, "dpi": options.dpi}
+    with contextlib.ExitStack() as label_files:
         writer: Any = None
         chart_canvas = None
         chart_file = None
         chart_pages = 0
         try:
             for order in prepared:
-                if writer is None and options.label_format == "zpl":
-                    writer = ZplWriter(label_file, label_layout, options.dpi)
-                elif writer is None:
-                    writer = LabelWriter(label_file, label_layout)
+                if writer is None:  # the file is made for the first label
+                    writer = _label_writer(options, folder / labels_name, label_layout, label_files)
                 pages = [writer.add(placed, stock) for placed, stock in order.labels]
                 row = dict(order.manifest)
                 row.update(
@@ -250,9 +249,28 @@ def _draw_chunk(
         finally:
             if chart_file is not None:
                 chart_file.close()
-    if writer is None:
-        (folder / labels_name).unlink()
+    if writer is not None:
+        result.labels_file = labels_name
     return manifest, log, snapshots
+
+
+def _label_writer(
+    options: BatchOptions, path: Path, layout: Any, files: contextlib.ExitStack
+) -> Any:
+    """What draws the chunk's labels in the run's format: into one PDF or ZPL file at
+    ``path``, or (PNG previews) one file a label in the folder ``path``."""
+    if options.label_format == "png":
+        from compounder.render.label_png import PngWriter
+
+        return PngWriter(path, PREVIEW_NAME, layout, options.dpi)
+    handle = files.enter_context(path.open("wb"))
+    if options.label_format == "zpl":
+        from compounder.render.label_zpl import ZplWriter
+
+        return ZplWriter(handle, layout, options.dpi)
+    from compounder.render.label_pdf import LabelWriter
+
+    return LabelWriter(handle, layout)
 
 
 def _log_row(
@@ -284,7 +302,12 @@ def _span(pages: list[int]) -> str:
 
 
 def chunk_names(chunk: Chunk, label_format: str = "pdf") -> tuple[str, str]:
-    """The chunk's labels and charts files: numbered when the run has several."""
+    """The chunk's labels and charts files: numbered when the run has several. PNG
+    previews go to a folder of the chunk's own (the run numbers them through)."""
+    if label_format == "png":
+        number = f"{chunk.index + 1:04d}"
+        charts = "charts.pdf" if chunk.index == 0 and chunk.last else f"charts-{number}.pdf"
+        return f"previews-{number}", charts
     if chunk.index == 0 and chunk.last:
         return f"labels.{label_format}", "charts.pdf"
     number = f"{chunk.index + 1:04d}"

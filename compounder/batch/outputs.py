@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -47,10 +48,13 @@ def write_log_part(
 
 
 def read_log_part(
-    folder: Path, index: int
+    folder: Path, index: int, moved: LabelsMoved | None = None
 ) -> tuple[list[tuple[str, ...]], list[str], dict[str, str]]:
     """A chunk's log rows (line, Rx, lot, payload, key), their content hashes and its
-    snapshots, as ``write_log_part`` wrote them."""
+    snapshots, as ``write_log_part`` wrote them; with ``moved``, each row's labels are
+    renumbered into the run's one labels file (and its content hash worked out again)."""
+    from compounder.log.store import content_hash
+
     path = folder / f"log-{index:04d}.tsv.part"
     rows: list[tuple[str, ...]] = []
     contents: list[str] = []
@@ -64,6 +68,9 @@ def read_log_part(
                 snapshots[digest] = body
             else:
                 _, line, rx, lot, key, content, payload = text.rstrip("\n").split("\t", 6)
+                if moved is not None:
+                    payload = json.dumps(moved.renumber(json.loads(payload)), sort_keys=True)
+                    content = content_hash("dispense", rx, lot, None, key, payload)
                 rows.append((line, rx, lot, payload, key))
                 contents.append(content)
     return rows, contents, snapshots
@@ -105,15 +112,18 @@ def write_manifest_part(folder: Path, index: int, rows: list[dict[str, Any]]) ->
     """One chunk's manifest rows (no patient names), as parts that ``join_manifest``
     puts together in chunk order: written by the process that drew the chunk."""
     with (folder / f"manifest-{index:04d}.json.part").open("w", encoding="utf-8") as part:
-        part.write(
-            ",".join("\n  " + json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
-        )
+        part.write(_manifest_json_rows(rows))
     with (folder / f"manifest-{index:04d}.csv.part").open(
         "w", encoding="utf-8", newline=""
     ) as part:
         csv.DictWriter(part, MANIFEST_COLUMNS, extrasaction="ignore").writerows(
             _typed_cells_neutralised(row) for row in rows
         )
+
+
+def _manifest_json_rows(rows: list[dict[str, Any]]) -> str:
+    """Manifest rows as manifest.json holds them, between its brackets."""
+    return ",".join("\n  " + json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
 
 
 # The manifest's columns that hold text typed by a person (the rest Compounder writes).
@@ -134,8 +144,72 @@ def _typed_cells_neutralised(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **typed} if typed else row
 
 
-def join_manifest(folder: Path, chunks: int) -> None:
-    """manifest.json and manifest.csv from the chunks' parts (each part then removed)."""
+@dataclass(frozen=True)
+class LabelsMoved:
+    """Where a chunk's labels went when the run numbered them through: the file's name
+    (a ``str.format`` pattern given the order's first label's number: one file for
+    all, or a preview's own), and how many labels come before the chunk's first."""
+
+    name: str
+    before: int
+
+    def renumber(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A manifest row (or a log payload) pointing into the run's numbering."""
+        if not row.get("labels_file"):
+            return row
+        low, _, high = str(row["label_pages"]).partition("-")
+        pages = [int(low) + self.before] + ([int(high) + self.before] if high else [])
+        return {
+            **row,
+            "labels_file": self.name.format(pages[0]),
+            "label_pages": "-".join(str(p) for p in pages),
+        }
+
+
+def join_labels(
+    folder: Path, parts: list[tuple[int, str, int]], name: str
+) -> dict[int, LabelsMoved]:
+    """One labels file ``name`` from the chunks' own (``parts``: each chunk's index,
+    file and number of labels, in order), each part then removed. For formats whose
+    labels stand alone one after another (ZPL: one ``^XA`` ... ``^XZ`` each). Returns
+    where each chunk's labels went, to renumber its manifest rows and log entries."""
+    moved: dict[int, LabelsMoved] = {}
+    before = 0
+    with (folder / name).open("wb") as joined:
+        for index, part_name, count in parts:
+            part = folder / part_name
+            moved[index] = LabelsMoved(name, before)
+            if count and part.exists():
+                with part.open("rb") as handle:
+                    shutil.copyfileobj(handle, joined, 1 << 20)
+                part.unlink()
+            before += count
+    return moved
+
+
+def number_previews(folder: Path, parts: list[tuple[int, str, int]]) -> dict[int, LabelsMoved]:
+    """The chunks' PNG previews (``parts``: each chunk's index, folder and number of
+    labels, in order), renamed into ``folder`` numbered through the run; each chunk's
+    folder then removed. Returns where each chunk's labels went."""
+    moved: dict[int, LabelsMoved] = {}
+    before = 0
+    for index, part_name, count in parts:
+        moved[index] = LabelsMoved(PREVIEW_NAME, before)
+        if part_name:
+            part = folder / part_name
+            for number in range(1, count + 1):
+                os.replace(
+                    part / PREVIEW_NAME.format(number),
+                    folder / PREVIEW_NAME.format(before + number),
+                )
+            part.rmdir()
+        before += count
+    return moved
+
+
+def join_manifest(folder: Path, chunks: int, moved: dict[int, LabelsMoved] | None = None) -> None:
+    """manifest.json and manifest.csv from the chunks' parts (each part then removed);
+    the rows of a chunk in ``moved`` are renumbered into the run's one labels file."""
     with (
         (folder / "manifest.json").open("w", encoding="utf-8") as json_file,
         (folder / "manifest.csv").open("w", encoding="utf-8", newline="") as csv_file,
@@ -149,11 +223,23 @@ def join_manifest(folder: Path, chunks: int) -> None:
             if not json_part.exists():  # a chunk with nothing printed
                 continue
             text = json_part.read_text(encoding="utf-8")
+            chunk_moved = (moved or {}).get(index)
+            if chunk_moved is not None and text:
+                rows = [chunk_moved.renumber(row) for row in json.loads("[" + text + "]")]
+                text = _manifest_json_rows(rows)
             if text:
                 json_file.write(text if first else "," + text)
                 first = False
-            with csv_part.open(encoding="utf-8", newline="") as part:
-                shutil.copyfileobj(part, csv_file)
+            if chunk_moved is not None:
+                with csv_part.open(encoding="utf-8", newline="") as part:
+                    rows = [
+                        chunk_moved.renumber(dict(row))
+                        for row in csv.DictReader(part, MANIFEST_COLUMNS)
+                    ]
+                csv.DictWriter(csv_file, MANIFEST_COLUMNS).writerows(rows)
+            else:
+                with csv_part.open(encoding="utf-8", newline="") as part:
+                    shutil.copyfileobj(part, csv_file)
             json_part.unlink()
             csv_part.unlink()
         json_file.write("\n]\n")
@@ -252,9 +338,13 @@ def write_worksheet(folder: Path, report: BatchReport) -> None:
     (folder / "worksheet.txt").write_text(worksheet_report(report.worksheet), encoding="utf-8")
 
 
+#: A batch's PNG preview of a label, by its number in the run (from 1).
+PREVIEW_NAME = "labels-{:06d}.png"
+
 #: The names a run's outputs take (chunked files are numbered: labels-0001.pdf...).
 OUTPUT_NAMES = re.compile(
-    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|labels(-\d{4})?\.zpl|manifest\.json"
+    r"(records\.pdf|(labels|charts)(-\d{4})?\.pdf|labels(-\d{4})?\.zpl|labels-\d{6}\.png"
+    r"|manifest\.json"
     r"|manifest\.csv"
     r"|worksheet\.txt|rejected\.csv)"
 )

@@ -11,7 +11,9 @@ lots of the preparations it needs (reserved in the log in order of first use) an
 processed by ``batch_chunks``, here or in a process pool when ``jobs`` > 1, drawing its
 own labels and charts files (and its log rows) under a temporary folder inside the
 output folder. A chunk's output depends only on its rows and lots, so a parallel run
-gives the same bytes as a serial one.
+gives the same bytes as a serial one. ZPL labels stand alone one after another, so the
+chunks' ZPL files are joined into the run's one ``labels.zpl`` (and their manifest rows
+and log entries renumbered into it: a run of one chunk or of many writes the same bytes).
 
 One outcome: when the whole run succeeded, its log entries (the planned preparations,
 their records, every order, and the run itself with each file's hash) are committed in
@@ -57,11 +59,14 @@ from compounder.batch.order import RowError, group_key, run_context
 from compounder.batch.order_file import RawRow, header_of, read_orders
 from compounder.batch.outputs import (
     OUTPUT_NAMES,
+    LabelsMoved,
     RejectedSpool,
     compounding_worksheet,
     file_hashes,
     foreign_outputs,
+    join_labels,
     join_manifest,
+    number_previews,
     outputs_in,
     publish,
     read_log_part,
@@ -221,7 +226,8 @@ def run_batch(
     (CSV ``ingredient,lot,expiry``, as ``prepare --lots-file``) the run's preparations
     are made from: they cap the BUDs and are named on the records (and traced).
     ``label_format`` "zpl" writes the labels for a thermal printer at ``dpi`` instead
-    of as PDF.
+    of as PDF (one ``labels.zpl``), "png" a preview of each label at ``dpi`` for a
+    screen (``labels-000001.png``..., numbered through the run).
     ``profile``: the labels' print-size profile (default: the settings', else usp17).
     """
     from compounder.core.settings import find_config
@@ -234,8 +240,8 @@ def run_batch(
         from compounder.core.label_profiles import find_profile
 
         find_profile(profile)  # an unknown profile is refused before any row is read
-    if label_format not in ("pdf", "zpl"):
-        raise InputError("format", label_format, "pdf or zpl (png previews: compounder label)")
+    if label_format not in ("pdf", "zpl", "png"):
+        raise InputError("format", label_format, "pdf, zpl or png")
     if dpi not in (203, 300):
         raise InputError("dpi", str(dpi), "203 or 300")
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
@@ -293,6 +299,7 @@ def run_batch(
     committed = published = False
     names: list[str] = []
     chunk_count = 0
+    label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
 
     def chunks() -> Iterator[Chunk]:
         nonlocal chunk_count
@@ -311,6 +318,7 @@ def run_batch(
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
+            label_parts.append((result.index, result.labels_file, result.labels))
             report.valid += result.valid
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
@@ -329,7 +337,14 @@ def run_batch(
             report.labels = report.charts = 0
             return report
         assert store is not None
-        join_manifest(temp, chunk_count)
+        moved = None
+        if label_format == "zpl" and chunk_count > 1:  # one labels.zpl a run
+            moved = join_labels(temp, label_parts, "labels.zpl")
+            checkpoint("batch: labels joined")
+        elif label_format == "png":  # previews numbered through the run
+            moved = number_previews(temp, label_parts)
+            checkpoint("batch: previews numbered")
+        join_manifest(temp, chunk_count, moved)
         checkpoint("batch: manifest joined")
         rejected.close()
         write_worksheet(temp, report)
@@ -344,7 +359,7 @@ def run_batch(
                 "it is not from this run and would be mixed with its outputs; move it "
                 "(and any other earlier outputs) away or choose an empty folder",
             )
-        _commit(store, report, lots, digest, run_key, temp, names, chunk_count)
+        _commit(store, report, lots, digest, run_key, temp, names, chunk_count, moved)
         committed = True
         report.files = publish(temp, out, names)
         published = True
@@ -415,9 +430,12 @@ def _commit(
     temp: Path,
     names: list[str],
     chunks: int,
+    moved: dict[int, LabelsMoved] | None = None,
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
-    used), their records, every printed order, and the run with its files' hashes."""
+    used), their records, every printed order (its labels renumbered into the run's one
+    labels file when chunks' files were joined: ``moved``), and the run with its files'
+    hashes."""
     hashes = file_hashes(temp, names)
     with store.transaction():
         checkpoint("batch: transaction begun")
@@ -436,7 +454,7 @@ def _commit(
         store.append_new(planned, key_prefix=f"batch:{digest}:")
         store.append_new(record_rows(report, digest), key_prefix=f"batch-record:{digest}:")
         for index in range(chunks):
-            rows, contents, snapshots = read_log_part(temp, index)
+            rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
             store.add_snapshots(snapshots.items())
             store.append_new(
                 [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],

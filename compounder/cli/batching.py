@@ -48,8 +48,8 @@ def batch(
         str | None,
         typer.Option(
             "--format",
-            help="Labels file: pdf (default), or zpl for a thermal printer; with --print, "
-            "the printer's format.",
+            help="Labels: pdf (default), zpl for a thermal printer (one labels.zpl), or png "
+            "previews (labels-000001.png...); with --print, the printer's format.",
         ),
     ] = None,
     dpi: DpiOpt = None,

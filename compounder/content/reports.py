@@ -259,6 +259,36 @@ def worksheet_report(sheet: list[dict]) -> str:
     return "\n".join([*lines, table]) + "\n"
 
 
+def files_text(names: list[str]) -> str:
+    """File names for one line: a numbered series of more than three (labels-0001.pdf...,
+    a run's previews) as its first and last and how many."""
+    import re
+
+    series: dict[tuple[str, str], list[str]] = {}
+    shown: list[Any] = []
+    for name in names:
+        numbered = re.fullmatch(r"(.*-)\d+(\.\w+)", name)
+        if numbered is None:
+            shown.append(name)
+            continue
+        key = (numbered.group(1), numbered.group(2))
+        if key not in series:
+            series[key] = []
+            shown.append(key)
+        series[key].append(name)
+    parts = []
+    for item in shown:
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        run = series[item]
+        if len(run) > 3:
+            parts.append(f"{run[0]} ... {run[-1]} ({len(run)} files)")
+        else:
+            parts.extend(run)
+    return ", ".join(parts)
+
+
 def batch_summary(report: Any, output: str) -> str:
     """One screen: what was read, printed and set aside, and what to compound."""
     lines = [f"Orders read: {report.orders}; valid: {report.valid}; rejected: {len(report.errors)}"]
@@ -268,7 +298,7 @@ def batch_summary(report: Any, output: str) -> str:
         lines.append(
             f"Printed {report.printed} orders: {report.labels} labels, {report.charts} charts"
         )
-        lines.append(f"Files in {output}: " + ", ".join(Path(f).name for f in report.files))
+        lines.append(f"Files in {output}: " + files_text([Path(f).name for f in report.files]))
     else:
         lines.append("Nothing printed: fix the rows above (or use --skip-invalid).")
     if report.worksheet and (report.printed or report.checked_only):

@@ -3,7 +3,8 @@
 Laid out by ``label_flow.place_labels`` (the very lines of the PDF) and painted by
 ``label_raster`` at the printer's resolution; the image carries its resolution so a
 viewer can show it at its real size. One image per label: ``label.png`` for one label,
-``label-1.png``, ``label-2.png``... for several.
+``label-1.png``, ``label-2.png``... for several; a batch's are numbered through the run
+(``PngWriter``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
 from compounder.render.label_flow import place_labels
-from compounder.render.label_pdf import barcode_number_size
+from compounder.render.label_pdf import PlacedLabel, barcode_number_size
 from compounder.render.label_raster import DPI_CHOICES, label_image
 from compounder.render.textfit import Layout, load_layout
 
@@ -25,6 +26,38 @@ def png_targets(target: Path, count: int) -> list[Path]:
     if count == 1:
         return [target]
     return [target.with_name(f"{target.stem}-{n}{target.suffix}") for n in range(1, count + 1)]
+
+
+def _png_bytes(label: PlacedLabel, stock: LabelStock, number_size: float, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    image = label_image(label, stock, number_size, dpi, barcode=True)
+    image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
+    return buffer.getvalue()
+
+
+class PngWriter:
+    """Writes each label's preview as its own file in ``folder`` (a batch's), named by
+    ``name`` (a ``str.format`` pattern taking the label's number, from 1); ``add``
+    returns that number."""
+
+    def __init__(self, folder: Path, name: str, layout: Layout, dpi: int) -> None:
+        if dpi not in DPI_CHOICES:
+            raise ValueError(f"dpi must be one of {DPI_CHOICES}")
+        self.folder = folder
+        self.name = name
+        self.dpi = dpi
+        self.number_size = barcode_number_size(layout)
+        self.count = 0
+        folder.mkdir(exist_ok=True)
+
+    def add(self, placed: PlacedLabel, stock: LabelStock) -> int:
+        self.count += 1
+        data = _png_bytes(placed, stock, self.number_size, self.dpi)
+        (self.folder / self.name.format(self.count)).write_bytes(data)
+        return self.count
+
+    def close(self) -> None:
+        pass
 
 
 def render_labels_png(
@@ -40,12 +73,7 @@ def render_labels_png(
     layout = layout or load_layout()
     number_size = barcode_number_size(layout)
     placed = [p for content in contents for p in place_labels(content, stock, layout)]
-    images = []
-    for label in placed:
-        buffer = io.BytesIO()
-        image = label_image(label, stock, number_size, dpi, barcode=True)
-        image.save(buffer, format="PNG", dpi=(dpi, dpi), optimize=False)
-        images.append(buffer.getvalue())
+    images = [_png_bytes(label, stock, number_size, dpi) for label in placed]
     if target is not None:
         for path, data in zip(png_targets(Path(target), len(images)), images, strict=True):
             write_bytes_atomic(path, data)

@@ -154,3 +154,14 @@ def test_a_chunk_of_only_bad_rows_leaves_no_labels_file(tmp_path):
     assert result.valid == 0 and len(result.errors) == 1
     assert not (out / "labels.pdf").exists() and not (out / "charts.pdf").exists()
     assert Path(out / "manifest-0000.json.part").read_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("index", "last", "names"),
+    [
+        (0, True, ("previews-0001", "charts.pdf")),  # previews: always a chunk's own folder
+        (2, False, ("previews-0003", "charts-0003.pdf")),
+    ],
+)
+def test_png_previews_are_drawn_into_a_folder_of_the_chunks_own(index, last, names):
+    assert chunk_names(chunk(index, last), "png") == names

@@ -194,3 +194,35 @@ def test_log_rows_are_kept_in_the_runs_folder_until_it_commits(tmp_path):
     content = content_hash("dispense", "1000101", "20261201-001", None, rows[0][4], '{"a": 1}')
     assert read_log_part(tmp_path, 3) == ([tuple(str(v) for v in rows[0])], [content], {"h": "{}"})
     assert read_log_part(tmp_path, 4) == ([], [], {})  # a chunk with nothing printed
+
+
+def test_labels_moved_renumbers_single_pages_and_spans():
+    from compounder.batch.outputs import LabelsMoved
+
+    moved = LabelsMoved("labels.zpl", 40)
+    row = {"labels_file": "labels-0002.zpl", "label_pages": "3-5", "lot": "X"}
+    assert moved.renumber(row) == {"labels_file": "labels.zpl", "label_pages": "43-45", "lot": "X"}
+    assert (
+        moved.renumber({"labels_file": "labels-0002.zpl", "label_pages": "1"})["label_pages"]
+        == "41"
+    )
+    assert row["label_pages"] == "3-5"  # the row itself is left as it was
+    assert moved.renumber({"labels_file": "", "label_pages": ""}) == {
+        "labels_file": "",
+        "label_pages": "",
+    }
+
+
+def test_join_labels_keeps_chunk_order_and_skips_chunks_with_none(tmp_path):
+    from compounder.batch.outputs import join_labels
+
+    (tmp_path / "labels-0001.zpl").write_bytes(b"^XA1^XZ\n^XA2^XZ\n")
+    (tmp_path / "labels-0003.zpl").write_bytes(b"^XA3^XZ\n")
+    moved = join_labels(
+        tmp_path,
+        [(0, "labels-0001.zpl", 2), (1, "", 0), (2, "labels-0003.zpl", 1)],
+        "labels.zpl",
+    )
+    assert (tmp_path / "labels.zpl").read_bytes() == b"^XA1^XZ\n^XA2^XZ\n^XA3^XZ\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.zpl"]
+    assert [moved[i].before for i in range(3)] == [0, 2, 2]

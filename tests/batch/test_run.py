@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
 import os
 import signal
@@ -356,3 +359,62 @@ def test_progress_counts_bad_rows_and_checked_ones(tmp_path, example_config):
         EXAMPLES / "orders.csv", tmp_path, example_config, check=True, progress=reports.append
     )
     assert sum(reports) == 8
+
+
+def _zpl_rows() -> list[dict[str, str]]:
+    """Orders with continuation labels (a small stock), a bad row and a whole chunk of
+    bad rows (set aside with skip_invalid), for runs of one chunk and of several."""
+    from compounder.batch.synthetic import order_row
+
+    rows = [order_row(i, titrations=False) for i in range(14)]
+    for row in rows[1::3]:
+        row["stock"] = "avery-5163"
+    rows[2]["dose"] = "12 mg"  # over the protocol's ceiling: refused
+    for row in rows[5:10]:
+        row["fill_date"] = "2026-02-30"  # no such day
+    return rows
+
+
+def _dispense_payloads(db: Path) -> list[tuple[str, str, str]]:
+    from compounder.log.entries import open_store
+
+    with open_store(db) as store:
+        return [
+            (e.rx or "", e.payload["labels_file"], e.payload["label_pages"])
+            for e in store.entries_of_kind("dispense")
+        ]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_zpl_run_of_several_chunks_writes_one_labels_file(tmp_path, example_config, jobs):
+    """Issue 18: one labels.zpl a run, whatever the chunk size; the manifest and the log
+    point into it exactly as for a run of one chunk."""
+    from compounder.log.entries import open_store
+
+    orders = _write(tmp_path / "o.csv", _zpl_rows())
+    common = dict(skip_invalid=True, label_format="zpl", jobs=jobs)
+    one = run_batch(orders, tmp_path / "one", example_config, db=tmp_path / "1.db", **common)
+    many = run_batch(
+        orders, tmp_path / "many", example_config, db=tmp_path / "n.db", chunk_size=5, **common
+    )
+    assert one.printed == many.printed == 8 and many.labels == one.labels > 8
+    assert sorted(p.name for p in (tmp_path / "many").glob("labels*")) == ["labels.zpl"]
+    data = (tmp_path / "many" / "labels.zpl").read_bytes()
+    assert data == (tmp_path / "one" / "labels.zpl").read_bytes()
+    assert data.count(b"^XA") == many.labels
+
+    def pages(folder: str, name: str) -> list[tuple[str, str, str]]:
+        text = (tmp_path / folder / name).read_text(encoding="utf-8")
+        rows = (
+            json.loads(text) if name.endswith("json") else list(csv.DictReader(io.StringIO(text)))
+        )
+        return [(r["rx_number"], r["labels_file"], r["label_pages"]) for r in rows]
+
+    for name in ("manifest.json", "manifest.csv"):
+        assert pages("many", name) == pages("one", name)
+    assert any("-" in span for _, _, span in pages("many", "manifest.json"))  # spans moved too
+    assert _dispense_payloads(tmp_path / "n.db") == _dispense_payloads(tmp_path / "1.db")
+    with open_store(tmp_path / "n.db") as store:
+        assert store.verify().ok  # the renumbered entries' hashes are their own
+        (run,) = store.entries_of_kind("batch-run")
+    assert run.payload["files"]["labels.zpl"] == hashlib.sha256(data).hexdigest()

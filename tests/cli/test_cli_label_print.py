@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from label_images import barcodes, png_image, zpl_images
+from label_images import barcodes, dark, pdf_image, png_image, share_near, zpl_images
 from printer_servers import closed_port
 
 BASE = ["label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith"]
@@ -178,6 +178,37 @@ def test_batch_writes_one_zpl_file(cli, tmp_path, example_config):
     assert barcodes(labels[0]) == [manifest[0]["rx_number"]]
 
 
+def test_batch_png_previews_are_numbered_through_the_run_and_match_the_pdf(
+    cli, tmp_path, example_config
+):
+    """Issue 18: `batch --format png`, a preview of each label at the stock's size, the
+    same label as the batch's PDF page; several chunks numbered through the run."""
+    from compounder.batch.synthetic import write_orders
+
+    orders = write_orders(tmp_path / "orders.csv", 5, titrations=False)
+    common = ["batch", str(orders), "--config", str(example_config), "--chunk-size", "2"]
+    pdf_out, png_out = tmp_path / "pdf", tmp_path / "png"
+    result = cli(*common, "-o", str(png_out), "--db", str(tmp_path / "a.db"), "--format", "png")
+    assert result.exit_code == 0, result.stderr
+    assert "labels-000001.png ... labels-000005.png (5 files)" in result.stdout
+    previews = sorted(p.name for p in png_out.glob("*.png"))
+    assert previews == [f"labels-{n:06d}.png" for n in range(1, 6)]
+    assert not [p for p in png_out.iterdir() if p.is_dir()]  # the chunks' folders are gone
+    pdf_run = ["batch", str(orders), "--config", str(example_config), "-o", str(pdf_out)]
+    assert cli(*pdf_run, "--db", str(tmp_path / "b.db")).exit_code == 0  # one labels.pdf
+    pdf = (pdf_out / "labels.pdf").read_bytes()
+    manifest = json.loads((png_out / "manifest.json").read_text(encoding="utf-8"))
+    for row in manifest:
+        number = int(row["label_pages"])
+        assert row["labels_file"] == f"labels-{number:06d}.png"
+        preview = png_image((png_out / row["labels_file"]).read_bytes())
+        assert preview.size == (812, 609)  # 4 x 3 in at 203 dpi
+        assert barcodes(preview) == [row["rx_number"]]
+        page = pdf_image(pdf, 203, number - 1)
+        assert share_near(dark(preview), page) > 0.98
+        assert share_near(page, dark(preview)) > 0.98
+
+
 def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_config, listener):
     from compounder.log.entries import open_store
 
@@ -195,6 +226,10 @@ def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_co
     assert "not printed" in result.stderr
     with open_store(db) as store:
         assert store.count("batch-print") == 2
+        printed, refused_entry = store.entries_of_kind("batch-print")
+        (run, _) = store.entries_of_kind("batch-run")
+    assert printed.payload["printed"] and not refused_entry.payload["printed"]
+    assert printed.payload["files_sha256"] == [run.payload["files"]["labels.zpl"]]
 
 
 def test_one_label_loads_only_what_it_draws(tmp_path, example_config):
