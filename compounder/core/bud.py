@@ -124,7 +124,10 @@ def expiry_basis(lot: IngredientExpiry) -> str:
     """What a BUD an ingredient lot caps rests on (the one wording of it: labels' log
     entries, records and a batch's manifest all carry it): the lot number, and the
     ingredient's name as it was entered, quoted as entered data, e.g.
-    ``expiry of ingredient lot AB1234 ("naltrexone 50mg tab")``."""
+    ``expiry of ingredient lot AB1234 ("naltrexone 50mg tab")``; for the recorded
+    preparation a label is filled from, ``BUD of preparation lot 20261201-001``."""
+    if lot.kind == "preparation":
+        return f"BUD of preparation lot {lot.lot}"
     name = json.dumps(lot.ingredient, ensure_ascii=False) if lot.ingredient else ""
     if lot.lot:
         return f"expiry of ingredient lot {lot.lot}" + (f" ({name})" if name else "")

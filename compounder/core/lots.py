@@ -43,6 +43,9 @@ class IngredientExpiry:
     source: str = ""  # where it was obtained (supplier)
     manufacturer: str = ""
     ndc: str = ""
+    # "preparation": not an ingredient but a recorded preparation whose own BUD (its
+    # ``expiry`` here) caps the labels filled from it
+    kind: str = "ingredient"
 
     @property
     def label(self) -> str:

@@ -41,7 +41,7 @@ class RecordedLot:
         """The preparation's BUD, as a limit no label from it may pass."""
         from compounder.core.lots import IngredientExpiry
 
-        return IngredientExpiry("preparation", self.lot, self.bud)
+        return IngredientExpiry("", self.lot, self.bud, kind="preparation")
 
     def check_quantity(self, quantities: list[Decimal]) -> None:
         """Labels from a recorded lot never add up to more than was made."""

@@ -37,3 +37,20 @@ def test_every_bud_basis_quotes_the_ingredient(cli, tmp_path):
     assert batch.exit_code == 0, batch.stderr
     (row,) = json.loads((out / "manifest.json").read_text())
     assert row["bud_basis"] == BASIS
+
+
+def test_a_label_capped_by_its_recorded_lot_names_the_preparation(cli, tmp_path):
+    """A label filled days after its lot was made: the lot's own BUD caps it, and the
+    basis says so (not as if the preparation were an ingredient)."""
+    db = ["--db", str(tmp_path / "log.db")]
+    record = cli(*RECORD_ARGS, *db, "-o", str(tmp_path / "r.pdf"), "--json")
+    assert record.exit_code == 0, record.stderr
+    made = json.loads(record.stdout)
+    args = [a if a != "2026-12-01" else "2026-12-05" for a in LABEL_ARGS]  # filled 4 days on
+    label = cli(*args, *db, "--config", str(EXAMPLE_CONFIG), "--lot", made["lot"], "-o",
+                str(tmp_path / "l.pdf"))  # fmt: skip
+    assert label.exit_code == 0, label.stderr
+    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    (entry,) = [e for e in history if e["kind"] == "label"]
+    assert entry["payload"]["bud"] == made["record"]["bud"]
+    assert entry["payload"]["bud_basis"] == f"BUD of preparation lot {made['lot']}"
