@@ -361,6 +361,14 @@ def lot_or_reference(lot: str | None, lots: set[str]) -> str:
     return f"Lot {lot}" if lot in lots else f"Ref {lot}"
 
 
+def _what(entry: Any) -> str:
+    """An entry's kind, and for one that sent labels to a printer whether they printed."""
+    printed = entry.payload.get("printed")
+    if printed is None:
+        return str(entry.kind)
+    return f"{entry.kind} ({'printed' if printed else 'not printed'})"
+
+
 def history_report(entries: list[Any], lots: set[str]) -> str:
     """The history table; ``lots``: the lots the log holds preparations for."""
     return render_table(
@@ -369,7 +377,7 @@ def history_report(entries: list[Any], lots: set[str]) -> str:
             [
                 str(e.id),
                 e.created_at,
-                e.kind,
+                _what(e),
                 lot_or_reference(e.lot, lots),
                 str(e.payload.get("bud", "")),
                 str(e.corrects or ""),

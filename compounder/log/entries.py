@@ -222,12 +222,15 @@ def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
 
 
 def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], set[str]]:
-    """``rx_history`` and which of its entries' lots are lots (a preparation in the log
-    holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
+    """``rx_history`` (with the ``batch-print`` entries that sent a batch's labels of
+    the Rx to a printer) and which of its entries' lots are lots (a preparation in the
+    log holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
     from compounder.core.identity import check_rx
 
     with open_store(db) as store:
         entries = store.history(check_rx(rx))
+        printed = store.batch_prints_for(entries)  # a batch's labels sent after its run
+        entries = sorted([*entries, *printed], key=lambda e: e.id)
         return entries, store.preparation_lots(e.lot for e in entries if e.lot)
 
 
