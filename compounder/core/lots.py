@@ -49,6 +49,8 @@ class IngredientExpiry:
 
     @property
     def label(self) -> str:
+        if self.kind == "preparation":
+            return f"preparation lot {self.lot}"
         parts = [p for p in (self.ingredient, self.lot) if p]
         return " lot ".join(parts) if len(parts) == 2 else (parts[0] if parts else "(unnamed)")
 
