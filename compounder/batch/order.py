@@ -86,8 +86,7 @@ class RowProblem(Exception):
 
 def _message(exc: CompounderError) -> str:
     if isinstance(exc, InputError):
-        shown = "the value given" if exc.private else repr(exc.value)
-        return f"{shown} is not accepted; expected {exc.expected}"
+        return exc.problem(_COLUMN_OF)
     if isinstance(exc, SafetyError):  # its remedy names the order file's columns
         return exc.message(_COLUMN_OF)
     return str(exc)

@@ -49,3 +49,29 @@ def test_the_command_line_names_its_options():
     assert error.message({"off-protocol-reason": "off_protocol_reason"}) == (
         "refused: dose 1 mg is not a step; give a reason in the off_protocol_reason column"
     )
+
+
+def test_an_override_without_initials_names_the_columns(tmp_path, example_config):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity,"
+        "other_medications,override\n"
+        "2000001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,3 mg,42 mL,Norco,opioid stopped\n"
+    )
+    (error,) = run_batch(orders, tmp_path / "out", example_config, check=True).errors
+    assert error.column == "pharmacist"
+    assert error.message == (
+        "missing; expected the pharmacist's initials in the pharmacist column with a reason "
+        "in the override column"
+    )
+
+
+def test_the_command_line_names_the_options(cli, example_config, tmp_path):
+    result = cli(
+        "screen", "--other-medication", "Norco", "--override", "opioid stopped",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "compounder: error: pharmacist: missing; "
+        'expected --pharmacist INITIALS with --override "reason"'
+    )
