@@ -11,6 +11,8 @@ the value that was wrong in a field that is not patient-identifying.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 #: Exit codes the CLI uses, one per kind of failure.
@@ -47,8 +49,44 @@ class InputError(CompounderError, ValueError):
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.field}: {self.problem()}"
+
+    def problem(self, columns: Mapping[str, str] | None = None) -> str:
+        """What was wrong and what is accepted; the inputs it names as command-line
+        options, or, given ``columns`` (option -> an order file's column), as those."""
+        expected = name_inputs(self.expected, columns)
+        if self.value == "missing" and not self.private:
+            return f"missing; expected {expected}"
         shown = "the value given" if self.private else shown_value(self.value)
-        return f"{prefix}{self.field}: {shown} is not accepted; expected {self.expected}"
+        return f"{shown} is not accepted; expected {expected}"
+
+
+#: The inputs a refusal's remedy may name, by their command-line option: the value as the
+#: command line shows it, and what it is. A remedy writes one as ``{option}``: the command
+#: line reads ``--option VALUE``, a batch "WHAT in the COLUMN column" (``SafetyError.message``).
+REMEDY_INPUTS = {
+    "off-protocol-reason": ('"..."', "a reason"),
+    "override": ('"reason"', "a reason"),
+    "pharmacist": ("INITIALS", "the pharmacist's initials"),
+}
+_REMEDY_INPUT = re.compile(r"\{([a-z-]+)\}")
+
+
+def name_inputs(text: str, columns: Mapping[str, str] | None = None) -> str:
+    """``text`` with each ``{option}`` it names (``REMEDY_INPUTS``) written as the
+    command line's ``--option VALUE``, or, given ``columns`` (option -> an order file's
+    column), as "WHAT in the COLUMN column"."""
+
+    def named(match: re.Match[str]) -> str:
+        option = match.group(1)
+        if option not in REMEDY_INPUTS:
+            return match.group(0)
+        value, what = REMEDY_INPUTS[option]
+        if columns is not None and option in columns:
+            return f"{what} in the {columns[option]} column"
+        return f"--{option} {value}"
+
+    return _REMEDY_INPUT.sub(named, text) if "{" in text else text
 
 
 @dataclass(eq=False)
@@ -62,8 +100,15 @@ class SafetyError(CompounderError):
     exit_code = EXIT_SAFETY
 
     def __str__(self) -> str:
+        return self.message()
+
+    def message(self, columns: Mapping[str, str] | None = None) -> str:
+        """The one-line message; the inputs its remedy names as command-line options,
+        or, given ``columns`` (option -> an order file's column), as those columns."""
+
         prefix = f"{self.where}: " if self.where else ""
-        tail = f"; {self.remedy}" if self.remedy else ""
+        remedy = name_inputs(self.remedy, columns)
+        tail = f"; {remedy}" if remedy else ""
         return f"{prefix}refused: {self.reason}{tail}"
 
 

@@ -22,9 +22,13 @@ def screen_medications(
     liver_kidney_history: bool = False,
     screening: str | Path | None = None,
     refuse: bool = True,
+    config: str | Path | None = None,
 ) -> Screening:
     """Screen medicines as typed; SafetyError on a ``stop`` hit without an override
-    (``refuse=False``: return the decision; ``require_safe()`` refuses later)."""
+    (``refuse=False``: return the decision; ``require_safe()`` refuses later).
+    The list is ``screening`` if given, else the pharmacy's (``[defaults] screening``
+    of the settings ``config``, found as every command finds them), else the shipped one."""
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import load_screening, screening_decision
 
     return screening_decision(
@@ -32,6 +36,10 @@ def screen_medications(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
-        table=load_screening(screening),
+        table=(
+            load_screening(screening)
+            if screening is not None
+            else open_pharmacy(config, required=False).screening()
+        ),
         refuse=refuse,
     )

@@ -49,12 +49,18 @@ class LabelRun:
     format: str = "pdf"
     files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
     layout: Any = None  # the label layout (print-size profile) the labels were drawn with
+    label_count: int = 0  # labels made, continuation labels included (0: not counted)
 
 
 def _screen(
-    other_medications: Any, override: Any, pharmacist: Any, liver_kidney_history: bool
+    pharmacy: Pharmacy,
+    other_medications: Any,
+    override: Any,
+    pharmacist: Any,
+    liver_kidney_history: bool,
 ) -> Any:
-    """The one screening decision (core.screening), before anything is worked out."""
+    """The one screening decision (core.screening) against the pharmacy's list, before
+    anything is worked out."""
     from compounder.core.screening import screening_decision
 
     return screening_decision(
@@ -62,6 +68,7 @@ def _screen(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        table=pharmacy.screening(),
     )
 
 
@@ -298,8 +305,8 @@ def make_labels(
         # a log that cannot be written refuses before a file is written or a label printed
         with open_store(db):
             pass
-    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
+    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
     settings = pharmacy.settings
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
@@ -398,11 +405,21 @@ def make_labels(
     if recorded is not None:
         recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
     contents = [build_label(order, settings, wording, translation) for order in orders]
-    notes += continuation_notes(contents, label_stock, layout)
+    parts = label_parts(contents, label_stock, layout)
+    notes += continuation_notes(parts)
     files = render_label_files(delivery.format, contents, label_stock, delivery.dpi, layout=layout)
     pdf = files[0] if delivery.format == "pdf" else b""
     run = LabelRun(
-        orders, contents, pdf, notes, screening, reason, delivery.format, tuple(files), layout
+        orders,
+        contents,
+        pdf,
+        notes,
+        screening,
+        reason,
+        delivery.format,
+        tuple(files),
+        layout,
+        sum(parts),
     )
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
@@ -435,15 +452,20 @@ def make_labels(
     return run
 
 
-def continuation_notes(contents: list[Any], stock: Any, layout: Any) -> list[str]:
-    """A note for each container whose text flows onto continuation labels."""
+def label_parts(contents: list[Any], stock: Any, layout: Any) -> list[int]:
+    """How many labels each container's label takes on the stock (its continuations
+    included), as every format lays them out (``render.label_flow.place_labels``)."""
     from compounder.render.label_flow import place_labels
 
+    return [len(place_labels(content, stock, layout)) for content in contents]
+
+
+def continuation_notes(label_parts: list[int]) -> list[str]:
+    """A note for each container whose text flows onto continuation labels."""
     notes = []
-    for number, content in enumerate(contents, start=1):
-        parts = len(place_labels(content, stock, layout))
+    for number, parts in enumerate(label_parts, start=1):
         if parts > 1:
-            which = f"label {number}" if len(contents) > 1 else "the label"
+            which = f"label {number}" if len(label_parts) > 1 else "the label"
             notes.append(
                 f"{which} continues on {parts} labels (Label 1 of {parts} ...): "
                 "put them all on the same container"
@@ -498,8 +520,8 @@ def make_chart(
 
     if output is not None:
         check_output_path(Path(output))
-    screening = _screen(other_medications, override, pharmacist, liver_kidney_history)
     pharmacy = open_pharmacy(config)
+    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
     settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
     if paper not in PAPER:

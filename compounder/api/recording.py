@@ -86,7 +86,12 @@ def record_preparation(
         prepared, checked, settings.single_pharmacist if settings else False
     )
     safety = _safety(
-        other_medications, override, pharmacist, liver_kidney_history, off_protocol_reason
+        other_medications,
+        override,
+        pharmacist,
+        liver_kidney_history,
+        off_protocol_reason,
+        config,
     )
     at = compounding_time(compounded, time)
     day = at.date() if isinstance(at, datetime) else at
@@ -155,9 +160,12 @@ def _safety(
     pharmacist: str | None,
     liver_kidney_history: bool,
     off_protocol_reason: str | None,
+    config: str | Path | None = None,
 ) -> dict[str, Any]:
-    """The record's safety checks (screening None: no medicines entered, none screened)."""
+    """The record's safety checks (screening None: no medicines entered, none screened),
+    against the pharmacy's screening list."""
     from compounder.content.safety import safety_record
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import check_reason, screening_decision
 
     screening = None
@@ -172,6 +180,7 @@ def _safety(
             override=override,
             pharmacist=pharmacist,
             liver_kidney_history=liver_kidney_history,
+            table=open_pharmacy(config, required=False).screening(),
         )
     reason = (
         check_reason(off_protocol_reason, "off-protocol-reason")

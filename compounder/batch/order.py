@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from compounder.batch.order_file import COLUMNS, RawRow
 from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
-from compounder.errors import CompounderError, InputError
+from compounder.errors import CompounderError, InputError, SafetyError
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -86,8 +86,9 @@ class RowProblem(Exception):
 
 def _message(exc: CompounderError) -> str:
     if isinstance(exc, InputError):
-        shown = "the value given" if exc.private else repr(exc.value)
-        return f"{shown} is not accepted; expected {exc.expected}"
+        return exc.problem(_COLUMN_OF)
+    if isinstance(exc, SafetyError):  # its remedy names the order file's columns
+        return exc.message(_COLUMN_OF)
     return str(exc)
 
 
@@ -132,6 +133,7 @@ def run_context(config: str | None) -> dict[str, Any]:
         "rules": pharmacy.rules,
         "dispensing": pharmacy.dispensing,
         "sources": pharmacy.sources,
+        "screening": pharmacy.screening(),  # the pharmacy's list (a bad one: before any row)
         "catalogue": load_catalogue(),
         "label_layout": load_layout(),
         "chart_layout": load_layout("chart_layout.toml"),
@@ -217,7 +219,7 @@ def prepare_order(
     for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
         if not get(column):
             raise RowProblem(column, "is empty; a value is required")
-    screening = screen_order(get)
+    screening = screen_order(get, config)
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
@@ -273,14 +275,17 @@ def prepare_order(
     )
 
 
-def screen_order(get: Callable[[str], str]) -> Any:
+def screen_order(get: Callable[[str], str], config: str | None = None) -> Any:
     """The order's screening decision (``core.screening.screening_decision``, the one
-    decision every entrance calls); RowProblem naming the column if it refuses."""
-    return _screened(*(get(column) for column in _SCREENING_COLUMNS))
+    decision every entrance calls) against the pharmacy's list; RowProblem naming the
+    column if it refuses."""
+    return _screened(config, *(get(column) for column in _SCREENING_COLUMNS))
 
 
 @lru_cache(maxsize=1024)
-def _screened(medicines: str, override: str, pharmacist: str, liver_kidney: str) -> Any:
+def _screened(
+    config: str | None, medicines: str, override: str, pharmacist: str, liver_kidney: str
+) -> Any:
     """Worked out once per set of cells: most orders of a day give none (a frozen
     result is shared)."""
     from compounder.core.screening import screening_decision, split_medicines
@@ -292,6 +297,7 @@ def _screened(medicines: str, override: str, pharmacist: str, liver_kidney: str)
         override=override or None,
         pharmacist=pharmacist or None,
         liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
+        table=run_context(config)["screening"],
     )
 
 

@@ -271,6 +271,7 @@ def run_batch(
     temp: Path | None = None
     lock: FolderLock | None = None
     store: Store | None = None
+    created = _new_folders(out) if not check else []
     if not check:
         _refuse_input_as_output(path, out)
         store = Store(db)  # a log that cannot be opened stops the run here
@@ -290,6 +291,7 @@ def run_batch(
             if lock is not None:
                 lock.release()
             store.close()
+            _remove_if_empty(created)
             if isinstance(exc, OSError):
                 raise OutputError(str(out), exc.strerror or str(exc)) from None
             raise
@@ -382,6 +384,26 @@ def run_batch(
                 shutil.rmtree(temp, ignore_errors=True)
             if lock is not None:
                 lock.release()
+            _remove_if_empty(created)  # a run that printed nothing leaves no folder it made
+
+
+def _new_folders(out: Path) -> list[Path]:
+    """The output folder and its parents that do not exist yet (the run would make
+    them), deepest first."""
+    missing = []
+    folder = out
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders this run made, deepest first, each only if it is empty (a
+    folder that existed before the run, or holds anything, is left alone)."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _refuse_input_as_output(path: Path, out: Path) -> None:

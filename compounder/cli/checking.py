@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from compounder.cli.options import (
+    ConfigOpt,
     JsonOpt,
     LiverKidneyOpt,
     OtherMedicationOpt,
@@ -22,8 +23,13 @@ def screen(
     liver_kidney_history: LiverKidneyOpt = False,
     screening: Annotated[
         Path | None,
-        typer.Option("--screening", help="Your own screening list (.toml)."),
+        typer.Option(
+            "--screening",
+            help="A screening list (.toml) for this check (default: [defaults] screening "
+            "of the settings, else the shipped list).",
+        ),
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Screen the patient's other medicines before LDN (templates/screening.toml).
@@ -46,6 +52,7 @@ def screen(
         liver_kidney_history=liver_kidney_history,
         screening=screening,
         refuse=False,
+        config=config,
     )
     if as_json:
         print_json(result.to_dict())

@@ -191,15 +191,15 @@ def history(
     Example: compounder history --rx 1234567
     """
     from compounder.content.reports import entry_dict, history_report, printable
-    from compounder.log.entries import rx_history
+    from compounder.log.entries import rx_history_lots
 
-    entries = rx_history(rx, db)
+    entries, lots = rx_history_lots(rx, db)
     if as_json:
-        print_json([entry_dict(e) for e in entries])
+        print_json([entry_dict(e, lots) for e in entries])
     elif not entries:
         typer.echo(f"Nothing in the log for Rx {printable(rx)}.")
     else:
-        typer.echo(history_report(entries))
+        typer.echo(history_report(entries, lots))
 
 
 def correct(

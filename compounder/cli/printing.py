@@ -148,14 +148,18 @@ def label(
                 "format": run.format,
                 "printer": printer,
                 "labels": [c.to_dict() for c in run.contents],
+                "label_count": run.label_count,
                 "notes": run.notes,
                 "screening": run.screening.to_dict(),
                 "off_protocol_reason": run.off_protocol_reason or None,
             }
         )
     else:
-        count = len(run.contents)
+        count = run.label_count or len(run.contents)
         labels = f"{count} label{'s' if count != 1 else ''}"
+        if count != len(run.contents):  # continuation labels: say for how many containers
+            containers = len(run.contents)
+            labels += f" for {containers} container{'s' if containers != 1 else ''}"
         if output is not None:
             typer.echo(f"Wrote {labels} to {output}")
         if printer is not None:

@@ -337,28 +337,48 @@ def trace_report(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def entry_dict(entry: Any) -> dict[str, Any]:
-    """A log entry as JSON."""
+def entry_dict(entry: Any, lots: set[str] | None = None) -> dict[str, Any]:
+    """A log entry as JSON. ``lots``: the lots the log holds preparations for (given,
+    an entry's lot that is not one is a label's reference: ``"reference"``, not ``"lot"``)."""
+    reference = lots is not None and bool(entry.lot) and entry.lot not in lots
     return {
         "id": entry.id,
         "kind": entry.kind,
         "rx": entry.rx,
-        "lot": entry.lot,
+        "lot": None if reference else entry.lot,
+        **({"reference": entry.lot if reference else None} if lots is not None else {}),
         "created_at": entry.created_at,
         "corrects": entry.corrects,
         "payload": entry.payload,
     }
 
 
-def history_report(entries: list[Any]) -> str:
+def lot_or_reference(lot: str | None, lots: set[str]) -> str:
+    """ "Lot 20261201-001" for a lot a preparation holds, "Ref 20261201-1234567" for a
+    label's reference (as the label prints them: "Lot:" or "Ref:")."""
+    if not lot:
+        return ""
+    return f"Lot {lot}" if lot in lots else f"Ref {lot}"
+
+
+def _what(entry: Any) -> str:
+    """An entry's kind, and for one that sent labels to a printer whether they printed."""
+    printed = entry.payload.get("printed")
+    if printed is None:
+        return str(entry.kind)
+    return f"{entry.kind} ({'printed' if printed else 'not printed'})"
+
+
+def history_report(entries: list[Any], lots: set[str]) -> str:
+    """The history table; ``lots``: the lots the log holds preparations for."""
     return render_table(
-        ["Entry", "When", "What", "Lot", "BUD", "Corrects"],
+        ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects"],
         [
             [
                 str(e.id),
                 e.created_at,
-                e.kind,
-                e.lot or "",
+                _what(e),
+                lot_or_reference(e.lot, lots),
                 str(e.payload.get("bud", "")),
                 str(e.corrects or ""),
             ]

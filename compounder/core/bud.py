@@ -8,6 +8,7 @@ limit set it. Day counting (is the compounding day day 1 or day 0?) is one setti
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -119,6 +120,20 @@ def load_bud_rules(path: str | None = None) -> BudRules:
     )
 
 
+def expiry_basis(lot: IngredientExpiry) -> str:
+    """What a BUD an ingredient lot caps rests on (the one wording of it: labels' log
+    entries, records and a batch's manifest all carry it): the lot number, and the
+    ingredient's name as it was entered, quoted as entered data, e.g.
+    ``expiry of ingredient lot AB1234 ("naltrexone 50mg tab")``; for the recorded
+    preparation a label is filled from, ``BUD of preparation lot 20261201-001``."""
+    if lot.kind == "preparation":
+        return f"BUD of preparation lot {lot.lot}"
+    name = json.dumps(lot.ingredient, ensure_ascii=False) if lot.ingredient else ""
+    if lot.lot:
+        return f"expiry of ingredient lot {lot.lot}" + (f" ({name})" if name else "")
+    return f"expiry of ingredient {name}" if name else "expiry of an ingredient"
+
+
 def beyond_use_date(
     compounded: date,
     vehicle: Vehicle,
@@ -172,7 +187,7 @@ def beyond_use_date(
                 f"an ingredient expiry on or after the compounding date {compounded.isoformat()}"
                 " (this lot has expired: do not use it)",
             )
-        limits.append(BudLimit(lot.expiry, "ingredient", f"expiry of ingredient {lot.label}"))
+        limits.append(BudLimit(lot.expiry, "ingredient", expiry_basis(lot)))
     earliest = min(limits, key=lambda lim: lim.date)  # first listed wins a tie
     basis = earliest
     if requested is not None:

@@ -13,7 +13,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -241,6 +241,10 @@ class Table:
         value = self._get(key, required)
         if value is None:
             return None
+        if isinstance(value, datetime):  # a subclass of date: a date-time is not a date
+            raise self.error(
+                key, f"{value.isoformat()} is a date-time, not a date", "a date such as 2027-06-30"
+            )
         if not isinstance(value, date):
             raise self.error(key, f"{value!r} is not a date", "a date such as 2027-06-30")
         return value

@@ -43,9 +43,14 @@ class IngredientExpiry:
     source: str = ""  # where it was obtained (supplier)
     manufacturer: str = ""
     ndc: str = ""
+    # "preparation": not an ingredient but a recorded preparation whose own BUD (its
+    # ``expiry`` here) caps the labels filled from it
+    kind: str = "ingredient"
 
     @property
     def label(self) -> str:
+        if self.kind == "preparation":
+            return f"preparation lot {self.lot}"
         parts = [p for p in (self.ingredient, self.lot) if p]
         return " lot ".join(parts) if len(parts) == 2 else (parts[0] if parts else "(unnamed)")
 

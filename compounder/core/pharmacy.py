@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compounder.core.bud import BudRules
 from compounder.core.fills import DispensingRules, load_dispensing
@@ -20,6 +21,9 @@ from compounder.core.settings import PharmacySettings, bud_rules_for, find_confi
 from compounder.core.sources import DrugSource, SourceCatalogue, load_sources
 from compounder.core.vehicles import Vehicle, find_vehicle
 from compounder.errors import CompounderError, DataFileError
+
+if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
+    from compounder.core.screening import ScreeningTable
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,21 @@ class Pharmacy:
     def source(self, name: str | None = None) -> DrugSource:
         """The drug source named, or the pharmacy's default."""
         return self.sources.find(self.settings.source if name is None else name)
+
+    def screening(self) -> ScreeningTable:
+        """The medication-screening list every entrance screens against: the one the
+        settings name (``[defaults] screening``), else the shipped one. A list the
+        settings name that is not valid is blamed on the settings file (and the list)."""
+        from compounder.core.screening import load_screening
+
+        if not self.settings.screening:
+            return load_screening()
+        try:
+            return load_screening(self.settings.screening)
+        except DataFileError as exc:
+            raise DataFileError(
+                self.settings.path, "defaults.screening", f"the list is not usable ({exc})"
+            ) from None
 
 
 def open_pharmacy(config: str | Path | None = None, *, required: bool = True) -> Pharmacy:

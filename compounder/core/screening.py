@@ -150,8 +150,7 @@ class Screening:
             named = "; ".join(f"{h.matched} ({h.class_name})" for h in self.stops)
             raise SafetyError(
                 f"other medication: {named}: naltrexone must not be taken with it",
-                'refer to the prescriber, or proceed with --override "reason" '
-                "--pharmacist INITIALS",
+                "refer to the prescriber, or proceed with {override} and {pharmacist}",
             )
         return self
 
@@ -236,9 +235,9 @@ def screening_decision(
     reason = check_reason(override, "override") if override is not None else ""
     initials = check_initials(pharmacist) if pharmacist is not None else ""
     if reason and not initials:
-        raise InputError("pharmacist", "missing", "--pharmacist INITIALS with --override")
+        raise InputError("pharmacist", "missing", "{pharmacist} with {override}")
     if initials and not reason:
-        raise InputError("override", "missing", "--override REASON with --pharmacist")
+        raise InputError("override", "missing", "{override} with {pharmacist}")
     hits, unknown = screen(typed, table)
     result = Screening(
         medicines=typed,

@@ -65,6 +65,7 @@ class PharmacySettings:
     single_pharmacist: bool = False  # one pharmacist may prepare and check (recorded)
     printers: tuple[PrinterSettings, ...] = ()
     profile: str = ""  # label print-size profile; empty: label_profiles.toml's default
+    screening: str = ""  # the pharmacy's own screening list (a path); empty: the shipped one
     warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
     warning_library: tuple[AuxiliaryWarning, ...] = ()
 
@@ -121,6 +122,7 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
             "tall_man",
             "paper",
             "profile",
+            "screening",
         }
     )
     counting = defaults.text("day_counting", required=False)
@@ -150,6 +152,7 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         single_pharmacist=compounding.boolean("single_pharmacist"),
         printers=_printers(table.table("printers", required=False)),
         profile=_profile(defaults),
+        screening=_data_file(defaults, "screening", path),
         **_warnings(table.table("warnings", required=False)),
     )
 
@@ -164,6 +167,21 @@ def _profile(defaults: Table) -> str:
     if profile not in ids:
         raise defaults.error("profile", f"{profile!r} is not accepted", " or ".join(ids))
     return profile
+
+
+def _data_file(table: Table, key: str, settings_path: Path) -> str:
+    """A data file the settings name: a path relative to the settings file's folder
+    (or absolute) that must exist; it is read (and its faults blamed on the settings)
+    where it is used. Empty: not set."""
+    name = table.text(key, required=False)
+    if not name:
+        return ""
+    file = settings_path.parent / Path(name).expanduser()
+    if not file.is_file():
+        raise table.error(
+            key, f"{name!r} is not a file", "a .toml file, relative to the settings file's folder"
+        )
+    return str(file)
 
 
 MAX_WARNING_LENGTH = 80

@@ -211,7 +211,7 @@ def prescribed_dose(protocol: Protocol, dose_mg: Decimal, off_protocol_reason: s
         raise SafetyError(
             f"dose {shown} is not a step of protocol {protocol.id}",
             f"accepted doses: {steps}; or, if the prescriber wrote it, give "
-            '--off-protocol-reason "..."',
+            "{off-protocol-reason}",
         )
     return True
 

@@ -41,7 +41,7 @@ class RecordedLot:
         """The preparation's BUD, as a limit no label from it may pass."""
         from compounder.core.lots import IngredientExpiry
 
-        return IngredientExpiry("preparation", self.lot, self.bud)
+        return IngredientExpiry("", self.lot, self.bud, kind="preparation")
 
     def check_quantity(self, quantities: list[Decimal]) -> None:
         """Labels from a recorded lot never add up to more than was made."""
@@ -219,6 +219,19 @@ def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
 
     with open_store(db) as store:
         return store.history(check_rx(rx))
+
+
+def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], set[str]]:
+    """``rx_history`` (with the ``batch-print`` entries that sent a batch's labels of
+    the Rx to a printer) and which of its entries' lots are lots (a preparation in the
+    log holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
+    from compounder.core.identity import check_rx
+
+    with open_store(db) as store:
+        entries = store.history(check_rx(rx))
+        printed = store.batch_prints_for(entries)  # a batch's labels sent after its run
+        entries = sorted([*entries, *printed], key=lambda e: e.id)
+        return entries, store.preparation_lots(e.lot for e in entries if e.lot)
 
 
 def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:

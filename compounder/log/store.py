@@ -869,6 +869,52 @@ class Store:
             (rx, rx, rx),
         )
 
+    def batch_prints_for(self, entries: Iterable[Entry]) -> list[Entry]:
+        """The ``batch-print`` entries that sent (or failed to send) the labels files of
+        these batch-printed orders (``dispense`` entries): the run that printed an order
+        names its labels file's hash, and the print entry the hashes it sent."""
+        found: dict[int, Entry] = {}
+        with self.faults():
+            for entry in entries:
+                name = entry.payload.get("labels_file")
+                if entry.kind != "dispense" or not name:
+                    continue
+                row = self.db.execute(
+                    "SELECT batch_key FROM entries WHERE id = ?", (entry.id,)
+                ).fetchone()
+                digest = str(row[0] or "").split(":")[1:2] if row else []
+                if not digest:
+                    continue
+                runs = self._entries(
+                    "SELECT * FROM entries WHERE kind = 'batch-run' AND payload LIKE ?",
+                    (f'%"orders_file": "{digest[0]}"%',),
+                )
+                for run in runs:
+                    sha = run.payload.get("files", {}).get(name)
+                    if not sha:
+                        continue
+                    for sent in self._entries(
+                        "SELECT * FROM entries WHERE kind = 'batch-print' AND payload LIKE ?",
+                        (f'%"{sha}"%',),
+                    ):
+                        if sha in sent.payload.get("files_sha256", []):
+                            found[sent.id] = sent
+        return [found[i] for i in sorted(found)]
+
+    def preparation_lots(self, lots: Iterable[str]) -> set[str]:
+        """Which of ``lots`` a preparation in the log holds (recorded or planned by a
+        batch); any other value in an entry's lot is a label's reference."""
+        wanted = sorted(set(lots))
+        if not wanted:
+            return set()
+        marks = ", ".join("?" * len(wanted))
+        with self.faults():
+            rows = self.db.execute(
+                f"SELECT lot FROM entries WHERE kind = 'preparation' AND lot IN ({marks})",
+                wanted,
+            ).fetchall()
+        return {str(row[0]) for row in rows}
+
     def entries_for_lot(self, lot: str) -> list[Entry]:
         return self._entries("SELECT * FROM entries WHERE lot = ? ORDER BY id", (lot,))
 

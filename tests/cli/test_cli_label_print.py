@@ -230,6 +230,13 @@ def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_co
         (run, _) = store.entries_of_kind("batch-run")
     assert printed.payload["printed"] and not refused_entry.payload["printed"]
     assert printed.payload["files_sha256"] == [run.payload["files"]["labels.zpl"]]
+    # an order's history says its batch label went to the printer
+    rx = json.loads((out / "manifest.json").read_text(encoding="utf-8"))[0]["rx_number"]
+    entries = cli("history", "--rx", rx, "--db", str(db), "--json")
+    kinds = [(e["kind"], e["payload"].get("printed")) for e in json.loads(entries.stdout)]
+    assert kinds[:2] == [("dispense", None), ("batch-print", True)]
+    table = cli("history", "--rx", rx, "--db", str(db)).stdout
+    assert "batch-print (printed)" in table
 
 
 def test_one_label_loads_only_what_it_draws(tmp_path, example_config):

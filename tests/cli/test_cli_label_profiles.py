@@ -20,13 +20,33 @@ def test_titration_on_avery_5163_continues_instead_of_refusing(cli, tmp_path, ex
     target = tmp_path / "labels.pdf"
     result = run(cli, example_config, *TITRATION, "--stock", "avery-5163", "-o", str(target))
     assert result.exit_code == 0, result.stderr
-    assert "Wrote 7 labels" in result.stdout
+    assert f"Wrote 14 labels for 7 containers to {target}" in result.stdout
     assert "label 1 continues on 2 labels" in result.stdout
     pages = pdf_pages(target.read_bytes())
     text = " ".join(pages[0].extract_text().split())
     assert text.count("Label 1 of 2") == 5 and text.count("Label 2 of 2") == 5
     assert text.count("Jane Doe") == 10  # the patient on every label
     assert decode_barcodes(target.read_bytes()) == ["1234567"] * 10  # and the barcode
+
+
+def test_the_count_written_includes_continuation_labels(cli, tmp_path, example_config):
+    target = tmp_path / "label.pdf"
+    result = run(
+        cli, example_config, *DOSE, "--profile", "large-print", "--stock", "thermal-4x3",
+        "-o", str(target), "--db", str(tmp_path / "log.db"), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(page.extract_text() for page in pdf_pages(target.read_bytes()))
+    written = sum(f"Label {n} of 3" in text for n in (1, 2, 3))
+    assert written == 3 and "Label 4" not in text
+    assert json.loads(result.stdout)["label_count"] == 3
+    result = run(
+        cli, example_config, *DOSE, "--profile", "large-print", "--stock", "thermal-4x3",
+        "-o", str(target), "--db", str(tmp_path / "log.db"),
+    )  # fmt: skip
+    assert result.stdout.splitlines()[0] == f"Wrote 3 labels for 1 container to {target}"
+    result = run(cli, example_config, *DOSE, "-o", str(target), "--db", str(tmp_path / "log.db"))
+    assert result.stdout.splitlines()[0] == f"Wrote 1 label to {target}"
 
 
 @pytest.mark.parametrize("profile", ["usp17", "california", "large-print"])

@@ -62,7 +62,7 @@ def test_lot_expiry_repeated_and_file(cli, tmp_path):
     )
     data = json.loads(result.stdout)
     assert data["bud"] == "2026-12-08"
-    assert data["bud_basis"] == "expiry of ingredient vehicle lot W9"
+    assert data["bud_basis"] == 'expiry of ingredient lot W9 ("vehicle")'
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ def test_screen_table_lists_every_medicine(cli):
     assert result.stderr == (
         "compounder: error: refused: other medication: oxycodone (opioid); Tylenol 3 "
         "(opioid): naltrexone must not be taken with it; refer to the prescriber, or proceed "
-        'with --override "reason" --pharmacist INITIALS\n'
+        'with --override "reason" and --pharmacist INITIALS\n'
     )
 
 

@@ -121,7 +121,7 @@ def test_eight_tablets_and_the_ingredient_lot_setting_the_bud():
     assert record["ingredients"][1]["quantity"] == "to 400 mL"
     assert (record["bud"], record["bud_basis"]) == (
         "2026-12-10",
-        "expiry of ingredient purified water lot W1",
+        'expiry of ingredient lot W1 ("purified water")',
     )
 
 
@@ -431,7 +431,8 @@ def test_a_bud_set_by_a_lot_named_as_typed_is_printed():
     prep = make_fawcett("30", "tablets", lots=lots)
     record = compounding_record(prep, "L1", None, "JD", "MK", lots, DAY)
     text = text_of(record)
-    assert "BUD: 2026-12-05 - set by " in text and "naltrexone 50mg tab lot AB1" in text
+    assert "BUD: 2026-12-05 - set by " in text
+    assert 'expiry of ingredient lot AB1 ("naltrexone 50mg tab")' in text
 
 
 def test_the_certificate_is_printed_with_the_drug():

@@ -317,14 +317,19 @@ def test_history_report():
             corrects=1,
         ),
     ]
-    assert history_report(entries) == "\n".join(
+    assert history_report(entries, {"20261201-001"}) == "\n".join(
         [
-            "Entry  When                 What         Lot           BUD         Corrects",
-            "-----  -------------------  -----------  ------------  ----------  --------",
-            "1      2026-12-01T09:30:00  preparation  20261201-001  2026-12-14",
-            "4      2026-12-02T08:00:00  correction   20261201-001              1",
+            "Entry  When                 What         Lot/Ref           BUD         Corrects",
+            "-----  -------------------  -----------  ----------------  ----------  --------",
+            "1      2026-12-01T09:30:00  preparation  Lot 20261201-001  2026-12-14",
+            "4      2026-12-02T08:00:00  correction   Lot 20261201-001              1",
         ]
     )
+    label = entry(5, "label", "1234567", "20261201-1234567", "2026-12-03T08:00:00", {})
+    assert history_report([label], {"20261201-001"}).splitlines()[2].split()[3:5] == [
+        "Ref",
+        "20261201-1234567",
+    ]
 
 
 def test_stocks_report():

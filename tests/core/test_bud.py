@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compounder.core.bud import beyond_use_date, load_bud_rules
+from compounder.core.bud import beyond_use_date, expiry_basis, load_bud_rules
 from compounder.core.lots import IngredientExpiry
 from compounder.core.vehicles import find_vehicle, load_vehicles
 from compounder.errors import DataFileError, InputError, SafetyError
@@ -69,7 +69,7 @@ def test_lot_expiry_sets_the_bud(rules):
     lots = (IngredientExpiry("naltrexone 50 mg tab", "AB1234", date(2026, 12, 9)),)
     result = beyond_use_date(DAY, find_vehicle("water"), rules, lots)
     assert result.bud == date(2026, 12, 9)
-    assert result.basis.basis == "expiry of ingredient naltrexone 50 mg tab lot AB1234"
+    assert result.basis.basis == 'expiry of ingredient lot AB1234 ("naltrexone 50 mg tab")'
 
 
 def test_expired_lot_is_refused(rules):
@@ -120,3 +120,15 @@ def test_malformed_rules_file(tmp_path):
     path.write_text('day_counting = "day-2"\n')
     with pytest.raises(DataFileError, match=r"day_counting: 'day-2' is not accepted; expected"):
         load_bud_rules(str(path))
+
+
+def test_expiry_basis_quotes_the_name_as_entered():
+    def basis(ingredient: str, lot: str) -> str:
+        return expiry_basis(IngredientExpiry(ingredient, lot, date(2026, 12, 9)))
+
+    assert basis("naltrexone 50mg tab", "TB77") == (
+        'expiry of ingredient lot TB77 ("naltrexone 50mg tab")'
+    )
+    assert basis('glycerol "USP"', "G1") == 'expiry of ingredient lot G1 ("glycerol \\"USP\\"")'
+    assert basis("", "TB77") == "expiry of ingredient lot TB77"
+    assert basis("", "") == "expiry of an ingredient"

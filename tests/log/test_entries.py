@@ -49,7 +49,7 @@ def record(db, rx="1234567", lots=(), volume="30 mL"):
 
 def test_the_limit_is_the_preparation_bud():
     recorded = RecordedLot(LOT, date(2026, 12, 14), Decimal(50), Decimal(0))
-    assert recorded.limit == IngredientExpiry("preparation", LOT, date(2026, 12, 14))
+    assert recorded.limit == IngredientExpiry("", LOT, date(2026, 12, 14), kind="preparation")
     assert recorded.limit.label == f"preparation lot {LOT}"
 
 
