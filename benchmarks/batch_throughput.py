@@ -45,8 +45,11 @@ def measure(command: list[str]) -> tuple[float, int]:
 
 
 def batch(orders: Path, out: Path, jobs: int) -> list[str]:
+    """The run, with a log of its own next to its outputs (never the shared default);
+    ``-P``: the installed package, not a source tree in the current folder."""
     return [
         sys.executable,
+        "-P",
         "-m",
         "compounder",
         "batch",
@@ -57,6 +60,8 @@ def batch(orders: Path, out: Path, jobs: int) -> list[str]:
         str(CONFIG),
         "--jobs",
         str(jobs),
+        "--db",
+        str(out.parent / f"{out.name}.db"),
     ]
 
 

@@ -32,7 +32,7 @@ def main() -> int:
     script = shutil.which("compounder", path=os.path.dirname(sys.executable)) or shutil.which(
         "compounder"
     )
-    plan = [script, "plan"] if script else [sys.executable, "-m", "compounder", "plan"]
+    plan = [script, "plan"] if script else [sys.executable, "-P", "-m", "compounder", "plan"]
     floor = [sys.executable, "-c", "import pint, typer"]
     for command in (plan, floor):  # warm the OS file cache and .pyc files
         _time(command)

@@ -31,7 +31,7 @@ GOAL = 1.3
 
 
 def run_batch(orders: Path, out: Path, db: str) -> float:
-    command = [sys.executable, "-m", "compounder", "batch", str(orders), "-o", str(out)]
+    command = [sys.executable, "-P", "-m", "compounder", "batch", str(orders), "-o", str(out)]
     command += ["--config", str(CONFIG), "--jobs", "1", "--db", db]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)

@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     script = shutil.which("compounder", path=os.path.dirname(sys.executable))
-    base = [script] if script else [sys.executable, "-m", "compounder"]
+    base = [script] if script else [sys.executable, "-P", "-m", "compounder"]
     with tempfile.TemporaryDirectory(prefix="one-label-") as work:
         label = [
             *base,
