@@ -15,17 +15,70 @@ from compounder.errors import OutputError
 
 
 def check_output_path(target: Path) -> Path:
-    """``target`` if a file can be written there: OutputError for an empty name, an
-    existing folder or a folder that does not exist (checked before any work is done)."""
+    """The path to write for ``target``: OutputError for an empty name, an existing
+    folder, a folder that does not exist, or anything there but a regular file (a
+    device, a pipe...: replacing it would delete the node and print nothing). Checked
+    before any work is done, and again at the rename (``replace_into``).
+
+    A symbolic link to a regular file is written through, as the shell's ``>`` does:
+    the file it names is replaced (atomically, beside it) and the link is kept; the
+    returned path is that file. A link to nothing is refused."""
     target = Path(target)
     if not str(target) or target.name in ("", ".", ".."):
         raise OutputError(repr(str(target)), "a file name is needed")
     if target.is_dir():
         raise OutputError(str(target), "is a folder; give a file name")
+    if target.is_symlink():
+        if not target.exists():
+            raise OutputError(str(target), "is a link to nothing; give a file name")
+        target = Path(os.path.realpath(target))
+    _refuse_special(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(str(target), f"folder {folder} does not exist")
     return target
+
+
+def _refuse_special(target: Path) -> None:
+    """OutputError if something other than a regular file is at ``target`` (followed
+    through links)."""
+    import stat
+
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(str(target), exc.strerror or str(exc)) from None
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise OutputError(str(target), "is a folder; give a file name")
+    kind = (
+        "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise OutputError(
+        str(target),
+        f"it is {kind}, not a regular file, and would be replaced; write to a regular file, "
+        "or use --print to send labels to a printer",
+    )
+
+
+def replace_into(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target`` (atomic), unless something other than a regular
+    file has appeared at ``target`` since it was checked (OutputError; the node is left
+    as it is). Every output written in place goes through here."""
+    _refuse_special(target)
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        raise OutputError(str(target), exc.strerror or str(exc)) from None
 
 
 @contextlib.contextmanager
@@ -46,7 +99,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         try:
             with temp.open("rb") as written:
                 os.fsync(written.fileno())
-            os.replace(temp, target)
+            replace_into(temp, target)
         except OSError as exc:
             raise OutputError(str(target), exc.strerror or str(exc)) from None
     except BaseException:
@@ -117,9 +170,11 @@ class StagedFile:
                 os.link(self.target, self.backup)
             incoming = self.temp.with_suffix(".new")
             os.link(self.temp, incoming)
-            os.replace(incoming, self.target)
-        except OSError as exc:
+            replace_into(incoming, self.target)
+        except (OSError, OutputError) as exc:
             self.undo()
+            if isinstance(exc, OutputError):
+                raise
             raise OutputError(str(self.target), exc.strerror or str(exc)) from None
         self.published = True
         checkpoint("staged file: published")

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.batch.order import run_context
 from compounder.batch.order_file import RawRow
-from compounder.errors import OutputError
 
 if TYPE_CHECKING:
     from compounder.batch.run import BatchReport
@@ -355,6 +354,15 @@ def outputs_in(temp: Path) -> list[str]:
     return sorted(p.name for p in temp.iterdir() if OUTPUT_NAMES.fullmatch(p.name))
 
 
+def check_output_names(out: Path) -> None:
+    """OutputError for anything named as a run's output in ``out`` that is not a regular
+    file (a device, a pipe: ``atomic.check_output_path``), before any work is done."""
+    from compounder.atomic import check_output_path
+
+    for name in outputs_in(out):
+        check_output_path(out / name)
+
+
 def foreign_outputs(out: Path, names: list[str], keep: Path | None) -> list[str]:
     """Files in ``out`` named as a run's outputs that this run will not replace (an
     earlier run's ``labels-0003.pdf``...): left beside this run's they would be taken
@@ -371,17 +379,14 @@ def foreign_outputs(out: Path, names: list[str], keep: Path | None) -> list[str]
 def publish(temp: Path, out: Path, names: list[str]) -> list[str]:
     """Rename each of the run's finished files into place (each rename is atomic). It
     replaces only files of the same names, and removes nothing else."""
-    from compounder.atomic import checkpoint
+    from compounder.atomic import checkpoint, replace_into
 
     published = []
     for name in names:
         final = out / name
         source = temp / name
         if source.exists():  # a recovered run may have published some already
-            try:
-                os.replace(source, final)
-            except OSError as exc:
-                raise OutputError(str(final), exc.strerror or str(exc)) from None
+            replace_into(source, final)  # never over a device or a pipe
             checkpoint(f"batch: published {name}")
         published.append(str(final))
     return published

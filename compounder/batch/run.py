@@ -61,6 +61,7 @@ from compounder.batch.outputs import (
     OUTPUT_NAMES,
     LabelsMoved,
     RejectedSpool,
+    check_output_names,
     compounding_worksheet,
     file_hashes,
     foreign_outputs,
@@ -285,6 +286,7 @@ def run_batch(
             if abandoned is not None:
                 recover(out, abandoned, store)
             checkpoint("batch: folder locked")
+            check_output_names(out)  # no device or pipe named as an output
             temp = out / (TEMP_PREFIX + run_key)
             temp.mkdir()
         except BaseException as exc:
@@ -352,6 +354,7 @@ def run_batch(
         write_records(temp, report, lots, config_path, ingredient_lots)
         checkpoint("batch: records written")
         names = outputs_in(temp)
+        check_output_names(out)  # again: none has appeared during the run
         foreign = foreign_outputs(out, names, path)
         if foreign:
             raise OutputError(
