@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from compounder.api.printers import DEFAULT_DPI, Printer, PrintError, find_printer, send
-from compounder.errors import InputError
+from compounder.errors import CompounderError, InputError
 from compounder.render.label_output import FORMATS
 
 
@@ -29,20 +30,72 @@ class Delivery:
 
 
 def plan_delivery(
-    fmt: str | None, dpi: int | None, printer: str | None, settings: Any = None
+    fmt: str | None,
+    dpi: int | None,
+    printer: str | None,
+    settings: Any = None,
+    output: str | Path | None = None,
+    default: str = "pdf",
 ) -> Delivery:
-    """Format: as asked, else the printer's (zpl for a socket, pdf for a CUPS queue), else
-    pdf. Resolution: as asked, else the printer's, else 203 dpi."""
+    """Format: ``output_format``. Resolution: as asked, else the printer's, else 203 dpi.
+    ``default``: the format without --format, printer or telling suffix (a reprint's:
+    the original's)."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError("format", fmt, " or ".join(FORMATS))
     if dpi is not None and dpi not in (203, 300):
         raise InputError("dpi", str(dpi), "203 or 300")
     target = find_printer(printer, settings) if printer else None
-    chosen = fmt or (target.format if target is not None else None) or "pdf"
+    chosen = output_format(fmt, Path(output) if output is not None else None, target, default)
     if target is not None and chosen == "png":
         raise InputError("format", chosen, "zpl or pdf when printing (png is a screen preview)")
     resolution = dpi or (target.dpi if target is not None else None) or DEFAULT_DPI
     return Delivery(chosen, resolution, target)
+
+
+@dataclass(eq=False)
+class SuffixError(CompounderError):
+    """The output's name says one format and the labels are another (exit 2)."""
+
+    output: str
+    suffix: str
+    format: str
+    why: str
+    remedy: str
+
+    def __str__(self) -> str:
+        return (
+            f"-o {self.output} is a .{self.suffix} name but the labels are {self.format} "
+            f"({self.why}); {self.remedy}"
+        )
+
+
+def output_format(
+    fmt: str | None, output: Path | None, printer: Printer | None, default: str = "pdf"
+) -> str:
+    """The one rule for the format labels are made in, and their file's name: --format
+    as asked; else, printing, the printer's (zpl for a socket, pdf for a CUPS queue);
+    else the output's suffix if it names a format (label.zpl, label.png); else
+    ``default``. A .pdf, .zpl or .png name that says another format than the one chosen
+    is refused (SuffixError, exit 2): the suffix never changes what a printer is sent.
+    Other names (none, .bin) take the format chosen."""
+    named = output.suffix.lower().lstrip(".") if output is not None else ""
+    if named not in FORMATS:
+        named = ""
+    if fmt is not None:
+        chosen, why = fmt, f"--format {fmt}"
+    elif printer is not None:
+        chosen, why = printer.format or "pdf", "the printer's format"
+    else:
+        return named or default
+    if not named or named == chosen:
+        return chosen
+    assert output is not None
+    better = output.with_suffix(f".{chosen}")
+    if named == "png" and printer is not None:
+        remedy = f"use -o {better} (a png preview is not printed)"
+    else:
+        remedy = f"use -o {better} or --format {named}"
+    raise SuffixError(str(output), named, chosen, why, remedy)
 
 
 def file_fields(delivery: Delivery, files: list[bytes]) -> dict[str, Any]:

@@ -318,7 +318,7 @@ def make_labels(
     wording = load_wording(first_language)
     translation = load_wording(second_language) if second_language else None
     layout = load_layout(profile=profile or settings.profile or None)
-    delivery = plan_delivery(label_format, dpi, printer, settings)
+    delivery = plan_delivery(label_format, dpi, printer, settings, output)
     label_stock = load_stock(stock if stock is not None else delivery.stock or settings.stock)
     the_vehicle = pharmacy.vehicle(vehicle)
     the_source = pharmacy.source(source)

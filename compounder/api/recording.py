@@ -239,13 +239,15 @@ def reprint_label(
             snapshot.update(store.snapshot(snapshot.pop("frame")))
     original = entry.payload.get("format", "pdf")
     delivery = plan_delivery(
-        label_format or (original if printer is None else None),
+        label_format,
         dpi or (entry.payload.get("dpi") if printer is None else None),
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
         None if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
+        output,
+        default=original,  # without --format, printer or telling suffix: as it was made
     )
     stock = stock_from(snapshot)
     files = render_label_files(

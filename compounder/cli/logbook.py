@@ -26,7 +26,6 @@ from compounder.cli.options import (
     VehicleOpt,
     VolumeOpt,
     WaterOpt,
-    format_from_suffix,
     print_json,
 )
 
@@ -145,7 +144,7 @@ def reprint(
         rx,
         output,
         db,
-        label_format=format_from_suffix(label_format, output, printer),
+        label_format=label_format,
         dpi=dpi,
         printer=printer,
         config=config,

@@ -143,15 +143,6 @@ LabelOutOpt = Annotated[
 ]
 
 
-def format_from_suffix(fmt: str | None, output: Path | None, printer: str | None) -> str | None:
-    """--format as given; else, when not printing, the output file's suffix if it names
-    a format (label.zpl, label.png); else None (the default: pdf)."""
-    if fmt is not None or printer is not None or output is None:
-        return fmt
-    suffix = output.suffix.lower().lstrip(".")
-    return suffix if suffix in ("pdf", "zpl", "png") else None
-
-
 def print_json(data: Any) -> None:
     """JSON for scripts: indented, non-ASCII kept as is."""
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -32,7 +32,6 @@ from compounder.cli.options import (
     SyringesOpt,
     TargetDoseOpt,
     VehicleOpt,
-    format_from_suffix,
     print_json,
 )
 
@@ -136,7 +135,7 @@ def label(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
-        label_format=format_from_suffix(label_format, output, printer),
+        label_format=label_format,
         dpi=dpi,
         printer=printer,
         profile=profile,
