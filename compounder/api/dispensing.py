@@ -7,7 +7,7 @@ dosing chart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,7 @@ class LabelRun:
     files: tuple[bytes, ...] = ()  # the file (pdf, zpl) or the images (png) made
     layout: Any = None  # the label layout (print-size profile) the labels were drawn with
     label_count: int = 0  # labels made, continuation labels included (0: not counted)
+    written: tuple[str, ...] = ()  # the files written (label.pdf; label-1.png... previews)
 
 
 def _screen(
@@ -423,6 +424,7 @@ def make_labels(
     )
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
+    run = replace(run, written=tuple(str(t) for t in targets))
     failures: list[Any] = []
 
     def send() -> dict[str, Any]:

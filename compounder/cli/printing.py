@@ -144,6 +144,7 @@ def label(
         print_json(
             {
                 "output": str(output) if output else None,
+                "files": list(run.written),  # label-1.png, label-2.png... for several previews
                 "format": run.format,
                 "printer": printer,
                 "labels": [c.to_dict() for c in run.contents],
@@ -160,7 +161,9 @@ def label(
             containers = len(run.contents)
             labels += f" for {containers} container{'s' if containers != 1 else ''}"
         if output is not None:
-            typer.echo(f"Wrote {labels} to {output}")
+            from compounder.content.reports import files_text
+
+            typer.echo(f"Wrote {labels} to {files_text(list(run.written) or [str(output)])}")
         if printer is not None:
             typer.echo(f"Printed {labels} on {printer}")
         for note in run.notes:

@@ -37,11 +37,27 @@ def render_label_files(
 
 
 def output_paths(fmt: str, output: Path | None, count: int) -> list[Path]:
-    """Where the ``count`` files of ``fmt`` go for the output path (none without one)."""
+    """Where the ``count`` files of ``fmt`` go for the output path (none without one).
+    PNG previews: OutputError if earlier previews of the same name that these would not
+    replace are there (``label_png.stale_previews``), before anything is written."""
     if output is None:
         return []
     if fmt == "png":
-        from compounder.render.label_png import png_targets
+        from compounder.render.label_png import png_targets, stale_previews
 
+        stale = stale_previews(Path(output), count)
+        if stale:
+            from compounder.content.reports import files_text
+            from compounder.errors import OutputError
+
+            names = [p.name for p in png_targets(Path(output), count)]
+            more = f" and {len(stale) - 1} more" if len(stale) > 1 else ""
+            raise OutputError(
+                str(output),
+                f"{stale[0].name}{more} beside it would be left with this label's previews "
+                f"({files_text(names)}); move the earlier "
+                "previews away or choose another name",
+            )
         return png_targets(Path(output), count)
     return [Path(output)]
+

@@ -28,6 +28,26 @@ def png_targets(target: Path, count: int) -> list[Path]:
     return [target.with_name(f"{target.stem}-{n}{target.suffix}") for n in range(1, count + 1)]
 
 
+def stale_previews(target: Path, count: int) -> list[Path]:
+    """Previews named for ``target`` (``label.png``, ``label-N.png``) that writing
+    ``count`` previews there would not replace (an earlier label's ``label-3.png`` when
+    this one has two): left beside the new ones they would be taken for this label's."""
+    import re
+
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        return []
+    numbered = re.compile(re.escape(target.stem) + r"-[1-9][0-9]*" + re.escape(target.suffix))
+    written = {p.name for p in png_targets(target, count)}
+    found = [
+        p
+        for p in folder.iterdir()
+        if (p.name == target.name or numbered.fullmatch(p.name)) and p.name not in written
+    ]
+    return sorted(found, key=lambda p: (len(p.name), p.name))
+
+
 def _png_bytes(label: PlacedLabel, stock: LabelStock, number_size: float, dpi: int) -> bytes:
     buffer = io.BytesIO()
     image = label_image(label, stock, number_size, dpi, barcode=True)
