@@ -215,6 +215,7 @@ def run_batch(
     label_format: str = "pdf",
     dpi: int = 203,
     profile: str | None = None,
+    stock: str | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -229,6 +230,8 @@ def run_batch(
     of as PDF (one ``labels.zpl``), "png" a preview of each label at ``dpi`` for a
     screen (``labels-000001.png``..., numbered through the run).
     ``profile``: the labels' print-size profile (default: the settings', else usp17).
+    ``stock``: the label stock of the rows that name none (the printer's, when printing;
+    default: the settings').
     """
     from compounder.core.settings import find_config
 
@@ -240,6 +243,10 @@ def run_batch(
         from compounder.core.label_profiles import find_profile
 
         find_profile(profile)  # an unknown profile is refused before any row is read
+    if stock is not None:
+        from compounder.core.stocks import load_stock
+
+        load_stock(stock)  # so is an unknown stock
     if label_format not in ("pdf", "zpl", "png"):
         raise InputError("format", label_format, "pdf, zpl or png")
     if dpi not in (203, 300):
@@ -265,6 +272,7 @@ def run_batch(
         label_format,
         dpi,
         profile,
+        stock,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
