@@ -95,6 +95,7 @@ def batch(
             label_format=delivery.format,
             dpi=delivery.dpi,
             profile=profile,
+            stock=delivery.stock,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)
