@@ -58,6 +58,73 @@ class Listener:
         self.server.close()
 
 
+class Printer:
+    """A loopback "printer" that misbehaves as real ones do, one connection at a time:
+    ``talk`` keeps sending status bytes after it has the whole label (until closed);
+    ``rate`` (bytes a second) reads at print speed; ``stall_after`` stops reading
+    (holding the connection open) once it has that many bytes. ``family`` AF_INET6
+    listens on ::1. ``received`` holds what each connection sent; ``got_all`` is set
+    when a sender closed its side."""
+
+    def __init__(
+        self,
+        talk: bool = False,
+        rate: int | None = None,
+        stall_after: int | None = None,
+        family: int = socket.AF_INET,
+    ) -> None:
+        host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+        self.server = socket.create_server((host, 0), family=family)
+        if rate is not None or stall_after is not None:  # no big buffer ahead of reading
+            self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        self.port = self.server.getsockname()[1]
+        self.uri = f"socket://[{host}]:{self.port}" if ":" in host else f"socket://{host}:{self.port}"
+        self.talk, self.rate, self.stall_after = talk, rate, stall_after
+        self.received: list[bytes] = []
+        self.got_all = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                self._one(connection)
+
+    def _one(self, connection: socket.socket) -> None:
+        data = bytearray()
+        self.received.append(b"")
+        while not self.stop.is_set():
+            if self.stall_after is not None and len(data) >= self.stall_after:
+                self.stop.wait()  # holds the connection, reads nothing more
+                break
+            try:
+                chunk = connection.recv(8192)
+            except OSError:
+                break
+            if not chunk:
+                self.got_all.set()
+                break
+            data += chunk
+            self.received[-1] = bytes(data)
+            if self.rate:
+                time.sleep(len(chunk) / self.rate)
+        while self.talk and not self.stop.is_set():
+            try:
+                connection.sendall(b"\x02status: ready\x03\r\n")
+            except OSError:
+                break
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.close()
+
+
 def free_port() -> int:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         return int(probe.getsockname()[1])

@@ -2,7 +2,10 @@
 
 ``plan_delivery`` settles the format (pdf, zpl, png), the dpi and the printer from what
 the command was given and the pharmacy's settings; ``deliver`` sends the rendered file
-to the printer and says, for the log entry, whether the label was printed.
+to the printer and says whether the label was printed; ``print_logged`` does so for a
+label whose files and entry are already committed, and logs the outcome as its own
+``print`` entry naming that entry (no transaction is held while the printer is
+spoken to, so a slow or stuck printer never holds the log).
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compounder.api.printers import DEFAULT_DPI, Printer, PrintError, find_printer, send
+from compounder.api.printers import (
+    DEFAULT_DPI,
+    Printer,
+    PrintError,
+    Progress,
+    find_printer,
+    send,
+)
 from compounder.errors import CompounderError, InputError
 from compounder.render.label_output import FORMATS
 
@@ -44,7 +54,11 @@ def plan_delivery(
         raise InputError("format", fmt, " or ".join(FORMATS))
     if dpi is not None and dpi not in (203, 300):
         raise InputError("dpi", str(dpi), "203 or 300")
-    target = find_printer(printer, settings) if printer else None
+    if printer is not None and not printer.strip():
+        raise InputError(
+            "print", printer, "a printer name from the settings, socket://HOST:PORT or a CUPS queue"
+        )
+    target = find_printer(printer, settings) if printer is not None else None
     chosen = output_format(fmt, Path(output) if output is not None else None, target, default)
     if target is not None and chosen == "png":
         raise InputError("format", chosen, "zpl or pdf when printing (png is a screen preview)")
@@ -110,25 +124,69 @@ def file_fields(delivery: Delivery, files: list[bytes]) -> dict[str, Any]:
     }
 
 
-def deliver(delivery: Delivery, files: list[bytes]) -> tuple[dict[str, Any], PrintError | None]:
-    """Send the file to the printer, if there is one: the log fields saying whether the
-    label was printed, and the error to raise once the log says so."""
+INTERRUPTED = "interrupted while sending; it may have printed"
+
+
+def deliver(
+    delivery: Delivery, files: list[bytes], progress: Progress | None = None
+) -> tuple[dict[str, Any], PrintError | None]:
+    """Send the file to the printer, if there is one: the fields saying whether the
+    label was printed (and, when a send stopped part-way, how far it got), and the
+    error to raise once they are logged."""
     printer = delivery.printer
     if printer is None:
         return {}, None
+    progress = progress if progress is not None else Progress()
     fields: dict[str, Any] = {"printer": printer.describe()}
+    zpl = delivery.format == "zpl"
     try:
-        job = send(printer, files[0], raw=delivery.format == "zpl")
+        job = send(printer, files[0], raw=zpl, progress=progress)
     except PrintError as exc:
-        return {**fields, "printed": False, "print_error": exc.problem}, exc
+        fields = {**fields, "printed": False, "print_error": exc.problem}
+        if progress.sent:
+            fields.update(progress.fields(files[0], zpl))
+        return fields, exc
     return {**fields, "printed": True, **({"print_job": job} if job else {})}, None
+
+
+def print_logged(
+    delivery: Delivery,
+    files: list[bytes],
+    db: Any,
+    entry_id: int,
+    rx: str | None,
+    lot: str | None,
+) -> tuple[dict[str, Any], PrintError | None]:
+    """Send a label whose files and log entry (``entry_id``) are committed, then log the
+    outcome as a ``print`` entry for the same Rx and lot, naming the entry it printed
+    (``prints``), whether it printed, the printer and the job or the error. An
+    interrupted send is logged as not printed (it may have been) before it goes on.
+    The outcome (with the new entry's id) and the error to raise."""
+    from compounder.log.entries import open_store
+
+    progress = Progress()
+    try:
+        fields, failure = deliver(delivery, files, progress)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
+        assert delivery.printer is not None
+        fields = {"printer": delivery.printer.describe(), "printed": progress.handed}
+        if not progress.handed:
+            fields["print_error"] = INTERRUPTED
+            fields.update(progress.fields(files[0], delivery.format == "zpl"))
+        with open_store(db) as store:
+            store.log("print", rx, lot, {"prints": entry_id, **fields})
+        raise
+    with open_store(db) as store:
+        logged = store.log("print", rx, lot, {"prints": entry_id, **fields})
+    return {"entry": logged, "prints": entry_id, **fields}, failure
 
 
 def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[str, Any]:
     """Send finished files (a batch's labels files, in order) to the delivery's printer
     and log one ``batch-print`` entry saying which were printed, with the hashes of the
     files sent (the run's ``batch-run`` entry names its files by the same hashes);
-    PrintError (after the log entry) at the first that is not."""
+    PrintError (after the log entry, with the entry as ``made``) at the first that is
+    not. The run is committed already: no transaction is held while printing."""
     from pathlib import Path
 
     from compounder.log.entries import open_store
@@ -137,23 +195,39 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
     sent: list[str] = []
     failure: PrintError | None = None
     fields: dict[str, Any] = {}
-    hashes: list[str] = []  # the files as the run's own entry names them (their hashes)
+    hashes = [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in paths]
+
+    def payload() -> dict[str, Any]:
+        return {
+            "files": [Path(p).name for p in paths],
+            "files_sha256": hashes,
+            "printed_files": sent,
+            **fields,
+            "printed": failure is None and len(sent) == len(paths),
+        }
+
     for path in paths:
         data = Path(path).read_bytes()
-        hashes.append(hashlib.sha256(data).hexdigest())
-        fields, failure = deliver(delivery, [data])
+        progress = Progress()
+        try:
+            fields, failure = deliver(delivery, [data], progress)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
+            fields = {"printer": delivery.printer.describe()}
+            if progress.handed:  # only the printer's answer was still awaited
+                sent.append(Path(path).name)
+            else:
+                fields["print_error"] = INTERRUPTED
+                fields.update(progress.fields(data, delivery.format == "zpl"))
+            with open_store(db) as store:
+                store.log("batch-print", None, None, payload())
+            raise
         if failure is not None:
             break
         sent.append(Path(path).name)
-    payload = {
-        "files": [Path(p).name for p in paths],
-        "files_sha256": hashes,
-        "printed_files": sent,
-        **fields,
-        "printed": failure is None,
-    }
+    done = payload()
     with open_store(db) as store:
-        store.log("batch-print", None, None, payload)
+        done["entry"] = store.log("batch-print", None, None, done)
     if failure is not None:
+        failure.made = done
         raise failure
-    return payload
+    return done

@@ -51,6 +51,7 @@ class LabelRun:
     layout: Any = None  # the label layout (print-size profile) the labels were drawn with
     label_count: int = 0  # labels made, continuation labels included (0: not counted)
     written: tuple[str, ...] = ()  # the files written (label.pdf; label-1.png... previews)
+    printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
 
 
 def _screen(
@@ -277,14 +278,16 @@ def make_labels(
     ``fill`` is 1 (the first, by default), N, or "all" (every fill, pre-printed);
     ``start_dose``/``target_dose`` choose the titration's part. The labels are made in
     ``label_format`` (pdf, zpl or png at ``dpi``) and sent to ``printer`` (see
-    ``printers``); a printer that fails raises PrintError once the log says the label
-    was not printed. ``profile``: the print-size profile (usp17, california,
-    large-print; default the settings'); ``language`` "en+es" adds the directions in
+    ``printers``) once the files and the label's entry are committed; the outcome is
+    logged as a ``print`` entry (``LabelRun.printing``), and a printer that fails
+    raises PrintError (``made``: the run) once the log says the label was not printed.
+    ``profile``: the print-size profile (usp17, california, large-print; default the
+    settings'); ``language`` "en+es" adds the directions in
     Spanish beneath the English ones.
 
     ``other_medications`` are screened first (a stop refuses unless ``override`` with
     ``pharmacist``); the decision and any ``off_protocol_reason`` are logged."""
-    from compounder.api.delivery import deliver, file_fields, plan_delivery
+    from compounder.api.delivery import deliver, file_fields, plan_delivery, print_logged
     from compounder.content.labels import build_label, default_lot, label_orders
     from compounder.content.safety import safety_record, screening_notes
     from compounder.core.identity import check_name, check_rx
@@ -425,16 +428,12 @@ def make_labels(
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
     run = replace(run, written=tuple(str(t) for t in targets))
-    failures: list[Any] = []
-
-    def send() -> dict[str, Any]:
-        """To the printer once every check has passed (inside the log's transaction)."""
-        fields, failure = deliver(delivery, files)
-        failures.append(failure)
-        return fields
-
+    printing: dict[str, Any] | None = None
+    failure = None
     if (output is not None or delivery.printer is not None) and log:
-        log_labels(
+        # the files and the entry commit together first; the label is sent after, and
+        # the outcome logged as its own entry (no transaction held while printing)
+        entry_id = log_labels(
             run,
             label_stock,
             db,
@@ -442,15 +441,21 @@ def make_labels(
             extra={**safety_record(screening, reason), **file_fields(delivery, files)},
             recorded=(recorded.lot, conc) if recorded is not None else None,
             files=written,
-            before_entry=send if delivery.printer is not None else None,
         )
+        if delivery.printer is not None:
+            printing, failure = print_logged(
+                delivery, files, db, entry_id, orders[0].rx, orders[0].lot
+            )
     else:
         for target, data in written:
             write_bytes_atomic(target, data)
         if delivery.printer is not None:
-            send()
-    if failures and failures[0] is not None:
-        raise failures[0]
+            printing, failure = deliver(delivery, files)
+    if printing is not None:
+        run = replace(run, printing=printing)
+    if failure is not None:
+        failure.made = run
+        raise failure
     return run
 
 

@@ -8,36 +8,75 @@ ZPL, so CUPS passes the bytes through untouched).
 
 Nothing here draws: this module only moves bytes (it never loads reportlab). A printer
 that cannot be reached, refuses, or a queue that rejects the job is a ``PrintError``
-(exit 5) saying the label was not printed.
+(exit 5) saying the label was not printed; a printer that stops taking bytes part-way
+is one saying how far it got (some labels may have printed). No wait is unbounded: a
+send fails after ``TIMEOUT`` seconds without progress, and what a printer sends back
+once it has everything is read for ``ANSWER`` seconds at most.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import subprocess
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from compounder.errors import EXIT_OUTPUT, CompounderError
 
-DEFAULT_PORT = 9100
 DEFAULT_DPI = 203
-TIMEOUT = 10.0  # seconds to connect and to send
-LINGER = 2.0  # seconds to wait for a printer to close its side once it has everything
+TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without progress
+BLOCK = 64 * 1024  # bytes handed to the connection at a time
+SEND_BUFFER = 128 * 1024  # kept small, so bytes sent stay close to what the printer took
+ANSWER = 2.0  # seconds in all to read what a printer sends back once it has everything
+
+
+@dataclass
+class Progress:
+    """How far a send got: bytes handed to the connection (of ``total``); ``handed``
+    once the printer took them all (only its answer was still awaited)."""
+
+    total: int = 0
+    sent: int = 0
+    handed: bool = False
+
+    def fields(self, data: bytes, zpl: bool) -> dict[str, Any]:
+        """For the log: bytes sent of the total and, for ZPL, the complete labels
+        (``^XA``...``^XZ``) among them."""
+        fields: dict[str, Any] = {"bytes_sent": self.sent, "bytes": self.total}
+        if zpl:
+            fields["labels_sent"] = data[: self.sent].count(b"^XZ")
+            fields["labels"] = data.count(b"^XZ")
+        return fields
 
 
 @dataclass(eq=False)
 class PrintError(CompounderError):
-    """The label could not be handed to the printer: it was not printed."""
+    """The label could not be handed to the printer, or only part of it (``sent``
+    bytes of ``total``; for ZPL ``labels_sent`` complete labels of ``labels``)."""
 
     printer: str
     problem: str
+    sent: int = 0
+    total: int = 0
+    labels_sent: int | None = None
+    labels: int | None = None
+    made: Any = None  # what the call made and logged before the print failed (its JSON)
 
     exit_code = EXIT_OUTPUT
 
     def __str__(self) -> str:
-        return f"not printed: printer {self.printer}: {self.problem}"
+        if not self.sent:
+            return f"not printed: printer {self.printer}: {self.problem}"
+        how_far = f"{self.sent} of {self.total} bytes"
+        if self.labels is not None:
+            how_far += f", {self.labels_sent} of {self.labels} labels"
+        return (
+            f"printing stopped part-way: printer {self.printer}: {self.problem} after "
+            f"{how_far} were sent; some labels may have printed"
+        )
 
 
 @dataclass(frozen=True)
@@ -46,7 +85,7 @@ class Printer:
 
     name: str  # as the user gave it
     kind: str  # "socket" or "cups"
-    address: str  # HOST:PORT or the queue's name
+    address: str  # HOST:PORT ([HOST]:PORT for IPv6) or the queue's name
     format: str | None  # None: whatever the command asked for (default pdf / zpl)
     dpi: int | None
     stock: str | None
@@ -69,50 +108,92 @@ def find_printer(name: str, settings: Any = None) -> Printer:
 
 
 def _from_uri(name: str, uri: str) -> Printer:
+    from compounder.core.settings import QUEUE_FORM, SOCKET_FORM, printer_address
     from compounder.errors import InputError
 
-    if uri.startswith("socket://"):
-        address = uri.removeprefix("socket://").rstrip("/")
-        if ":" not in address:
-            address += f":{DEFAULT_PORT}"
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise InputError("print", uri, "socket://HOST:PORT, e.g. socket://192.0.2.10:9100")
-        return Printer(name, "socket", f"{host}:{int(port)}", "zpl", None, None)
-    queue = uri.removeprefix("cups:")
-    if not queue or any(ch.isspace() or ch in "/#" for ch in queue):
-        raise InputError(
-            "print", uri, "a printer name from the settings, socket://HOST:PORT or a CUPS queue"
-        )
-    return Printer(name, "cups", queue, None, None, None)
-
-
-def send(printer: Printer, data: bytes, raw: bool, title: str = "Compounder label") -> str:
-    """Hand ``data`` to the printer; what it said (a CUPS job id) or ""; PrintError."""
-    if printer.kind == "socket":
-        _send_socket(printer, data)
-        return ""
-    return _send_cups(printer, data, raw, title)
-
-
-def _send_socket(printer: Printer, data: bytes) -> None:
-    """Every byte to the printer's raw port. Sent means the printer took them all (the
-    connection then closed from our side): many printers never answer on this port."""
-    host, _, port = printer.address.rpartition(":")
     try:
-        with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
-            connection.sendall(data)
-            connection.shutdown(socket.SHUT_WR)
-            connection.settimeout(LINGER)
-            with contextlib.suppress(TimeoutError):
-                while connection.recv(4096):  # a printer that closes its side: wait for it
-                    pass
+        kind, where, port = printer_address(uri)
+    except ValueError:
+        accepted = (
+            SOCKET_FORM if uri.startswith("socket://")
+            else f"a printer name from the settings, {SOCKET_FORM}, or {QUEUE_FORM}"
+        )  # fmt: skip
+        raise InputError("print", uri, accepted) from None
+    if kind == "socket":
+        host = f"[{where}]" if ":" in where else where
+        return Printer(name, "socket", f"{host}:{port}", "zpl", None, None)
+    return Printer(name, "cups", where, None, None, None)
+
+
+def send(
+    printer: Printer,
+    data: bytes,
+    raw: bool,
+    title: str = "Compounder label",
+    progress: Progress | None = None,
+) -> str:
+    """Hand ``data`` to the printer; the CUPS job id, or ""; PrintError. ``progress``
+    says how far it got (read it when the send is interrupted)."""
+    progress = progress if progress is not None else Progress()
+    progress.total = len(data)
+    if printer.kind == "socket":
+        _send_socket(printer, data, progress, zpl=raw)
+        return ""
+    job = _send_cups(printer, data, raw, title)
+    progress.sent, progress.handed = len(data), True
+    return job
+
+
+def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -> None:
+    """Every byte to the printer's raw port, a block at a time: a printer that takes
+    nothing for ``TIMEOUT`` seconds fails the send (however long the whole takes, so a
+    printer reading at print speed gets a long batch). Sent means the printer took
+    them all; what it sends back is then read for at most ``ANSWER`` seconds in all
+    (many printers never answer on this port, some keep sending status)."""
+    host, _, port = printer.address.rpartition(":")
+    where = printer.describe()
+    try:
+        connection = socket.create_connection((host.strip("[]"), int(port)), timeout=TIMEOUT)
     except ConnectionRefusedError:
-        raise PrintError(printer.describe(), "refused the connection") from None
+        raise PrintError(where, "refused the connection") from None
     except TimeoutError:
-        raise PrintError(printer.describe(), "did not answer in time") from None
+        raise PrintError(where, "did not answer in time") from None
     except OSError as exc:
-        raise PrintError(printer.describe(), f"cannot be reached ({exc.strerror or exc})") from None
+        raise PrintError(where, f"cannot be reached ({exc.strerror or exc})") from None
+    with connection:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        view = memoryview(data)
+        try:
+            while progress.sent < len(data):
+                progress.sent += connection.send(view[progress.sent : progress.sent + BLOCK])
+            connection.shutdown(socket.SHUT_WR)
+            progress.handed = True
+        except TimeoutError:
+            problem = f"took nothing for {TIMEOUT:g} seconds"
+            raise _stopped(where, problem, data, progress, zpl) from None
+        except OSError as exc:
+            problem = f"closed the connection ({exc.strerror or exc})"
+            raise _stopped(where, problem, data, progress, zpl) from None
+        _read_answer(connection)
+
+
+def _stopped(where: str, problem: str, data: bytes, progress: Progress, zpl: bool) -> PrintError:
+    fields = progress.fields(data, zpl)
+    return PrintError(
+        where, problem, progress.sent, progress.total,
+        fields.get("labels_sent"), fields.get("labels"),
+    )  # fmt: skip
+
+
+def _read_answer(connection: socket.socket) -> None:
+    """What the printer sends back (status, or its side closing), for ``ANSWER``
+    seconds at most in all; the label is sent whatever it says."""
+    deadline = time.monotonic() + ANSWER
+    with contextlib.suppress(OSError):  # a timeout or a reset: it has the label already
+        while (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            if not connection.recv(4096):
+                return
 
 
 def _send_cups(printer: Printer, data: bytes, raw: bool, title: str) -> str:
@@ -131,4 +212,10 @@ def _send_cups(printer: Printer, data: bytes, raw: bool, title: str) -> str:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = said[-1] if said else f"lp exit status {done.returncode}"
         raise PrintError(printer.describe(), f"the queue refused the job ({reason})")
-    return done.stdout.decode("utf-8", "replace").strip()
+    return job_id(done.stdout.decode("utf-8", "replace"))
+
+
+def job_id(said: str) -> str:
+    """The job id in what ``lp`` says ("request id is zebra-12 (1 file(s))": zebra-12)."""
+    found = re.search(r"request id is (\S+)", said)
+    return found.group(1) if found else said.strip()

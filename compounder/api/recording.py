@@ -7,6 +7,7 @@ snapshot. Trace, history and corrections are in ``compounder.log.entries``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,17 @@ def compounding_time(compounded: str | date | None, time: str | None) -> datetim
     return datetime.combine(day, clock)
 
 
+@dataclass(frozen=True)
+class Reprint:
+    """A label printed again: the original's entry, the reprint's, what was written."""
+
+    original: Any  # the label's log entry (store.Entry)
+    entry_id: int  # the reprint's entry
+    format: str
+    files: list[str]  # the files written (none when only printed)
+    printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
+
+
 def reprint_label(
     rx: str,
     output: str | Path | None = None,
@@ -213,12 +225,13 @@ def reprint_label(
     dpi: int | None = None,
     printer: str | None = None,
     config: str | Path | None = None,
-) -> Any:
+) -> Reprint:
     """The last label printed for an Rx, drawn again from its snapshot: byte for byte
     the original when made in the same format (and resolution), written to ``output``
-    and/or sent to ``printer``. A reprint sent to a printer is logged, printed or not
-    (PrintError, exit 5, when not)."""
-    from compounder.api.delivery import deliver, file_fields, plan_delivery
+    and/or sent to ``printer``: the files and a ``reprint`` entry commit together, then
+    the label is sent and a ``print`` entry says whether it printed (PrintError, exit 5,
+    when not)."""
+    from compounder.api.delivery import file_fields, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
     from compounder.errors import SafetyError
@@ -268,14 +281,9 @@ def reprint_label(
             )
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
-    failures: list[Any] = []
 
-    def write(store: Any) -> None:
-        fields: dict[str, Any] = {}
-        if delivery.printer is not None:  # once the log is open for the entry
-            fields, failure = deliver(delivery, files)
-            failures.append(failure)
-        store.log(
+    def write(store: Any) -> int:
+        reprinted: int = store.log(
             "reprint",
             rx,
             entry.lot,
@@ -284,11 +292,18 @@ def reprint_label(
                 "snapshot": entry.payload["snapshot"],
                 "pdf_sha256": pdf_hash(files[0]) if delivery.format == "pdf" else None,
                 **file_fields(delivery, files),
-                **fields,
             },
         )
+        return reprinted
 
-    publish_with_entry(db, written, write, "reprint")
-    if failures and failures[0] is not None:
-        raise failures[0]
-    return entry
+    # the files and the reprint's entry commit together first; then the label is sent
+    # and the outcome logged as its own entry (no transaction held while printing)
+    entry_id = publish_with_entry(db, written, write, "reprint")
+    done = Reprint(entry, entry_id, delivery.format, [str(t) for t in targets or []])
+    if delivery.printer is not None:
+        printing, failure = print_logged(delivery, files, db, entry_id, rx, entry.lot)
+        done = replace(done, printing=printing)
+        if failure is not None:
+            failure.made = done
+            raise failure
+    return done

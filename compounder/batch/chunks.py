@@ -46,6 +46,7 @@ class BatchOptions:
     label_format: str = "pdf"  # the labels file: pdf, or zpl for a thermal printer
     dpi: int = 203  # the thermal printer's resolution (zpl)
     profile: str | None = None  # the label print-size profile (None: the settings')
+    stock: str | None = None  # the stock of rows that name none (the printer's; None: settings')
 
 
 @dataclass
@@ -156,7 +157,14 @@ def _process_chunk(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
             prepared.append(
-                prepare_order(row, options.config, lots, options.ingredient_lots, options.profile)
+                prepare_order(
+                    row,
+                    options.config,
+                    lots,
+                    options.ingredient_lots,
+                    options.profile,
+                    options.stock,
+                )
             )
         except RowProblem as problem:
             error = RowError(row.line, problem.column, problem.message)

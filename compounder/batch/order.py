@@ -170,6 +170,7 @@ _SCREENING_COLUMNS = ("other_medications", "override", "pharmacist", "liver_kidn
 _PRESCRIPTION_COLUMNS = tuple(
     c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
 )
+_STOCK_CELL = _PRESCRIPTION_COLUMNS.index("stock")
 
 
 @dataclass(frozen=True)
@@ -199,9 +200,12 @@ def prepare_order(
     lots: dict[str, str] | None = None,
     ingredient_lots: tuple[IngredientExpiry, ...] = (),
     profile: str | None = None,
+    stock: str | None = None,
 ) -> PreparedOrder:
     """Validate and lay out one order; RowProblem (column and reason) if it is refused.
-    ``profile``: the label print-size profile (None: the settings', else the default)."""
+    ``profile``: the label print-size profile (None: the settings', else the default).
+    ``stock``: the labels' stock for a row that names none (the printer's; None: the
+    settings')."""
     from compounder.content.chart import build_chart
     from compounder.content.labels import default_lot, fill_label
     from compounder.core.dates import parse_date
@@ -223,9 +227,10 @@ def prepare_order(
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
-    plan = order_plan(
-        config, ingredient_lots, tuple([v.get(column, "") for column in _PRESCRIPTION_COLUMNS])
-    )
+    cells = [v.get(column, "") for column in _PRESCRIPTION_COLUMNS]
+    if stock and not cells[_STOCK_CELL].strip():
+        cells[_STOCK_CELL] = stock
+    plan = order_plan(config, ingredient_lots, tuple(cells))
     if get("patient_dob"):
         dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
         if not date(1900, 1, 1) <= dob <= plan.fill_date:

@@ -216,6 +216,7 @@ def run_batch(
     label_format: str = "pdf",
     dpi: int = 203,
     profile: str | None = None,
+    stock: str | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -230,6 +231,8 @@ def run_batch(
     of as PDF (one ``labels.zpl``), "png" a preview of each label at ``dpi`` for a
     screen (``labels-000001.png``..., numbered through the run).
     ``profile``: the labels' print-size profile (default: the settings', else usp17).
+    ``stock``: the label stock of the rows that name none (the printer's, when printing;
+    default: the settings').
     """
     from compounder.core.settings import find_config
 
@@ -241,6 +244,10 @@ def run_batch(
         from compounder.core.label_profiles import find_profile
 
         find_profile(profile)  # an unknown profile is refused before any row is read
+    if stock is not None:
+        from compounder.core.stocks import load_stock
+
+        load_stock(stock)  # so is an unknown stock
     if label_format not in ("pdf", "zpl", "png"):
         raise InputError("format", label_format, "pdf, zpl or png")
     if dpi not in (203, 300):
@@ -266,6 +273,7 @@ def run_batch(
         label_format,
         dpi,
         profile,
+        stock,
     )
     report = BatchReport(checked_only=check)
     lots: dict[str, str] = {}
@@ -438,7 +446,8 @@ def _commit(
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order (its labels renumbered into the run's one
     labels file when chunks' files were joined: ``moved``), and the run with its files'
-    hashes."""
+    hashes. An order an earlier run of the file logged is dispensed once: if this run
+    printed its label otherwise, a ``batch-reprint`` entry says how."""
     hashes = file_hashes(temp, names)
     with store.transaction():
         checkpoint("batch: transaction begun")
@@ -456,6 +465,7 @@ def _commit(
             planned.append(("preparation", None, lot, payload, batch_key))
         store.append_new(planned, key_prefix=f"batch:{digest}:")
         store.append_new(record_rows(report, digest), key_prefix=f"batch-record:{digest}:")
+        printed = store.printed_orders(digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
             store.add_snapshots(snapshots.items())
@@ -464,6 +474,21 @@ def _commit(
                 key_prefix=f"dispense:{digest}:",
                 contents=contents,
             )
+            # an order printed before but otherwise now (another format, resolution,
+            # profile, stock or file): the label is logged as printed again
+            again = [
+                (
+                    "batch-reprint",
+                    rx,
+                    lot,
+                    json.dumps({**json.loads(payload), "reprints": printed[rx][0]}, sort_keys=True),
+                    None,
+                    f"batch-reprint:{digest}:{run_key}:{rx}",
+                )
+                for _, rx, lot, payload, _ in rows
+                if rx in printed and printed[rx][1] != payload
+            ]
+            store.append_many(again)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
         checkpoint("batch: about to commit")

@@ -66,6 +66,7 @@ def batch(
     Example: compounder batch examples/orders.csv -o out/
     """
     from compounder.api.delivery import plan_delivery, print_files
+    from compounder.api.printers import PrintError
     from compounder.batch.run import count_orders, run_batch
     from compounder.content.reports import batch_summary
     from compounder.core.settings import load_settings
@@ -94,16 +95,24 @@ def batch(
             label_format=delivery.format,
             dpi=delivery.dpi,
             profile=profile,
+            stock=delivery.stock,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)
-    if as_json:
-        print_json(report.to_dict())
-    else:
+    if not as_json:
         typer.echo(batch_summary(report, str(output)))
     labels_files = [f for f in report.files if Path(f).name.startswith("labels")]
+    printing, failure = None, None
     if delivery.printer is not None and labels_files:
-        print_files(delivery, labels_files, db)
-        typer.echo(f"Printed {', '.join(Path(f).name for f in labels_files)} on {printer}")
+        try:
+            printing = print_files(delivery, labels_files, db)
+        except PrintError as exc:  # logged as not printed; reported once the JSON is out
+            printing, failure = exc.made, exc
+        if not as_json and failure is None:
+            typer.echo(f"Printed {', '.join(Path(f).name for f in labels_files)} on {printer}")
+    if as_json:  # the printing outcome in the JSON, no text line
+        print_json({**report.to_dict(), "printing": printing})
+    if failure is not None:
+        raise failure
     if report.errors:
         raise typer.Exit(1 if skip_invalid and not check else 2)

@@ -1,7 +1,7 @@
 """Commands over the compounding log: record, reprint, trace, history, correct."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,6 +28,7 @@ from compounder.cli.options import (
     WaterOpt,
     print_json,
 )
+from compounder.cli.printing import json_when_print_fails
 
 
 def record(
@@ -122,6 +123,19 @@ def safety_notes(safety: dict | None) -> list[str]:
     return [text for role, text in safety_lines(safety) if role != "heading"]
 
 
+def reprint_dict(done: Any, **_: Any) -> dict[str, Any]:
+    """A reprint for scripts: the entries, the files written, the printing outcome."""
+    return {
+        "rx": done.original.rx,
+        "reprints": done.original.id,
+        "entry": done.entry_id,
+        "format": done.format,
+        "files": done.files,
+        "printing": done.printing,
+    }
+
+
+@json_when_print_fails(reprint_dict)
 def reprint(
     rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
     output: LabelOutOpt = None,
@@ -130,6 +144,9 @@ def reprint(
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
     config: ConfigOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was written and printed as JSON.")
+    ] = False,
 ) -> None:
     """Print the last label of an Rx again, byte for byte as the original
     (to reprint.pdf unless --output or --print).
@@ -140,7 +157,7 @@ def reprint(
 
     if output is None and printer is None:
         output = Path("reprint.pdf")
-    entry = reprint_label(
+    done = reprint_label(
         rx,
         output,
         db,
@@ -149,11 +166,16 @@ def reprint(
         printer=printer,
         config=config,
     )
+    if as_json:
+        print_json(reprint_dict(done))
+        return
     where = " and ".join(
         part for part in (str(output) if output else "", printer or "") if part
     )
+    original = done.original
     typer.echo(
-        f"Reprinted the label of Rx {rx} (lot {entry.lot}, printed {entry.created_at}) to {where}"
+        f"Reprinted the label of Rx {rx} (lot {original.lot}, printed {original.created_at}) "
+        f"to {where}"
     )
 
 

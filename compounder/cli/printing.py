@@ -1,5 +1,7 @@
 """Commands that print for the patient: label, chart, and the label stocks."""
 
+import functools
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -36,6 +38,46 @@ from compounder.cli.options import (
 )
 
 
+def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
+    """A command with --json whose printer failed (PrintError, exit 5) after its files
+    and log entry were committed still prints its JSON (``to_json(made, **options)``),
+    saying what was written and that it did not print; the error follows on stderr."""
+
+    def wrap(command: Any) -> Any:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **options: Any) -> Any:
+            from compounder.api.printers import PrintError
+
+            try:
+                return command(*args, **options)
+            except PrintError as exc:
+                if options.get("as_json") and exc.made is not None:
+                    print_json(to_json(exc.made, **options))
+                raise
+
+        return wrapper
+
+    return wrap
+
+
+def label_json(run: Any, output: Any = None, printer: str | None = None, **_: Any) -> Any:
+    """What ``label --json`` prints: the labels and, with --print, the printing outcome
+    (``printing``: printed true/false, printer, job or error, the ``print`` entry)."""
+    return {
+        "output": str(output) if output else None,
+        "files": list(run.written),  # label-1.png, label-2.png... for several previews
+        "format": run.format,
+        "printer": printer,
+        "printing": run.printing,
+        "labels": [c.to_dict() for c in run.contents],
+        "label_count": run.label_count,
+        "notes": run.notes,
+        "screening": run.screening.to_dict(),
+        "off_protocol_reason": run.off_protocol_reason or None,
+    }
+
+
+@json_when_print_fails(label_json)
 def label(
     rx: RxOpt,
     patient: Annotated[str, typer.Option("--patient", help="Patient name as on the Rx.")],
@@ -141,19 +183,7 @@ def label(
         profile=profile,
     )
     if as_json:
-        print_json(
-            {
-                "output": str(output) if output else None,
-                "files": list(run.written),  # label-1.png, label-2.png... for several previews
-                "format": run.format,
-                "printer": printer,
-                "labels": [c.to_dict() for c in run.contents],
-                "label_count": run.label_count,
-                "notes": run.notes,
-                "screening": run.screening.to_dict(),
-                "off_protocol_reason": run.off_protocol_reason or None,
-            }
-        )
+        print_json(label_json(run, output, printer))
     else:
         count = run.label_count or len(run.contents)
         labels = f"{count} label{'s' if count != 1 else ''}"

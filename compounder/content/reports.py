@@ -366,7 +366,8 @@ def _what(entry: Any) -> str:
     printed = entry.payload.get("printed")
     if printed is None:
         return str(entry.kind)
-    return f"{entry.kind} ({'printed' if printed else 'not printed'})"
+    what = f"{entry.kind} of {entry.payload['prints']}" if "prints" in entry.payload else entry.kind
+    return f"{what} ({'printed' if printed else 'not printed'})"
 
 
 def history_report(entries: list[Any], lots: set[str]) -> str:

@@ -23,6 +23,36 @@ DOSE_TIMES = ("bedtime", "morning")
 
 PRINTER_FORMATS = ("zpl", "pdf")
 PRINTER_DPI = (203, 300)
+PRINTER_PORT = 9100  # a thermal printer's raw port, when a socket address names none
+SOCKET_FORM = "socket://HOST:PORT, e.g. socket://192.0.2.10:9100 or socket://[::1]:9100"
+QUEUE_FORM = "cups:QUEUE (a CUPS queue name without spaces, '/' or '#')"
+
+
+def printer_address(uri: str) -> tuple[str, str, int]:
+    """Where a printer's uri points: ("socket", HOST, PORT) for ``socket://HOST:PORT``
+    (an IPv6 host in brackets, the port 9100 when left out; nothing else in the
+    address: no user, path or query), or ("cups", QUEUE, 0) for ``cups:QUEUE`` or a
+    bare queue name. ValueError saying the accepted form otherwise."""
+    import re
+    from urllib.parse import urlsplit
+
+    if uri.startswith("socket://"):
+        netloc = uri.removeprefix("socket://").removesuffix("/")
+        if not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?", netloc):
+            raise ValueError(SOCKET_FORM)
+        try:
+            parts = urlsplit(f"socket://{netloc}")
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            raise ValueError(SOCKET_FORM) from None
+        port = PRINTER_PORT if port is None else port
+        if not host or not 0 < port < 65536:
+            raise ValueError(SOCKET_FORM)
+        return "socket", host, port
+    queue = uri.removeprefix("cups:")
+    if not queue or not queue.isprintable() or any(ch.isspace() or ch in "/#" for ch in queue):
+        raise ValueError(QUEUE_FORM)
+    return "cups", queue, 0
 
 
 @dataclass(frozen=True)
@@ -226,6 +256,21 @@ def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | 
     return load_settings(explicit)
 
 
+def _check_stock(entry: Table, stock: str) -> None:
+    """A printer's stock names a shipped stock or a stock file that is there (read when
+    the printer is used: only its existence is checked here, to keep settings cheap)."""
+    from compounder.core.datafiles import id_or_file, shipped_ids
+    from compounder.errors import InputError
+
+    try:
+        found = id_or_file(stock, "stocks", "stock")
+    except InputError:
+        found = None
+    if found is None or not found.is_file():
+        expected = "a stock file path or one of " + ", ".join(shipped_ids("stocks"))
+        raise entry.error("stock", f"{stock!r} is not a known stock", expected)
+
+
 def _printers(table: Table) -> tuple[PrinterSettings, ...]:
     """The ``[printers.NAME]`` tables: uri (required), format, dpi, stock."""
     printers = []
@@ -233,10 +278,12 @@ def _printers(table: Table) -> tuple[PrinterSettings, ...]:
         entry = table.table(name)
         entry.check_keys({"uri", "format", "dpi", "stock"})
         uri = entry.text("uri")
-        if not (uri.startswith("socket://") or uri.startswith("cups:")):
-            raise entry.error(
-                "uri", f"{uri!r} is not accepted", "socket://HOST:PORT or cups:QUEUE"
-            )
+        if not uri.startswith(("socket://", "cups:")):
+            raise entry.error("uri", f"{uri!r} is not accepted", f"{SOCKET_FORM}, or {QUEUE_FORM}")
+        try:
+            printer_address(uri)
+        except ValueError as exc:
+            raise entry.error("uri", f"{uri!r} is not accepted", str(exc)) from None
         fmt = entry.text("format", required=False, default="zpl")
         if fmt not in PRINTER_FORMATS:
             raise entry.error("format", f"{fmt!r} is not accepted", " or ".join(PRINTER_FORMATS))
@@ -244,6 +291,8 @@ def _printers(table: Table) -> tuple[PrinterSettings, ...]:
         if dpi not in PRINTER_DPI:
             raise entry.error("dpi", f"{dpi!r} is not accepted", "203 or 300")
         stock = entry.text("stock", required=False, default="")
+        if stock:
+            _check_stock(entry, stock)
         printers.append(PrinterSettings(name, uri, fmt, dpi, stock))
     return tuple(printers)
 

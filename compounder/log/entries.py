@@ -122,7 +122,6 @@ def log_labels(
     extra: dict[str, Any] | None = None,
     recorded: tuple[str, Decimal] | None = None,
     files: list[tuple[Path, bytes]] | None = None,
-    before_entry: Callable[[], dict[str, Any]] | None = None,
 ) -> int:
     """Write a printed label to ``output`` and its log entry (with the snapshot that
     reprints it), together: the file is published inside the entry's transaction and
@@ -131,9 +130,8 @@ def log_labels(
     once cannot both take the lot's last millilitres.
 
     ``files`` (path, bytes) replaces the one PDF at ``output`` (ZPL, PNG previews; none
-    when the label only goes to a printer). ``before_entry`` runs once every check has
-    passed, just before the entry is written (sending to a printer): what it returns
-    is added to the entry."""
+    when the label only goes to a printer, which it is sent to once this has committed).
+    The entry's id."""
     from compounder.atomic import checkpoint
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
@@ -149,7 +147,6 @@ def log_labels(
                 found.check_quantity([o.quantity_ml for o in run.orders])
         layout = getattr(run, "layout", None) or load_layout()  # the run's print-size profile
         digest = store.put_snapshot(label_snapshot(run.contents, stock, layout))
-        late = before_entry() if before_entry is not None else {}
         first = run.orders[0]
         payload = {
             "snapshot": digest,
@@ -161,7 +158,6 @@ def log_labels(
             "quantity_ml": [str(o.quantity_ml) for o in run.orders],
             "concentration_mg_ml": str(first.concentration_mg_ml),
             **(extra or {}),
-            **late,
         }
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id

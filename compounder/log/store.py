@@ -877,7 +877,7 @@ class Store:
         with self.faults():
             for entry in entries:
                 name = entry.payload.get("labels_file")
-                if entry.kind != "dispense" or not name:
+                if entry.kind not in ("dispense", "batch-reprint") or not name:
                     continue
                 row = self.db.execute(
                     "SELECT batch_key FROM entries WHERE id = ?", (entry.id,)
@@ -943,10 +943,33 @@ class Store:
             (ingredient_lot,),
         )
 
+    def printed_orders(self, digest: str) -> dict[str, tuple[int, str]]:
+        """How the orders of an order file (by its content hash) were last printed: each
+        Rx's latest ``dispense`` or ``batch-reprint`` entry from runs of the file, as its
+        id and its payload JSON as a run writes it (without ``reprints``)."""
+        latest: dict[str, tuple[int, str]] = {}
+        with self.faults():
+            for prefix in (f"dispense:{digest}:", f"batch-reprint:{digest}:"):
+                for row in self.db.execute(
+                    "SELECT id, rx, payload FROM entries WHERE batch_key >= ? AND batch_key < ?",
+                    (prefix, prefix + "\U0010ffff"),
+                ):
+                    entry_id, rx, payload = int(row[0]), str(row[1]), str(row[2])
+                    if rx in latest and latest[rx][0] > entry_id:
+                        continue
+                    if prefix.startswith("batch-reprint"):
+                        fields = json.loads(payload)
+                        fields.pop("reprints", None)
+                        payload = json.dumps(fields, sort_keys=True)
+                    latest[rx] = (entry_id, payload)
+        return latest
+
     def latest_label(self, rx: str) -> Entry | None:
+        """The label last printed for an Rx: by ``label``, a batch, or a later run of
+        the same order file that printed it otherwise (``batch-reprint``)."""
         found = self._entries(
-            "SELECT * FROM entries WHERE rx = ? AND kind IN ('label', 'dispense') "
-            "ORDER BY id DESC LIMIT 1",
+            "SELECT * FROM entries WHERE rx = ? AND kind IN ('label', 'dispense', "
+            "'batch-reprint') ORDER BY id DESC LIMIT 1",
             (rx,),
         )
         return found[0] if found else None

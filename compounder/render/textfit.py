@@ -225,14 +225,37 @@ _UNIT = re.compile(r"^(?:mg/mL|mg|mL|mcg|g|L|°C|%)[).,;:]*$")
 _TAG = re.compile(r"^[A-Z][A-Za-z.]{0,5}:$")  # "Rx:", "Lot:", "Qty:", "Cant.:"
 
 
+_DAY = re.compile(r"^\d{1,2},?$")
+_YEAR = re.compile(r"^\d{4}[).,;:]*$")
+
+
+@lru_cache(maxsize=1)
+def _months() -> frozenset[str]:
+    """The month names dates are written with, in every shipped language."""
+    from compounder.core.wording import load_wording, shipped_languages
+
+    return frozenset(m for lang in shipped_languages() for m in load_wording(lang).lines("months"))
+
+
+def _same_date(last: str, word: str) -> bool:
+    """Whether ``word`` continues a date ending in ``last``: "Dec 9, 2026", "9 dic 2026"."""
+    if _DAY.match(word):
+        return last in _months()
+    if word in _months():
+        return bool(_DAY.match(last)) and not last.endswith(",")
+    return bool(_YEAR.match(word)) and (bool(_DAY.match(last)) or last in _months())
+
+
 def _glued(words: list[str]) -> list[str]:
-    """Words with a number and its unit kept together ("2.5 mg" never broken), and a
-    short tag with its value ("Lot: 20261201-1")."""
+    """Words with a number and its unit kept together ("2.5 mg" never broken), a short
+    tag with its value ("Lot: 20261201-1"), and a date whole ("Dec 9, 2026")."""
     out: list[str] = []
     for word in words:
         last = out[-1].rsplit(" ", 1)[-1] if out else ""
         if out and (
-            (_UNIT.match(word) and _NUMBER.match(last)) or (_TAG.match(last) and " " not in out[-1])
+            (_UNIT.match(word) and _NUMBER.match(last))
+            or (_TAG.match(last) and " " not in out[-1])
+            or _same_date(last, word)
         ):
             out[-1] = f"{out[-1]} {word}"
         else:

@@ -91,3 +91,18 @@ def test_a_server_stopped_mid_batch_leaves_nothing_half_written(tmp_path):
         assert len(list(out.glob("labels-*.pdf"))) == 20
     finally:
         server.close()
+
+
+def test_a_rerun_in_another_format_logs_batch_reprints(log_db, tmp_path):
+    """On both backends: the same file printed again as ZPL keeps its dispense entries
+    and logs how each order was printed now; the same ZPL run again logs nothing."""
+    from compounder.batch.run import run_batch
+
+    orders = write_orders(tmp_path / "orders.csv", 4, titrations=False)
+    run_batch(orders, tmp_path / "pdf", CONFIG, db=log_db)
+    for name in ("zpl", "zpl-again"):
+        run_batch(orders, tmp_path / name, CONFIG, db=log_db, label_format="zpl")
+    with Store(log_db) as store:
+        assert store.count("dispense") == 4 and store.count("batch-reprint") == 4
+        assert store.latest_label("5000000").payload["format"] == "zpl"
+        assert store.verify().ok

@@ -418,3 +418,43 @@ def test_a_zpl_run_of_several_chunks_writes_one_labels_file(tmp_path, example_co
         assert store.verify().ok  # the renumbered entries' hashes are their own
         (run,) = store.entries_of_kind("batch-run")
     assert run.payload["files"]["labels.zpl"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_rerun_that_prints_an_order_otherwise_logs_it_printed_again(tmp_path, example_config):
+    """The same order file run again in another format, resolution or profile: each
+    order stays dispensed once, and a batch-reprint entry says how it was printed now
+    (reprint draws what was printed last); a rerun printed the same way logs nothing."""
+    from compounder.api.recording import reprint_label
+    from compounder.log.entries import open_store
+
+    orders = write_orders(tmp_path / "orders.csv", 3, titrations=False)
+    db = tmp_path / "log.db"
+
+    def run(name: str, **options) -> None:
+        assert run_batch(orders, tmp_path / name, example_config, db=db, **options).ok
+
+    def entries(rx: str) -> list[tuple[str, str, str]]:
+        with open_store(db) as store:
+            return [
+                (e.kind, e.payload.get("format", "pdf"), str(e.payload.get("dpi", "")))
+                for e in store.history(rx)
+            ]
+
+    run("pdf")
+    run("zpl", label_format="zpl", dpi=300)
+    run("zpl-again", label_format="zpl", dpi=300)  # printed the same way: nothing new
+    run("large", profile="large-print")
+    rx = json.loads((tmp_path / "pdf" / "manifest.json").read_text())[0]["rx_number"]
+    assert entries(rx) == [("dispense", "pdf", ""), ("batch-reprint", "zpl", "300"),
+                           ("batch-reprint", "pdf", "")]  # fmt: skip
+    with open_store(db) as store:
+        assert store.count("dispense") == 3 and store.count("batch-reprint") == 6
+        first, zpl, large = store.history(rx)
+        assert zpl.payload["reprints"] == first.id and large.payload["reprints"] == zpl.id
+        assert zpl.payload["labels_file"] == "labels.zpl"
+        assert store.verify().ok
+    reprint_label(rx, tmp_path / "again.pdf", db)  # the large-print label, printed last
+    page = pdf_pages((tmp_path / "again.pdf").read_bytes())[0]
+    assert min(c["size"] for c in page.chars if c["top"] < 30) == 18  # large print's name
+    run("pdf-again")  # printed as first: logged again, as it differs from the last
+    assert [kind for kind, _, _ in entries(rx)][-1] == "batch-reprint"

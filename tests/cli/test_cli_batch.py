@@ -153,3 +153,37 @@ def test_batch_shows_no_bar_when_not_on_a_terminal(cli, tmp_path, example_config
     result = cli("batch", str(orders), "-o", str(tmp_path / "out"), "--config", str(example_config))
     assert result.exit_code == 0
     assert "Orders" not in result.stderr and "%" not in result.stdout
+
+
+def test_batch_print_lays_the_labels_out_on_the_printers_stock(cli, tmp_path, listener):
+    """A printer whose settings name the stock loaded in it: a batch sent to it is laid
+    out on that stock (as a single label is), except rows that name their own."""
+    import json
+
+    from conftest import EXAMPLE_CONFIG
+
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    config = tmp_path / "compounder.toml"
+    config.write_text(
+        text[: text.index("[printers.")]
+        + f'[printers.tall]\nuri = "{listener.uri}"\nformat = "zpl"\ndpi = 300\n'
+        + 'stock = "roll-4x6"\n',
+        encoding="utf-8",
+    )
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity,stock\n"
+        "7001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,21 mL,\n"
+        "7002,Tom Baker,Dr B. Jones,2026-12-01,1 mg/mL,2 mg,28 mL,thermal-4x3\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = cli(
+        "batch", str(orders), "-o", str(out), "--config", str(config),
+        "--db", str(tmp_path / "log.db"), "--print", "tall",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [row["stock"] for row in manifest] == ["roll-4x6", "thermal-4x3"]
+    (sent,) = listener.wait()
+    assert sent.count(b"^LL1800") == 1 and sent.count(b"^LL900") == 1  # 6 in, 3 in at 300 dpi

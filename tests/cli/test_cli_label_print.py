@@ -4,6 +4,7 @@ files, printers (a loopback listener, a private CUPS queue), exit codes and the 
 from __future__ import annotations
 
 import json
+import re
 
 from label_images import barcodes, dark, pdf_image, png_image, share_near, zpl_images
 from printer_servers import closed_port
@@ -61,9 +62,12 @@ def test_print_to_a_socket_sends_the_file_and_logs_it_printed(
     assert result.exit_code == 0, result.stderr
     assert f"Printed 1 label on {listener.uri}" in result.stdout
     assert listener.wait() == [target.read_bytes()]
-    (entry,) = history(cli, db)
-    assert entry["payload"]["printed"] is True
-    assert entry["payload"]["printer"] == listener.uri
+    label, printed = history(cli, db)  # the label committed first, then what the printer did
+    assert (label["kind"], printed["kind"]) == ("label", "print")
+    assert "printed" not in label["payload"]
+    assert printed["payload"]["prints"] == label["id"]
+    assert printed["payload"]["printed"] is True
+    assert printed["payload"]["printer"] == listener.uri
 
 
 def test_print_without_a_file_still_logs(cli, tmp_path, example_config, listener):
@@ -74,7 +78,7 @@ def test_print_without_a_file_still_logs(cli, tmp_path, example_config, listener
     assert result.exit_code == 0, result.stderr
     (data,) = listener.wait()
     assert data.count(b"^XA") == 1
-    assert history(cli, db)[0]["payload"]["printed"] is True
+    assert [e["payload"].get("printed") for e in history(cli, db)] == [None, True]
 
 
 def test_a_refusing_printer_exits_5_and_the_log_says_not_printed(cli, tmp_path, example_config):
@@ -84,7 +88,10 @@ def test_a_refusing_printer_exits_5_and_the_log_says_not_printed(cli, tmp_path, 
     assert result.exit_code == 5
     assert result.stderr.startswith(f"compounder: error: not printed: printer {printer}")
     assert "Traceback" not in result.stderr and "Jane" not in result.stderr
-    (entry,) = history(cli, db)
+    label, entry = history(cli, db)  # the label is logged whether or not it printed
+    assert (label["kind"], entry["kind"], entry["payload"]["prints"]) == (
+        "label", "print", label["id"],
+    )  # fmt: skip
     assert entry["payload"]["printed"] is False
     assert entry["payload"]["print_error"] == "refused the connection"
 
@@ -110,9 +117,9 @@ def test_a_cups_queue_through_lp(cli, tmp_path, example_config, listener, cups, 
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert listener.wait(timeout=60) == [(tmp_path / "l.zpl").read_bytes()], cups.log()
-    payload = history(cli, db)[0]["payload"]
+    payload = history(cli, db)[1]["payload"]
     assert payload["printed"] is True
-    assert payload["print_job"].startswith("request id is counter-zebra-")
+    assert re.fullmatch(r"counter-zebra-[0-9]+", payload["print_job"])  # the id alone
 
 
 def test_png_cannot_be_printed(cli, tmp_path, example_config, listener):
@@ -141,8 +148,13 @@ def test_reprint_prints_the_original_zpl_byte_for_byte(cli, tmp_path, example_co
     result = cli("reprint", "--rx", "1234567", "--db", str(db), "--print", refused)
     assert result.exit_code == 5
     assert "not printed" in result.stderr
-    kinds = [(e["kind"], e["payload"].get("printed")) for e in history(cli, db)]
-    assert kinds == [("label", None), ("reprint", True), ("reprint", False)]
+    entries = history(cli, db)
+    kinds = [(e["kind"], e["payload"].get("printed")) for e in entries]
+    assert kinds == [
+        ("label", None), ("reprint", None), ("print", True), ("reprint", None), ("print", False),
+    ]  # fmt: skip
+    assert entries[2]["payload"]["prints"] == entries[1]["id"]
+    assert entries[4]["payload"]["prints"] == entries[3]["id"]
 
 
 def test_reprint_of_a_pdf_label_to_a_file_is_unchanged(cli, tmp_path, example_config):

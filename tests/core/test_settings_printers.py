@@ -40,7 +40,7 @@ def test_defaults_and_every_field(tmp_path):
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('uri = "http://x"', "socket://HOST:PORT or cups:QUEUE"),
+        ('uri = "http://x"', "socket://HOST:PORT.*or cups:QUEUE"),
         ('uri = "cups:q"\nformat = "png"', "zpl or pdf"),
         ('uri = "cups:q"\ndpi = 600', "203 or 300"),
         ('uri = "cups:q"\nspeed = 3', "speed"),
@@ -51,3 +51,37 @@ def test_bad_printer_settings_name_the_key(tmp_path, table, message):
     with pytest.raises(DataFileError, match=message) as error:
         settings_with(tmp_path, f"[printers.p]\n{table}\n")
     assert "printers.p" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "accepted"),
+    [
+        ('uri = "socket://127.0.0.1: 19100"', "uri", "socket://HOST:PORT"),
+        ('uri = "socket://user@10.0.0.5:9100"', "uri", "socket://HOST:PORT"),
+        ('uri = "socket://10.0.0.5:9100/x"', "uri", "socket://HOST:PORT"),
+        ('uri = "cups:my queue"', "uri", "cups:QUEUE"),
+        ('uri = "cups:"', "uri", "cups:QUEUE"),
+        ('uri = "cups:q"\nstock = "no-such-stock"', "stock", "thermal-4x3"),
+        ('uri = "cups:q"\nstock = "stocks/missing.toml"', "stock", "a stock file path"),
+    ],
+)
+def test_a_printer_s_uri_and_stock_are_checked_when_the_settings_are_read(
+    tmp_path, table, key, accepted
+):
+    """A uri that can never be printed to, or a stock that is not there, is a settings
+    error (exit 4) naming the file and the key, not a usage error when printing."""
+    with pytest.raises(DataFileError) as error:
+        settings_with(tmp_path, f"[printers.p]\n{table}\n")
+    message = str(error.value)
+    assert error.value.exit_code == 4
+    assert message.startswith(f"{tmp_path / 'compounder.toml'}: printers.p.{key}: ")
+    assert accepted in message
+
+
+def test_a_bracketed_ipv6_printer_and_a_stock_file_are_accepted(tmp_path):
+    stock = tmp_path / "mine.toml"
+    stock.write_text("", encoding="utf-8")  # only its existence is checked here
+    settings = settings_with(
+        tmp_path, f'[printers.v6]\nuri = "socket://[::1]:9100"\nstock = "{stock}"\n'
+    )
+    assert settings.printer("v6") == PrinterSettings("v6", "socket://[::1]:9100", stock=str(stock))

@@ -61,3 +61,34 @@ def test_refuses_naming_the_field(layout):
         )
     assert caught.value.field == "directions"
     assert "more than 10 lines" in str(caught.value)  # usp17's directions max_lines
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Filled: Nov 26, 2026 • Discard after: Dec 9, 2026", "Dec 9, 2026"),
+        ("Surtido: 26 nov 2026 • Desechar después del: 9 dic 2026", "9 dic 2026"),
+    ],
+)
+def test_a_date_is_never_broken_across_lines(text, date):
+    """Large print on a 4 x 3 in label once read "Discard after: Dec 9," / "2026"."""
+    from compounder.render.textfit import string_width
+
+    font, size = "Atkinson", 16
+    for width in range(int(string_width(date, font, size)) + 1, 400, 3):
+        lines = wrap(text, font, size, width)
+        assert lines is not None
+        assert any(date in line for line in lines), (width, lines)
+
+
+def test_a_date_wider_than_the_line_still_wraps():
+    lines = wrap("Dec 9, 2026", "Atkinson", 16, 40)
+    assert lines is not None and len(lines) > 1 and " ".join(lines) == "Dec 9, 2026"
+
+
+def test_only_dates_are_glued():
+    from compounder.render.textfit import _glued
+
+    assert _glued(["take", "12", "doses", "in", "2026", "of", "May", "3", ",", "9", "dic"]) == [
+        "take", "12", "doses", "in", "2026", "of", "May 3", ",", "9 dic",
+    ]  # fmt: skip
