@@ -234,9 +234,22 @@ def checkpoint(name: str) -> None:
 
     With ``COMPOUNDER_KILL_AT=N`` in the environment the process kills itself (SIGKILL,
     no clean-up) at the N-th checkpoint it reaches; ``COMPOUNDER_CHECKPOINTS=FILE``
-    appends each checkpoint's name to FILE. Without them this does nothing."""
-    if "COMPOUNDER_KILL_AT" not in os.environ and "COMPOUNDER_CHECKPOINTS" not in os.environ:
+    appends each checkpoint's name to FILE; ``COMPOUNDER_PAUSE_AT=NAME`` (with
+    ``COMPOUNDER_PAUSED=FILE``) creates FILE at the checkpoint NAME and waits there up to
+    a minute, for a test to signal the process at that very point. Without them this
+    does nothing."""
+    if (
+        "COMPOUNDER_KILL_AT" not in os.environ
+        and "COMPOUNDER_CHECKPOINTS" not in os.environ
+        and "COMPOUNDER_PAUSE_AT" not in os.environ
+    ):
         return
+    if os.environ.get("COMPOUNDER_PAUSE_AT") == name:
+        import time
+
+        with open(os.environ["COMPOUNDER_PAUSED"], "w", encoding="utf-8"):
+            pass
+        time.sleep(60)
     global _checkpoints
     _checkpoints += 1
     trace = os.environ.get("COMPOUNDER_CHECKPOINTS")

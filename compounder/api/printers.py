@@ -40,7 +40,12 @@ class Progress:
 
     total: int = 0
     sent: int = 0
-    handed: bool = False
+
+    @property
+    def handed(self) -> bool:
+        """Every byte handed over (from the moment the last one is: a signal right
+        after must not call a label the printer has whole "not printed")."""
+        return self.total > 0 and self.sent >= self.total
 
     def fields(self, data: bytes, zpl: bool) -> dict[str, Any]:
         """For the log: bytes sent of the total and, for ZPL, the complete labels
@@ -140,7 +145,7 @@ def send(
         _send_socket(printer, data, progress, zpl=raw)
         return ""
     job = _send_cups(printer, data, raw, title)
-    progress.sent, progress.handed = len(data), True
+    progress.sent = len(data)
     return job
 
 
@@ -167,7 +172,6 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
             while progress.sent < len(data):
                 progress.sent += connection.send(view[progress.sent : progress.sent + BLOCK])
             connection.shutdown(socket.SHUT_WR)
-            progress.handed = True
         except TimeoutError:
             problem = f"took nothing for {TIMEOUT:g} seconds"
             raise _stopped(where, problem, data, progress, zpl) from None

@@ -234,14 +234,20 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
         "--jobs",
         "1",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    paused = tmp_path / "paused"  # the run waits there once its first chunk is drawn
+    env = {
+        **os.environ,
+        "COMPOUNDER_PAUSE_AT": "batch: chunk 0 drawn",
+        "COMPOUNDER_PAUSED": str(paused),
+    }
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait until the first chunk has been drawn
-        temps = list(out.glob(".compounder-batch-*/labels-0001.pdf")) if out.exists() else []
-        if temps:
-            break
+    while time.monotonic() < deadline and not paused.exists():
+        assert process.poll() is None, "the run ended before its first chunk was drawn"
         time.sleep(0.01)
-    assert process.poll() is None, "the run finished before it could be interrupted"
+    assert list(out.glob(".compounder-batch-*/labels-0001.pdf"))  # drawn, not published
     os.kill(process.pid, how)
     _, stderr = process.communicate(timeout=30)
     finals = [p.name for p in out.glob("*") if not p.name.startswith(".")]
