@@ -115,6 +115,18 @@ def load_wording(language: str = "en") -> Wording:
         raise InputError("language", language[:40], "one of " + ", ".join(shipped_languages()))
     data = load_toml(path)
     table = Table(data, f"templates/wording/{language}.toml")
-    if len(table.text_list("months")) != 12:
+    months = table.text_list("months")
+    if len(months) != 12:
         raise table.error("months", "does not list 12 months")
+    _months_in_use.update(months)
     return Wording(language, data, table.path)
+
+
+# The month names of every wording loaded so far: every date written so far uses them.
+_months_in_use: set[str] = set()
+
+
+def month_names() -> frozenset[str]:
+    """The month names dates are written with (in every language loaded so far, so in
+    every date text made so far: no wording file is read for it)."""
+    return frozenset(_months_in_use)

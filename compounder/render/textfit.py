@@ -229,21 +229,16 @@ _DAY = re.compile(r"^\d{1,2},?$")
 _YEAR = re.compile(r"^\d{4}[).,;:]*$")
 
 
-@lru_cache(maxsize=1)
-def _months() -> frozenset[str]:
-    """The month names dates are written with, in every shipped language."""
-    from compounder.core.wording import load_wording, shipped_languages
-
-    return frozenset(m for lang in shipped_languages() for m in load_wording(lang).lines("months"))
-
-
 def _same_date(last: str, word: str) -> bool:
-    """Whether ``word`` continues a date ending in ``last``: "Dec 9, 2026", "9 dic 2026"."""
+    """Whether ``word`` continues a date ending in ``last``: "Dec 9, 2026", "9 dic 2026"
+    (month names of the wordings loaded: those every date was written with)."""
+    from compounder.core.wording import month_names
+
     if _DAY.match(word):
-        return last in _months()
-    if word in _months():
-        return bool(_DAY.match(last)) and not last.endswith(",")
-    return bool(_YEAR.match(word)) and (bool(_DAY.match(last)) or last in _months())
+        return last in month_names()
+    if _YEAR.match(word):
+        return bool(_DAY.match(last)) or last in month_names()
+    return bool(_DAY.match(last)) and not last.endswith(",") and word in month_names()
 
 
 def _glued(words: list[str]) -> list[str]:

@@ -72,7 +72,10 @@ def test_refuses_naming_the_field(layout):
 )
 def test_a_date_is_never_broken_across_lines(text, date):
     """Large print on a 4 x 3 in label once read "Discard after: Dec 9," / "2026"."""
+    from compounder.core.wording import load_wording
     from compounder.render.textfit import string_width
+
+    load_wording("en"), load_wording("es")  # as the label's content has, writing its dates
 
     font, size = "Atkinson", 16
     for width in range(int(string_width(date, font, size)) + 1, 400, 3):
@@ -87,7 +90,10 @@ def test_a_date_wider_than_the_line_still_wraps():
 
 
 def test_only_dates_are_glued():
+    from compounder.core.wording import load_wording
     from compounder.render.textfit import _glued
+
+    load_wording("en"), load_wording("es")
 
     assert _glued(["take", "12", "doses", "in", "2026", "of", "May", "3", ",", "9", "dic"]) == [
         "take", "12", "doses", "in", "2026", "of", "May 3", ",", "9 dic",
