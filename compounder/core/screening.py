@@ -24,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.errors import InputError, SafetyError
+from compounder.errors import DataFileError, InputError, SafetyError
 
 ACTIONS = ("stop", "caution")
+#: the list format this code reads (the ``version`` key; a list without it is this one)
+FORMAT_VERSION = 1
+_RULE = "; a pharmacy's list may add classes and names but not drop a stop"
 _LISTS = ("generics", "salts", "brands", "combinations")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _INITIALS = re.compile(r"^[A-Za-z]{2,5}$")
@@ -262,6 +265,11 @@ def _load(path: str) -> ScreeningTable:
     file = Path(path) if path else template_path("screening.toml")
     table = Table(load_toml(file), display_name(file))
     table.check_keys({"version", "class"})
+    version = table.integer("version", required=False, default=FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise table.error(
+            "version", f"{version} is not a list format this Compounder reads", str(FORMAT_VERSION)
+        )
     classes = []
     seen: set[str] = set()
     for entry in table.tables("class"):
@@ -295,4 +303,45 @@ def _load(path: str) -> ScreeningTable:
                 local_words=frozenset(w for t in local.text_list("words", False) for w in words(t)),
             )
         )
-    return ScreeningTable(tuple(classes), table.path)
+    result = ScreeningTable(tuple(classes), table.path)
+    if path:
+        _keeps_every_stop(result, _load(""))
+    return result
+
+
+def _keeps_every_stop(own: ScreeningTable, shipped: ScreeningTable) -> None:
+    """A pharmacy's list may add classes and names and tighten an action, never drop or
+    weaken a class the shipped list marks ``stop``: the class (by id) must be there, a
+    ``stop``, with every shipped name, and its local forms no wider than the shipped ones."""
+    by_id = {cls.id: cls for cls in own.classes}
+    for stop in (cls for cls in shipped.classes if cls.action == "stop"):
+        cls = by_id.get(stop.id)
+        if cls is None:
+            raise DataFileError(
+                own.path, "", f"leaves out the shipped stop class {stop.id!r}{_RULE}"
+            )
+        if cls.action != "stop":
+            raise DataFileError(
+                own.path, "", f"marks the shipped stop class {stop.id!r} {cls.action!r}{_RULE}"
+            )
+        listed = {words(name) for name in cls.names}
+        missing = [name for name in stop.names if words(name) not in listed]
+        if missing:
+            raise DataFileError(
+                own.path,
+                "",
+                f"leaves out {missing[0]!r} of the shipped stop class {stop.id!r}{_RULE}",
+            )
+        if cls.local_action == "caution":
+            wider = sorted(
+                cls.local_words - stop.local_words
+                if stop.local_action == "caution"
+                else cls.local_words
+            )
+            if wider:
+                raise DataFileError(
+                    own.path,
+                    "",
+                    f"makes {wider[0]!r} forms of the shipped stop class {stop.id!r} a "
+                    f"caution{_RULE}",
+                )

@@ -193,3 +193,48 @@ def test_a_missing_list_is_a_settings_error(cli, tmp_path):
         f"compounder: error: {settings}: defaults.screening: 'lists/nowhere.toml' is not a "
         "file; expected a .toml file, relative to the settings file's folder\n"
     )
+
+
+# A list that names only one medicine of its own: every shipped stop class is missing.
+ONLY_ITS_OWN = """version = 1
+
+[[class]]
+id = "zolbetuximab"
+name = "zolbetuximab"
+action = "caution"
+source = "the pharmacy's own policy"
+generics = ["zolbetuximab"]
+"""
+DROPS_A_STOP = (
+    "leaves out the shipped stop class 'opioids'; a pharmacy's list may add classes and "
+    "names but not drop a stop"
+)
+
+
+def test_a_list_that_drops_the_opioid_class_is_refused(cli, tmp_path):
+    settings = settings_naming(tmp_path / "site", ONLY_ITS_OWN)
+    result = cli("screen", "--other-medication", "oxycodone", "--config", str(settings))
+    assert result.exit_code == 4, result.stdout
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"compounder: error: {settings}: defaults.screening: ")
+    assert f"own-screening.toml: {DROPS_A_STOP}" in line
+    # the same list named with --screening
+    own_list = tmp_path / "site" / "lists" / "own-screening.toml"
+    result = cli("screen", "--other-medication", "oxycodone", "--screening", str(own_list))
+    assert result.exit_code == 4
+    assert result.stderr == f"compounder: error: {own_list}: {DROPS_A_STOP}\n"
+
+
+def test_a_label_with_a_list_that_weakens_a_stop_is_refused(cli, tmp_path):
+    weakened = SHIPPED.read_text().replace('"benzhydrocodone", "oxycodone",', '"benzhydrocodone",')
+    settings = settings_naming(tmp_path / "site", weakened)
+    target = tmp_path / "label.pdf"
+    result = cli(
+        *LABEL_ARGS, "-o", str(target), "--db", str(tmp_path / "log.db"),
+        "--config", str(settings), "--other-medication", "oxycodone 5 mg",
+    )  # fmt: skip
+    assert result.exit_code == 4
+    (line,) = result.stderr.splitlines()
+    assert f"{settings}: defaults.screening: " in line
+    assert "leaves out 'oxycodone' of the shipped stop class 'opioids'" in line
+    assert not target.exists()
