@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -62,7 +63,8 @@ class Printer:
     """A loopback "printer" that misbehaves as real ones do, one connection at a time:
     ``talk`` keeps sending status bytes after it has the whole label (until closed);
     ``rate`` (bytes a second) reads at print speed; ``stall_after`` stops reading
-    (holding the connection open) once it has that many bytes. ``family`` AF_INET6
+    (holding the connection open) once it has that many bytes; ``reset_after`` closes
+    the connection with a reset (RST) once it has that many. ``family`` AF_INET6
     listens on ::1. ``received`` holds what each connection sent; ``got_all`` is set
     when a sender closed its side."""
 
@@ -72,14 +74,19 @@ class Printer:
         rate: int | None = None,
         stall_after: int | None = None,
         family: int = socket.AF_INET,
+        reset_after: int | None = None,
     ) -> None:
         host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
         self.server = socket.create_server((host, 0), family=family)
-        if rate is not None or stall_after is not None:  # no big buffer ahead of reading
+        if rate is not None or stall_after is not None or reset_after is not None:
+            # no big buffer ahead of reading
             self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
         self.port = self.server.getsockname()[1]
-        self.uri = f"socket://[{host}]:{self.port}" if ":" in host else f"socket://{host}:{self.port}"
+        self.uri = (
+            f"socket://[{host}]:{self.port}" if ":" in host else f"socket://{host}:{self.port}"
+        )
         self.talk, self.rate, self.stall_after = talk, rate, stall_after
+        self.reset_after = reset_after
         self.received: list[bytes] = []
         self.got_all = threading.Event()
         self.stop = threading.Event()
@@ -102,8 +109,13 @@ class Printer:
             if self.stall_after is not None and len(data) >= self.stall_after:
                 self.stop.wait()  # holds the connection, reads nothing more
                 break
+            if self.reset_after is not None and len(data) >= self.reset_after:
+                # closing with linger 0 sends a reset: the bytes not read are lost
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                break
             try:
-                chunk = connection.recv(8192)
+                want = 8192 if self.reset_after is None else self.reset_after - len(data)
+                chunk = connection.recv(min(8192, want))
             except OSError:
                 break
             if not chunk:

@@ -143,7 +143,7 @@ def deliver(
         job = send(printer, files[0], raw=zpl, progress=progress)
     except PrintError as exc:
         fields = {**fields, "printed": False, "print_error": exc.problem}
-        if progress.sent:
+        if progress.bytes_handed:
             fields.update(progress.fields(files[0], zpl))
         return fields, exc
     return {**fields, "printed": True, **({"print_job": job} if job else {})}, None

@@ -9,7 +9,9 @@ ZPL, so CUPS passes the bytes through untouched).
 Nothing here draws: this module only moves bytes (it never loads reportlab). A printer
 that cannot be reached, refuses, or a queue that rejects the job is a ``PrintError``
 (exit 5) saying the label was not printed; a printer that stops taking bytes part-way
-is one saying how far it got (some labels may have printed). No wait is unbounded: a
+is one saying how many bytes (and ZPL labels) were handed to the connection: at most
+that many reached it. All of them handed and the connection then closed is a send the
+printer never confirmed (the label may have printed). No wait is unbounded: a
 send fails after ``TIMEOUT`` seconds without progress, and what a printer sends back
 once it has everything is read for ``ANSWER`` seconds at most.
 """
@@ -29,58 +31,76 @@ from compounder.errors import EXIT_OUTPUT, CompounderError
 DEFAULT_DPI = 203
 TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without progress
 BLOCK = 64 * 1024  # bytes handed to the connection at a time
-SEND_BUFFER = 128 * 1024  # kept small, so bytes sent stay close to what the printer took
+SEND_BUFFER = 128 * 1024  # kept small, so bytes handed stay close to what the printer took
 ANSWER = 2.0  # seconds in all to read what a printer sends back once it has everything
 
 
 @dataclass
 class Progress:
-    """How far a send got: bytes handed to the connection (of ``total``); ``handed``
-    once the printer took them all (only its answer was still awaited)."""
+    """How far a send got: bytes handed to the connection (the operating system's send
+    buffer), of ``total``. Handed is not received: the printer took at most that many."""
 
     total: int = 0
-    sent: int = 0
+    bytes_handed: int = 0
 
     @property
     def handed(self) -> bool:
         """Every byte handed over (from the moment the last one is: a signal right
         after must not call a label the printer has whole "not printed")."""
-        return self.total > 0 and self.sent >= self.total
+        return self.total > 0 and self.bytes_handed >= self.total
 
     def fields(self, data: bytes, zpl: bool) -> dict[str, Any]:
-        """For the log: bytes sent of the total and, for ZPL, the complete labels
-        (``^XA``...``^XZ``) among them."""
-        fields: dict[str, Any] = {"bytes_sent": self.sent, "bytes": self.total}
+        """For the log: bytes handed to the connection of the total and, for ZPL, the
+        complete labels (``^XA``...``^XZ``) among them: at most that many reached the
+        printer (a label without its ``^XZ`` does not print)."""
+        fields: dict[str, Any] = {"bytes_handed": self.bytes_handed, "bytes": self.total}
         if zpl:
-            fields["labels_sent"] = data[: self.sent].count(b"^XZ")
+            fields["labels_handed_at_most"] = data[: self.bytes_handed].count(b"^XZ")
             fields["labels"] = data.count(b"^XZ")
+        if self.handed:
+            fields["print_unconfirmed"] = True  # every byte handed, none confirmed
         return fields
 
 
 @dataclass(eq=False)
 class PrintError(CompounderError):
-    """The label could not be handed to the printer, or only part of it (``sent``
-    bytes of ``total``; for ZPL ``labels_sent`` complete labels of ``labels``)."""
+    """The label could not be handed to the printer, or only part of it: ``handed``
+    bytes of ``total`` went to the connection (for ZPL ``labels_handed`` complete labels
+    of ``labels``), an upper bound on what the printer received; all of them handed and
+    the printer then closing the connection means it may or may not have printed."""
 
     printer: str
     problem: str
-    sent: int = 0
+    handed: int = 0
     total: int = 0
-    labels_sent: int | None = None
+    labels_handed: int | None = None
     labels: int | None = None
     made: Any = None  # what the call made and logged before the print failed (its JSON)
 
     exit_code = EXIT_OUTPUT
 
     def __str__(self) -> str:
-        if not self.sent:
-            return f"not printed: printer {self.printer}: {self.problem}"
-        how_far = f"{self.sent} of {self.total} bytes"
+        where = f"printer {self.printer}"
+        if not self.handed:
+            return f"not printed: {where}: {self.problem}"
+        if self.handed >= self.total:
+            what = (
+                "the label may have printed; check it"
+                if self.labels in (None, 1)
+                else f"the {self.labels} labels may have printed; check them"
+            )
+            return (
+                f"printing not confirmed: {where}: all {self.total} bytes were handed over "
+                f"but the printer {self.problem} before confirming: {what}"
+            )
         if self.labels is not None:
-            how_far += f", {self.labels_sent} of {self.labels} labels"
+            reached = f"at most {self.labels_handed} of {self.labels} labels reached it"
+        else:
+            reached = f"at most {self.handed} of {self.total} bytes reached it"
         return (
-            f"printing stopped part-way: printer {self.printer}: {self.problem} after "
-            f"{how_far} were sent; some labels may have printed"
+            f"printing stopped part-way: {where}: {self.problem} after {self.handed} of "
+            f"{self.total} bytes were handed to the connection: {reached} (check what "
+            "printed before printing the rest)"
         )
 
 
@@ -145,7 +165,7 @@ def send(
         _send_socket(printer, data, progress, zpl=raw)
         return ""
     job = _send_cups(printer, data, raw, title)
-    progress.sent = len(data)
+    progress.bytes_handed = len(data)
     return job
 
 
@@ -169,8 +189,8 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         view = memoryview(data)
         try:
-            while progress.sent < len(data):
-                progress.sent += connection.send(view[progress.sent : progress.sent + BLOCK])
+            while (at := progress.bytes_handed) < len(data):
+                progress.bytes_handed += connection.send(view[at : at + BLOCK])
             connection.shutdown(socket.SHUT_WR)
         except TimeoutError:
             problem = f"took nothing for {TIMEOUT:g} seconds"
@@ -184,8 +204,8 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
 def _stopped(where: str, problem: str, data: bytes, progress: Progress, zpl: bool) -> PrintError:
     fields = progress.fields(data, zpl)
     return PrintError(
-        where, problem, progress.sent, progress.total,
-        fields.get("labels_sent"), fields.get("labels"),
+        where, problem, progress.bytes_handed, progress.total,
+        fields.get("labels_handed_at_most"), fields.get("labels"),
     )  # fmt: skip
 
 

@@ -367,6 +367,8 @@ def _what(entry: Any) -> str:
     if printed is None:
         return str(entry.kind)
     what = f"{entry.kind} of {entry.payload['prints']}" if "prints" in entry.payload else entry.kind
+    if not printed and entry.payload.get("print_unconfirmed"):
+        return f"{what} (not confirmed)"  # every byte handed over, then the printer closed
     return f"{what} ({'printed' if printed else 'not printed'})"
 
 

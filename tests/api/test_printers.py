@@ -107,8 +107,9 @@ def test_a_printer_that_never_closes_still_gets_the_label(monkeypatch):
 
 # --- a printer that misbehaves (review of issue 18's printing) ---------------------------
 
-LABELS = b"".join(b"^XA\n^FX label %05d\n" % n + b"^FO0,0^GB8,8,8^FS\n" * 500 + b"^XZ\n"
-                  for n in range(200))  # 200 labels, about 3.6 MB
+LABELS = b"".join(
+    b"^XA\n^FX label %05d\n" % n + b"^FO0,0^GB8,8,8^FS\n" * 500 + b"^XZ\n" for n in range(200)
+)  # 200 labels, about 3.6 MB
 
 
 def _in_thread(function, *args):
@@ -173,15 +174,70 @@ def test_a_printer_that_stops_reading_part_way_says_how_far_it_got(monkeypatch):
         printer.close()
     failure = error.value
     assert failure.exit_code == 5
-    assert 200_000 <= failure.sent < failure.total == len(LABELS)
+    assert 200_000 <= failure.handed < failure.total == len(LABELS)
     assert failure.labels == 200
-    assert failure.labels_sent == LABELS[: failure.sent].count(b"^XZ")
-    assert 1 <= failure.labels_sent < 200
+    assert failure.labels_handed == LABELS[: failure.handed].count(b"^XZ")
+    assert 1 <= failure.labels_handed < 200
     assert str(failure) == (
         f"printing stopped part-way: printer {printer.uri}: took nothing for 0.4 seconds "
-        f"after {failure.sent} of {len(LABELS)} bytes, {failure.labels_sent} of 200 labels "
-        "were sent; some labels may have printed"
+        f"after {failure.handed} of {len(LABELS)} bytes were handed to the connection: at "
+        f"most {failure.labels_handed} of 200 labels reached it (check what printed before "
+        "printing the rest)"
     )
+
+
+def test_a_printer_that_resets_part_way_gets_an_upper_bound_not_a_count():
+    """The printer takes 5000 bytes (not one whole label) and resets the connection:
+    more than that was handed to the connection, so the message gives at most, never
+    "were sent"."""
+    from printer_servers import Printer
+
+    printer = Printer(reset_after=5000)
+    try:
+        with pytest.raises(PrintError) as error:
+            send(find_printer(printer.uri), LABELS, raw=True)
+    finally:
+        printer.close()
+    failure = error.value
+    assert printer.received == [LABELS[:5000]]  # not one label whole
+    assert 5000 <= failure.handed < failure.total == len(LABELS)
+    assert failure.labels_handed == LABELS[: failure.handed].count(b"^XZ")
+    message = str(failure)
+    assert message.startswith(f"printing stopped part-way: printer {printer.uri}: closed the ")
+    assert (
+        f"after {failure.handed} of {len(LABELS)} bytes were handed to the connection: at most "
+        f"{failure.labels_handed} of 200 labels reached it (check what printed before printing "
+        "the rest)"
+    ) in message
+    assert "were sent" not in message
+
+
+def test_every_byte_handed_then_a_reset_is_not_confirmed():
+    """All bytes handed to the connection and then the printer closes it: the label may
+    have printed, and the message and the log fields say so (not "1 of 1 sent")."""
+    from compounder.api.printers import Progress
+
+    data = b"^XA\n^FDone^FS\n^XZ\n" * 3
+    progress = Progress(total=len(data), bytes_handed=len(data))
+    fields = progress.fields(data, zpl=True)
+    assert fields == {
+        "bytes_handed": len(data), "bytes": len(data), "labels_handed_at_most": 3,
+        "labels": 3, "print_unconfirmed": True,
+    }  # fmt: skip
+    problem = "closed the connection (Connection reset by peer)"
+    failure = PrintError("socket://10.0.0.5:9100", problem, len(data), len(data), 3, 3)
+    assert str(failure) == (
+        f"printing not confirmed: printer socket://10.0.0.5:9100: all {len(data)} bytes were "
+        "handed over but the printer closed the connection (Connection reset by peer) before "
+        "confirming: the 3 labels may have printed; check them"
+    )
+    one = PrintError("socket://10.0.0.5:9100", problem, 27412, 27412, 1, 1)
+    assert str(one).endswith(
+        "all 27412 bytes were handed over but the printer closed the connection (Connection "
+        "reset by peer) before confirming: the label may have printed; check it"
+    )
+    part = Progress(total=len(data), bytes_handed=20).fields(data, zpl=True)
+    assert part["labels_handed_at_most"] == 1 and "print_unconfirmed" not in part
 
 
 def test_a_bracketed_ipv6_address():

@@ -129,13 +129,13 @@ def test_a_stuck_printer_interrupted_is_logged_not_printed(cli, tmp_path, exampl
     payload = entry.payload
     assert payload["printed"] is False and payload["printed_files"] == []
     assert payload["print_error"] == "interrupted while sending; it may have printed"
-    assert 60_000 <= payload["bytes_sent"] < payload["bytes"] == (out / "labels.zpl").stat().st_size
-    assert payload["labels"] == 30 and payload["labels_sent"] < 30
+    assert (
+        60_000 <= payload["bytes_handed"] < payload["bytes"] == (out / "labels.zpl").stat().st_size
+    )
+    assert payload["labels"] == 30 and payload["labels_handed_at_most"] < 30
 
 
-def test_a_batch_cut_off_part_way_says_how_far_it_got(
-    cli, tmp_path, example_config, monkeypatch
-):
+def test_a_batch_cut_off_part_way_says_how_far_it_got(cli, tmp_path, example_config, monkeypatch):
     from compounder.batch.synthetic import write_orders
     from compounder.log.entries import open_store
 
@@ -156,14 +156,53 @@ def test_a_batch_cut_off_part_way_says_how_far_it_got(
         (entry,) = store.entries_of_kind("batch-print")
     p = entry.payload
     size = (out / "labels.zpl").stat().st_size
-    assert p["printed"] is False and 60_000 <= p["bytes_sent"] < p["bytes"] == size
-    assert p["labels"] == 30 and p["labels_sent"] < 30
+    assert p["printed"] is False and 60_000 <= p["bytes_handed"] < p["bytes"] == size
+    assert p["labels"] == 30 and p["labels_handed_at_most"] < 30
     assert p["print_error"] == "took nothing for 0.5 seconds"
     message = result.stderr.strip().splitlines()[-1]
     assert message == (
         f"compounder: error: printing stopped part-way: printer {stuck.uri}: took nothing "
-        f"for 0.5 seconds after {p['bytes_sent']} of {size} bytes, {p['labels_sent']} of 30 "
-        "labels were sent; some labels may have printed"
+        f"for 0.5 seconds after {p['bytes_handed']} of {size} bytes were handed to the "
+        f"connection: at most {p['labels_handed_at_most']} of 30 labels reached it (check what "
+        "printed before printing the rest)"
+    )
+
+
+def test_a_batch_reset_part_way_logs_an_upper_bound(cli, tmp_path, example_config):
+    """The printer takes 5000 bytes and resets: the entry and the message give what was
+    handed to the connection as an upper bound, and the history says not printed."""
+    from compounder.batch.synthetic import write_orders
+    from compounder.log.entries import open_store
+
+    orders = write_orders(tmp_path / "orders.csv", 30, titrations=False)
+    db = tmp_path / "log.db"
+    out = tmp_path / "out"
+    resetting = Printer(reset_after=5000)
+    try:
+        result = cli(
+            "batch", str(orders), "-o", str(out), "--config", str(example_config),
+            "--db", str(db), "--print", resetting.uri,
+        )  # fmt: skip
+    finally:
+        resetting.close()
+    assert result.exit_code == 5
+    assert resetting.received == [(out / "labels.zpl").read_bytes()[:5000]]
+    with open_store(db) as store:
+        (entry,) = store.entries_of_kind("batch-print")
+    p = entry.payload
+    size = (out / "labels.zpl").stat().st_size
+    assert p["printed"] is False and 5000 <= p["bytes_handed"] < p["bytes"] == size
+    assert "bytes_sent" not in p and "labels_sent" not in p and "print_unconfirmed" not in p
+    handed = (out / "labels.zpl").read_bytes()[: p["bytes_handed"]].count(b"^XZ")
+    assert p["labels_handed_at_most"] == handed < 30
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith(
+        f"compounder: error: printing stopped part-way: printer {resetting.uri}: closed the "
+        "connection"
+    )
+    assert message.endswith(
+        f"after {p['bytes_handed']} of {size} bytes were handed to the connection: at most "
+        f"{handed} of 30 labels reached it (check what printed before printing the rest)"
     )
 
 

@@ -385,3 +385,19 @@ def test_preparation_dict_words_storage_and_warnings_in_the_language():
     for key in ("tablets", "final_volume_ml", "excess_ml", "bud", "drug_mass_mg"):
         assert spanish[key] == english[key], key
     assert prep.to_dict()["storage"] == "refrigerator"  # the engine keeps the id
+
+
+def test_history_says_a_print_every_byte_of_which_was_handed_over_is_not_confirmed():
+    base = {"prints": 3, "printer": "socket://10.0.0.5:9100", "printed": False}
+    entries = [
+        entry(5, "print", "1234567", None, "2026-12-01T09:31:00", base),
+        entry(6, "print", "1234567", None, "2026-12-01T09:32:00",
+              {**base, "bytes_handed": 900, "bytes": 900, "print_unconfirmed": True}),
+        entry(7, "print", "1234567", None, "2026-12-01T09:33:00", {**base, "printed": True}),
+    ]  # fmt: skip
+    rows = history_report(entries, set()).splitlines()[2:]
+    assert [[c for c in row.split("  ") if c][2].strip() for row in rows] == [
+        "print of 3 (not printed)",
+        "print of 3 (not confirmed)",
+        "print of 3 (printed)",
+    ]
