@@ -225,12 +225,14 @@ def reprint_label(
     dpi: int | None = None,
     printer: str | None = None,
     config: str | Path | None = None,
+    default_name: str | None = None,
 ) -> Reprint:
     """The last label printed for an Rx, drawn again from its snapshot: byte for byte
     the original when made in the same format (and resolution), written to ``output``
     and/or sent to ``printer``: the files and a ``reprint`` entry commit together, then
     the label is sent and a ``print`` entry says whether it printed (PrintError, exit 5,
-    when not)."""
+    when not). Without either, ``default_name`` with the original's suffix (and so its
+    format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png)."""
     from compounder.api.delivery import file_fields, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
@@ -239,7 +241,7 @@ def reprint_label(
     from compounder.render.label_output import output_paths, render_label_files
 
     rx = check_rx(rx)
-    if output is None and printer is None:
+    if output is None and printer is None and default_name is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
     if output is not None:
         check_output_path(Path(output))
@@ -251,6 +253,9 @@ def reprint_label(
         if "frame" in snapshot:  # a batch order: stock and layout kept once per run
             snapshot.update(store.snapshot(snapshot.pop("frame")))
     original = entry.payload.get("format", "pdf")
+    if output is None and printer is None:
+        output = Path(f"{default_name}.{original}")
+        check_output_path(output)
     delivery = plan_delivery(
         label_format,
         dpi or (entry.payload.get("dpi") if printer is None else None),

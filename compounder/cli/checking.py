@@ -25,7 +25,7 @@ def screen(
         Path | None,
         typer.Option(
             "--screening",
-            help="A screening list (.toml) for this check (default: [defaults] screening "
+            help="A screening list (.toml) for this check (default: \\[defaults] screening "
             "of the settings, else the shipped list).",
         ),
     ] = None,

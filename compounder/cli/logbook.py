@@ -12,7 +12,6 @@ from compounder.cli.options import (
     DpiOpt,
     IngredientLotOpt,
     JsonOpt,
-    LabelFormatOpt,
     LabelOutOpt,
     LiverKidneyOpt,
     LotsFileOpt,
@@ -21,6 +20,7 @@ from compounder.cli.options import (
     OverrideOpt,
     PharmacistOpt,
     PrintOpt,
+    ReprintFormatOpt,
     RequiredConcentrationOpt,
     SourceOpt,
     VehicleOpt,
@@ -140,7 +140,7 @@ def reprint(
     rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
     output: LabelOutOpt = None,
     db: DbOpt = None,
-    label_format: LabelFormatOpt = None,
+    label_format: ReprintFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
     config: ConfigOpt = None,
@@ -148,15 +148,15 @@ def reprint(
         bool, typer.Option("--json", help="Print what was written and printed as JSON.")
     ] = False,
 ) -> None:
-    """Print the last label of an Rx again, byte for byte as the original
-    (to reprint.pdf unless --output or --print).
+    """Print the last label of an Rx again, byte for byte as the original (in its
+    format unless --format, --print or the output's suffix says another: to reprint.pdf,
+    reprint.zpl or reprint.png unless --output or --print).
 
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
     from compounder.api.recording import reprint_label
+    from compounder.content.reports import files_text
 
-    if output is None and printer is None:
-        output = Path("reprint.pdf")
     done = reprint_label(
         rx,
         output,
@@ -165,12 +165,13 @@ def reprint(
         dpi=dpi,
         printer=printer,
         config=config,
+        default_name="reprint",
     )
     if as_json:
         print_json(reprint_dict(done))
         return
     where = " and ".join(
-        part for part in (str(output) if output else "", printer or "") if part
+        part for part in (files_text(done.files) if done.files else "", printer or "") if part
     )
     original = done.original
     typer.echo(

@@ -102,7 +102,7 @@ DbOpt = Annotated[
     typer.Option(
         "--db",
         help="The compounding log: a file, a sqlite:///path URL or a "
-        "postgresql://user@host/dbname URL (default: COMPOUNDER_DB, then [log] url in the "
+        "postgresql://user@host/dbname URL (default: COMPOUNDER_DB, then \\[log] url in the "
         "settings, then the user data folder).",
     ),
 ]
@@ -122,6 +122,14 @@ LabelFormatOpt = Annotated[
         "with --print, the printer's format.",
     ),
 ]
+ReprintFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="pdf, zpl (thermal printers) or png (a preview at the stock's size) (default: "
+        "the output's suffix, else the original label's; with --print, the printer's format).",
+    ),
+]
 DpiOpt = Annotated[
     int | None,
     typer.Option("--dpi", help="Printer resolution for zpl and png: 203 or 300 (default: "
@@ -131,7 +139,7 @@ PrintOpt = Annotated[
     str | None,
     typer.Option(
         "--print",
-        help="Send to a printer: a name from the settings ([printers.NAME]), "
+        help="Send to a printer: a name from the settings (\\[printers.NAME]), "
         "socket://HOST:PORT (raw TCP, e.g. port 9100) or a CUPS queue.",
     ),
 ]

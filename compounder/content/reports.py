@@ -267,7 +267,7 @@ def files_text(names: list[str]) -> str:
     series: dict[tuple[str, str], list[str]] = {}
     shown: list[Any] = []
     for name in names:
-        numbered = re.fullmatch(r"(.*-)\d+(\.\w+)", name)
+        numbered = re.fullmatch(r"(.*-)\d+((?:\.\w+)?)", name)  # rr-1 too (no suffix)
         if numbered is None:
             shown.append(name)
             continue
