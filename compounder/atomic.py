@@ -13,12 +13,16 @@ from pathlib import Path
 
 from compounder.errors import OutputError
 
+#: what a label writer offers instead of a device or pipe (other writers offer nothing)
+PRINT_INSTEAD = "use --print to send labels to a printer"
 
-def check_output_path(target: Path) -> Path:
+
+def check_output_path(target: Path, instead: str = "") -> Path:
     """The path to write for ``target``: OutputError for an empty name, an existing
     folder, a folder that does not exist, or anything there but a regular file (a
-    device, a pipe...: replacing it would delete the node and print nothing). Checked
-    before any work is done, and again at the rename (``replace_into``).
+    device, a pipe...: replacing it would delete the node and print nothing; the error
+    suggests ``instead`` too, when the command has it). Checked before any work is
+    done, and again at the rename (``replace_into``).
 
     A symbolic link to a regular file is written through, as the shell's ``>`` does:
     the file it names is replaced (atomically, beside it) and the link is kept; the
@@ -32,16 +36,16 @@ def check_output_path(target: Path) -> Path:
         if not target.exists():
             raise OutputError(str(target), "is a link to nothing; give a file name")
         target = Path(os.path.realpath(target))
-    _refuse_special(target)
+    _refuse_special(target, instead)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(str(target), f"folder {folder} does not exist")
     return target
 
 
-def _refuse_special(target: Path) -> None:
+def _refuse_special(target: Path, instead: str = "") -> None:
     """OutputError if something other than a regular file is at ``target`` (followed
-    through links)."""
+    through links), suggesting a regular file (or ``instead``)."""
     import stat
 
     try:
@@ -63,10 +67,11 @@ def _refuse_special(target: Path) -> None:
         if stat.S_ISSOCK(mode)
         else "not a regular file"
     )
+    alternative = f", or {instead}" if instead else ""
     raise OutputError(
         str(target),
-        f"it is {kind}, not a regular file, and would be replaced; write to a regular file, "
-        "or use --print to send labels to a printer",
+        f"it is {kind}, not a regular file, and would be replaced; write to a regular "
+        f"file{alternative}",
     )
 
 

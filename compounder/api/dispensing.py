@@ -19,7 +19,7 @@ from compounder.api.planning import (
     parse_volume,
     plan_titration,
 )
-from compounder.atomic import check_output_path, write_bytes_atomic
+from compounder.atomic import PRINT_INSTEAD, check_output_path, write_bytes_atomic
 from compounder.core.dates import parse_date
 from compounder.core.limits import DISPENSED_ML
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
@@ -304,7 +304,7 @@ def make_labels(
 
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     if output is not None:
-        check_output_path(Path(output))
+        check_output_path(Path(output), PRINT_INSTEAD)
     if log and (output is not None or printer is not None):
         # a log that cannot be written refuses before a file is written or a label printed
         with open_store(db):

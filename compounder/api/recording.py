@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.api.planning import prepare_batch
-from compounder.atomic import check_output_path
+from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.entries import open_store, publish_with_entry, settle_folder
@@ -244,7 +244,7 @@ def reprint_label(
     if output is None and printer is None and default_name is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
     if output is not None:
-        check_output_path(Path(output))
+        check_output_path(Path(output), PRINT_INSTEAD)
     with open_store(db) as store:
         entry = store.latest_label(rx)
         if entry is None:
@@ -255,7 +255,7 @@ def reprint_label(
     original = entry.payload.get("format", "pdf")
     if output is None and printer is None:
         output = Path(f"{default_name}.{original}")
-        check_output_path(output)
+        check_output_path(output, PRINT_INSTEAD)
     delivery = plan_delivery(
         label_format,
         dpi or (entry.payload.get("dpi") if printer is None else None),

@@ -257,18 +257,27 @@ def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | 
 
 
 def _check_stock(entry: Table, stock: str) -> None:
-    """A printer's stock names a shipped stock or a stock file that is there (read when
-    the printer is used: only its existence is checked here, to keep settings cheap)."""
-    from compounder.core.datafiles import id_or_file, shipped_ids
-    from compounder.errors import InputError
+    """A printer's stock names a shipped stock (only its existence is checked, to keep
+    settings cheap) or a stock file that is there and is a stock: read here, so that a
+    file that is not one is blamed on this key, not reported as a file of its own."""
+    from compounder.core.datafiles import id_or_file, is_file_path, shipped_ids
+    from compounder.core.stocks import load_stock
+    from compounder.errors import DataFileError, InputError
 
     try:
         found = id_or_file(stock, "stocks", "stock")
     except InputError:
         found = None
+    expected = "a stock file path or one of " + ", ".join(shipped_ids("stocks"))
     if found is None or not found.is_file():
-        expected = "a stock file path or one of " + ", ".join(shipped_ids("stocks"))
         raise entry.error("stock", f"{stock!r} is not a known stock", expected)
+    if is_file_path(stock):
+        try:
+            load_stock(found)
+        except DataFileError as exc:
+            fault = f"{exc.key}: {exc.problem}" if exc.key else exc.problem
+            problem = f"{stock!r} is not a usable stock ({fault})"
+            raise entry.error("stock", problem, expected) from None
 
 
 def _printers(table: Table) -> tuple[PrinterSettings, ...]:

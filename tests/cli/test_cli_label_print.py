@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
+import pytest
 from label_images import barcodes, dark, pdf_image, png_image, share_near, zpl_images
 from printer_servers import closed_port
 
@@ -274,3 +276,29 @@ print(loaded, sorted(pdfmetrics.getRegisteredFontNames()))
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip().splitlines()[-1] == "[] ['Atkinson', 'Atkinson-Bold']"
+
+
+@pytest.mark.skipif(not Path("/etc/passwd").is_file(), reason="needs a system /etc/passwd")
+def test_a_printer_stock_that_is_not_a_stock_is_a_settings_error(cli, tmp_path, monkeypatch):
+    """`stock = "../../etc/passwd"` (from / that is /etc/passwd): exit 4 naming the
+    settings file and printers.x.stock, not the password file as a broken data file."""
+    from conftest import EXAMPLE_CONFIG, LABEL_ARGS
+
+    settings = tmp_path / "compounder.toml"
+    settings.write_text(
+        EXAMPLE_CONFIG.read_text()
+        + '\n[printers.x]\nuri = "socket://127.0.0.1:9100"\nstock = "../../etc/passwd"\n'
+    )
+    monkeypatch.chdir("/")
+    target = tmp_path / "l.zpl"
+    result = cli(
+        *LABEL_ARGS, "--config", str(settings), "--db", str(tmp_path / "log.db"),
+        "-o", str(target), "--print", "x",
+    )  # fmt: skip
+    assert result.exit_code == 4, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"compounder: error: {settings}: printers.x.stock: '../../etc/passwd' is not a usable "
+        "stock (not valid TOML"
+    )
+    assert "root:x" not in line and not target.exists()

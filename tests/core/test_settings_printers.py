@@ -80,8 +80,33 @@ def test_a_printer_s_uri_and_stock_are_checked_when_the_settings_are_read(
 
 def test_a_bracketed_ipv6_printer_and_a_stock_file_are_accepted(tmp_path):
     stock = tmp_path / "mine.toml"
-    stock.write_text("", encoding="utf-8")  # only its existence is checked here
+    shipped = Path(__file__).resolve().parents[2] / "templates" / "stocks" / "roll-4x6.toml"
+    stock.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     settings = settings_with(
         tmp_path, f'[printers.v6]\nuri = "socket://[::1]:9100"\nstock = "{stock}"\n'
     )
     assert settings.printer("v6") == PrinterSettings("v6", "socket://[::1]:9100", stock=str(stock))
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("root:x:0:0:root:/root:/bin/bash\n", "not valid TOML"),
+        ('id = "x"\n', "kind: missing"),
+    ],
+)
+def test_a_printer_stock_file_that_is_not_a_stock_names_the_settings_key(tmp_path, text, fault):
+    """A stock path naming a file that is not a stock (a password file, a half-written
+    stock) is blamed on the settings file and printers.NAME.stock, never reported as a
+    file of its own."""
+    other = tmp_path / "etc" / "passwd"
+    other.parent.mkdir()
+    other.write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError) as error:
+        settings_with(tmp_path, f'[printers.x]\nuri = "cups:q"\nstock = "{other}"\n')
+    message = str(error.value)
+    assert error.value.exit_code == 4 and "\n" not in message
+    assert message.startswith(
+        f"{tmp_path / 'compounder.toml'}: printers.x.stock: '{other}' is not a usable stock ("
+    )
+    assert fault in message and "root:x" not in message
