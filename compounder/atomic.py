@@ -86,19 +86,32 @@ def replace_into(source: Path, target: Path) -> None:
         raise OutputError(str(target), exc.strerror or str(exc)) from None
 
 
+def _hidden_file(target: Path, folder: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``target`` (``.NAME.XXXXXXXX.part``), open for writing:
+    (descriptor, path). Created with mode 0666 less the umask, as a shell or any program
+    creates a file (tempfile's 0600 would leave a label a print server or a colleague
+    cannot read)."""
+    import secrets
+
+    for _ in range(100):
+        temp = folder / f".{target.name}.{secrets.token_hex(4)}.part"
+        try:
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(str(target), exc.strerror or str(exc)) from None
+    raise OutputError(str(target), "no free temporary name beside it")
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it to ``target``."""
-    import tempfile  # here: a command that writes nothing does not pay for it
-
     target = check_output_path(target)
     folder = target.parent if str(target.parent) else Path(".")
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise OutputError(str(target), exc.strerror or str(exc)) from None
+    handle, temp = _hidden_file(target, folder)
     os.close(handle)
-    temp = Path(temp_name)
     try:
         yield temp
         try:
@@ -138,21 +151,13 @@ class StagedFile:
     """
 
     def __init__(self, target: Path, data: bytes) -> None:
-        import tempfile  # here: a command that writes nothing does not pay for it
-
         self.target = check_output_path(Path(target))
         folder = self.target.parent if str(self.target.parent) else Path(".")
         if not folder.is_dir():
             raise OutputError(str(target), f"folder {folder} does not exist")
         self.backup: Path | None = None
         self.published = False
-        try:
-            handle, temp_name = tempfile.mkstemp(
-                prefix=f".{self.target.name}.", suffix=".part", dir=folder
-            )
-        except OSError as exc:
-            raise OutputError(str(target), exc.strerror or str(exc)) from None
-        self.temp = Path(temp_name)
+        handle, self.temp = _hidden_file(self.target, folder)
         try:
             with os.fdopen(handle, "wb") as written:
                 checkpoint("staged file: writing")

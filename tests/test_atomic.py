@@ -29,3 +29,29 @@ def test_failure_leaves_old_file_and_no_temp(tmp_path):
 def test_missing_folder(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         write_bytes_atomic(tmp_path / "nope" / "out.pdf", b"x")
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for a test (and put the old one back)."""
+    import os
+
+    old = os.umask(0o022)
+    yield lambda mask: os.umask(mask)
+    os.umask(old)
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_outputs_take_the_umask_like_any_new_file(tmp_path, umask, mask, mode):
+    import stat
+
+    from compounder.atomic import StagedFile
+
+    umask(mask)
+    write_bytes_atomic(tmp_path / "a.pdf", b"a")
+    staged = StagedFile(tmp_path / "b.pdf", b"b")
+    staged.publish()
+    staged.finish()
+    (tmp_path / "plain.pdf").write_bytes(b"c")  # as Python (or a shell) makes a file
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"a.pdf": mode, "b.pdf": mode, "plain.pdf": mode}
