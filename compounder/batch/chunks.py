@@ -58,6 +58,7 @@ class Chunk:
     duplicates: dict[int, int]  # line -> line of the first order with the same Rx
     last: bool
     lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
+    dispensed: tuple[tuple[int, str], ...] = ()  # line -> why the log refuses it
 
 
 @dataclass
@@ -147,6 +148,7 @@ def _process_chunk(
     progress: Progress,
 ) -> ChunkResult:
     index, duplicates, lots = chunk.index, chunk.duplicates, dict(chunk.lots)
+    dispensed = dict(chunk.dispensed)
     prepared: list[PreparedOrder] = []
     errors: list[RowError] = []
     rejected: list[tuple[RawRow, str]] = []
@@ -156,6 +158,8 @@ def _process_chunk(
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
+            if row.line in dispensed:
+                raise RowProblem("rx_number", dispensed[row.line])
             prepared.append(
                 prepare_order(
                     row,

@@ -171,6 +171,32 @@ def _reserve_lots(
     chunk.lots = tuple(sorted(lots.items()))
 
 
+def _dispensed_before(chunk: Chunk, store: Store, digest: str) -> tuple[tuple[int, str], ...]:
+    """The chunk's orders the log holds already for the same fill date, from another
+    order file or a ``label`` (a corrected file run again would dispense them twice):
+    each row's line and why it is refused. A run of the same file again is no repeat."""
+    from compounder.core.identity import check_rx
+
+    rows: dict[tuple[str, str], int] = {}
+    for row in chunk.rows:
+        try:  # a bad Rx number is refused by validation, not looked up
+            rx = check_rx(row.values.get("rx_number", "").strip())
+        except CompounderError:
+            continue
+        rows[(rx, row.values.get("fill_date", "").strip())] = row.line
+    refused = {}
+    for rx, fill_date, entry_id in store.dispensed(
+        (rx for rx, _ in rows), f"dispense:{digest}:"
+    ):
+        line = rows.get((rx, fill_date))
+        if line is not None and line not in refused:
+            refused[line] = (
+                f"this Rx was dispensed for {fill_date} already (log entry {entry_id}); "
+                "print its label again with 'compounder reprint', or leave the row out"
+            )
+    return tuple(sorted(refused.items()))
+
+
 @lru_cache(maxsize=1024)
 def _group_of(
     config: str, fill_date: str, concentration: str, vehicle: str, source: str
@@ -286,6 +312,11 @@ def run_batch(
         store = Store(db)  # a log that cannot be opened stops the run here
         try:
             out.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            store.close()
+            raise OutputError(
+                str(out), "it is not a folder; give a folder for the run's outputs (-o)"
+            ) from None
         except OSError as exc:
             store.close()
             raise OutputError(str(out), exc.strerror or str(exc)) from None
@@ -318,6 +349,7 @@ def run_batch(
             chunk_count += 1
             if store is not None:
                 _reserve_lots(chunk, config_path, digest, store, lots, run_key)
+                chunk.dispensed = _dispensed_before(chunk, store, digest)
             if lock is not None:
                 lock.renew()
             yield chunk
@@ -452,7 +484,10 @@ def _commit(
     with store.transaction():
         checkpoint("batch: transaction begun")
         planned = []
+        used = {entry["lot"] for entry in report.worksheet}  # by the orders printed
         for key, lot in sorted(lots.items(), key=lambda item: item[1]):
+            if lot not in used:  # reserved for orders that were all refused
+                continue
             batch_key = f"batch:{digest}:{key}"
             logged = store.logged_lot(batch_key)
             if logged is not None and logged != lot:
@@ -486,13 +521,24 @@ def _commit(
                     f"batch-reprint:{digest}:{run_key}:{rx}",
                 )
                 for _, rx, lot, payload, _ in rows
-                if rx in printed and printed[rx][1] != payload
+                if rx in printed
+                and printed[rx][1] != payload
+                and _label_fields(printed[rx][1]) != _label_fields(payload)
             ]
             store.append_many(again)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
         checkpoint("batch: about to commit")
     checkpoint("batch: committed")
+
+
+def _label_fields(payload: str) -> dict[str, Any]:
+    """What a logged batch order says about its label (its chart's file and pages are
+    not the label's)."""
+    fields = json.loads(payload)
+    for name in ("charts_file", "chart_pages", "reprints"):
+        fields.pop(name, None)
+    return dict(fields)
 
 
 def recover(out: Path, abandoned: dict[str, Any], store: Store) -> str:

@@ -300,7 +300,11 @@ def batch_summary(report: Any, output: str) -> str:
         )
         lines.append(f"Files in {output}: " + files_text([Path(f).name for f in report.files]))
     else:
-        lines.append("Nothing printed: fix the rows above (or use --skip-invalid).")
+        lines.append(
+            "Nothing printed: fix the rows above (or use --skip-invalid)."
+            if report.valid
+            else "Nothing printed: every row was refused; fix the rows above."
+        )
     if report.worksheet and (report.printed or report.checked_only):
         lines += ["", worksheet_report(report.worksheet).rstrip()]
     return "\n".join(lines)

@@ -705,7 +705,8 @@ class Store:
         with self.transaction():
             lot = self.next_lot(day, at)
             payload, result = build(lot)
-            entry_id = self.append("preparation", rx, lot, payload, at=at)
+            # stamped when logged (the compounding time given is in the record itself)
+            entry_id = self.append("preparation", rx, lot, payload)
             if publish is not None:
                 publish(result)
         return lot, entry_id, result
@@ -963,6 +964,27 @@ class Store:
                         payload = json.dumps(fields, sort_keys=True)
                     latest[rx] = (entry_id, payload)
         return latest
+
+    def dispensed(self, rxs: Iterable[str], other_than: str) -> list[tuple[str, str, int]]:
+        """The labels and batch orders logged for these Rx numbers, as (Rx, fill date,
+        entry id), but for the batch orders whose key starts with ``other_than`` (an
+        earlier run of the same order file)."""
+        wanted = sorted(set(rxs))
+        found: list[tuple[str, str, int]] = []
+        with self.faults():
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ", ".join("?" * len(part))
+                for row in self.db.execute(
+                    "SELECT id, rx, batch_key, payload FROM entries WHERE kind IN "
+                    f"('label', 'dispense') AND rx IN ({marks})",
+                    part,
+                ):
+                    if str(row[2] or "").startswith(other_than):
+                        continue
+                    fill = json.loads(row[3]).get("fill_date")
+                    found.append((str(row[1]), str(fill or ""), int(row[0])))
+        return found
 
     def latest_label(self, rx: str) -> Entry | None:
         """The label last printed for an Rx: by ``label``, a batch, or a later run of

@@ -464,3 +464,74 @@ def test_a_rerun_that_prints_an_order_otherwise_logs_it_printed_again(tmp_path, 
     assert min(c["size"] for c in page.chars if c["top"] < 30) == 18  # large print's name
     run("pdf-again")  # printed as first: logged again, as it differs from the last
     assert [kind for kind, _, _ in entries(rx)][-1] == "batch-reprint"
+
+
+_HEAD = "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity\n"
+
+
+def test_a_lot_reserved_only_for_refused_orders_is_not_logged(tmp_path, example_config):
+    """--skip-invalid: a preparation only refused rows needed is neither planned in the
+    log nor on the worksheet (a lot is taken only by a preparation with a record)."""
+    from compounder.log.entries import open_store
+
+    orders = tmp_path / "mix.csv"
+    orders.write_text(
+        _HEAD + "1,A B,Dr A,2026-12-01,1 mg/mL,3 mg,30 mL\n"
+        "2,C D,Dr A,2026-12-01,0.5 mg/mL,9 mg,30 mL\n"  # its own strength, and refused
+    )
+    db = tmp_path / "log.db"
+    report = run_batch(orders, tmp_path / "out", example_config, db=db, skip_invalid=True)
+    assert report.printed == 1 and len(report.errors) == 1
+    with open_store(db) as store:
+        assert [e.lot for e in store.entries_of_kind("preparation")] == ["20261201-001"]
+        assert store.count("batch-record") == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text(_HEAD + "3,E F,Dr A,2026-12-02,1 mg/mL,9 mg,30 mL\n")
+    run_batch(bad, tmp_path / "out2", example_config, db=db, skip_invalid=True)
+    with open_store(db) as store:
+        assert store.count("preparation") == 1  # nothing printed, nothing planned
+
+
+def test_an_order_dispensed_by_another_file_is_refused(tmp_path, example_config):
+    """A corrected order file run again would dispense its good orders twice: they are
+    refused (their line, the Rx column, the entry), the corrected ones are printed;
+    the same file again is no repeat, and a refill (another fill date) is a new order."""
+    from compounder.log.entries import open_store
+
+    db = tmp_path / "log.db"
+    first = tmp_path / "first.csv"
+    first.write_text(
+        _HEAD + "11,A B,Dr A,2026-12-01,1 mg/mL,3 mg,30 mL\n"
+        "12,C D,Dr A,2026-12-01,1 mg/mL,9 mg,30 mL\n"
+    )
+    assert run_batch(first, tmp_path / "a", example_config, db=db, skip_invalid=True).printed == 1
+    assert run_batch(first, tmp_path / "a2", example_config, db=db, skip_invalid=True).printed == 1
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(first.read_text().replace("9 mg", "3 mg"))
+    report = run_batch(fixed, tmp_path / "b", example_config, db=db)
+    assert report.printed == 0
+    (error,) = report.errors
+    assert (error.line, error.column) == (2, "rx_number")
+    assert "dispensed for 2026-12-01 already (log entry" in error.message
+    report = run_batch(fixed, tmp_path / "c", example_config, db=db, skip_invalid=True)
+    assert report.printed == 1  # the corrected order alone
+    refill = tmp_path / "refill.csv"
+    refill.write_text(_HEAD + "11,A B,Dr A,2026-12-15,1 mg/mL,3 mg,30 mL\n")
+    assert run_batch(refill, tmp_path / "d", example_config, db=db).printed == 1
+    with open_store(db) as store:
+        assert sorted(e.payload["fill_date"] for e in store.entries_of_kind("dispense")) == [
+            "2026-12-01", "2026-12-01", "2026-12-15",
+        ]  # fmt: skip
+
+
+def test_a_rerun_in_other_chunks_logs_no_reprint_for_the_same_labels(tmp_path, example_config):
+    """Only the charts' file names differ between a run of one chunk and of several."""
+    from compounder.log.entries import open_store
+
+    orders = write_orders(tmp_path / "orders.csv", 25)  # titrations: charts too
+    db = tmp_path / "log.db"
+    run_batch(orders, tmp_path / "one", example_config, db=db, label_format="zpl")
+    run_batch(orders, tmp_path / "many", example_config, db=db, label_format="zpl", chunk_size=5)
+    assert sorted(p.name for p in (tmp_path / "many").glob("charts*")) != ["charts.pdf"]
+    with open_store(db) as store:
+        assert store.count("batch-reprint") == 0

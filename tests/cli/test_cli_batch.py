@@ -187,3 +187,29 @@ def test_batch_print_lays_the_labels_out_on_the_printers_stock(cli, tmp_path, li
     assert [row["stock"] for row in manifest] == ["roll-4x6", "thermal-4x3"]
     (sent,) = listener.wait()
     assert sent.count(b"^LL1800") == 1 and sent.count(b"^LL900") == 1  # 6 in, 3 in at 300 dpi
+
+
+def test_an_output_that_is_not_a_folder_is_named_so(cli, tmp_path):
+    from conftest import EXAMPLE_CONFIG
+
+    plain = tmp_path / "plain"
+    plain.write_text("mine\n")
+    orders = EXAMPLE_CONFIG.parent / "orders.csv"
+    result = cli("batch", str(orders), "-o", str(plain), "--config", str(EXAMPLE_CONFIG),
+                 "--db", str(tmp_path / "log.db"))  # fmt: skip
+    assert result.exit_code == 5
+    assert "it is not a folder" in result.stderr and plain.read_text() == "mine\n"
+
+
+def test_every_row_refused_with_skip_invalid_does_not_suggest_it(cli, tmp_path):
+    from conftest import EXAMPLE_CONFIG
+
+    orders = tmp_path / "bad.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity\n"
+        "1,A B,Dr A,2026-12-01,1 mg/mL,9 mg,30 mL\n"
+    )
+    result = cli("batch", str(orders), "-o", str(tmp_path / "out"), "--skip-invalid",
+                 "--config", str(EXAMPLE_CONFIG), "--db", str(tmp_path / "log.db"))  # fmt: skip
+    assert result.exit_code == 1
+    assert "every row was refused" in result.stdout and "use --skip-invalid" not in result.stdout

@@ -316,3 +316,25 @@ def test_a_failed_batch_logs_no_order(tmp_path, example_config):
         assert store.count() == 0  # no order, and no lot taken by its planned preparations
     with Store(db) as store, store.transaction():
         assert store.next_lot(date(2026, 12, 1)) == "20261201-001"  # reserved lots released
+
+
+def test_an_entry_is_stamped_when_it_is_logged_not_with_the_compounding_time(cli, tmp_path):
+    """An audit log's entries are in the order they were written: the compounding time
+    given (--date, --time) is the record's, not the entry's."""
+    import json
+    from datetime import datetime
+
+    from conftest import RECORD_ARGS
+
+    from compounder.log.entries import open_store
+
+    db = tmp_path / "log.db"
+    before = datetime.now().replace(microsecond=0)
+    result = cli(*RECORD_ARGS, "--time", "14:05", "--db", str(db), "-o", str(tmp_path / "r.pdf"),
+                 "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["record"]["compounded_at"] == "2026-12-01T14:05"
+    with open_store(db) as store:
+        (entry,) = store.entries_of_kind("preparation")
+    assert before <= datetime.fromisoformat(entry.created_at) <= datetime.now()
+    assert entry.payload["compounded_at"] == "2026-12-01T14:05"
