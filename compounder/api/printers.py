@@ -10,15 +10,21 @@ Nothing here draws: this module only moves bytes (it never loads reportlab). A p
 that cannot be reached, refuses, or a queue that rejects the job is a ``PrintError``
 (exit 5) saying the label was not printed; a printer that stops taking bytes part-way
 is one saying how many bytes (and ZPL labels) were handed to the connection: at most
-that many reached it. All of them handed and the connection then closed is a send the
-printer never confirmed (the label may have printed). No wait is unbounded: a
-send fails after ``TIMEOUT`` seconds without progress, and what a printer sends back
-once it has everything is read for ``ANSWER`` seconds at most.
+that many reached it. On Linux, once every byte is handed, the send waits until the
+printer has acknowledged them all (the connection's send queue, SIOCOUTQ): a job
+smaller than the send buffer is handed at once, and the bytes acknowledged are then the
+upper bound. All of them handed (and acknowledged) and the connection then closed or
+reset, also while the answer is read, is a send the printer never confirmed (the label
+may have printed). No wait is unbounded: a send fails after ``TIMEOUT`` seconds without
+progress, and what a printer sends back once it has everything is read for ``ANSWER``
+seconds at most.
 """
 
 from __future__ import annotations
 
+import array
 import contextlib
+import os
 import re
 import socket
 import subprocess
@@ -28,10 +34,19 @@ from typing import Any
 
 from compounder.errors import EXIT_OUTPUT, CompounderError
 
+try:  # Linux: the bytes a connection still holds (SIOCOUTQ)
+    import fcntl
+    import termios
+
+    _OUTQ: int | None = termios.TIOCOUTQ
+except (ImportError, AttributeError):  # pragma: no cover - not Linux
+    _OUTQ = None
+
 DEFAULT_DPI = 203
 TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without progress
 BLOCK = 64 * 1024  # bytes handed to the connection at a time
 SEND_BUFFER = 128 * 1024  # kept small, so bytes handed stay close to what the printer took
+DRAIN_POLL = 0.05  # seconds between looks at what the printer has acknowledged
 ANSWER = 2.0  # seconds in all to read what a printer sends back once it has everything
 
 
@@ -188,17 +203,82 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
     with connection:
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         view = memoryview(data)
+        drains = _queued(connection) is not None
+        handed = 0
         try:
-            while (at := progress.bytes_handed) < len(data):
-                progress.bytes_handed += connection.send(view[at : at + BLOCK])
+            while handed < len(data):
+                handed += connection.send(view[handed : handed + BLOCK])
+                # with a queue to watch, all handed is not yet all taken (see _drain)
+                if handed < len(data) or not drains:
+                    progress.bytes_handed = handed
+            if drains:
+                _drain(connection, where, data, progress, zpl)
             connection.shutdown(socket.SHUT_WR)
         except TimeoutError:
             problem = f"took nothing for {TIMEOUT:g} seconds"
             raise _stopped(where, problem, data, progress, zpl) from None
         except OSError as exc:
-            problem = f"closed the connection ({exc.strerror or exc})"
+            problem = f"closed the connection ({_reason(connection, exc)})"
             raise _stopped(where, problem, data, progress, zpl) from None
-        _read_answer(connection)
+        try:
+            _read_answer(connection)
+        except OSError as exc:  # a reset once it had every byte: it may have printed
+            progress.bytes_handed = len(data)
+            problem = f"closed the connection ({_reason(connection, exc)})"
+            raise _stopped(where, problem, data, progress, zpl) from None
+
+
+def _reason(connection: socket.socket, exc: OSError) -> str:
+    """Why the connection failed: the error the printer's side left on it (a reset
+    seen only as "not connected" by a later call), else the call's own."""
+    with contextlib.suppress(OSError):
+        if pending := connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            return os.strerror(pending)
+    return str(exc.strerror or exc)
+
+
+def _queued(connection: socket.socket) -> int | None:
+    """Bytes the kernel still holds for the connection (not sent, or sent and not
+    acknowledged by the printer): Linux's SIOCOUTQ; None where it is not available."""
+    if _OUTQ is None:
+        return None
+    answer = array.array("i", [0])
+    try:
+        fcntl.ioctl(connection.fileno(), _OUTQ, answer, True)
+    except OSError:
+        return None
+    return int(answer[0])
+
+
+def _drain(
+    connection: socket.socket, where: str, data: bytes, progress: Progress, zpl: bool
+) -> None:
+    """Wait until the printer has acknowledged every byte handed over (a job smaller
+    than the send buffer is handed at once, so the send itself cannot tell a printer
+    that stopped taking it). ``progress`` holds the bytes acknowledged, an upper bound
+    on what the printer took; the send fails after ``TIMEOUT`` seconds without one
+    more acknowledged, or at a reset."""
+    total = len(data)
+    queued = _queued(connection)
+    last = time.monotonic()
+    while queued:
+        progress.bytes_handed = total - queued
+        error = connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if error:
+            after = _queued(connection)  # the acknowledgements up to the reset
+            if after is not None and after < queued:
+                progress.bytes_handed = total - after
+            raise OSError(error, os.strerror(error))
+        if time.monotonic() - last >= TIMEOUT:
+            raise TimeoutError
+        time.sleep(DRAIN_POLL)
+        now = _queued(connection)
+        if now is None:  # cannot tell any more: as before, handed is all we know
+            break
+        if now < queued:
+            last = time.monotonic()
+        queued = now
+    progress.bytes_handed = total
 
 
 def _stopped(where: str, problem: str, data: bytes, progress: Progress, zpl: bool) -> PrintError:
@@ -213,7 +293,7 @@ def _read_answer(connection: socket.socket) -> None:
     """What the printer sends back (status, or its side closing), for ``ANSWER``
     seconds at most in all; the label is sent whatever it says."""
     deadline = time.monotonic() + ANSWER
-    with contextlib.suppress(OSError):  # a timeout or a reset: it has the label already
+    with contextlib.suppress(TimeoutError):  # a reset is the caller's (not confirmed)
         while (left := deadline - time.monotonic()) > 0:
             connection.settimeout(left)
             if not connection.recv(4096):

@@ -329,3 +329,44 @@ def test_bad_printer_settings_exit_4_naming_the_file_and_key(
                  "--print", "x")  # fmt: skip
     assert result.exit_code == 4
     assert result.stderr.startswith(f"compounder: error: {config}: printers.x.{key}: ")
+
+
+TITRATION = ["--titration", "--start-date", "2026-12-01", "--fill", "all", "--format", "zpl"]
+
+
+@pytest.mark.parametrize("misbehaving", ["stall", "reset"])
+def test_a_small_job_the_printer_stops_taking_is_not_logged_printed(
+    cli, tmp_path, example_config, monkeypatch, misbehaving
+):
+    """The titration labels (about 190 KB) fit the connection's send buffer, so every
+    byte is handed at once: a printer that takes 20,000 bytes and then stalls or resets
+    is not a label printed (exit 5, an upper bound of what it took). The send buffer is
+    made larger, as the kernel's defaults are on many systems, so the whole job fits."""
+    monkeypatch.setattr("compounder.api.printers.TIMEOUT", 0.5)
+    monkeypatch.setattr("compounder.api.printers.SEND_BUFFER", 1024 * 1024)
+    db = tmp_path / "log.db"
+    out = tmp_path / "labels.zpl"
+    after = {"stall_after" if misbehaving == "stall" else "reset_after": 20_000}
+    printer = Printer(**after)
+    try:
+        result = cli(
+            *BASE[:-2], "--prescriber", "Dr A. Smith", *TITRATION, "--concentration", "1mg/mL",
+            "--config", str(example_config), "--db", str(db), "-o", str(out),
+            "--print", printer.uri,
+        )  # fmt: skip
+    finally:
+        printer.close()
+    assert result.exit_code == 5, result.stderr
+    size = out.stat().st_size
+    assert 150_000 < size < 256 * 1024
+    *_, printed = history(cli, db)
+    assert printed["kind"] == "print" and printed["payload"]["printed"] is False
+    p = printed["payload"]
+    assert 20_000 <= p["bytes_handed"] < p["bytes"] == size and "print_unconfirmed" not in p
+    assert p["bytes_handed"] < 100_000  # what it acknowledged, not what was handed
+    message = result.stderr.strip().splitlines()[-1]
+    problem = "took nothing for 0.5 seconds" if misbehaving == "stall" else "closed the connection"
+    assert message.startswith(
+        f"compounder: error: printing stopped part-way: printer {printer.uri}: {problem}"
+    )
+    assert f"after {p['bytes_handed']} of {size} bytes were handed to the connection" in message
