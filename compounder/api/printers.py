@@ -215,9 +215,11 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
                 _drain(connection, where, data, progress, zpl)
             connection.shutdown(socket.SHUT_WR)
         except TimeoutError:
+            _acknowledged(connection, progress, handed)
             problem = f"took nothing for {TIMEOUT:g} seconds"
             raise _stopped(where, problem, data, progress, zpl) from None
         except OSError as exc:
+            _acknowledged(connection, progress, handed)
             problem = f"closed the connection ({_reason(connection, exc)})"
             raise _stopped(where, problem, data, progress, zpl) from None
         try:
@@ -235,6 +237,14 @@ def _reason(connection: socket.socket, exc: OSError) -> str:
         if pending := connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
             return os.strerror(pending)
     return str(exc.strerror or exc)
+
+
+def _acknowledged(connection: socket.socket, progress: Progress, handed: int) -> None:
+    """Narrow ``progress`` to the bytes the printer acknowledged, where that is known
+    (the queue keeps its count after a reset): a closer upper bound than handed."""
+    queued = _queued(connection)
+    if queued is not None and 0 < queued <= handed:
+        progress.bytes_handed = min(progress.bytes_handed, handed - queued)
 
 
 def _queued(connection: socket.socket) -> int | None:
