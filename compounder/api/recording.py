@@ -231,8 +231,8 @@ def reprint_label(
     the original when made in the same format (and resolution), written to ``output``
     and/or sent to ``printer``: the files and a ``reprint`` entry commit together, then
     the label is sent and a ``print`` entry says whether it printed (PrintError, exit 5,
-    when not). Without either, ``default_name`` with the original's suffix (and so its
-    format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png)."""
+    when not). Without either, ``default_name`` with the suffix of ``label_format``, else
+    of the original's format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png."""
     from compounder.api.delivery import file_fields, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
@@ -254,7 +254,7 @@ def reprint_label(
             snapshot.update(store.snapshot(snapshot.pop("frame")))
     original = entry.payload.get("format", "pdf")
     if output is None and printer is None:
-        output = Path(f"{default_name}.{original}")
+        output = Path(f"{default_name}.{(label_format or original).lower()}")
         check_output_path(output, PRINT_INSTEAD)
     delivery = plan_delivery(
         label_format,

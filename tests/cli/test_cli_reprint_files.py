@@ -68,3 +68,23 @@ def test_the_help_says_the_default_is_the_original_format(cli, monkeypatch):
     assert "to reprint.pdf, reprint.zpl or reprint.png unless --output or --print" in shown
     assert "(default: the output's suffix, else the original label's;" in shown
     assert "pdf (default)" not in shown
+
+
+@pytest.mark.parametrize(("made_as", "fmt"), [("l.zpl", "pdf"), ("l.pdf", "zpl"), ("l.pdf", "png")])
+def test_the_default_output_follows_format(cli, tmp_path, monkeypatch, made_as, fmt):
+    """`reprint --format X` without --output writes reprint.X (not the original's
+    suffix, which the format would then refuse)."""
+    from conftest import LABEL_ARGS
+
+    db = tmp_path / "log.db"
+    made = cli(*LABEL_ARGS, "--config", str(CONFIG), "--db", str(db), "-o", str(tmp_path / made_as))
+    assert made.exit_code == 0, made.output
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = cli("reprint", "--rx", "1234567", "--db", str(db), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in work.iterdir()) == [f"reprint.{fmt}"]
+    magic = {"pdf": b"%PDF", "zpl": b"^XA", "png": b"\x89PNG"}[fmt]
+    assert (work / f"reprint.{fmt}").read_bytes().lstrip().startswith(magic)
+    assert SUMMARY.fullmatch(result.stdout.strip()).group(1) == f"reprint.{fmt}"
