@@ -150,7 +150,7 @@ def reprint(
 ) -> None:
     """Print the last label of an Rx again, byte for byte as the original (in its
     format unless --format, --print or the output's suffix says another: to reprint.pdf,
-    reprint.zpl or reprint.png, as the format, unless --output or --print).
+    reprint.zpl or reprint.png unless --output or --print).
 
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
