@@ -58,6 +58,7 @@ class ScreeningClass:
     names: tuple[str, ...]  # every listed name, as written in the file
     local_action: str = ""
     local_words: frozenset[str] = frozenset()
+    systemic: tuple[tuple[str, ...], ...] = ()  # forms taken by mouth or injected
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,11 @@ def match_medicine(medicine: str, table: ScreeningTable) -> list[Hit]:
         if not found:
             continue
         best = max(found, key=lambda n: (len(words(n)), len(n)))
-        local = bool(cls.local_action) and any(w in cls.local_words for w in typed)
+        local = (
+            bool(cls.local_action)
+            and any(w in cls.local_words for w in typed)
+            and not any(_contains(typed, form) for form in cls.systemic)
+        )
         hits.append(
             Hit(
                 medicine=medicine,
@@ -288,7 +293,7 @@ def _load(path: str) -> ScreeningTable:
             if not words(name):
                 raise entry.error("generics", f"{name!r} has no letters or digits")
         local = entry.table("local", required=False)
-        local.check_keys({"action", "words"})
+        local.check_keys({"action", "words", "systemic"})
         local_action = local.text("action", required=False)
         if local_action and local_action not in ACTIONS:
             raise local.error("action", f"{local_action!r} is not accepted", " or ".join(ACTIONS))
@@ -301,6 +306,7 @@ def _load(path: str) -> ScreeningTable:
                 names=tuple(names),
                 local_action=local_action,
                 local_words=frozenset(w for t in local.text_list("words", False) for w in words(t)),
+                systemic=tuple(words(t) for t in local.text_list("systemic", False) if words(t)),
             )
         )
     result = ScreeningTable(tuple(classes), table.path)
@@ -344,4 +350,12 @@ def _keeps_every_stop(own: ScreeningTable, shipped: ScreeningTable) -> None:
                     "",
                     f"makes {wider[0]!r} forms of the shipped stop class {stop.id!r} a "
                     f"caution{_RULE}",
+                )
+            dropped = [form for form in stop.systemic if form not in cls.systemic]
+            if dropped:
+                raise DataFileError(
+                    own.path,
+                    "",
+                    f"leaves out the systemic form {' '.join(dropped[0])!r} of the shipped "
+                    f"stop class {stop.id!r}{_RULE}",
                 )

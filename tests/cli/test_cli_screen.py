@@ -195,3 +195,17 @@ def test_an_override_with_nothing_to_override_is_not_recorded(cli):
         ).stdout
     )
     assert data["decision"] == "proceed" and data["override"] is None
+
+
+def test_a_local_word_does_not_make_an_oral_steroid_local(cli):
+    for medicine in (
+        "prednisone 40 mg tablets for eye inflammation",
+        "hydrocortisone 20 mg tablet, skin rash",
+    ):
+        result = cli("screen", "--other-medication", medicine)
+        assert result.exit_code == 3, result.stdout
+        assert "(local form)" not in result.stdout
+        assert result.stdout.splitlines()[-1] == "Decision: REFUSE."
+    result = cli("screen", "--other-medication", "hydrocortisone 1% cream")
+    assert result.exit_code == 0, result.stderr
+    assert "caution (local form)" in result.stdout

@@ -110,3 +110,12 @@ def test_an_unknown_list_version_is_refused(tmp_path, version):
 def test_a_list_without_a_version_is_the_current_format(tmp_path):
     table = load_screening(own(tmp_path, SHIPPED.replace("version = 1\n", "", 1)))
     assert [c.id for c in table.classes] == [c.id for c in load_screening().classes]
+
+
+def test_dropping_a_systemic_form_of_a_stop_class_is_refused(tmp_path):
+    text = SHIPPED.replace('"tablet", "tablets", ', "", 1)
+    assert text != SHIPPED
+    message = refusal(tmp_path, text)
+    assert "leaves out the systemic form 'tablet' of the shipped stop class 'corticosteroids'" in (
+        message
+    )
