@@ -28,6 +28,27 @@ def check_rx(rx: str) -> str:
     return rx
 
 
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds a control, format (zero-width, bidi override), surrogate,
+    private-use or unassigned character."""
+    return not (text.isascii() and text.isprintable()) and any(
+        unicodedata.category(ch) in _INVISIBLE for ch in text
+    )
+
+
+def mixes_scripts(word: str) -> bool:
+    """Whether a word mixes Latin letters with Cyrillic or Greek ones (a look-alike:
+    "оxycodone" with a Cyrillic о). The micro sign's mu (µg) is not counted."""
+    if word.isascii():
+        return False
+    scripts = {
+        unicodedata.name(ch, "").split(" ", 1)[0]
+        for ch in word
+        if ch.isalpha() and ch not in "\u00b5\u03bc"
+    }
+    return "LATIN" in scripts and bool(scripts & {"CYRILLIC", "GREEK"})
+
+
 def check_name(value: str, field: str, limit: int = MAX_NAME_LENGTH) -> str:
     """A person's name, spaces tidied: visible letters, no control or invisible
     characters. The patient's name is never echoed in an error."""

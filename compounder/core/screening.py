@@ -17,6 +17,7 @@ patient or pharmacist reads is made in ``content``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
+from compounder.core.identity import has_invisible, mixes_scripts
 from compounder.errors import DataFileError, InputError, SafetyError
 
 ACTIONS = ("stop", "caution")
@@ -196,11 +198,25 @@ def split_medicines(text: str) -> list[str]:
 
 
 def _clean(texts: Iterable[str], field_name: str) -> tuple[str, ...]:
+    """Each medicine as typed, spaces tidied and in Unicode NFKC form (full-width and
+    other compatibility letters become the plain ones the list is written in); a text
+    with invisible characters, or a word mixing Latin with Cyrillic or Greek letters (a
+    look-alike), is refused without repeating it."""
     cleaned = []
-    for text in texts:
-        text = " ".join(text.split())
+    for typed in texts:
+        if has_invisible(" ".join(typed.split())):
+            raise InputError(
+                field_name, typed, "a medicine name without invisible or control characters",
+                private=True,
+            )  # fmt: skip
+        text = " ".join(unicodedata.normalize("NFKC", typed).split())
         if not text:
             continue
+        if any(mixes_scripts(word) for word in _WORD.findall(text)):
+            raise InputError(
+                field_name, text, "a medicine name in one alphabet (a word mixes Latin "
+                "letters with Cyrillic or Greek ones)", private=True,
+            )  # fmt: skip
         if len(text) > MAX_TEXT or not any(ch.isalpha() for ch in text):
             raise InputError(
                 field_name, text[:40], f"a medicine name (letters, at most {MAX_TEXT} characters)"

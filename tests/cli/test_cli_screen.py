@@ -209,3 +209,14 @@ def test_a_local_word_does_not_make_an_oral_steroid_local(cli):
     result = cli("screen", "--other-medication", "hydrocortisone 1% cream")
     assert result.exit_code == 0, result.stderr
     assert "caution (local form)" in result.stdout
+
+
+def test_look_alike_names(cli):
+    wide = cli("screen", "--other-medication", "ｏｘｙｃｏｄｏｎｅ 5 mg")
+    assert wide.exit_code == 3 and "oxycodone (opioid)" in wide.stderr
+    for medicine in ("oxy\u200bcodone", "\u043exycodone"):
+        result = cli("screen", "--other-medication", medicine)
+        assert result.exit_code == 2
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("compounder: error: other-medication: the value given")
+        assert "codone" not in line and "Traceback" not in result.stderr
