@@ -245,9 +245,9 @@ def checkpoint(name: str) -> None:
     With ``COMPOUNDER_KILL_AT=N`` in the environment the process kills itself (SIGKILL,
     no clean-up) at the N-th checkpoint it reaches; ``COMPOUNDER_CHECKPOINTS=FILE``
     appends each checkpoint's name to FILE; ``COMPOUNDER_PAUSE_AT=NAME`` (with
-    ``COMPOUNDER_PAUSED=FILE``) creates FILE at the checkpoint NAME and waits there up to
-    a minute, for a test to signal the process at that very point. Without them this
-    does nothing."""
+    ``COMPOUNDER_PAUSED=FILE``) creates FILE at the checkpoint NAME and waits there, up to
+    a minute, until FILE is removed: a test signals the process at that very point, or
+    acts meanwhile and then lets it go on. Without them this does nothing."""
     if (
         "COMPOUNDER_KILL_AT" not in os.environ
         and "COMPOUNDER_CHECKPOINTS" not in os.environ
@@ -257,9 +257,12 @@ def checkpoint(name: str) -> None:
     if os.environ.get("COMPOUNDER_PAUSE_AT") == name:
         import time
 
-        with open(os.environ["COMPOUNDER_PAUSED"], "w", encoding="utf-8"):
+        paused = os.environ["COMPOUNDER_PAUSED"]
+        with open(paused, "w", encoding="utf-8"):
             pass
-        time.sleep(60)
+        deadline = time.monotonic() + 60
+        while os.path.exists(paused) and time.monotonic() < deadline:
+            time.sleep(0.02)
     global _checkpoints
     _checkpoints += 1
     trace = os.environ.get("COMPOUNDER_CHECKPOINTS")

@@ -297,7 +297,7 @@ def make_labels(
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
     from compounder.core.wording import load_wording, parse_languages
-    from compounder.log.entries import log_labels, open_store, recorded_lot
+    from compounder.log.entries import log_labels, open_store, recorded_lot, repeat_message
     from compounder.log.store import log_location
     from compounder.render.label_output import output_paths, render_label_files
     from compounder.render.textfit import load_layout
@@ -433,6 +433,7 @@ def make_labels(
     if (output is not None or delivery.printer is not None) and log:
         # the files and the entry commit together first; the label is sent after, and
         # the outcome logged as its own entry (no transaction held while printing)
+        repeats: list[tuple[str, int]] = []
         entry_id = log_labels(
             run,
             label_stock,
@@ -441,7 +442,10 @@ def make_labels(
             extra={**safety_record(screening, reason), **file_fields(delivery, files)},
             recorded=(recorded.lot, conc) if recorded is not None else None,
             files=written,
+            repeats=repeats,
         )
+        if repeats:  # a batch refuses such a row; a label is the pharmacist's own call
+            run = replace(run, notes=[*run.notes, *(repeat_message(*r) for r in repeats)])
         if delivery.printer is not None:
             printing, failure = print_logged(
                 delivery, files, db, entry_id, orders[0].rx, orders[0].lot

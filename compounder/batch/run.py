@@ -78,6 +78,7 @@ from compounder.batch.outputs import (
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
+from compounder.log.entries import repeat_message
 from compounder.log.store import Store, log_location
 
 TEMP_PREFIX = ".compounder-batch-"
@@ -190,11 +191,27 @@ def _dispensed_before(chunk: Chunk, store: Store, digest: str) -> tuple[tuple[in
     ):
         line = rows.get((rx, fill_date))
         if line is not None and line not in refused:
-            refused[line] = (
-                f"this Rx was dispensed for {fill_date} already (log entry {entry_id}); "
-                "print its label again with 'compounder reprint', or leave the row out"
-            )
+            refused[line] = repeat_message(fill_date, entry_id)
     return tuple(sorted(refused.items()))
+
+
+def _refuse_repeats(store: Store, digest: str, temp: Path, rows: list[tuple[str, ...]]) -> None:
+    """Inside the commit: no order this run logs was dispensed meanwhile by another run
+    or a label (checked when the rows were read, again here under the log's lock)."""
+    found = store.dispensed((rx for _, rx, _, _, _ in rows), f"dispense:{digest}:")
+    if not found:
+        return
+    taken = {(rx, fill): entry_id for rx, fill, entry_id in found}
+    rxs = {rx for rx, _ in taken}
+    for line, rx, _, payload, _ in rows:
+        fill = json.loads(payload).get("fill_date", "") if rx in rxs else ""
+        if (rx, fill) in taken:
+            raise OutputError(
+                str(temp.parent),
+                f"while this run printed, another run or a label logged the order on line "
+                f"{line} ({repeat_message(fill, taken[rx, fill])}); nothing was printed: "
+                "run the file again",
+            )
 
 
 @lru_cache(maxsize=1024)
@@ -503,6 +520,7 @@ def _commit(
         printed = store.printed_orders(digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
+            _refuse_repeats(store, digest, temp, rows)
             store.add_snapshots(snapshots.items())
             store.append_new(
                 [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],

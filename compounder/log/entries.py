@@ -122,12 +122,15 @@ def log_labels(
     extra: dict[str, Any] | None = None,
     recorded: tuple[str, Decimal] | None = None,
     files: list[tuple[Path, bytes]] | None = None,
+    repeats: list[tuple[str, int]] | None = None,
 ) -> int:
     """Write a printed label to ``output`` and its log entry (with the snapshot that
     reprints it), together: the file is published inside the entry's transaction and
-    taken back if it does not commit. ``recorded`` (lot, concentration): a recorded
-    lot whose quantity is checked in that same transaction, so two labels printed at
-    once cannot both take the lot's last millilitres.
+    taken back if it does not commit. ``repeats``, if given, is told the fills of the
+    Rx the log held already (fill date, entry id), as the entry is written.
+    ``recorded`` (lot, concentration): a recorded lot whose quantity is checked in that
+    same transaction, so two labels printed at once cannot both take the lot's last
+    millilitres.
 
     ``files`` (path, bytes) replaces the one PDF at ``output`` (ZPL, PNG previews; none
     when the label only goes to a printer, which it is sent to once this has committed).
@@ -153,18 +156,32 @@ def log_labels(
             "pdf_sha256": pdf_hash(run.pdf),
             "labels": len(run.contents),
             "fill_date": first.fill_date.isoformat(),
+            "fill_dates": sorted({o.fill_date.isoformat() for o in run.orders}),
             "bud": first.bud.bud.isoformat(),
             "bud_basis": first.bud.basis.basis,
             "quantity_ml": [str(o.quantity_ml) for o in run.orders],
             "concentration_mg_ml": str(first.concentration_mg_ml),
             **(extra or {}),
         }
+        if repeats is not None:
+            dates = set(payload["fill_dates"])
+            held = store.dispensed([first.rx])
+            repeats.extend(sorted({(f, i) for _, f, i in held if f in dates}))
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id
 
     entry_id = publish_with_entry(db, files, write, "label")
     checkpoint("label: committed")
     return entry_id
+
+
+def repeat_message(fill_date: str, entry_id: int) -> str:
+    """Why an order is a repeat, and what to do (batch rows and labels say the same)."""
+    return (
+        f"this Rx was dispensed for {fill_date} already (log entry {entry_id}): to print "
+        "that label again use 'compounder reprint'; if that entry was wrong, log it with "
+        f"'compounder correct --entry {entry_id}' first"
+    )
 
 
 def publish_with_entry(

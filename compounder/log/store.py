@@ -965,10 +965,11 @@ class Store:
                     latest[rx] = (entry_id, payload)
         return latest
 
-    def dispensed(self, rxs: Iterable[str], other_than: str) -> list[tuple[str, str, int]]:
-        """The labels and batch orders logged for these Rx numbers, as (Rx, fill date,
-        entry id), but for the batch orders whose key starts with ``other_than`` (an
-        earlier run of the same order file)."""
+    def dispensed(self, rxs: Iterable[str], other_than: str = "") -> list[tuple[str, str, int]]:
+        """The fills the labels and batch orders logged for these Rx numbers dispensed,
+        as (Rx, fill date, entry id): every fill date of a label (a pre-printed
+        titration's too), but not an entry a correction was logged against, nor a batch
+        order whose key starts with ``other_than`` (an earlier run of the same file)."""
         wanted = sorted(set(rxs))
         found: list[tuple[str, str, int]] = []
         with self.faults():
@@ -977,13 +978,15 @@ class Store:
                 marks = ", ".join("?" * len(part))
                 for row in self.db.execute(
                     "SELECT id, rx, batch_key, payload FROM entries WHERE kind IN "
-                    f"('label', 'dispense') AND rx IN ({marks})",
+                    f"('label', 'dispense') AND rx IN ({marks}) AND id NOT IN "
+                    "(SELECT corrects FROM entries WHERE corrects IS NOT NULL)",
                     part,
                 ):
-                    if str(row[2] or "").startswith(other_than):
+                    if other_than and str(row[2] or "").startswith(other_than):
                         continue
-                    fill = json.loads(row[3]).get("fill_date")
-                    found.append((str(row[1]), str(fill or ""), int(row[0])))
+                    payload = json.loads(row[3])
+                    fills = payload.get("fill_dates") or [payload.get("fill_date") or ""]
+                    found += [(str(row[1]), str(fill), int(row[0])) for fill in fills]
         return found
 
     def latest_label(self, rx: str) -> Entry | None:

@@ -535,3 +535,90 @@ def test_a_rerun_in_other_chunks_logs_no_reprint_for_the_same_labels(tmp_path, e
     assert sorted(p.name for p in (tmp_path / "many").glob("charts*")) != ["charts.pdf"]
     with open_store(db) as store:
         assert store.count("batch-reprint") == 0
+
+
+def test_an_order_logged_while_the_run_printed_stops_its_commit(tmp_path, example_config):
+    """Two workstations at once: a label for an order of the file is logged after the
+    run read its rows and before it commits. The commit checks again, under the log's
+    lock: nothing is published or logged, and the next run refuses the row."""
+    from conftest import LABEL_ARGS
+
+    from compounder.cli.app import app
+    from compounder.log.entries import open_store
+
+    orders = tmp_path / "orders.csv"
+    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,25 mL\n")
+    db, out, paused = tmp_path / "log.db", tmp_path / "out", tmp_path / "paused"
+    env = {**os.environ, "COMPOUNDER_PAUSE_AT": "batch: records written",
+           "COMPOUNDER_PAUSED": str(paused)}  # fmt: skip
+    command = [sys.executable, "-m", "compounder", "batch", str(orders), "-o", str(out),
+               "--config", str(example_config), "--db", str(db)]  # fmt: skip
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while not paused.exists() and time.monotonic() < deadline:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.02)
+    with pytest.raises(SystemExit) as done:  # the other workstation's label
+        app([*LABEL_ARGS, "--config", str(example_config), "--db", str(db),
+             "-o", str(tmp_path / "l.pdf")])  # fmt: skip
+    assert done.value.code == 0
+    paused.unlink()
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 5, err
+    assert b"another run or a label logged the order on line 2" in err
+    assert not [p for p in out.glob("*")] if out.exists() else True
+    with open_store(db) as store:
+        assert store.count("dispense") == 0 and store.count("batch-run") == 0
+    again = run_batch(orders, out, example_config, db=db)
+    assert [(e.line, e.column) for e in again.errors] == [(2, "rx_number")]
+
+
+def test_a_corrected_order_can_be_dispensed_again(tmp_path, example_config):
+    """The remedy the refusal names: a dispensing logged wrong is corrected, and the
+    corrected order is then printed (the correction releases it)."""
+    from compounder.log.entries import correct_entry, open_store
+
+    db = tmp_path / "log.db"
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text(_HEAD + "31,A B,Dr A,2026-12-08,1 mg/mL,2 mg,20 mL\n")
+    right = tmp_path / "right.csv"
+    right.write_text(_HEAD + "31,A B,Dr A,2026-12-08,1 mg/mL,3 mg,30 mL\n")
+    run_batch(wrong, tmp_path / "a", example_config, db=db)
+    (error,) = run_batch(right, tmp_path / "b", example_config, db=db).errors
+    with open_store(db) as store:
+        (first,) = store.entries_of_kind("dispense")
+    assert f"'compounder correct --entry {first.id}' first" in error.message
+    correct_entry(first.id, "dose was 3 mg, not 2 mg", db)
+    assert run_batch(right, tmp_path / "b", example_config, db=db).printed == 1
+
+
+def test_a_pre_printed_titration_holds_every_fill_it_labels(tmp_path, example_config):
+    """label --titration --fill all dispenses every fill: a batch order for a later
+    fill of the same Rx is a repeat; a label for an order a batch dispensed says so."""
+    from compounder.cli.app import app
+
+    db = tmp_path / "log.db"
+    args = ["label", "--rx", "41", "--patient", "Pat One", "--prescriber", "Dr X",
+            "--titration", "--start-date", "2026-12-01", "--fill", "all", "-c", "1mg/mL",
+            "--config", str(example_config), "--db", str(db),
+            "-o", str(tmp_path / "t.pdf")]  # fmt: skip
+    with pytest.raises(SystemExit) as done:
+        app(args)
+    assert done.value.code == 0
+    later = tmp_path / "later.csv"
+    later.write_text(_HEAD + "41,Pat One,Dr X,2026-12-15,1 mg/mL,2 mg,31 mL\n")
+    (error,) = run_batch(later, tmp_path / "b", example_config, db=db).errors
+    assert "dispensed for 2026-12-15 already" in error.message
+
+
+def test_a_label_for_an_order_a_batch_dispensed_says_so(cli, tmp_path, example_config):
+    from conftest import LABEL_ARGS
+
+    db = tmp_path / "log.db"
+    orders = tmp_path / "orders.csv"
+    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,25 mL\n")
+    assert run_batch(orders, tmp_path / "out", example_config, db=db).printed == 1
+    result = cli(*LABEL_ARGS, "--config", str(example_config), "--db", str(db),
+                 "-o", str(tmp_path / "l.pdf"))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "Note: this Rx was dispensed for 2026-12-01 already (log entry" in result.stdout

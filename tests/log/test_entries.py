@@ -196,6 +196,7 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path, log_db):
             "pdf_sha256": hashlib.sha256(run.pdf).hexdigest(),
             "labels": 1,
             "fill_date": "2026-12-01",
+            "fill_dates": ["2026-12-01"],  # every fill the label dispenses
             "bud": "2026-12-14",  # water, not preserved: 14 days, day 1 = 2026-12-01
             "bud_basis": "USP <795> (2023), BUD table: aqueous preparations, not preserved "
             "(14 days, refrigerator)",
