@@ -91,10 +91,8 @@ def _hidden_file(target: Path, folder: Path) -> tuple[int, Path]:
     (descriptor, path). Created with mode 0666 less the umask, as a shell or any program
     creates a file (tempfile's 0600 would leave a label a print server or a colleague
     cannot read)."""
-    import secrets
-
-    for _ in range(100):
-        temp = folder / f".{target.name}.{secrets.token_hex(4)}.part"
+    for _ in range(100):  # os.urandom: the secrets module costs a label's start-up more
+        temp = folder / f".{target.name}.{os.urandom(4).hex()}.part"
         try:
             flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
             return os.open(temp, flags, 0o666), temp

@@ -34,14 +34,6 @@ from typing import Any
 
 from compounder.errors import EXIT_OUTPUT, CompounderError
 
-try:  # Linux: the bytes a connection still holds (SIOCOUTQ)
-    import fcntl
-    import termios
-
-    _OUTQ: int | None = termios.TIOCOUTQ
-except (ImportError, AttributeError):  # pragma: no cover - not Linux
-    _OUTQ = None
-
 DEFAULT_DPI = 203
 TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without progress
 BLOCK = 64 * 1024  # bytes handed to the connection at a time
@@ -250,11 +242,16 @@ def _acknowledged(connection: socket.socket, progress: Progress, handed: int) ->
 def _queued(connection: socket.socket) -> int | None:
     """Bytes the kernel still holds for the connection (not sent, or sent and not
     acknowledged by the printer): Linux's SIOCOUTQ; None where it is not available."""
-    if _OUTQ is None:
+    try:  # imported here: only a print needs them
+        import fcntl
+        import termios
+
+        request = termios.TIOCOUTQ
+    except (ImportError, AttributeError):  # pragma: no cover - not Linux
         return None
     answer = array.array("i", [0])
     try:
-        fcntl.ioctl(connection.fileno(), _OUTQ, answer, True)
+        fcntl.ioctl(connection.fileno(), request, answer, True)
     except OSError:
         return None
     return int(answer[0])

@@ -165,7 +165,7 @@ def log_labels(
         }
         if repeats is not None:
             dates = set(payload["fill_dates"])
-            held = store.dispensed([first.rx])
+            held = store.dispensed([first.rx], fill_dates=dates)
             repeats.extend(sorted({(f, i) for _, f, i in held if f in dates}))
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id

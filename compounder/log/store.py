@@ -965,29 +965,37 @@ class Store:
                     latest[rx] = (entry_id, payload)
         return latest
 
-    def dispensed(self, rxs: Iterable[str], other_than: str = "") -> list[tuple[str, str, int]]:
+    def dispensed(
+        self, rxs: Iterable[str], other_than: str = "", fill_dates: Iterable[str] = ()
+    ) -> list[tuple[str, str, int]]:
         """The fills the labels and batch orders logged for these Rx numbers dispensed,
         as (Rx, fill date, entry id): every fill date of a label (a pre-printed
         titration's too), but not an entry a correction was logged against, nor a batch
-        order whose key starts with ``other_than`` (an earlier run of the same file)."""
+        order whose key starts with ``other_than`` (an earlier run of the same file).
+        ``fill_dates``: only these (the others are not read). Found by the Rx index."""
         wanted = sorted(set(rxs))
+        dates = sorted(set(fill_dates))
+        only = "".join(" OR payload LIKE ?" for _ in dates)
         found: list[tuple[str, str, int]] = []
+        corrected: set[int] = set()
         with self.faults():
             for start in range(0, len(wanted), 500):
                 part = wanted[start : start + 500]
                 marks = ", ".join("?" * len(part))
-                for row in self.db.execute(
-                    "SELECT id, rx, batch_key, payload FROM entries WHERE kind IN "
-                    f"('label', 'dispense') AND rx IN ({marks}) AND id NOT IN "
-                    "(SELECT corrects FROM entries WHERE corrects IS NOT NULL)",
-                    part,
-                ):
-                    if other_than and str(row[2] or "").startswith(other_than):
-                        continue
-                    payload = json.loads(row[3])
-                    fills = payload.get("fill_dates") or [payload.get("fill_date") or ""]
-                    found += [(str(row[1]), str(fill), int(row[0])) for fill in fills]
-        return found
+                rows = self.db.execute(
+                    "SELECT id, rx, kind, batch_key, payload, corrects FROM entries WHERE "
+                    f"rx IN ({marks}) AND (kind = 'correction' OR (kind IN ('label', "
+                    f"'dispense'){' AND (0 = 1' + only + ')' if dates else ''}))",
+                    [*part, *(f'%"{d}"%' for d in dates)],
+                ).fetchall()
+                for row in rows:
+                    if row[2] == "correction":
+                        corrected.add(int(row[5] or 0))
+                    elif not (other_than and str(row[3] or "").startswith(other_than)):
+                        payload = json.loads(row[4])
+                        fills = payload.get("fill_dates") or [payload.get("fill_date") or ""]
+                        found += [(str(row[1]), str(f), int(row[0])) for f in fills]
+        return [item for item in found if item[2] not in corrected]
 
     def latest_label(self, rx: str) -> Entry | None:
         """The label last printed for an Rx: by ``label``, a batch, or a later run of
