@@ -168,17 +168,24 @@ def print_logged(
     try:
         fields, failure = deliver(delivery, files, progress)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
-        assert delivery.printer is not None
-        fields = {"printer": delivery.printer.describe(), "printed": progress.handed}
-        if not progress.handed:
-            fields["print_error"] = INTERRUPTED
-            fields.update(progress.fields(files[0], delivery.format == "zpl"))
+        fields = _interrupted(delivery, progress, files[0])
         with open_store(db) as store:
             store.log("print", rx, lot, {"prints": entry_id, **fields})
         raise
     with open_store(db) as store:
         logged = store.log("print", rx, lot, {"prints": entry_id, **fields})
     return {"entry": logged, "prints": entry_id, **fields}, failure
+
+
+def _interrupted(delivery: Delivery, progress: Progress, data: bytes) -> dict[str, Any]:
+    """The outcome of a send interrupted by Ctrl-C or SIGTERM: printed if every byte was
+    handed over (only the printer's answer was awaited), else how far it got."""
+    assert delivery.printer is not None
+    fields: dict[str, Any] = {"printer": delivery.printer.describe(), "printed": progress.handed}
+    if not progress.handed:
+        fields["print_error"] = INTERRUPTED
+        fields.update(progress.fields(data, delivery.format == "zpl"))
+    return fields
 
 
 def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[str, Any]:
@@ -212,12 +219,9 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
         try:
             fields, failure = deliver(delivery, [data], progress)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
-            fields = {"printer": delivery.printer.describe()}
+            fields = _interrupted(delivery, progress, data)
             if progress.handed:  # only the printer's answer was still awaited
                 sent.append(Path(path).name)
-            else:
-                fields["print_error"] = INTERRUPTED
-                fields.update(progress.fields(data, delivery.format == "zpl"))
             with open_store(db) as store:
                 store.log("batch-print", None, None, payload())
             raise

@@ -172,36 +172,40 @@ def join_labels(
     file and number of labels, in order), each part then removed. For formats whose
     labels stand alone one after another (ZPL: one ``^XA`` ... ``^XZ`` each). Returns
     where each chunk's labels went, to renumber its manifest rows and log entries."""
-    moved: dict[int, LabelsMoved] = {}
-    before = 0
     with (folder / name).open("wb") as joined:
-        for index, part_name, count in parts:
+        for _, part_name, count in parts:
             part = folder / part_name
-            moved[index] = LabelsMoved(name, before)
             if count and part.exists():
                 with part.open("rb") as handle:
                     shutil.copyfileobj(handle, joined, 1 << 20)
                 part.unlink()
-            before += count
-    return moved
+    return _numbered_through(parts, name)
 
 
 def number_previews(folder: Path, parts: list[tuple[int, str, int]]) -> dict[int, LabelsMoved]:
     """The chunks' PNG previews (``parts``: each chunk's index, folder and number of
     labels, in order), renamed into ``folder`` numbered through the run; each chunk's
     folder then removed. Returns where each chunk's labels went."""
-    moved: dict[int, LabelsMoved] = {}
-    before = 0
+    moved = _numbered_through(parts, PREVIEW_NAME)
     for index, part_name, count in parts:
-        moved[index] = LabelsMoved(PREVIEW_NAME, before)
         if part_name:
             part = folder / part_name
             for number in range(1, count + 1):
                 os.replace(
                     part / PREVIEW_NAME.format(number),
-                    folder / PREVIEW_NAME.format(before + number),
+                    folder / moved[index].name.format(moved[index].before + number),
                 )
             part.rmdir()
+    return moved
+
+
+def _numbered_through(parts: list[tuple[int, str, int]], name: str) -> dict[int, LabelsMoved]:
+    """Where each chunk's labels go when the run numbers them through (``parts``: each
+    chunk's index, file and number of labels, in order)."""
+    moved: dict[int, LabelsMoved] = {}
+    before = 0
+    for index, _, count in parts:
+        moved[index] = LabelsMoved(name, before)
         before += count
     return moved
 

@@ -34,7 +34,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -172,10 +172,20 @@ def _reserve_lots(
     chunk.lots = tuple(sorted(lots.items()))
 
 
+def _logged_elsewhere(
+    store: Store, digest: str, rxs: Iterable[str]
+) -> dict[tuple[str, str], int]:
+    """The fills of these Rx numbers the log holds from another order file or a
+    ``label`` (a run of the same file again is no repeat): (Rx, fill date) -> entry."""
+    found: dict[tuple[str, str], int] = {}
+    for rx, fill_date, entry_id in store.dispensed(rxs, f"dispense:{digest}:"):
+        found.setdefault((rx, fill_date), entry_id)
+    return found
+
+
 def _dispensed_before(chunk: Chunk, store: Store, digest: str) -> tuple[tuple[int, str], ...]:
-    """The chunk's orders the log holds already for the same fill date, from another
-    order file or a ``label`` (a corrected file run again would dispense them twice):
-    each row's line and why it is refused. A run of the same file again is no repeat."""
+    """The chunk's orders the log holds already for the same fill date (a corrected
+    file run again would dispense them twice): each row's line and why it is refused."""
     from compounder.core.identity import check_rx
 
     rows: dict[tuple[str, str], int] = {}
@@ -185,31 +195,29 @@ def _dispensed_before(chunk: Chunk, store: Store, digest: str) -> tuple[tuple[in
         except CompounderError:
             continue
         rows[(rx, row.values.get("fill_date", "").strip())] = row.line
-    refused = {}
-    for rx, fill_date, entry_id in store.dispensed(
-        (rx for rx, _ in rows), f"dispense:{digest}:"
-    ):
-        line = rows.get((rx, fill_date))
-        if line is not None and line not in refused:
-            refused[line] = repeat_message(fill_date, entry_id)
-    return tuple(sorted(refused.items()))
+    taken = _logged_elsewhere(store, digest, (rx for rx, _ in rows))
+    refused = [
+        (line, repeat_message(order[1], taken[order]))
+        for order, line in rows.items()
+        if order in taken
+    ]
+    return tuple(sorted(refused))
 
 
 def _refuse_repeats(store: Store, digest: str, temp: Path, rows: list[tuple[str, ...]]) -> None:
     """Inside the commit: no order this run logs was dispensed meanwhile by another run
     or a label (checked when the rows were read, again here under the log's lock)."""
-    found = store.dispensed((rx for _, rx, _, _, _ in rows), f"dispense:{digest}:")
-    if not found:
-        return
-    taken = {(rx, fill): entry_id for rx, fill, entry_id in found}
+    taken = _logged_elsewhere(store, digest, (rx for _, rx, _, _, _ in rows))
     rxs = {rx for rx, _ in taken}
     for line, rx, _, payload, _ in rows:
-        fill = json.loads(payload).get("fill_date", "") if rx in rxs else ""
-        if (rx, fill) in taken:
+        if rx not in rxs:
+            continue
+        order = (rx, json.loads(payload).get("fill_date", ""))
+        if order in taken:
             raise OutputError(
                 str(temp.parent),
                 f"while this run printed, another run or a label logged the order on line "
-                f"{line} ({repeat_message(fill, taken[rx, fill])}); nothing was printed: "
+                f"{line} ({repeat_message(order[1], taken[order])}); nothing was printed: "
                 "run the file again",
             )
 

@@ -947,7 +947,7 @@ class Store:
     def printed_orders(self, digest: str) -> dict[str, tuple[int, str]]:
         """How the orders of an order file (by its content hash) were last printed: each
         Rx's latest ``dispense`` or ``batch-reprint`` entry from runs of the file, as its
-        id and its payload JSON as a run writes it (without ``reprints``)."""
+        id and its payload JSON."""
         latest: dict[str, tuple[int, str]] = {}
         with self.faults():
             for prefix in (f"dispense:{digest}:", f"batch-reprint:{digest}:"):
@@ -955,14 +955,9 @@ class Store:
                     "SELECT id, rx, payload FROM entries WHERE batch_key >= ? AND batch_key < ?",
                     (prefix, prefix + "\U0010ffff"),
                 ):
-                    entry_id, rx, payload = int(row[0]), str(row[1]), str(row[2])
-                    if rx in latest and latest[rx][0] > entry_id:
-                        continue
-                    if prefix.startswith("batch-reprint"):
-                        fields = json.loads(payload)
-                        fields.pop("reprints", None)
-                        payload = json.dumps(fields, sort_keys=True)
-                    latest[rx] = (entry_id, payload)
+                    entry_id, rx = int(row[0]), str(row[1])
+                    if rx not in latest or latest[rx][0] < entry_id:
+                        latest[rx] = (entry_id, str(row[2]))
         return latest
 
     def dispensed(
