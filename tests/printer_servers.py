@@ -187,7 +187,7 @@ TempDir {root}/spool
 ErrorLog {root}/log/error_log
 AccessLog {root}/log/access_log
 PageLog {root}/log/page_log
-Printcap
+Printcap {root}/printcap
 Sandboxing Relaxed
 """
 
