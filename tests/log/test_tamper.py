@@ -241,6 +241,15 @@ TAMPERING = {
     "an ingredient lot added": lambda c: c.execute(
         "INSERT INTO ingredient_uses VALUES (2, 'tab', 'EXTRA', NULL, NULL)"
     ),
+    "a file's hash deleted (its file then taken for a killed command's)": lambda c: c.execute(
+        "DELETE FROM entry_fields WHERE field = 'file_sha256'"
+    ),
+    "a file's hash changed": lambda c: c.execute(
+        "UPDATE entry_fields SET value = 'ff' || substr(value, 3) WHERE field = 'file_sha256'"
+    ),
+    "a file's hash added": lambda c: c.execute(
+        "INSERT INTO entry_fields VALUES (1, 'file_sha256', '" + "ab" * 32 + "')"
+    ),
     "a label snapshot edited": lambda c: c.execute(
         "UPDATE snapshots SET body = replace(body, 'Take ', 'Take 30 mL (30 mg) ') "
         "WHERE body LIKE '%Take %'"
@@ -276,7 +285,7 @@ def test_verify_catches_tampering(populated, tmp_path):
     for name, problem in caught:
         print(f"{name}: {problem}")
     print(f"verify caught {len(caught)} of {len(TAMPERING)} tampering attempts")
-    assert len(caught) == len(TAMPERING) == 20
+    assert len(caught) == len(TAMPERING) == 23
 
 
 def test_an_attacker_who_rewrites_the_whole_chain_is_caught_by_a_noted_head(populated, tmp_path):
