@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.units import format_quantity
-from compounder.log.kinds import DISPENSING, Kind
+from compounder.log.kinds import DISPENSING, Kind, PlannedGroup
 
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
@@ -76,8 +76,8 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         vehicle, source = record["preparation"]["vehicle"], record["preparation"]["source"]
     elif planned and batch_records:
         record = batch_records[0].payload
-        _, conc_text, vehicle, source = planned[0].payload["preparation_key"].split("|")
-        made = Decimal(conc_text)
+        group = PlannedGroup.parse(planned[0].payload["preparation_key"])
+        made, vehicle, source = Decimal(group.concentration), group.vehicle, group.source
     else:
         return None
     day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]

@@ -111,6 +111,26 @@ def parse_key(key: str | None) -> ParsedKey | None:
     return ParsedKey(tag, orders_file) if sep else None
 
 
+@dataclass(frozen=True)
+class PlannedGroup:
+    """A batch's planned preparation: the orders of a fill date drawn from one
+    preparation (a ``preparation`` entry's ``preparation_key``, and its key's group)."""
+
+    day: str  # ISO date
+    concentration: str  # mg/mL, as a number
+    vehicle: str  # vehicle id
+    source: str  # source id
+
+    @property
+    def text(self) -> str:
+        return f"{self.day}|{self.concentration}|{self.vehicle}|{self.source}"
+
+    @classmethod
+    def parse(cls, text: str) -> PlannedGroup:
+        day, concentration, vehicle, source = text.split("|")
+        return cls(day, concentration, vehicle, source)
+
+
 # ---------------------------------------------------------------- payload fields
 
 

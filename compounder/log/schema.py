@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from compounder.errors import DataFileError
 from compounder.log.chain import GENESIS, entry_hash
 from compounder.log.kinds import ingredient_uses, looked_up
 
@@ -341,8 +342,40 @@ MIGRATIONS: dict[int, Migration] = {
 BEGINNINGS: dict[int, Migration] = {1: v1_entries, 4: created_as_of_4}
 
 
-def apply(db: Any, backend: Backend, current: int, target: int) -> None:
-    """Bring a log from version ``current`` to ``target`` (call inside a transaction)."""
+def version_of(db: Any, backend: Backend, where: str) -> int:
+    """A log's schema version (0: a new, empty database; DataFileError: a database
+    that is not a log, or holds no version number)."""
+    tables = backend.tables(db)
+    if "meta" not in tables:
+        if backend.foreign(db):
+            raise DataFileError(
+                where,
+                "",
+                "is a database, but not a Compounder log",
+                "the log Compounder created, or a new file name",
+            )
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    value = str(row["value"] if row else "0")
+    if not value.isdigit() or len(value) > 6:
+        raise DataFileError(where, "schema_version", "is not a version number", "restore the log")
+    found = int(value)
+    if "schema_versions" in tables:  # version 4 on: one row per version applied
+        row = db.execute("SELECT MAX(version) FROM schema_versions").fetchone()
+        found = max(found, int(row[0] or 0))
+    return found
+
+
+def apply(db: Any, backend: Backend, current: int, target: int, where: str) -> None:
+    """Bring a log from version ``current`` to ``target`` (call inside a transaction);
+    a log newer than this Compounder knows is refused."""
+    if current > SCHEMA_VERSION:
+        raise DataFileError(
+            where,
+            "schema_version",
+            f"is {current}, newer than this Compounder knows",
+            f"version {SCHEMA_VERSION} or older: upgrade Compounder",
+        )
     done = current
     if current == 0:
         done = backend.first_version

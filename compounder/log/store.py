@@ -150,42 +150,16 @@ class Store:
     # ---------------------------------------------------------------- schema
 
     def version(self) -> int:
-        tables = self.backend.tables(self.db)
-        if "meta" not in tables:
-            if self.backend.foreign(self.db):
-                raise DataFileError(
-                    str(self.path),
-                    "",
-                    "is a database, but not a Compounder log",
-                    "the log Compounder created, or a new file name",
-                )
-            return 0
-        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        value = str(row["value"] if row else "0")
-        if not value.isdigit() or len(value) > 6:
-            raise DataFileError(
-                str(self.path), "schema_version", "is not a version number", "restore the log"
-            )
-        found = int(value)
-        if "schema_versions" in tables:  # version 4 on: one row per version applied
-            row = self.db.execute("SELECT MAX(version) FROM schema_versions").fetchone()
-            found = max(found, int(row[0] or 0))
-        return found
+        """The log's schema version (0: a new, empty database)."""
+        return schema.version_of(self.db, self.backend, str(self.path))
 
     def migrate(self, target: int | None = None) -> None:
+        """Bring the log to the current schema version (or ``target``)."""
         target = schema.SCHEMA_VERSION if target is None else target
         if self.version() == target:  # the usual case: no write lock taken
             return
         with self.transaction() as db:
-            current = self.version()
-            if current > schema.SCHEMA_VERSION:
-                raise DataFileError(
-                    str(self.path),
-                    "schema_version",
-                    f"is {current}, newer than this Compounder knows",
-                    f"version {schema.SCHEMA_VERSION} or older: upgrade Compounder",
-                )
-            schema.apply(db, self.backend, current, target)
+            schema.apply(db, self.backend, self.version(), target, str(self.path))
 
     # ---------------------------------------------------------------- writing
 
