@@ -132,8 +132,8 @@ def test_the_workstations_role_may_read_and_append_only(pg_server, pg_log):
     with Store(url) as store:  # everything a workstation does
         lot, _, _ = record(store)
         assert lot == "20261201-002"
-        store.log("label", "1234567", lot, {"quantity_ml": ["5"]})
-        assert store.verify().ok
+        store.log("label", "1234567", lot, {"quantity_ml": ["5"], "pdf_sha256": "cd" * 32})
+        assert store.verify().ok and store.has_file("cd" * 32)
     sql(pg_log, "ALTER TABLE entries DISABLE TRIGGER USER")  # even with the triggers off
     try:
         for statement in (
