@@ -583,7 +583,7 @@ def recover(out: Path, abandoned: dict[str, Any], store: Store) -> str:
     temp = out / temp_name
     entry = store.entry_by_key(kinds.run_key(run_key))
     if entry is not None and temp.is_dir():
-        publish(temp, out, sorted(entry.payload.get("files", {})))
+        publish(temp, out, sorted(kinds.run_files(entry.payload)))
     shutil.rmtree(temp, ignore_errors=True)
     end_reservations(store, run_key)
     return "undone" if entry is None else "finished"
