@@ -33,7 +33,15 @@ from compounder.log.chain import (
     snapshot_json,
     verify,
 )
-from compounder.log.kinds import FILE_HASH, LABELLED, Kind, ingredient_uses, looked_up, writes_rows
+from compounder.log.kinds import (
+    FILE_HASH,
+    LABELLED,
+    Kind,
+    ingredient_uses,
+    kind_text,
+    looked_up,
+    writes_rows,
+)
 from compounder.log.location import log_location
 
 #: What ``append_many`` takes: kind, Rx, lot, payload JSON, corrects, key.
@@ -189,7 +197,7 @@ class Store:
         records, uses, fields = [], [], []
         for kind, rx, lot, payload, corrects, batch_key in rows:
             last_id += 1
-            kind = Kind(kind).value
+            kind = kind_text(kind)
             content = next(known) if known is not None else None
             content = content or content_hash(kind, rx, lot, corrects, batch_key, payload)
             before, prev = prev, chain_hash(prev, last_id, created, content)
