@@ -154,12 +154,12 @@ def _process_chunk(
     rejected: list[tuple[RawRow, str]] = []
     for row in chunk.rows:
         try:
+            if row.line in dispensed:  # a repeat of a logged order, whatever else
+                raise RowProblem("rx_number", dispensed[row.line])
             if row.line in duplicates:
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            if row.line in dispensed:
-                raise RowProblem("rx_number", dispensed[row.line])
             prepared.append(
                 prepare_order(
                     row,

@@ -185,41 +185,56 @@ def _logged_elsewhere(
 
 def _dispensed_before(chunk: Chunk, store: Store, digest: str) -> tuple[tuple[int, str], ...]:
     """The chunk's orders the log holds already for the same fill date (a corrected
-    file run again would dispense them twice): each row's line and why it is refused."""
+    file run again would dispense them twice): each row's line and why it is refused,
+    every row that repeats one (a row whose Rx the file repeats too included)."""
     from compounder.core.identity import check_rx
 
-    rows: dict[tuple[str, str], int] = {}
+    rows: dict[tuple[str, str], list[int]] = {}
     for row in chunk.rows:
         try:  # a bad Rx number is refused by validation, not looked up
             rx = check_rx(row.values.get("rx_number", "").strip())
         except CompounderError:
             continue
-        rows[(rx, row.values.get("fill_date", "").strip())] = row.line
+        rows.setdefault((rx, row.values.get("fill_date", "").strip()), []).append(row.line)
     taken = _logged_elsewhere(store, digest, (rx for rx, _ in rows))
     refused = [
         (line, repeat_message(order[1], taken[order]))
-        for order, line in rows.items()
+        for order, lines in rows.items()
         if order in taken
+        for line in lines
     ]
     return tuple(sorted(refused))
 
 
-def _refuse_repeats(store: Store, digest: str, temp: Path, rows: list[tuple[str, ...]]) -> None:
-    """Inside the commit: no order this run logs was dispensed meanwhile by another run
-    or a label (checked when the rows were read, again here under the log's lock)."""
+def _refuse_repeats(
+    store: Store, digest: str, temp: Path, rows: list[tuple[str, ...]], started_after: int
+) -> None:
+    """Inside the commit: no order this run logs is dispensed already (checked when the
+    rows were read, again here under the log's lock). An entry newer than
+    ``started_after`` (the log's last when the run began) was logged meanwhile: run
+    again, the read-time check refuses that row; an older one the read-time check
+    should have refused (a run again would meet it again): the row must go."""
     taken = _logged_elsewhere(store, digest, (rx for _, rx, _, _, _ in rows))
     rxs = {rx for rx, _ in taken}
     for line, rx, _, payload, _ in rows:
         if rx not in rxs:
             continue
         order = (rx, json.loads(payload).get("fill_date", ""))
-        if order in taken:
-            raise OutputError(
-                str(temp.parent),
+        if order not in taken:
+            continue
+        why = repeat_message(order[1], taken[order])
+        if taken[order] > started_after:
+            problem = (
                 f"while this run printed, another run or a label logged the order on line "
-                f"{line} ({repeat_message(order[1], taken[order])}); nothing was printed: "
-                "run the file again",
+                f"{line} ({why}); nothing was printed: run the file again (that row is then "
+                "refused; --skip-invalid prints the others)"
             )
+        else:
+            problem = (
+                f"the order on line {line} was logged before this run ({why}); nothing was "
+                "printed: take that row out of the file"
+            )
+        raise OutputError(str(temp.parent), problem)
 
 
 @lru_cache(maxsize=1024)
@@ -332,9 +347,11 @@ def run_batch(
     lock: FolderLock | None = None
     store: Store | None = None
     created = _new_folders(out) if not check else []
+    started_after = 0
     if not check:
         _refuse_input_as_output(path, out)
         store = Store(db)  # a log that cannot be opened stops the run here
+        started_after = store.last_entry_id()  # newer entries were logged meanwhile
         try:
             out.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -427,7 +444,9 @@ def run_batch(
                 "it is not from this run and would be mixed with its outputs; move it "
                 "(and any other earlier outputs) away or choose an empty folder",
             )
-        _commit(store, report, lots, digest, run_key, temp, names, chunk_count, moved)
+        _commit(
+            store, report, lots, digest, run_key, temp, names, chunk_count, moved, started_after
+        )
         committed = True
         report.files = publish(temp, out, names)
         published = True
@@ -499,6 +518,7 @@ def _commit(
     names: list[str],
     chunks: int,
     moved: dict[int, LabelsMoved] | None = None,
+    started_after: int = 0,
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order (its labels renumbered into the run's one
@@ -528,7 +548,7 @@ def _commit(
         printed = store.printed_orders(digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
-            _refuse_repeats(store, digest, temp, rows)
+            _refuse_repeats(store, digest, temp, rows, started_after)
             store.add_snapshots(snapshots.items())
             store.append_new(
                 [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],
