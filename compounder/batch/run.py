@@ -55,7 +55,13 @@ from compounder.batch.chunks import (
     start_worker,
 )
 from compounder.batch.lease import FolderLock, acquire
-from compounder.batch.order import RowError, group_key, run_context
+from compounder.batch.order import (
+    RowError,
+    group_key,
+    order_volume,
+    preparation_key,
+    run_context,
+)
 from compounder.batch.order_file import RawRow, header_of, read_orders
 from compounder.batch.outputs import (
     OUTPUT_NAMES,
@@ -150,6 +156,47 @@ def count_orders(path: Path) -> int:
     return sum(1 for _ in read_orders(path))
 
 
+def _row_group(config: str, row: RawRow) -> tuple[str, date] | None:
+    """The planned preparation group of a row's cells (None if they do not say)."""
+    v = row.values
+    return _group_of(
+        config,
+        v.get("fill_date", ""),
+        v.get("concentration", ""),
+        v.get("vehicle", ""),
+        v.get("source", ""),
+    )
+
+
+def _plan_parts(
+    chunk: Chunk, options: BatchOptions, held: dict[str, tuple[int, Decimal]]
+) -> None:
+    """Which preparation of its group each order draws on: none is planned larger than
+    the largest ``prepare`` makes (``PREPARED_VOLUME_ML``); in file order, an order that
+    would take its group's preparation over it starts the next one (part 2, 3...).
+    ``held``: each group's current part and the volume planned in it so far (carried
+    from chunk to chunk). Rows refused already, or too broken to say, draw nothing."""
+    from compounder.core.limits import PREPARED_VOLUME_ML
+
+    largest = PREPARED_VOLUME_ML[1]
+    refused = set(chunk.duplicates) | {line for line, _ in chunk.dispensed}
+    parts: list[tuple[int, tuple[str, int]]] = []
+    for row in chunk.rows:
+        group = _row_group(options.config or "", row) if row.line not in refused else None
+        if group is None:
+            continue
+        volume = order_volume(row, options.config, options.ingredient_lots, options.stock)
+        if volume is None:
+            continue
+        part, planned = held.get(group[0], (1, Decimal(0)))
+        if planned and planned + volume > largest:
+            part, planned = part + 1, Decimal(0)
+        held[group[0]] = (part, planned + volume)
+        if part > 1:
+            parts.append((row.line, (group[0], part)))
+    chunk.parts = tuple(parts)
+
+
 def _reserve_lots(
     chunk: Chunk, config: str, digest: str, store: Store, lots: dict[str, str], run_key: str
 ) -> None:
@@ -157,18 +204,14 @@ def _reserve_lots(
     in order of first use, allocated in the log once per file content: running the
     same file again reuses them (and prints the same labels). Rows too broken to say
     which preparation they need are skipped here; validation reports them."""
+    parts = dict(chunk.parts)
     for row in chunk.rows:
-        v = row.values
-        group = _group_of(
-            config,
-            v.get("fill_date", ""),
-            v.get("concentration", ""),
-            v.get("vehicle", ""),
-            v.get("source", ""),
-        )
-        if group is not None and group[0] not in lots:
-            key, day = group
-            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", day)
+        group = _row_group(config, row)
+        if group is None:
+            continue
+        key = preparation_key(group[0], parts.get(row.line, ("", 1))[1])
+        if key not in lots:
+            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", group[1])
     chunk.lots = tuple(sorted(lots.items()))
 
 
@@ -384,20 +427,24 @@ def run_batch(
     chunk_count = 0
     label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
 
+    held: dict[str, tuple[int, Decimal]] = {}  # each group's preparation and volume
+
     def chunks() -> Iterator[Chunk]:
         nonlocal chunk_count
         for chunk in _chunks(path, chunk_size):
             report.orders += len(chunk.rows)
             chunk_count += 1
             if store is not None:
-                _reserve_lots(chunk, config_path, digest, store, lots, run_key)
                 chunk.dispensed = _dispensed_before(chunk, store, digest)
+            _plan_parts(chunk, options, held)
+            if store is not None:
+                _reserve_lots(chunk, config_path, digest, store, lots, run_key)
             if lock is not None:
                 lock.renew()
             yield chunk
 
     try:
-        totals: dict[tuple[str, str, str, str], Decimal] = {}
+        totals: dict[tuple[str, str, str, str, int], Decimal] = {}
         for result in _run_chunks(chunks(), options, temp, jobs, progress):
             report.errors += result.errors
             report.labels += result.labels
@@ -416,7 +463,7 @@ def run_batch(
             lot_key = group_key(
                 date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
             )
-            entry["lot"] = lots.get(lot_key, "")
+            entry["lot"] = lots.get(preparation_key(lot_key, entry.get("part", 1)), "")
         if temp is None or rejected is None or (report.errors and not skip_invalid):
             report.labels = report.charts = 0
             return report
