@@ -25,6 +25,7 @@ from compounder.batch.order_file import RawRow
 if TYPE_CHECKING:
     from compounder.batch.run import BatchReport
     from compounder.core.lots import IngredientExpiry
+from compounder.core.identity import escaped
 from compounder.core.units import format_number
 
 
@@ -253,8 +254,10 @@ _FIRST_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula (also after leading spaces), made
-    inert with a leading quote."""
+    """A CSV cell made safe: control and invisible characters escaped (``escaped``,
+    as the terminal shows them), and a cell a spreadsheet would run as a formula (also
+    after leading spaces) made inert with a leading quote."""
+    cell = escaped(cell)
     if cell[:1] not in _FIRST_SAFE and (
         cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_START)
     ):
