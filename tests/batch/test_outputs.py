@@ -66,8 +66,8 @@ def test_an_empty_manifest_is_still_valid(tmp_path):
         ("+1", "'+1"),
         ("-5 mL", "'-5 mL"),
         ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\t=1", "\\t=1"),  # control characters are escaped: inert
+        ("\r=1", "\\r=1"),
         ("1=1", "1=1"),
         ("Jane Doe", "Jane Doe"),
         ("", ""),
