@@ -61,6 +61,8 @@ _COLUMN_OF = {
     "other-medication": "other_medications",
     "override": "override",
     "pharmacist": "pharmacist",
+    "acknowledge-unscreened": "acknowledge_unscreened",
+    "beyond-bud-reason": "beyond_bud_reason",
 }
 
 
