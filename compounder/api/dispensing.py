@@ -60,6 +60,8 @@ def _screen(
     override: Any,
     pharmacist: Any,
     liver_kidney_history: bool,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> Any:
     """The one screening decision (core.screening) against the pharmacy's list, before
     anything is worked out."""
@@ -70,6 +72,8 @@ def _screen(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        acknowledge_unscreened=acknowledge_unscreened,
+        no_other_medications=no_other_medications,
         table=pharmacy.screening(),
     )
 
@@ -264,6 +268,8 @@ def make_labels(
     override: str | None = None,
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
@@ -310,7 +316,10 @@ def make_labels(
         with open_store(db):
             pass
     pharmacy = open_pharmacy(config)
-    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
+    screening = _screen(
+        pharmacy, other_medications, override, pharmacist, liver_kidney_history,
+        acknowledge_unscreened, no_other_medications,
+    )  # fmt: skip
     settings = pharmacy.settings
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
@@ -510,6 +519,8 @@ def make_chart(
     override: str | None = None,
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
@@ -532,7 +543,10 @@ def make_chart(
     if output is not None:
         check_output_path(Path(output))
     pharmacy = open_pharmacy(config)
-    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
+    screening = _screen(
+        pharmacy, other_medications, override, pharmacist, liver_kidney_history,
+        acknowledge_unscreened, no_other_medications,
+    )  # fmt: skip
     settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
     if paper not in PAPER:

@@ -187,7 +187,25 @@ OverrideOpt = Annotated[
     ),
 ]
 PharmacistOpt = Annotated[
-    str | None, typer.Option("--pharmacist", help="Initials of the pharmacist who overrides.")
+    str | None, typer.Option(
+        "--pharmacist",
+        help="Initials of the pharmacist who overrides, acknowledges or gives a reason.",
+    ),
+]
+AcknowledgeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--acknowledge-unscreened",
+        help="Proceed with a medicine the screening cannot identify, checked by the "
+        "pharmacist (--pharmacist; logged, on the record).",
+    ),
+]
+NoOtherMedicationsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-other-medications",
+        help="The pharmacist asked: the patient takes no other medicines (on the record).",
+    ),
 ]
 LiverKidneyOpt = Annotated[
     bool,
