@@ -168,7 +168,12 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
 # The screening columns are the patient's too: screened per order (``screen_order``).
 _IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
-_SCREENING_COLUMNS = ("other_medications", "override", "pharmacist", "liver_kidney_history")
+_SCREENING_COLUMNS = (
+    "other_medications", "override", "pharmacist", "liver_kidney_history",
+    "acknowledge_unscreened",
+)  # fmt: skip
+#: what the other_medications column says when the pharmacist asked and there are none
+NO_OTHER_MEDICATIONS = "none"
 _PRESCRIPTION_COLUMNS = tuple(
     c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
 )
@@ -291,19 +296,27 @@ def screen_order(get: Callable[[str], str], config: str | None = None) -> Any:
 
 @lru_cache(maxsize=1024)
 def _screened(
-    config: str | None, medicines: str, override: str, pharmacist: str, liver_kidney: str
+    config: str | None,
+    medicines: str,
+    override: str,
+    pharmacist: str,
+    liver_kidney: str,
+    acknowledge: str = "",
 ) -> Any:
     """Worked out once per set of cells: most orders of a day give none (a frozen
     result is shared)."""
     from compounder.core.screening import screening_decision, split_medicines
 
+    none = medicines.strip().lower() == NO_OTHER_MEDICATIONS
     return _in_column(
         "other_medications",
         screening_decision,
-        split_medicines(medicines),
+        [] if none else split_medicines(medicines),
         override=override or None,
         pharmacist=pharmacist or None,
         liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
+        acknowledge_unscreened=_flag(acknowledge, "acknowledge_unscreened"),
+        no_other_medications=none,
         table=run_context(config)["screening"],
     )
 
@@ -317,8 +330,11 @@ def screening_manifest(screening: Any) -> dict[str, str]:
             f"{h.medicine}: {h.class_id} {h.action}" for h in screening.hits
         ),
         "not_screened": "; ".join(screening.not_screened),
+        "acknowledged": "yes" if screening.acknowledged else "",
         "override": screening.override_reason if screening.overridden else "",
-        "pharmacist": screening.pharmacist if screening.overridden else "",
+        "pharmacist": (
+            screening.pharmacist if screening.overridden or screening.acknowledged else ""
+        ),
         "liver_kidney_history": "yes" if screening.liver_kidney_history else "no",
     }
 

@@ -41,6 +41,7 @@ OPTIONAL = (
     "override",
     "pharmacist",
     "liver_kidney_history",
+    "acknowledge_unscreened",
 )
 COLUMNS = REQUIRED + OPTIONAL
 

@@ -100,6 +100,7 @@ MANIFEST_COLUMNS = (
     "screening",
     "screening_hits",
     "not_screened",
+    "acknowledged",
     "override",
     "pharmacist",
     "liver_kidney_history",
