@@ -132,8 +132,10 @@ ReprintFormatOpt = Annotated[
 ]
 DpiOpt = Annotated[
     int | None,
-    typer.Option("--dpi", help="Printer resolution for zpl and png: 203 or 300 (default: "
-                 "the printer's, else 203)."),
+    typer.Option(
+        "--dpi",
+        help="Printer resolution for zpl and png: 203 or 300 (default: the printer's, else 203).",
+    ),
 ]
 PrintOpt = Annotated[
     str | None,
@@ -187,7 +189,8 @@ OverrideOpt = Annotated[
     ),
 ]
 PharmacistOpt = Annotated[
-    str | None, typer.Option(
+    str | None,
+    typer.Option(
         "--pharmacist",
         help="Initials of the pharmacist who overrides, acknowledges or gives a reason.",
     ),

@@ -240,9 +240,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
         "COMPOUNDER_PAUSE_AT": "batch: chunk 0 drawn",
         "COMPOUNDER_PAUSED": str(paused),
     }
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-    )
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not paused.exists():
         assert process.poll() is None, "the run ended before its first chunk was drawn"

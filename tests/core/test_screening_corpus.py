@@ -78,16 +78,18 @@ def test_label_and_chart(entrance):
 
 
 def test_record(tmp_path):
-    for medicine, expected, _ in SAMPLE:
-        call = lambda: record_preparation(  # noqa: E731
+    def call(medicine: str) -> tuple:
+        return record_preparation(
             "1 mg/mL", "30 mL", prepared_by="JD", checked_by="MK", db=tmp_path / "log.db",
             other_medications=[medicine], output=tmp_path / "r-{lot}.pdf",
         )  # fmt: skip
+
+    for medicine, expected, _ in SAMPLE:
         if expected in REFUSED:
             with pytest.raises(SafetyError):
-                call()
+                call(medicine)
         else:
-            _, record, _ = call()
+            _, record, _ = call(medicine)
             assert record["safety"]["screening"]["decision"] == "proceed"
 
 

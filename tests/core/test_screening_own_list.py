@@ -86,8 +86,7 @@ def test_widening_local_forms_of_a_stop_class_is_refused(tmp_path):
     # an opioid class with local forms is a weakening too
     text = SHIPPED.replace(
         '\n[[class]]\nid = "naltrexone"',
-        '\n[class.local]\naction = "caution"\nwords = ["patch"]\n'
-        '\n[[class]]\nid = "naltrexone"',
+        '\n[class.local]\naction = "caution"\nwords = ["patch"]\n\n[[class]]\nid = "naltrexone"',
         1,
     )
     assert "makes 'patch' forms of the shipped stop class 'opioids'" in refusal(tmp_path, text)
