@@ -252,7 +252,7 @@ def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
             continue
         known = [name for name in table.known if _contains(part, name)]
         if known:
-            identified.append(" ".join(max(known, key=len)))
+            identified.append(" ".join(max(known, key=lambda name: len(name))))
             continue
         from compounder.core.drug_names import ingredients
 
@@ -589,8 +589,8 @@ def _keeps_every_stop(own: ScreeningTable, shipped: ScreeningTable) -> None:
                 f"leaves out {missing[0]!r} of the shipped stop class {stop.id!r}{_RULE}",
             )
         if cls.local_action == "caution":
-            shipped = set(stop.local_forms) if stop.local_action == "caution" else set()
-            wider = sorted(" ".join(f) for f in cls.local_forms if f not in shipped)
+            forms = set(stop.local_forms) if stop.local_action == "caution" else set()
+            wider = sorted(" ".join(f) for f in cls.local_forms if f not in forms)
             if wider:
                 raise DataFileError(
                     own.path,
