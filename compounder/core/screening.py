@@ -250,9 +250,9 @@ def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
     for part in _parts(medicine, table):
         if any(_contains(part, name) for name in _listed_words(table)):
             continue
-        known = [name for name in table.known if _contains(part, name)]
+        known: list[tuple[str, ...]] = [n for n in table.known if _contains(part, n)]
         if known:
-            identified.append(" ".join(max(known, key=lambda name: len(name))))
+            identified.append(" ".join(sorted(known, key=len)[-1]))
             continue
         from compounder.core.drug_names import ingredients
 
