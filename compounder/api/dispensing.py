@@ -123,6 +123,7 @@ def dispense_order(
     start_dose: str | Decimal | None = None,
     target_dose: str | Decimal | None = None,
     off_protocol_reason: str | None = None,
+    beyond_bud_reason: str | None = None,
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
@@ -133,7 +134,8 @@ def dispense_order(
     it), counted as the pharmacy counts days; every fill is split into containers no
     larger than the largest bottle. ``start_dose``/``target_dose`` choose the titration's
     part (a target is kept as maintenance); a dose off the protocol's steps needs
-    ``off_protocol_reason`` (``core.titration``)."""
+    ``off_protocol_reason`` (``core.titration``); a single dose's quantity beyond what
+    can be used before its BUD needs ``beyond_bud_reason`` (``core.fills``)."""
     from compounder.core.fills import dose_fill, plan_fills
     from compounder.core.units import format_quantity
 
@@ -178,6 +180,7 @@ def dispense_order(
         lots,
         quantity_ml=quantity_ml,
         days=days,
+        beyond_bud_reason=beyond_bud_reason or "",
     )
     return Dispensed((single,), plan, None, held)
 
@@ -273,6 +276,7 @@ def make_labels(
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
+    beyond_bud_reason: str | None = None,
     label_format: str | None = None,
     dpi: int | None = None,
     printer: str | None = None,
@@ -300,6 +304,7 @@ def make_labels(
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
+    from compounder.core.screening import check_reason
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
     from compounder.core.wording import load_wording, parse_languages
@@ -320,6 +325,11 @@ def make_labels(
         pharmacy, other_medications, override, pharmacist, liver_kidney_history,
         acknowledge_unscreened, no_other_medications,
     )  # fmt: skip
+    beyond_reason = (
+        check_reason(beyond_bud_reason, "beyond-bud-reason")
+        if beyond_bud_reason is not None
+        else ""
+    )
     settings = pharmacy.settings
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
@@ -392,10 +402,13 @@ def make_labels(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            beyond_bud_reason=beyond_reason,
         )
         fills = dispensed.fills
     _check_filled_after(recorded, fills)
     notes = [excess_note(dispensed)] if dispensed.excess else []
+    if beyond_reason and dispensed.excess:
+        notes.append(f"quantity beyond the BUD given by the pharmacist. Reason: {beyond_reason}")
     notes += screening_notes(screening)
     reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
     base: dict[str, Any] = {
@@ -448,7 +461,11 @@ def make_labels(
             label_stock,
             db,
             None,
-            extra={**safety_record(screening, reason), **file_fields(delivery, files)},
+            extra={
+                **safety_record(screening, reason),
+                **file_fields(delivery, files),
+                **({"beyond_bud_reason": beyond_reason} if dispensed.excess else {}),
+            },
             recorded=(recorded.lot, conc) if recorded is not None else None,
             files=written,
             repeats=repeats,

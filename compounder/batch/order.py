@@ -395,8 +395,10 @@ def order_plan(
     reason = get("off_protocol_reason") or None
     order: dict[str, Any] = {"off_protocol_reason": reason}
     if dose_text == TITRATE:
-        if quantity_text or days_text:
-            column = "quantity" if quantity_text else "days_supply"
+        if quantity_text or days_text or get("beyond_bud_reason"):
+            column = (
+                "quantity" if quantity_text else "days_supply" if days_text else "beyond_bud_reason"
+            )
             raise RowProblem(
                 column,
                 "must be empty for a titrate order (its fills are planned from the protocol)",
@@ -433,6 +435,12 @@ def order_plan(
             )
         else:
             raise RowProblem("quantity", "is empty; give quantity or days_supply")
+        if get("beyond_bud_reason"):
+            from compounder.core.screening import check_reason
+
+            order["beyond_bud_reason"] = _in_column(
+                "beyond_bud_reason", check_reason, get("beyond_bud_reason"), "beyond-bud-reason"
+            )
     dispensed = _in_column(
         "start_date" if dose_text == TITRATE else "concentration",
         dispense_order,
@@ -448,6 +456,8 @@ def order_plan(
     first = dispensed.fills[0]
     titration = dispensed.plan if dose_text == TITRATE else None
     notes = [excess_note(dispensed)] if dispensed.excess else []
+    if dispensed.excess and order.get("beyond_bud_reason"):
+        notes.append(f"quantity beyond the BUD. Reason: {order['beyond_bud_reason']}")
     quantity = first.dispense_ml
     days = first.days if dispensed.held_days is None else dispensed.held_days
     doses = [format_number(s.step.dose_mg) for s in first.segments]

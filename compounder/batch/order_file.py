@@ -37,6 +37,7 @@ OPTIONAL = (
     "start_dose",
     "target_dose",
     "off_protocol_reason",
+    "beyond_bud_reason",
     "other_medications",
     "override",
     "pharmacist",

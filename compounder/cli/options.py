@@ -175,6 +175,14 @@ OffProtocolReasonOpt = Annotated[
         help="Why a dose off the protocol's steps is given (logged, printed on the record).",
     ),
 ]
+BeyondBudReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--beyond-bud-reason",
+        help="Why a quantity beyond what the patient can use before the BUD is dispensed "
+        "(logged; the rest is discarded at the BUD).",
+    ),
+]
 OtherMedicationOpt = Annotated[
     list[str] | None,
     typer.Option(

@@ -9,6 +9,7 @@ import typer
 from compounder.cli.options import (
     AcknowledgeOpt,
     AlsoJsonOpt,
+    BeyondBudReasonOpt,
     ConcentrationOpt,
     ConfigOpt,
     DbOpt,
@@ -130,6 +131,7 @@ def label(
     start_dose: StartDoseOpt = None,
     target_dose: TargetDoseOpt = None,
     off_protocol_reason: OffProtocolReasonOpt = None,
+    beyond_bud_reason: BeyondBudReasonOpt = None,
     label_format: LabelFormatOpt = None,
     dpi: DpiOpt = None,
     printer: PrintOpt = None,
@@ -183,6 +185,7 @@ def label(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
+        beyond_bud_reason=beyond_bud_reason,
         label_format=label_format,
         dpi=dpi,
         printer=printer,

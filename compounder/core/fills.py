@@ -269,6 +269,54 @@ class DaysBeyondBudError(CompounderError):
         )
 
 
+@dataclass(eq=False)
+class BeyondBudError(SafetyError):
+    """A quantity the patient cannot use before its BUD, or a container that would be
+    opened after it."""
+
+    field: str = "quantity"
+
+
+def usable_ml(step: Step, bud: BudResult, dispensing: DispensingRules) -> Decimal:
+    """The most a fill of one dose may hold: the days to its BUD times the daily volume,
+    plus the overage, rounded up as every fill is."""
+    return dispense_volume(step.volume_ml * bud.days_of_use, dispensing)
+
+
+def check_usable(
+    step: Step,
+    compounded: date,
+    bud: BudResult,
+    quantity_ml: Decimal,
+    containers: tuple[Decimal, ...],
+    dispensing: DispensingRules,
+    beyond_bud_reason: str = "",
+) -> None:
+    """BeyondBudError for a quantity beyond what the patient can use before the BUD
+    (unless the pharmacist gives ``beyond_bud_reason``), and, always, for a container
+    of a split fill that would be opened after its BUD (each is opened when the one
+    before it is used up, one dose a day)."""
+    usable = usable_ml(step, bud, dispensing)
+    daily = format_number(step.volume_ml)
+    if quantity_ml > usable and not beyond_bud_reason:
+        raise BeyondBudError(
+            f"{format_number(quantity_ml)} mL is more than the patient can use before the "
+            f"BUD ({bud.bud.isoformat()}): {bud.days_of_use} days x {daily} mL a day plus "
+            f"{format_number(dispensing.overage * 100)}% overage is {format_number(usable)} mL",
+            f"dispense at most {format_number(usable)} mL, or give {{beyond-bud-reason}}",
+        )
+    used = Decimal(0)
+    for number, container in enumerate(containers, 1):
+        opened = compounded + timedelta(days=int(used // step.volume_ml))
+        if opened > bud.bud:
+            raise BeyondBudError(
+                f"container {number} of {len(containers)} would be opened on "
+                f"{opened.isoformat()}, after its BUD ({bud.bud.isoformat()})",
+                f"dispense at most {format_number(usable)} mL",
+            )
+        used += container
+
+
 def dose_fill(
     step: Step,
     compounded: date,
@@ -279,10 +327,12 @@ def dose_fill(
     *,
     quantity_ml: Decimal | None = None,
     days: int | None = None,
+    beyond_bud_reason: str = "",
 ) -> tuple[Fill, int]:
     """One fill of a single dose, from a quantity or a days' supply; with the days of
-    doses the quantity holds (more than the BUD allows is a note for the pharmacist:
-    the patient discards the rest at the BUD; a days' supply beyond it is refused)."""
+    doses the quantity holds. A days' supply beyond the BUD is refused; so is a
+    quantity beyond what can be used before it (``check_usable``) unless the pharmacist
+    gives ``beyond_bud_reason`` (the patient then discards the rest at the BUD)."""
     bud = beyond_use_date(compounded, vehicle, rules, lots)
     if days is not None:
         if days > bud.days_of_use:
@@ -302,4 +352,5 @@ def dose_fill(
     covered = min(held, bud.days_of_use)
     segment = FillSegment(step, compounded, compounded + timedelta(days=covered - 1))
     containers = tuple(dispensing.containers(quantity_ml))
+    check_usable(step, compounded, bud, quantity_ml, containers, dispensing, beyond_bud_reason)
     return Fill(1, (segment,), bud, quantity_ml, containers), held
