@@ -231,13 +231,17 @@ def _fill_number(fill: str | None) -> str | None:
     return str(int(fill))
 
 
-def excess_note(dispensed: Dispensed) -> str:
-    """The pharmacist's note for a quantity that outlasts its BUD."""
+def excess_note(dispensed: Dispensed, beyond_bud_reason: str = "") -> str:
+    """The pharmacist's note for a quantity that outlasts its BUD (with the reason the
+    pharmacist gave for dispensing more than can be used before it)."""
     fill = dispensed.fills[0]
+    reason = (
+        f" (dispensed beyond the BUD. Reason: {beyond_bud_reason})" if beyond_bud_reason else ""
+    )
     return (
         f"{format_number(fill.dispense_ml)} mL holds {dispensed.held_days} days of doses but "
         f"the BUD allows {fill.bud.days_of_use}: the patient discards the rest on "
-        f"{fill.bud.bud.isoformat()}"
+        f"{fill.bud.bud.isoformat()}{reason}"
     )
 
 
@@ -406,9 +410,7 @@ def make_labels(
         )
         fills = dispensed.fills
     _check_filled_after(recorded, fills)
-    notes = [excess_note(dispensed)] if dispensed.excess else []
-    if beyond_reason and dispensed.excess:
-        notes.append(f"quantity beyond the BUD given by the pharmacist. Reason: {beyond_reason}")
+    notes = [excess_note(dispensed, beyond_reason)] if dispensed.excess else []
     notes += screening_notes(screening)
     reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
     base: dict[str, Any] = {

@@ -455,9 +455,8 @@ def order_plan(
     )
     first = dispensed.fills[0]
     titration = dispensed.plan if dose_text == TITRATE else None
-    notes = [excess_note(dispensed)] if dispensed.excess else []
-    if dispensed.excess and order.get("beyond_bud_reason"):
-        notes.append(f"quantity beyond the BUD. Reason: {order['beyond_bud_reason']}")
+    beyond = order.get("beyond_bud_reason", "")
+    notes = [excess_note(dispensed, beyond)] if dispensed.excess else []
     quantity = first.dispense_ml
     days = first.days if dispensed.held_days is None else dispensed.held_days
     doses = [format_number(s.step.dose_mg) for s in first.segments]

@@ -41,6 +41,12 @@ class DispensingRules:
     max_container_ml: Decimal = Decimal(120)
     lead_days: int = 0  # a fill may be compounded this many days before its first dose
     maintenance_days: int = 28
+    bottles: tuple[Decimal, ...] = ()  # the bottle sizes stocked, smallest first
+
+    def bottle_for(self, volume_ml: Decimal) -> Decimal:
+        """The smallest stocked bottle that holds ``volume_ml`` (the volume itself when
+        none is listed or none is large enough)."""
+        return next((b for b in self.bottles if b >= volume_ml), volume_ml)
 
     def containers(self, quantity_ml: Decimal) -> list[Decimal]:
         """The quantity split into containers no larger than the largest bottle."""
@@ -55,7 +61,9 @@ class DispensingRules:
 def load_dispensing(path: str | None = None) -> DispensingRules:
     file = Path(path) if path else template_path("dispensing.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"overage", "round_up_to", "max_container", "lead_days", "maintenance_days"})
+    table.check_keys(
+        {"overage", "round_up_to", "max_container", "lead_days", "maintenance_days", "bottles"}
+    )
     overage = table.decimal("overage")
     if not 0 <= overage <= 1:
         raise table.error("overage", f"{overage} is not accepted", "a fraction from 0 to 1")
@@ -65,7 +73,22 @@ def load_dispensing(path: str | None = None) -> DispensingRules:
         table.magnitude("max_container", "volume", "mL"),
         table.integer("lead_days", required=False, default=0, minimum=0),
         table.integer("maintenance_days", required=False, default=28),
+        _bottles(table),
     )
+
+
+def _bottles(table: Table) -> tuple[Decimal, ...]:
+    from compounder.core.units import parse_magnitude
+
+    sizes = []
+    for text in table.text_list("bottles", required=False):
+        try:
+            sizes.append(parse_magnitude(text, "volume", "mL", field="bottles"))
+        except InputError:
+            raise table.error(
+                "bottles", f"{text!r} is not accepted", "volumes such as '30 mL'"
+            ) from None
+    return tuple(sorted(sizes))
 
 
 @dataclass(frozen=True)
@@ -279,8 +302,9 @@ class BeyondBudError(SafetyError):
 
 def usable_ml(step: Step, bud: BudResult, dispensing: DispensingRules) -> Decimal:
     """The most a fill of one dose may hold: the days to its BUD times the daily volume,
-    plus the overage, rounded up as every fill is."""
-    return dispense_volume(step.volume_ml * bud.days_of_use, dispensing)
+    plus the overage, rounded up as every fill is, then up to the bottle that holds it
+    (``bottles`` in ``dispensing.toml``)."""
+    return dispensing.bottle_for(dispense_volume(step.volume_ml * bud.days_of_use, dispensing))
 
 
 def check_usable(

@@ -545,7 +545,7 @@ def test_an_order_logged_while_the_run_printed_stops_its_commit(tmp_path, exampl
     from compounder.log.entries import open_store
 
     orders = tmp_path / "orders.csv"
-    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,25 mL\n")
+    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,21 mL\n")
     db, out, paused = tmp_path / "log.db", tmp_path / "out", tmp_path / "paused"
     env = {**os.environ, "COMPOUNDER_PAUSE_AT": "batch: records written",
            "COMPOUNDER_PAUSED": str(paused)}  # fmt: skip
@@ -614,7 +614,7 @@ def test_a_label_for_an_order_a_batch_dispensed_says_so(cli, tmp_path, example_c
 
     db = tmp_path / "log.db"
     orders = tmp_path / "orders.csv"
-    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,25 mL\n")
+    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,21 mL\n")
     assert run_batch(orders, tmp_path / "out", example_config, db=db).printed == 1
     result = cli(*LABEL_ARGS, "--config", str(example_config), "--db", str(db),
                  "-o", str(tmp_path / "l.pdf"))  # fmt: skip
