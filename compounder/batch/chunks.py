@@ -14,7 +14,7 @@ import contextlib
 import gc
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +71,7 @@ class ChunkResult:
     labels: int = 0
     charts: int = 0
     labels_file: str = ""  # the chunk's labels file, if it drew any
+    screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
 
 
 def process_chunk(
@@ -174,7 +175,14 @@ def _process_chunk(
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
             rejected.append((row, str(error)))
+    from compounder.content.safety import screening_summary
+
     result = ChunkResult(index, errors, rejected, len(prepared), {})
+    result.screening = [
+        {"line": o.line, "rx_number": o.rx, **screening_summary(o.screening)}
+        for o in prepared
+        if o.screening is not None
+    ]
     for order in prepared:
         result.totals[order.worksheet_key] = (
             result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml

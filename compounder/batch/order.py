@@ -119,6 +119,7 @@ class PreparedOrder:
     worksheet_ml: Decimal
     notes: list[str] = field(default_factory=list)
     profile: str | None = None  # the label print-size profile (None: the default)
+    screening: Any = None  # core.screening.Screening
 
 
 @cache
@@ -284,6 +285,7 @@ def prepare_order(
         plan.quantity,
         list(plan.notes),
         profile,
+        screening,
     )
 
 

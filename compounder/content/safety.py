@@ -114,6 +114,31 @@ def screening_notes(screening: Screening, listed: bool = True) -> list[str]:
     return notes
 
 
+def screening_summary(screening: Screening) -> dict[str, Any]:
+    """One order's screening in a batch's summary: counts, and its text (None when no
+    other medicines were entered)."""
+    counts = {
+        "stops": len(screening.stops),
+        "cautions": len(screening.cautions),
+        "acknowledged": len(screening.not_screened) if screening.acknowledged else 0,
+        "overrides": 1 if screening.overridden else 0,
+    }
+    parts = []
+    for medicine in screening.medicines:
+        hits = [h for h in screening.hits if h.medicine == medicine]
+        said = [
+            f"{h.class_name} {_action(h.action, screening.overridden, h.local_form)}" for h in hits
+        ]
+        if medicine in screening.not_screened:
+            said.append(_unknown(screening.acknowledged, screening.pharmacist))
+        parts.append(f"{medicine}: {', '.join(said) or 'no class'}")
+    if screening.no_other_medications:
+        parts.append("none taken (the pharmacist asked)")
+    if screening.overridden:
+        parts.append(f"override by {screening.pharmacist}: {screening.override_reason}")
+    return {"decision": screening.decision, **counts, "text": "; ".join(parts) or None}
+
+
 def safety_record(screening: Screening | None, off_protocol_reason: str = "") -> dict[str, Any]:
     """What the compounding record (and its log entry) keeps of the safety checks."""
     return {
