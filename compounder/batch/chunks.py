@@ -141,6 +141,10 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+# What a lot's compounding record lists of each order dispensed from it.
+_DISPENSED_KEYS = ("lot", "fill_date", "kind", "dose_mg", "quantity_ml", "containers")
+
+
 def _process_chunk(
     chunk: Chunk,
     options: BatchOptions,
@@ -179,7 +183,13 @@ def _process_chunk(
 
     result = ChunkResult(index, errors, rejected, len(prepared), {})
     result.screening = [
-        {"line": o.line, "rx_number": o.rx, **screening_summary(o.screening)}
+        {
+            "line": o.line,
+            "rx_number": o.rx,
+            **{key: o.manifest.get(key, "") for key in _DISPENSED_KEYS},
+            "liver_kidney_history": o.screening.liver_kidney_history,
+            **screening_summary(o.screening),
+        }
         for o in prepared
         if o.screening is not None
     ]

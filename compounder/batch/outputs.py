@@ -411,6 +411,13 @@ def file_hashes(folder: Path, names: list[str]) -> dict[str, str]:
     return hashes
 
 
+# What a lot's record keeps of each order dispensed from it (no patient names).
+_DISPENSED = (
+    "rx_number", "fill_date", "kind", "dose_mg", "quantity_ml", "containers",
+    "liver_kidney_history", "text",
+)  # fmt: skip
+
+
 def write_records(
     temp: Path,
     report: BatchReport,
@@ -460,6 +467,11 @@ def write_records(
                 balance=balance,
                 lots=used,
             )
+        record["dispensed"] = [
+            {key: row[key] for key in _DISPENSED if key in row}
+            for row in sorted(report.screening, key=lambda row: row["line"])
+            if row.get("lot") == entry["lot"]
+        ]
         records.append(record)
     report.records = records
     if records:

@@ -38,7 +38,7 @@ from compounder.content.reports import (
     preparation_dict,
     tablets_text,
 )
-from compounder.content.safety import safety_lines
+from compounder.content.safety import LIVER_KIDNEY, safety_lines
 from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
 from compounder.core.lots import IngredientExpiry
@@ -591,6 +591,27 @@ def _checks(record: dict[str, Any]) -> list[Line]:
     return out
 
 
+def _dispensed(orders: list[dict[str, Any]]) -> list[Line]:
+    """The orders a batch filled from this lot: Rx, fill, dose and quantity, and each
+    order's safety checks (its screening line, a liver or kidney history)."""
+    out: list[Line] = [("heading", f"Dispensed from this lot ({len(orders)} orders)")]
+    for order in orders:
+        containers = int(order.get("containers") or 1)
+        split = f" in {containers} containers" if containers > 1 else ""
+        out.append(
+            (
+                "entered",
+                f"Rx {order['rx_number']}: filled {order['fill_date']}, "
+                f"{order['dose_mg']} mg, {order['quantity_ml']} mL{split}",
+            )
+        )
+        if order.get("text"):
+            out.append(("entered", f"    Other medicines: {order['text']}"))
+        if order.get("liver_kidney_history"):
+            out.append(("body", f"    {LIVER_KIDNEY}"))
+    return out
+
+
 def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
     sections = [_header(record)]
     if record.get("warnings"):
@@ -601,6 +622,8 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
     sections += [_components_lines(record), _result(record)]
     if record.get("safety"):  # screening, override, off-protocol reason
         sections.append(safety_lines(record["safety"]))
+    if record.get("dispensed"):  # a batch's lot: every order filled from it
+        sections.append(_dispensed(record["dispensed"]))
     sections.append(_checks(record))
     sections.append([("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)])
     return sections
