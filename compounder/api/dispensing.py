@@ -222,6 +222,18 @@ def _check_filled_after(recorded: Any, fills: tuple[Fill, ...]) -> None:
         )
 
 
+def _first_fill_date(fill_date: str | date | None, fill: str | None) -> date | None:
+    """A titration's ``--fill-date``: the day its first fill is compounded (it counts
+    its BUD from it), so only with the first fill (or all of them)."""
+    if fill_date is None:
+        return None
+    if fill not in (None, "1", "all"):
+        raise InputError(
+            "fill-date", str(fill_date), "--fill-date with --titration only for the first fill"
+        )
+    return parse_date(fill_date, "fill-date")
+
+
 def _fill_number(fill: str | None) -> str | None:
     """``--fill`` as given: None (the first), "all", or a fill number."""
     if fill is None or fill == "all":
@@ -229,6 +241,17 @@ def _fill_number(fill: str | None) -> str | None:
     if not (fill.isascii() and fill.isdigit()) or not 1 <= int(fill) <= 999:
         raise InputError("fill", fill, "a fill number (1, 2, ...) or all")
     return str(int(fill))
+
+
+def short_fill_note(fill: Fill) -> str:
+    """The pharmacist's note for a titration fill that covers less than a week of use."""
+    wait = (fill.first_day - fill.fill_date).days
+    start = f", its first dose {wait} days after the fill date" if wait > 0 else ""
+    return (
+        f"fill {fill.number} covers {fill.days} day{'s' if fill.days != 1 else ''} of use "
+        f"(less than a week{start}): {format_number(fill.dispense_ml)} mL dispensed, "
+        f"discarded on {fill.bud.bud.isoformat()}"
+    )
 
 
 def excess_note(dispensed: Dispensed, beyond_bud_reason: str = "") -> str:
@@ -362,6 +385,7 @@ def make_labels(
             )
         lots += (recorded.limit,)
         the_vehicle, the_source = _as_recorded(recorded, pharmacy, vehicle, source)
+    short: list[Fill] = []
     if titration:
         if dose is not None or quantity is not None:
             raise InputError(
@@ -378,6 +402,7 @@ def make_labels(
             the_vehicle,
             lots=lots,
             start_date=parse_date(start_date, "start-date"),
+            fill_date=_first_fill_date(fill_date, fill),
             syringes=syringes,
             fill=_fill_number(fill),
             start_dose=start_dose,
@@ -385,6 +410,7 @@ def make_labels(
             off_protocol_reason=off_protocol_reason,
         )
         fills = dispensed.chosen(fill)
+        short = [f for f in fills if f.short]
     else:
         if dose is None or quantity is None:
             raise InputError(
@@ -411,6 +437,7 @@ def make_labels(
         fills = dispensed.fills
     _check_filled_after(recorded, fills)
     notes = [excess_note(dispensed, beyond_reason)] if dispensed.excess else []
+    notes += [short_fill_note(f) for f in short]
     notes += screening_notes(screening)
     reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
     base: dict[str, Any] = {
@@ -467,6 +494,7 @@ def make_labels(
                 **safety_record(screening, reason),
                 **file_fields(delivery, files),
                 **({"beyond_bud_reason": beyond_reason} if dispensed.excess else {}),
+                **({"short_fills": [f.number for f in short]} if short else {}),
             },
             recorded=(recorded.lot, conc) if recorded is not None else None,
             files=written,

@@ -122,6 +122,10 @@ class FillSegment:
         }
 
 
+#: A titration fill covering fewer days of use than this carries a note (and is logged).
+SHORT_FILL_DAYS = 7
+
+
 @dataclass(frozen=True)
 class Fill:
     number: int
@@ -146,6 +150,12 @@ class Fill:
     @property
     def days(self) -> int:
         return sum(s.days for s in self.segments)
+
+    @property
+    def short(self) -> bool:
+        """Fewer than SHORT_FILL_DAYS days of use (a start far from the fill, a lot or
+        BUD that ends early)."""
+        return self.days < SHORT_FILL_DAYS
 
     @property
     def volume_needed_ml(self) -> Decimal:
