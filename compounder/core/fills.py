@@ -332,10 +332,12 @@ def check_usable(
     before it is used up, one dose a day)."""
     usable = usable_ml(step, bud, dispensing)
     daily = format_number(step.volume_ml)
+    # a BUD an ingredient lot or a preparation shortened names it
+    set_by = f", set by the {bud.basis.basis}" if bud.basis.kind != "category" else ""
     if quantity_ml > usable and not beyond_bud_reason:
         raise BeyondBudError(
             f"{format_number(quantity_ml)} mL is more than the patient can use before the "
-            f"BUD ({bud.bud.isoformat()}): {bud.days_of_use} days x {daily} mL a day plus "
+            f"BUD ({bud.bud.isoformat()}{set_by}): {bud.days_of_use} days x {daily} mL a day plus "
             f"{format_number(dispensing.overage * 100)}% overage is {format_number(usable)} mL",
             f"dispense at most {format_number(usable)} mL, or give {{beyond-bud-reason}}",
         )
@@ -345,7 +347,7 @@ def check_usable(
         if opened > bud.bud:
             raise BeyondBudError(
                 f"container {number} of {len(containers)} would be opened on "
-                f"{opened.isoformat()}, after its BUD ({bud.bud.isoformat()})",
+                f"{opened.isoformat()}, after its BUD ({bud.bud.isoformat()}{set_by})",
                 f"dispense at most {format_number(usable)} mL",
             )
         used += container
