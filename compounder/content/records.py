@@ -448,7 +448,8 @@ def _calculation(prep: Preparation) -> str:
     data = prep.to_dict()  # assay and water as printed
     return (
         f"{conc} x {format_quantity(prep.requested_ml, 'mL')} = {need} mg HCl; "
-        f"/ (assay {data['assay']} x (1 - water {data['water']})), salt factor applied: "
+        f"x {prep.salt_factor_text} "
+        f"/ (assay {data['assay']} x (1 - water {data['water']})): "
         f"calculated {data['drug_mass_calculated_mg']} mg, weighed up to "
         f"{format_quantity(prep.drug_mass_mg, 'mg')}"
     )
