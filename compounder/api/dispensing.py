@@ -124,6 +124,7 @@ def dispense_order(
     target_dose: str | Decimal | None = None,
     off_protocol_reason: str | None = None,
     beyond_bud_reason: str | None = None,
+    renew_lots: bool = False,
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
@@ -155,8 +156,9 @@ def dispense_order(
         ).require_measurable()
         lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
         schedule = plan_fills(
-            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills
-        )
+            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills,
+            renew_lots,
+        )  # fmt: skip
         return Dispensed(schedule.fills, plan, schedule)
     if start_dose is not None or target_dose is not None:
         raise InputError(

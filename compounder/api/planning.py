@@ -256,6 +256,7 @@ def plan_fill_schedule(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
+        renew_lots=True,  # a plan: the fills a lot cannot make come from a new lot
     )
     assert dispensed.schedule is not None
     return dispensed.schedule

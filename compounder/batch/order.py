@@ -347,7 +347,7 @@ def order_plan(
 ) -> OrderPlan:
     """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
     that order); RowProblem naming the column if they are refused."""
-    from compounder.api.dispensing import dispense_order, excess_note
+    from compounder.api.dispensing import dispense_order, excess_note, short_fill_note
     from compounder.api.planning import parse_concentration, parse_dose, parse_volume
     from compounder.content.labels import label_frame, label_orders
     from compounder.core.datafiles import is_file_path
@@ -459,6 +459,8 @@ def order_plan(
     titration = dispensed.plan if dose_text == TITRATE else None
     beyond = order.get("beyond_bud_reason", "")
     notes = [excess_note(dispensed, beyond)] if dispensed.excess else []
+    if titration is not None and first.short:
+        notes.append(short_fill_note(first))
     quantity = first.dispense_ml
     days = first.days if dispensed.held_days is None else dispensed.held_days
     doses = [format_number(s.step.dose_mg) for s in first.segments]

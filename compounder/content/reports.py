@@ -207,6 +207,11 @@ def fills_report(schedule: FillPlan) -> str:
     )
     lines.append("")
     lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    for number, lot in schedule.new_lots:
+        lines.append(
+            f"Fill {number} onwards: a new lot ({lot.label} expires on "
+            f"{lot.expiry.isoformat()}, before fill {number} is compounded)."
+        )
     if plan.maintenance is not None:
         kept = plan.maintenance
         lines.append(

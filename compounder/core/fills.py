@@ -187,9 +187,16 @@ class FillPlan:
     vehicle: Vehicle
     overage: Decimal
     fills: tuple[Fill, ...]
+    # planned around lots that expire: (the fill from which a new lot is needed, the
+    # lot that cannot make it), in order
+    new_lots: tuple[tuple[int, IngredientExpiry], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "new_lots": [
+                {"from_fill": number, "expired": lot.label, "expiry": lot.expiry.isoformat()}
+                for number, lot in self.new_lots
+            ],
             "protocol": self.plan.protocol.id,
             "concentration": self.plan.concentration_text,
             "vehicle": self.vehicle.id,
@@ -215,13 +222,16 @@ def plan_fills(
     first_compounded: date | None = None,
     lots: tuple[IngredientExpiry, ...] = (),
     lot_fills: frozenset[int] | None = None,
+    renew_lots: bool = False,
 ) -> FillPlan:
     """Split a dated, measurable titration plan into fills (module docstring).
 
     ``first_compounded``: when the first fill is compounded before the start date, its
     BUD counts from that day (so it covers fewer days of doses). ``lots``: ingredient
     lots (and a recorded preparation) whose expiry caps the BUD of the fills made from
-    them: ``lot_fills`` (their numbers; every fill when None)."""
+    them: ``lot_fills`` (their numbers; every fill when None). A fill compounded after
+    a lot expires is refused, unless ``renew_lots`` (a plan, not labels): that fill and
+    those after it are then made from a new lot (``FillPlan.new_lots``)."""
     plan.require_measurable()
     if plan.start_date is None:
         raise ValueError("fills need a plan with a start date")
@@ -230,6 +240,7 @@ def plan_fills(
         assert step.start_date is not None
         days += [(step.start_date + timedelta(days=i), step) for i in range(step.days)]
     fills: list[Fill] = []
+    new_lots: list[tuple[int, IngredientExpiry]] = []
     index = 0
     lead = timedelta(days=dispensing.lead_days)
     while index < len(days):
@@ -249,6 +260,11 @@ def plan_fills(
         number = len(fills) + 1
         used = lots if lot_fills is None or number in lot_fills else ()
         expired = [lot for lot in used if lot.expiry < compounded]
+        if expired and renew_lots:
+            new_lots += [(number, lot) for lot in expired]
+            lots = tuple(lot for lot in lots if lot not in expired)
+            used = tuple(lot for lot in used if lot not in expired)
+            expired = []
         if expired:
             raise SafetyError(
                 f"fill {number} is compounded on {compounded.isoformat()}, after "
@@ -281,7 +297,7 @@ def plan_fills(
             )
         )
         index += len(chunk)
-    return FillPlan(plan, vehicle, dispensing.overage, tuple(fills))
+    return FillPlan(plan, vehicle, dispensing.overage, tuple(fills), tuple(new_lots))
 
 
 @dataclass(eq=False)

@@ -48,3 +48,35 @@ def test_a_fill_of_less_than_a_week_carries_a_note_and_is_logged(tmp_path, cli):
     titration("2028-03-13", rx="1000971", output=tmp_path / "l.pdf", db=db)
     (entry,) = json.loads(cli("history", "--rx", "1000971", "--db", str(db), "--json").stdout)
     assert entry["payload"]["short_fills"] == [1]
+
+
+def test_fills_plan_around_a_lot_that_expires_mid_titration(cli):
+    result = cli(
+        "fills", "--start-date", "2026-12-01", "-c", "1mg/mL", "--config", str(EXAMPLE_CONFIG),
+        "--lot-expiry", "naltrexone 50mg tab:T9:2027-01-10", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["new_lots"] == [
+        {"from_fill": 4, "expired": "naltrexone 50mg tab lot T9", "expiry": "2027-01-10"}
+    ]
+    assert data["fills"][2]["bud"] == "2027-01-10"  # the fill the lot can make, to its expiry
+    assert data["fills"][3]["bud"] == "2027-01-24"  # a new lot: the USP limit again
+    text = cli(
+        "fills", "--start-date", "2026-12-01", "-c", "1mg/mL", "--config", str(EXAMPLE_CONFIG),
+        "--lot-expiry", "naltrexone 50mg tab:T9:2027-01-10",
+    ).stdout  # fmt: skip
+    assert "Fill 4 onwards: a new lot (naltrexone 50mg tab lot T9 expires on 2027-01-10" in text
+
+
+def test_labels_still_refuse_a_fill_from_an_expired_lot():
+    import pytest
+
+    from compounder.errors import SafetyError
+
+    with pytest.raises(SafetyError, match="fill 4 is compounded on 2027-01-11"):
+        make_labels(
+            "1000972", "Jane Doe", "Dr A. Smith", titration=True, start_date="2026-12-01",
+            fill="all", concentration="1 mg/mL", config=EXAMPLE_CONFIG, log=False,
+            lot_expiry=["naltrexone 50mg tab:T9:2027-01-10"],
+        )  # fmt: skip
