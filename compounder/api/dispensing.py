@@ -125,6 +125,7 @@ def dispense_order(
     off_protocol_reason: str | None = None,
     beyond_bud_reason: str | None = None,
     renew_lots: bool = False,
+    pharmacist: str | None = None,
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
@@ -153,6 +154,7 @@ def dispense_order(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=pharmacist,
         ).require_measurable()
         lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
         schedule = plan_fills(
@@ -172,6 +174,7 @@ def dispense_order(
         dose=format_quantity(dose, "mg"),
         syringes=syringes,
         off_protocol_reason=off_protocol_reason,
+        pharmacist=pharmacist,
     ).require_measurable()
     single, held = dose_fill(
         plan.steps[0],
@@ -410,6 +413,7 @@ def make_labels(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=screening.pharmacist or None,
         )
         fills = dispensed.chosen(fill)
         short = [f for f in fills if f.short]
@@ -434,6 +438,7 @@ def make_labels(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=screening.pharmacist or None,
             beyond_bud_reason=beyond_reason,
         )
         fills = dispensed.fills
@@ -497,6 +502,11 @@ def make_labels(
                 **file_fields(delivery, files),
                 **({"beyond_bud_reason": beyond_reason} if dispensed.excess else {}),
                 **({"short_fills": [f.number for f in short]} if short else {}),
+                **(
+                    {"off_protocol_pharmacist": screening.pharmacist}
+                    if reason and screening.pharmacist
+                    else {}
+                ),
             },
             recorded=(recorded.lot, conc) if recorded is not None else None,
             files=written,
@@ -613,6 +623,7 @@ def make_chart(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
+        pharmacist=screening.pharmacist or None,
     ).require_measurable()
     name = check_name(patient, "patient") if patient is not None else None
     content = build_chart(

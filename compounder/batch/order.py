@@ -238,7 +238,7 @@ def prepare_order(
     cells = [v.get(column, "") for column in _PRESCRIPTION_COLUMNS]
     if stock and not cells[_STOCK_CELL].strip():
         cells[_STOCK_CELL] = stock
-    plan = order_plan(config, ingredient_lots, tuple(cells))
+    plan = order_plan(config, ingredient_lots, tuple(cells), screening.pharmacist)
     if get("patient_dob"):
         dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
         if not date(1900, 1, 1) <= dob <= plan.fill_date:
@@ -343,10 +343,14 @@ def screening_manifest(screening: Any) -> dict[str, str]:
 
 @lru_cache(maxsize=1024)
 def order_plan(
-    config: str | None, ingredient_lots: tuple[IngredientExpiry, ...], cells: tuple[str, ...]
+    config: str | None,
+    ingredient_lots: tuple[IngredientExpiry, ...],
+    cells: tuple[str, ...],
+    pharmacist: str = "",
 ) -> OrderPlan:
     """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
-    that order); RowProblem naming the column if they are refused."""
+    that order); RowProblem naming the column if they are refused. ``pharmacist``: the
+    initials that sign an off-protocol reason for a dose above the protocol's maximum."""
     from compounder.api.dispensing import dispense_order, excess_note, short_fill_note
     from compounder.api.planning import parse_concentration, parse_dose, parse_volume
     from compounder.content.labels import label_frame, label_orders
@@ -411,7 +415,9 @@ def order_plan(
         for column in ("start_dose", "target_dose"):  # checked here, blamed on their column
             if get(column):
                 order[column] = _in_column(column, parse_dose, get(column), column)
-                _in_column(column, prescribed_dose, protocol, order[column], reason or "")
+                _in_column(
+                    column, prescribed_dose, protocol, order[column], reason or "", pharmacist
+                )
         _in_column(
             "target_dose",
             titration_doses,
@@ -419,6 +425,7 @@ def order_plan(
             order.get("start_dose"),
             order.get("target_dose"),
             reason or "",
+            pharmacist,
         )
     else:
         for column in ("start_date", "start_dose", "target_dose"):
@@ -426,7 +433,7 @@ def order_plan(
                 raise RowProblem(column, "is only for dose = titrate")
         order["dose"] = _in_column("dose", parse_dose, get("dose"))
         # blamed on the dose column: above the maximum, or off the steps without a reason
-        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "")
+        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "", pharmacist)
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
@@ -453,6 +460,7 @@ def order_plan(
         lots=lots_for(ingredient_lots, source, vehicle),
         fill_date=fill_date,
         fill="1",
+        pharmacist=pharmacist or None,
         **order,
     )
     first = dispensed.fills[0]

@@ -89,7 +89,9 @@ def test_every_kind_of_bad_row_is_reported_in_one_pass(tmp_path, example_config)
     ]
     messages = {e.line: e.message for e in report.errors}
     assert messages[3] == (
-        "refused: dose 5 mg is above the ldn-standard maximum of 4.5 mg; check the prescription"
+        "refused: dose 5 mg is above the ceiling of 4.5 mg a day; check the prescription; if "
+        "the prescriber wrote it, give a reason in the off_protocol_reason column and the "
+        "pharmacist's initials in the pharmacist column"
     )
     assert messages[11] == "duplicate Rx number (first on line 2)"
     assert "王" not in str(report.errors[10]) or "U+738B" in str(report.errors[10])
