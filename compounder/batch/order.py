@@ -165,6 +165,13 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
     return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
 
 
+def describe_group(key: str) -> str:
+    """A ``group_key`` as a pharmacist reads it: "1 mg/mL in water from tablet-50mg on
+    2026-12-01"."""
+    day, concentration, vehicle_id, source_id = key.split("|")
+    return f"{concentration} mg/mL in {vehicle_id} from {source_id} on {day}"
+
+
 # Whom an order is for, as against what it is: orders alike in every other column (a
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
 # The screening columns are the patient's too: screened per order (``screen_order``).

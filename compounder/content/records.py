@@ -625,6 +625,11 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
         sections.append(safety_lines(record["safety"]))
     if record.get("dispensed"):  # a batch's lot: every order filled from it
         sections.append(_dispensed(record["dispensed"]))
+    if record.get("skipped_lots"):  # a gap in the day's lot numbers, explained
+        sections.append(
+            [("heading", "Lot numbers not used")]
+            + [("entered", f"{lot}: {why}") for lot, why in record["skipped_lots"]]
+        )
     sections.append(_checks(record))
     sections.append([("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)])
     return sections

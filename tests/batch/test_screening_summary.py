@@ -74,3 +74,24 @@ def test_the_lot_record_lists_the_orders_and_their_safety(tmp_path):
     assert "Rx 3000002: filled 2026-12-01, 1.5 mg, 21 mL" in text
     assert "Caution: the patient reports previous liver or kidney problems" in text
     assert "Rx 3000001" not in text  # refused: not dispensed
+
+
+def test_a_lot_number_left_unused_is_explained_on_the_record(tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity\n"
+        "3100001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,21 mL\n"
+        "3100002,John Roe,Dr A. Smith,2026-12-01,0.5 mg/mL,1.5 mg,999 mL\n"
+        "3100003,Ann Poe,Dr A. Smith,2026-12-01,2 mg/mL,1.5 mg,11 mL\n"
+    )
+    out = tmp_path / "out"
+    report = run_batch(orders, out, str(EXAMPLE_CONFIG), db=tmp_path / "log.db",
+                       skip_invalid=True)  # fmt: skip
+    assert [e.line for e in report.errors] == [3]
+    assert [entry["lot"] for entry in report.worksheet] == ["20261201-001", "20261201-003"]
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(out / "records.pdf").pages)
+                    .split())  # fmt: skip
+    assert (
+        "Lot numbers not used 20261201-002: reserved for 0.5 mg/mL in water from tablet-50mg "
+        "on 2026-12-01; every order for it was refused, so it was not made"
+    ) in text
