@@ -274,9 +274,11 @@ def plan_fills(
         bud = beyond_use_date(compounded, vehicle, rules, used)
         chunk = [d for d in days[index:] if d[0] <= bud.bud]
         if not chunk:
+            set_by = f", set by the {bud.basis.basis}" if bud.basis.kind != "category" else ""
             raise SafetyError(
                 f"a fill compounded on {compounded.isoformat()} is past its BUD "
-                f"({bud.bud.isoformat()}) before its first dose on {first_dose.isoformat()}",
+                f"({bud.bud.isoformat()}{set_by}) before its first dose on "
+                f"{first_dose.isoformat()}",
                 "fill it closer to its first dose, or use ingredient lots that expire later",
             )
         segments: list[FillSegment] = []

@@ -87,3 +87,15 @@ def test_the_batch_takes_a_reason_for_one_container(tmp_path):
     (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert row["notes"].endswith("(dispensed beyond the BUD. Reason: away)")
     assert date.fromisoformat(row["bud"]) == date(2026, 12, 14)
+
+
+def test_a_batch_row_refused_for_its_bud_names_the_lot(tmp_path):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        HEAD + "\n2000001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,40 mL,water\n"
+    )
+    lots = tmp_path / "lots.csv"
+    lots.write_text("ingredient,lot,expiry\nnaltrexone 50mg tab,TB7,2026-12-05\n")
+    report = run_batch(orders, tmp_path / "out", str(CONFIG), check=True, lots_file=lots)
+    (error,) = report.errors
+    assert "(2026-12-05, set by the expiry of ingredient lot TB7" in error.message
