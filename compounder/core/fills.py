@@ -10,13 +10,18 @@ BUD allows (``BudResult.days_of_use``): the BUD is the earliest of every limit, 
 ingredient lots' expiry and a recorded preparation's BUD included. A fill that spans
 two steps carries both steps' directions. The volume dispensed is what the doses need
 plus the overage for bottle and syringe loss, rounded up; a volume over the largest
-container is split into containers. Fills cover every day of the titration once: no
-gap and no overlap.
+container is split into containers, each opened before its BUD (a titration fill drops
+a last container that would hold only overage; a single dose's quantity that would
+need one opened after the BUD is refused, as is one beyond what the patient can use
+before the BUD unless the pharmacist gives a reason). Fills cover every day of the
+titration once: no gap and no overlap.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -288,18 +293,31 @@ def plan_fills(
             else:
                 segments.append(FillSegment(step, day, day))
         needed = sum((s.volume_needed_ml for s in segments), Decimal(0))
-        volume = dispense_volume(needed, dispensing)
-        fills.append(
-            Fill(
-                number,
-                tuple(segments),
-                bud,
-                volume,
-                tuple(dispensing.containers(volume)),
-            )
+        containers = _opened_in_time(
+            tuple(dispensing.containers(dispense_volume(needed, dispensing))), needed
         )
+        check_containers(containers, _doses(segments), bud, "use a larger max_container")
+        fills.append(Fill(number, tuple(segments), bud, sum(containers, Decimal(0)), containers))
         index += len(chunk)
     return FillPlan(plan, vehicle, dispensing.overage, tuple(fills), tuple(new_lots))
+
+
+def _opened_in_time(containers: tuple[Decimal, ...], needed: Decimal) -> tuple[Decimal, ...]:
+    """A titration fill's containers without a last one that would hold only overage
+    (the doses are used up before it is opened, after the fill's last day)."""
+    while len(containers) > 1 and sum(containers[:-1], Decimal(0)) >= needed:
+        containers = containers[:-1]
+    return containers
+
+
+def _doses(segments: list[FillSegment]) -> Iterator[tuple[date, Decimal]]:
+    """A fill's days and their dose volumes, then its last dose on, past the fill."""
+    for seg in segments:
+        for i in range(seg.days):
+            yield seg.first_day + timedelta(days=i), seg.step.volume_ml
+    last = segments[-1]
+    for i in itertools.count(1):
+        yield last.last_day + timedelta(days=i), last.step.volume_ml
 
 
 @dataclass(eq=False)
@@ -359,16 +377,37 @@ def check_usable(
             f"{format_number(dispensing.overage * 100)}% overage is {format_number(usable)} mL",
             f"dispense at most {format_number(usable)} mL, or give {{beyond-bud-reason}}",
         )
+    days = ((compounded + timedelta(days=i), step.volume_ml) for i in itertools.count())
+    check_containers(containers, days, bud, f"dispense at most {format_number(usable)} mL")
+
+
+def check_containers(
+    containers: tuple[Decimal, ...],
+    doses: Iterator[tuple[date, Decimal]],
+    bud: BudResult,
+    remedy: str,
+) -> None:
+    """BeyondBudError for a container of a split fill that would be opened after its
+    BUD: each is opened on the day a dose needs more than the containers before it hold
+    (``doses``: each day's date and volume, from the first, going on past the fill)."""
+    set_by = f", set by the {bud.basis.basis}" if bud.basis.kind != "category" else ""
+    held = Decimal(0)
     used = Decimal(0)
     for number, container in enumerate(containers, 1):
-        opened = compounded + timedelta(days=int(used // step.volume_ml))
-        if opened > bud.bud:
-            raise BeyondBudError(
-                f"container {number} of {len(containers)} would be opened on "
-                f"{opened.isoformat()}, after its BUD ({bud.bud.isoformat()}{set_by})",
-                f"dispense at most {format_number(usable)} mL",
-            )
-        used += container
+        if number > 1:
+            opened = None
+            for day, volume in doses:
+                used += volume
+                if used > held:
+                    opened = day
+                    break
+            if opened is not None and opened > bud.bud:
+                raise BeyondBudError(
+                    f"container {number} of {len(containers)} would be opened on "
+                    f"{opened.isoformat()}, after its BUD ({bud.bud.isoformat()}{set_by})",
+                    remedy,
+                )
+        held += container
 
 
 def dose_fill(
