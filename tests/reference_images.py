@@ -102,14 +102,8 @@ def label_pdf(name: str) -> bytes:
         else {"dose": "1.5 mg", "quantity": "21 mL", "fill_date": "2026-12-01"}
     )
     return make_labels(
-        "1234567",
-        "Jane Doe",
-        "Dr A. Smith",
-        config=CONFIG,
-        stock=stock,
-        profile=profile,
-        log=False,
-        **order,
+        "1234567", "Jane Doe", "Dr A. Smith", config=CONFIG, stock=stock, profile=profile,
+        log=False, **order,
     ).pdf
 
 

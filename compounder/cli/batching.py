@@ -71,7 +71,9 @@ def batch(
     from compounder.content.reports import batch_summary
     from compounder.core.settings import load_settings
 
-    delivery = plan_delivery(label_format, dpi, printer, load_settings(config) if printer else None)
+    delivery = plan_delivery(
+        label_format, dpi, printer, load_settings(config) if printer else None
+    )
     show_bar = sys.stderr.isatty() and not as_json
     total = count_orders(orders_file) if show_bar else 0
     with contextlib.ExitStack() as stack:

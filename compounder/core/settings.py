@@ -245,8 +245,6 @@ def _warnings(table: Table) -> dict[str, Any]:
         library.append(AuxiliaryWarning(warning_id, tuple(texts)))
     chosen = table.text_list("print", required=False)
     return {"warnings": tuple(dict.fromkeys(chosen)), "warning_library": tuple(library)}
-
-
 def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
     """The settings if a file is given or found; None when there is none to find (an
     explicit path that does not exist is still an error)."""

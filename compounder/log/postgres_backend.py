@@ -298,7 +298,8 @@ class PostgresDialect(common.Dialect):
             return DataFileError(
                 name,
                 "",
-                "lost its connection to the database server; nothing of this command was logged",
+                "lost its connection to the database server; nothing of this command was "
+                "logged",
                 "try again when the server answers",
             )
         return DataFileError(
@@ -320,7 +321,9 @@ class PostgresDialect(common.Dialect):
         return bool(self.tables(db))
 
     def trigger_names(self) -> list[str]:
-        return [f"{t}_append_only_{e}" for t in TABLES for e in ("update", "delete", "truncate")]
+        return [
+            f"{t}_append_only_{e}" for t in TABLES for e in ("update", "delete", "truncate")
+        ]
 
     def has_trigger(self, db: Any, name: str) -> bool:
         return bool(

@@ -1138,7 +1138,9 @@ class Store:
         source's write lock. Returns the counts."""
         with self.transaction():
             counts = self.table_counts()
-            if any(counts.values()) or self.db.execute("SELECT 1 FROM reservations").fetchone():
+            if any(counts.values()) or self.db.execute(
+                "SELECT 1 FROM reservations"
+            ).fetchone():
                 raise DataFileError(
                     str(self.path),
                     "",

@@ -60,3 +60,4 @@ def output_paths(fmt: str, output: Path | None, count: int) -> list[Path]:
             )
         return png_targets(Path(output), count)
     return [Path(output)]
+

@@ -169,7 +169,9 @@ def string_width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
 
 
-def wrap(text: str, font: str, size: float, width: float, break_at: str = "") -> list[str] | None:
+def wrap(
+    text: str, font: str, size: float, width: float, break_at: str = ""
+) -> list[str] | None:
     """Greedy word wrap; None if one word alone is wider than ``width``.
 
     TrueType widths add up (no kerning is applied), so a line's width is the sum of its
@@ -553,14 +555,8 @@ class _Pages:
                         return block.field, "even a continuation label cannot hold one line"
                 y += step
                 lines.append(
-                    Line(
-                        text,
-                        set_block.font,
-                        set_block.size,
-                        y + set_block.ascent,
-                        block.field,
-                        set_block.descent,
-                    )
+                    Line(text, set_block.font, set_block.size, y + set_block.ascent,
+                         block.field, set_block.descent)
                 )
                 y += set_block.pitch
                 content_lines += 1
@@ -641,7 +637,9 @@ def flow_blocks(
                 sizes[role] -= STEP
         if last[1].startswith("even a continuation"):
             raise DoesNotFitError(last[0], box, last[1])
-    raise DoesNotFitError(last[0], box, f"too long even on {max_parts} labels at the minimum sizes")
+    raise DoesNotFitError(
+        last[0], box, f"too long even on {max_parts} labels at the minimum sizes"
+    )
 
 
 def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:

@@ -263,18 +263,8 @@ def test_one_label_loads_only_what_it_draws(tmp_path, example_config):
 import sys
 from compounder.cli.app import app
 try:
-    app({
-        [
-            *BASE[0:],
-            *DOSE,
-            "--config",
-            str(example_config),
-            "--db",
-            str(tmp_path / "l.db"),
-            "-o",
-            str(tmp_path / "l.pdf"),
-        ]!r
-    })
+    app({[*BASE[0:], *DOSE, "--config", str(example_config), "--db", str(tmp_path / "l.db"),
+          "-o", str(tmp_path / "l.pdf")]!r})
 except SystemExit as exit:
     assert exit.code == 0, exit.code
 from reportlab.pdfbase import pdfmetrics

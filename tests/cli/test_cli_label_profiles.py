@@ -110,16 +110,8 @@ def test_batch_reprint_of_a_continued_label(cli, tmp_path, example_config):
     )
     db = tmp_path / "log.db"
     result = cli(
-        "batch",
-        str(orders),
-        "-o",
-        str(tmp_path / "out"),
-        "--config",
-        str(example_config),
-        "--db",
-        str(db),
-        "--profile",
-        "california",
+        "batch", str(orders), "-o", str(tmp_path / "out"), "--config", str(example_config),
+        "--db", str(db), "--profile", "california",
     )
     assert result.exit_code == 0, result.stderr
     again = tmp_path / "again.pdf"

@@ -41,23 +41,14 @@ def test_an_unknown_profile_names_the_choices():
     ("old", "new", "problem"),
     [
         # the pharmacy may not outrank critical text
-        (
-            '[profile.usp17.role.pharmacy]\nmax = "8"',
-            '[profile.usp17.role.pharmacy]\nmax = "9"',
-            "below the pharmacy's max",
-        ),
+        ('[profile.usp17.role.pharmacy]\nmax = "8"', '[profile.usp17.role.pharmacy]\nmax = "9"',
+         "below the pharmacy's max"),
         # critical text at least critical_min
-        (
-            '[profile.usp17.role.key]\nmax = "9.5"\nmin = "8"',
-            '[profile.usp17.role.key]\nmax = "9.5"\nmin = "7.5"',
-            "below critical_min",
-        ),
+        ('[profile.usp17.role.key]\nmax = "9.5"\nmin = "8"',
+         '[profile.usp17.role.key]\nmax = "9.5"\nmin = "7.5"', "below critical_min"),
         # the patient-centred items stay the largest text
-        (
-            '[profile.usp17.role.drug]\nmax = "12"\nmin = "10"',
-            '[profile.usp17.role.drug]\nmax = "12"\nmin = "9"',
-            "patient-centred",
-        ),
+        ('[profile.usp17.role.drug]\nmax = "12"\nmin = "10"',
+         '[profile.usp17.role.drug]\nmax = "12"\nmin = "9"', "patient-centred"),
         ('min_source = "USP <17>: explicit directions most prominent"\n', "", "min_source"),
     ],
 )

@@ -309,7 +309,9 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     from_env, from_settings = pg_server.new_database(), pg_server.new_database()
     monkeypatch.chdir(tmp_path)
     settings = Path(__file__).resolve().parents[2] / "examples" / "compounder.toml"
-    Path("compounder.toml").write_text(settings.read_text() + f'\n[log]\nurl = "{from_settings}"\n')
+    Path("compounder.toml").write_text(
+        settings.read_text() + f'\n[log]\nurl = "{from_settings}"\n'
+    )
     cli("correct", "--entry", "1", "--reason", "x")  # opens (creates) the settings' log
     with Store(from_settings) as store:
         assert store.version() == 4

@@ -58,7 +58,9 @@ def plain_bars(value: str) -> tuple[tuple[int, int], ...]:
         elif token.kind == "C":
             values.append(int(token.text))
         else:
-            values.append({"startB": 104, "startC": 105, "toC": 99, "toB": 100}[token.kind])
+            values.append(
+                {"startB": 104, "startC": 105, "toC": 99, "toB": 100}[token.kind]
+            )
     check = (values[0] + sum(i * v for i, v in enumerate(values) if i)) % 103
     widths = [int(w) for v in [*values, check, 106] for w in code128._WIDTHS[v]]
     starts = list(itertools.accumulate(widths, initial=0))

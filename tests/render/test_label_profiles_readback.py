@@ -174,7 +174,9 @@ ROLE_ORDER = ["pharmacy", "details", "key", "warnings", "drug", "directions", "p
 def make_case(case: str, stock_id: str, profile: str, settings_file: Path):
     order = {"rx": "1234567", "patient": "Jane Doe", "prescriber": "Dr A. Smith"}
     order.update(CASES[case])
-    run = make_labels(**order, stock=stock_id, profile=profile, config=settings_file, log=False)
+    run = make_labels(
+        **order, stock=stock_id, profile=profile, config=settings_file, log=False
+    )
     contents = run.contents[:2]  # two fills of a titration are enough
     layout = load_layout(profile=profile)
     return contents, render_labels(contents, load_stock(stock_id), layout=layout), layout
@@ -220,7 +222,9 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
                 assert line.top >= top + margin - 2 and line.bottom <= bottom - margin + 0.5
                 measured[line.role] += line.sizes
                 if line.role == "warnings":  # only whole warnings on a line
-                    assert all(p in warning_texts for p in line.text.split("•")), line.text
+                    assert all(p in warning_texts for p in line.text.split("•")), (
+                        line.text
+                    )
                 if number > 1 and squeeze(line.text) in squeeze(content.blocks[0].text):
                     continue  # the name repeated on a continuation label
                 if line.role == "pharmacy":
@@ -246,7 +250,9 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
             if number == 1 and spec.patient_area:
                 # the patient-centred items' area: the full-width band from the label's
                 # top edge down to the first line of any other text
-                first_other = min(ln.top for ln in lines if ln.role not in spec.patient_centred)
+                first_other = min(
+                    ln.top for ln in lines if ln.role not in spec.patient_centred
+                )
                 share = (first_other - top) / (bottom - top)
                 assert share >= float(spec.patient_area) - 0.005, share
         # nothing cut: every block's text is read back, whole, over the container's labels

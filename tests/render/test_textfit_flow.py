@@ -96,12 +96,9 @@ def test_flow_continues_with_header_and_trailer_never_below_minimum(layout):
         assert lines[0].text == "Jane Doe"
         assert max(ln.baseline + ln.descent for ln in lines) <= 80
         for line in lines:
-            assert (
-                line.size
-                >= layout.roles[
-                    {"patient name": "patient", "directions": "directions"}.get(line.field, "key")
-                ].min_size
-            )
+            assert line.size >= layout.roles[
+                {"patient name": "patient", "directions": "directions"}.get(line.field, "key")
+            ].min_size
     texts = [ln.text for box in boxes for ln in box if ln.field == "directions"]
     assert texts == [f"Line {n} of directions" for n in range(9)]  # nothing lost
 
