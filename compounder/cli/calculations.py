@@ -23,6 +23,7 @@ from compounder.cli.options import (
     VehicleOpt,
     VolumeOpt,
     WaterOpt,
+    check_settings,
     print_json,
 )
 
@@ -39,6 +40,7 @@ def plan(
     start_dose: StartDoseOpt = None,
     target_dose: TargetDoseOpt = None,
     off_protocol_reason: OffProtocolReasonOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Work out every titration step: dose, volume, syringe and days.
@@ -55,6 +57,7 @@ def plan(
     from compounder.api.planning import plan_titration
     from compounder.content.reports import plan_report
 
+    check_settings(config)
     result = plan_titration(
         protocol,
         concentration,
@@ -77,6 +80,7 @@ def strengths(
     protocol: ProtocolOpt = "ldn-standard",
     syringes: SyringesOpt = None,
     candidates: CandidatesOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Which concentrations measure every step exactly, best first.
@@ -89,6 +93,7 @@ def strengths(
     from compounder.api.planning import solve_strengths
     from compounder.content.reports import strengths_report
 
+    check_settings(config)
     results = solve_strengths(protocol, syringes, candidates)
     if as_json:
         print_json(
