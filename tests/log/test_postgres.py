@@ -312,12 +312,18 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     Path("compounder.toml").write_text(
         settings.read_text() + f'\n[log]\nurl = "{from_settings}"\n'
     )
-    cli("correct", "--entry", "1", "--reason", "x")  # opens (creates) the settings' log
-    with Store(from_settings) as store:
-        assert store.version() == 4
+    result = cli("correct", "--entry", "1", "--reason", "x")  # a log command creates none
+    assert result.exit_code == 4 and "no compounding log here" in result.stderr
+    assert "(from [log] url in compounder.toml)" in result.stderr
+    Store(from_settings).close()  # created by a command that writes
+    result = cli("history", "--rx", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "(from [log] url in compounder.toml)" in result.stderr
     monkeypatch.setenv("COMPOUNDER_DB", from_env)
+    Store(from_env).close()
     result = cli("log", "verify")
     assert result.exit_code == 0 and "0 entries verified" in result.stdout
+    assert "(from COMPOUNDER_DB)" in result.stderr and "password" not in result.stderr
     with Store(from_env) as store:
         assert store.dialect.tables(store.db) == set(TABLE_KEYS)
     assert not (tmp_path / "data").exists()
