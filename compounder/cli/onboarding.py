@@ -53,7 +53,11 @@ def init(
     ] = None,
     path: Annotated[
         Path | None,
-        typer.Option("--path", help="Settings file to write (default: the user config folder)."),
+        typer.Option(
+            "--path",
+            "--config",
+            help="Settings file to write (default: config.toml in the user config folder).",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:

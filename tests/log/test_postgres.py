@@ -50,7 +50,7 @@ def sql(url: str, statement: str) -> None:
 
 
 def workstation_role(pg_server, url: str) -> str:
-    """A login role with the rights README 'A shared log' grants: SELECT and INSERT."""
+    """A login role with the rights docs/log.md ('A shared log') grants: SELECT and INSERT."""
     name = f"workstation{next(_roles)}"
     database = urlsplit(url).path.lstrip("/")
     for statement in (
