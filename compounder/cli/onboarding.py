@@ -26,7 +26,7 @@ def _answer(given: str | None, question: str, check: Callable[[str], str], defau
             return check(default)
         raise InputError(question.lower(), "missing", "the value as a flag (no terminal to ask)")
     while True:
-        answer = typer.prompt(question, default=default or None, show_default=bool(default))
+        answer = typer.prompt(question, default=default, show_default=bool(default))
         try:
             return check(answer)
         except CompounderError as exc:

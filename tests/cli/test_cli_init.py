@@ -139,3 +139,52 @@ def test_a_missing_log_is_never_created_by_settings_check(cli, home):
     result = cli("settings", "check", "--db", str(home / "nowhere" / "log.db"))
     assert "log state" in result.stdout or result.exit_code == 4
     assert not Path(home / "nowhere").exists()
+
+
+@pytest.mark.slow
+def test_init_asks_on_a_terminal_until_each_answer_is_accepted(tmp_path):
+    """On a terminal, init asks for what the flags did not give, again after a refusal."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    leader, follower = os.openpty()
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "COLUMNS": "200"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compounder", "init", "--path", "site.toml"],
+        stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    os.close(follower)
+    import select
+
+    said = transcript = b""
+
+    def asked(question: bytes) -> None:  # wait (at most 60 s) until the question shows
+        nonlocal said, transcript
+        deadline = time.monotonic() + 60
+        while question not in said:
+            assert select.select([leader], [], [], deadline - time.monotonic())[0], said
+            chunk = os.read(leader, 4096)
+            said, transcript = said + chunk, transcript + chunk
+        said = said.split(question, 1)[1]
+
+    for question, answer in [
+        (b"Pharmacy name", b"Riverside Pharmacy"),
+        (b"Address", b"1 Main St"),
+        (b"Phone", b"555-0100"),
+        (b"Default label stock", b"no-such-stock"),
+        (b"Default label stock", b""),  # refused, asked again: the default taken
+        (b"Log location", b""),
+    ]:
+        asked(question)
+        os.write(leader, answer + b"\n")
+    assert b"not accepted: stock: 'no-such-stock' is not accepted" in transcript
+    assert process.wait(timeout=60) == 0
+    os.close(leader)
+    settings = load_settings(tmp_path / "site.toml")
+    assert (settings.name, settings.stock, settings.log_url) == (
+        "Riverside Pharmacy",
+        "thermal-4x3",
+        "",
+    )
