@@ -454,9 +454,7 @@ class Dialect:
         log in WAL mode on a read-only file system (or in a folder this user cannot
         write) cannot make its shared-memory file: it is then read as ``immutable``
         (nobody can be writing to it there)."""
-        from urllib.parse import quote
-
-        uri = "file:" + quote(str(self.path.absolute()))
+        uri = self.path.absolute().as_uri()  # file:///... (also C:/... on Windows)
         try:
             db = sqlite3.connect(
                 uri + "?mode=ro", uri=True, timeout=LOCK_TIMEOUT_S, isolation_level=None
