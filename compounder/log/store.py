@@ -542,6 +542,8 @@ class Store:
         try:
             with self.faults():
                 self.dialect.prepare(self.db)
+                if read_only and self.dialect.name != "sqlite":  # a server's session
+                    self.db.execute("SET default_transaction_read_only = on")
                 if read_only or must_exist:
                     self._check_exists(location, read_only)
                 self.migrate()

@@ -416,3 +416,16 @@ def test_a_server_that_cannot_be_reached_prints_nothing(cli, tmp_path, pg_server
         assert problem in result.stderr and result.stderr.count("\n") == 1
         assert "not-it" not in result.stderr
         assert not output.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_reading_commands_read_a_server_log_in_a_read_only_session(pg_log):
+    from compounder.errors import CompounderError
+
+    with Store(pg_log) as store:
+        before = store.count()
+    with Store(pg_log, read_only=True) as store:
+        assert store.count() == before == 2
+        with pytest.raises(CompounderError):
+            store.log("correction", "1234567", None, {"reason": "y"})
+    with Store(pg_log) as store:
+        assert store.count() == before
