@@ -188,3 +188,24 @@ def test_init_asks_on_a_terminal_until_each_answer_is_accepted(tmp_path):
         "thermal-4x3",
         "",
     )
+
+
+@pytest.mark.slow
+def test_shell_completion_completes_commands(tmp_path):
+    """typer's completion: the script it installs, and the answer that script asks for."""
+    import os
+    import subprocess
+    import sys
+
+    compounder = str(Path(sys.executable).parent / "compounder")  # as installed
+    script = subprocess.run(
+        [compounder, "--show-completion", "bash"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert script.returncode == 0 and "_compounder_completion" in script.stdout
+    env = {**os.environ, "_COMPOUNDER_COMPLETE": "complete_bash", "COMP_CWORD": "1"}
+    answer = subprocess.run(
+        [compounder], env={**env, "COMP_WORDS": "compounder his"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert answer.stdout.split() == ["history"]
