@@ -14,7 +14,6 @@ from compounder.cli.options import (
     LotsFileOpt,
     OffProtocolReasonOpt,
     ProtocolOpt,
-    RequiredConcentrationOpt,
     SourceOpt,
     StartDateOpt,
     StartDoseOpt,
@@ -107,8 +106,8 @@ def strengths(
 
 
 def prepare(
-    concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
+    concentration: ConcentrationOpt = None,
     source: SourceOpt = None,
     vehicle: VehicleOpt = None,
     assay: AssayOpt = None,
@@ -125,6 +124,9 @@ def prepare(
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
+
+    The concentration, source and vehicle default to the pharmacy settings' (else
+    1 mg/mL from tablets in water).
 
     Example: compounder prepare --concentration 1mg/mL --volume 30mL --from tablets
     --vehicle water
