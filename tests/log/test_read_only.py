@@ -93,11 +93,17 @@ def test_a_healthy_log_on_a_read_only_file_system_is_read(logged, args):
 
 
 @pytest.mark.slow
-def test_a_command_that_writes_names_a_read_only_log_as_read_only(logged):
-    done = read_only_run(logged, "reprint", "--rx", "1234567", *LOG, "-o", "again.pdf")
-    assert done.returncode in (4, 5), done.stderr
+@pytest.mark.parametrize("command", ["reprint", "label"])
+def test_a_command_that_writes_names_a_read_only_log_as_read_only(logged, command):
+    elsewhere = logged.parent / f"{logged.name}-out.pdf"  # a folder that can be written
+    args = ["reprint", "--rx", "1234567"] if command == "reprint" else LABEL_ARGS
+    done = read_only_run(
+        logged, *args, "--config", str(EXAMPLE_CONFIG), *LOG, "-o", str(elsewhere)
+    )
+    assert done.returncode == 4, done.stderr
     assert "damaged" not in done.stderr and "restore" not in done.stderr
-    assert "read-only" in done.stderr.lower()
+    assert "log.db: is read-only here" in done.stderr
+    assert not elsewhere.exists()
 
 
 def test_reading_commands_never_create_a_log(tmp_path, cli, monkeypatch):
