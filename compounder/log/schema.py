@@ -371,16 +371,21 @@ def version_of(db: Any, backend: Backend, where: str) -> int:
     return found
 
 
+def too_new(where: str, found: int) -> DataFileError:
+    """The error for a log written by a newer Compounder."""
+    return DataFileError(
+        where,
+        "schema_version",
+        f"is {found}, newer than this Compounder knows",
+        f"version {SCHEMA_VERSION} or older: upgrade Compounder",
+    )
+
+
 def apply(db: Any, backend: Backend, current: int, target: int, where: str) -> None:
     """Bring a log from version ``current`` to ``target`` (call inside a transaction);
     a log newer than this Compounder knows is refused."""
     if current > SCHEMA_VERSION:
-        raise DataFileError(
-            where,
-            "schema_version",
-            f"is {current}, newer than this Compounder knows",
-            f"version {SCHEMA_VERSION} or older: upgrade Compounder",
-        )
+        raise too_new(where, current)
     done = current
     if current == 0:
         done = backend.first_version

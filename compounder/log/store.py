@@ -42,7 +42,7 @@ from compounder.log.kinds import (
     looked_up,
     writes_rows,
 )
-from compounder.log.location import log_location
+from compounder.log.location import log_location, missing_log
 
 #: What ``append_many`` takes: kind, Rx, lot, payload JSON, corrects, key.
 Row = tuple[str, str | None, str | None, str, int | None, str | None]
@@ -62,9 +62,16 @@ class Entry:
 class Store:
     """An open compounding log."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        location = log_location(path)
-        self.backend: Backend = backend_for(location)
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False, must_exist: bool = False
+    ) -> None:
+        """Open the log at ``path`` (``log_location``), created and migrated on first use;
+        ``must_exist``: a missing log is an error (exit 4) and none is created;
+        ``read_only`` (implies ``must_exist``): nothing can be written through it (SQLite
+        ``mode=ro``, a read-only PostgreSQL session), and a log written by an older
+        Compounder is migrated first only if it can be written."""
+        self.location = log_location(path)
+        self.backend: Backend = backend_for(self.location, read_only, must_exist)
         #: the log's name in messages (a server URL without its password)
         self.path: Path | str = self.backend.where
         self.db = self.backend.connect()
@@ -73,10 +80,36 @@ class Store:
         try:
             with self.faults():
                 self.backend.prepare(self.db)
+                if read_only or must_exist:
+                    self._check_exists(read_only)
                 self.migrate()
         except BaseException:
             self.db.close()
             raise
+
+    def _check_exists(self, read_only: bool) -> None:
+        """A log must be there (with Compounder's tables), not newer than this
+        Compounder; an older one opened read-only is migrated first where it can be."""
+        found = self.version()
+        if found == 0:
+            raise missing_log(str(self.path))
+        if found > schema.SCHEMA_VERSION:
+            raise schema.too_new(str(self.path), found)
+        if read_only and found < schema.SCHEMA_VERSION:
+            self._migrate_then_read()
+
+    def _migrate_then_read(self) -> None:
+        """A read-only log of an older schema: migrated through a writing connection
+        (a read-only file or role says so, naming the log), then read as migrated."""
+        self.db.close()
+        writer = backend_for(self.location, must_exist=True)
+        self.db = writer.connect()
+        with self.faults():
+            writer.prepare(self.db)
+            self.migrate()
+        self.db.close()
+        self.db = self.backend.connect()
+        self.backend.prepare(self.db)
 
     @contextlib.contextmanager
     def faults(self) -> Iterator[None]:
@@ -162,6 +195,10 @@ class Store:
             schema.apply(db, self.backend, self.version(), target, str(self.path))
 
     # ---------------------------------------------------------------- writing
+
+    def chain_head(self) -> tuple[int, str]:
+        """The newest entry's id and hash (0 and the genesis hash for an empty log)."""
+        return self._head()
 
     def _head(self) -> tuple[int, str]:
         row = self.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()

@@ -87,3 +87,15 @@ def test_a_migrated_log_takes_new_entries_and_still_verifies(schema4):
         assert store.has_file(hashlib.sha256(b"x").hexdigest())
         found = store.verify(anchor=head)
     assert found.ok and found.entries == 21
+
+
+def test_a_reading_command_migrates_a_schema_4_log_first(schema4):
+    """``history`` and ``log verify`` open the log read-only: an older log is migrated
+    first through a writing connection, then read as migrated."""
+    from compounder.log.entries import rx_history, verify_log
+
+    db, head = schema4
+    assert [e.kind for e in rx_history("1234567", db)][:2] == ["preparation", "label"]
+    assert verify_log(db).head == head
+    with Store(db) as store:
+        assert store.version() == schema.SCHEMA_VERSION

@@ -120,9 +120,11 @@ BACKENDS: dict[str, tuple[str, str]] = {
 }
 
 
-def backend_for(location: str | Path) -> Backend:
-    """The backend of a log's location: a SQLite file's path, or a server's URL."""
+def backend_for(location: str | Path, read_only: bool = False, must_exist: bool = False) -> Backend:
+    """The backend of a log's location: a SQLite file's path, or a server's URL.
+    ``read_only``: nothing can be written through it; ``must_exist`` (implied by
+    ``read_only``): a missing log is an error and none is created."""
     scheme = "" if isinstance(location, Path) else str(location).partition("://")[0].lower()
     module_name, class_name = BACKENDS[scheme]
     backend: type[Backend] = getattr(importlib.import_module(module_name), class_name)
-    return backend(location)  # type: ignore[call-arg]
+    return backend(location, read_only, must_exist)  # type: ignore[call-arg]

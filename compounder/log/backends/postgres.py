@@ -6,7 +6,7 @@ Same log, other database: the same tables and columns (``schema``), lots allocat
 in the entry's write transaction with a UNIQUE index behind them, the hash chain, and
 the log append-only in the database: a trigger on every table refuses UPDATE, DELETE
 and TRUNCATE (an ``INSERT ... ON CONFLICT DO UPDATE`` fires the UPDATE trigger), and the
-workstations' role is granted only SELECT and INSERT (README, "A shared log").
+workstations' role is granted only SELECT and INSERT (docs/log.md, "A shared log").
 
 Writers take one transaction-scoped advisory lock (``pg_advisory_xact_lock``) first,
 as SQLite's ``BEGIN IMMEDIATE`` takes the file's write lock: the next lot number and
@@ -147,8 +147,9 @@ class PostgresBackend(base.Backend):
         "int": "INTEGER",
     }
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False, must_exist: bool = False) -> None:
         self.url = url
+        self.read_only = read_only  # (a server's log always exists once connected to)
         self.label = self.where = redacted(url)
         self.connected = False
 
@@ -173,7 +174,8 @@ class PostgresBackend(base.Backend):
         return Connection(connection, self)
 
     def prepare(self, db: Any) -> None:
-        pass  # autocommit, rows by name: set when connecting
+        if self.read_only:  # a read-only session: nothing can be written through it
+            db.execute("SET default_transaction_read_only = on")
 
     def begin(self, db: Any) -> None:
         wait_ms = max(1, int(base.LOCK_TIMEOUT_S * 1000))
@@ -201,7 +203,7 @@ class PostgresBackend(base.Backend):
                 name,
                 "",
                 f"refused the change: the database user lacks a right ({first})",
-                "the rights README 'A shared log' lists",
+                "the rights docs/log.md ('A shared log') lists",
             )
         missing = DataFileError(
             name, "", "names a database that does not exist", "a database created for the log"

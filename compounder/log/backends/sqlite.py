@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from compounder.errors import CompounderError, DataFileError, OutputError
 from compounder.log.backends import base
+from compounder.log.location import missing_log
 
 if TYPE_CHECKING:
     from compounder.log.schema import Table
@@ -34,21 +35,56 @@ class SqliteBackend(base.Backend):
         "int": "INTEGER",
     }
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False, must_exist: bool = False) -> None:
         self.path = self.where = path
         self.label = str(path)
+        self.read_only = read_only
+        self.must_exist = must_exist or read_only
 
     def connect(self) -> Any:
         _check_log_file(self.path)
+        if self.must_exist and not self.path.is_file():
+            raise missing_log(str(self.path))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), timeout=base.LOCK_TIMEOUT_S, isolation_level=None)
+            if self.read_only:
+                db = self._connect_read_only()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(
+                    str(self.path), timeout=base.LOCK_TIMEOUT_S, isolation_level=None
+                )
         except (OSError, sqlite3.Error) as exc:
+            if isinstance(exc, sqlite3.Error) and not _writable(self.path):
+                raise _log_fault(self.path, exc) from None
             raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
         db.row_factory = sqlite3.Row
         return db
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """The log opened for reading only (``mode=ro``): nothing in it can change. A
+        log in WAL mode on a read-only file system (or in a folder this user cannot
+        write) cannot make its shared-memory file: it is then read as ``immutable``
+        (nobody can be writing to it there)."""
+        uri = self.path.absolute().as_uri()  # file:///... (also C:/... on Windows)
+        try:
+            db = sqlite3.connect(
+                uri + "?mode=ro", uri=True, timeout=base.LOCK_TIMEOUT_S, isolation_level=None
+            )
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            if _writable(self.path):
+                raise
+        return sqlite3.connect(
+            uri + "?mode=ro&immutable=1",
+            uri=True,
+            timeout=base.LOCK_TIMEOUT_S,
+            isolation_level=None,
+        )
+
     def prepare(self, db: Any) -> None:
+        if self.read_only:
+            return
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -120,6 +156,14 @@ def _check_log_file(path: Path) -> None:
         raise DataFileError(str(path), "", f"is {kind}, not a log file", "the log's file")
 
 
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write the log here: the file, and its folder (the journal)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK) or not folder.exists()
+
+
 def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -133,8 +177,14 @@ def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
         return OutputError(
             str(path), f"the log could not be written ({exc}: a full disk?); nothing was logged"
         )
-    if "readonly" in text or "read-only" in text:
-        return DataFileError(str(path), "", "is read-only", "a log Compounder may write to")
+    if "readonly" in text or "read-only" in text or not _writable(path):
+        return DataFileError(
+            str(path),
+            "",
+            "is read-only here (the file or its folder cannot be written; reading it needs "
+            "no change)",
+            "a log Compounder may write to, for a command that writes",
+        )
     return DataFileError(
         str(path),
         "",
