@@ -302,13 +302,14 @@ def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
     for part in sorted({p for p in place if p >= 0}):
         open_places = [i for i, p in enumerate(place) if p == part and i not in covered]
         for run in _runs(open_places):
-            text = tuple(tokens[i] for i in run)
             for name in sorted(table.known, key=len, reverse=True):
                 at = _find_run(tokens, run, " ".join(name))
                 if at and not covered.intersection(at):
                     covered.update(at)
                     identified.append(" ".join(name))
-            for read, ingredient in ingredients(text):
+        open_places = [i for i in open_places if i not in covered]
+        for run in _runs(open_places):
+            for read, ingredient in ingredients(tuple(tokens[i] for i in run)):
                 at = _find_run(tokens, run, read)
                 covered.update(at)
                 classed = False
@@ -318,7 +319,7 @@ def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
                         best = max(names, key=lambda n: (len(words(n)), len(n)))
                         found.append((at, cls, best, "dictionary", read))
                         classed = True
-                if not classed:
+                if not classed and not all(w in _not_drugs(table) for w in read.split()):
                     identified.append(f"{read}: {ingredient}")
             for i in run:
                 word = tokens[i]
