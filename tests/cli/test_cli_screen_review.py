@@ -124,3 +124,27 @@ def test_a_beyond_bud_reason_that_is_not_needed_is_refused(cli, tmp_path, exampl
     assert result.exit_code == 2, result.stdout
     assert "beyond-bud-reason" in result.stderr and "not needed" in result.stderr
     assert not (tmp_path / "l.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("dose", "quantity", "extra", "column", "wording"),
+    [
+        ("4.6 mg", "30 mL", {"off_protocol_reason": "x"}, "pharmacist", "missing"),
+        ("1.5 mg", "21 mL", {"beyond_bud_reason": "x"}, "beyond_bud_reason", "not needed"),
+    ],
+)
+def test_batch_rows_refuse_a_reason_without_initials_or_not_needed(
+    cli, tmp_path, example_config, dose, quantity, extra, column, wording
+):
+    orders = tmp_path / "orders.csv"
+    header = ["rx_number", "patient_name", "prescriber", "fill_date", "concentration", "dose",
+              "quantity", "other_medications", *extra]  # fmt: skip
+    with orders.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow(["4000002", "Jane Doe", "Dr A. Smith", "2026-12-01", "1 mg/mL", dose,
+                         quantity, "metformin", *extra.values()])  # fmt: skip
+    result = cli("batch", str(orders), "-o", str(tmp_path / "out"), "--check",
+                 "--config", str(example_config), "--json")  # fmt: skip
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert column in result.stdout and wording in result.stdout
