@@ -4,15 +4,17 @@ The matcher turns each medicine as typed into words (lower case without accents;
 and digits; every other character, and a change between letters and digits, separates
 words) and finds every listed name whose words appear in it, in order and next to each
 other. So salts, strengths and forms never hide a name ("oxycodone HCl 5mg"), and a name
-is never found inside a longer word ("apomorphine"). Each part of a medicine (a
-combination's parts: "+", ",", "/", "and"...) that no listed name covers is looked up in
-the drug dictionary (``core.drug_names``: brands and other names to ingredients, whose
-generic names are then matched against the classes), then read as a listed name one
-letter off ("oxycodon"). A part that none of these identifies makes the medicine
-"not screened": a stop unless a pharmacist acknowledges it, never passed.
+is never found inside a longer word ("apomorphine"). A medicine is read part by part
+("+", ",", ";", "/", brackets, "and", "with"...): the words of a part that no listed
+name covers are looked up in the known list, the drug dictionary (``core.drug_names``:
+brands and other names to ingredients, whose generic names are then matched against
+the classes), then read as a listed name one letter off ("oxycodon"). A drug-like word
+(not a number, an ignored word or a form word) that none of these identifies makes the
+medicine "not identified": a stop unless a pharmacist acknowledges it, never passed.
 
-A stop class becomes its local-form action only when the medicine names a local dosage
-form ("cream", "eye drops", "rectal foam") and no systemic one; words about the
+A stop class becomes its local-form action only when the part naming it names a local
+dosage form ("cream", "eye drops", "rectal foam"), no systemic one, and no other listed
+medicine: a form is never lent to another medicine of the entry. Words about the
 condition or body site ("for eye inflammation") are not forms.
 
 ``screening_decision`` is the one place that decides: every entrance (label, chart,
@@ -302,11 +304,11 @@ def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
     for part in sorted({p for p in place if p >= 0}):
         open_places = [i for i, p in enumerate(place) if p == part and i not in covered]
         for run in _runs(open_places):
-            for name in sorted(table.known, key=len, reverse=True):
-                at = _find_run(tokens, run, " ".join(name))
+            for known in sorted(table.known, key=len, reverse=True):
+                at = _find_run(tokens, run, " ".join(known))
                 if at and not covered.intersection(at):
                     covered.update(at)
-                    identified.append(" ".join(name))
+                    identified.append(" ".join(known))
         open_places = [i for i in open_places if i not in covered]
         for run in _runs(open_places):
             for read, ingredient in ingredients(tuple(tokens[i] for i in run)):

@@ -8,7 +8,6 @@ import csv
 import json
 
 import pytest
-
 from conftest import LABEL_ARGS, RECORD_ARGS
 
 MIXED = [
@@ -106,7 +105,8 @@ def test_an_off_protocol_reason_without_initials_is_pharmacist_missing(
 ):
     args = [a if a != "1.5mg" else "4.6mg" for a in LABEL_ARGS]
     result = cli(*args, "-o", str(tmp_path / "l.pdf"), "--db", str(tmp_path / "a.db"),
-                 "--no-other-medications", "--off-protocol-reason", "x", "--config", str(example_config))  # fmt: skip
+                 "--no-other-medications", "--off-protocol-reason", "x",
+                 "--config", str(example_config))  # fmt: skip
     assert result.exit_code == 2, result.stderr
     assert "pharmacist: missing" in result.stderr
 
@@ -120,7 +120,8 @@ def test_screen_help_says_unknown_is_a_stop(cli):
 def test_a_beyond_bud_reason_that_is_not_needed_is_refused(cli, tmp_path, example_config):
     args = [a if a != "25mL" else "21mL" for a in LABEL_ARGS]
     result = cli(*args, "-o", str(tmp_path / "l.pdf"), "--db", str(tmp_path / "a.db"),
-                 "--no-other-medications", "--beyond-bud-reason", "x", "--config", str(example_config))  # fmt: skip
+                 "--no-other-medications", "--beyond-bud-reason", "x",
+                 "--config", str(example_config))  # fmt: skip
     assert result.exit_code == 2, result.stdout
     assert "beyond-bud-reason" in result.stderr and "not needed" in result.stderr
     assert not (tmp_path / "l.pdf").exists()
