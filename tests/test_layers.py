@@ -1,6 +1,6 @@
 """The package's layers, read off its source with ``ast`` (imports inside functions too).
 
-Rules (see the README's Layout section):
+Rules (see the Layout section of docs/development.md):
 - imports point one way: cli -> batch -> api -> log -> render -> content -> core ->
   errors/atomic (a module may import its own layer and the layers below it);
 - only render/ imports reportlab, only log/ imports sqlite3 (or psycopg), only cli/

@@ -248,6 +248,7 @@ def reprint_label(
     from compounder.core.settings import optional_settings
     from compounder.errors import SafetyError
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
+    from compounder.log.store import log_location
     from compounder.render.label_output import output_paths, render_label_files
 
     rx = check_rx(rx)
@@ -255,7 +256,8 @@ def reprint_label(
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
     if output is not None:
         check_output_path(Path(output), PRINT_INSTEAD)
-    with open_store(db) as store:
+    db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
+    with open_store(db, must_exist=True) as store:
         entry = store.latest_label(rx)
         if entry is None:
             raise InputError("rx", rx, "an Rx number with a label in the log")

@@ -709,8 +709,11 @@ def _run_chunks(
         from compounder.render.canvas import preload_drawing
 
         preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
-    queue: Any = multiprocessing.SimpleQueue() if progress else None
-    pool = multiprocessing.Pool(jobs, initializer=start_worker, initargs=(queue,))
+    # the platform's start method (fork on Linux, spawn on macOS and Windows), unless
+    # COMPOUNDER_START_METHOD names another (the tests run the batch under both)
+    context = multiprocessing.get_context(os.environ.get("COMPOUNDER_START_METHOD") or None)
+    queue: Any = context.SimpleQueue() if progress else None
+    pool = context.Pool(jobs, initializer=start_worker, initargs=(queue,))
     try:
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):

@@ -114,6 +114,34 @@ ConfigOpt = Annotated[
     ),
 ]
 
+
+def check_settings(config: Path | None) -> None:
+    """Commands whose results no setting changes (plan, strengths, stocks) still check
+    a settings file given with --config: a fault in it is exit 4, as everywhere."""
+    if config is not None:
+        from compounder.core.pharmacy import open_pharmacy
+
+        open_pharmacy(config)
+
+
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Say which log is read (on stderr), even the default."),
+]
+
+
+def which_log(db: str | None, config: Path | None, verbose: bool = False) -> str | Path:
+    """The log a command reads (``--db``, COMPOUNDER_DB, ``[log] url`` of the settings,
+    else the default), named on stderr when something other than the command line
+    chose it (COMPOUNDER_DB or the settings; always with -v)."""
+    from compounder.log.store import find_log
+
+    place = find_log(db, config)
+    if verbose or place.origin in ("COMPOUNDER_DB", "settings"):
+        typer.echo(f"compounder: log: {place.describe()}", err=True)
+    return place.where
+
+
 LabelFormatOpt = Annotated[
     str | None,
     typer.Option(

@@ -106,11 +106,14 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
     )
 
 
-def open_store(db: str | Path | None) -> Store:
-    """The log at ``db`` (a file or sqlite:/// URL; None: the user's default log)."""
+def open_store(
+    db: str | Path | None, *, read_only: bool = False, must_exist: bool = False
+) -> Store:
+    """The log at ``db`` (a file or sqlite:/// URL; None: the user's default log);
+    ``read_only``/``must_exist`` as ``Store`` takes them (never creating a log)."""
     from compounder.log.store import Store
 
-    return Store(db)
+    return Store(db, read_only=read_only, must_exist=must_exist)
 
 
 def log_labels(
@@ -219,7 +222,7 @@ def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
     """Every preparation that used an ingredient lot, and the Rx numbers they served."""
     if not ingredient_lot.strip() or len(ingredient_lot) > 64 or not ingredient_lot.isprintable():
         raise InputError("ingredient-lot", ingredient_lot, "a lot number of 1 to 64 characters")
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         found = []
         for entry in store.trace(ingredient_lot):
             served = sorted({e.rx for e in store.entries_for_lot(entry.lot or "") if e.rx})
@@ -230,8 +233,9 @@ def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
 def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
     from compounder.core.identity import check_rx
 
-    with open_store(db) as store:
-        return store.history(check_rx(rx))
+    rx = check_rx(rx)  # (the Rx is checked before the log is opened)
+    with open_store(db, read_only=True) as store:
+        return store.history(rx)
 
 
 def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], set[str]]:
@@ -240,8 +244,9 @@ def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], s
     log holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
     from compounder.core.identity import check_rx
 
-    with open_store(db) as store:
-        entries = store.history(check_rx(rx))
+    rx = check_rx(rx)
+    with open_store(db, read_only=True) as store:
+        entries = store.history(rx)
         printed = store.batch_prints_for(entries)  # a batch's labels sent after its run
         entries = sorted([*entries, *printed], key=lambda e: e.id)
         return entries, store.preparation_lots(e.lot for e in entries if e.lot)
@@ -257,7 +262,7 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         )
     if not 1 <= entry_id <= MAX_ENTRY_ID:
         raise InputError("entry", str(entry_id)[:40], "the id of an entry in the log")
-    with open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         original = store.entry(entry_id)
         if original is None:
             raise InputError("entry", str(entry_id), "the id of an entry in the log")
@@ -275,7 +280,7 @@ def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
         len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
     ):
         raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         return store.verify(anchor)
 
 
@@ -291,7 +296,7 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
     where = log_location(source)
     if isinstance(where, Path) and not where.is_file():
         raise DataFileError(str(where), "", "no log file here", "the log to copy (--from)")
-    with open_store(source) as original:
+    with open_store(source, must_exist=True) as original:
         if original.is_empty():
             raise DataFileError(
                 str(original.path), "", "holds nothing to copy", "a log with entries"

@@ -6,7 +6,7 @@ Same log, other database: the tables and columns of schema version 4, lots alloc
 in the entry's write transaction with a UNIQUE index behind them, the hash chain, and
 the log append-only in the database: a trigger on every table refuses UPDATE, DELETE
 and TRUNCATE (an ``INSERT ... ON CONFLICT DO UPDATE`` fires the UPDATE trigger), and the
-workstations' role is granted only SELECT and INSERT (README, "A shared log").
+workstations' role is granted only SELECT and INSERT (docs/log.md, "A shared log").
 
 Writers take one transaction-scoped advisory lock (``pg_advisory_xact_lock``) first,
 as SQLite's ``BEGIN IMMEDIATE`` takes the file's write lock: the next lot number and
@@ -275,7 +275,7 @@ class PostgresDialect(common.Dialect):
                 name,
                 "",
                 f"refused the change: the database user lacks a right ({first})",
-                "the rights README 'A shared log' lists",
+                "the rights docs/log.md ('A shared log') lists",
             )
         missing = DataFileError(
             name, "", "names a database that does not exist", "a database created for the log"

@@ -250,8 +250,10 @@ class Verification:
 
 
 def default_db_path() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "compounder" / "compounder.db"
+    """The default log: ``compounder.db`` in the user's data folder (Linux: XDG)."""
+    from compounder.core.settings import user_data_folder
+
+    return user_data_folder() / "compounder.db"
 
 
 SERVER_SCHEMES = ("postgresql", "postgres")
@@ -263,34 +265,58 @@ def is_server_url(location: str | Path | None) -> bool:
     return text.partition("://")[0].lower() in SERVER_SCHEMES and "://" in text
 
 
-def log_location(location: str | Path | None, config: str | Path | None = None) -> str | Path:
+@dataclass(frozen=True)
+class LogPlace:
+    """Which log a command uses and what chose it: ``--db``, ``COMPOUNDER_DB``, the
+    settings' ``[log] url`` (``settings`` names the file) or the default file."""
+
+    where: str | Path  # a server URL as text, a SQLite file as its path
+    origin: str  # "--db", "COMPOUNDER_DB", "settings" or "default"
+    settings: str = ""
+
+    @property
+    def is_default(self) -> bool:
+        return self.origin == "default"
+
+    def describe(self) -> str:
+        """The log and its origin, for a message (a server URL without its password)."""
+        name = str(self.where)
+        if isinstance(self.where, str):
+            from compounder.log.postgres_backend import redacted
+
+            name = redacted(self.where)
+        why = {
+            "--db": "given with --db",
+            "COMPOUNDER_DB": "from COMPOUNDER_DB",
+            "settings": f"from [log] url in {self.settings}",
+            "default": "the default log",
+        }[self.origin]
+        return f"{name} ({why})"
+
+
+def find_log(location: str | Path | None, config: str | Path | None = None) -> LogPlace:
     """The log to open: ``--db`` if given, else the ``COMPOUNDER_DB`` environment
     variable, else ``url`` in the ``[log]`` table of the pharmacy settings (``config``,
-    else found as every command finds them), else the file in the user data folder. A
-    PostgreSQL URL is returned as text, anything else as the SQLite file's path."""
+    else found as every command finds them: read by ``core.settings.log_setting``),
+    else the file in the user data folder."""
+    origin, settings = "--db", ""
     if location is None or str(location) == "":
-        location = os.environ.get("COMPOUNDER_DB") or configured_log_url(config)
+        origin, location = "COMPOUNDER_DB", os.environ.get("COMPOUNDER_DB")
+    if not location:
+        from compounder.core.settings import log_setting
+
+        found = log_setting(config)
+        origin, location, settings = "settings", found.url, found.settings
+    if not location:
+        origin = "default"
     if is_server_url(location):
-        return str(location)
-    return database_path(location)
+        return LogPlace(str(location), origin, settings)
+    return LogPlace(database_path(location), origin, settings)
 
 
-def configured_log_url(config: str | Path | None = None) -> str | None:
-    """``[log] url`` of the pharmacy settings, if they set one."""
-    import tomllib
-
-    from compounder.core.settings import find_config
-
-    try:
-        path = find_config(config)
-        with open(path, "rb") as handle:
-            table = tomllib.load(handle).get("log", {})
-    except (DataFileError, OSError, tomllib.TOMLDecodeError):
-        return None  # the settings' own faults are reported where they are read
-    url = table.get("url") if isinstance(table, dict) else None
-    if url is not None and (not isinstance(url, str) or len(url) > 1000):
-        raise DataFileError(str(path), "log.url", "is not a log location", "a file or a URL")
-    return url or None
+def log_location(location: str | Path | None, config: str | Path | None = None) -> str | Path:
+    """``find_log``'s log: a PostgreSQL URL as text, anything else the SQLite file's path."""
+    return find_log(location, config).where
 
 
 def database_path(location: str | Path | None) -> Path:
@@ -345,13 +371,37 @@ def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
         return OutputError(
             str(path), f"the log could not be written ({exc}: a full disk?); nothing was logged"
         )
-    if "readonly" in text or "read-only" in text:
-        return DataFileError(str(path), "", "is read-only", "a log Compounder may write to")
+    if "readonly" in text or "read-only" in text or not _writable(path):
+        return DataFileError(
+            str(path),
+            "",
+            "is read-only here (the file or its folder cannot be written; reading it needs "
+            "no change)",
+            "a log Compounder may write to, for a command that writes",
+        )
     return DataFileError(
         str(path),
         "",
         f"is damaged or not a Compounder log ({exc})",
         "the log Compounder created; restore it from a backup",
+    )
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write the log here: the file, and its folder (the journal)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK) or not folder.exists()
+
+
+def _missing_log(where: str) -> DataFileError:
+    return DataFileError(
+        where,
+        "",
+        "no compounding log here (nothing was created)",
+        "the log your commands write to: check --db, COMPOUNDER_DB or [log] url in the "
+        "settings",
     )
 
 
@@ -376,22 +426,52 @@ class Dialect:
     #: the statement(s) that start a write transaction holding the log's write lock
     begin = "BEGIN IMMEDIATE"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False, must_exist: bool = False) -> None:
         self.path = path
         self.label = str(path)
+        self.read_only = read_only
+        self.must_exist = must_exist or read_only
 
     def connect(self) -> Any:
         _check_log_file(self.path)
+        if self.must_exist and not self.path.is_file():
+            raise _missing_log(str(self.path))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
+            if self.read_only:
+                db = self._connect_read_only()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
+            if isinstance(exc, sqlite3.Error) and not _writable(self.path):
+                raise _log_fault(self.path, exc) from None
             raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
         db.row_factory = sqlite3.Row
         return db
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """The log opened for reading only (``mode=ro``): nothing in it can change. A
+        log in WAL mode on a read-only file system (or in a folder this user cannot
+        write) cannot make its shared-memory file: it is then read as ``immutable``
+        (nobody can be writing to it there)."""
+        uri = self.path.absolute().as_uri()  # file:///... (also C:/... on Windows)
+        try:
+            db = sqlite3.connect(
+                uri + "?mode=ro", uri=True, timeout=LOCK_TIMEOUT_S, isolation_level=None
+            )
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            if _writable(self.path):
+                raise
+        return sqlite3.connect(
+            uri + "?mode=ro&immutable=1", uri=True, timeout=LOCK_TIMEOUT_S, isolation_level=None
+        )
+
     def prepare(self, db: Any) -> None:
         """Settings of a newly opened connection (inside ``Store.faults``)."""
+        if self.read_only:
+            return
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -438,7 +518,14 @@ class Dialect:
 class Store:
     """An open compounding log."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, read_only: bool = False, must_exist: bool = False
+    ) -> None:
+        """Open the log at ``path`` (``log_location``), created and migrated on first use;
+        ``must_exist``: a missing log is an error (exit 4) and none is created;
+        ``read_only`` (implies ``must_exist``): nothing can be written through it (SQLite
+        ``mode=ro``), and a log written by an older Compounder is migrated first only if
+        it can be written."""
         location = log_location(path)
         self.dialect: Dialect
         if isinstance(location, str):
@@ -446,7 +533,7 @@ class Store:
 
             self.dialect = PostgresDialect(location)
         else:
-            self.dialect = Dialect(location)
+            self.dialect = Dialect(location, read_only, must_exist)
         #: the log's name in messages (a server URL without its password)
         self.path: Path | str = location if isinstance(location, Path) else self.dialect.label
         self.db = self.dialect.connect()
@@ -455,10 +542,46 @@ class Store:
         try:
             with self.faults():
                 self.dialect.prepare(self.db)
+                if read_only and self.dialect.name != "sqlite":  # a server's session
+                    self.db.execute("SET default_transaction_read_only = on")
+                if read_only or must_exist:
+                    self._check_exists(location, read_only)
                 self.migrate()
         except BaseException:
             self.db.close()
             raise
+
+    def _check_exists(self, location: str | Path, read_only: bool) -> None:
+        """A log must be there (with Compounder's tables), not newer than this
+        Compounder; an older one opened read-only is migrated first where it can be."""
+        found = self.version()
+        if found == 0:
+            raise _missing_log(str(self.path))
+        if found > SCHEMA_VERSION:
+            raise self._newer(found)
+        if read_only and found < SCHEMA_VERSION and self.dialect.name == "sqlite":
+            self._migrate_then_read(location)
+
+    def _newer(self, found: int) -> DataFileError:
+        return DataFileError(
+            str(self.path),
+            "schema_version",
+            f"is {found}, newer than this Compounder knows",
+            f"version {SCHEMA_VERSION} or older: upgrade Compounder",
+        )
+
+    def _migrate_then_read(self, location: str | Path) -> None:
+        """A read-only log of an older schema: migrated through a writing connection
+        (a read-only file says so, naming the log), then read as migrated."""
+        self.db.close()
+        assert isinstance(location, Path)
+        writer = Dialect(location, must_exist=True)
+        self.db = writer.connect()
+        with self.faults():
+            writer.prepare(self.db)
+            self.migrate()
+        self.db.close()
+        self.db = self.dialect.connect()
 
     @contextlib.contextmanager
     def faults(self) -> Iterator[None]:
@@ -560,12 +683,7 @@ class Store:
         with self.transaction() as db:
             current = self.version()
             if current > SCHEMA_VERSION:
-                raise DataFileError(
-                    str(self.path),
-                    "schema_version",
-                    f"is {current}, newer than this Compounder knows",
-                    f"version {SCHEMA_VERSION} or older: upgrade Compounder",
-                )
+                raise self._newer(current)
             for version in range(current + 1, target + 1):
                 steps = self.dialect.migrations.get(version)
                 if steps is None:  # a PostgreSQL log begins at version 4
@@ -623,6 +741,10 @@ class Store:
                 "record further preparations under another compounding date",
             )
         return f"{prefix}{number:03d}"
+
+    def chain_head(self) -> tuple[int, str]:
+        """The newest entry's id and hash (0 and the genesis hash for an empty log)."""
+        return self._head()
 
     def _head(self) -> tuple[int, str]:
         row = self.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()

@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import LABEL_ARGS, RECORD_ARGS, pdf_pages
 
 from compounder.batch.run import run_batch
+from compounder.log.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RECORD = RECORD_ARGS
@@ -224,6 +225,7 @@ def test_label_at_another_strength_than_its_record_is_refused(cli, tmp_path, exa
 
 
 def test_reprint_unknown_rx(cli, tmp_path):
+    Store(tmp_path / "log.db").close()
     result = cli(
         "reprint", "--rx", "999", "-o", str(tmp_path / "x.pdf"), "--db", str(tmp_path / "log.db")
     )

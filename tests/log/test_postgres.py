@@ -50,7 +50,7 @@ def sql(url: str, statement: str) -> None:
 
 
 def workstation_role(pg_server, url: str) -> str:
-    """A login role with the rights README 'A shared log' grants: SELECT and INSERT."""
+    """A login role with the rights docs/log.md ('A shared log') grants: SELECT and INSERT."""
     name = f"workstation{next(_roles)}"
     database = urlsplit(url).path.lstrip("/")
     for statement in (
@@ -312,12 +312,18 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     Path("compounder.toml").write_text(
         settings.read_text() + f'\n[log]\nurl = "{from_settings}"\n'
     )
-    cli("correct", "--entry", "1", "--reason", "x")  # opens (creates) the settings' log
-    with Store(from_settings) as store:
-        assert store.version() == 4
+    result = cli("correct", "--entry", "1", "--reason", "x")  # a log command creates none
+    assert result.exit_code == 4 and "no compounding log here" in result.stderr
+    assert "(from [log] url in compounder.toml)" in result.stderr
+    Store(from_settings).close()  # created by a command that writes
+    result = cli("history", "--rx", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "(from [log] url in compounder.toml)" in result.stderr
     monkeypatch.setenv("COMPOUNDER_DB", from_env)
+    Store(from_env).close()
     result = cli("log", "verify")
     assert result.exit_code == 0 and "0 entries verified" in result.stdout
+    assert "(from COMPOUNDER_DB)" in result.stderr and "password" not in result.stderr
     with Store(from_env) as store:
         assert store.dialect.tables(store.db) == set(TABLE_KEYS)
     assert not (tmp_path / "data").exists()
@@ -410,3 +416,16 @@ def test_a_server_that_cannot_be_reached_prints_nothing(cli, tmp_path, pg_server
         assert problem in result.stderr and result.stderr.count("\n") == 1
         assert "not-it" not in result.stderr
         assert not output.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_reading_commands_read_a_server_log_in_a_read_only_session(pg_log):
+    from compounder.errors import CompounderError
+
+    with Store(pg_log) as store:
+        before = store.count()
+    with Store(pg_log, read_only=True) as store:
+        assert store.count() == before == 2
+        with pytest.raises(CompounderError):
+            store.log("correction", "1234567", None, {"reason": "y"})
+    with Store(pg_log) as store:
+        assert store.count() == before

@@ -122,7 +122,9 @@ def test_trace_finds_exactly_the_preparations_that_used_a_lot(log_db):
         assert store.trace("nothing") == []
 
 
-def test_an_older_schema_is_migrated_and_still_readable(tmp_path):
+@pytest.mark.parametrize("read_only", [False, True], ids=["writing", "reading"])
+def test_an_older_schema_is_migrated_and_still_readable(tmp_path, read_only):
+    """Also when a reading command opens it first (the log can be written: migrated)."""
     db = tmp_path / "old.db"
     old = sqlite3.connect(db)
     for statement in MIGRATIONS[1]:
@@ -140,6 +142,10 @@ def test_an_older_schema_is_migrated_and_still_readable(tmp_path):
     old.execute("INSERT INTO lot_sequence VALUES ('2026-11-01', 1)")
     old.commit()
     old.close()
+    if read_only:
+        with Store(db, read_only=True) as store:
+            assert store.version() == SCHEMA_VERSION
+            assert [e.lot for e in store.trace("OLD1")] == ["20261101-001"]
     with Store(db) as store:
         assert store.version() == SCHEMA_VERSION == 4
         (entry,) = store.trace("OLD1")  # backfilled by the migration
