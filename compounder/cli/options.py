@@ -198,7 +198,8 @@ OffProtocolReasonOpt = Annotated[
     str | None,
     typer.Option(
         "--off-protocol-reason",
-        help="Why a dose off the protocol's steps is given (logged, printed on the record).",
+        help="Why a dose off the protocol's steps is given (logged, printed on the "
+        "record); above the protocol's maximum also --pharmacist.",
     ),
 ]
 BeyondBudReasonOpt = Annotated[
@@ -206,14 +207,16 @@ BeyondBudReasonOpt = Annotated[
     typer.Option(
         "--beyond-bud-reason",
         help="Why a quantity beyond what the patient can use before the BUD is dispensed "
-        "(logged; the rest is discarded at the BUD).",
+        "(logged; the rest is discarded at the BUD). Refused when the quantity is used "
+        "up before the BUD (not needed).",
     ),
 ]
 OtherMedicationOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--other-medication",
-        help="A medicine the patient also takes, as written (screened). Repeatable.",
+        help="A medicine the patient also takes, as written (screened part by part; a "
+        "stop or an unidentified word refuses the order). Repeatable.",
     ),
 ]
 OverrideOpt = Annotated[
