@@ -136,8 +136,9 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     table = Table(load_toml(path), str(path))
     table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings", "log"})
     log = table.table("log", required=False)  # read where the log is opened (log/store)
-    log.check_keys({"url"})
-    log.text("url", required=False)
+    log.check_keys({"url", "anchor", "signing_key", "verify_key"})
+    for key in ("url", "anchor", "signing_key", "verify_key"):
+        log.text(key, required=False)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)

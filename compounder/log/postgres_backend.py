@@ -37,8 +37,9 @@ WRITE_LOCK_KEY = 0x434F4D504C4F47
 CONNECT_TIMEOUT_S = 10
 
 #: The trigger that keeps every table append-only (its message is the one SQLite gives).
+APPEND_ONLY_BODY = f" BEGIN RAISE EXCEPTION '{common.APPEND_ONLY}'; END "
 APPEND_ONLY_FUNCTION = f"""CREATE FUNCTION compounder_append_only() RETURNS trigger
-    LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{common.APPEND_ONLY}'; END $$"""
+    LANGUAGE plpgsql AS $${APPEND_ONLY_BODY}$$"""
 
 #: Every table of the log (``store.TABLE_KEYS`` names the same ones).
 TABLES = tuple(common.TABLE_KEYS)
@@ -324,6 +325,17 @@ class PostgresDialect(common.Dialect):
         return [
             f"{t}_append_only_{e}" for t in TABLES for e in ("update", "delete", "truncate")
         ]
+
+    def guard_statements(self) -> list[str]:
+        """The statements that make the append-only triggers (``guards`` compares them)."""
+        return _append_only_triggers()
+
+    def guarded_tables(self) -> tuple[str, ...]:
+        return TABLES
+
+    def guard_function(self) -> tuple[str, str, str]:
+        """The trigger function the guards call: its name, language and body."""
+        return "compounder_append_only", "plpgsql", APPEND_ONLY_BODY
 
     def has_trigger(self, db: Any, name: str) -> bool:
         return bool(

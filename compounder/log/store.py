@@ -33,8 +33,8 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -202,10 +202,31 @@ def content_hash(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def chain_hash(prev: str, entry_id: int, created_at: str, content: str) -> str:
+def hash_rule(created_at: str) -> int:
+    """Which rule an entry's hash follows, by how its time is written: 2 for a UTC time
+    (``2026-12-07T16:41:29Z``, every entry written since times are UTC), 1 for the
+    local times without an offset of older entries (they keep their hashes)."""
+    return 2 if created_at.endswith("Z") else 1
+
+
+def chain_hash(
+    prev: str, entry_id: int, created_at: str, content: str, prev_id: int | None = None
+) -> str:
     """The hash an entry carries: its place (the previous hash, its id and time) and
-    its content hash."""
-    return hashlib.sha256(f"{prev};{entry_id};{created_at};{content}".encode()).hexdigest()
+    its content hash. Rule 2 also covers the previous entry's id (``prev_id``, by
+    default the id before), so the highest id given out is kept in the chain itself."""
+    if hash_rule(created_at) == 1:
+        return hashlib.sha256(f"{prev};{entry_id};{created_at};{content}".encode()).hexdigest()
+    before = entry_id - 1 if prev_id is None else prev_id
+    text = f"2;{prev};{before};{entry_id};{created_at};{content}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def utc_stamp(at: datetime | None = None) -> str:
+    """An entry's time as stored: UTC with an explicit offset (``2026-12-07T16:41:29Z``);
+    ``at`` (now by default; one without a zone is local time) converted to UTC."""
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def entry_hash(
@@ -218,10 +239,12 @@ def entry_hash(
     corrects: int | None,
     batch_key: str | None,
     payload: str,
+    prev_id: int | None = None,
 ) -> str:
-    """The hash an entry carries, from its fields as stored and the previous hash."""
+    """The hash an entry carries, from its fields as stored and the previous hash (and,
+    under rule 2, the previous entry's id: by default the id before)."""
     content = content_hash(kind, rx, lot, corrects, batch_key, payload)
-    return chain_hash(prev, entry_id, created_at, content)
+    return chain_hash(prev, entry_id, created_at, content, prev_id)
 
 
 def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
@@ -243,10 +266,30 @@ class Verification:
     head: str
     problem: str | None = None
     entry_id: int | None = None
+    #: further problems found (the guards, the anchors), after ``problem``
+    also: tuple[str, ...] = ()
+    #: what verify could not prove (a role that could turn the guards off, no anchor)
+    warnings: tuple[str, ...] = ()
+    #: the last entry's id (0: none)
+    last_id: int = 0
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return () if self.problem is None else (self.problem, *self.also)
+
+    def adding(self, problems: Iterable[str] = (), warnings: Iterable[str] = ()) -> Verification:
+        """This verification with more problems and warnings (after its own)."""
+        found = [*self.problems, *problems]
+        return replace(
+            self,
+            problem=found[0] if found else None,
+            also=tuple(found[1:]),
+            warnings=(*self.warnings, *warnings),
+        )
 
 
 def default_db_path() -> Path:
@@ -416,6 +459,13 @@ class Dialect:
     def trigger_names(self) -> list[str]:
         return [f"{t}_append_only_{e}" for t in TABLE_KEYS for e in ("update", "delete", "insert")]
 
+    def guard_statements(self) -> list[str]:
+        """The statements that make the append-only triggers (``guards`` compares them)."""
+        return _append_only_triggers()
+
+    def guarded_tables(self) -> tuple[str, ...]:
+        return tuple(TABLE_KEYS)
+
     def has_trigger(self, db: Any, name: str) -> bool:
         return bool(
             db.execute(
@@ -498,6 +548,10 @@ class Store:
                     if not self._committed_after_all():
                         raise
                 checkpoint("log: committed")
+                if self._appended is not None:  # the new head, witnessed outside the log
+                    from compounder.log.anchor import witness
+
+                    witness(self, *self._appended)
             except BaseException:
                 if self.db.in_transaction:
                     # (a connection already lost has nothing left to roll back)
@@ -653,7 +707,7 @@ class Store:
         each chained to the one before (call inside a transaction). ``contents``: their
         ``content_hash`` values, if worked out already."""
         known = iter(contents) if contents is not None else None
-        created = (at or datetime.now()).isoformat(timespec="seconds")
+        created = utc_stamp(at)
         last_id, prev = self._head()
         ids: list[int] = []
         records = []
@@ -666,7 +720,7 @@ class Store:
                 if known is not None
                 else content_hash(kind, rx, lot, corrects, batch_key, payload)
             )
-            prev = chain_hash(prev, last_id, created, content)
+            prev = chain_hash(prev, last_id, created, content, last_id - 1)
             records.append(
                 (last_id, kind, rx, lot, created, corrects, payload, batch_key, prev, before)
             )
@@ -1032,21 +1086,36 @@ class Store:
 
         ``anchor``: a chain head noted earlier (kept outside the log); it must still be
         in the chain, so even an attacker who rewrites every hash after an edit is caught.
+        ``ID:HASH`` names the entry the head is; a hash alone may be any entry's.
+
+        Every guard that is not as the schema makes it is named, before the chain's
+        first problem; a role that could turn them off is a warning.
         """
+        from compounder.log.guards import guard_problems, role_warning
+
+        with self.faults():
+            guards = guard_problems(self.dialect, self.db)
+            warning = role_warning(self.dialect, self.db)
+            found = self._walk(anchor)
+        if not guards:
+            return found.adding(warnings=[warning] if warning else [])
+        chain = found.problems
+        return replace(found, problem=guards[0], also=(*guards[1:], *chain)).adding(
+            warnings=[warning] if warning else []
+        )
+
+    def _walk(self, anchor: str | None = None) -> Verification:
+        """``verify``'s walk over the chain (the guards aside)."""
         count, prev = 0, GENESIS
-        anchored = anchor is None or anchor.lower() == GENESIS[: len(anchor)]
+        anchor_id, _, anchor_hash = (anchor or "").rpartition(":")
+        noted = anchor_hash.lower() if anchor is not None else None
+        anchored = noted is None or (not anchor_id and noted == GENESIS[: len(noted)])
         expected_id = 1
+        rule = 1
 
         def bad(problem: str, entry_id: int | None = None) -> Verification:
-            return Verification(count, prev, problem, entry_id)
+            return Verification(count, prev, problem, entry_id, last_id=count)
 
-        missing = [
-            name
-            for name in self.dialect.trigger_names()
-            if not self.dialect.has_trigger(self.db, name)
-        ]
-        if missing:
-            return bad(f"the append-only trigger {missing[0]} was removed")
         uses: dict[int, list[tuple[Any, ...]]] = {}
         for row in self.db.execute(
             "SELECT entry_id, ingredient, lot, expiry, quantity FROM ingredient_uses"
@@ -1065,6 +1134,13 @@ class Store:
                 return bad(f"entry {expected_id} is missing (the next is {entry_id})", expected_id)
             if row["prev_hash"] != prev:
                 return bad(f"entry {entry_id} does not follow the entry before it", entry_id)
+            if hash_rule(row["created_at"]) < rule:
+                return bad(
+                    f"entry {entry_id} is written as an older entry after newer ones "
+                    "(it was altered)",
+                    entry_id,
+                )
+            rule = hash_rule(row["created_at"])
             digest = entry_hash(
                 prev,
                 entry_id,
@@ -1075,11 +1151,12 @@ class Store:
                 row["corrects"],
                 row["batch_key"],
                 row["payload"],
+                prev_id=entry_id - 1,
             )
             if digest != row["hash"]:
                 return bad(f"entry {entry_id} does not match its hash (it was altered)", entry_id)
-            if anchor is not None and digest.startswith(anchor.lower()):
-                anchored = True
+            if noted is not None and digest.startswith(noted):
+                anchored = anchored or not anchor_id or anchor_id == str(entry_id)
             try:
                 payload = json.loads(row["payload"])
             except ValueError:
@@ -1116,7 +1193,7 @@ class Store:
         absent = sorted(referenced | {f for f in frames if not self._has_snapshot(f)})
         if absent:
             return bad(f"snapshot {absent[0][:12]} is missing")
-        return Verification(count, prev)
+        return Verification(count, prev, last_id=count)
 
     # ---------------------------------------------------------------- copying
 

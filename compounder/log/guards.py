@@ -1,0 +1,148 @@
+"""The log's append-only guards, checked by what they are, not by their names.
+
+The schema makes one trigger per table and event that refuses the change (and, on
+PostgreSQL, the trigger function they call). A trigger dropped and made again under the
+same name but doing nothing (``WHEN 0``, ``RETURN NEW``) keeps its name; so ``verify``
+compares each one's full definition with the one the schema makes and names every
+trigger that is missing, differs or is disabled, and any other trigger on a log table.
+
+On PostgreSQL the owner of the tables (or a superuser) can turn the guards off and back
+on between two checks: the database cannot stop them. ``role_warning`` says so when
+the connected role is one of them; what catches such an owner is the chain checked
+against heads kept elsewhere (``anchor``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: PostgreSQL's trigger states that fire in a normal session (``O``rigin, ``A``lways);
+#: ``D`` is disabled, ``R`` fires only on a replica.
+_FIRING = ("O", "A")
+
+
+def _canonical(statement: str) -> str:
+    """A definition as compared: whitespace runs made one space, no schema prefix on
+    the log's own names (PostgreSQL prints ``ON public.entries``)."""
+    text = " ".join(statement.split())
+    return re.sub(r"\b(ON|FUNCTION) [A-Za-z_][A-Za-z0-9_]*\.", r"\1 ", text)
+
+
+def _trigger_name(statement: str) -> str:
+    return statement.split()[2]
+
+
+def guard_problems(dialect: Any, db: Any) -> list[str]:
+    """What is wrong with the log's append-only guards (empty: each is as the schema
+    makes it and enabled). Each problem names the trigger or function."""
+    if dialect.name == "postgresql":
+        return _postgres_problems(dialect, db)
+    return _sqlite_problems(dialect, db)
+
+
+def role_warning(dialect: Any, db: Any) -> str | None:
+    """A warning when the connected role could turn the guards off (PostgreSQL: a
+    superuser, or a member of the role owning a log table); None otherwise."""
+    if dialect.name != "postgresql":
+        return None
+    tables = list(dialect.guarded_tables())
+    marks = ", ".join("?" * len(tables))
+    row = db.execute(
+        "SELECT current_user, r.rolsuper, COALESCE(bool_or(pg_has_role(current_user, "
+        "c.relowner, 'USAGE')), false) FROM pg_roles r LEFT JOIN pg_class c ON c.relname IN "
+        f"({marks}) AND c.relnamespace = current_schema()::regnamespace "
+        "WHERE r.rolname = current_user GROUP BY current_user, r.rolsuper",
+        tables,
+    ).fetchone()
+    if row is None:
+        return None
+    user, superuser, owner = str(row[0]), bool(row[1]), bool(row[2])
+    if not (superuser or owner):
+        return None
+    what = "is a superuser" if superuser else "owns the log's tables"
+    return (
+        f"the connected role {user!r} {what}: it could turn the append-only guards off "
+        "and on again unseen by the database; only heads kept outside it (anchors) "
+        "catch such a change; workstations should log as a role that may only read and "
+        "append"
+    )
+
+
+# ---------------------------------------------------------------- SQLite
+
+
+def _sqlite_problems(dialect: Any, db: Any) -> list[str]:
+    expected = {_trigger_name(s): s for s in dialect.guard_statements()}
+    found = {
+        str(row[0]): (str(row[1]), str(row[2] or ""))
+        for row in db.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+        )
+    }
+    problems = []
+    for name, statement in expected.items():
+        if name not in found:
+            problems.append(f"the append-only trigger {name} was removed")
+        elif _canonical(found[name][1]) != _canonical(statement):
+            problems.append(f"the append-only trigger {name} differs from the schema's")
+    for name in sorted(set(found) - set(expected)):
+        problems.append(f"the trigger {name} on table {found[name][0]} is not the schema's")
+    return problems
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _postgres_problems(dialect: Any, db: Any) -> list[str]:
+    expected = {_trigger_name(s): s for s in dialect.guard_statements()}
+    tables = list(dialect.guarded_tables())
+    marks = ", ".join("?" * len(tables))
+    rows = db.execute(
+        "SELECT t.tgname, c.relname, t.tgenabled, pg_get_triggerdef(t.oid), t.tgfoid "
+        "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace "
+        f"AND c.relname IN ({marks})",
+        tables,
+    ).fetchall()
+    found = {str(r[0]): (str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows}
+    problems = []
+    functions: set[int] = set()
+    for name, statement in expected.items():
+        if name not in found:
+            problems.append(f"the append-only trigger {name} was removed")
+            continue
+        _, enabled, definition, function = found[name]
+        functions.add(function)
+        if _canonical(definition) != _canonical(statement):
+            problems.append(f"the append-only trigger {name} differs from the schema's")
+        if enabled not in _FIRING:
+            problems.append(f"the append-only trigger {name} is disabled")
+    for name in sorted(set(found) - set(expected)):
+        problems.append(f"the trigger {name} on table {found[name][0]} is not the schema's")
+    return problems + [p for oid in sorted(functions) for p in _function_problems(dialect, db, oid)]
+
+
+def _function_problems(dialect: Any, db: Any, oid: int) -> list[str]:
+    """The trigger function a guard calls, against the one the schema makes: its name
+    and schema, language, result, body and settings."""
+    name, language, body = dialect.guard_function()
+    row = db.execute(
+        "SELECT p.proname, p.pronamespace = current_schema()::regnamespace, l.lanname, "
+        "p.prorettype = 'trigger'::regtype, p.prosrc, p.prosecdef, p.proconfig IS NULL, "
+        "p.pronargs FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = ?",
+        (oid,),
+    ).fetchone()
+    if row is None:
+        return [f"the trigger function {name} was removed"]
+    same = (
+        row[0] == name
+        and bool(row[1])
+        and row[2] == language
+        and bool(row[3])
+        and row[4] == body
+        and not row[5]
+        and bool(row[6])
+        and int(row[7]) == 0
+    )
+    return [] if same else [f"the trigger function {row[0]} differs from the schema's"]
