@@ -401,14 +401,13 @@ def check_heads(
         beyond = max(seen, key=lambda a: a.head.entry_id)
         if beyond.head.entry_id > last:
             lost = (
-                f"entry {last + 1}"
+                f"entry {last + 1} was"
                 if beyond.head.entry_id == last + 1
-                else f"entries {last + 1} to {beyond.head.entry_id}"
+                else f"entries {last + 1} to {beyond.head.entry_id} were"
             )
             problems.append(
                 f"{beyond.where} saw entry {beyond.head.entry_id} (hash "
-                f"{beyond.head.hash[:16]}) but the log ends at entry {last}: {lost} "
-                "were cut off"
+                f"{beyond.head.hash[:16]}) but the log ends at entry {last}: {lost} cut off"
             )
         rewritten = sorted(
             (

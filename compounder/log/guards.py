@@ -74,21 +74,40 @@ def role_warning(dialect: Any, db: Any) -> str | None:
 
 def _sqlite_problems(dialect: Any, db: Any) -> list[str]:
     expected = {_trigger_name(s): s for s in dialect.guard_statements()}
-    found = {
+    found: dict[str, tuple[str, ...]] = {
         str(row[0]): (str(row[1]), str(row[2] or ""))
         for row in db.execute(
             "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
         )
     }
-    problems = []
-    for name, statement in expected.items():
-        if name not in found:
-            problems.append(f"the append-only trigger {name} was removed")
-        elif _canonical(found[name][1]) != _canonical(statement):
-            problems.append(f"the append-only trigger {name} differs from the schema's")
-    for name in sorted(set(found) - set(expected)):
-        problems.append(f"the trigger {name} on table {found[name][0]} is not the schema's")
-    return problems
+    removed = [name for name in expected if name not in found]
+    differ = [
+        name
+        for name, statement in expected.items()
+        if name in found and _canonical(found[name][1]) != _canonical(statement)
+    ]
+    return [
+        *_named(removed, "was removed", "were removed"),
+        *_named(differ, "differs from the schema's", "differ from the schema's"),
+        *_others(found, expected),
+    ]
+
+
+def _named(names: list[str], one: str, many: str) -> list[str]:
+    """One problem naming every trigger in the same state (none: no problem)."""
+    if not names:
+        return []
+    if len(names) == 1:
+        return [f"the append-only trigger {names[0]} {one}"]
+    return [f"{len(names)} append-only triggers {many}: {', '.join(names)}"]
+
+
+def _others(found: dict[str, tuple[str, ...]], expected: dict[str, str]) -> list[str]:
+    """A trigger on a log table that the schema does not make."""
+    return [
+        f"the trigger {name} on table {found[name][0]} is not the schema's"
+        for name in sorted(set(found) - set(expected))
+    ]
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -105,22 +124,22 @@ def _postgres_problems(dialect: Any, db: Any) -> list[str]:
         f"AND c.relname IN ({marks})",
         tables,
     ).fetchall()
-    found = {str(r[0]): (str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows}
-    problems = []
-    functions: set[int] = set()
-    for name, statement in expected.items():
-        if name not in found:
-            problems.append(f"the append-only trigger {name} was removed")
-            continue
-        _, enabled, definition, function = found[name]
-        functions.add(function)
-        if _canonical(definition) != _canonical(statement):
-            problems.append(f"the append-only trigger {name} differs from the schema's")
-        if enabled not in _FIRING:
-            problems.append(f"the append-only trigger {name} is disabled")
-    for name in sorted(set(found) - set(expected)):
-        problems.append(f"the trigger {name} on table {found[name][0]} is not the schema's")
-    return problems + [p for oid in sorted(functions) for p in _function_problems(dialect, db, oid)]
+    found: dict[str, tuple[Any, ...]] = {
+        str(r[0]): (str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows
+    }
+    present = [name for name in expected if name in found]
+    problems = [
+        *_named([n for n in expected if n not in found], "was removed", "were removed"),
+        *_named(
+            [n for n in present if _canonical(found[n][2]) != _canonical(expected[n])],
+            "differs from the schema's",
+            "differ from the schema's",
+        ),
+        *_named([n for n in present if found[n][1] not in _FIRING], "is disabled", "are disabled"),
+        *_others(found, expected),
+    ]
+    functions = sorted({found[name][3] for name in present})
+    return problems + [p for oid in functions for p in _function_problems(dialect, db, oid)]
 
 
 def _function_problems(dialect: Any, db: Any, oid: int) -> list[str]:
