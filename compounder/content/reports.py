@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compounder.core.dates import format_date
+from compounder.core.dates import format_date, logged_time
 from compounder.core.units import format_number, format_quantity
 
 if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading these
@@ -352,6 +352,7 @@ def entry_dict(entry: Any, lots: set[str] | None = None) -> dict[str, Any]:
         "lot": None if reference else entry.lot,
         **({"reference": entry.lot if reference else None} if lots is not None else {}),
         "created_at": entry.created_at,
+        "created_local": logged_time(entry.created_at),
         "corrects": entry.corrects,
         "payload": entry.payload,
     }
@@ -383,7 +384,7 @@ def history_report(entries: list[Any], lots: set[str]) -> str:
         [
             [
                 str(e.id),
-                e.created_at,
+                logged_time(e.created_at),
                 _what(e),
                 lot_or_reference(e.lot, lots),
                 str(e.payload.get("bud", "")),

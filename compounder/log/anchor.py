@@ -14,9 +14,10 @@ exclusive lock, so workstations appending at once never tear or lose a line::
 
     compounder-head 1 2026-12-07T16:41:29Z entry=61 hash=<64 hex> chain=<16 hex> log=<where>
 
-``chain`` is the first entry's hash (which log this is, wherever it is opened from),
-``log`` where it was opened (percent-encoded; a server's URL without user or
-password). A line may end in `` sig=<base64>``: an Ed25519 signature over the rest
+``log`` is where the log was opened (percent-encoded; a server's URL without user or
+password): verify compares the heads a line names for where the log it checks is.
+``chain`` is the first entry's hash (for the reader: a log replaced whole at the same
+place begins with another). A line may end in `` sig=<base64>``: an Ed25519 signature over the rest
 (``compounder log anchor --sign``, the key named by ``[log] signing_key``), which
 whoever can write the anchor file cannot forge.
 """
@@ -361,16 +362,16 @@ def read_anchor(path: Path) -> tuple[list[Anchored], list[str]]:
 def anchored_heads(
     store: Store, files: Iterable[Path], config: str | Path | None = None
 ) -> tuple[list[Anchored], list[str]]:
-    """The heads of this log that the anchors ``files`` hold (a line names this log by
-    its first hash or by where it is), with warnings for what could not be read."""
+    """The heads of this log that the anchors ``files`` hold (the lines naming where
+    it is), with warnings for what could not be read. (Not by its first hash: two logs
+    begun alike would share it; a log replaced by another at the same place is the
+    attack to catch.)"""
     name = log_name(store)
-    with store.faults():
-        chain = chain_id(store)
     heads: list[Anchored] = []
     warnings: list[str] = []
     for path in dict.fromkeys(files):
         found, problems = read_anchor(path)
-        heads += [a for a in found if a.head.log == name or (chain and a.head.chain == chain)]
+        heads += [a for a in found if a.head.log == name]
         warnings += problems
     return heads, warnings
 
