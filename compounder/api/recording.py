@@ -62,7 +62,7 @@ def record_preparation(
     """
     from compounder.api.planning import lots_from
     from compounder.atomic import StagedFile, checkpoint
-    from compounder.content.records import compounding_record
+    from compounder.content.records import compounding_record, log_place
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
     from compounder.core.settings import optional_settings
@@ -125,6 +125,8 @@ def record_preparation(
             single_pharmacist=same_person,
         )
         record["safety"] = safety
+        prev_id, prev_hash = store.head()  # under the write lock: this entry follows it
+        record["log_place"] = log_place(prev_id + 1, prev_id, prev_hash)
         pdf = render_record(record, paper)
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 

@@ -682,6 +682,12 @@ class Store:
         row = self.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
         return (0, GENESIS) if row is None else (int(row["id"]), str(row["hash"]))
 
+    def head(self) -> tuple[int, str]:
+        """The last entry's id and hash ((0, GENESIS) for an empty log). Inside a write
+        transaction: the head the next entry will follow."""
+        with self.faults():
+            return self._head()
+
     def append(
         self,
         kind: str,
