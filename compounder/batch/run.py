@@ -72,9 +72,11 @@ from compounder.batch.outputs import (
     publish,
     read_log_part,
     record_rows,
+    render_records,
     write_records,
     write_worksheet,
 )
+from compounder.content.records import log_place
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
@@ -98,6 +100,9 @@ class BatchReport:
     worksheet: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
+    #: where the run's last entry sits in the log's chain (``content.records.log_place``),
+    #: printed on its worksheet and records
+    log_place: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -117,6 +122,7 @@ class BatchReport:
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],
             "worksheet": self.worksheet,
+            "log_place": self.log_place,
         }
 
 
@@ -505,7 +511,6 @@ def _commit(
     labels file when chunks' files were joined: ``moved``), and the run with its files'
     hashes. An order an earlier run of the file logged is dispensed once: if this run
     printed its label otherwise, a ``batch-reprint`` entry says how."""
-    hashes = file_hashes(temp, names)
     with store.transaction():
         checkpoint("batch: transaction begun")
         planned = []
@@ -552,6 +557,13 @@ def _commit(
                 and _label_fields(printed[rx][1]) != _label_fields(payload)
             ]
             store.append_many(again)
+        # the worksheet and records carry the run's place in the chain (the entry that
+        # holds their hashes, and the head it follows): written again under the lock
+        prev_id, prev_hash = store.head()
+        report.log_place = log_place(prev_id + 1, prev_id, prev_hash)
+        write_worksheet(temp, report)
+        render_records(temp, report)
+        hashes = file_hashes(temp, names)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
         checkpoint("batch: about to commit")

@@ -227,11 +227,15 @@ def stocks_report(stocks: list[LabelStock]) -> str:
     return render_table(["Stock", "Label size", "Layout", "Name"], rows)
 
 
-def worksheet_report(sheet: list[dict]) -> str:
-    """The compounding worksheet: what to prepare in total, by batch."""
+def worksheet_report(sheet: list[dict], place: dict[str, Any] | None = None) -> str:
+    """The compounding worksheet: what to prepare in total, by batch; ``place``: where
+    the run's entry sits in the log (``records.log_place``), printed at its foot."""
+    from compounder.content.records import log_place_text
+
     lines = ["Compounding worksheet", ""]
+    foot = ["", log_place_text({"log_place": place})] if place else []
     if not sheet:
-        return "\n".join([*lines, "Nothing to prepare."]) + "\n"
+        return "\n".join([*lines, "Nothing to prepare.", *foot]) + "\n"
     rows = []
     for entry in sheet:
         if "tablets" in entry:
@@ -256,7 +260,7 @@ def worksheet_report(sheet: list[dict]) -> str:
     table = render_table(
         ["Lot", "Date", "Strength", "Vehicle", "Source", "Needed", "Prepare"], rows
     )
-    return "\n".join([*lines, table]) + "\n"
+    return "\n".join([*lines, table, *foot]) + "\n"
 
 
 def files_text(names: list[str]) -> str:
@@ -306,7 +310,7 @@ def batch_summary(report: Any, output: str) -> str:
             else "Nothing printed: every row was refused; fix the rows above."
         )
     if report.worksheet and (report.printed or report.checked_only):
-        lines += ["", worksheet_report(report.worksheet).rstrip()]
+        lines += ["", worksheet_report(report.worksheet, report.log_place).rstrip()]
     return "\n".join(lines)
 
 
