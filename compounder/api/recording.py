@@ -140,7 +140,7 @@ def record_preparation(
         staged[0].publish()
         checkpoint("record: about to commit")
 
-    from compounder.log.store import log_location
+    from compounder.log.location import log_location
 
     try:
         with open_store(log_location(db, config)) as store:
@@ -264,7 +264,8 @@ def reprint_label(
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
-        None if printer is None or printer.startswith(("socket://", "cups:"))
+        None
+        if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
         output,
         default=original,  # without --format, printer or telling suffix: as it was made
@@ -290,8 +291,10 @@ def reprint_label(
     written = list(zip(targets, files, strict=True)) if targets else []
 
     def write(store: Any) -> int:
+        from compounder.log.kinds import Kind
+
         reprinted: int = store.log(
-            "reprint",
+            Kind.REPRINT,
             rx,
             entry.lot,
             {

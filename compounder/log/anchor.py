@@ -154,7 +154,7 @@ def log_name(store: Store) -> str:
     where = store.path
     if isinstance(where, Path):
         return str(where.resolve())
-    parts = urlsplit(store.dialect.url)  # type: ignore[attr-defined]
+    parts = urlsplit(store.backend.url)  # type: ignore[attr-defined]
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
@@ -173,7 +173,7 @@ def chain_id(store: Store) -> str:
 
 def current_head(store: Store) -> Head:
     """The log's head now (DataFileError if the log holds no entry)."""
-    from compounder.log.store import utc_stamp
+    from compounder.log.chain import utc_stamp
 
     with store.faults():
         row = store.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
@@ -210,7 +210,7 @@ def _ends_in_newline(fd: int) -> bool:
 def witness(store: Store, entry_id: int, digest: str) -> None:
     """After a commit: write the new head to the anchor. The entry is committed
     already, so a failure does not undo it: it is said on stderr, with what to do."""
-    from compounder.log.store import utc_stamp
+    from compounder.log.chain import utc_stamp
 
     try:
         path = anchor_path()

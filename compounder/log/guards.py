@@ -15,7 +15,10 @@ against heads kept elsewhere (``anchor``).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compounder.log.store import Store
 
 #: PostgreSQL's trigger states that fire in a normal session (``O``rigin, ``A``lways);
 #: ``D`` is disabled, ``R`` fires only on a replica.
@@ -33,20 +36,39 @@ def _trigger_name(statement: str) -> str:
     return statement.split()[2]
 
 
-def guard_problems(dialect: Any, db: Any) -> list[str]:
+def expected_guards(store: Store) -> dict[str, str]:
+    """Each append-only trigger the log's schema version makes: name -> statement."""
+    from compounder.log.schema import TABLE, tables_of
+
+    version = store.version()
+    return {
+        _trigger_name(statement): statement
+        for table in tables_of(version)
+        for statement in store.backend.append_only(TABLE[table])
+    }
+
+
+def guarded_tables(store: Store) -> list[str]:
+    from compounder.log.schema import tables_of
+
+    return tables_of(store.version())
+
+
+def guard_problems(store: Store) -> list[str]:
     """What is wrong with the log's append-only guards (empty: each is as the schema
-    makes it and enabled). Each problem names the trigger or function."""
-    if dialect.name == "postgresql":
-        return _postgres_problems(dialect, db)
-    return _sqlite_problems(dialect, db)
+    makes it and enabled). Each problem names the triggers or the function."""
+    if store.backend.name == "postgresql":
+        return _postgres_problems(store)
+    return _sqlite_problems(store)
 
 
-def role_warning(dialect: Any, db: Any) -> str | None:
+def role_warning(store: Store) -> str | None:
     """A warning when the connected role could turn the guards off (PostgreSQL: a
     superuser, or a member of the role owning a log table); None otherwise."""
-    if dialect.name != "postgresql":
+    if store.backend.name != "postgresql":
         return None
-    tables = list(dialect.guarded_tables())
+    db = store.db
+    tables = guarded_tables(store)
     marks = ", ".join("?" * len(tables))
     row = db.execute(
         "SELECT current_user, r.rolsuper, COALESCE(bool_or(pg_has_role(current_user, "
@@ -72,8 +94,9 @@ def role_warning(dialect: Any, db: Any) -> str | None:
 # ---------------------------------------------------------------- SQLite
 
 
-def _sqlite_problems(dialect: Any, db: Any) -> list[str]:
-    expected = {_trigger_name(s): s for s in dialect.guard_statements()}
+def _sqlite_problems(store: Store) -> list[str]:
+    expected = expected_guards(store)
+    db = store.db
     found: dict[str, tuple[str, ...]] = {
         str(row[0]): (str(row[1]), str(row[2] or ""))
         for row in db.execute(
@@ -113,9 +136,10 @@ def _others(found: dict[str, tuple[str, ...]], expected: dict[str, str]) -> list
 # ---------------------------------------------------------------- PostgreSQL
 
 
-def _postgres_problems(dialect: Any, db: Any) -> list[str]:
-    expected = {_trigger_name(s): s for s in dialect.guard_statements()}
-    tables = list(dialect.guarded_tables())
+def _postgres_problems(store: Store) -> list[str]:
+    expected = expected_guards(store)
+    db = store.db
+    tables = guarded_tables(store)
     marks = ", ".join("?" * len(tables))
     rows = db.execute(
         "SELECT t.tgname, c.relname, t.tgenabled, pg_get_triggerdef(t.oid), t.tgfoid "
@@ -139,14 +163,14 @@ def _postgres_problems(dialect: Any, db: Any) -> list[str]:
         *_others(found, expected),
     ]
     functions = sorted({found[name][3] for name in present})
-    return problems + [p for oid in functions for p in _function_problems(dialect, db, oid)]
+    return problems + [p for oid in functions for p in _function_problems(store, oid)]
 
 
-def _function_problems(dialect: Any, db: Any, oid: int) -> list[str]:
+def _function_problems(store: Store, oid: int) -> list[str]:
     """The trigger function a guard calls, against the one the schema makes: its name
     and schema, language, result, body and settings."""
-    name, language, body = dialect.guard_function()
-    row = db.execute(
+    name, language, body = store.backend.guard_function()  # type: ignore[attr-defined]
+    row = store.db.execute(
         "SELECT p.proname, p.pronamespace = current_schema()::regnamespace, l.lanname, "
         "p.prorettype = 'trigger'::regtype, p.prosrc, p.prosecdef, p.proconfig IS NULL, "
         "p.pronargs FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = ?",

@@ -44,7 +44,9 @@ def test_older_entries_keep_their_local_time_marked_and_history_is_in_id_order(c
     local; entries are listed by id, whatever their times say."""
     import sqlite3
 
-    from compounder.log.store import Store, entry_hash
+    from compounder.log.chain import entry_hash
+    from compounder.log.guards import expected_guards
+    from compounder.log.store import Store
 
     db = tmp_path / "log.db"
     with Store(db):
@@ -59,13 +61,8 @@ def test_older_entries_keep_their_local_time_marked_and_history_is_in_id_order(c
             "VALUES (1, 'label', '1234567', ?, ?, ?, ?)",
             (created, payload, "0" * 64, digest),
         )
-        raw.execute(
-            next(
-                s
-                for s in Store(db).dialect.guard_statements()
-                if "entries_append_only_insert " in s
-            )
-        )
+        with Store(db) as store:
+            raw.execute(expected_guards(store)["entries_append_only_insert"])
     assert cli("correct", "--entry", "1", "--reason", "typo", "--db", str(db)).exit_code == 0
     assert cli("log", "verify", "--db", str(db)).exit_code == 0
     data = json.loads(cli("history", "--rx", "1234567", "--db", str(db), "--json").stdout)

@@ -13,6 +13,7 @@ from compounder.errors import DataFileError, InputError
 from compounder.log import anchor
 from compounder.log.anchor import Head, anchor_path, read_anchor, write_head
 from compounder.log.entries import verify_log
+from compounder.log.guards import expected_guards
 from compounder.log.store import Store
 
 
@@ -147,7 +148,7 @@ def test_verify_checks_other_anchor_files_and_names_them(tmp_path, own_anchor):
         store.db.execute("DELETE FROM entries WHERE id = 3")
         store.db.execute("DELETE FROM sqlite_sequence")
         store.db.execute(
-            next(s for s in store.dialect.guard_statements() if "entries_append_only_delete " in s)
+            expected_guards(store)["entries_append_only_delete"]
         )
     assert verify_log(db).ok  # nothing left here to tell
     found = verify_log(db, anchors=[kept])

@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from compounder.log.backends.postgres import APPEND_ONLY_BODY
+from compounder.log.chain import GENESIS, entry_hash
 from compounder.log.entries import verify_log
-from compounder.log.postgres_backend import APPEND_ONLY_FUNCTION
-from compounder.log.store import GENESIS, Store, entry_hash
+from compounder.log.store import Store
 
 ENTRIES = 65
 _owners = itertools.count(1)
@@ -90,7 +91,10 @@ def neuter(raw: Raw) -> list[tuple[str, str]]:
 def restore(raw: Raw, saved: list[tuple[str, str]]) -> None:
     """Put the guards back as the schema makes them (a careful attacker)."""
     if raw.pg:
-        raw(APPEND_ONLY_FUNCTION.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"))
+        raw(
+            "CREATE OR REPLACE FUNCTION compounder_append_only() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $${APPEND_ONLY_BODY}$$"
+        )
         return
     for name, sql in saved:
         raw(f"DROP TRIGGER {name}")
