@@ -312,8 +312,11 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                     f"the log to copy does not verify: {found.problem}",
                     "run 'compounder log verify' and settle it before moving the log",
                 )
+            from compounder.log.anchor import witness
+
             with open_store(target) as copy:
                 counts = copy_into(copy, original, found)
+                witness(copy, found.entries, found.head)  # the copy's head, where it is now
                 return {
                     "from": str(original.path),
                     "to": str(copy.path),
