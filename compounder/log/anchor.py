@@ -198,7 +198,7 @@ def write_head(path: Path, head: Head) -> None:
             data = b"\n" + data  # a line torn by a crash stays on its own line
         if os.write(fd, data) != len(data):
             raise OSError(0, "the head was written only in part")
-        os.fsync(fd)
+        (getattr(os, "fdatasync", None) or os.fsync)(fd)
     finally:
         os.close(fd)  # (closing releases the lock)
 
@@ -359,9 +359,7 @@ def read_anchor(path: Path) -> tuple[list[Anchored], list[str]]:
     return heads, warnings
 
 
-def anchored_heads(
-    store: Store, files: Iterable[Path], config: str | Path | None = None
-) -> tuple[list[Anchored], list[str]]:
+def anchored_heads(store: Store, files: Iterable[Path]) -> tuple[list[Anchored], list[str]]:
     """The heads of this log that the anchors ``files`` hold (the lines naming where
     it is), with warnings for what could not be read. (Not by its first hash: two logs
     begun alike would share it; a log replaced by another at the same place is the
@@ -448,7 +446,7 @@ def audit(
     """``found`` (the log's own verification) checked against every head the anchors
     hold: the settings' anchor and ``extra`` files."""
     files = [anchor_path(config), *(Path(p) for p in extra)]
-    heads, warnings = anchored_heads(store, files, config)
+    heads, warnings = anchored_heads(store, files)
     key_path = verify_key_path(config)
     key = (
         _public_key(key_path)
@@ -471,7 +469,7 @@ def parse_head(text: str) -> str:
     if (
         not 16 <= len(digest) <= 64
         or any(c not in "0123456789abcdef" for c in digest.lower())
-        or (entry and not (entry.isdigit() and len(entry) <= 18))
+        or (entry and not (entry.isascii() and entry.isdigit() and len(entry) <= 18))
     ):
         raise InputError(
             "head", text[:80], "ID:HASH or at least 16 hexadecimal digits of a noted chain head"

@@ -147,9 +147,7 @@ def test_verify_checks_other_anchor_files_and_names_them(tmp_path, own_anchor):
         store.db.execute("DROP TRIGGER entries_append_only_delete")
         store.db.execute("DELETE FROM entries WHERE id = 3")
         store.db.execute("DELETE FROM sqlite_sequence")
-        store.db.execute(
-            expected_guards(store)["entries_append_only_delete"]
-        )
+        store.db.execute(expected_guards(store)["entries_append_only_delete"])
     assert verify_log(db).ok  # nothing left here to tell
     found = verify_log(db, anchors=[kept])
     assert found.problem == (
@@ -174,7 +172,16 @@ def test_heads_of_other_logs_are_not_compared(tmp_path, own_anchor):
 
 
 @pytest.mark.parametrize(
-    "given", ["xyz", "12:xyz", "a" * 15, "-1:" + "a" * 16, "1:" + "g" * 16, "1:2:" + "a" * 16]
+    "given",
+    [
+        "xyz",
+        "12:xyz",
+        "a" * 15,
+        "-1:" + "a" * 16,
+        "1:" + "g" * 16,
+        "1:2:" + "a" * 16,
+        "²:" + "a" * 16,
+    ],
 )
 def test_a_noted_head_is_id_and_hash_or_a_hash(tmp_path, given):
     with pytest.raises(InputError):
