@@ -4,7 +4,8 @@ The schema makes one trigger per table and event that refuses the change (and, o
 PostgreSQL, the trigger function they call). A trigger dropped and made again under the
 same name but doing nothing (``WHEN 0``, ``RETURN NEW``) keeps its name; so ``verify``
 compares each one's full definition with the one the schema makes and names every
-trigger that is missing, differs or is disabled, and any other trigger on a log table.
+trigger that is missing, differs or is disabled, and any other trigger on a log table
+(on PostgreSQL also a rule, or row-level security, that the schema does not make).
 
 On PostgreSQL the owner of the tables (or a superuser) can turn the guards off and back
 on between two checks: the database cannot stop them. ``role_warning`` says so when
@@ -163,7 +164,28 @@ def _postgres_problems(store: Store) -> list[str]:
         *_others(found, expected),
     ]
     functions = sorted({found[name][3] for name in present})
-    return problems + [p for oid in functions for p in _function_problems(store, oid)]
+    problems += [p for oid in functions for p in _function_problems(store, oid)]
+    return problems + _rewriting(store, tables)
+
+
+def _rewriting(store: Store, tables: list[str]) -> list[str]:
+    """What else on a log table changes what a statement does or what a reader sees:
+    a rule (``DO INSTEAD``...), row-level security (rows hidden from verify)."""
+    marks = ", ".join("?" * len(tables))
+    rules = store.db.execute(
+        "SELECT rulename, tablename FROM pg_rules WHERE schemaname = current_schema() "
+        f"AND tablename IN ({marks}) ORDER BY rulename",
+        tables,
+    ).fetchall()
+    hidden = store.db.execute(
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        f"AND relname IN ({marks}) AND relrowsecurity ORDER BY relname",
+        tables,
+    ).fetchall()
+    return [f"the rule {r[0]} on table {r[1]} is not the schema's" for r in rules] + [
+        f"row-level security is on for table {r[0]} (rows may be hidden from verify)"
+        for r in hidden
+    ]
 
 
 def _function_problems(store: Store, oid: int) -> list[str]:

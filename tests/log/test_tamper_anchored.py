@@ -266,6 +266,28 @@ def test_postgres_superuser_tampering_is_caught(pg_server, own_anchor, name):
         assert "append-only triggers are disabled: entries_append_only_update, " in said
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE RULE keep_rows AS ON DELETE TO entries DO INSTEAD NOTHING",
+        "ALTER TABLE entries ENABLE ROW LEVEL SECURITY",
+    ],
+)
+def test_a_rule_or_row_security_on_a_log_table_is_named(owner_log, statement):
+    populate(owner_log)
+    raw = Raw(owner_log)
+    try:
+        raw(statement)
+    finally:
+        raw.close()
+    found = verify_log(owner_log)
+    assert not found.ok
+    assert found.problem in (
+        "the rule keep_rows on table entries is not the schema's",
+        "row-level security is on for table entries (rows may be hidden from verify)",
+    )
+
+
 def test_the_owner_and_the_superuser_are_warned_a_workstation_is_not(pg_server, owner_log):
     populate(owner_log)
     warning = "could turn the append-only guards off"
