@@ -16,9 +16,11 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
+from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import open_store, publish_with_entry, settle_folder
 
 
+@anchored_by_settings
 def record_preparation(
     concentration: str,
     volume: str,
@@ -218,6 +220,7 @@ class Reprint:
     printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
 
 
+@anchored_by_settings
 def reprint_label(
     rx: str,
     output: str | Path | None = None,

@@ -81,6 +81,7 @@ from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log import batches, kinds
+from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import repeat_message
 from compounder.log.kinds import Kind
 from compounder.log.location import log_location
@@ -260,6 +261,7 @@ def file_digest(path: Path) -> str:
     return hasher.hexdigest()[:16]
 
 
+@anchored_by_settings
 def run_batch(
     orders_file: str | Path,
     output_dir: str | Path,

@@ -27,13 +27,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import contextvars
+import functools
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from compounder.errors import DataFileError, InputError
@@ -62,12 +63,36 @@ _LINE = re.compile(
 
 @contextlib.contextmanager
 def using_settings(config: str | Path | None) -> Iterator[None]:
-    """Within this block, heads go to the anchor the settings ``config`` name."""
+    """Within this block, heads go to the anchor the settings ``config`` name (None:
+    as outside it)."""
+    if config is None:
+        yield
+        return
     token = SETTINGS.set(config)
     try:
         yield
     finally:
         SETTINGS.reset(token)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def anchored_by_settings(function: F) -> F:
+    """For an API function taking ``config`` (its settings): the heads of what it logs
+    go to the anchor those settings name, as the CLI's do."""
+
+    import inspect
+
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        config = signature.bind_partial(*args, **kwargs).arguments.get("config")
+        with using_settings(config):
+            return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

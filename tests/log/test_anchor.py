@@ -256,3 +256,22 @@ def test_signing_without_a_key_in_the_settings_is_a_clear_error(tmp_path):
 def test_keeping_the_head_of_an_empty_log_is_refused(tmp_path):
     with Store(tmp_path / "log.db") as store, pytest.raises(DataFileError, match="no entry"):
         anchor.keep_head(store)
+
+
+def test_the_api_follows_the_settings_it_is_given(tmp_path, monkeypatch, example_config):
+    from compounder.api.recording import record_preparation
+    from compounder.batch.run import run_batch
+
+    monkeypatch.delenv("COMPOUNDER_ANCHOR")
+    settings = tmp_path / "compounder.toml"
+    settings.write_text(example_config.read_text() + '\n[log]\nanchor = "heads.log"\n')
+    db = tmp_path / "log.db"
+    record_preparation(
+        "1 mg/mL", "30 mL", rx="1234567", prepared_by="JD", checked_by="MK",
+        compounded="2026-12-01", config=settings, db=db,
+    )  # fmt: skip
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    run_batch(examples / "orders.csv", tmp_path / "out", settings, db=db)  # positional
+    heads = read_anchor(tmp_path / "heads.log")[0]
+    assert len(heads) == 2 and heads[0].head.entry_id == 1
+    assert anchor.SETTINGS.get() is None  # not left set
