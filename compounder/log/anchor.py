@@ -24,7 +24,6 @@ whoever can write the anchor file cannot forge.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import contextvars
 import functools
@@ -32,7 +31,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -152,13 +151,13 @@ def anchor_path(config: str | Path | None = None) -> Path:
         settings = find_config(config if config is not None else SETTINGS.get())
     except DataFileError:
         return user_config_path().parent / ANCHOR_NAME
-    chosen = _log_setting(settings, "anchor")
+    chosen = log_setting(settings, "anchor")
     if chosen:
         return settings.parent / Path(chosen).expanduser()
     return settings.parent / ANCHOR_NAME
 
 
-def _log_setting(settings: Path, key: str) -> str | None:
+def log_setting(settings: Path, key: str) -> str | None:
     """``[log] KEY`` of a settings file (text), None if unset."""
     import tomllib
 
@@ -257,90 +256,11 @@ def witness(store: Store, entry_id: int, digest: str) -> None:
         )
 
 
-# ---------------------------------------------------------------- signing
-
-
-def _private_key(path: Path) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    try:
-        key = load_pem_private_key(path.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        problem = getattr(exc, "strerror", None) or "is not an unencrypted PEM private key"
-        raise DataFileError(str(path), "log.signing_key", problem, "an Ed25519 key") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise DataFileError(str(path), "log.signing_key", "is not an Ed25519 key", "an Ed25519 key")
-    return key
-
-
-def _public_key(path: Path) -> Any:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataFileError(str(path), "log", exc.strerror or "cannot be read") from None
-    if b"PRIVATE KEY" in data:
-        return _private_key(path).public_key()
-    try:
-        key = load_pem_public_key(data)
-    except (ValueError, TypeError):
-        key = None
-    if not isinstance(key, Ed25519PublicKey):
-        raise DataFileError(str(path), "log.verify_key", "is not an Ed25519 key", "an Ed25519 key")
-    return key
-
-
-def signing_key_path(config: str | Path | None = None) -> Path:
-    """``[log] signing_key`` of the settings (relative to their folder)."""
-    from compounder.core.settings import find_config
-
-    settings = find_config(config if config is not None else SETTINGS.get())
-    named = _log_setting(settings, "signing_key")
-    if not named:
-        raise DataFileError(
-            str(settings),
-            "log.signing_key",
-            "is not set: there is no key to sign with",
-            "signing_key = PATH of an Ed25519 private key (PEM), e.g. made with "
-            "'openssl genpkey -algorithm ed25519 -out head-key.pem'",
-        )
-    return settings.parent / Path(named).expanduser()
-
-
-def verify_key_path(config: str | Path | None = None) -> Path | None:
-    """The key heads' signatures are checked with: ``[log] verify_key`` (a public key),
-    else ``[log] signing_key``; None when the settings name neither."""
-    from compounder.core.settings import find_config
-
-    try:
-        settings = find_config(config if config is not None else SETTINGS.get())
-    except DataFileError:
-        return None
-    named = _log_setting(settings, "verify_key") or _log_setting(settings, "signing_key")
-    return None if not named else settings.parent / Path(named).expanduser()
-
-
-def sign(head: Head, key_path: Path) -> Head:
-    signature = _private_key(key_path).sign(head.text().encode())
-    return replace(head, signature=base64.b64encode(signature).decode())
-
-
-def signature_holds(head: Head, key: Any) -> bool:
-    from cryptography.exceptions import InvalidSignature
-
-    try:
-        key.verify(base64.b64decode(head.signature), head.text().encode())
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
 def keep_head(store: Store, signed: bool = False, config: str | Path | None = None) -> Head:
     """The current head (``compounder log anchor``), signed with the settings' key if
     asked, and written to the anchor too."""
+    from compounder.log.signing import sign, signing_key_path
+
     head = current_head(store)
     if signed:
         head = sign(head, signing_key_path(config))
@@ -410,6 +330,8 @@ def check_heads(
     signed = [a for a in heads if a.head.signature]
     if signed and key is None:
         warnings.append(f"{len(signed)} signed heads not checked: the settings name no key")
+    from compounder.log.signing import signature_holds
+
     for anchored in signed if key is not None else []:
         if not signature_holds(anchored.head, key):
             problems.append(
@@ -470,11 +392,13 @@ def audit(
 ) -> Verification:
     """``found`` (the log's own verification) checked against every head the anchors
     hold: the settings' anchor and ``extra`` files."""
+    from compounder.log.signing import public_key, verify_key_path
+
     files = [anchor_path(config), *(Path(p) for p in extra)]
     heads, warnings = anchored_heads(store, files)
     key_path = verify_key_path(config)
     key = (
-        _public_key(key_path)
+        public_key(key_path)
         if key_path is not None and any(a.head.signature for a in heads)
         else None
     )
