@@ -25,6 +25,7 @@ from compounder.core.limits import DISPENSED_ML
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
 from compounder.core.units import format_number
 from compounder.errors import InputError
+from compounder.log.anchor import anchored_by_settings
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -273,6 +274,7 @@ def excess_note(dispensed: Dispensed, beyond_bud_reason: str = "") -> str:
     )
 
 
+@anchored_by_settings
 def make_labels(
     rx: str,
     patient: str,

@@ -16,9 +16,11 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
+from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import open_store, publish_with_entry, settle_folder
 
 
+@anchored_by_settings
 def record_preparation(
     concentration: str,
     volume: str,
@@ -64,7 +66,7 @@ def record_preparation(
     """
     from compounder.api.planning import lots_from
     from compounder.atomic import StagedFile, checkpoint
-    from compounder.content.records import compounding_record
+    from compounder.content.records import compounding_record, log_place
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
     from compounder.core.settings import optional_settings
@@ -129,6 +131,8 @@ def record_preparation(
             single_pharmacist=same_person,
         )
         record["safety"] = safety
+        prev_id, prev_hash = store.head()  # under the write lock: this entry follows it
+        record["log_place"] = log_place(prev_id + 1, prev_id, prev_hash)
         pdf = render_record(record, paper)
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
@@ -226,6 +230,7 @@ class Reprint:
     printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
 
 
+@anchored_by_settings
 def reprint_label(
     rx: str,
     output: str | Path | None = None,

@@ -349,7 +349,8 @@ def compounding_worksheet(
 def write_worksheet(folder: Path, report: BatchReport) -> None:
     from compounder.content.reports import worksheet_report
 
-    (folder / "worksheet.txt").write_text(worksheet_report(report.worksheet), encoding="utf-8")
+    text = worksheet_report(report.worksheet, report.log_place)
+    (folder / "worksheet.txt").write_text(text, encoding="utf-8")
 
 
 #: A batch's PNG preview of a label, by its number in the run (from 1).
@@ -499,17 +500,24 @@ def write_records(
         ]
         records.append(record)
     report.records = records
-    if records:
-        render_records(temp / "records.pdf", records)
+    render_records(temp, report)
 
 
-def render_records(target: Path, records: list[dict[str, Any]]) -> None:
+def render_records(temp: Path, report: BatchReport) -> None:
+    """records.pdf of the run's records (none: no file), each with the run's place in
+    the log once it is known (``report.log_place``)."""
     from compounder.core.stocks import PAPER
     from compounder.core.units import mm_to_pt
     from compounder.render.canvas import new_canvas
     from compounder.render.record_pdf import draw_record
 
-    with target.open("wb") as handle:
+    if not report.records:
+        return
+    records = [
+        {**record, "log_place": report.log_place} if report.log_place else record
+        for record in report.records
+    ]
+    with (temp / "records.pdf").open("wb") as handle:
         canvas = new_canvas(
             handle, tuple(mm_to_pt(v) for v in PAPER["letter"]), "Compounding records"
         )

@@ -78,13 +78,16 @@ from compounder.batch.outputs import (
     publish,
     read_log_part,
     record_rows,
+    render_records,
     write_records,
     write_worksheet,
 )
+from compounder.content.records import log_place
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log import batches, kinds
+from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import repeat_message
 from compounder.log.kinds import Kind
 from compounder.log.location import log_location
@@ -108,6 +111,9 @@ class BatchReport:
     worksheet: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
+    #: where the run's last entry sits in the log's chain (``content.records.log_place``),
+    #: printed on its worksheet and records
+    log_place: dict[str, Any] | None = None
     screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
 
     @property
@@ -142,6 +148,7 @@ class BatchReport:
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],
             "worksheet": self.worksheet,
+            "log_place": self.log_place,
         }
 
 
@@ -327,6 +334,7 @@ def file_digest(path: Path) -> str:
     return hasher.hexdigest()[:16]
 
 
+@anchored_by_settings
 def run_batch(
     orders_file: str | Path,
     output_dir: str | Path,
@@ -590,7 +598,6 @@ def _commit(
     labels file when chunks' files were joined: ``moved``), and the run with its files'
     hashes. An order an earlier run of the file logged is dispensed once: if this run
     printed its label otherwise, a ``batch-reprint`` entry says how."""
-    hashes = file_hashes(temp, names)
     with store.transaction():
         checkpoint("batch: transaction begun")
         planned = []
@@ -639,6 +646,13 @@ def _commit(
                 and _label_fields(printed[rx][1]) != _label_fields(payload)
             ]
             store.append_many(again)
+        # the worksheet and records carry the run's place in the chain (the entry that
+        # holds their hashes, and the head it follows): written again under the lock
+        prev_id, prev_hash = store.head()
+        report.log_place = log_place(prev_id + 1, prev_id, prev_hash)
+        write_worksheet(temp, report)
+        render_records(temp, report)
+        hashes = file_hashes(temp, names)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append(Kind.BATCH_RUN, None, None, run, batch_key=kinds.run_key(run_key))
         checkpoint("batch: about to commit")

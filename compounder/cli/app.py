@@ -78,8 +78,11 @@ def report_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from compounder.log.anchor import using_settings
+
         try:
-            return command(*args, **kwargs)
+            with using_settings(kwargs.get("config")):  # its [log] anchor takes the heads
+                return command(*args, **kwargs)
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None

@@ -182,11 +182,11 @@ def reprint(
     where = " and ".join(
         part for part in (files_text(done.files) if done.files else "", printer or "") if part
     )
+    from compounder.core.dates import logged_time
+
     original = done.original
-    typer.echo(
-        f"Reprinted the label of Rx {rx} (lot {original.lot}, printed {original.created_at}) "
-        f"to {where}"
-    )
+    printed = logged_time(original.created_at)
+    typer.echo(f"Reprinted the label of Rx {rx} (lot {original.lot}, printed {printed}) to {where}")
 
 
 def trace(

@@ -219,7 +219,9 @@ MAX_LOG_URL_LENGTH = 1000
 def _log_url(table: Table) -> str:
     """``[log] url``: a file path or a sqlite:/// or postgresql:// URL (empty: not set)."""
     log = table.table("log", required=False)
-    log.check_keys({"url"})
+    log.check_keys({"url", "anchor", "signing_key", "verify_key"})
+    for key in ("anchor", "signing_key", "verify_key"):
+        log.text(key, required=False)
     url = log.text("url", required=False)
     if len(url) > MAX_LOG_URL_LENGTH or not url.isprintable():
         raise log.error("url", "is not a log location", "a file or a URL")

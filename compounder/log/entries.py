@@ -7,7 +7,7 @@ calls and their rows into what the API needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -274,17 +274,22 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         )
 
 
-def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
+def verify_log(
+    db: str | Path | None = None,
+    anchor: str | None = None,
+    anchors: Iterable[str | Path] = (),
+) -> Any:
     """Walk the whole log: every entry against its chained hash, every snapshot against
-    its own, the ingredient rows, unique lots and the append-only triggers. Returns a
-    ``chain.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
-    ``anchor``: a chain head noted earlier, which must still be in the chain."""
-    if anchor is not None and (
-        len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
-    ):
-        raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
+    its own, the ingredient rows, unique lots and the append-only triggers by their
+    definitions; then every head the anchors hold (``log.anchor``: the settings' anchor
+    and ``anchors``). Returns a ``chain.Verification`` (``ok``, ``entries``,
+    ``problems``, ``warnings``, ``entry_id``, ``head``). ``anchor``: a chain head noted
+    earlier (``ID:HASH`` or a hash), which must still be in the chain."""
+    from compounder.log.anchor import audit, parse_head
+
+    noted = None if anchor is None else parse_head(anchor)
     with open_store(db, read_only=True) as store:
-        return store.verify(anchor)
+        return audit(store, store.verify(noted), anchors)
 
 
 def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
@@ -312,8 +317,11 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                     f"the log to copy does not verify: {found.problem}",
                     "run 'compounder log verify' and settle it before moving the log",
                 )
+            from compounder.log.anchor import witness
+
             with open_store(target) as copy:
                 counts = copy_into(copy, original, found)
+                witness(copy, found.entries, found.head)  # the copy's head, where it is now
                 return {
                     "from": str(original.path),
                     "to": str(copy.path),
