@@ -60,7 +60,8 @@ def record_preparation(
     initials) unless the settings allow a single-pharmacist site; the balance's id
     comes from the settings (``config``, else the usual places; none: a blank).
     """
-    from compounder.api.planning import lots_from
+    from compounder.api.planning import resolved_lots_from
+    from compounder.api.receiving import take_stock
     from compounder.atomic import StagedFile, checkpoint
     from compounder.content.records import compounding_record
     from compounder.core.formulations import find_formulation
@@ -71,7 +72,13 @@ def record_preparation(
 
     if output is not None:
         check_output_path(Path(output))
-    lots = lots_from(tuple(ingredient_lots), lots_file)
+    from compounder.log.store import log_location
+
+    location = log_location(db, config)
+    at = compounding_time(compounded, time)
+    day = at.date() if isinstance(at, datetime) else at
+    resolved = resolved_lots_from(tuple(ingredient_lots), lots_file, day, config=config, db=db)
+    lots = resolved.lots
     for given in lots:
         if not given.lot:
             raise InputError(
@@ -94,19 +101,8 @@ def record_preparation(
         off_protocol_reason,
         config,
     )
-    at = compounding_time(compounded, time)
-    day = at.date() if isinstance(at, datetime) else at
     prep = prepare_batch(
-        concentration,
-        volume,
-        source,
-        vehicle,
-        assay,
-        water,
-        day,
-        list(ingredient_lots),
-        lots_file,
-        config=config,
+        concentration, volume, source, vehicle, assay, water, day, config=config, resolved=resolved
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
 
@@ -125,6 +121,11 @@ def record_preparation(
             single_pharmacist=same_person,
         )
         record["safety"] = safety
+        # taken from the received lots as the log holds them now, in the record's
+        # transaction: two records at once never take the same stock
+        used = take_stock(store, prep, resolved, day)
+        if used:
+            record["stock_used"] = used
         pdf = render_record(record, paper)
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
@@ -138,10 +139,8 @@ def record_preparation(
         staged[0].publish()
         checkpoint("record: about to commit")
 
-    from compounder.log.store import log_location
-
     try:
-        with open_store(log_location(db, config)) as store:
+        with open_store(location) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
                 day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
             )

@@ -76,7 +76,7 @@ from compounder.batch.outputs import (
     write_worksheet,
 )
 from compounder.core.limits import CHUNK_SIZE, check_range
-from compounder.core.lots import read_lots_file
+from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log.entries import repeat_message
 from compounder.log.store import Store, log_location
@@ -307,7 +307,11 @@ def run_batch(
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
-    ingredient_lots = tuple(read_lots_file(Path(lots_file))) if lots_file else ()
+    ingredient_lots: tuple[IngredientExpiry, ...] = ()
+    if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
+        from compounder.api.planning import lots_from
+
+        ingredient_lots = lots_from((), Path(lots_file), config=config_path, db=db)
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)

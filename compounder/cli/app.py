@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from compounder.cli import batching, calculations, checking, ledger, logbook, printing
+from compounder.cli import batching, calculations, checking, ledger, logbook, printing, stockroom
 from compounder.errors import CompounderError
 
 app = typer.Typer(
@@ -61,9 +61,14 @@ COMMANDS = (
     logbook.trace,
     logbook.history,
     logbook.correct,
+    *stockroom.COMMANDS,
 )
 for _command in COMMANDS:
     app.command()(report_errors(_command))
+
+stockroom.stock_app.callback(invoke_without_command=True)(report_errors(stockroom.stock))
+stockroom.stock_app.command()(report_errors(stockroom.adjust))
+app.add_typer(stockroom.stock_app)
 
 log_app = typer.Typer(name="log", help=ledger.HELP, no_args_is_help=True)
 for _log_command in ledger.LOG_COMMANDS:

@@ -15,6 +15,7 @@ from typing import Any
 
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
+from compounder.core.inventory import LotRules
 from compounder.core.stocks import PAPER
 from compounder.errors import DataFileError
 
@@ -98,6 +99,7 @@ class PharmacySettings:
     screening: str = ""  # the pharmacy's own screening list (a path); empty: the shipped one
     warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
     warning_library: tuple[AuxiliaryWarning, ...] = ()
+    lots: LotRules = LotRules()  # noqa: RUF009 (frozen) - [lots]: received lots required, quarantined forms
 
     def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
         return next((w for w in self.warning_library if w.id == warning_id), None)
@@ -134,7 +136,9 @@ def find_config(explicit: str | Path | None = None) -> Path:
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings", "log"})
+    table.check_keys(
+        {"pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots"}
+    )
     log = table.table("log", required=False)  # read where the log is opened (log/store)
     log.check_keys({"url"})
     log.text("url", required=False)
@@ -183,7 +187,29 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         printers=_printers(table.table("printers", required=False)),
         profile=_profile(defaults),
         screening=_data_file(defaults, "screening", path),
+        lots=_lots(table.table("lots", required=False), path),
         **_warnings(table.table("warnings", required=False)),
+    )
+
+
+def _lots(table: Table, path: Path) -> LotRules:
+    """``[lots]``: require_received (true: every ingredient lot must have been received
+    with ``compounder receive``), quarantine (the forms whose received lots wait for a
+    pharmacist's release: tablet, powder, liquid; default powder), products (the
+    pharmacy's own products file, added to templates/products.toml)."""
+    from compounder.core.products import FORMS
+
+    table.check_keys({"require_received", "quarantine", "products"})
+    quarantine: tuple[str, ...] = ("powder",)
+    if "quarantine" in table.data:
+        quarantine = tuple(table.text_list("quarantine", required=False))
+        unknown = [form for form in quarantine if form not in FORMS]
+        if unknown:
+            raise table.error("quarantine", f"{unknown[0]!r} is not accepted", ", ".join(FORMS))
+    return LotRules(
+        require_received=table.boolean("require_received"),
+        quarantine=quarantine,
+        products=_data_file(table, "products", path),
     )
 
 

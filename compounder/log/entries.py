@@ -79,6 +79,7 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         made = Decimal(conc_text)
     else:
         return None
+    _refuse_stopped_ingredients(store, lot, record)
     day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]
     if made != concentration:
         raise SafetyError(
@@ -104,6 +105,75 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         vehicle,
         source,
     )
+
+
+def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) -> None:
+    """A preparation made from an ingredient lot since recalled (or put on hold) is
+    recalled with it: no label is printed from it (SafetyError, exit 3)."""
+    from compounder.core.inventory import LotStatus
+    from compounder.log.receipts import find_received, recall_of
+
+    for use in record.get("ingredients", []):
+        name = str(use.get("lot", ""))
+        received = find_received(store, name) if name else None
+        status = received.status if received is not None else None
+        reason = received.reason if received is not None else recall_of(store, name)
+        if received is None and reason is not None:
+            status = LotStatus.RECALLED
+        if status in (LotStatus.RECALLED, LotStatus.ON_HOLD):
+            raise SafetyError(
+                f"preparation lot {lot} was made from ingredient lot {name}, which is "
+                f"{status} ({reason})",
+                "do not dispense it; see the recall worklist (compounder recall)"
+                if status is LotStatus.RECALLED
+                else "wait until a pharmacist releases the ingredient lot",
+            )
+
+
+def dispensed_from_preparation(store: Store, entry: Any) -> dict[str, Any]:
+    """A preparation (its record's entry) and every label and batch order dispensed
+    from it: Rx, fill dates, BUD, quantities, the patient (from the label's snapshot),
+    and whether a correction was logged against it."""
+    record = entry.payload
+    corrected = {
+        e.corrects for e in store.entries_of_kind("correction") if e.corrects is not None
+    }
+    fills = []
+    for dispensed in store.entries_for_lot(entry.lot):
+        if dispensed.kind not in ("label", "dispense", "batch-reprint"):
+            continue
+        payload = dispensed.payload
+        fills.append(
+            {
+                "entry_id": dispensed.id,
+                "rx": dispensed.rx or "",
+                "fill_dates": payload.get("fill_dates") or [payload.get("fill_date", "")],
+                "bud": payload.get("bud", ""),
+                "patient": _patient(store, payload.get("snapshot")),
+                "corrected": dispensed.id in corrected,
+                "reprint": dispensed.kind == "batch-reprint",
+            }
+        )
+    return {
+        "preparation_lot": entry.lot,
+        "entry_id": entry.id,
+        "rx": entry.rx or "",
+        "bud": str(record.get("bud", "")),
+        "compounded": str(record.get("compounded_date") or record.get("compounded_at", ""))[:10],
+        "fills": fills,
+    }
+
+
+def _patient(store: Store, digest: Any) -> str:
+    """The patient's name on a logged label (its snapshot's patient line)."""
+    if not isinstance(digest, str):
+        return ""
+    snapshot = store.snapshot(digest)
+    for content in snapshot.get("contents", []):
+        for block in content.get("blocks", []):
+            if block.get("role") == "patient":
+                return str(block.get("text", ""))
+    return ""
 
 
 def open_store(db: str | Path | None) -> Store:

@@ -1,0 +1,94 @@
+"""Received ingredient lots in the compounding log: their events and what was used.
+
+Receiving, releasing, holding, recalling and adjusting a lot are entries of the log
+(kinds ``core.inventory.LotEventKind``), appended and chained like every other entry,
+with the lot number in the entry's ``lot`` column; a preparation that takes stock from
+a received lot says so in its payload (``stock_used``: lot, amount, unit) and names the
+lot among its ingredients (``ingredient_uses``, by which it is found). So a lot's state
+is read, inside the write transaction of whatever uses it, from the log alone: no
+table to keep in step, and ``log verify`` and ``log copy`` cover it as they cover
+every entry.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from compounder.core.inventory import LotEvent, LotEventKind, ReceivedLot, received_lot
+
+if TYPE_CHECKING:
+    from compounder.log.store import Store
+
+LOT_KINDS = tuple(kind.value for kind in LotEventKind)
+_KINDS_SQL = ", ".join(f"'{kind}'" for kind in LOT_KINDS)
+
+
+def lot_events(store: Store, lot: str) -> list[LotEvent]:
+    """Every event of a received lot, oldest first."""
+    with store.faults():
+        rows = store.db.execute(
+            f"SELECT id, kind, created_at, payload FROM entries WHERE lot = ? AND kind IN "
+            f"({_KINDS_SQL}) ORDER BY id",
+            (lot,),
+        ).fetchall()
+    return [_event(row) for row in rows]
+
+
+def _event(row: Any) -> LotEvent:
+    return LotEvent(LotEventKind(row[1]), json.loads(row[3]), str(row[2]), int(row[0]))
+
+
+def used_from(store: Store, lot: str) -> Decimal:
+    """What the preparations in the log took from a received lot."""
+    with store.faults():
+        rows = store.db.execute(
+            "SELECT payload FROM entries WHERE id IN "
+            "(SELECT entry_id FROM ingredient_uses WHERE lot = ?)",
+            (lot,),
+        ).fetchall()
+    total = Decimal(0)
+    for row in rows:
+        for use in json.loads(row[0]).get("stock_used", []):
+            if use.get("lot") == lot:
+                total += Decimal(use["amount"])
+    return total
+
+
+def find_received(store: Store, lot: str) -> ReceivedLot | None:
+    """A received lot as it is now (None: the log never received it)."""
+    events = lot_events(store, lot)
+    if not any(e.kind is LotEventKind.RECEIPT for e in events):
+        return None
+    return received_lot(lot, events, used_from(store, lot))
+
+
+def recall_of(store: Store, lot: str) -> str | None:
+    """The reason a lot was recalled (received or not), or None."""
+    recalls = [e for e in lot_events(store, lot) if e.kind is LotEventKind.RECALL]
+    return str(recalls[-1].payload.get("reason", "")) if recalls else None
+
+
+def all_received(store: Store) -> list[ReceivedLot]:
+    """Every lot the log received, in the order received."""
+    with store.faults():
+        rows = store.db.execute(
+            f"SELECT id, kind, created_at, payload, lot FROM entries WHERE kind IN "
+            f"({_KINDS_SQL}) ORDER BY id"
+        ).fetchall()
+    events: dict[str, list[LotEvent]] = {}
+    for row in rows:
+        events.setdefault(str(row[4]), []).append(_event(row))
+    found = []
+    for lot, its in events.items():
+        if any(e.kind is LotEventKind.RECEIPT for e in its):
+            made = received_lot(lot, its, used_from(store, lot))
+            if made is not None:
+                found.append(made)
+    return found
+
+
+def log_event(store: Store, kind: LotEventKind, lot: str, payload: dict[str, Any]) -> int:
+    """Append one event of a lot (call inside a transaction)."""
+    return store.append(kind.value, None, lot, payload)
