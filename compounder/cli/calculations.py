@@ -9,6 +9,7 @@ from compounder.cli.options import (
     CandidatesOpt,
     ConcentrationOpt,
     ConfigOpt,
+    DbOpt,
     JsonOpt,
     LotOpt,
     LotsFileOpt,
@@ -117,9 +118,13 @@ def prepare(
         str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
     ] = None,
     config: ConfigOpt = None,
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
+
+    A received ingredient lot may be given by its number alone (--lot-expiry LOT): it
+    is read from the log (--db) and refused unless usable and holding enough.
 
     Example: compounder prepare --concentration 1mg/mL --volume 30mL --from tablets
     --vehicle water
@@ -139,6 +144,7 @@ def prepare(
         lots_file,
         bud,
         config=config,
+        db=db,
     )
     if as_json:
         print_json(preparation_dict(result))

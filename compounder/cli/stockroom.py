@@ -149,7 +149,6 @@ def recall(
 
 stock_app = typer.Typer(
     name="stock",
-    help="Ingredient lots on hand (compounder stock), and counts (compounder stock adjust).",
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -171,7 +170,7 @@ def stock(
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingredient lots on hand: quantity left, expiry, status.
+    """Ingredient lots on hand: quantity left, expiry, status (and 'stock adjust').
 
     Example: compounder stock --expiring-within 30
     """
