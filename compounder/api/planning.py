@@ -167,14 +167,16 @@ def resolved_lots_from(
     db: str | Path | None = None,
 ):
     """``lots_from`` with the received lots among them (``ResolvedLots``)."""
-    from compounder.api.receiving import ResolvedLots, resolve_lots
+    if not lot_expiry and not lots_file:  # the usual label: nothing to read
+        from compounder.core.inventory import NO_LOTS
+
+        return NO_LOTS
+    from compounder.api.receiving import resolve_lots
     from compounder.core.lots import parse_lot, read_lots_file
 
     lots = [parse_lot(text) for text in lot_expiry]
     if lots_file:
         lots += read_lots_file(Path(lots_file))
-    if not lots:
-        return ResolvedLots(())
     return resolve_lots(tuple(lots), day or date.today(), db, config)
 
 

@@ -23,6 +23,7 @@ from compounder.core.inventory import (
     LotRules,
     LotStatus,
     ReceivedLot,
+    ResolvedLots,
     StockAmount,
     check_usable,
     parse_stock_quantity,
@@ -76,21 +77,6 @@ def _existing_store(db: str | Path | None, config: str | Path | None) -> Any | N
 
 
 # ------------------------------------------------------------------ using lots
-
-
-@dataclass(frozen=True)
-class ResolvedLots:
-    """The lots a preparation uses, and the received ones among them."""
-
-    lots: tuple[IngredientExpiry, ...]
-    received: tuple[ReceivedLot, ...] = ()
-
-    def certificate(self, ingredient: str) -> tuple[str, str]:
-        """The assay and water a received lot of ``ingredient`` was logged with."""
-        for lot in self.received:
-            if lot.ingredient == ingredient:
-                return lot.assay, lot.water
-        return "", ""
 
 
 def resolve_lots(

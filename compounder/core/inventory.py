@@ -27,6 +27,7 @@ from compounder.core.units import format_number, parse_magnitude
 from compounder.errors import InputError, SafetyError
 
 if TYPE_CHECKING:
+    from compounder.core.lots import IngredientExpiry
     from compounder.core.preparation import Preparation
 
 
@@ -47,6 +48,9 @@ class LotEventKind(StrEnum):
     RECALL = "lot-recall"
     ADJUST = "stock-adjust"
 
+
+#: The forms of ingredient a lot may be: which start quarantined is a setting.
+FORMS = ("tablet", "powder", "liquid")
 
 #: The units stock is counted in, by quantity kind.
 COUNT_UNITS = ("tablets", "tablet", "tabs", "tab")
@@ -279,3 +283,21 @@ def stock_needs(prep: Preparation) -> dict[str, StockAmount]:
     elif len(prep.vehicle.ingredients) == 1:
         needs[prep.vehicle.ingredients[0].id] = StockAmount(prep.final_volume_ml, "mL")
     return needs
+
+
+@dataclass(frozen=True)
+class ResolvedLots:
+    """The lots a preparation uses, and the received ones among them."""
+
+    lots: tuple[IngredientExpiry, ...]
+    received: tuple[ReceivedLot, ...] = ()
+
+    def certificate(self, ingredient: str) -> tuple[str, str]:
+        """The assay and water a received lot of ``ingredient`` was logged with."""
+        for lot in self.received:
+            if lot.ingredient == ingredient:
+                return lot.assay, lot.water
+        return "", ""
+
+
+NO_LOTS = ResolvedLots(())

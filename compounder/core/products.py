@@ -20,7 +20,6 @@ from compounder.errors import InputError
 
 #: How a product's stock may be counted, and the quantity kind of each.
 STOCK_UNITS = {"tablets": "count", "g": "mass", "mL": "volume"}
-FORMS = ("tablet", "powder", "liquid")
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ def _lots(table: Table, path: Path) -> LotRules:
     with ``compounder receive``), quarantine (the forms whose received lots wait for a
     pharmacist's release: tablet, powder, liquid; default powder), products (the
     pharmacy's own products file, added to templates/products.toml)."""
-    from compounder.core.products import FORMS
+    from compounder.core.inventory import FORMS
 
     table.check_keys({"require_received", "quarantine", "products"})
     quarantine: tuple[str, ...] = ("powder",)
