@@ -229,6 +229,22 @@ def take_stock(store: Any, prep: Any, lots: ResolvedLots, day: date) -> list[dic
     return check_stock(prep, tuple(fresh), day)
 
 
+def take_batch_stock(store: Any, uses: list[dict[str, str]], day: date) -> None:
+    """A batch run's records take ``uses`` (lot, amount, unit) from received lots: the
+    total of each lot, checked against what it holds now (call inside the run's
+    commit transaction: SafetyError, exit 3, and nothing is logged when short)."""
+    from compounder.log.receipts import find_received
+
+    totals: dict[str, StockAmount] = {}
+    for use in uses:
+        known = totals.get(use["lot"], StockAmount(Decimal(0), use["unit"]))
+        totals[use["lot"]] = StockAmount(known.value + Decimal(use["amount"]), use["unit"])
+    for lot, total in totals.items():
+        now = find_received(store, lot)
+        if now is not None:
+            check_usable(now, day, total)
+
+
 # ------------------------------------------------------------------ receiving
 
 

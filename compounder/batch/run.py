@@ -308,10 +308,13 @@ def run_batch(
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
     ingredient_lots: tuple[IngredientExpiry, ...] = ()
+    received: dict[str, str] = {}  # received lot -> its ingredient (stock is taken)
     if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
-        from compounder.api.planning import lots_from
+        from compounder.api.planning import resolved_lots_from
 
-        ingredient_lots = lots_from((), Path(lots_file), config=config_path, db=db)
+        resolved = resolved_lots_from((), Path(lots_file), config=config_path, db=db)
+        ingredient_lots = resolved.lots
+        received = {lot.lot: lot.ingredient for lot in resolved.received}
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
@@ -420,7 +423,7 @@ def run_batch(
         rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        write_records(temp, report, lots, config_path, ingredient_lots)
+        write_records(temp, report, lots, config_path, ingredient_lots, received)
         checkpoint("batch: records written")
         names = outputs_in(temp)
         check_output_names(out)  # again: none has appeared during the run
@@ -528,7 +531,9 @@ def _commit(
             payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
             planned.append(("preparation", None, lot, payload, batch_key))
         store.append_new(planned, key_prefix=f"batch:{digest}:")
-        store.append_new(record_rows(report, digest), key_prefix=f"batch-record:{digest}:")
+        records = record_rows(report, digest)
+        _take_stock(store, [row for row in records if not store.has_entry_key(row[4])])
+        store.append_new(records, key_prefix=f"batch-record:{digest}:")
         printed = store.printed_orders(digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
@@ -560,6 +565,16 @@ def _commit(
         store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
         checkpoint("batch: about to commit")
     checkpoint("batch: committed")
+
+
+def _take_stock(store: Store, records: list[tuple[str, None, str, str, str]]) -> None:
+    """The stock the run's new records take from received lots, checked against what
+    each lot holds now, under the log's write lock (SafetyError: nothing is logged)."""
+    from compounder.api.receiving import take_batch_stock
+
+    uses = [use for row in records for use in json.loads(row[3]).get("stock_used", [])]
+    if uses:
+        take_batch_stock(store, uses, date.today())
 
 
 def _label_fields(payload: str) -> dict[str, Any]:

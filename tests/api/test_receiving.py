@@ -277,3 +277,31 @@ def test_recall_through_a_vehicle_sub_formula(cli, log_db, tmp_path):
     assert [(x.lot, x.status, x.on_hand) for x in copied.lots] == [
         (x.lot, x.status, x.on_hand) for x in stock_report(db=log_db, every_lot=True).lots
     ]
+
+
+def test_a_batch_takes_its_tablets_when_it_commits_and_once(cli, log_db, tmp_path):
+    """Two orders planned as one preparation of 3 tablets: refused (nothing written,
+    nothing logged) while the lot holds 2; taken once the lot holds enough, and not
+    again by a second run of the same file."""
+    config = settings(tmp_path)
+    tablets(log_db, "T1", "2 tablets")
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity\n"
+        f"1000101,Jane Doe,Dr A. Smith,{DAY},1 mg/mL,4.5 mg,63 mL\n"
+        f"1000102,John Roe,Dr A. Smith,{DAY},1 mg/mL,3 mg,63 mL\n"
+    )
+    lots_file = tmp_path / "lots.csv"
+    lots_file.write_text("ingredient,lot,expiry\n,T1,\n")
+    run = ["batch", str(orders), "--lots-file", str(lots_file), "--db", log_db,
+           "--config", str(config)]
+    short = cli(*run, "-o", str(tmp_path / "out"))
+    assert short.exit_code == 3 and "ingredient lot T1 holds 2 tablets" in short.stderr
+    assert not (tmp_path / "out").exists()
+    adjust_stock("T1", "+10 tablets", "found a box", log_db)
+    assert cli(*run, "-o", str(tmp_path / "out")).exit_code == 0
+    assert stock_report(db=log_db).lots[0].on_hand == 9
+    assert cli(*run, "-o", str(tmp_path / "again")).exit_code == 0
+    assert stock_report(db=log_db).lots[0].on_hand == 9
+    with Store(log_db) as store:
+        assert store.verify().ok
