@@ -82,8 +82,8 @@ def render_worklist(
             x += width
         y -= ROW
     y -= 20
-    _text(canvas, MARGIN, y, f"{len(rows)} row(s). Every patient contacted and stock", 10)
-    _text(canvas, MARGIN, y - 14, "quarantined:", 10)
+    _text(canvas, MARGIN, y, f"{len(rows)} row(s).", 10)
+    _text(canvas, MARGIN, y - 14, "Every patient contacted and the stock quarantined:", 10)
     with saved_state(canvas):
         canvas.line(MARGIN + 120, y - 40, MARGIN + 380, y - 40)
         canvas.line(MARGIN + 420, y - 40, MARGIN + 560, y - 40)
