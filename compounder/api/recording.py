@@ -16,7 +16,12 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
-from compounder.log.entries import open_store, publish_with_entry, settle_folder
+from compounder.log.entries import (
+    open_store,
+    publish_with_entry,
+    refuse_recalled_preparation,
+    settle_folder,
+)
 
 
 def record_preparation(
@@ -248,6 +253,7 @@ def reprint_label(
         entry = store.latest_label(rx)
         if entry is None:
             raise InputError("rx", rx, "an Rx number with a label in the log")
+        refuse_recalled_preparation(store, entry.lot)
         snapshot = store.snapshot(entry.payload["snapshot"])
         if "frame" in snapshot:  # a batch order: stock and layout kept once per run
             snapshot.update(store.snapshot(snapshot.pop("frame")))

@@ -107,6 +107,16 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
     )
 
 
+def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
+    """SafetyError if ``lot`` is a preparation made from an ingredient lot since
+    recalled or put on hold (a reprint of its label is refused as a new label is)."""
+    if not lot:
+        return
+    for entry in store.entries_for_lot(lot):
+        if entry.kind in ("preparation", "batch-record") and "ingredients" in entry.payload:
+            _refuse_stopped_ingredients(store, lot, entry.payload)
+
+
 def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) -> None:
     """A preparation made from an ingredient lot since recalled (or put on hold) is
     recalled with it: no label is printed from it (SafetyError, exit 3)."""

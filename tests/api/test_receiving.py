@@ -267,6 +267,8 @@ def test_recall_through_a_vehicle_sub_formula(cli, log_db, tmp_path):
     assert f"preparation lot {lot} was made from ingredient lot GLY1, which is recalled" in (
         refused.stderr
     )
+    reprint = cli("reprint", "--rx", "1234567", "--db", log_db, "-o", str(tmp_path / "r2.pdf"))
+    assert reprint.exit_code == 3 and "which is recalled" in reprint.stderr
     with Store(log_db) as store:
         assert store.verify().ok
         recall = store.entries_of_kind("lot-recall")[0]
