@@ -298,7 +298,7 @@ def make_labels(
     from compounder.core.stocks import load_stock
     from compounder.core.wording import load_wording, parse_languages
     from compounder.log.entries import log_labels, open_store, recorded_lot, repeat_message
-    from compounder.log.store import log_location
+    from compounder.log.location import log_location
     from compounder.render.label_output import output_paths, render_label_files
     from compounder.render.textfit import load_layout
 

@@ -61,14 +61,14 @@ def _reason(text: str, field: str = "reason") -> str:
 
 def _store(db: str | Path | None, config: str | Path | None) -> Any:
     from compounder.log.entries import open_store
-    from compounder.log.store import log_location
+    from compounder.log.location import log_location
 
     return open_store(log_location(db, config))
 
 
 def _existing_store(db: str | Path | None, config: str | Path | None) -> Any | None:
     """The log, if there is one (a SQLite file not made yet holds no received lot)."""
-    from compounder.log.store import log_location
+    from compounder.log.location import log_location
 
     location = log_location(db, config)
     if isinstance(location, Path) and not location.exists():
@@ -523,9 +523,9 @@ def recall_lot(
     from compounder.atomic import check_output_path
     from compounder.content.worklist import worklist_csv, worklist_rows
     from compounder.log.entries import publish_with_entry
+    from compounder.log.location import log_location
     from compounder.log.receipts import find_received, log_event, recall_of
     from compounder.log.snapshots import pdf_hash
-    from compounder.log.store import log_location
 
     number = _check_lot_number(lot)
     why = _reason(reason)

@@ -77,7 +77,7 @@ def record_preparation(
 
     if output is not None:
         check_output_path(Path(output))
-    from compounder.log.store import log_location
+    from compounder.log.location import log_location
 
     location = log_location(db, config)
     at = compounding_time(compounded, time)
@@ -267,7 +267,8 @@ def reprint_label(
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
-        None if printer is None or printer.startswith(("socket://", "cups:"))
+        None
+        if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
         output,
         default=original,  # without --format, printer or telling suffix: as it was made
@@ -293,8 +294,10 @@ def reprint_label(
     written = list(zip(targets, files, strict=True)) if targets else []
 
     def write(store: Any) -> int:
+        from compounder.log.kinds import Kind
+
         reprinted: int = store.log(
-            "reprint",
+            Kind.REPRINT,
             rx,
             entry.lot,
             {

@@ -25,7 +25,9 @@ from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifest_part
 from compounder.core.lots import IngredientExpiry
-from compounder.log.store import Store, snapshot_hash, snapshot_json
+from compounder.log.chain import snapshot_hash, snapshot_json
+from compounder.log.kinds import dispense_key
+from compounder.log.store import Store
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
 PROGRESS_EVERY = 100  # orders drawn between two progress reports
@@ -306,7 +308,7 @@ def _log_row(
     payload = json.dumps(
         {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True
     )
-    return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
+    return (order.line, order.rx, manifest["lot"], payload, dispense_key(digest, order.rx))
 
 
 def _span(pages: list[int]) -> str:

@@ -18,6 +18,7 @@ from compounder.batch.order_file import COLUMNS, RawRow
 from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError, InputError, SafetyError
+from compounder.log.kinds import PlannedGroup
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -158,8 +159,8 @@ def _whole(text: str, column: str, low: int, high: int) -> int:
 
 
 def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str) -> str:
-    """The planned preparation an order's liquid comes from."""
-    return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
+    """The planned preparation an order's liquid comes from (``kinds.PlannedGroup``)."""
+    return PlannedGroup(day.isoformat(), format_number(concentration), vehicle_id, source_id).text
 
 
 # Whom an order is for, as against what it is: orders alike in every other column (a

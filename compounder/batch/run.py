@@ -78,8 +78,12 @@ from compounder.batch.outputs import (
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
+from compounder.log import batches, kinds
 from compounder.log.entries import repeat_message
-from compounder.log.store import Store, log_location
+from compounder.log.kinds import Kind
+from compounder.log.location import log_location
+from compounder.log.lot_numbers import end_reservations, reserve_lot
+from compounder.log.store import Store
 
 TEMP_PREFIX = ".compounder-batch-"
 
@@ -168,17 +172,15 @@ def _reserve_lots(
         )
         if group is not None and group[0] not in lots:
             key, day = group
-            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", day)
+            lots[key] = reserve_lot(store, run_key, kinds.planned_key(digest, key), day)
     chunk.lots = tuple(sorted(lots.items()))
 
 
-def _logged_elsewhere(
-    store: Store, digest: str, rxs: Iterable[str]
-) -> dict[tuple[str, str], int]:
+def _logged_elsewhere(store: Store, digest: str, rxs: Iterable[str]) -> dict[tuple[str, str], int]:
     """The fills of these Rx numbers the log holds from another order file or a
     ``label`` (a run of the same file again is no repeat): (Rx, fill date) -> entry."""
     found: dict[tuple[str, str], int] = {}
-    for rx, fill_date, entry_id in store.dispensed(rxs, f"dispense:{digest}:"):
+    for rx, fill_date, entry_id in batches.dispensed(store, rxs, other_than_file=digest):
         found.setdefault((rx, fill_date), entry_id)
     return found
 
@@ -452,7 +454,7 @@ def run_batch(
             rejected.close()
         if store is not None:
             with contextlib.suppress(CompounderError, OSError):
-                store.end_reservations(run_key)
+                end_reservations(store, run_key)
             store.close()
         if published or not committed:  # else the next run into the folder finishes it
             if temp is not None:
@@ -520,8 +522,8 @@ def _commit(
         for key, lot in sorted(lots.items(), key=lambda item: item[1]):
             if lot not in used:  # reserved for orders that were all refused
                 continue
-            batch_key = f"batch:{digest}:{key}"
-            logged = store.logged_lot(batch_key)
+            batch_key = kinds.planned_key(digest, key)
+            logged = batches.logged_lot(store, batch_key)
             if logged is not None and logged != lot:
                 raise OutputError(
                     str(temp.parent),
@@ -529,31 +531,33 @@ def _commit(
                     "run it again",
                 )
             payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
-            planned.append(("preparation", None, lot, payload, batch_key))
-        store.append_new(planned, key_prefix=f"batch:{digest}:")
+            planned.append((Kind.PREPARATION, None, lot, payload, batch_key))
+        batches.append_new(store, planned, digest, Kind.PREPARATION)
         records = record_rows(report, digest)
-        _take_stock(store, [row for row in records if not store.has_entry_key(row[4])])
-        store.append_new(records, key_prefix=f"batch-record:{digest}:")
-        printed = store.printed_orders(digest)  # by an earlier run of the same file
+        _take_stock(store, [r for r in records if not batches.has_entry_key(store, r[4])])
+        batches.append_new(store, records, digest, Kind.BATCH_RECORD)
+        printed = batches.printed_orders(store, digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
             _refuse_repeats(store, digest, temp, rows)
             store.add_snapshots(snapshots.items())
-            store.append_new(
-                [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],
-                key_prefix=f"dispense:{digest}:",
+            batches.append_new(
+                store,
+                [(Kind.DISPENSE, rx, lot, payload, key) for _, rx, lot, payload, key in rows],
+                digest,
+                Kind.DISPENSE,
                 contents=contents,
             )
             # an order printed before but otherwise now (another format, resolution,
             # profile, stock or file): the label is logged as printed again
             again = [
                 (
-                    "batch-reprint",
+                    Kind.BATCH_REPRINT,
                     rx,
                     lot,
                     json.dumps({**json.loads(payload), "reprints": printed[rx][0]}, sort_keys=True),
                     None,
-                    f"batch-reprint:{digest}:{run_key}:{rx}",
+                    kinds.reprint_key(digest, run_key, rx),
                 )
                 for _, rx, lot, payload, _ in rows
                 if rx in printed
@@ -562,7 +566,7 @@ def _commit(
             ]
             store.append_many(again)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
-        store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
+        store.append(Kind.BATCH_RUN, None, None, run, batch_key=kinds.run_key(run_key))
         checkpoint("batch: about to commit")
     checkpoint("batch: committed")
 
@@ -596,11 +600,11 @@ def recover(out: Path, abandoned: dict[str, Any], store: Store) -> str:
     if not run_key or not temp_name.startswith(TEMP_PREFIX) or "/" in temp_name:
         return "nothing"
     temp = out / temp_name
-    entry = store.entry_by_key(f"batch-run:{run_key}")
+    entry = store.entry_by_key(kinds.run_key(run_key))
     if entry is not None and temp.is_dir():
-        publish(temp, out, sorted(entry.payload.get("files", {})))
+        publish(temp, out, sorted(kinds.run_files(entry.payload)))
     shutil.rmtree(temp, ignore_errors=True)
-    store.end_reservations(run_key)
+    end_reservations(store, run_key)
     return "undone" if entry is None else "finished"
 
 

@@ -89,7 +89,7 @@ def copy(
         return
     counts = done["counts"]
     typer.echo(
-        f"Copied {counts['entries']} entries, {counts['ingredient_uses']} ingredient lots and "
+        f"Copied {counts['entries']} entries, {counts['ingredient_lots']} ingredient lots and "
         f"{counts['snapshots']} label snapshots from {done['from']} to {done['to']}; "
         f"the copy verifies (chain head {done['head'][:16]})"
     )

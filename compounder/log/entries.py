@@ -1,8 +1,8 @@
 """Entries of the compounding log: what a recorded lot allows, a printed label's entry,
 trace, history and corrections.
 
-The SQL is in ``store``; this module turns checked values into its calls and its rows
-into what the API needs.
+The SQL is in ``store`` and its neighbours; this module turns checked values into their
+calls and their rows into what the API needs.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.units import format_quantity
+from compounder.log.kinds import DISPENSING, LABELLED, Kind, PlannedGroup
 
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
@@ -66,17 +67,17 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
     """``recorded_lot`` read from an open log (inside a transaction: as it is now): a
     preparation recorded with ``record``, or one a batch run planned and recorded."""
     entries = store.entries_for_lot(lot)
-    prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
-    planned = [e for e in entries if e.kind == "preparation" and "preparation_key" in e.payload]
-    batch_records = [e for e in entries if e.kind == "batch-record"]
+    prepared = [e for e in entries if e.kind == Kind.PREPARATION and "bud" in e.payload]
+    planned = [e for e in entries if e.kind == Kind.PREPARATION and "preparation_key" in e.payload]
+    batch_records = [e for e in entries if e.kind == Kind.BATCH_RECORD]
     if prepared:
         record = prepared[0].payload
         made = Decimal(record["preparation"]["concentration"].split()[0])
         vehicle, source = record["preparation"]["vehicle"], record["preparation"]["source"]
     elif planned and batch_records:
         record = batch_records[0].payload
-        _, conc_text, vehicle, source = planned[0].payload["preparation_key"].split("|")
-        made = Decimal(conc_text)
+        group = PlannedGroup.parse(planned[0].payload["preparation_key"])
+        made, vehicle, source = Decimal(group.concentration), group.vehicle, group.source
     else:
         return None
     _refuse_stopped_ingredients(store, lot, record)
@@ -93,7 +94,7 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         return [given] if isinstance(given, str) else list(given)  # a batch order: one
 
     labelled = sum(
-        (Decimal(q) for e in entries if e.kind in ("label", "dispense") for q in quantities(e)),
+        (Decimal(q) for e in entries if e.kind in DISPENSING for q in quantities(e)),
         Decimal(0),
     )
     return RecordedLot(
@@ -113,7 +114,7 @@ def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
     if not lot:
         return
     for entry in store.entries_for_lot(lot):
-        if entry.kind in ("preparation", "batch-record") and "ingredients" in entry.payload:
+        if entry.kind in (Kind.PREPARATION, Kind.BATCH_RECORD) and "ingredients" in entry.payload:
             _refuse_stopped_ingredients(store, lot, entry.payload)
 
 
@@ -146,11 +147,11 @@ def dispensed_from_preparation(store: Store, entry: Any) -> dict[str, Any]:
     and whether a correction was logged against it."""
     record = entry.payload
     corrected = {
-        e.corrects for e in store.entries_of_kind("correction") if e.corrects is not None
+        e.corrects for e in store.entries_of_kind(Kind.CORRECTION) if e.corrects is not None
     }
     fills = []
     for dispensed in store.entries_for_lot(entry.lot):
-        if dispensed.kind not in ("label", "dispense", "batch-reprint"):
+        if dispensed.kind not in LABELLED:
             continue
         payload = dispensed.payload
         fills.append(
@@ -161,7 +162,7 @@ def dispensed_from_preparation(store: Store, entry: Any) -> dict[str, Any]:
                 "bud": payload.get("bud", ""),
                 "patient": _patient(store, payload.get("snapshot")),
                 "corrected": dispensed.id in corrected,
-                "reprint": dispensed.kind == "batch-reprint",
+                "reprint": dispensed.kind == Kind.BATCH_REPRINT,
             }
         )
     return {
@@ -198,7 +199,7 @@ def log_labels(
     stock: Any,
     db: str | Path | None,
     output: Path | None,
-    kind: str = "label",
+    kind: Kind = Kind.LABEL,
     extra: dict[str, Any] | None = None,
     recorded: tuple[str, Decimal] | None = None,
     files: list[tuple[Path, bytes]] | None = None,
@@ -216,6 +217,7 @@ def log_labels(
     when the label only goes to a printer, which it is sent to once this has committed).
     The entry's id."""
     from compounder.atomic import checkpoint
+    from compounder.log.batches import dispensed
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
@@ -245,7 +247,7 @@ def log_labels(
         }
         if repeats is not None:
             dates = set(payload["fill_dates"])
-            held = store.dispensed([first.rx], fill_dates=dates)
+            held = dispensed(store, [first.rx], only_dates=dates)
             repeats.extend(sorted({(f, i) for _, f, i in held if f in dates}))
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id
@@ -319,12 +321,13 @@ def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], s
     the Rx to a printer) and which of its entries' lots are lots (a preparation in the
     log holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
     from compounder.core.identity import check_rx
+    from compounder.log.batches import batch_prints_for, preparation_lots
 
     with open_store(db) as store:
         entries = store.history(check_rx(rx))
-        printed = store.batch_prints_for(entries)  # a batch's labels sent after its run
+        printed = batch_prints_for(store, entries)  # a batch's labels sent after its run
         entries = sorted([*entries, *printed], key=lambda e: e.id)
-        return entries, store.preparation_lots(e.lot for e in entries if e.lot)
+        return entries, preparation_lots(store, (e.lot for e in entries if e.lot))
 
 
 def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
@@ -342,14 +345,14 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         if original is None:
             raise InputError("entry", str(entry_id), "the id of an entry in the log")
         return store.log(
-            "correction", original.rx, original.lot, {"reason": reason}, corrects=entry_id
+            Kind.CORRECTION, original.rx, original.lot, {"reason": reason}, corrects=entry_id
         )
 
 
 def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
     """Walk the whole log: every entry against its chained hash, every snapshot against
     its own, the ingredient rows, unique lots and the append-only triggers. Returns a
-    ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
+    ``chain.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
     ``anchor``: a chain head noted earlier, which must still be in the chain."""
     if anchor is not None and (
         len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
@@ -364,7 +367,8 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
     the source must verify; the copy is committed only if it verifies to the same chain
     head and holds as many rows in each table. The source's write lock is held
     throughout, so nothing is logged there meanwhile. Returns what was copied."""
-    from compounder.log.store import log_location
+    from compounder.log.copying import copy_into, is_empty
+    from compounder.log.location import log_location
 
     if str(log_location(source)) == str(log_location(target)):
         raise InputError("to", "the same log", "another log than --from")
@@ -372,7 +376,7 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
     if isinstance(where, Path) and not where.is_file():
         raise DataFileError(str(where), "", "no log file here", "the log to copy (--from)")
     with open_store(source) as original:
-        if original.is_empty():
+        if is_empty(original):
             raise DataFileError(
                 str(original.path), "", "holds nothing to copy", "a log with entries"
             )
@@ -384,7 +388,7 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                     "run 'compounder log verify' and settle it before moving the log",
                 )
             with open_store(target) as copy:
-                counts = copy.copy_from(original, found)
+                counts = copy_into(copy, original, found)
                 return {
                     "from": str(original.path),
                     "to": str(copy.path),

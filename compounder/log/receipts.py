@@ -17,12 +17,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from compounder.core.inventory import LotEvent, LotEventKind, ReceivedLot, received_lot
+from compounder.log.kinds import Kind
 
 if TYPE_CHECKING:
     from compounder.log.store import Store
 
-LOT_KINDS = tuple(kind.value for kind in LotEventKind)
-_KINDS_SQL = ", ".join(f"'{kind}'" for kind in LOT_KINDS)
+#: the log's kind of each event (the same names: ``Kind`` refuses one it lacks)
+LOT_KINDS = {event: Kind(event.value) for event in LotEventKind}
+_KINDS_SQL = ", ".join(f"'{kind.value}'" for kind in LOT_KINDS.values())
 
 
 def lot_events(store: Store, lot: str) -> list[LotEvent]:
@@ -91,4 +93,4 @@ def all_received(store: Store) -> list[ReceivedLot]:
 
 def log_event(store: Store, kind: LotEventKind, lot: str, payload: dict[str, Any]) -> int:
     """Append one event of a lot (call inside a transaction)."""
-    return store.append(kind.value, None, lot, payload)
+    return store.append(LOT_KINDS[kind], None, lot, payload)

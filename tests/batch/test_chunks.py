@@ -15,6 +15,7 @@ from compounder.batch.order import RowError
 from compounder.batch.order_file import read_orders
 from compounder.batch.outputs import read_log_part
 from compounder.core.settings import find_config
+from compounder.log.batches import append_new
 from compounder.log.store import Store
 
 CONFIG = str(find_config(EXAMPLE_CONFIG))
@@ -128,7 +129,7 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first
         assert store.count() == 0  # no entry in the log until the run commits
     rows, contents, _ = read_log_part(out, 1)
     with Store(db) as store, store.transaction():  # as the run commits them
-        assert store.append_new([("dispense", *row[1:]) for row in rows], contents=contents) == 3
+        assert append_new(store, [("dispense", *row[1:]) for row in rows], contents=contents) == 3
     with Store(db) as store:
         entry = store.latest_label("1000103")
         assert entry is not None and entry.kind == "dispense" and entry.lot == "20261201-007"

@@ -307,6 +307,7 @@ def test_a_batch_row_without_a_master_formulation_is_rejected(tmp_path, example_
 def test_a_failed_batch_logs_no_order(tmp_path, example_config):
     from conftest import DATA
 
+    from compounder.log.lot_numbers import next_lot
     from compounder.log.store import Store
 
     db = tmp_path / "log.db"
@@ -315,7 +316,7 @@ def test_a_failed_batch_logs_no_order(tmp_path, example_config):
     with Store(db) as store:
         assert store.count() == 0  # no order, and no lot taken by its planned preparations
     with Store(db) as store, store.transaction():
-        assert store.next_lot(date(2026, 12, 1)) == "20261201-001"  # reserved lots released
+        assert next_lot(store, date(2026, 12, 1)) == "20261201-001"  # reserved lots released
 
 
 def test_an_entry_is_stamped_when_it_is_logged_not_with_the_compounding_time(cli, tmp_path):
