@@ -98,7 +98,7 @@ def resolve_lots(
         rules = lot_rules(config)
         opened = _existing_store(db, config)
         if opened is None:
-            return ResolvedLots(_unreceived(lots, rules, {}))
+            return ResolvedLots(_unreceived(lots, rules))
         with opened:
             return resolve_lots(lots, day, store=opened, config=config)
     from compounder.log.receipts import find_received, recall_of
@@ -113,14 +113,15 @@ def resolve_lots(
                 reason = recall_of(store, given.lot)
                 if reason is not None:
                     recalled[given.lot] = reason
-    for number, reason in recalled.items():
+    if recalled:
+        number, reason = next(iter(recalled.items()))
         raise SafetyError(f"ingredient lot {number} is recalled ({reason})", "use another lot")
     used: list[IngredientExpiry] = []
     received: list[ReceivedLot] = []
     for given in lots:
         lot = found.get(given.lot)
         if lot is None:
-            used += _unreceived((given,), rules, found)
+            used += _unreceived((given,), rules)
             continue
         check_usable(lot, day)
         if given.kind != RECEIVED and given.expiry != lot.expiry:
@@ -146,8 +147,10 @@ def resolve_lots(
 
 
 def _unreceived(
-    lots: tuple[IngredientExpiry, ...], rules: LotRules, found: dict[str, Any]
+    lots: tuple[IngredientExpiry, ...], rules: LotRules
 ) -> tuple[IngredientExpiry, ...]:
+    """Lots the log never received: used as typed, unless given by number alone or the
+    settings require received lots."""
     for given in lots:
         if given.kind == RECEIVED:
             raise SafetyError(
@@ -343,8 +346,6 @@ def receive_lot(
         else:
             _same_lot(known, what.id, given_expiry, amount)
             given_expiry = known.expiry  # never overwritten, least of all by a blank
-        if amount.value < 0:
-            raise InputError("quantity", quantity, "a quantity received, more than zero")
         payload["expiry"] = given_expiry.isoformat()
         entry_id = log_event(store, LotEventKind.RECEIPT, lot_number, payload)
         now = find_received(store, lot_number)
@@ -582,16 +583,3 @@ def _dispensed_from(store: Any, lot: str) -> list[dict[str, Any]]:
         seen.add(entry.lot)
         found.append(dispensed_from_preparation(store, entry))
     return found
-
-
-def worklist_for(lot: str, db: str | Path | None = None, on: str | date | None = None) -> list:
-    """The worklist rows of a lot without recalling it (what a recall would list)."""
-    from compounder.content.worklist import worklist_rows
-
-    day = parse_date(on, "date") if on is not None else date.today()
-    opened = _existing_store(db, None)
-    if opened is None:
-        return []
-    with opened as store:
-        return worklist_rows(_dispensed_from(store, _check_lot_number(lot)), day)
-

@@ -26,7 +26,7 @@ WORKLIST_COLUMNS = (
     "bud_passed",
     "note",
 )
-STOCK_COLUMNS = ("lot", "ingredient", "on_hand", "unit", "expiry", "status", "supplier")
+STOCK_COLUMNS = ("lot", "ingredient", "amount", "unit", "expiry", "status", "supplier")
 
 
 def bud_passed(bud: str, day: date) -> str:
@@ -127,4 +127,4 @@ def stock_table(rows: list[dict[str, Any]]) -> str:
 
 
 def stock_csv(rows: list[dict[str, Any]]) -> str:
-    return _csv(("lot", "ingredient", "amount", "unit", "expiry", "status", "supplier"), rows)
+    return _csv(STOCK_COLUMNS, rows)

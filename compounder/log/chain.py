@@ -110,6 +110,9 @@ class Walk:
         self.lots: set[str] = set()
         self.referenced: set[str] = set()
         self.written: dict[int, list[tuple[Any, ...]]] = {}
+        from compounder.log.receipts import StockLedger
+
+        self.stock = StockLedger()  # received lots' stock, entry by entry
 
     def rows(self, sql: str) -> Iterable[Any]:
         return self.store.backend.rows(self.store.db, sql)
@@ -150,6 +153,9 @@ class Walk:
         except ValueError:
             raise Problem(f"entry {entry_id} is not readable", entry_id) from None
         self.written_rows(entry_id, row["kind"], payload)
+        stock = self.stock.entry(row["kind"], row["lot"], payload)
+        if stock is not None:
+            raise Problem(f"entry {entry_id} {stock}", entry_id)
         if row["kind"] == Kind.PREPARATION:
             if row["lot"] in self.lots:
                 raise Problem(f"entry {entry_id} reuses lot {row['lot']}", entry_id)
@@ -198,7 +204,9 @@ class Walk:
 def verify(store: Store, anchor: str | None = None) -> Verification:
     """Walk the log: every entry's hash against its fields and the previous hash,
     every snapshot against its hash, the rows written with each entry, the lots
-    unique, the append-only triggers in place. The first problem is named.
+    unique, received lots' stock never used unreleased or below zero
+    (``receipts.StockLedger``), the append-only triggers in place. The first problem
+    is named.
 
     ``anchor``: a chain head noted earlier (kept outside the log); it must still be
     in the chain, so even an attacker who rewrites every hash after an edit is caught.

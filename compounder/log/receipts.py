@@ -94,3 +94,45 @@ def all_received(store: Store) -> list[ReceivedLot]:
 def log_event(store: Store, kind: LotEventKind, lot: str, payload: dict[str, Any]) -> int:
     """Append one event of a lot (call inside a transaction)."""
     return store.append(LOT_KINDS[kind], None, lot, payload)
+
+
+class StockLedger:
+    """Received lots' stock as ``log verify`` walks the entries in order: every
+    deduction (``stock_used``) names a lot received and released before it and leaves
+    it at or above zero, and no count takes a lot below zero. ``entry`` returns the
+    problem found (None: none)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, Decimal] = {}
+        self.usable: dict[str, bool] = {}
+
+    def entry(self, kind: str, lot: str | None, payload: Any) -> str | None:
+        if not isinstance(payload, dict):
+            return None
+        if kind == Kind.LOT_RECEIPT and lot:
+            first = lot not in self.held
+            self.held[lot] = self.held.get(lot, Decimal(0)) + Decimal(payload["quantity"])
+            if first:
+                self.usable[lot] = not payload.get("quarantined")
+        elif kind == Kind.LOT_RELEASE and lot:
+            self.usable[lot] = True
+        elif kind in (Kind.LOT_HOLD, Kind.LOT_RECALL) and lot:
+            self.usable[lot] = False
+        elif kind == Kind.STOCK_ADJUST and lot:
+            return self._take(lot, -Decimal(payload["by"]), "a count takes")
+        for use in payload.get("stock_used", []):
+            name = str(use.get("lot", ""))
+            if not self.usable.get(name, False):
+                return f"uses ingredient lot {name}, not received and released before it"
+            problem = self._take(name, Decimal(use["amount"]), "takes")
+            if problem:
+                return problem
+        return None
+
+    def _take(self, lot: str, amount: Decimal, what: str) -> str | None:
+        if lot not in self.held:
+            return f"{what} stock of ingredient lot {lot}, never received"
+        self.held[lot] -= amount
+        if self.held[lot] < 0:
+            return f"{what} more of ingredient lot {lot} than it held"
+        return None
