@@ -1,7 +1,8 @@
 """Ingredient lots from receiving to recall, from the Python API.
 
 ``receive_lot`` logs a received lot (from a package's GS1 scan or typed), and
-``release_lot``, ``hold_lot``, ``adjust_stock`` and ``recall_lot`` what happens to it;
+``release_lot``, ``hold_lot`` and ``adjust_stock`` what happens to it (``recall_lot``
+is in ``api.recalls``);
 ``stock_report`` lists the lots on hand. ``resolve_lots`` is where every entrance that
 takes ingredient lots (record, prepare, label, fills, batch) turns the lots given into
 the lots used: a received lot's number alone is read from the log, and a lot the log
@@ -11,7 +12,7 @@ knows is refused unless it is usable on the compounding date (``core.inventory``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,14 +44,14 @@ def lot_rules(config: str | Path | None = None) -> LotRules:
     return settings.lots if settings is not None else LotRules()
 
 
-def _check_lot_number(lot: str, field: str = "lot") -> str:
+def check_lot_number(lot: str, field: str = "lot") -> str:
     text = lot.strip()
     if not text or len(text) > 20 or not text.isprintable() or ":" in text:
         raise InputError(field, lot[:40], "a lot number of 1 to 20 characters (no ':')")
     return text
 
 
-def _reason(text: str, field: str = "reason") -> str:
+def reason_text(text: str, field: str = "reason") -> str:
     from compounder.core.screening import check_reason
 
     reason = check_reason(text, field)
@@ -59,21 +60,21 @@ def _reason(text: str, field: str = "reason") -> str:
     return reason
 
 
-def _store(db: str | Path | None, config: str | Path | None) -> Any:
+def store_at(db: str | Path | None, config: str | Path | None) -> Any:
     from compounder.log.entries import open_store
     from compounder.log.location import log_location
 
     return open_store(log_location(db, config))
 
 
-def _existing_store(db: str | Path | None, config: str | Path | None) -> Any | None:
+def existing_store(db: str | Path | None, config: str | Path | None) -> Any | None:
     """The log, if there is one (a SQLite file not made yet holds no received lot)."""
     from compounder.log.location import log_location
 
     location = log_location(db, config)
     if isinstance(location, Path) and not location.exists():
         return None
-    return _store(location, config)
+    return store_at(location, config)
 
 
 # ------------------------------------------------------------------ using lots
@@ -96,7 +97,7 @@ def resolve_lots(
         return ResolvedLots(())
     if store is None:
         rules = lot_rules(config)
-        opened = _existing_store(db, config)
+        opened = existing_store(db, config)
         if opened is None:
             return ResolvedLots(_unreceived(lots, rules))
         with opened:
@@ -291,7 +292,7 @@ def receive_lot(
         scanned = parse_scan(scan)
         if lot is not None and lot.strip() != scanned.lot:
             raise InputError("lot", lot, f"the scanned lot ({scanned.lot}) or no --lot")
-        lot_number = _check_lot_number(scanned.lot, "scan")
+        lot_number = check_lot_number(scanned.lot, "scan")
         gtin, ndc = scanned.gtin, scanned.ndc
         given_expiry = scanned.expiry
         if expiry is not None:
@@ -311,7 +312,7 @@ def receive_lot(
             raise InputError(
                 "scan", "missing", "--scan STRING, or --ingredient ID --lot LOT --expiry DATE"
             )
-        lot_number = _check_lot_number(lot)
+        lot_number = check_lot_number(lot)
         given_expiry = parse_date(expiry, "expiry") if expiry is not None else None
     what = find_ingredient(ingredient)
     amount = parse_stock_quantity(quantity)
@@ -337,7 +338,7 @@ def receive_lot(
         "supplier": check_name(supplier, "supplier") if supplier else "",
         **shown,
     }
-    with _store(db, config) as store, store.transaction():
+    with store_at(db, config) as store, store.transaction():
         known = find_received(store, lot_number)
         if known is None:
             if given_expiry is None:
@@ -376,7 +377,7 @@ def _same_lot(
 def _received(store: Any, lot: str) -> ReceivedLot:
     from compounder.log.receipts import find_received
 
-    found = find_received(store, _check_lot_number(lot))
+    found = find_received(store, check_lot_number(lot))
     if found is None:
         raise InputError("lot", lot, "a lot received with compounder receive")
     return found
@@ -390,7 +391,7 @@ def release_lot(
     from compounder.log.receipts import find_received, log_event
 
     initials = check_name(pharmacist, "pharmacist")
-    with _store(db, config) as store, store.transaction():
+    with store_at(db, config) as store, store.transaction():
         found = _received(store, lot)
         if found.status is LotStatus.RECALLED:
             raise SafetyError(f"ingredient lot {found.lot} is recalled", "it is never released")
@@ -408,8 +409,8 @@ def hold_lot(
     """Put a lot on hold: refused for use until a pharmacist releases it."""
     from compounder.log.receipts import find_received, log_event
 
-    why = _reason(reason)
-    with _store(db, config) as store, store.transaction():
+    why = reason_text(reason)
+    with store_at(db, config) as store, store.transaction():
         found = _received(store, lot)
         if found.status is LotStatus.RECALLED:
             raise InputError("lot", found.lot, "a lot not recalled (it is recalled)")
@@ -430,8 +431,8 @@ def adjust_stock(
     from compounder.log.receipts import find_received, log_event
 
     change = parse_stock_quantity(by, "by", signed=True)
-    why = _reason(reason)
-    with _store(db, config) as store, store.transaction():
+    why = reason_text(reason)
+    with store_at(db, config) as store, store.transaction():
         found = _received(store, lot)
         if change.unit != found.unit:
             raise InputError("by", by, f"a quantity in {found.unit}, as the lot is counted")
@@ -480,7 +481,7 @@ def stock_report(
     day = parse_date(on, "date") if on is not None else date.today()
     if expiring_within is not None and not 0 <= expiring_within <= 3660:
         raise InputError("expiring-within", str(expiring_within), "a number of days, 0 to 3660")
-    opened = _existing_store(db, config)
+    opened = existing_store(db, config)
     lots: list[ReceivedLot] = []
     if opened is not None:
         with opened as store:
@@ -489,97 +490,3 @@ def stock_report(
         lots = [lot for lot in lots if lot.on_hand > 0 and lot.status is not LotStatus.RECALLED]
     lots.sort(key=lambda lot: (lot.expiry, lot.lot))
     return StockReport(day, tuple(lots), expiring_within)
-
-
-# ------------------------------------------------------------------ recalls
-
-
-@dataclass(frozen=True)
-class Worklist:
-    """A recall's worklist: what was made from the lot and who it was dispensed to."""
-
-    lot: str
-    reason: str
-    day: date
-    rows: tuple[dict[str, Any], ...]
-    entry_id: int = 0
-    files: list[str] = field(default_factory=list)
-    received: ReceivedLot | None = None
-
-
-def recall_lot(
-    lot: str,
-    reason: str,
-    output: str | Path | None = None,
-    db: str | Path | None = None,
-    config: str | Path | None = None,
-    on: str | date | None = None,
-) -> Worklist:
-    """Recall an ingredient lot: it (and every preparation lot made from it) is refused
-    from now on, and the worklist lists every preparation lot made from it, each Rx
-    and fill dispensed from those, the patient, fill date, BUD and whether the BUD has
-    passed on ``on`` (default today). ``output`` (.pdf, with a signature line, or .csv)
-    and the recall's log entry are written together or not at all. A lot the log never
-    received may be recalled too (typed lots are traced by their number)."""
-    from compounder.atomic import check_output_path
-    from compounder.content.worklist import worklist_csv, worklist_rows
-    from compounder.log.entries import publish_with_entry
-    from compounder.log.location import log_location
-    from compounder.log.receipts import find_received, log_event, recall_of
-    from compounder.log.snapshots import pdf_hash
-
-    number = _check_lot_number(lot)
-    why = _reason(reason)
-    day = parse_date(on, "date") if on is not None else date.today()
-    target = Path(output) if output is not None else None
-    if target is not None:
-        check_output_path(target)
-        if target.suffix.lower() not in (".pdf", ".csv"):
-            raise InputError("output", str(target), "a worklist file ending .pdf or .csv")
-    location = log_location(db, config)
-    with _store(location, config) as store:
-        if recall_of(store, number) is not None:
-            raise InputError("lot", number, "a lot not recalled yet (it is recalled)")
-        received = find_received(store, number)
-        rows = tuple(worklist_rows(_dispensed_from(store, number), day))
-    files: list[tuple[Path, bytes]] = []
-    if target is not None:
-        if target.suffix.lower() == ".csv":
-            data = worklist_csv(rows).encode()
-        else:
-            from compounder.render.worklist_pdf import render_worklist
-
-            data = render_worklist(number, why, day, rows, received)
-        files = [(target, data)]
-    payload = {
-        "reason": why,
-        "preparation_lots": sorted({r["preparation_lot"] for r in rows}),
-        "rx_count": len({r["rx"] for r in rows if r["rx"]}),
-        "worklist_sha256": pdf_hash(files[0][1]) if files else None,
-    }
-
-    def write(store: Any) -> int:
-        if recall_of(store, number) is not None:
-            raise InputError("lot", number, "a lot not recalled yet (it is recalled)")
-        entry_id: int = log_event(store, LotEventKind.RECALL, number, payload)
-        return entry_id
-
-    entry_id = publish_with_entry(location, files, write, "recall")
-    if received is not None:
-        received = replace(received, status=LotStatus.RECALLED, reason=why)
-    return Worklist(number, why, day, rows, entry_id, [str(p) for p, _ in files], received)
-
-
-def _dispensed_from(store: Any, lot: str) -> list[dict[str, Any]]:
-    """Each preparation made from ``lot`` with what was dispensed from it (the log's
-    entries, the patient read from each label's snapshot)."""
-    from compounder.log.entries import dispensed_from_preparation
-
-    found = []
-    seen: set[str] = set()
-    for entry in store.trace(lot):
-        if not entry.lot or entry.lot in seen:
-            continue
-        seen.add(entry.lot)
-        found.append(dispensed_from_preparation(store, entry))
-    return found

@@ -122,7 +122,7 @@ def recall(
 
     Example: compounder recall AB1234 --reason "manufacturer recall" -o worklist.pdf
     """
-    from compounder.api.receiving import recall_lot
+    from compounder.api.recalls import recall_lot
     from compounder.content.worklist import worklist_table
 
     worklist = recall_lot(lot, reason, output, db, config)

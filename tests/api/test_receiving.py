@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from compounder.api.recalls import recall_lot
 from compounder.api.receiving import (
     adjust_stock,
     hold_lot,
-    recall_lot,
     receive_lot,
     release_lot,
     stock_report,
