@@ -9,28 +9,22 @@ import itertools
 from typing import TYPE_CHECKING
 
 from compounder.errors import DataFileError
+from compounder.log import schema
 
 if TYPE_CHECKING:
     from compounder.log.chain import Verification
     from compounder.log.store import Store
 
-#: The tables a copy carries (columns, order read) and what the counts call them:
-#: everything of the log but its schema rows (the target has its own) and a batch
-#: run's reservations (scratch rows: a log is moved while no batch runs).
-COPIED_TABLES: dict[str, tuple[str, str, str]] = {
-    "entries": (
-        "id, kind, rx, lot, created_at, corrects, payload, batch_key, prev_hash, hash",
-        "id",
-        "entries",
-    ),
-    "ingredient_uses": (
-        "entry_id, ingredient, lot, expiry, quantity",
-        "entry_id",
-        "ingredient_lots",
-    ),
-    "entry_fields": ("entry_id, field, value", "entry_id", "looked_up_fields"),
-    "snapshots": ("hash, body", "hash", "snapshots"),
-    "lot_sequence": ("day, last", "day", "lot_counters"),
+#: The tables a copy carries (the column they are read in order of) and what the
+#: counts call them: everything of the log but its schema rows (the target has its
+#: own) and a batch run's reservations (scratch rows: a log is moved while no batch
+#: runs). Every column is copied (``schema.columns``).
+COPIED_TABLES: dict[str, tuple[str, str]] = {
+    "entries": ("id", "entries"),
+    "ingredient_uses": ("entry_id", "ingredient_lots"),
+    "entry_fields": ("entry_id", "looked_up_fields"),
+    "snapshots": ("hash", "snapshots"),
+    "lot_sequence": ("day", "lot_counters"),
 }
 
 #: Rows read and written at a time.
@@ -42,7 +36,7 @@ def table_counts(store: Store) -> dict[str, int]:
     (``entries``, ``ingredient_lots``, ``snapshots``...)."""
     return {
         named: int(store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-        for table, (_, _, named) in COPIED_TABLES.items()
+        for table, (_, named) in COPIED_TABLES.items()
     }
 
 
@@ -64,8 +58,8 @@ def copy_into(target: Store, source: Store, expected: Verification) -> dict[str,
                 f"is not empty ({counts['entries']} entries): a log is copied only into a new one",
                 "a new, empty database or file",
             )
-        for table, (columns, order, _) in COPIED_TABLES.items():
-            _copy_table(target, source, table, columns, order)
+        for table, (order, _) in COPIED_TABLES.items():
+            _copy_table(target, source, table, order)
         with source.faults():
             wanted = table_counts(source)
         copied, found = target.verify(), table_counts(target)
@@ -88,11 +82,12 @@ def copy_into(target: Store, source: Store, expected: Verification) -> dict[str,
     return found
 
 
-def _copy_table(target: Store, source: Store, table: str, columns: str, order: str) -> None:
+def _copy_table(target: Store, source: Store, table: str, order: str) -> None:
     """One table's rows, read as they come and written ``PART`` at a time."""
-    names = [c.strip() for c in columns.split(",")]
+    names = schema.columns(table)
     with source.faults():
-        rows = source.backend.rows(source.db, f"SELECT {columns} FROM {table} ORDER BY {order}")
+        sql = f"SELECT {', '.join(names)} FROM {table} ORDER BY {order}"
+        rows = source.backend.rows(source.db, sql)
     while True:
         with source.faults():
             part = [tuple(row) for row in itertools.islice(rows, PART)]

@@ -47,6 +47,18 @@ class Kind(StrEnum):
     STOCK_ADJUST = "stock-adjust"  # a count: its quantity changed, with a reason
 
 
+#: a kind (or its text) -> its text as stored; anything else is no kind
+KIND_TEXT: dict[str, str] = {kind.value: kind.value for kind in Kind}
+
+
+def kind_text(kind: str) -> str:
+    """A kind as stored (ValueError if it is not one of ``Kind``); fast, once a row."""
+    try:
+        return KIND_TEXT[kind]
+    except KeyError:
+        raise ValueError(f"{kind!r} is not a kind of log entry") from None
+
+
 #: the kinds whose entries dispense an order (their fill dates are repeats of it)
 DISPENSING = (Kind.LABEL, Kind.DISPENSE)
 #: the kinds whose entries hold a printed label (a reprint draws the latest one again)

@@ -208,6 +208,11 @@ INDEXES: tuple[Index, ...] = (
 TABLE = {table.name: table for table in TABLES}
 
 
+def columns(table: str) -> tuple[str, ...]:
+    """A table's columns, in order (as of the current version)."""
+    return tuple(c.name for c in TABLE[table].columns)
+
+
 def tables_of(version: int = SCHEMA_VERSION) -> list[str]:
     """The tables a log of this version holds (every one of them append-only)."""
     return [t.name for t in TABLES if t.exists_in(version)]

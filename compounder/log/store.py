@@ -33,19 +33,19 @@ from compounder.log.chain import (
     snapshot_json,
     verify,
 )
-from compounder.log.kinds import FILE_HASH, LABELLED, Kind, ingredient_uses, looked_up, writes_rows
+from compounder.log.kinds import (
+    FILE_HASH,
+    LABELLED,
+    Kind,
+    ingredient_uses,
+    kind_text,
+    looked_up,
+    writes_rows,
+)
 from compounder.log.location import log_location
 
 #: What ``append_many`` takes: kind, Rx, lot, payload JSON, corrects, key.
 Row = tuple[str, str | None, str | None, str, int | None, str | None]
-
-ENTRY_COLUMNS = (
-    "id", "kind", "rx", "lot", "created_at", "corrects", "payload", "batch_key", "hash",
-    "prev_hash",
-)  # fmt: skip
-
-
-USE_COLUMNS = ("entry_id", "ingredient", "lot", "expiry", "quantity")
 
 
 @dataclass(frozen=True)
@@ -197,12 +197,12 @@ class Store:
         records, uses, fields = [], [], []
         for kind, rx, lot, payload, corrects, batch_key in rows:
             last_id += 1
-            kind = Kind(kind).value
+            kind = kind_text(kind)
             content = next(known) if known is not None else None
             content = content or content_hash(kind, rx, lot, corrects, batch_key, payload)
             before, prev = prev, chain_hash(prev, last_id, created, content)
             records.append(
-                (last_id, kind, rx, lot, created, corrects, payload, batch_key, prev, before)
+                (last_id, kind, rx, lot, created, corrects, payload, batch_key, before, prev)
             )
             if writes_rows(payload):
                 data = json.loads(payload)
@@ -210,9 +210,12 @@ class Store:
                 fields += looked_up(last_id, kind, data)
         if records:
             self._appended = (last_id, prev)
-        self.backend.insert_many(self.db, "entries", ENTRY_COLUMNS, records)
-        self.backend.insert_many(self.db, "ingredient_uses", USE_COLUMNS, uses)
-        self.backend.insert_many(self.db, "entry_fields", ("entry_id", "field", "value"), fields)
+        for table, rows_of_table in (
+            ("entries", records),
+            ("ingredient_uses", uses),
+            ("entry_fields", fields),
+        ):
+            self.backend.insert_many(self.db, table, schema.columns(table), rows_of_table)
         return [record[0] for record in records]
 
     def record_preparation(

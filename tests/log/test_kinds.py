@@ -69,3 +69,9 @@ def test_a_payload_said_to_write_no_rows_writes_none(payload):
         text = json.dumps(payload, sort_keys=True, separators=separators)
         rows = kinds.looked_up(1, Kind.BATCH_RUN, payload) + kinds.ingredient_uses(1, payload)
         assert kinds.writes_rows(text) or not rows, text
+
+
+def test_only_the_logs_kinds_are_stored():
+    assert kinds.kind_text(Kind.BATCH_RUN) == kinds.kind_text("batch-run") == "batch-run"
+    with pytest.raises(ValueError, match="'labels' is not a kind of log entry"):
+        kinds.kind_text("labels")
