@@ -155,6 +155,8 @@ def lots_from(
     file, as used on ``day`` (default today): every entrance reads them here, so a
     received lot is read from the log and refused unless usable, as
     ``api.receiving.resolve_lots`` says."""
+    if not lot_expiry and not lots_file:  # the usual label: nothing to read
+        return ()
     return resolved_lots_from(lot_expiry, lots_file, day, config=config, db=db).lots
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from compounder.core.dates import parse_date
 from compounder.core.inventory import (
     LotEventKind,
-    LotRules,
     LotStatus,
     ReceivedLot,
     ResolvedLots,
@@ -31,6 +30,7 @@ from compounder.core.inventory import (
     stock_needs,
 )
 from compounder.core.lots import RECEIVED, IngredientExpiry
+from compounder.core.settings import LotRules
 from compounder.errors import InputError, SafetyError
 
 MAX_REASON = 200

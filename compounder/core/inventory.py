@@ -49,9 +49,6 @@ class LotEventKind(StrEnum):
     ADJUST = "stock-adjust"
 
 
-#: The forms of ingredient a lot may be: which start quarantined is a setting.
-FORMS = ("tablet", "powder", "liquid")
-
 #: The units stock is counted in, by quantity kind.
 COUNT_UNITS = ("tablets", "tablet", "tabs", "tab")
 QUANTITY_FORMS = "a number and a unit: '100 tablets', '25 g', '500 mL' (mg, kg, L too)"
@@ -254,16 +251,6 @@ def check_usable(lot: ReceivedLot, day: date, needed: StockAmount | None = None)
                 f"preparation needs {needed.text()}",
                 "use another lot, or log a count with compounder stock adjust",
             )
-
-
-@dataclass(frozen=True)
-class LotRules:
-    """``[lots]`` of the settings: whether every ingredient lot must have been received,
-    and which forms of ingredient start quarantined."""
-
-    require_received: bool = False
-    quarantine: tuple[str, ...] = ("powder",)
-    products: str = ""  # the pharmacy's own products file
 
 
 def stock_needs(prep: Preparation) -> dict[str, StockAmount]:

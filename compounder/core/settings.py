@@ -15,11 +15,12 @@ from typing import Any
 
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
-from compounder.core.inventory import LotRules
 from compounder.core.stocks import PAPER
 from compounder.errors import DataFileError
 
 DOSE_TIMES = ("bedtime", "morning")
+#: The forms of ingredient a received lot may be (``[lots] quarantine`` names some).
+LOT_FORMS = ("tablet", "powder", "liquid")
 
 
 PRINTER_FORMATS = ("zpl", "pdf")
@@ -79,6 +80,16 @@ class AuxiliaryWarning:
 
 
 @dataclass(frozen=True)
+class LotRules:
+    """``[lots]`` of the settings: whether every ingredient lot must have been received,
+    and which forms of ingredient start quarantined."""
+
+    require_received: bool = False
+    quarantine: tuple[str, ...] = ("powder",)
+    products: str = ""  # the pharmacy's own products file
+
+
+@dataclass(frozen=True)
 class PharmacySettings:
     name: str
     address: str
@@ -99,7 +110,7 @@ class PharmacySettings:
     screening: str = ""  # the pharmacy's own screening list (a path); empty: the shipped one
     warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
     warning_library: tuple[AuxiliaryWarning, ...] = ()
-    lots: LotRules = LotRules()  # noqa: RUF009 (frozen) - [lots]: received lots required, quarantined forms
+    lots: LotRules = LotRules()
 
     def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
         return next((w for w in self.warning_library if w.id == warning_id), None)
@@ -197,15 +208,13 @@ def _lots(table: Table, path: Path) -> LotRules:
     with ``compounder receive``), quarantine (the forms whose received lots wait for a
     pharmacist's release: tablet, powder, liquid; default powder), products (the
     pharmacy's own products file, added to templates/products.toml)."""
-    from compounder.core.inventory import FORMS
-
     table.check_keys({"require_received", "quarantine", "products"})
     quarantine: tuple[str, ...] = ("powder",)
     if "quarantine" in table.data:
         quarantine = tuple(table.text_list("quarantine", required=False))
-        unknown = [form for form in quarantine if form not in FORMS]
+        unknown = [form for form in quarantine if form not in LOT_FORMS]
         if unknown:
-            raise table.error("quarantine", f"{unknown[0]!r} is not accepted", ", ".join(FORMS))
+            raise table.error("quarantine", f"{unknown[0]!r} is not accepted", ", ".join(LOT_FORMS))
     return LotRules(
         require_received=table.boolean("require_received"),
         quarantine=quarantine,
