@@ -145,7 +145,8 @@ class PlannedGroup:
 
     @classmethod
     def parse(cls, text: str) -> PlannedGroup:
-        day, concentration, vehicle, source = text.split("|")
+        # a group a batch planned in several preparations: "...|part 2" (batch.order)
+        day, concentration, vehicle, source = text.split("|")[:4]
         return cls(day, concentration, vehicle, source)
 
 
