@@ -37,11 +37,11 @@ MAX_REASON = 200
 
 
 def lot_rules(config: str | Path | None = None) -> LotRules:
-    """``[lots]`` of the pharmacy settings (the defaults without a settings file)."""
-    from compounder.core.settings import optional_settings
+    """``[lots]`` of the pharmacy settings (the defaults without a settings file), read
+    once per command with the rest of the pharmacy's data (``open_pharmacy``)."""
+    from compounder.core.pharmacy import open_pharmacy
 
-    settings = optional_settings(config)
-    return settings.lots if settings is not None else LotRules()
+    return open_pharmacy(config, required=False).settings.lots
 
 
 def check_lot_number(lot: str, field: str = "lot") -> str:
