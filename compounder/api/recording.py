@@ -48,6 +48,8 @@ def record_preparation(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
     ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
@@ -105,6 +107,8 @@ def record_preparation(
         liver_kidney_history,
         off_protocol_reason,
         config,
+        acknowledge_unscreened,
+        no_other_medications,
     )
     prep = prepare_batch(
         concentration, volume, source, vehicle, assay, water, day, config=config, resolved=resolved
@@ -166,6 +170,8 @@ def _safety(
     liver_kidney_history: bool,
     off_protocol_reason: str | None,
     config: str | Path | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> dict[str, Any]:
     """The record's safety checks (screening None: no medicines entered, none screened),
     against the pharmacy's screening list."""
@@ -179,12 +185,16 @@ def _safety(
         or override is not None
         or pharmacist is not None
         or liver_kidney_history
+        or acknowledge_unscreened
+        or no_other_medications
     ):
         screening = screening_decision(
             list(other_medications or ()),
             override=override,
             pharmacist=pharmacist,
             liver_kidney_history=liver_kidney_history,
+            acknowledge_unscreened=acknowledge_unscreened,
+            no_other_medications=no_other_medications,
             table=open_pharmacy(config, required=False).screening(),
         )
     reason = (
