@@ -18,7 +18,7 @@ from compounder.batch.order_file import COLUMNS, RawRow
 from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError, InputError, SafetyError
-from compounder.log.kinds import PlannedGroup
+from compounder.log.kinds import PlannedGroup, part_text
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -169,7 +169,7 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
 def preparation_key(group: str, part: int) -> str:
     """The key of one preparation of a group (``group_key``) a batch plans in several
     (``part`` 2, 3...: the first keeps the group's key)."""
-    return group if part == 1 else f"{group}|part {part}"
+    return part_text(group, part)
 
 
 def describe_group(key: str) -> str:

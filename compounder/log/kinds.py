@@ -132,22 +132,31 @@ def parse_key(key: str | None) -> ParsedKey | None:
 @dataclass(frozen=True)
 class PlannedGroup:
     """A batch's planned preparation: the orders of a fill date drawn from one
-    preparation (a ``preparation`` entry's ``preparation_key``, and its key's group)."""
+    preparation (a ``preparation`` entry's ``preparation_key``, and its key's group);
+    a group too large for one preparation is planned in parts (2, 3...: the first
+    keeps the group's text)."""
 
     day: str  # ISO date
     concentration: str  # mg/mL, as a number
     vehicle: str  # vehicle id
     source: str  # source id
+    part: int = 1
 
     @property
     def text(self) -> str:
-        return f"{self.day}|{self.concentration}|{self.vehicle}|{self.source}"
+        group = f"{self.day}|{self.concentration}|{self.vehicle}|{self.source}"
+        return part_text(group, self.part)
 
     @classmethod
     def parse(cls, text: str) -> PlannedGroup:
-        # a group a batch planned in several preparations: "...|part 2" (batch.order)
-        day, concentration, vehicle, source = text.split("|")[:4]
-        return cls(day, concentration, vehicle, source)
+        day, concentration, vehicle, source, *rest = text.split("|")
+        part = int(rest[0].removeprefix("part ")) if rest else 1
+        return cls(day, concentration, vehicle, source, part)
+
+
+def part_text(group: str, part: int) -> str:
+    """The text of one part of a planned group (``PlannedGroup.text``)."""
+    return group if part == 1 else f"{group}|part {part}"
 
 
 # ---------------------------------------------------------------- payload fields

@@ -38,6 +38,9 @@ def test_keys_the_log_does_not_write_are_not_parsed():
 def test_a_planned_group_round_trips():
     group = PlannedGroup("2026-12-01", "1.5", "water", "tablet-50mg")
     assert PlannedGroup.parse(group.text) == group
+    second = PlannedGroup("2026-12-01", "1.5", "water", "tablet-50mg", part=2)
+    assert second.text == kinds.part_text(group.text, 2) == f"{group.text}|part 2"
+    assert PlannedGroup.parse(second.text) == second
 
 
 def test_file_hashes_and_looked_up_fields():
