@@ -291,7 +291,7 @@ def test_a_batch_takes_its_tablets_when_it_commits_and_once(cli, log_db, tmp_pat
     orders.write_text(
         "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity\n"
         f"1000101,Jane Doe,Dr A. Smith,{DAY},1 mg/mL,4.5 mg,63 mL\n"
-        f"1000102,John Roe,Dr A. Smith,{DAY},1 mg/mL,3 mg,63 mL\n"
+        f"1000102,John Roe,Dr A. Smith,{DAY},1 mg/mL,3 mg,45 mL\n"
     )
     lots_file = tmp_path / "lots.csv"
     lots_file.write_text("ingredient,lot,expiry\n,T1,\n")
