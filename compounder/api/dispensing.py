@@ -379,7 +379,7 @@ def make_labels(
     label_stock = load_stock(stock if stock is not None else delivery.stock or settings.stock)
     the_vehicle = pharmacy.vehicle(vehicle)
     the_source = pharmacy.source(source)
-    lots = lots_from(lot_expiry, None)
+    lots = lots_from(lot_expiry, None, config=config, db=db if log else None)
     conc = parse_concentration(settings.concentration if concentration is None else concentration)
     recorded = None
     if lot is not None:

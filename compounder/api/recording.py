@@ -17,7 +17,12 @@ from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.anchor import anchored_by_settings
-from compounder.log.entries import open_store, publish_with_entry, settle_folder
+from compounder.log.entries import (
+    open_store,
+    publish_with_entry,
+    refuse_recalled_preparation,
+    settle_folder,
+)
 
 
 @anchored_by_settings
@@ -64,7 +69,8 @@ def record_preparation(
     initials) unless the settings allow a single-pharmacist site; the balance's id
     comes from the settings (``config``, else the usual places; none: a blank).
     """
-    from compounder.api.planning import lots_from
+    from compounder.api.planning import resolved_lots_from
+    from compounder.api.receiving import take_stock
     from compounder.atomic import StagedFile, checkpoint
     from compounder.content.records import compounding_record, log_place
     from compounder.core.formulations import find_formulation
@@ -75,7 +81,13 @@ def record_preparation(
 
     if output is not None:
         check_output_path(Path(output))
-    lots = lots_from(tuple(ingredient_lots), lots_file)
+    from compounder.log.location import log_location
+
+    location = log_location(db, config)
+    at = compounding_time(compounded, time)
+    day = at.date() if isinstance(at, datetime) else at
+    resolved = resolved_lots_from(tuple(ingredient_lots), lots_file, day, config=config, db=db)
+    lots = resolved.lots
     for given in lots:
         if not given.lot:
             raise InputError(
@@ -100,19 +112,8 @@ def record_preparation(
         acknowledge_unscreened,
         no_other_medications,
     )
-    at = compounding_time(compounded, time)
-    day = at.date() if isinstance(at, datetime) else at
     prep = prepare_batch(
-        concentration,
-        volume,
-        source,
-        vehicle,
-        assay,
-        water,
-        day,
-        list(ingredient_lots),
-        lots_file,
-        config=config,
+        concentration, volume, source, vehicle, assay, water, day, config=config, resolved=resolved
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
 
@@ -131,6 +132,11 @@ def record_preparation(
             single_pharmacist=same_person,
         )
         record["safety"] = safety
+        # taken from the received lots as the log holds them now, in the record's
+        # transaction: two records at once never take the same stock
+        used = take_stock(store, prep, resolved, day)
+        if used:
+            record["stock_used"] = used
         prev_id, prev_hash = store.head()  # under the write lock: this entry follows it
         record["log_place"] = log_place(prev_id + 1, prev_id, prev_hash)
         pdf = render_record(record, paper)
@@ -146,10 +152,8 @@ def record_preparation(
         staged[0].publish()
         checkpoint("record: about to commit")
 
-    from compounder.log.location import log_location
-
     try:
-        with open_store(log_location(db, config)) as store:
+        with open_store(location) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
                 day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
             )
@@ -266,6 +270,7 @@ def reprint_label(
         entry = store.latest_label(rx)
         if entry is None:
             raise InputError("rx", rx, "an Rx number with a label in the log")
+        refuse_recalled_preparation(store, entry.lot)
         snapshot = store.snapshot(entry.payload["snapshot"])
         if "frame" in snapshot:  # a batch order: stock and layout kept once per run
             snapshot.update(store.snapshot(snapshot.pop("frame")))

@@ -448,10 +448,14 @@ def write_records(
     lots: dict[str, str],
     config: str,
     ingredient_lots: tuple[IngredientExpiry, ...] = (),
+    received: dict[str, str] | None = None,
 ) -> None:
     """records.pdf: the compounding record of every preparation the run plans (a powder
     one leaves the weighing blank: it needs the certificate's assay and water), with
-    the ingredient lots it is made from (its BUD capped by them)."""
+    the ingredient lots it is made from (its BUD capped by them). ``received``: the
+    received lots among them (lot -> ingredient id): a tablet preparation's record
+    says what it takes from each (``stock_used``), taken when the run commits; a
+    powder one takes nothing (its weighing is written at the bench)."""
     from compounder.content.records import compounding_record, planned_powder_record
     from compounder.core.bud import beyond_use_date
     from compounder.core.lots import lots_for
@@ -476,6 +480,9 @@ def write_records(
             record = compounding_record(
                 prep, entry["lot"], None, "________", "________", used, day, balance=balance
             )
+            taken = _stock_used(prep, used, received or {})
+            if taken:
+                record["stock_used"] = taken
         else:
             bud = beyond_use_date(day, vehicle, ctx["rules"], used)
             record = planned_powder_record(
@@ -501,6 +508,19 @@ def write_records(
         records.append(record)
     report.records = records
     render_records(temp, report)
+
+
+def _stock_used(prep: Any, used: Any, received: dict[str, str]) -> list[dict[str, str]]:
+    """What a planned preparation takes from each received lot it is made from."""
+    from compounder.core.inventory import stock_needs
+
+    needs = stock_needs(prep)
+    taken = []
+    for lot in used:
+        need = needs.get(received.get(lot.lot, ""))
+        if need is not None:
+            taken.append({"lot": lot.lot, "amount": str(need.value), "unit": need.unit})
+    return taken
 
 
 def render_records(temp: Path, report: BatchReport) -> None:

@@ -84,7 +84,7 @@ from compounder.batch.outputs import (
 )
 from compounder.content.records import log_place
 from compounder.core.limits import CHUNK_SIZE, check_range
-from compounder.core.lots import read_lots_file
+from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log import batches, kinds
 from compounder.log.anchor import anchored_by_settings
@@ -390,7 +390,14 @@ def run_batch(
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
-    ingredient_lots = tuple(read_lots_file(Path(lots_file))) if lots_file else ()
+    ingredient_lots: tuple[IngredientExpiry, ...] = ()
+    received: dict[str, str] = {}  # received lot -> its ingredient (stock is taken)
+    if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
+        from compounder.api.planning import resolved_lots_from
+
+        resolved = resolved_lots_from((), Path(lots_file), config=config_path, db=db)
+        ingredient_lots = resolved.lots
+        received = {lot.lot: lot.ingredient for lot in resolved.received}
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
@@ -506,7 +513,7 @@ def run_batch(
         rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        write_records(temp, report, lots, config_path, ingredient_lots)
+        write_records(temp, report, lots, config_path, ingredient_lots, received)
         checkpoint("batch: records written")
         names = outputs_in(temp)
         check_output_names(out)  # again: none has appeared during the run
@@ -616,7 +623,9 @@ def _commit(
             payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
             planned.append((Kind.PREPARATION, None, lot, payload, batch_key))
         batches.append_new(store, planned, digest, Kind.PREPARATION)
-        batches.append_new(store, record_rows(report, digest), digest, Kind.BATCH_RECORD)
+        records = record_rows(report, digest)
+        _take_stock(store, [r for r in records if not batches.has_entry_key(store, r[4])])
+        batches.append_new(store, records, digest, Kind.BATCH_RECORD)
         printed = batches.printed_orders(store, digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
@@ -657,6 +666,16 @@ def _commit(
         store.append(Kind.BATCH_RUN, None, None, run, batch_key=kinds.run_key(run_key))
         checkpoint("batch: about to commit")
     checkpoint("batch: committed")
+
+
+def _take_stock(store: Store, records: list[tuple[str, None, str, str, str]]) -> None:
+    """The stock the run's new records take from received lots, checked against what
+    each lot holds now, under the log's write lock (SafetyError: nothing is logged)."""
+    from compounder.api.receiving import take_batch_stock
+
+    uses = [use for row in records for use in json.loads(row[3]).get("stock_used", [])]
+    if uses:
+        take_batch_stock(store, uses, date.today())
 
 
 def _label_fields(payload: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from compounder.cli import (
     logbook,
     onboarding,
     printing,
+    stockroom,
 )
 from compounder.errors import CompounderError
 
@@ -132,9 +133,14 @@ COMMANDS = (
     logbook.history,
     logbook.correct,
     onboarding.init,
+    *stockroom.COMMANDS,
 )
 for _command in COMMANDS:
     app.command()(report_errors(_command))
+
+stockroom.stock_app.callback(invoke_without_command=True)(report_errors(stockroom.stock))
+stockroom.stock_app.command()(report_errors(stockroom.adjust))
+app.add_typer(stockroom.stock_app)
 
 log_app = typer.Typer(
     name="log", help=ledger.HELP, no_args_is_help=True, context_settings=HELP_OPTIONS

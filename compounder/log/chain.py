@@ -158,6 +158,9 @@ class Walk:
         self.lots: set[str] = set()
         self.referenced: set[str] = set()
         self.written: dict[int, list[tuple[Any, ...]]] = {}
+        from compounder.log.receipts import StockLedger
+
+        self.stock = StockLedger()  # received lots' stock, entry by entry
 
     def rows(self, sql: str) -> Iterable[Any]:
         return self.store.backend.rows(self.store.db, sql)
@@ -197,6 +200,9 @@ class Walk:
         except ValueError:
             raise Problem(f"entry {entry_id} is not readable", entry_id) from None
         self.written_rows(entry_id, row["kind"], payload)
+        stock = self.stock.entry(row["kind"], row["lot"], payload)
+        if stock is not None:
+            raise Problem(f"entry {entry_id} {stock}", entry_id)
         if row["kind"] == Kind.PREPARATION:
             if row["lot"] in self.lots:
                 raise Problem(f"entry {entry_id} reuses lot {row['lot']}", entry_id)
@@ -245,8 +251,10 @@ class Walk:
 def verify(store: Store, anchor: str | None = None) -> Verification:
     """Walk the log: every entry's hash against its fields and the previous hash,
     every snapshot against its hash, the rows written with each entry, the lots
-    unique; the first problem is named. Before it, every append-only guard that is not
-    as the schema makes it (``guards``); a role that could turn them off is a warning.
+    unique, received lots' stock never used unreleased or below zero
+    (``receipts.StockLedger``); the first problem is named. Before it, every
+    append-only guard that is not as the schema makes it (``guards``); a role that
+    could turn them off is a warning.
 
     ``anchor``: a chain head noted earlier (kept outside the log; ``ID:HASH`` or a
     hash); it must still be in the chain, so even an attacker who rewrites every hash

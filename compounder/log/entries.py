@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.units import format_quantity
-from compounder.log.kinds import DISPENSING, Kind, PlannedGroup
+from compounder.log.kinds import DISPENSING, LABELLED, Kind, PlannedGroup
 
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
@@ -80,6 +80,7 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         made, vehicle, source = Decimal(group.concentration), group.vehicle, group.source
     else:
         return None
+    _refuse_stopped_ingredients(store, lot, record)
     day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]
     if made != concentration:
         raise SafetyError(
@@ -105,6 +106,85 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         vehicle,
         source,
     )
+
+
+def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
+    """SafetyError if ``lot`` is a preparation made from an ingredient lot since
+    recalled or put on hold (a reprint of its label is refused as a new label is)."""
+    if not lot:
+        return
+    for entry in store.entries_for_lot(lot):
+        if entry.kind in (Kind.PREPARATION, Kind.BATCH_RECORD) and "ingredients" in entry.payload:
+            _refuse_stopped_ingredients(store, lot, entry.payload)
+
+
+def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) -> None:
+    """A preparation made from an ingredient lot since recalled (or put on hold) is
+    recalled with it: no label is printed from it (SafetyError, exit 3)."""
+    from compounder.core.inventory import LotStatus
+    from compounder.log.receipts import find_received, recall_of
+
+    for use in record.get("ingredients", []):
+        name = str(use.get("lot", ""))
+        received = find_received(store, name) if name else None
+        status = received.status if received is not None else None
+        reason = received.reason if received is not None else recall_of(store, name)
+        if received is None and reason is not None:
+            status = LotStatus.RECALLED
+        if status in (LotStatus.RECALLED, LotStatus.ON_HOLD):
+            raise SafetyError(
+                f"preparation lot {lot} was made from ingredient lot {name}, which is "
+                f"{status} ({reason})",
+                "do not dispense it; see the recall worklist (compounder recall)"
+                if status is LotStatus.RECALLED
+                else "wait until a pharmacist releases the ingredient lot",
+            )
+
+
+def dispensed_from_preparation(store: Store, entry: Any) -> dict[str, Any]:
+    """A preparation (its record's entry) and every label and batch order dispensed
+    from it: Rx, fill dates, BUD, quantities, the patient (from the label's snapshot),
+    and whether a correction was logged against it."""
+    record = entry.payload
+    corrected = {
+        e.corrects for e in store.entries_of_kind(Kind.CORRECTION) if e.corrects is not None
+    }
+    fills = []
+    for dispensed in store.entries_for_lot(entry.lot):
+        if dispensed.kind not in LABELLED:
+            continue
+        payload = dispensed.payload
+        fills.append(
+            {
+                "entry_id": dispensed.id,
+                "rx": dispensed.rx or "",
+                "fill_dates": payload.get("fill_dates") or [payload.get("fill_date", "")],
+                "bud": payload.get("bud", ""),
+                "patient": _patient(store, payload.get("snapshot")),
+                "corrected": dispensed.id in corrected,
+                "reprint": dispensed.kind == Kind.BATCH_REPRINT,
+            }
+        )
+    return {
+        "preparation_lot": entry.lot,
+        "entry_id": entry.id,
+        "rx": entry.rx or "",
+        "bud": str(record.get("bud", "")),
+        "compounded": str(record.get("compounded_date") or record.get("compounded_at", ""))[:10],
+        "fills": fills,
+    }
+
+
+def _patient(store: Store, digest: Any) -> str:
+    """The patient's name on a logged label (its snapshot's patient line)."""
+    if not isinstance(digest, str):
+        return ""
+    snapshot = store.snapshot(digest)
+    for content in snapshot.get("contents", []):
+        for block in content.get("blocks", []):
+            if block.get("role") == "patient":
+                return str(block.get("text", ""))
+    return ""
 
 
 def open_store(
