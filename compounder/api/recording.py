@@ -16,7 +16,7 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
-from compounder.log.entries import open_store, publish_with_entry, settle_folder
+from compounder.log.entries import log_identity, open_store, publish_with_entry, settle_folder
 
 
 def record_preparation(
@@ -61,7 +61,7 @@ def record_preparation(
     comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import lots_from
-    from compounder.atomic import StagedFile, checkpoint
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
     from compounder.content.records import compounding_record
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
@@ -129,17 +129,18 @@ def record_preparation(
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
-        if output is None:
-            return
-        lot, _, pdf = result
-        path = Path(str(output).replace("{lot}", lot))
-        settle_folder(store, path.parent)
-        staged.append(StagedFile(path, pdf))
-        staged[0].publish()
+        if output is not None:
+            lot, _, pdf = result
+            path = Path(str(output).replace("{lot}", lot))
+            settle_folder(store, path.parent)
+            staged.append(StagedFile(path, pdf))
+            staged[0].publish(log_identity(store))
         checkpoint("record: about to commit")
+        signals.hold()  # from here the entry may be committing: no taking back
 
     from compounder.log.store import log_location
 
+    signals = SignalsHeld()
     try:
         with open_store(log_location(db, config)) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
@@ -148,10 +149,12 @@ def record_preparation(
     except BaseException:
         for file in staged:
             file.undo()
+        signals.release(deliver=True)
         raise
     for file in staged:
         file.finish()
     checkpoint("record: committed")
+    signals.release()
     return lot, record, pdf
 
 
@@ -262,7 +265,8 @@ def reprint_label(
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
-        None if printer is None or printer.startswith(("socket://", "cups:"))
+        None
+        if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
         output,
         default=original,  # without --format, printer or telling suffix: as it was made

@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compounder.atomic import checkpoint
+from compounder.atomic import SignalsHeld, checkpoint
 from compounder.batch.chunks import (
     DEFAULT_CHUNK,
     BatchOptions,
@@ -172,9 +172,7 @@ def _reserve_lots(
     chunk.lots = tuple(sorted(lots.items()))
 
 
-def _logged_elsewhere(
-    store: Store, digest: str, rxs: Iterable[str]
-) -> dict[tuple[str, str], int]:
+def _logged_elsewhere(store: Store, digest: str, rxs: Iterable[str]) -> dict[tuple[str, str], int]:
     """The fills of these Rx numbers the log holds from another order file or a
     ``label`` (a run of the same file again is no repeat): (Rx, fill date) -> entry."""
     found: dict[tuple[str, str], int] = {}
@@ -379,6 +377,7 @@ def run_batch(
                 lock.renew()
             yield chunk
 
+    signals = SignalsHeld()  # held from the commit until the files are published
     try:
         totals: dict[tuple[str, str, str, str], Decimal] = {}
         for result in _run_chunks(chunks(), options, temp, jobs, progress):
@@ -427,10 +426,11 @@ def run_batch(
                 "it is not from this run and would be mixed with its outputs; move it "
                 "(and any other earlier outputs) away or choose an empty folder",
             )
-        _commit(store, report, lots, digest, run_key, temp, names, chunk_count, moved)
+        _commit(store, report, lots, digest, run_key, temp, names, chunk_count, moved, signals)
         committed = True
         report.files = publish(temp, out, names)
         published = True
+        checkpoint("batch: published")
         report.printed = report.valid
         return report
     except OSError as exc:  # a full disk, a folder that went away: nothing is published
@@ -453,6 +453,7 @@ def run_batch(
             if lock is not None:
                 lock.release()
             _remove_if_empty(created)  # a run that printed nothing leaves no folder it made
+        signals.release(deliver=not committed)  # committed: the run is done
 
 
 def _new_folders(out: Path) -> list[Path]:
@@ -499,6 +500,7 @@ def _commit(
     names: list[str],
     chunks: int,
     moved: dict[int, LabelsMoved] | None = None,
+    signals: SignalsHeld | None = None,
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order (its labels renumbered into the run's one
@@ -555,6 +557,8 @@ def _commit(
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
         checkpoint("batch: about to commit")
+        if signals is not None:
+            signals.hold()  # from here the run may be committing: no taking back
     checkpoint("batch: committed")
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from compounder.atomic import deferred_signal, work_done
 from compounder.cli import batching, calculations, checking, ledger, logbook, printing
 from compounder.errors import CompounderError
 
@@ -28,6 +29,12 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: a signal that came once the entry was committing: nothing is undone
+LATE_SIGNAL = (
+    "compounder: interrupted after its log entry was committed: the work is done and "
+    "its files are complete"
+)
+
 
 def report_errors(command: F) -> F:
     """Map every CompounderError to a one-line message and its exit code."""
@@ -35,13 +42,19 @@ def report_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            done = command(*args, **kwargs)
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:  # typer would exit 130 without a word
+            if work_done():  # committed, files final: the work is done
+                typer.echo(LATE_SIGNAL, err=True)
+                return None
             typer.echo("compounder: interrupted", err=True)
             raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+        if deferred_signal() is not None:
+            typer.echo(LATE_SIGNAL, err=True)
+        return done
 
     return wrapper  # type: ignore[return-value]
 
