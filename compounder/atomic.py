@@ -349,20 +349,20 @@ class StagedFile:
                 raise OutputError(str(target), exc.strerror or str(exc)) from None
             raise
 
-    def publish(self, log: str = "") -> None:
+    def publish(self, entry: dict[str, Any] | None = None) -> None:
         """Rename the file into place (atomic: the old file or the new, never a part).
-        ``log``: the log its entry goes to (a folder may hold several logs' files)."""
+        ``entry``: which log and entry it goes with (noted for ``settle_orphans``)."""
         try:
-            self.owner.write_note({"log": log})
+            self.owner.write_note(entry or {})
             if LINKS:
                 try:
                     self._publish_linked()
                 except OSError as exc:
                     if not _links_unsupported(exc):
                         raise
-                    self._publish_renamed(log)
+                    self._publish_renamed(entry or {})
             else:
-                self._publish_renamed(log)
+                self._publish_renamed(entry or {})
         except (OSError, OutputError) as exc:
             self.undo()
             if isinstance(exc, OutputError):
@@ -380,7 +380,7 @@ class StagedFile:
         self.published = True
         replace_into(incoming, self.target)
 
-    def _publish_renamed(self, log: str) -> None:
+    def _publish_renamed(self, entry: dict[str, Any]) -> None:
         """Without hard links: the earlier file copied aside, the note written, then the
         hidden file renamed into place (the note says which file is this one's)."""
         import shutil
@@ -396,7 +396,7 @@ class StagedFile:
                 os.fsync(copied.fileno())
             self.backup = backup
         self.identity = _identity(self.temp)
-        self.owner.write_note({"log": log, "renamed": self.identity})
+        self.owner.write_note({**entry, "renamed": self.identity})
         self.published = True
         replace_into(self.temp, self.target)
 
@@ -437,13 +437,13 @@ class StagedFile:
 LINKS = True
 
 
-def settle_orphans(folder: Path, log: str, committed: Callable[[Path], bool]) -> int:
+def settle_orphans(folder: Path, committed: Callable[[dict[str, Any]], bool | None]) -> int:
     """Finish what commands that have ended (killed outright) left in ``folder``: for
-    each staged file whose owner's lock is free, a file published for ``log`` is kept
-    if ``committed(target)`` (its entry is in the log), else taken back out (the earlier
-    file back in place); a file never published is removed (hidden files hold patient
-    names). Files whose owner lives are not touched, nor a published file of another
-    log (a command of that log settles it). How many were settled.
+    each staged file whose owner's lock is free, a published file is kept if
+    ``committed(note)`` (its entry, as its owner noted it, is in the log), taken back
+    out if not (the earlier file back in place), and left if None (another log's: a
+    command of that log settles it); a file never published is removed (hidden files
+    hold patient names). Files whose owner lives are not touched. How many were settled.
 
     ``committed`` must see the log as it is for good: call inside a write transaction
     (an owner killed while committing has then either committed or not)."""
@@ -462,7 +462,7 @@ def settle_orphans(folder: Path, log: str, committed: Callable[[Path], bool]) ->
             continue  # held: a live command's; unknown: stop; gone: nothing left
         owner = taken if isinstance(taken, OwnerLock) else None
         note = owner.note() if owner is not None else {}
-        done = _settle_one(folder / name, hidden, note, log, committed)
+        done = _settle_one(folder / name, hidden, note, committed)
         if owner is not None:
             owner.release(remove=done)
         settled += done
@@ -470,7 +470,10 @@ def settle_orphans(folder: Path, log: str, committed: Callable[[Path], bool]) ->
 
 
 def _settle_one(
-    target: Path, hidden: Path, note: dict[str, Any], log: str, committed: Callable[[Path], bool]
+    target: Path,
+    hidden: Path,
+    note: dict[str, Any],
+    committed: Callable[[dict[str, Any]], bool | None],
 ) -> bool:
     """Settle one orphan (see ``settle_orphans``); False if it is left (another log's)."""
     backup, incoming = hidden.with_suffix(".previous"), hidden.with_suffix(".new")
@@ -481,9 +484,10 @@ def _settle_one(
         elif isinstance(note.get("renamed"), dict):
             published = _is(target, note["renamed"])  # renamed in place
     if published:
-        if note.get("log") != log:
+        kept = committed(note)
+        if kept is None:
             return False  # its entry is in another log (or unknown): not ours to judge
-        if not committed(target):
+        if not kept:
             with contextlib.suppress(OSError):
                 if backup.exists():
                     os.replace(backup, target)
@@ -583,13 +587,16 @@ def checkpoint(name: str) -> None:
     """A point in a write path where the crash-consistency test may kill the process.
 
     With ``COMPOUNDER_KILL_AT=N`` in the environment the process kills itself (SIGKILL,
-    no clean-up) at the N-th checkpoint it reaches; ``COMPOUNDER_CHECKPOINTS=FILE``
-    appends each checkpoint's name to FILE; ``COMPOUNDER_PAUSE_AT=NAME`` (with
-    ``COMPOUNDER_PAUSED=FILE``) creates FILE at the checkpoint NAME and waits there, up to
-    a minute, until FILE is removed: a test signals the process at that very point, or
-    acts meanwhile and then lets it go on. Without them this does nothing."""
+    no clean-up) at the N-th checkpoint it reaches; with ``COMPOUNDER_SIGNAL_AT=N`` it
+    sends itself ``COMPOUNDER_SIGNAL`` (TERM or INT) there, as a user or a system
+    stopping it would; ``COMPOUNDER_CHECKPOINTS=FILE`` appends each checkpoint's name to
+    FILE; ``COMPOUNDER_PAUSE_AT=NAME`` (with ``COMPOUNDER_PAUSED=FILE``) creates FILE at
+    the checkpoint NAME and waits there, up to a minute, until FILE is removed: a test
+    signals the process at that very point, or acts meanwhile and then lets it go on.
+    Without them this does nothing."""
     if (
         "COMPOUNDER_KILL_AT" not in os.environ
+        and "COMPOUNDER_SIGNAL_AT" not in os.environ
         and "COMPOUNDER_CHECKPOINTS" not in os.environ
         and "COMPOUNDER_PAUSE_AT" not in os.environ
     ):
@@ -609,10 +616,12 @@ def checkpoint(name: str) -> None:
     if trace:
         with open(trace, "a", encoding="utf-8") as handle:
             handle.write(f"{os.getpid()} {_checkpoints} {name}\n")
-    if os.environ.get("COMPOUNDER_KILL_AT") == str(_checkpoints):
-        import signal
+    import signal
 
+    if os.environ.get("COMPOUNDER_KILL_AT") == str(_checkpoints):
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("COMPOUNDER_SIGNAL_AT") == str(_checkpoints):
+        os.kill(os.getpid(), getattr(signal, "SIG" + os.environ.get("COMPOUNDER_SIGNAL", "TERM")))
 
 
 _checkpoints = 0

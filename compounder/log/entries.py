@@ -319,12 +319,16 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                 }
 
 
-def log_identity(store: Store) -> str:
-    """Which log a store is (the SQLite file's full path, or the server's redacted URL):
-    what a staged file notes so that only a command of the same log settles it."""
+def log_identity(store: Store) -> dict[str, Any]:
+    """What a staged file notes about its entry as it is published inside the entry's
+    transaction: which log (the SQLite file's full path, or the server's redacted URL)
+    and the entry (its id and chained hash), so that only a command of the same log
+    settles it, by that very entry."""
     import os
 
-    return os.path.realpath(store.path) if isinstance(store.path, Path) else str(store.path)
+    where = os.path.realpath(store.path) if isinstance(store.path, Path) else str(store.path)
+    appended = store.last_appended
+    return {"log": where, "entry": list(appended) if appended else None}
 
 
 def settle_folder(store: Store, folder: Path) -> int:
@@ -334,12 +338,18 @@ def settle_folder(store: Store, folder: Path) -> int:
     command, and those another log must judge, are left alone. Call inside a write
     transaction. Returns how many were settled."""
     from compounder.atomic import settle_orphans
-    from compounder.log.snapshots import pdf_hash
 
-    def committed(target: Path) -> bool:
-        return store.has_file(pdf_hash(target.read_bytes()))
+    here = log_identity(store)["log"]
 
-    return settle_orphans(folder if str(folder) else Path("."), log_identity(store), committed)
+    def committed(note: dict[str, Any]) -> bool | None:
+        if note.get("log") != here:
+            return None  # another log's (or unknown): not this command's to judge
+        entry = note.get("entry")
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return None
+        return store.holds_entry(int(entry[0]), str(entry[1]))
+
+    return settle_orphans(folder if str(folder) else Path("."), committed)
 
 
 def settle_outputs(folder: str | Path, db: str | Path | None = None) -> int:
