@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from compounder.atomic import os_lock
 from compounder.batch.lease import LEASE, LOCK_NAME
 from compounder.batch.run import run_batch
 from compounder.batch.synthetic import write_orders
@@ -85,11 +86,50 @@ def _dead_pid() -> int:
 
 def test_a_second_run_into_a_held_folder_is_refused(tmp_path, example_config):
     out = tmp_path / "out"
-    temp = _lock(out, socket.gethostname(), os.getpid(), age=0)  # a live run, here
-    with pytest.raises(OutputError, match="another batch run is writing to it"):
-        run_batch(ORDERS, out, example_config, db=tmp_path / "log.db")
+    temp = _lock(out, socket.gethostname(), os.getpid(), age=0)  # a live run, here...
+    held = os.open(out / LOCK_NAME, os.O_RDONLY)
+    assert os_lock(held)  # ...holding its lock as a run does
+    try:
+        with pytest.raises(OutputError, match="another batch run is writing to it"):
+            run_batch(ORDERS, out, example_config, db=tmp_path / "log.db")
+    finally:
+        os.close(held)
     assert temp.exists() and (out / LOCK_NAME).exists()
     assert [n for n in names(out) if not n.startswith(".")] == []
+
+
+def test_a_suspended_run_keeps_its_folder_however_long(tmp_path, example_config):
+    """A run stopped (Ctrl-Z, SIGSTOP) for longer than the lease still lives: its lock
+    is not taken on the same host; resumed, it finishes."""
+    out, db = tmp_path / "out", tmp_path / "log.db"
+    paused = tmp_path / "paused"
+    env = dict(
+        os.environ,
+        COMPOUNDER_PAUSE_AT="batch: folder locked",
+        COMPOUNDER_PAUSED=str(paused),
+    )
+    command = [sys.executable, "-m", "compounder", "batch", str(ORDERS), "-o", str(out)]
+    first = subprocess.Popen(
+        [*command, "--config", str(example_config), "--db", str(db)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not paused.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        paused.unlink()
+        then = time.time() - LEASE - 60  # as after three minutes suspended
+        os.utime(out / LOCK_NAME, (then, then))
+        with pytest.raises(OutputError, match="another batch run is writing to it"):
+            run_batch(ORDERS, out, example_config, db=db)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 0, stderr.decode()
+    assert "labels.pdf" in names(out) and not (out / LOCK_NAME).exists()
 
 
 def test_another_workstations_run_is_judged_by_its_lease_not_a_local_pid(tmp_path, example_config):
