@@ -72,9 +72,24 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+#: the command with ``os.link`` failing as on FAT, exFAT or an SMB share (EPERM)
+NO_LINKS = """
+import errno, os, sys
+def refuse(*args, **kwargs):
+    raise PermissionError(errno.EPERM, "Operation not permitted")
+os.link = refuse
+sys.argv[0] = "compounder"
+from compounder.cli.app import main
+main()
+"""
+
+
+def run(
+    args: list[str], env: dict[str, str], links: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    start = ["-m", "compounder"] if links else ["-c", NO_LINKS]
     return subprocess.run(
-        [sys.executable, "-m", "compounder", *args],
+        [sys.executable, *start, *args],
         env={**os.environ, **env},
         capture_output=True,
         timeout=120,
@@ -140,10 +155,12 @@ def kill_everywhere(
     setup: Callable[[Path], None],
     check: Callable[..., bool],
     new_log: Callable[[Path], str] | None = None,
+    links: bool = True,
 ) -> tuple[int, int]:
     """``new_log(case)``: the log of each case (a new database on the test server);
     without it, ``log.db`` in the case's folder. Each checkpoint gets SIGKILL, SIGTERM
-    and SIGINT. (kill points, cases after the commit)."""
+    and SIGINT. ``links``: False, as on a file system without hard links. (kill
+    points, cases after the commit)."""
     log = {"db": "log.db"}
 
     def with_log(case: Path) -> None:
@@ -156,7 +173,7 @@ def kill_everywhere(
 
     with_log(tmp_path / "count")
     trace = tmp_path / "count" / "checkpoints.txt"
-    result = run(arguments(), {"COMPOUNDER_CHECKPOINTS": str(trace)})
+    result = run(arguments(), {"COMPOUNDER_CHECKPOINTS": str(trace)}, links)
     assert result.returncode == 0, result.stderr
     points = [line.split(" ", 2)[2] for line in trace.read_text().splitlines()]
     assert len(points) >= 8, points
@@ -164,14 +181,15 @@ def kill_everywhere(
     for n, name in enumerate(points, 1):
         case = tmp_path / str(n)
         with_log(case)
-        result = run(arguments(), {"COMPOUNDER_KILL_AT": str(n)})
+        result = run(arguments(), {"COMPOUNDER_KILL_AT": str(n)}, links)
         assert result.returncode == -signal.SIGKILL, (n, name, result.stderr)
         db = case / "log.db" if new_log is None else log["db"]
         committed += check(case / "out", db)
         for sig, code in SIGNALS.items():
             case = tmp_path / f"{n}-{sig}"
             with_log(case)
-            result = run(arguments(), {"COMPOUNDER_SIGNAL_AT": str(n), "COMPOUNDER_SIGNAL": sig})
+            signals = {"COMPOUNDER_SIGNAL_AT": str(n), "COMPOUNDER_SIGNAL": sig}
+            result = run(arguments(), signals, links)
             db = case / "log.db" if new_log is None else log["db"]
             done = check(case / "out", db, settle=False)  # cleaned up by the command itself
             assert result.returncode == (0 if done else code), (n, name, sig, result.stderr)
@@ -282,4 +300,34 @@ def test_reprint_killed_at_every_write(tmp_path, monkeypatch, new_log):
 
     points, committed = kill_everywhere(tmp_path, args, setup, check, copied)
     print(f"reprint: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["label", "record"])
+def test_killed_at_every_write_without_hard_links(tmp_path, monkeypatch, kind):
+    """The same guarantees where ``os.link`` fails (FAT, exFAT, SMB shares): the file
+    is renamed into place and its lock file's note says which it is (test_atomic covers
+    an earlier file kept aside as a copy)."""
+    base = tmp_path / "base.db"
+    made = run([*RECORD, "--db", str(base), "-o", str(tmp_path / "r.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    if kind == "label":
+        args = [*LABEL, "--db", "log.db", "-o", "out/label.pdf"]
+        logged = "label"
+    else:
+        args = [*RECORD, "--db", "log.db", "-o", "out/record.pdf"]
+        logged = "preparation"
+
+    def setup(case: Path) -> None:
+        (case / "out").mkdir(parents=True)
+        if kind == "label":
+            shutil.copy(base, case / "log.db")
+        monkeypatch.chdir(case)
+
+    def check(out: Path, db: Path | str, settle: bool = True) -> bool:
+        return check_single(out, db, logged, 0, settle)
+
+    points, committed = kill_everywhere(tmp_path, args, setup, check, None, links=False)
+    print(f"{kind} without hard links: {points} kill points, {committed} after the commit")
     assert 0 < committed < points
