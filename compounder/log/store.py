@@ -332,6 +332,16 @@ def _check_log_file(path: Path) -> None:
         raise DataFileError(str(path), "", f"is {kind}, not a log file", "the log's file")
 
 
+def _create_private(path: Path) -> None:
+    """A new log is private: its folder, if made now, 0700, and the file 0600 (SQLite
+    gives its -wal and -shm files the same); its snapshots hold patients' names. An
+    existing log or folder is left as it is."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -383,7 +393,7 @@ class Dialect:
     def connect(self) -> Any:
         _check_log_file(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
             db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DataFileError(str(self.path), "", f"cannot open the log ({exc})") from None
