@@ -544,6 +544,12 @@ class SignalsHeld:
         _deferred = _deferred or caught
 
 
+def new_command() -> None:
+    """A command begins: nothing of it is done yet (for ``work_done``)."""
+    global _deferred, _done
+    _deferred, _done = None, False
+
+
 def work_done() -> bool:
     """Whether a command's entry is committed and its files final (a signal since then,
     or one deferred meanwhile, does not undo anything: the command ends as done), until

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from compounder.atomic import deferred_signal, work_done
+from compounder.atomic import deferred_signal, new_command, work_done
 from compounder.cli import batching, calculations, checking, ledger, logbook, printing
 from compounder.errors import CompounderError
 
@@ -41,6 +41,7 @@ def report_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        new_command()
         try:
             done = command(*args, **kwargs)
         except CompounderError as exc:
