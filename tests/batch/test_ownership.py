@@ -261,3 +261,36 @@ def test_workers_die_with_the_batch(tmp_path, example_config, how):
         assert process.returncode == (143 if how == signal.SIGTERM else 130)
         assert stderr.decode() == "compounder: interrupted\n"
         assert not out.exists()  # its temporary folder, its lock and the folder it made
+
+
+def test_a_lock_is_put_back_without_hard_links(tmp_path, monkeypatch):
+    """Where the file system has no hard links (FAT, SMB: os.link fails), a lock moved
+    aside by mistake is put back as a copy, never over a newer one."""
+    import errno
+
+    from compounder.batch import lease
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    path, aside = tmp_path / LOCK_NAME, tmp_path / "aside"
+    aside.write_text('{"run_key": "fresh"}')
+    lease._put_back(aside, path)
+    assert json.loads(path.read_text()) == {"run_key": "fresh"} and not aside.exists()
+    aside.write_text('{"run_key": "older"}')
+    lease._put_back(aside, path)  # a lock is there again: it stays
+    assert json.loads(path.read_text()) == {"run_key": "fresh"} and not aside.exists()
+
+
+def test_a_batch_runs_without_hard_links(tmp_path, example_config, monkeypatch):
+    import errno
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    out, db = tmp_path / "out", tmp_path / "log.db"
+    temp = _lock(out, socket.gethostname(), _dead_pid(), 1)  # an abandoned run first
+    assert run_batch(ORDERS, out, example_config, db=db).ok
+    assert not temp.exists() and [n for n in names(out) if n.startswith(".")] == []
