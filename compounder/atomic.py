@@ -1,7 +1,12 @@
 """Atomic output files: written under a temporary name, renamed into place when complete.
 
 An error or an interruption leaves no partial file under the target name: either the
-complete new file is there, or whatever was there before.
+complete new file is there, or whatever was there before. A command's hidden files are
+held by an OS lock while it lives (``OwnerLock``); the files of a command killed
+outright are settled by the next one into the folder (``settle_orphans``). A staged
+file is published together with its log entry (``StagedFile``), with or without hard
+links, and signals wait from the entry's commit until the files are final
+(``SignalsHeld``). ``checkpoint`` marks the points the crash tests interrupt.
 """
 
 from __future__ import annotations
@@ -108,11 +113,14 @@ def os_lock(fd: int) -> bool | None:
     if sys.platform == "win32":
         import msvcrt
 
+        position = os.lseek(fd, 0, os.SEEK_CUR)
         try:
             os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError as exc:
             return False if exc.errno in (errno.EACCES, errno.EDEADLK) else None
+        finally:
+            os.lseek(fd, position, os.SEEK_SET)  # what is written goes where it would
         return True
     import fcntl
 
