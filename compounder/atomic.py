@@ -633,7 +633,7 @@ def checkpoint(name: str) -> None:
     import signal
 
     if os.environ.get("COMPOUNDER_KILL_AT") == str(_checkpoints):
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # Windows: ends it
     if os.environ.get("COMPOUNDER_SIGNAL_AT") == str(_checkpoints):
         os.kill(os.getpid(), getattr(signal, "SIG" + os.environ.get("COMPOUNDER_SIGNAL", "TERM")))
 
