@@ -265,8 +265,7 @@ def reprint_label(
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
-        None
-        if printer is None or printer.startswith(("socket://", "cups:"))
+        None if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
         output,
         default=original,  # without --format, printer or telling suffix: as it was made
