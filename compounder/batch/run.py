@@ -172,7 +172,9 @@ def _reserve_lots(
     chunk.lots = tuple(sorted(lots.items()))
 
 
-def _logged_elsewhere(store: Store, digest: str, rxs: Iterable[str]) -> dict[tuple[str, str], int]:
+def _logged_elsewhere(
+    store: Store, digest: str, rxs: Iterable[str]
+) -> dict[tuple[str, str], int]:
     """The fills of these Rx numbers the log holds from another order file or a
     ``label`` (a run of the same file again is no repeat): (Rx, fill date) -> entry."""
     found: dict[tuple[str, str], int] = {}
