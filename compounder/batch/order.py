@@ -162,6 +162,12 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
     return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
 
 
+def preparation_key(group: str, part: int) -> str:
+    """The key of one preparation of a group (``group_key``) a batch plans in several
+    (``part`` 2, 3...: the first keeps the group's key)."""
+    return group if part == 1 else f"{group}|part {part}"
+
+
 # Whom an order is for, as against what it is: orders alike in every other column (a
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
 # The screening columns are the patient's too: screened per order (``screen_order``).
@@ -227,10 +233,7 @@ def prepare_order(
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
-    cells = [v.get(column, "") for column in _PRESCRIPTION_COLUMNS]
-    if stock and not cells[_STOCK_CELL].strip():
-        cells[_STOCK_CELL] = stock
-    plan = order_plan(config, ingredient_lots, tuple(cells))
+    plan = order_plan(config, ingredient_lots, _prescription_cells(row, stock))
     if get("patient_dob"):
         dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
         if not date(1900, 1, 1) <= dob <= plan.fill_date:
@@ -278,6 +281,30 @@ def prepare_order(
         list(plan.notes),
         profile,
     )
+
+
+def _prescription_cells(row: RawRow, stock: str | None) -> tuple[str, ...]:
+    """The row's prescription columns (``_PRESCRIPTION_COLUMNS``), the stock filled in."""
+    cells = [row.values.get(column, "") for column in _PRESCRIPTION_COLUMNS]
+    if stock and not cells[_STOCK_CELL].strip():
+        cells[_STOCK_CELL] = stock
+    return tuple(cells)
+
+
+def order_volume(
+    row: RawRow,
+    config: str | None,
+    ingredient_lots: tuple[IngredientExpiry, ...] = (),
+    stock: str | None = None,
+) -> Decimal | None:
+    """The volume an order draws from its planned preparation (what ``prepare_order``
+    counts on the worksheet); None for a row whose prescription columns are refused."""
+    if row.problem:
+        return None
+    try:
+        return order_plan(config, ingredient_lots, _prescription_cells(row, stock)).quantity
+    except (RowProblem, CompounderError):
+        return None
 
 
 def screen_order(get: Callable[[str], str], config: str | None = None) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compounder.core.dates import format_date
+from compounder.core.identity import escaped
 from compounder.core.units import format_number, format_quantity
 
 if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading these
@@ -20,10 +21,9 @@ if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading the
 
 def printable(text: str) -> str:
     """Text for a terminal: control and invisible characters escaped (``\\x1b``), so
-    nothing read from a log or typed can move the cursor or recolour the screen."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+    nothing read from a log or typed can move the cursor or recolour the screen
+    (``core.identity.escaped``, which every CSV uses too)."""
+    return escaped(text)
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
