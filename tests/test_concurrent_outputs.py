@@ -73,16 +73,21 @@ def sha(path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def logs(request, tmp_path) -> list[str]:
-    """Each process's log: the first half share one, the others have their own."""
+    """Each process's log: the first half share one, the others have their own. Each
+    is made beforehand (what is tested here is the folder, not a log's creation)."""
     if request.param == "sqlite":
         shared = str(tmp_path / "shared.db")
-        return [
+        found = [
             shared if i < PROCESSES // 2 else str(tmp_path / f"own-{i}.db")
             for i in range(PROCESSES)
         ]
-    server = request.getfixturevalue("pg_server")
-    shared = server.new_database()
-    return [shared if i < PROCESSES // 2 else server.new_database() for i in range(PROCESSES)]
+    else:
+        server = request.getfixturevalue("pg_server")
+        shared = server.new_database()
+        found = [shared if i < PROCESSES // 2 else server.new_database() for i in range(PROCESSES)]
+    for log in dict.fromkeys(found):
+        Store(log).close()
+    return found
 
 
 @pytest.mark.slow
