@@ -60,6 +60,8 @@ def _screen(
     override: Any,
     pharmacist: Any,
     liver_kidney_history: bool,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> Any:
     """The one screening decision (core.screening) against the pharmacy's list, before
     anything is worked out."""
@@ -70,6 +72,8 @@ def _screen(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        acknowledge_unscreened=acknowledge_unscreened,
+        no_other_medications=no_other_medications,
         table=pharmacy.screening(),
     )
 
@@ -119,6 +123,9 @@ def dispense_order(
     start_dose: str | Decimal | None = None,
     target_dose: str | Decimal | None = None,
     off_protocol_reason: str | None = None,
+    beyond_bud_reason: str | None = None,
+    renew_lots: bool = False,
+    pharmacist: str | None = None,
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
@@ -129,7 +136,8 @@ def dispense_order(
     it), counted as the pharmacy counts days; every fill is split into containers no
     larger than the largest bottle. ``start_dose``/``target_dose`` choose the titration's
     part (a target is kept as maintenance); a dose off the protocol's steps needs
-    ``off_protocol_reason`` (``core.titration``)."""
+    ``off_protocol_reason`` (``core.titration``); a single dose's quantity beyond what
+    can be used before its BUD needs ``beyond_bud_reason`` (``core.fills``)."""
     from compounder.core.fills import dose_fill, plan_fills
     from compounder.core.units import format_quantity
 
@@ -146,11 +154,13 @@ def dispense_order(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=pharmacist,
         ).require_measurable()
         lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
         schedule = plan_fills(
-            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills
-        )
+            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills,
+            renew_lots,
+        )  # fmt: skip
         return Dispensed(schedule.fills, plan, schedule)
     if start_dose is not None or target_dose is not None:
         raise InputError(
@@ -164,6 +174,7 @@ def dispense_order(
         dose=format_quantity(dose, "mg"),
         syringes=syringes,
         off_protocol_reason=off_protocol_reason,
+        pharmacist=pharmacist,
     ).require_measurable()
     single, held = dose_fill(
         plan.steps[0],
@@ -174,6 +185,7 @@ def dispense_order(
         lots,
         quantity_ml=quantity_ml,
         days=days,
+        beyond_bud_reason=beyond_bud_reason or "",
     )
     return Dispensed((single,), plan, None, held)
 
@@ -215,6 +227,18 @@ def _check_filled_after(recorded: Any, fills: tuple[Fill, ...]) -> None:
         )
 
 
+def _first_fill_date(fill_date: str | date | None, fill: str | None) -> date | None:
+    """A titration's ``--fill-date``: the day its first fill is compounded (it counts
+    its BUD from it), so only with the first fill (or all of them)."""
+    if fill_date is None:
+        return None
+    if fill not in (None, "1", "all"):
+        raise InputError(
+            "fill-date", str(fill_date), "--fill-date with --titration only for the first fill"
+        )
+    return parse_date(fill_date, "fill-date")
+
+
 def _fill_number(fill: str | None) -> str | None:
     """``--fill`` as given: None (the first), "all", or a fill number."""
     if fill is None or fill == "all":
@@ -224,13 +248,28 @@ def _fill_number(fill: str | None) -> str | None:
     return str(int(fill))
 
 
-def excess_note(dispensed: Dispensed) -> str:
-    """The pharmacist's note for a quantity that outlasts its BUD."""
+def short_fill_note(fill: Fill) -> str:
+    """The pharmacist's note for a titration fill that covers less than a week of use."""
+    wait = (fill.first_day - fill.fill_date).days
+    start = f", its first dose {wait} days after the fill date" if wait > 0 else ""
+    return (
+        f"fill {fill.number} covers {fill.days} day{'s' if fill.days != 1 else ''} of use "
+        f"(less than a week{start}): {format_number(fill.dispense_ml)} mL dispensed, "
+        f"discarded on {fill.bud.bud.isoformat()}"
+    )
+
+
+def excess_note(dispensed: Dispensed, beyond_bud_reason: str = "") -> str:
+    """The pharmacist's note for a quantity that outlasts its BUD (with the reason the
+    pharmacist gave for dispensing more than can be used before it)."""
     fill = dispensed.fills[0]
+    reason = (
+        f" (dispensed beyond the BUD. Reason: {beyond_bud_reason})" if beyond_bud_reason else ""
+    )
     return (
         f"{format_number(fill.dispense_ml)} mL holds {dispensed.held_days} days of doses but "
         f"the BUD allows {fill.bud.days_of_use}: the patient discards the rest on "
-        f"{fill.bud.bud.isoformat()}"
+        f"{fill.bud.bud.isoformat()}{reason}"
     )
 
 
@@ -264,9 +303,12 @@ def make_labels(
     override: str | None = None,
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
+    beyond_bud_reason: str | None = None,
     label_format: str | None = None,
     dpi: int | None = None,
     printer: str | None = None,
@@ -294,6 +336,7 @@ def make_labels(
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
+    from compounder.core.screening import check_reason
     from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
     from compounder.core.wording import load_wording, parse_languages
@@ -310,7 +353,15 @@ def make_labels(
         with open_store(db):
             pass
     pharmacy = open_pharmacy(config)
-    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
+    screening = _screen(
+        pharmacy, other_medications, override, pharmacist, liver_kidney_history,
+        acknowledge_unscreened, no_other_medications,
+    )  # fmt: skip
+    beyond_reason = (
+        check_reason(beyond_bud_reason, "beyond-bud-reason")
+        if beyond_bud_reason is not None
+        else ""
+    )
     settings = pharmacy.settings
     rx = check_rx(rx.strip())
     patient = check_name(patient, "patient")
@@ -339,6 +390,7 @@ def make_labels(
             )
         lots += (recorded.limit,)
         the_vehicle, the_source = _as_recorded(recorded, pharmacy, vehicle, source)
+    short: list[Fill] = []
     if titration:
         if dose is not None or quantity is not None:
             raise InputError(
@@ -355,13 +407,16 @@ def make_labels(
             the_vehicle,
             lots=lots,
             start_date=parse_date(start_date, "start-date"),
+            fill_date=_first_fill_date(fill_date, fill),
             syringes=syringes,
             fill=_fill_number(fill),
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=screening.pharmacist or None,
         )
         fills = dispensed.chosen(fill)
+        short = [f for f in fills if f.short]
     else:
         if dose is None or quantity is None:
             raise InputError(
@@ -383,10 +438,13 @@ def make_labels(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=screening.pharmacist or None,
+            beyond_bud_reason=beyond_reason,
         )
         fills = dispensed.fills
     _check_filled_after(recorded, fills)
-    notes = [excess_note(dispensed)] if dispensed.excess else []
+    notes = [excess_note(dispensed, beyond_reason)] if dispensed.excess else []
+    notes += [short_fill_note(f) for f in short]
     notes += screening_notes(screening)
     reason = dispensed.plan.off_protocol_reason if dispensed.plan is not None else ""
     base: dict[str, Any] = {
@@ -439,7 +497,17 @@ def make_labels(
             label_stock,
             db,
             None,
-            extra={**safety_record(screening, reason), **file_fields(delivery, files)},
+            extra={
+                **safety_record(screening, reason),
+                **file_fields(delivery, files),
+                **({"beyond_bud_reason": beyond_reason} if dispensed.excess else {}),
+                **({"short_fills": [f.number for f in short]} if short else {}),
+                **(
+                    {"off_protocol_pharmacist": screening.pharmacist}
+                    if reason and screening.pharmacist
+                    else {}
+                ),
+            },
             recorded=(recorded.lot, conc) if recorded is not None else None,
             files=written,
             repeats=repeats,
@@ -510,6 +578,8 @@ def make_chart(
     override: str | None = None,
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
     start_dose: str | None = None,
     target_dose: str | None = None,
     off_protocol_reason: str | None = None,
@@ -532,7 +602,10 @@ def make_chart(
     if output is not None:
         check_output_path(Path(output))
     pharmacy = open_pharmacy(config)
-    screening = _screen(pharmacy, other_medications, override, pharmacist, liver_kidney_history)
+    screening = _screen(
+        pharmacy, other_medications, override, pharmacist, liver_kidney_history,
+        acknowledge_unscreened, no_other_medications,
+    )  # fmt: skip
     settings = pharmacy.settings
     paper = settings.paper if paper is None else paper
     if paper not in PAPER:
@@ -550,6 +623,7 @@ def make_chart(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
+        pharmacist=screening.pharmacist or None,
     ).require_measurable()
     name = check_name(patient, "patient") if patient is not None else None
     content = build_chart(

@@ -43,6 +43,8 @@ def record_preparation(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
     ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
@@ -93,6 +95,8 @@ def record_preparation(
         liver_kidney_history,
         off_protocol_reason,
         config,
+        acknowledge_unscreened,
+        no_other_medications,
     )
     at = compounding_time(compounded, time)
     day = at.date() if isinstance(at, datetime) else at
@@ -165,6 +169,8 @@ def _safety(
     liver_kidney_history: bool,
     off_protocol_reason: str | None,
     config: str | Path | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> dict[str, Any]:
     """The record's safety checks (screening None: no medicines entered, none screened),
     against the pharmacy's screening list."""
@@ -178,12 +184,16 @@ def _safety(
         or override is not None
         or pharmacist is not None
         or liver_kidney_history
+        or acknowledge_unscreened
+        or no_other_medications
     ):
         screening = screening_decision(
             list(other_medications or ()),
             override=override,
             pharmacist=pharmacist,
             liver_kidney_history=liver_kidney_history,
+            acknowledge_unscreened=acknowledge_unscreened,
+            no_other_medications=no_other_medications,
             table=open_pharmacy(config, required=False).screening(),
         )
     reason = (
@@ -265,7 +275,8 @@ def reprint_label(
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
-        None if printer is None or printer.startswith(("socket://", "cups:"))
+        None
+        if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
         output,
         default=original,  # without --format, printer or telling suffix: as it was made

@@ -61,6 +61,8 @@ _COLUMN_OF = {
     "other-medication": "other_medications",
     "override": "override",
     "pharmacist": "pharmacist",
+    "acknowledge-unscreened": "acknowledge_unscreened",
+    "beyond-bud-reason": "beyond_bud_reason",
 }
 
 
@@ -117,6 +119,7 @@ class PreparedOrder:
     worksheet_ml: Decimal
     notes: list[str] = field(default_factory=list)
     profile: str | None = None  # the label print-size profile (None: the default)
+    screening: Any = None  # core.screening.Screening
 
 
 @cache
@@ -168,11 +171,24 @@ def preparation_key(group: str, part: int) -> str:
     return group if part == 1 else f"{group}|part {part}"
 
 
+def describe_group(key: str) -> str:
+    """A ``group_key`` as a pharmacist reads it: "1 mg/mL in water from tablet-50mg on
+    2026-12-01"."""
+    day, concentration, vehicle_id, source_id, *part = key.split("|")
+    which = f" ({part[0]})" if part else ""
+    return f"{concentration} mg/mL in {vehicle_id} from {source_id} on {day}{which}"
+
+
 # Whom an order is for, as against what it is: orders alike in every other column (a
 # day's file repeats a few doses and quantities) are worked out once (``order_plan``).
 # The screening columns are the patient's too: screened per order (``screen_order``).
 _IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
-_SCREENING_COLUMNS = ("other_medications", "override", "pharmacist", "liver_kidney_history")
+_SCREENING_COLUMNS = (
+    "other_medications", "override", "pharmacist", "liver_kidney_history",
+    "acknowledge_unscreened",
+)  # fmt: skip
+#: what the other_medications column says when the pharmacist asked and there are none
+NO_OTHER_MEDICATIONS = "none"
 _PRESCRIPTION_COLUMNS = tuple(
     c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
 )
@@ -233,7 +249,9 @@ def prepare_order(
     rx = _in_column("rx_number", check_rx, get("rx_number"))
     patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
     prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
-    plan = order_plan(config, ingredient_lots, _prescription_cells(row, stock))
+    plan = order_plan(
+        config, ingredient_lots, _prescription_cells(row, stock), screening.pharmacist
+    )
     if get("patient_dob"):
         dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
         if not date(1900, 1, 1) <= dob <= plan.fill_date:
@@ -280,6 +298,7 @@ def prepare_order(
         plan.quantity,
         list(plan.notes),
         profile,
+        screening,
     )
 
 
@@ -316,19 +335,27 @@ def screen_order(get: Callable[[str], str], config: str | None = None) -> Any:
 
 @lru_cache(maxsize=1024)
 def _screened(
-    config: str | None, medicines: str, override: str, pharmacist: str, liver_kidney: str
+    config: str | None,
+    medicines: str,
+    override: str,
+    pharmacist: str,
+    liver_kidney: str,
+    acknowledge: str = "",
 ) -> Any:
     """Worked out once per set of cells: most orders of a day give none (a frozen
     result is shared)."""
     from compounder.core.screening import screening_decision, split_medicines
 
+    none = medicines.strip().lower() == NO_OTHER_MEDICATIONS
     return _in_column(
         "other_medications",
         screening_decision,
-        split_medicines(medicines),
+        [] if none else split_medicines(medicines),
         override=override or None,
         pharmacist=pharmacist or None,
         liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
+        acknowledge_unscreened=_flag(acknowledge, "acknowledge_unscreened"),
+        no_other_medications=none,
         table=run_context(config)["screening"],
     )
 
@@ -342,19 +369,26 @@ def screening_manifest(screening: Any) -> dict[str, str]:
             f"{h.medicine}: {h.class_id} {h.action}" for h in screening.hits
         ),
         "not_screened": "; ".join(screening.not_screened),
+        "acknowledged": "yes" if screening.acknowledged else "",
         "override": screening.override_reason if screening.overridden else "",
-        "pharmacist": screening.pharmacist if screening.overridden else "",
+        "pharmacist": (
+            screening.pharmacist if screening.overridden or screening.acknowledged else ""
+        ),
         "liver_kidney_history": "yes" if screening.liver_kidney_history else "no",
     }
 
 
 @lru_cache(maxsize=1024)
 def order_plan(
-    config: str | None, ingredient_lots: tuple[IngredientExpiry, ...], cells: tuple[str, ...]
+    config: str | None,
+    ingredient_lots: tuple[IngredientExpiry, ...],
+    cells: tuple[str, ...],
+    pharmacist: str = "",
 ) -> OrderPlan:
     """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
-    that order); RowProblem naming the column if they are refused."""
-    from compounder.api.dispensing import dispense_order, excess_note
+    that order); RowProblem naming the column if they are refused. ``pharmacist``: the
+    initials that sign an off-protocol reason for a dose above the protocol's maximum."""
+    from compounder.api.dispensing import dispense_order, excess_note, short_fill_note
     from compounder.api.planning import parse_concentration, parse_dose, parse_volume
     from compounder.content.labels import label_frame, label_orders
     from compounder.core.datafiles import is_file_path
@@ -404,8 +438,10 @@ def order_plan(
     reason = get("off_protocol_reason") or None
     order: dict[str, Any] = {"off_protocol_reason": reason}
     if dose_text == TITRATE:
-        if quantity_text or days_text:
-            column = "quantity" if quantity_text else "days_supply"
+        if quantity_text or days_text or get("beyond_bud_reason"):
+            column = (
+                "quantity" if quantity_text else "days_supply" if days_text else "beyond_bud_reason"
+            )
             raise RowProblem(
                 column,
                 "must be empty for a titrate order (its fills are planned from the protocol)",
@@ -416,7 +452,9 @@ def order_plan(
         for column in ("start_dose", "target_dose"):  # checked here, blamed on their column
             if get(column):
                 order[column] = _in_column(column, parse_dose, get(column), column)
-                _in_column(column, prescribed_dose, protocol, order[column], reason or "")
+                _in_column(
+                    column, prescribed_dose, protocol, order[column], reason or "", pharmacist
+                )
         _in_column(
             "target_dose",
             titration_doses,
@@ -424,6 +462,7 @@ def order_plan(
             order.get("start_dose"),
             order.get("target_dose"),
             reason or "",
+            pharmacist,
         )
     else:
         for column in ("start_date", "start_dose", "target_dose"):
@@ -431,7 +470,7 @@ def order_plan(
                 raise RowProblem(column, "is only for dose = titrate")
         order["dose"] = _in_column("dose", parse_dose, get("dose"))
         # blamed on the dose column: above the maximum, or off the steps without a reason
-        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "")
+        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "", pharmacist)
         if quantity_text and days_text:
             raise RowProblem("days_supply", "give quantity or days_supply, not both")
         if days_text:
@@ -442,6 +481,12 @@ def order_plan(
             )
         else:
             raise RowProblem("quantity", "is empty; give quantity or days_supply")
+        if get("beyond_bud_reason"):
+            from compounder.core.screening import check_reason
+
+            order["beyond_bud_reason"] = _in_column(
+                "beyond_bud_reason", check_reason, get("beyond_bud_reason"), "beyond-bud-reason"
+            )
     dispensed = _in_column(
         "start_date" if dose_text == TITRATE else "concentration",
         dispense_order,
@@ -452,11 +497,15 @@ def order_plan(
         lots=lots_for(ingredient_lots, source, vehicle),
         fill_date=fill_date,
         fill="1",
+        pharmacist=pharmacist or None,
         **order,
     )
     first = dispensed.fills[0]
     titration = dispensed.plan if dose_text == TITRATE else None
-    notes = [excess_note(dispensed)] if dispensed.excess else []
+    beyond = order.get("beyond_bud_reason", "")
+    notes = [excess_note(dispensed, beyond)] if dispensed.excess else []
+    if titration is not None and first.short:
+        notes.append(short_fill_note(first))
     quantity = first.dispense_ml
     days = first.days if dispensed.held_days is None else dispensed.held_days
     doses = [format_number(s.step.dose_mg) for s in first.segments]

@@ -38,10 +38,12 @@ OPTIONAL = (
     "start_dose",
     "target_dose",
     "off_protocol_reason",
+    "beyond_bud_reason",
     "other_medications",
     "override",
     "pharmacist",
     "liver_kidney_history",
+    "acknowledge_unscreened",
 )
 COLUMNS = REQUIRED + OPTIONAL
 

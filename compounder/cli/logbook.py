@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from compounder.cli.options import (
+    AcknowledgeOpt,
     AssayOpt,
     ConfigOpt,
     DbOpt,
@@ -15,6 +16,7 @@ from compounder.cli.options import (
     LabelOutOpt,
     LiverKidneyOpt,
     LotsFileOpt,
+    NoOtherMedicationsOpt,
     OffProtocolReasonOpt,
     OtherMedicationOpt,
     OverrideOpt,
@@ -63,6 +65,8 @@ def record(
     override: OverrideOpt = None,
     pharmacist: PharmacistOpt = None,
     liver_kidney_history: LiverKidneyOpt = False,
+    acknowledge_unscreened: AcknowledgeOpt = False,
+    no_other_medications: NoOtherMedicationsOpt = False,
     off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -103,6 +107,8 @@ def record(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        acknowledge_unscreened=acknowledge_unscreened,
+        no_other_medications=no_other_medications,
         off_protocol_reason=off_protocol_reason,
     )
     target = output or Path(f"record-{lot}.pdf")
