@@ -18,6 +18,7 @@ from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import (
+    log_identity,
     open_store,
     publish_with_entry,
     refuse_recalled_preparation,
@@ -71,7 +72,7 @@ def record_preparation(
     """
     from compounder.api.planning import resolved_lots_from
     from compounder.api.receiving import take_stock
-    from compounder.atomic import StagedFile, checkpoint
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
     from compounder.content.records import compounding_record, log_place
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
@@ -143,15 +144,16 @@ def record_preparation(
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
-        if output is None:
-            return
-        lot, _, pdf = result
-        path = Path(str(output).replace("{lot}", lot))
-        settle_folder(store, path.parent)
-        staged.append(StagedFile(path, pdf))
-        staged[0].publish()
+        if output is not None:
+            lot, _, pdf = result
+            path = Path(str(output).replace("{lot}", lot))
+            settle_folder(store, path.parent)
+            staged.append(StagedFile(path, pdf))
+            staged[0].publish(log_identity(store))
         checkpoint("record: about to commit")
+        signals.hold()  # from here the entry may be committing: no taking back
 
+    signals = SignalsHeld()
     try:
         with open_store(location) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
@@ -160,10 +162,12 @@ def record_preparation(
     except BaseException:
         for file in staged:
             file.undo()
+        signals.release(deliver=True)
         raise
     for file in staged:
         file.finish()
     checkpoint("record: committed")
+    signals.release()
     return lot, record, pdf
 
 

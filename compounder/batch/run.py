@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compounder.atomic import checkpoint
+from compounder.atomic import SignalsHeld, checkpoint
 from compounder.batch.chunks import (
     DEFAULT_CHUNK,
     BatchOptions,
@@ -475,6 +475,7 @@ def run_batch(
                 lock.renew()
             yield chunk
 
+    signals = SignalsHeld()  # held from the commit until the files are published
     try:
         totals: dict[tuple[str, str, str, str, int], Decimal] = {}
         for result in _run_chunks(chunks(), options, temp, jobs, progress):
@@ -525,11 +526,22 @@ def run_batch(
                 "(and any other earlier outputs) away or choose an empty folder",
             )
         _commit(
-            store, report, lots, digest, run_key, temp, names, chunk_count, moved, started_after
+            store,
+            report,
+            lots,
+            digest,
+            run_key,
+            temp,
+            names,
+            chunk_count,
+            moved,
+            started_after,
+            signals,
         )
         committed = True
         report.files = publish(temp, out, names)
         published = True
+        checkpoint("batch: published")
         report.printed = report.valid
         return report
     except OSError as exc:  # a full disk, a folder that went away: nothing is published
@@ -552,6 +564,7 @@ def run_batch(
             if lock is not None:
                 lock.release()
             _remove_if_empty(created)  # a run that printed nothing leaves no folder it made
+        signals.release(deliver=not committed)  # committed: the run is done
 
 
 def _new_folders(out: Path) -> list[Path]:
@@ -599,6 +612,7 @@ def _commit(
     chunks: int,
     moved: dict[int, LabelsMoved] | None = None,
     started_after: int = 0,
+    signals: SignalsHeld | None = None,
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order (its labels renumbered into the run's one
@@ -665,6 +679,8 @@ def _commit(
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append(Kind.BATCH_RUN, None, None, run, batch_key=kinds.run_key(run_key))
         checkpoint("batch: about to commit")
+        if signals is not None:
+            signals.hold()  # from here the run may be committing: no taking back
     checkpoint("batch: committed")
 
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from compounder.atomic import deferred_signal, new_command, work_done
 from compounder.cli import (
     batching,
     calculations,
@@ -73,6 +74,12 @@ def _main(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: a signal that came once the entry was committing: nothing is undone
+LATE_SIGNAL = (
+    "compounder: interrupted after its log entry was committed: the work is done and "
+    "its files are complete"
+)
+
 
 def report_errors(command: F) -> F:
     """Map every CompounderError to a one-line message and its exit code."""
@@ -81,9 +88,10 @@ def report_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from compounder.log.anchor import using_settings
 
+        new_command()
         try:
             with using_settings(kwargs.get("config")):  # its [log] anchor takes the heads
-                return command(*args, **kwargs)
+                done = command(*args, **kwargs)
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -94,8 +102,14 @@ def report_errors(command: F) -> F:
             typer.echo(f"compounder: error: {failure}", err=True)
             raise typer.Exit(failure.exit_code) from None
         except KeyboardInterrupt as exc:  # typer would exit 130 without a word
+            if work_done():  # committed, files final: the work is done
+                typer.echo(LATE_SIGNAL, err=True)
+                return None
             typer.echo("compounder: interrupted", err=True)
             raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+        if deferred_signal() is not None:
+            typer.echo(LATE_SIGNAL, err=True)
+        return done
 
     return wrapper  # type: ignore[return-value]
 

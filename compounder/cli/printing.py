@@ -25,6 +25,7 @@ from compounder.cli.options import (
     OffProtocolReasonOpt,
     OtherMedicationOpt,
     OverrideOpt,
+    PatientFileOpt,
     PdfOutOpt,
     PharmacistOpt,
     PrintOpt,
@@ -38,6 +39,7 @@ from compounder.cli.options import (
     TargetDoseOpt,
     VehicleOpt,
     check_settings,
+    patient_name,
     print_json,
 )
 
@@ -84,8 +86,12 @@ def label_json(run: Any, output: Any = None, printer: str | None = None, **_: An
 @json_when_print_fails(label_json)
 def label(
     rx: RxOpt,
-    patient: Annotated[str, typer.Option("--patient", help="Patient name as on the Rx.")],
     prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
+    patient: Annotated[
+        str | None,
+        typer.Option("--patient", help="Patient name as on the Rx ('-': read from stdin)."),
+    ] = None,
+    patient_file: PatientFileOpt = None,
     output: LabelOutOpt = None,
     dose: Annotated[str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.")] = None,
     quantity: Annotated[
@@ -156,7 +162,7 @@ def label(
 
     run = make_labels(
         rx,
-        patient,
+        patient_name(patient, patient_file, required=True) or "",
         prescriber,
         output,
         dose=dose,
@@ -215,8 +221,10 @@ def chart(
     start_date: StartDateOpt = None,
     concentration: ConcentrationOpt = None,
     patient: Annotated[
-        str | None, typer.Option("--patient", help="Patient name printed on the chart.")
+        str | None,
+        typer.Option("--patient", help="Patient name printed on the chart ('-': from stdin)."),
     ] = None,
+    patient_file: PatientFileOpt = None,
     protocol: ProtocolOpt = "ldn-standard",
     vehicle: VehicleOpt = None,
     paper: Annotated[
@@ -251,7 +259,7 @@ def chart(
         output,
         start_date=start_date,
         concentration=concentration,
-        patient=patient,
+        patient=patient_name(patient, patient_file, required=False),
         protocol=protocol,
         vehicle=vehicle,
         paper=paper,

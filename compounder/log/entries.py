@@ -255,8 +255,7 @@ def log_labels(
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id
 
-    entry_id = publish_with_entry(db, files, write, "label")
-    checkpoint("label: committed")
+    entry_id: int = publish_with_entry(db, files, write, "label")
     return entry_id
 
 
@@ -277,10 +276,13 @@ def publish_with_entry(
 ) -> Any:
     """Files and the log entry ``write`` makes, together: each file staged beside its
     target, published inside the entry's transaction and taken back if it does not
-    commit. What ``write`` returns."""
-    from compounder.atomic import StagedFile, checkpoint
+    commit. From just before the commit until the files are final, SIGINT and SIGTERM
+    wait (``atomic.SignalsHeld``): once committed, the outcome is success; before, a
+    signal takes everything back. What ``write`` returns."""
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
 
     staged: list[StagedFile] = []
+    signals = SignalsHeld()
     try:
         for path, data in files:
             staged.append(StagedFile(path, data))
@@ -289,14 +291,18 @@ def publish_with_entry(
                 settle_folder(store, folder)
             result = write(store)
             for one in staged:
-                one.publish()
+                one.publish(log_identity(store))
             checkpoint(f"{what}: about to commit")
+            signals.hold()  # from here the entry may be committing: no taking back
     except BaseException:
         for one in staged:
             one.undo()
+        signals.release(deliver=True)
         raise
     for one in staged:
         one.finish()
+    checkpoint(f"{what}: committed")
+    signals.release()
     return result
 
 
@@ -410,18 +416,37 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                 }
 
 
-def settle_folder(store: Store, folder: Path) -> int:
-    """Finish what a command killed outright left in ``folder``: a file published but
-    whose entry never committed is taken back out; one whose entry committed is kept.
-    Call inside a write transaction (no other command is then between publishing and
-    committing). Returns how many were settled."""
-    from compounder.atomic import pending, settle
-    from compounder.log.snapshots import pdf_hash
+def log_identity(store: Store) -> dict[str, Any]:
+    """What a staged file notes about its entry as it is published inside the entry's
+    transaction: which log (the SQLite file's full path, or the server's redacted URL)
+    and the entry (its id and chained hash), so that only a command of the same log
+    settles it, by that very entry."""
+    import os
 
-    found = pending(folder if str(folder) else Path("."))
-    for temp, target in found:
-        settle(temp, target, store.has_file(pdf_hash(target.read_bytes())))
-    return len(found)
+    where = os.path.realpath(store.path) if isinstance(store.path, Path) else str(store.path)
+    appended = store.last_appended
+    return {"log": where, "entry": list(appended) if appended else None}
+
+
+def settle_folder(store: Store, folder: Path) -> int:
+    """Finish what commands killed outright left in ``folder`` (``atomic.settle_orphans``):
+    a file published for this log whose entry never committed is taken back out, one
+    whose entry committed is kept, a file never published is removed; files of a live
+    command, and those another log must judge, are left alone. Call inside a write
+    transaction. Returns how many were settled."""
+    from compounder.atomic import settle_orphans
+
+    here = log_identity(store)["log"]
+
+    def committed(note: dict[str, Any]) -> bool | None:
+        if note.get("log") != here:
+            return None  # another log's (or unknown): not this command's to judge
+        entry = note.get("entry")
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return None
+        return store.holds_entry(int(entry[0]), str(entry[1]))
+
+    return settle_orphans(folder if str(folder) else Path("."), committed)
 
 
 def settle_outputs(folder: str | Path, db: str | Path | None = None) -> int:

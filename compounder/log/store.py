@@ -400,6 +400,20 @@ class Store:
         )
         return found[0] if found else None
 
+    @property
+    def last_appended(self) -> tuple[int, str] | None:
+        """The id and chained hash of the last entry this transaction appended."""
+        return self._appended
+
+    def holds_entry(self, entry_id: int, digest: str) -> bool:
+        """Whether the log holds entry ``entry_id`` with this chained hash (committed)."""
+        with self.faults():
+            return bool(
+                self.db.execute(
+                    "SELECT 1 FROM entries WHERE id = ? AND hash = ?", (entry_id, digest)
+                ).fetchone()
+            )
+
     def has_file(self, sha256: str) -> bool:
         """Whether an entry names a file with this SHA-256 (a label's, a record's, a
         ZPL file or PNG previews: ``kinds.file_hashes``)."""
