@@ -13,12 +13,13 @@ Where the compounding log is (``[log] url``) is read here too, once, by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
+from compounder.core.staff import StaffRegister, parse_register
 from compounder.core.stocks import PAPER
 from compounder.errors import DataFileError
 
@@ -94,6 +95,16 @@ class LotRules:
 
 
 @dataclass(frozen=True)
+class RecordDates:
+    """``[records]`` of the settings: whether a record or label may be dated after now
+    (``allow_future_dates``, pre-dating), and the clock skew tolerated before a date is
+    "after now" (``clock_skew_minutes``)."""
+
+    allow_future_dates: bool = False
+    clock_skew_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class PharmacySettings:
     name: str
     address: str
@@ -116,6 +127,8 @@ class PharmacySettings:
     warning_library: tuple[AuxiliaryWarning, ...] = ()
     log_url: str = ""  # [log] url: where the compounding log is (empty: the default)
     lots: LotRules = LotRules()
+    staff: StaffRegister = field(default_factory=StaffRegister)
+    records: RecordDates = RecordDates()
 
     def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
         return next((w for w in self.warning_library if w.id == warning_id), None)
@@ -175,8 +188,11 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
     table.check_keys(
-        {"pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots"}
-    )
+        {
+            "pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots",
+            "staff", "records",
+        }
+    )  # fmt: skip
     log_url = _log_url(table)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
@@ -225,6 +241,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         screening=_data_file(defaults, "screening", path),
         log_url=log_url,
         lots=_lots(table.table("lots", required=False), path),
+        staff=parse_register(table.table("staff", required=False).data, str(path)),
+        records=_records(table.table("records", required=False)),
         **_warnings(table.table("warnings", required=False)),
     )
 
@@ -281,6 +299,20 @@ def _lots(table: Table, path: Path) -> LotRules:
         quarantine=quarantine,
         products=_data_file(table, "products", path),
     )
+
+
+MAX_CLOCK_SKEW_MINUTES = 60
+
+
+def _records(table: Table) -> RecordDates:
+    """``[records]``: allow_future_dates (true: a record or label may be dated after
+    now), clock_skew_minutes (how far after now a date-time may be before it is "after
+    now"; 0 to 60, default 5)."""
+    table.check_keys({"allow_future_dates", "clock_skew_minutes"})
+    skew = table.integer("clock_skew_minutes", required=False, default=5, minimum=0)
+    if skew > MAX_CLOCK_SKEW_MINUTES:
+        raise table.error("clock_skew_minutes", f"{skew} is not accepted", "0 to 60 minutes")
+    return RecordDates(table.boolean("allow_future_dates"), skew)
 
 
 def _profile(defaults: Table) -> str:
