@@ -93,9 +93,7 @@ class StaffRegister:
         return tuple(m for m in self.members if m.active)
 
     def _refuse(self, field: str, value: str, problem: str, expected: str) -> StaffError:
-        return StaffError(
-            field, value[:20], expected, source=self.source, problem_text=problem
-        )
+        return StaffError(field, value[:20], expected, source=self.source, problem_text=problem)
 
     def _expected(self, role: Role | None = None) -> str:
         people = [m for m in self.active() if role is None or m.role is role]
