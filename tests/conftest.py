@@ -130,6 +130,50 @@ def own_anchor(tmp_path_factory, monkeypatch) -> Path:
     return path
 
 
+#: The pharmacy settings every test finds in its user config folder (as if 'compounder
+#: init --staff ...' had been run): the shipped defaults and a staff register with the
+#: initials the tests sign with. A test that needs no settings points XDG_CONFIG_HOME
+#: elsewhere; one that gives --config gets that file's register.
+TEST_SETTINGS = """[pharmacy]
+name = "Test Pharmacy"
+address = "1 Test Street"
+phone = "555-0100"
+
+[staff.JD]
+name = "Julia Diaz"
+role = "pharmacist"
+
+[staff.MK]
+name = "Marcus Kim"
+role = "pharmacist"
+
+[staff.AB]
+name = "Ana Brooks"
+role = "pharmacist"
+
+[staff.TR]
+name = "Tomas Reyes"
+role = "technician"
+
+[staff.OL]
+name = "Olga Lind"
+role = "pharmacist"
+active = false
+"""
+
+
+@pytest.fixture(autouse=True)
+def registered_staff(tmp_path_factory, monkeypatch) -> Path:
+    """Every test's user settings hold a staff register (``TEST_SETTINGS``), never the
+    developer's own settings."""
+    folder = tmp_path_factory.mktemp("config")
+    (folder / "compounder").mkdir()
+    path = folder / "compounder" / "config.toml"
+    path.write_text(TEST_SETTINGS, encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return path
+
+
 @pytest.fixture(autouse=True)
 def no_log_url_from_the_environment(monkeypatch):
     """A COMPOUNDER_DB of the developer's shell never reaches a test's log."""

@@ -147,6 +147,7 @@ COMMANDS = (
     logbook.history,
     logbook.correct,
     onboarding.init,
+    onboarding.staff,
     *stockroom.COMMANDS,
 )
 for _command in COMMANDS:

@@ -636,7 +636,7 @@ def test_a_corrected_order_can_be_dispensed_again(tmp_path, example_config):
     with open_store(db) as store:
         (first,) = store.entries_of_kind("dispense")
     assert f"'compounder correct --entry {first.id}' first" in error.message
-    correct_entry(first.id, "dose was 3 mg, not 2 mg", db)
+    correct_entry(first.id, "dose was 3 mg, not 2 mg", db, by="JD")
     assert run_batch(right, tmp_path / "b", example_config, db=db).printed == 1
 
 

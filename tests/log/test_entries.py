@@ -22,6 +22,7 @@ from compounder.log.entries import (
     recorded_lot,
     rx_history,
     trace_lot,
+    verify_log,
 )
 from compounder.log.store import Store
 
@@ -238,7 +239,7 @@ def test_rx_history_is_oldest_first_with_corrections(tmp_path, log_db):
     record(db, "7654321")
     record(db, "1234567")
     assert [e.lot for e in rx_history("1234567", db)] == ["20261201-001", "20261201-003"]
-    correction = correct_entry(3, "wrong volume entered", db)
+    correction = correct_entry(3, "wrong volume entered", db, by="JD")
     assert correction == 4
     history = rx_history("1234567", db)
     assert [(e.id, e.kind, e.corrects) for e in history] == [
@@ -246,7 +247,9 @@ def test_rx_history_is_oldest_first_with_corrections(tmp_path, log_db):
         (3, "preparation", None),
         (4, "correction", 3),
     ]
-    assert history[-1].payload == {"reason": "wrong volume entered"}
+    assert history[-1].payload == {
+        "reason": "wrong volume entered", "by": "JD", "by_name": "Julia Diaz"
+    }  # fmt: skip
     assert history[-1].lot == "20261201-003"
     assert rx_history("0000000", db) == []
 
@@ -260,17 +263,38 @@ def test_a_correction_needs_a_reason_and_an_existing_entry(tmp_path, log_db):
     db = log_db
     record(db)
     with pytest.raises(InputError) as caught:
-        correct_entry(1, "   ", db)
+        correct_entry(1, "   ", db, by="JD")
     assert str(caught.value) == (
         "reason: '   ' is not accepted; expected a reason for the correction"
     )
     with pytest.raises(InputError) as caught:
-        correct_entry(99, "typo", db)
+        correct_entry(99, "typo", db, by="JD")
     assert (
         str(caught.value) == "entry: '99' is not accepted; expected the id of an entry in the log"
     )
     with Store(db) as store:
         assert store.count() == 1  # nothing was written by the refusals
+
+
+@pytest.mark.parametrize(
+    ("by", "problem"),
+    [
+        ("XY", "by: 'XY' is not in the staff register ([staff.XX] tables of the settings in "),
+        ("OL", "by: OL is not active in the staff register"),
+        ("", "by: missing (a person of the staff register"),
+    ],
+)
+def test_a_correction_needs_a_registered_active_author(log_db, by, problem):
+    from compounder.core.staff import StaffError
+
+    record(log_db)
+    with pytest.raises(StaffError) as caught:
+        correct_entry(1, "typo", log_db, by=by)
+    assert str(caught.value).startswith(problem)
+    with Store(log_db) as store:
+        assert store.count() == 1
+    assert correct_entry(1, "typo", log_db, by="tr") == 2  # a technician may correct
+    assert verify_log(log_db).ok  # the author is in the chained payload
 
 
 def test_a_lot_planned_by_a_batch_keeps_its_labels_to_its_strength(tmp_path):
