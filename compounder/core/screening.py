@@ -540,7 +540,7 @@ def screening_decision(
     refuse: bool = True,
     acknowledge_unscreened: bool = False,
     no_other_medications: bool = False,
-    signers: StaffRegister,
+    signers: StaffRegister | None = None,
 ) -> Screening:
     """Screen an order's other medicines and decide: SafetyError on a ``stop`` hit
     without an override, or on a medicine not identified without the pharmacist's
@@ -548,14 +548,16 @@ def screening_decision(
     shows it before refusing); InputError for an override or an acknowledgement without
     initials, or for "no other medications" with medicines given. ``pharmacist``: the
     initials of an active pharmacist of the staff register ``signers`` (StaffError
-    otherwise), kept with the register's name."""
+    otherwise, and always without a register), kept with the register's name."""
     table = table or load_screening()
     typed = _clean(medicines, "other-medication")
     reason = check_reason(override, "override") if override is not None else ""
     signer = None
     if pharmacist is not None:
         act = "an acknowledgement" if acknowledge_unscreened and not reason else "an override"
-        signer = signers.pharmacist(pharmacist, "pharmacist", act)
+        from compounder.core.staff import StaffRegister
+
+        signer = (signers or StaffRegister()).pharmacist(pharmacist, "pharmacist", act)
     initials = signer.initials if signer else ""
     if reason and not initials:
         raise InputError("pharmacist", "missing", "{pharmacist} with {override}")

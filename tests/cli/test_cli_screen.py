@@ -40,7 +40,9 @@ def test_screen_json_with_override(cli):
     data = json.loads(result.stdout)
     assert data["decision"] == "override"
     assert data["hits"][0]["class"] == "opioids"
-    assert data["override"] == {"reason": "induction planned", "pharmacist": "MK"}
+    assert data["override"] == {
+        "reason": "induction planned", "pharmacist": "MK", "pharmacist_name": "Marcus Kim"
+    }  # fmt: skip
     assert data["liver_kidney_history"] is True
 
 
