@@ -19,13 +19,13 @@ from pathlib import Path
 from compounder.core.dates import parse_date
 from compounder.core.limits import CONCENTRATION_MG_ML, PREPARED_VOLUME_ML, check_range
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
+from compounder.core.staff import StaffRegister
 from compounder.core.strengths import (
     StrengthResult,
     candidate_concentrations,
     rank_strengths,
     recommended_concentration,
 )
-from compounder.core.staff import StaffRegister
 from compounder.core.syringes import Catalogue, load_catalogue
 from compounder.core.titration import Plan, make_plan
 from compounder.core.units import parse_magnitude
