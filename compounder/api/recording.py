@@ -66,17 +66,21 @@ def record_preparation(
 
     The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
     than today without a ``time`` leaves the time blank on the record, to be written at
-    the bench (a time is never invented). The checker must not be the preparer (by
-    initials) unless the settings allow a single-pharmacist site; the balance's id
-    comes from the settings (``config``, else the usual places; none: a blank).
+    the bench (a time is never invented); a date (and time) after now is refused unless
+    the settings' ``[records] allow_future_dates``. ``prepared_by`` and ``checked_by``
+    are initials of the settings' staff register (``core.staff``; the checker a
+    pharmacist, another person than the preparer unless the settings allow a
+    single-pharmacist site); the record names them as the register does. The balance's
+    id comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import resolved_lots_from
     from compounder.api.receiving import take_stock
     from compounder.atomic import SignalsHeld, StagedFile, checkpoint
     from compounder.content.records import compounding_record, log_place
+    from compounder.core.dates import check_not_after_now
     from compounder.core.formulations import find_formulation
-    from compounder.core.identity import check_independent, check_name, check_rx
-    from compounder.core.settings import optional_settings
+    from compounder.core.identity import check_rx
+    from compounder.core.pharmacy import open_pharmacy
     from compounder.log.snapshots import pdf_hash
     from compounder.render.record_pdf import render_record
 
@@ -96,13 +100,13 @@ def record_preparation(
                 f"{given.ingredient}:{given.expiry}",
                 "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
             )
-    prepared = check_name(prepared_by, "prepared-by")
-    checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
-    settings = optional_settings(config)
-    same_person = check_independent(
-        prepared, checked, settings.single_pharmacist if settings else False
-    )
+    settings = open_pharmacy(config, required=False).settings
+    preparer, checker, same_person = _people(settings, prepared_by, checked_by)
+    check_not_after_now(
+        at, "date", allow_future=settings.records.allow_future_dates,
+        skew_minutes=settings.records.clock_skew_minutes,
+    )  # fmt: skip
     safety = _safety(
         other_medications,
         override,
@@ -125,13 +129,14 @@ def record_preparation(
             prep,
             lot,
             rx,
-            prepared,
-            checked,
+            preparer.initials,
+            checker.initials,
             lots,
             at,
-            balance=settings.balance if settings else "",
+            balance=settings.balance,
             single_pharmacist=same_person,
         )
+        record.update(prepared_by_name=preparer.name, checked_by_name=checker.name)
         record["safety"] = safety
         # taken from the received lots as the log holds them now, in the record's
         # transaction: two records at once never take the same stock
@@ -171,6 +176,18 @@ def record_preparation(
     return lot, record, pdf
 
 
+def _people(settings: Any, prepared_by: str, checked_by: str) -> tuple[Any, Any, bool]:
+    """Who prepared (any active person of the staff register) and who checked (an
+    active pharmacist of it, another entry than the preparer unless the site is a
+    single-pharmacist one), and whether they are the same person."""
+    from compounder.core.staff import check_independent
+
+    staff = settings.staff
+    preparer = staff.person(prepared_by, "prepared-by")
+    checker = staff.pharmacist(checked_by, "checked-by", "checking a preparation")
+    return preparer, checker, check_independent(preparer, checker, settings.single_pharmacist)
+
+
 def _safety(
     other_medications: tuple[str, ...] | list[str] | None,
     override: str | None,
@@ -187,6 +204,7 @@ def _safety(
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import check_reason, screening_decision
 
+    pharmacy = open_pharmacy(config, required=False)
     screening = None
     if (
         other_medications is not None
@@ -203,7 +221,8 @@ def _safety(
             liver_kidney_history=liver_kidney_history,
             acknowledge_unscreened=acknowledge_unscreened,
             no_other_medications=no_other_medications,
-            table=open_pharmacy(config, required=False).screening(),
+            table=pharmacy.screening(),
+            signers=pharmacy.settings.staff,
         )
     reason = (
         check_reason(off_protocol_reason, "off-protocol-reason")
