@@ -162,15 +162,25 @@ active = false
 """
 
 
+def _user_settings(folder: Path) -> Path:
+    (folder / "compounder").mkdir(parents=True, exist_ok=True)
+    path = folder / "compounder" / "config.toml"
+    path.write_text(TEST_SETTINGS, encoding="utf-8")
+    return path
+
+
+# module-scoped fixtures run before any test's fixture: they find these settings
+os.environ["XDG_CONFIG_HOME"] = str(
+    _user_settings(Path(tempfile.mkdtemp(prefix="compounder-config-"))).parents[1]
+)
+
+
 @pytest.fixture(autouse=True)
 def registered_staff(tmp_path_factory, monkeypatch) -> Path:
     """Every test's user settings hold a staff register (``TEST_SETTINGS``), never the
     developer's own settings."""
-    folder = tmp_path_factory.mktemp("config")
-    (folder / "compounder").mkdir()
-    path = folder / "compounder" / "config.toml"
-    path.write_text(TEST_SETTINGS, encoding="utf-8")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    path = _user_settings(tmp_path_factory.mktemp("config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(path.parents[1]))
     return path
 
 

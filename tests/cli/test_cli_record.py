@@ -173,7 +173,7 @@ def test_trace_and_history(cli, tmp_path):
     assert "No preparation" in cli("trace", "--ingredient-lot", "NONE", *db).stdout
     history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
     assert [h["lot"] for h in history] == ["20261201-001", "20261201-002", "20261201-003"]
-    result = cli("correct", "--entry", "2", "--reason", "wrong lot entered", *db)
+    result = cli("correct", "--entry", "2", "--reason", "wrong lot entered", "--by", "JD", *db)
     assert result.stdout.strip() == "Entry 4 corrects entry 2."
     history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
     assert history[-1]["kind"] == "correction" and history[-1]["corrects"] == 2
