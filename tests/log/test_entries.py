@@ -297,6 +297,18 @@ def test_a_correction_needs_a_registered_active_author(log_db, by, problem):
     assert verify_log(log_db).ok  # the author is in the chained payload
 
 
+def test_who_prepared_and_checked_is_logged_as_registered_and_verified(log_db):
+    record(log_db)
+    with Store(log_db) as store:
+        (entry,) = store.history("1234567")
+    people = {k: entry.payload[k] for k in entry.payload if k.endswith(("_by", "_by_name"))}
+    assert people == {
+        "prepared_by": "JD", "prepared_by_name": "Julia Diaz",
+        "checked_by": "MK", "checked_by_name": "Marcus Kim",
+    }  # fmt: skip
+    assert verify_log(log_db).ok
+
+
 def test_a_lot_planned_by_a_batch_keeps_its_labels_to_its_strength(tmp_path):
     from compounder.batch.run import run_batch
 
