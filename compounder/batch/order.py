@@ -18,7 +18,7 @@ from compounder.batch.order_file import COLUMNS, RawRow
 from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError, InputError, SafetyError
-from compounder.log.kinds import PlannedGroup, part_text
+from compounder.log.kinds import DOSE_SEPARATOR, PlannedGroup, part_text
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -531,7 +531,7 @@ def order_plan(
     bud = first.bud
     manifest = {
         "kind": TITRATE if titration is not None else "dose",
-        "dose_mg": " then ".join(doses),
+        "dose_mg": DOSE_SEPARATOR.join(doses),
         "concentration": format_quantity(concentration, "mg/mL"),
         "vehicle": vehicle.id,
         "source": source.id,
