@@ -112,6 +112,8 @@ def medication_dispense(dispensing: Dispensing) -> dict[str, Any]:
     found["dosageInstruction"] = _dosages(dispensing)
     if not dispensing.drug:
         del found["medicationReference"]["display"]
+    if not dispensing.patient:
+        del found["subject"]
     if not found["performer"]:
         del found["performer"]
     return found
@@ -191,7 +193,7 @@ def _performers(dispensing: Dispensing) -> list[dict[str, Any]]:
 def _dosages(dispensing: Dispensing) -> list[dict[str, Any]]:
     """The directions as printed; a dosage per dose (with its days when dated)."""
     if not dispensing.steps:
-        return [{"sequence": 1, "text": dispensing.directions}]
+        return [dosage(1, dispensing.directions, [])]
     return [
         dosage(
             number,
