@@ -166,6 +166,7 @@ def dispensings(store: Store, since: date | None = None, rx: str | None = None) 
     verified = _verifications(store)
     hashes = _hashes(store, [e.id for e in entries])
     preparations: dict[str, Preparation | None] = {}
+    strengths: dict[str, Decimal] = {}  # a batch's planned lots
     found = []
     for entry in entries:
         if since is not None and all(day < since.isoformat() for day in fill_dates(entry.payload)):
@@ -182,8 +183,10 @@ def dispensings(store: Store, since: date | None = None, rx: str | None = None) 
             "preparation": preparations[lot],
             "corrected": entry.id in corrected,
         }
+        if entry.kind == Kind.DISPENSE and lot not in strengths:
+            strengths[lot] = _planned_strength(store, lot)
         snapshot = _snapshot(store, entry)
-        for fill in _fills(store, entry, snapshot, base):
+        for fill in _fills(entry, snapshot, base, strengths.get(lot)):
             if since is None or fill.fill_date >= since:
                 key = (entry.id, fill.fill)
                 found.append(_with(fill, verified.get(key) or verified.get((entry.id, 0))))
@@ -237,11 +240,11 @@ def _printed(snapshot: dict[str, Any], label: int, role: str) -> str:
 
 
 def _fills(
-    store: Store, entry: Entry, snapshot: dict[str, Any], base: dict[str, Any]
+    entry: Entry, snapshot: dict[str, Any], base: dict[str, Any], strength: Decimal | None
 ) -> list[Dispensing]:
     payload = entry.payload
-    if entry.kind == Kind.DISPENSE:
-        fills = [_batch_fill(store, entry)]
+    if entry.kind == Kind.DISPENSE and strength is not None:
+        fills = [_batch_fill(entry, strength)]
     elif isinstance(payload.get("fills"), list):
         fills = [_label_fill(payload, fill) for fill in payload["fills"]]
     elif len(fill_dates(payload)) == 1:  # a label logged before entries held their fills
@@ -299,9 +302,8 @@ def _older_label_fill(payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     }
 
 
-def _batch_fill(store: Store, entry: Entry) -> tuple[int, dict[str, Any]]:
+def _batch_fill(entry: Entry, strength: Decimal) -> tuple[int, dict[str, Any]]:
     payload = entry.payload
-    strength = _planned_strength(store, entry.lot)
     doses = [Decimal(d) for d in doses_mg(payload)]
     return 0, {
         "fill_date": date.fromisoformat(payload["fill_date"]),
@@ -314,6 +316,7 @@ def _batch_fill(store: Store, entry: Entry) -> tuple[int, dict[str, Any]]:
 
 
 def _planned_strength(store: Store, lot: str | None) -> Decimal:
+    """The strength a batch planned its lot at (its group's)."""
     for entry in store.entries_for_lot(lot or ""):
         if entry.kind == Kind.PREPARATION and "preparation_key" in entry.payload:
             return Decimal(PlannedGroup.parse(entry.payload["preparation_key"]).concentration)
