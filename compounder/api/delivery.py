@@ -77,6 +77,12 @@ class SuffixError(CompounderError):
     why: str
     remedy: str
 
+    def about_field(self) -> str | None:
+        return "output"
+
+    def about_file(self) -> str | None:
+        return self.output
+
     def __str__(self) -> str:
         return (
             f"-o {self.output} is a .{self.suffix} name but the labels are {self.format} "

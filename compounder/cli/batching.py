@@ -119,7 +119,7 @@ def batch(
         if not as_json and failure is None:
             typer.echo(f"Printed {', '.join(Path(f).name for f in labels_files)} on {printer}")
     if as_json:  # the printing outcome in the JSON, no text line
-        print_json({**report.to_dict(), "printing": printing})
+        print_json("batch", {**report.to_dict(), "printing": printing})
     if failure is not None:
         raise failure
     if report.errors:

@@ -115,7 +115,7 @@ def record(
     )
     target = output or Path(f"record-{lot}.pdf")
     if as_json:
-        print_json({"lot": lot, "output": str(target), "record": data})
+        print_json("record", {"lot": lot, "output": str(target), "record": data})
     else:
         typer.echo(
             f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
@@ -143,7 +143,7 @@ def reprint_dict(done: Any, **_: Any) -> dict[str, Any]:
     }
 
 
-@json_when_print_fails(reprint_dict)
+@json_when_print_fails("reprint", reprint_dict)
 def reprint(
     rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
     output: LabelOutOpt = None,
@@ -177,7 +177,7 @@ def reprint(
         default_name="reprint",
     )
     if as_json:
-        print_json(reprint_dict(done))
+        print_json("reprint", reprint_dict(done))
         return
     where = " and ".join(
         part for part in (files_text(done.files) if done.files else "", printer or "") if part
@@ -207,7 +207,7 @@ def trace(
 
     rows = trace_rows(trace_lot(ingredient_lot, which_log(db, config, verbose)))
     if as_json:
-        print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
+        print_json("trace", {"ingredient_lot": ingredient_lot, "preparations": rows})
     elif not rows:
         typer.echo(f"No preparation in the log used ingredient lot {printable(ingredient_lot)}.")
     else:
@@ -230,7 +230,7 @@ def history(
 
     entries, lots = rx_history_lots(rx, which_log(db, config, verbose))
     if as_json:
-        print_json([entry_dict(e, lots) for e in entries])
+        print_json("history", {"rx": rx, "entries": [entry_dict(e, lots) for e in entries]})
     elif not entries:
         typer.echo(f"Nothing in the log for Rx {printable(rx)}.")
     else:

@@ -179,9 +179,25 @@ LabelOutOpt = Annotated[
 ]
 
 
-def print_json(data: Any) -> None:
-    """JSON for scripts: indented, non-ASCII kept as is."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+#: whether the running command has printed its JSON document (an error after it then
+#: goes to stderr only: stdout holds one document)
+_printed = {"json": False}
+
+
+def print_json(contract: str, data: dict[str, Any]) -> None:
+    """A ``--json`` document for scripts: contract ``contract`` (core/contracts.py,
+    its ``schema_version`` first), indented, non-ASCII kept as is."""
+    from compounder.core.contracts import stamped
+
+    typer.echo(json.dumps(stamped(contract, data), indent=2, ensure_ascii=False))
+    _printed["json"] = True
+
+
+def json_printed(reset: bool = False) -> bool:
+    """Whether the running command printed its JSON document; ``reset``: a command begins."""
+    if reset:
+        _printed["json"] = False
+    return _printed["json"]
 
 
 # Titration to the dose that suits the patient (core/titration) and medication screening

@@ -44,10 +44,13 @@ from compounder.cli.options import (
 )
 
 
-def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
+def json_when_print_fails(
+    contract: str, to_json: Callable[..., Any]
+) -> Callable[[Any], Any]:
     """A command with --json whose printer failed (PrintError, exit 5) after its files
-    and log entry were committed still prints its JSON (``to_json(made, **options)``),
-    saying what was written and that it did not print; the error follows on stderr."""
+    and log entry were committed still prints its JSON (contract ``contract``:
+    ``to_json(made, **options)``), saying what was written and that it did not print;
+    the error follows on stderr (stdout holds one document)."""
 
     def wrap(command: Any) -> Any:
         @functools.wraps(command)
@@ -58,7 +61,7 @@ def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
                 return command(*args, **options)
             except PrintError as exc:
                 if options.get("as_json") and exc.made is not None:
-                    print_json(to_json(exc.made, **options))
+                    print_json(contract, to_json(exc.made, **options))
                 raise
 
         return wrapper
@@ -83,7 +86,7 @@ def label_json(run: Any, output: Any = None, printer: str | None = None, **_: An
     }
 
 
-@json_when_print_fails(label_json)
+@json_when_print_fails("label", label_json)
 def label(
     rx: RxOpt,
     prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
@@ -199,7 +202,7 @@ def label(
         profile=profile,
     )
     if as_json:
-        print_json(label_json(run, output, printer))
+        print_json("label", label_json(run, output, printer))
     else:
         count = run.label_count or len(run.contents)
         labels = f"{count} label{'s' if count != 1 else ''}"
@@ -279,6 +282,7 @@ def chart(
     )
     if as_json:
         print_json(
+            "chart",
             {
                 "output": str(output),
                 "chart": run.content.to_dict(),
@@ -304,7 +308,7 @@ def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     check_settings(config)
     found = [load_stock(name) for name in shipped_stocks()]
     if as_json:
-        print_json([stock_dict(s) for s in found])
+        print_json("stocks", {"stocks": [stock_dict(s) for s in found]})
     else:
         typer.echo(stocks_report(found))
 

@@ -19,7 +19,7 @@ DOSE += ["--fill-date", "2026-12-01"]
 def history(cli, db) -> list[dict]:
     result = cli("history", "--rx", "1234567", "--db", str(db), "--json")
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["entries"]
 
 
 def settings_with_printer(tmp_path, example_config, uri: str, dpi: int = 300):
@@ -247,7 +247,8 @@ def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_co
     # an order's history says its batch label went to the printer
     rx = json.loads((out / "manifest.json").read_text(encoding="utf-8"))[0]["rx_number"]
     entries = cli("history", "--rx", rx, "--db", str(db), "--json")
-    kinds = [(e["kind"], e["payload"].get("printed")) for e in json.loads(entries.stdout)]
+    found = json.loads(entries.stdout)["entries"]
+    kinds = [(e["kind"], e["payload"].get("printed")) for e in found]
     assert kinds[:2] == [("dispense", None), ("batch-print", True)]
     table = cli("history", "--rx", rx, "--db", str(db)).stdout
     assert "batch-print (printed)" in table
