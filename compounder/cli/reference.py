@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from compounder.cli.options import JsonOpt, print_json
+from compounder.cli.options import ConfigOpt, JsonOpt, check_settings, print_json
 
 
 def schema(
@@ -21,6 +21,7 @@ def schema(
             show_default=False,
         ),
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of a JSON contract: the order file's row,
@@ -33,6 +34,7 @@ def schema(
 
     from compounder.core.contracts import VERSIONS, load_schema
 
+    check_settings(config)
     if name is not None:
         typer.echo(json.dumps(load_schema(name), indent=2, ensure_ascii=False))
         return
