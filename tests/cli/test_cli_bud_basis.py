@@ -35,7 +35,7 @@ def test_every_bud_basis_quotes_the_ingredient(cli, tmp_path):
     out = tmp_path / "out"
     batch = cli("batch", str(orders), "-o", str(out), *config, *db, "--lots-file", str(lots))
     assert batch.exit_code == 0, batch.stderr
-    (row,) = json.loads((out / "manifest.json").read_text())
+    (row,) = json.loads((out / "manifest.json").read_text())["orders"]
     assert row["bud_basis"] == BASIS
 
 
