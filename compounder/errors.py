@@ -52,7 +52,7 @@ class CompounderError(Exception):
             "message": str(self),
             "field": self.about_field(),
         }
-        for key, value in (("where", getattr(self, "where", "")), ("file", self.about_file())):
+        for key, value in (("where", self.about_where()), ("file", self.about_file())):
             if value:
                 found[key] = str(value)
         expected = getattr(self, "expected", "")
@@ -67,6 +67,10 @@ class CompounderError(Exception):
     def about_file(self) -> str | None:
         """The file (or printer) the error is about, if one."""
         return str(getattr(self, "path", "") or "") or None
+
+    def about_where(self) -> str | None:
+        """Where in its file the value came from (a row), if known."""
+        return str(getattr(self, "where", "") or "") or None
 
 
 @dataclass(eq=False)
@@ -146,6 +150,9 @@ class SafetyError(CompounderError):
         return f"{prefix}refused: {self.reason}{tail}"
 
 
+_LINE = re.compile(r"line \d+")
+
+
 @dataclass(eq=False)
 class DataFileError(CompounderError):
     """A data file (protocol, syringe list, stock, config...) is malformed."""
@@ -158,7 +165,10 @@ class DataFileError(CompounderError):
     exit_code = EXIT_DATA_FILE
 
     def about_field(self) -> str | None:
-        return self.key or None
+        return None if _LINE.match(self.key) else self.key or None
+
+    def about_where(self) -> str | None:
+        return self.key if _LINE.match(self.key) else None
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.key}" if self.key else self.path

@@ -19,7 +19,13 @@ from compounder.cli.options import (
 
 
 def batch(
-    orders_file: Annotated[Path, typer.Argument(help="Orders: .csv or .jsonl (JSON Lines).")],
+    orders_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Orders: .csv or .jsonl (JSON Lines); '-': read from standard input "
+            "(JSON Lines when it starts with '{', else CSV)."
+        ),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Folder for the outputs (not needed with --check)."),
@@ -67,9 +73,11 @@ def batch(
     (then exit 1 and rejected.csv).
 
     Example: compounder batch examples/orders.csv -o out/
+    (or: compounder batch - -o out/ < examples/orders.csv)
     """
     from compounder.api.delivery import plan_delivery, print_files
     from compounder.api.printers import PrintError
+    from compounder.batch.order_file import STDIN, STDIN_NAME, orders_source
     from compounder.batch.run import count_orders, run_batch
     from compounder.content.reports import batch_summary
     from compounder.core.settings import load_settings
@@ -83,14 +91,15 @@ def batch(
         label_format, dpi, printer, load_settings(config) if printer else None
     )
     show_bar = sys.stderr.isatty() and not as_json
-    total = count_orders(orders_file) if show_bar else 0
     with contextlib.ExitStack() as stack:
+        path = stack.enter_context(orders_source(orders_file))  # "-": standard input
+        total = count_orders(path) if show_bar else 0
         progress = None
         if show_bar and total > 200:
             bar = typer.progressbar(length=total, label="Orders", file=sys.stderr)
             progress = stack.enter_context(bar).update
         report = run_batch(
-            orders_file,
+            path,
             output,
             config,
             check=check,
@@ -105,8 +114,9 @@ def batch(
             profile=profile,
             stock=delivery.stock,
         )
+    named = STDIN_NAME if str(orders_file) == STDIN else orders_file
     for error in report.errors:
-        typer.echo(f"compounder: error: {orders_file} {error}", err=True)
+        typer.echo(f"compounder: error: {named} {error}", err=True)
     if not as_json:
         typer.echo(batch_summary(report, str(output)))
     labels_files = [f for f in report.files if Path(f).name.startswith("labels")]
