@@ -103,7 +103,8 @@ BY_NAME = {f.name: f for f in FIELDS}
 COLUMNS = tuple(f.column for f in FIELDS if f.column)
 REQUIRED_COLUMNS = ("rx_number", "patient_name", "prescriber", "fill_date", "concentration", "dose")
 #: option -> column: a library error naming an option names the column in a batch.
-COLUMN_OF = {f.option: f.column for f in FIELDS if f.option and f.column}
+COLUMN_OF = {f.column: f.column for f in FIELDS if f.column}
+COLUMN_OF.update({f.option: f.column for f in FIELDS if f.option and f.column})
 COLUMN_OF.update({"patient name": "patient_name", "lot-expiry": "fill_date"})
 
 

@@ -246,7 +246,8 @@ def _draw_chunk(
                         size = tuple(mm_to_pt(v) for v in PAPER[order.paper])
                         chart_canvas = new_canvas(chart_file, size, "Dosing charts")
                     first = chart_pages + 1
-                    chart_pages += draw_chart(chart_canvas, order.chart, order.paper, chart_layout)
+                    for chart in order.chart:  # one a language (en+es: both)
+                        chart_pages += draw_chart(chart_canvas, chart, order.paper, chart_layout)
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
                 manifest.append(row)
