@@ -14,7 +14,7 @@ import contextlib
 import gc
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +71,8 @@ class ChunkResult:
     labels: int = 0
     charts: int = 0
     labels_file: str = ""  # the chunk's labels file, if it drew any
+    # each preparation's orders: (Rx, its safety checks as a record keeps them)
+    safety: dict[tuple[str, str, str, str], list[tuple[str, Any]]] = field(default_factory=dict)
 
 
 def process_chunk(
@@ -179,6 +181,7 @@ def _process_chunk(
         result.totals[order.worksheet_key] = (
             result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml
         )
+        result.safety.setdefault(order.worksheet_key, []).append((order.rx, order.safety))
     if options.check or temp_dir is None or (errors and not options.skip_invalid):
         progress(len(chunk.rows))
         return result
@@ -305,7 +308,8 @@ def _log_row(
     body_hash = snapshot_hash(body)
     snapshots[body_hash] = body
     payload = json.dumps(
-        {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True
+        {**manifest, "pdf_sha256": None, "snapshot": body_hash, "lot_recorded": True, **extra},
+        sort_keys=True,
     )
     return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
 

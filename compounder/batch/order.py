@@ -175,7 +175,9 @@ def prepare_order(
         plan.quantity,
         list(plan.notes),
         profile,
-        safety_record(screening, plan.off_protocol_reason),
+        safety_record(
+            screening if order.screening.entered else None, plan.off_protocol_reason
+        ),
     )
 
 
@@ -271,6 +273,8 @@ def order_plan(
     out, so alike orders are worked out once) through ``api.dispensing.plan_order``,
     as ``label`` does; RowProblem naming the column if it is refused."""
     from compounder.api.dispensing import plan_order
+    from compounder.api.planning import parse_concentration
+    from compounder.core.formulations import find_formulation
     from compounder.core.lots import lots_for
     from compounder.core.stocks import load_stock
 
@@ -280,6 +284,10 @@ def order_plan(
     vehicle = _in_column("vehicle", pharmacy.vehicle, order.vehicle)
     source = _in_column("source", pharmacy.source, order.source)
     stock = _in_column("stock", load_stock, order.delivery.stock or settings.stock)
+    concentration = order.concentration or _in_column(
+        "concentration", parse_concentration, settings.concentration
+    )
+    _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
     _check_doses(order, pharmacy)
     planned = _in_column(
         "start_date" if order.titrating else "concentration",

@@ -459,10 +459,25 @@ def write_records(
                 balance=balance,
                 lots=used,
             )
+        record.update(order_safety(report.safety.get(_worksheet_key(entry), [])))
         records.append(record)
     report.records = records
     if records:
         render_records(temp / "records.pdf", records)
+
+
+def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str]:
+    conc = entry["concentration"].split()[0]
+    return (entry["fill_date"], conc, entry["vehicle"], entry["source"])
+
+
+def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:
+    """What a preparation's record says of its orders' safety checks: for one order its
+    Rx and checks, as ``record --rx`` writes them; for several, each Rx's checks."""
+    if len(orders) == 1:
+        rx, safety = orders[0]
+        return {"rx": rx, "safety": safety}
+    return {"safety_by_rx": [{"rx": rx, "safety": safety} for rx, safety in orders]}
 
 
 def render_records(target: Path, records: list[dict[str, Any]]) -> None:

@@ -98,6 +98,8 @@ class BatchReport:
     worksheet: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
+    # each preparation's orders (by worksheet key): their Rx and safety checks
+    safety: dict[tuple[str, str, str, str], list[tuple[str, Any]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -389,6 +391,8 @@ def run_batch(
             report.valid += result.valid
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
+            for key, orders in result.safety.items():
+                report.safety.setdefault(key, []).extend(orders)
             if rejected is not None:
                 rejected.extend(result.rejected)
             if lock is not None:

@@ -175,9 +175,18 @@ def reprint(
     )
     original = done.original
     typer.echo(
-        f"Reprinted the label of Rx {rx} (lot {original.lot}, printed {original.created_at}) "
-        f"to {where}"
+        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed "
+        f"{original.created_at}) to {where}"
     )
+
+
+def lot_wording(entry: Any) -> str:
+    """A label's lot as the label printed it: a recorded lot, or only a reference (the
+    fill date and Rx, printed "Ref:"); an entry from before that was logged says so."""
+    recorded = entry.payload.get("lot_recorded")
+    if recorded is None:
+        return f"lot or reference {entry.lot}"
+    return f"{'lot' if recorded else 'reference'} {entry.lot}"
 
 
 def trace(

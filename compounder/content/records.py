@@ -601,6 +601,8 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
     sections += [_components_lines(record), _result(record)]
     if record.get("safety"):  # screening, override, off-protocol reason
         sections.append(safety_lines(record["safety"]))
+    for order in record.get("safety_by_rx", ()):  # a batch's preparation for several Rx
+        sections.append(safety_lines(order["safety"], order["rx"]))
     sections.append(_checks(record))
     sections.append([("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)])
     return sections
