@@ -61,7 +61,7 @@ def test_en_plus_es_titration_has_dated_spanish_directions(example_config):
         "Tome por vía oral al acostarse:",
         "del 1 dic al 14 dic 2026: 1.5 mL (1.5 mg)",
         "del 15 dic al 28 dic 2026: 2 mL (2 mg)",
-        "29 dic 2026 al 4 ene 2027: 2.5 mL (2.5 mg)",
+        "del 29 dic 2026 al 4 ene 2027: 2.5 mL (2.5 mg)",
     ]
 
 
