@@ -135,7 +135,15 @@ def common_argv(order: dict[str, str]) -> list[str]:
 def record_argv(
     order: dict[str, str], volume: str, config: Path, output: Path, lots: Path
 ) -> list[str]:
-    argv = ["record", "--lots-file", str(lots), "--rx", order["rx_number"], "--concentration", order["concentration"]]
+    argv = [
+        "record",
+        "--lots-file",
+        str(lots),
+        "--rx",
+        order["rx_number"],
+        "--concentration",
+        order["concentration"],
+    ]
     argv += ["--volume", f"{volume} mL", "--from", order["source"], "--vehicle", order["vehicle"]]
     argv += ["--date", order["fill_date"], "--prepared-by", "JD", "--checked-by", "MK"]
     argv += ["--config", str(config), "-o", str(output), "--json"]
@@ -180,22 +188,25 @@ def label_cells(pdf: Path) -> list[tuple]:
                 width = float(stock.width_mm) * 72 / 25.4
                 height = float(stock.height_mm) * 72 / 25.4
 
-                def inside(x: float, y: float) -> bool:
-                    return left - 0.5 <= x < left + width and top - 0.5 <= y < top + height
-
+                box = (left, top, width, height)
                 words = [
                     _word(w, left, top)
                     for w in page.extract_words(extra_attrs=["fontname", "size"])
-                    if inside(w["x0"], w["top"])
+                    if _inside(box, w["x0"], w["top"])
                 ]
                 bars = sorted(
                     (round(r["x0"] - left, 2), round(r["width"], 2))
                     for r in page.rects
-                    if inside(r["x0"], r["top"]) and r["height"] > 5
+                    if _inside(box, r["x0"], r["top"]) and r["height"] > 5
                 )
                 if words:
                     cells.append((stock.id, tuple(words), tuple(bars)))
     return cells
+
+
+def _inside(box: tuple[float, float, float, float], x: float, y: float) -> bool:
+    left, top, width, height = box
+    return left - 0.5 <= x < left + width and top - 0.5 <= y < top + height
 
 
 _STOCKS = [load_stock(name) for name in STOCKS]
@@ -317,7 +328,7 @@ def _manifest(out: Path) -> dict[str, dict[str, str]]:
 
 
 def test_labels_are_the_same_label_for_label(printed):
-    for _, (report, out) in printed["runs"].items():
+    for _, out in printed["runs"].values():
         manifest = _manifest(out)
         batch_cells = label_cells(out / "labels.pdf")
         position = 0
@@ -335,12 +346,12 @@ def test_labels_are_the_same_label_for_label(printed):
 
 def _difference(a: tuple, b: tuple) -> list:
     words_a, words_b = set(a[1]), set(b[1])
-    return sorted(words_a - words_b)[:6] + ["|"] + sorted(words_b - words_a)[:6]
+    return [*sorted(words_a - words_b)[:6], "|", *sorted(words_b - words_a)[:6]]
 
 
 def test_charts_are_the_same_page_for_page(printed):
     compared = 0
-    for _, (report, out) in printed["runs"].items():
+    for _, out in printed["runs"].values():
         manifest = _manifest(out)
         for rx, row in manifest.items():
             if not row["chart_pages"]:
@@ -352,7 +363,12 @@ def test_charts_are_the_same_page_for_page(printed):
             theirs = chart_pages(out / "charts.pdf", first, last)
             assert len(mine) == len(theirs), rx
             for number, (a, b) in enumerate(zip(mine, theirs, strict=True), start=1):
-                assert a == b, (rx, number, sorted(set(a) - set(b))[:5], sorted(set(b) - set(a))[:5])
+                assert a == b, (
+                    rx,
+                    number,
+                    sorted(set(a) - set(b))[:5],
+                    sorted(set(b) - set(a))[:5],
+                )
             compared += 1
     assert compared >= 25
 
@@ -372,7 +388,7 @@ def test_records_hold_what_record_writes(printed):
 
     runner = CliRunner()
     compared = 0
-    for _, (report, out) in printed["runs"].items():
+    for report, out in printed["runs"].values():
         by_day = {r["compounded_date"]: r for r in report.records}
         manifest = _manifest(out)
         for order in printed["orders"]:
@@ -384,9 +400,7 @@ def test_records_hold_what_record_writes(printed):
             argv = record_argv(
                 order, planned["requested_ml"], printed["config"], target, printed["lots"]
             )
-            result = runner.invoke(
-                app, [*argv, "--db", str(printed["root"] / "record.db")]
-            )
+            result = runner.invoke(app, [*argv, "--db", str(printed["root"] / "record.db")])
             assert result.exit_code == 0, (rx, result.stderr)
             written = json.loads(result.stdout)["record"]
             theirs = {k: v for k, v in planned.items() if k not in _BENCH}

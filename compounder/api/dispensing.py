@@ -12,19 +12,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compounder.api.order import Order, order_from_options
 from compounder.api.planning import (
     lots_from,
     parse_concentration,
-    parse_dose,
-    parse_volume,
     plan_titration,
 )
 from compounder.atomic import PRINT_INSTEAD, check_output_path, write_bytes_atomic
-from compounder.core.dates import parse_date
-from compounder.core.limits import DISPENSED_ML
-from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
+from compounder.core.protocols import Protocol, load_protocol
 from compounder.core.units import format_number
-from compounder.api.order import Order, order_from_options
 from compounder.errors import InputError
 
 if TYPE_CHECKING:
@@ -273,7 +269,9 @@ def plan_order(
         conc,
         vehicle,
         lots=lots,
-        fill_date=order.fill_date if order.fill_date else (None if order.titrating else date.today()),
+        fill_date=order.fill_date
+        if order.fill_date
+        else (None if order.titrating else date.today()),
         start_date=order.start_date,
         dose=order.dose,
         quantity_ml=order.quantity_ml,
@@ -403,7 +401,9 @@ class _LabelJob:
         delivery = plan_delivery(
             wanted.label_format, wanted.dpi, wanted.printer, settings, wanted.output
         )
-        stock = load_stock(wanted.stock if wanted.stock is not None else delivery.stock or settings.stock)
+        stock = load_stock(
+            wanted.stock if wanted.stock is not None else delivery.stock or settings.stock
+        )
         lots = lots_from(order.lot_expiry, None)
         made_with = None
         if order.lot is not None:
@@ -437,9 +437,7 @@ class _LabelJob:
         if self.recorded is not None:
             self.recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
         settings = self.pharmacy.settings
-        contents = [
-            build_label(o, settings, planned.wording, planned.translation) for o in orders
-        ]
+        contents = [build_label(o, settings, planned.wording, planned.translation) for o in orders]
         parts = label_parts(contents, stock, layout)
         notes = planned.notes() + screening_notes(self.screening) + continuation_notes(parts)
         files = render_label_files(delivery.format, contents, stock, delivery.dpi, layout=layout)

@@ -47,54 +47,196 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("rx", "rx", "rx_number", ORDER, "Prescription (Rx) number."),
-    Field("patient", "patient", "patient_name", ORDER, "Patient name as on the Rx."),
-    Field("prescriber", "prescriber", "prescriber", ORDER, "Prescriber name."),
-    Field("patient_dob", "", "patient_dob", ORDER, "", "date of birth, YYYY-MM-DD (optional)"),
     Field(
-        "dose", "dose", "dose", ORDER, "Dose, e.g. '1.5 mg'.", "a dose ('1.5 mg') or titrate"
+        "rx",
+        "rx",
+        "rx_number",
+        ORDER,
+        "Prescription (Rx) number.",
+        "1-20 letters, digits or dashes; unique in the file",
+    ),
+    Field(
+        "patient", "patient", "patient_name", ORDER, "Patient name as on the Rx.", "as on the Rx"
+    ),
+    Field("prescriber", "prescriber", "prescriber", ORDER, "Prescriber name."),
+    Field(
+        "patient_dob",
+        "",
+        "patient_dob",
+        ORDER,
+        "",
+        "date of birth, YYYY-MM-DD: checked (1900 to the fill date), not printed",
+    ),
+    Field(
+        "dose",
+        "dose",
+        "dose",
+        ORDER,
+        "Dose, e.g. '1.5 mg'.",
+        "a dose on the protocol's steps (`3 mg`), or `titrate` for a titration",
     ),
     Field("titration", "titration", "", ORDER, "One label per fill of the whole titration."),
-    Field("quantity", "quantity", "quantity", ORDER, "Quantity dispensed, e.g. '25 mL'."),
-    Field("days_supply", "", "days_supply", ORDER, "", "days of doses (instead of quantity)"),
-    Field("concentration", "concentration", "concentration", ORDER, "Concentration, e.g. '1 mg/mL'."),
-    Field("protocol", "protocol", "protocol", ORDER, "Protocol id (ldn-standard, ...)."),
-    Field("vehicle", "vehicle", "vehicle", ORDER, "Vehicle id: water, fawcett-preserved."),
-    Field("source", "from", "source", ORDER, "tablets, powder, base-powder or a source id."),
-    Field("fill_date", "fill-date", "fill_date", ORDER, "Date filled, YYYY-MM-DD."),
-    Field("start_date", "start-date", "start_date", ORDER, "First day of the titration."),
     Field(
-        "dose_time", "dose-time", "dose_time", ORDER, "bedtime or morning (--morning).",
+        "quantity",
+        "quantity",
+        "quantity",
+        ORDER,
+        "Quantity dispensed, e.g. '25 mL'.",
+        "`42 mL` (or days_supply; both empty for `titrate`)",
+    ),
+    Field(
+        "days_supply",
+        "",
+        "days_supply",
+        ORDER,
+        "",
+        "days of doses instead of a quantity (planned with overage; refused beyond the BUD)",
+    ),
+    Field(
+        "concentration",
+        "concentration",
+        "concentration",
+        ORDER,
+        "Concentration, e.g. '1 mg/mL'.",
+        "e.g. `1 mg/mL` (empty: the settings' default)",
+    ),
+    Field(
+        "protocol",
+        "protocol",
+        "protocol",
+        ORDER,
+        "Protocol id (ldn-standard, ...).",
+        "protocol id (default `ldn-standard`; a file only on the command line)",
+    ),
+    Field(
+        "vehicle",
+        "vehicle",
+        "vehicle",
+        ORDER,
+        "Vehicle id: water, fawcett-preserved.",
+        "vehicle id (default: the settings')",
+    ),
+    Field(
+        "source",
+        "from",
+        "source",
+        ORDER,
+        "tablets, powder, base-powder or a source id.",
+        "tablets, powder, base-powder or a source id (default: the settings')",
+    ),
+    Field(
+        "fill_date",
+        "fill-date",
+        "fill_date",
+        ORDER,
+        "Date filled, YYYY-MM-DD.",
+        "YYYY-MM-DD: the compounding and dispensing date (the option: default today)",
+    ),
+    Field(
+        "start_date",
+        "start-date",
+        "start_date",
+        ORDER,
+        "First day of the titration.",
+        "a titration only: its first dose day (default: the fill date)",
+    ),
+    Field(
+        "dose_time",
+        "dose-time",
+        "dose_time",
+        ORDER,
+        "bedtime or morning (--morning).",
         "bedtime or morning",
     ),
-    Field("strength_changed", "strength-changed", "strength_changed", ORDER, "NOTE STRENGTH."),
-    Field("refills", "refills", "refills", ORDER, "Refills left, printed on the label."),
-    Field("language", "language", "language", ORDER, "en, es, or en+es."),
+    Field(
+        "strength_changed",
+        "strength-changed",
+        "strength_changed",
+        ORDER,
+        "NOTE STRENGTH.",
+        "`yes` adds NOTE STRENGTH (the concentration differs from the last fill)",
+    ),
+    Field(
+        "refills",
+        "refills",
+        "refills",
+        ORDER,
+        "Refills left, printed on the label.",
+        "0-99, printed on the label",
+    ),
+    Field(
+        "language",
+        "language",
+        "language",
+        ORDER,
+        "en, es, or en+es.",
+        "`en` (default), `es`, or `en+es`: English with Spanish directions and both charts",
+    ),
     Field("lot", "lot", "", ORDER, "Lot number of a recorded preparation."),
     Field("lot_expiry", "lot-expiry", "", ORDER, "An ingredient lot's expiry."),
     Field("fill", "fill", "", ORDER, "The titration's fill to print (1..N or all)."),
     Field("syringes", "syringes", "", ORDER, "Your own syringe catalogue (.toml)."),
     Field("paper", "paper", "", ORDER, "letter or a4 (the chart)."),
     Field(
-        "other_medications", "other-medication", "other_medications", SCREENING,
-        "A medicine the patient also takes (repeatable).", "medicines separated by ;",
+        "other_medications",
+        "other-medication",
+        "other_medications",
+        SCREENING,
+        "A medicine the patient also takes (repeatable).",
+        "medicines separated by ;",
     ),
-    Field("override", "override", "override", SCREENING, "Proceed despite a stop: the reason."),
+    Field(
+        "override",
+        "override",
+        "override",
+        SCREENING,
+        "Proceed despite a stop: the reason.",
+        "proceed despite a screening stop: the reason (with pharmacist)",
+    ),
     Field("pharmacist", "pharmacist", "pharmacist", SCREENING, "Initials of who overrides."),
     Field(
-        "liver_kidney_history", "liver-kidney-history", "liver_kidney_history", SCREENING,
-        "Previous liver or kidney problems.", "yes or no",
+        "liver_kidney_history",
+        "liver-kidney-history",
+        "liver_kidney_history",
+        SCREENING,
+        "Previous liver or kidney problems.",
+        "`yes`: a caution on the handout and the compounding record",
     ),
-    Field("start_dose", "start-dose", "start_dose", TITRATION, "Start at this step."),
-    Field("target_dose", "target-dose", "target_dose", TITRATION, "Stop rising at this step."),
     Field(
-        "off_protocol_reason", "off-protocol-reason", "off_protocol_reason", TITRATION,
+        "start_dose",
+        "start-dose",
+        "start_dose",
+        TITRATION,
+        "Start at this step.",
+        "a titration only: start (or restart) at this step",
+    ),
+    Field(
+        "target_dose",
+        "target-dose",
+        "target_dose",
+        TITRATION,
+        "Stop rising at this step.",
+        "a titration only: stay at this step (maintenance)",
+    ),
+    Field(
+        "off_protocol_reason",
+        "off-protocol-reason",
+        "off_protocol_reason",
+        TITRATION,
         "Why a dose off the protocol's steps is given.",
+        "why a dose between the protocol's steps is given (logged, on the record)",
     ),
     Field("label_format", "format", "", OUTPUT, "pdf, zpl or png."),
     Field("dpi", "dpi", "", OUTPUT, "Printer resolution: 203 or 300."),
     Field("profile", "profile", "", OUTPUT, "usp17, california or large-print."),
-    Field("stock", "stock", "stock", OUTPUT, "Label stock id."),
+    Field(
+        "stock",
+        "stock",
+        "stock",
+        OUTPUT,
+        "Label stock id.",
+        "a stock id (default: batch --stock, the printer's, then the settings')",
+    ),
     Field("printer", "print", "", OUTPUT, "A printer to send the labels to."),
     Field("output", "output", "", OUTPUT, "The file to write."),
 )
@@ -389,7 +531,8 @@ def _prescribed(entrance: _Entrance, when: dict[str, Any], dated: bool) -> dict[
                 expected = (
                     "an empty cell for a titrate order (its fills are planned from the protocol)"
                     if entrance.by_column
-                    else "no --dose or --quantity with --titration (each fill's quantity is planned)"
+                    else "no --dose or --quantity with --titration (each fill's quantity is "
+                    "planned)"
                 )
                 entrance.problem(name, str(raw(name)), expected)
         start = when["start_date"] or when["fill_date"]
@@ -403,8 +546,10 @@ def _prescribed(entrance: _Entrance, when: dict[str, Any], dated: bool) -> dict[
     if raw("fill") not in (None, "1"):
         entrance.problem("fill", str(raw("fill")), "--fill only with --titration")
     if dose_text is None:
-        what = "a dose or titrate" if entrance.by_column else (
-            "--dose and --quantity, or --titration with --start-date"
+        what = (
+            "a dose or titrate"
+            if entrance.by_column
+            else ("--dose and --quantity, or --titration with --start-date")
         )
         entrance.problem("dose", "missing", what)
     out["dose"] = entrance.check("dose", parse_dose, str(dose_text))
@@ -517,9 +662,7 @@ def _extras(entrance: _Entrance) -> dict[str, Any]:
     fill = raw("fill")
     if fill is not None:
         fill = str(fill)
-        if fill != "all" and (
-            not (fill.isascii() and fill.isdigit()) or not 1 <= int(fill) <= 999
-        ):
+        if fill != "all" and (not (fill.isascii() and fill.isdigit()) or not 1 <= int(fill) <= 999):
             entrance.problem("fill", fill, "a fill number (1, 2, ...) or all")
         out["fill"] = fill if fill == "all" else str(int(fill))
     return out

@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.core.stocks import LabelStock
     from compounder.core.titration import Plan
     from compounder.core.vehicles import Vehicle
-    from compounder.core.wording import Wording
 
 # Which order column a library error's field belongs to: the order's field table.
 _COLUMN_OF = COLUMN_OF
@@ -175,9 +174,7 @@ def prepare_order(
         plan.quantity,
         list(plan.notes),
         profile,
-        safety_record(
-            screening if order.screening.entered else None, plan.off_protocol_reason
-        ),
+        safety_record(screening if order.screening.entered else None, plan.off_protocol_reason),
     )
 
 

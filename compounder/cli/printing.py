@@ -72,70 +72,68 @@ def label_json(run: Any, output: Any = None, printer: str | None = None, **_: An
     }
 
 
-O = ORDER_PANEL
+P = ORDER_PANEL
 
 
 @json_when_print_fails(label_json)
 @with_options(SCREENING_OPTIONS, TITRATION_OPTIONS, LABEL_OUTPUT_OPTIONS, LOG_OPTIONS)
 def label(
-    rx: in_panel(RxOpt, O),  # type: ignore[valid-type]
+    rx: in_panel(RxOpt, P),  # type: ignore[valid-type]
     patient: Annotated[
-        str, typer.Option("--patient", help="Patient name as on the Rx.", rich_help_panel=O)
+        str, typer.Option("--patient", help="Patient name as on the Rx.", rich_help_panel=P)
     ],
     prescriber: Annotated[
-        str, typer.Option("--prescriber", help="Prescriber name.", rich_help_panel=O)
+        str, typer.Option("--prescriber", help="Prescriber name.", rich_help_panel=P)
     ],
     dose: Annotated[
-        str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.", rich_help_panel=O)
+        str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.", rich_help_panel=P)
     ] = None,
     quantity: Annotated[
         str | None,
-        typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.", rich_help_panel=O),
+        typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.", rich_help_panel=P),
     ] = None,
     titration: Annotated[
         bool,
         typer.Option(
-            "--titration", help="One label per fill of the whole titration.", rich_help_panel=O
+            "--titration", help="One label per fill of the whole titration.", rich_help_panel=P
         ),
     ] = False,
-    start_date: in_panel(StartDateOpt, O) = None,  # type: ignore[valid-type]
-    concentration: in_panel(ConcentrationOpt, O) = None,  # type: ignore[valid-type]
-    protocol: in_panel(ProtocolOpt, O) = "ldn-standard",  # type: ignore[valid-type]
-    vehicle: in_panel(VehicleOpt, O) = None,  # type: ignore[valid-type]
-    source: in_panel(SourceOpt, O) = None,  # type: ignore[valid-type]
+    start_date: in_panel(StartDateOpt, P) = None,  # type: ignore[valid-type]
+    concentration: in_panel(ConcentrationOpt, P) = None,  # type: ignore[valid-type]
+    protocol: in_panel(ProtocolOpt, P) = "ldn-standard",  # type: ignore[valid-type]
+    vehicle: in_panel(VehicleOpt, P) = None,  # type: ignore[valid-type]
+    source: in_panel(SourceOpt, P) = None,  # type: ignore[valid-type]
     fill_date: Annotated[
         str | None,
         typer.Option(
-            "--fill-date", help="Date filled, YYYY-MM-DD (default today).", rich_help_panel=O
+            "--fill-date", help="Date filled, YYYY-MM-DD (default today).", rich_help_panel=P
         ),
     ] = None,
     lot: Annotated[
         str | None,
-        typer.Option("--lot", help="Lot number of the preparation.", rich_help_panel=O),
+        typer.Option("--lot", help="Lot number of the preparation.", rich_help_panel=P),
     ] = None,
-    morning: in_panel(MorningOpt, O) = False,  # type: ignore[valid-type]
+    morning: in_panel(MorningOpt, P) = False,  # type: ignore[valid-type]
     strength_changed: Annotated[
         bool,
         typer.Option(
             "--strength-changed",
             help="Add NOTE STRENGTH: the concentration differs from the previous fill.",
-            rich_help_panel=O,
+            rich_help_panel=P,
         ),
     ] = False,
     refills: Annotated[
         int | None,
-        typer.Option(
-            "--refills", help="Refills left (printed 'Refills: N').", rich_help_panel=O
-        ),
+        typer.Option("--refills", help="Refills left (printed 'Refills: N').", rich_help_panel=P),
     ] = None,
-    lot_expiry: in_panel(LotOpt, O) = None,  # type: ignore[valid-type]
-    language: in_panel(LanguageOpt, O) = "en",  # type: ignore[valid-type]
+    lot_expiry: in_panel(LotOpt, P) = None,  # type: ignore[valid-type]
+    language: in_panel(LanguageOpt, P) = "en",  # type: ignore[valid-type]
     fill: Annotated[
         str | None,
         typer.Option(
             "--fill",
             help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
-            rich_help_panel=O,
+            rich_help_panel=P,
         ),
     ] = None,
     config: ConfigOpt = None,
@@ -182,27 +180,38 @@ def label(
 
 
 # a command's own names that are not an order's fields
-_NOT_FIELDS = {"options", "config", "as_json", "db", "make_labels", "make_chart",
-               "order_from_options", "InputError", "output", "printer", "paper_"}
+_NOT_FIELDS = {
+    "options",
+    "config",
+    "as_json",
+    "db",
+    "make_labels",
+    "make_chart",
+    "order_from_options",
+    "InputError",
+    "output",
+    "printer",
+    "paper_",
+}
 
 
 @with_options(SCREENING_OPTIONS, TITRATION_OPTIONS)
 def chart(
     output: PdfOutOpt,
-    start_date: in_panel(StartDateOpt, O) = None,  # type: ignore[valid-type]
-    concentration: in_panel(ConcentrationOpt, O) = None,  # type: ignore[valid-type]
+    start_date: in_panel(StartDateOpt, P) = None,  # type: ignore[valid-type]
+    concentration: in_panel(ConcentrationOpt, P) = None,  # type: ignore[valid-type]
     patient: Annotated[
         str | None,
-        typer.Option("--patient", help="Patient name printed on the chart.", rich_help_panel=O),
+        typer.Option("--patient", help="Patient name printed on the chart.", rich_help_panel=P),
     ] = None,
-    protocol: in_panel(ProtocolOpt, O) = "ldn-standard",  # type: ignore[valid-type]
-    vehicle: in_panel(VehicleOpt, O) = None,  # type: ignore[valid-type]
-    source: in_panel(SourceOpt, O) = None,  # type: ignore[valid-type]
+    protocol: in_panel(ProtocolOpt, P) = "ldn-standard",  # type: ignore[valid-type]
+    vehicle: in_panel(VehicleOpt, P) = None,  # type: ignore[valid-type]
+    source: in_panel(SourceOpt, P) = None,  # type: ignore[valid-type]
     paper: Annotated[
         str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
     ] = None,
-    language: in_panel(LanguageOpt, O) = "en",  # type: ignore[valid-type]
-    morning: in_panel(MorningOpt, O) = False,  # type: ignore[valid-type]
+    language: in_panel(LanguageOpt, P) = "en",  # type: ignore[valid-type]
+    morning: in_panel(MorningOpt, P) = False,  # type: ignore[valid-type]
     syringes: SyringesOpt = None,
     config: ConfigOpt = None,
     as_json: AlsoJsonOpt = False,
