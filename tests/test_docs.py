@@ -58,17 +58,17 @@ def test_readme_documents_every_order_column():
 
 
 def test_the_order_field_table_in_docs_is_generated_from_the_fields():
-    from compounder.api.order import field_table_markdown
+    from compounder.api.orders import field_table_markdown
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "order-file.md").read_text()
-    start = text.index("<!-- fields: generated from compounder.api.order.FIELDS -->\n")
+    start = text.index("<!-- fields: generated from compounder.api.orders.FIELDS -->\n")
     end = text.index("<!-- end of fields -->")
     table = text[start:end].split("\n", 1)[1]
     assert table == field_table_markdown()
 
 
 def test_every_order_column_and_option_is_in_the_field_table():
-    from compounder.api.order import COLUMNS as FIELD_COLUMNS
+    from compounder.api.orders import COLUMNS as FIELD_COLUMNS
     from compounder.batch.order_file import COLUMNS
 
     assert set(COLUMNS) == set(FIELD_COLUMNS)

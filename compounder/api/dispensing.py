@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compounder.api.order import Order, order_from_options
+from compounder.api.orders import Order, order_from_options
 from compounder.api.planning import (
     lots_from,
     parse_concentration,
@@ -345,7 +345,7 @@ def make_labels(
     log: bool = True,
     **fields: Any,
 ) -> LabelRun:
-    """Container labels for an order (``api.order.Order``; or its fields, as
+    """Container labels for an order (``api.orders.Order``; or its fields, as
     ``order_from_options`` reads them: ``make_labels(rx, patient, prescriber, output,
     dose=..., quantity=...)``): one dose with a quantity, or a titration, whose fills
     are dispensed on their own dates (``fill``: 1 by default, N, or "all"), drawn on the

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from compounder.api.order import (
+from compounder.api.orders import (
     COLUMN_OF,
     TITRATE,
     Order,
@@ -148,7 +148,7 @@ def prepare_order(
     ``profile``: the label print-size profile (None: the settings', else the default).
     ``stock``: the labels' stock for a row that names none (the printer's; None: the
     settings')."""
-    from compounder.api.order import order_from_row
+    from compounder.api.orders import order_from_row
 
     if row.problem:
         raise RowProblem("", row.problem)

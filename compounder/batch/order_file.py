@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from compounder.api.order import COLUMNS as FIELD_COLUMNS
-from compounder.api.order import REQUIRED_COLUMNS
+from compounder.api.orders import COLUMNS as FIELD_COLUMNS
+from compounder.api.orders import REQUIRED_COLUMNS
 from compounder.core.datafiles import open_regular_file
 from compounder.errors import DataFileError
 
-# The columns are the order's fields that have one (``api.order.FIELDS``).
+# The columns are the order's fields that have one (``api.orders.FIELDS``).
 REQUIRED = REQUIRED_COLUMNS
 OPTIONAL = tuple(c for c in FIELD_COLUMNS if c not in REQUIRED)
 COLUMNS = REQUIRED + OPTIONAL

@@ -198,9 +198,9 @@ LiverKidneyOpt = Annotated[
 ]
 
 
-# Option groups: the options of one group of an order's fields (``api.order.FIELDS``),
+# Option groups: the options of one group of an order's fields (``api.orders.FIELDS``),
 # defined once and applied to a command as a whole (``with_options``); ``--help`` shows
-# each group in its own panel. A field added to a group (api.order) and here reaches
+# each group in its own panel. A field added to a group (api.orders) and here reaches
 # every command that takes the group.
 ORDER_PANEL, SCREENING_PANEL, TITRATION_PANEL, OUTPUT_PANEL, LOG_PANEL = (
     "Order",
@@ -280,7 +280,7 @@ def with_options(*groups: OptionGroup) -> Any:
 
 
 def order_fields(options: dict[str, Any]) -> dict[str, Any]:
-    """The command line's options as an order's fields (``api.order.FIELDS``)."""
+    """The command line's options as an order's fields (``api.orders.FIELDS``)."""
     renamed = {"other_medication": "other_medications"}
     fields = {renamed.get(k, k): v for k, v in options.items() if k != "as_json"}
     if "morning" in fields:

@@ -150,7 +150,7 @@ def label(
     a stop refuses (exit 3) unless --override "reason" --pharmacist INITIALS.
     """
     from compounder.api.dispensing import make_labels
-    from compounder.api.order import order_from_options
+    from compounder.api.orders import order_from_options
     from compounder.errors import InputError
 
     output, printer = options["output"], options["printer"]
@@ -227,7 +227,7 @@ def chart(
     --patient "Jane Doe" -o chart.pdf
     """
     from compounder.api.dispensing import make_chart
-    from compounder.api.order import order_from_options
+    from compounder.api.orders import order_from_options
 
     given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
     fields = order_fields({**given, **options, "titration": True})
