@@ -203,3 +203,47 @@ def test_a_wrong_module_is_caught(case):
     modules[module] = source
     found = violations(modules)
     assert any(expected in problem for problem in found), found
+
+
+def import_cycles(modules: dict[str, str]) -> list[list[str]]:
+    """Each cycle among the modules of one package (a folder), imports inside
+    functions included: a module that, through others of its package, imports itself."""
+    graph: dict[str, set[str]] = {}
+    for module, source in modules.items():
+        package = module.rsplit(".", 1)[0]
+        targets = set()
+        for target, _, _ in _imports(module, ast.parse(source)):
+            if target in modules and target != module and target.rsplit(".", 1)[0] == package:
+                targets.add(target)
+        graph[module] = targets
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = path[path.index(module) :]
+            if not any(set(cycle) == set(c) for c in cycles):
+                cycles.append(cycle)
+            return
+        if module in done:
+            return
+        for target in sorted(graph[module]):
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    return cycles
+
+
+def test_no_package_has_an_import_cycle():
+    assert import_cycles(collect()) == []
+
+
+def test_an_import_cycle_is_found_even_inside_a_function():
+    modules = {
+        "compounder.render.one": "from compounder.render import two\n",
+        "compounder.render.two": "def f():\n    from compounder.render.one import g\n",
+        "compounder.render.three": "import compounder.render.one\n",
+    }
+    assert import_cycles(modules) == [["compounder.render.one", "compounder.render.two"]]

@@ -19,7 +19,7 @@ from compounder.api.planning import (
     plan_titration,
 )
 from compounder.atomic import PRINT_INSTEAD, check_output_path, write_bytes_atomic
-from compounder.core.protocols import Protocol, load_protocol
+from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
 from compounder.core.units import format_number
 from compounder.errors import InputError
 
@@ -153,6 +153,58 @@ def dispense_order(
         days=days,
     )
     return Dispensed((single,), plan, None, held)
+
+
+def plan_fill_schedule(
+    start_date: str | date,
+    concentration: str | Decimal | None = None,
+    vehicle: str | None = None,
+    protocol: str | Path | Protocol = DEFAULT_PROTOCOL,
+    overage: str | None = None,
+    syringes: str | Path | None = None,
+    config: str | Path | None = None,
+    lot_expiry: tuple[str, ...] | list[str] = (),
+    lots_file: str | Path | None = None,
+    *,
+    start_dose: str | Decimal | None = None,
+    target_dose: str | Decimal | None = None,
+    off_protocol_reason: str | None = None,
+) -> FillPlan:
+    """The fills that dispense a whole titration, each within its BUD (capped by the
+    ingredient lots' expiry) and split into containers: the same fills as the labels
+    of ``label --titration`` and a batch ``titrate`` order. With a target dose the
+    fills continue at it for the maintenance days."""
+    from dataclasses import replace
+
+    from compounder.core.pharmacy import open_pharmacy
+    from compounder.core.units import parse_percent
+
+    pharmacy = open_pharmacy(config, required=False)
+    if overage is not None:
+        dispensing = replace(
+            pharmacy.dispensing, overage=parse_percent(overage, "overage", allow_zero=True)
+        )
+        pharmacy = replace(pharmacy, dispensing=dispensing)
+    from compounder.core.dates import parse_date
+    from compounder.core.protocols import load_protocol
+
+    start = parse_date(start_date, "start-date")
+    proto = protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
+    conc = plan_titration(proto, concentration, syringes=syringes).concentration_mg_ml
+    dispensed = dispense_order(
+        pharmacy,
+        proto,
+        conc,
+        pharmacy.vehicle(vehicle),
+        lots=lots_from(lot_expiry, lots_file),
+        start_date=start,
+        syringes=syringes,
+        start_dose=start_dose,
+        target_dose=target_dose,
+        off_protocol_reason=off_protocol_reason,
+    )
+    assert dispensed.schedule is not None
+    return dispensed.schedule
 
 
 def _as_recorded(

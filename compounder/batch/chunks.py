@@ -24,6 +24,8 @@ from compounder.atomic import checkpoint
 from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifest_part
+from compounder.core import label_formats as formats
+from compounder.core.label_formats import label_format
 from compounder.core.lots import IngredientExpiry
 from compounder.log.store import Store, snapshot_hash, snapshot_json
 
@@ -223,7 +225,7 @@ def _draw_chunk(
     log: list[tuple[int, str, str, str, str]] = []
     snapshots: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if options.label_format != "pdf":
+    if label_format(options.label_format).at_dpi:
         extra = {"format": options.label_format, "dpi": options.dpi}
     with contextlib.ExitStack() as label_files:
         writer: Any = None
@@ -273,20 +275,12 @@ def _draw_chunk(
 def _label_writer(
     options: BatchOptions, path: Path, layout: Any, files: contextlib.ExitStack
 ) -> Any:
-    """What draws the chunk's labels in the run's format: into one PDF or ZPL file at
-    ``path``, or (PNG previews) one file a label in the folder ``path``."""
-    if options.label_format == "png":
-        from compounder.render.label_png import PngWriter
+    """What draws the chunk's labels in the run's format (``core.label_formats``): into
+    one PDF or ZPL file at ``path``, or (PNG previews) one file a label in the folder
+    ``path``."""
+    from compounder.render.label_output import open_writer
 
-        return PngWriter(path, PREVIEW_NAME, layout, options.dpi)
-    handle = files.enter_context(path.open("wb"))
-    if options.label_format == "zpl":
-        from compounder.render.label_zpl import ZplWriter
-
-        return ZplWriter(handle, layout, options.dpi)
-    from compounder.render.label_pdf import LabelWriter
-
-    return LabelWriter(handle, layout)
+    return open_writer(options.label_format, path, layout, options.dpi, files, PREVIEW_NAME)
 
 
 def _log_row(
@@ -322,7 +316,7 @@ def _span(pages: list[int]) -> str:
 def chunk_names(chunk: Chunk, label_format: str = "pdf") -> tuple[str, str]:
     """The chunk's labels and charts files: numbered when the run has several. PNG
     previews go to a folder of the chunk's own (the run numbers them through)."""
-    if label_format == "png":
+    if formats.label_format(label_format).file_per_label:
         number = f"{chunk.index + 1:04d}"
         charts = "charts.pdf" if chunk.index == 0 and chunk.last else f"charts-{number}.pdf"
         return f"previews-{number}", charts

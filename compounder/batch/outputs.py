@@ -23,7 +23,7 @@ from compounder.batch.order import run_context
 from compounder.batch.order_file import RawRow
 
 if TYPE_CHECKING:
-    from compounder.batch.run import BatchReport
+    from compounder.batch.report import BatchReport
     from compounder.core.lots import IngredientExpiry
 from compounder.core.units import format_number
 

@@ -35,7 +35,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -55,7 +54,7 @@ from compounder.batch.chunks import (
     start_worker,
 )
 from compounder.batch.lease import FolderLock, acquire
-from compounder.batch.order import RowError, group_key, run_context
+from compounder.batch.order import group_key, run_context
 from compounder.batch.order_file import RawRow, header_of, read_orders
 from compounder.batch.outputs import (
     OUTPUT_NAMES,
@@ -75,6 +74,8 @@ from compounder.batch.outputs import (
     write_records,
     write_worksheet,
 )
+from compounder.batch.report import BatchReport
+from compounder.core import label_formats as formats
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
@@ -82,44 +83,6 @@ from compounder.log.entries import repeat_message
 from compounder.log.store import Store, log_location
 
 TEMP_PREFIX = ".compounder-batch-"
-
-
-@dataclass
-class BatchReport:
-    """What a run did, for the summary and for scripts."""
-
-    orders: int = 0
-    valid: int = 0
-    printed: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    labels: int = 0
-    charts: int = 0
-    files: list[str] = field(default_factory=list)
-    worksheet: list[dict[str, Any]] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    checked_only: bool = False
-    # each preparation's orders (by worksheet key): their Rx and safety checks
-    safety: dict[tuple[str, str, str, str], list[tuple[str, Any]]] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "orders": self.orders,
-            "valid": self.valid,
-            "printed": self.printed,
-            "rejected": len(self.errors),
-            "labels": self.labels,
-            "charts": self.charts,
-            "files": self.files,
-            "checked_only": self.checked_only,
-            "errors": [
-                {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
-            ],
-            "worksheet": self.worksheet,
-        }
 
 
 def _chunks(path: Path, size: int) -> Iterator[Chunk]:
@@ -301,10 +264,8 @@ def run_batch(
         from compounder.core.stocks import load_stock
 
         load_stock(stock)  # so is an unknown stock
-    if label_format not in ("pdf", "zpl", "png"):
-        raise InputError("format", label_format, "pdf, zpl or png")
-    if dpi not in (203, 300):
-        raise InputError("dpi", str(dpi), "203 or 300")
+    kind = formats.label_format(label_format)
+    formats.check_dpi(dpi)
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
@@ -409,10 +370,10 @@ def run_batch(
             return report
         assert store is not None
         moved = None
-        if label_format == "zpl" and chunk_count > 1:  # one labels.zpl a run
+        if kind is formats.ZPL and chunk_count > 1:  # one labels.zpl a run
             moved = join_labels(temp, label_parts, "labels.zpl")
             checkpoint("batch: labels joined")
-        elif label_format == "png":  # previews numbered through the run
+        elif kind.file_per_label:  # previews numbered through the run
             moved = number_previews(temp, label_parts)
             checkpoint("batch: previews numbered")
         join_manifest(temp, chunk_count, moved)
@@ -627,7 +588,7 @@ def _run_chunks(
     import multiprocessing
 
     if temp is not None:
-        from compounder.render.canvas import preload_drawing
+        from compounder.render.preload import preload_drawing
 
         preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     queue: Any = multiprocessing.SimpleQueue() if progress else None

@@ -200,7 +200,8 @@ def trace(
 
     Example: compounder trace --ingredient-lot AB1234
     """
-    from compounder.content.reports import printable, trace_report, trace_rows
+    from compounder.content.reports import trace_report, trace_rows
+    from compounder.content.tables import printable
     from compounder.log.entries import trace_lot
 
     rows = trace_rows(trace_lot(ingredient_lot, db))
@@ -221,7 +222,8 @@ def history(
 
     Example: compounder history --rx 1234567
     """
-    from compounder.content.reports import entry_dict, history_report, printable
+    from compounder.content.reports import entry_dict, history_report
+    from compounder.content.tables import printable
     from compounder.log.entries import rx_history_lots
 
     entries, lots = rx_history_lots(rx, db)

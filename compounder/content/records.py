@@ -32,7 +32,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
-from compounder.content.reports import (
+from compounder.content.preparation_text import (
     dosage_form_text,
     method_lines,
     preparation_dict,

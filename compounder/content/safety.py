@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compounder.content.reports import render_table
+from compounder.content.tables import render_table
 from compounder.core.screening import Screening
 
 LIVER_KIDNEY = (

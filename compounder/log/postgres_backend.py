@@ -28,7 +28,7 @@ from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
 from compounder.errors import CompounderError, DataFileError, OutputError
-from compounder.log import store as common
+from compounder.log import dialect as common
 
 #: The log's write lock: one advisory lock key (they are per database), "COMPLOG" in hex.
 WRITE_LOCK_KEY = 0x434F4D504C4F47
@@ -249,7 +249,7 @@ class PostgresDialect(common.Dialect):
         pass
 
     def begin_sql(self) -> str:
-        wait_ms = max(1, int(common.LOCK_TIMEOUT_S * 1000))
+        wait_ms = max(1, int(self.lock_timeout_s * 1000))
         return (
             f"BEGIN; SET LOCAL lock_timeout = '{wait_ms}ms'; "
             f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
@@ -264,7 +264,7 @@ class PostgresDialect(common.Dialect):
             return DataFileError(
                 name,
                 "",
-                f"is locked by another workstation for over {common.LOCK_TIMEOUT_S} s",
+                f"is locked by another workstation for over {self.lock_timeout_s} s",
                 "try again when the other workstation has finished",
             )
         if state in ("53100", "53200"):

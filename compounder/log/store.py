@@ -20,7 +20,7 @@ that are not part of the log) and logs them only when it commits. Keeping all SQ
 is what lets a shared server database stand behind the same functions: a
 ``postgresql://`` location opens the same log on a PostgreSQL server
 (``postgres_backend``, psycopg imported only then), with the same schema, lots,
-append-only triggers, hash chain and checks; only the dialect differs (``Dialect``).
+append-only triggers, hash chain and checks; only the dialect differs (``log.dialect``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from compounder.atomic import checkpoint
 from compounder.core.limits import MAX_LOTS_PER_DAY
@@ -47,26 +47,9 @@ from compounder.errors import (
     OutputError,
     SafetyError,
 )
+from compounder.log.dialect import APPEND_ONLY, TABLE_KEYS, Dialect, Migration
 
 SCHEMA_VERSION = 4
-
-APPEND_ONLY = "the log is append-only"
-
-#: Every table and what makes two of its rows the same row: an INSERT that would
-#: replace one (INSERT OR REPLACE deletes it without firing DELETE triggers) is refused.
-#: ``lot_sequence`` (version 1-3 lot counters) is kept, frozen, for older logs.
-TABLE_KEYS: dict[str, str] = {
-    "meta": "key = NEW.key",
-    "lot_sequence": "1 = 1",
-    "entries": "id = NEW.id OR batch_key = NEW.batch_key OR "
-    "(kind = 'preparation' AND NEW.kind = 'preparation' AND lot = NEW.lot)",
-    "ingredient_uses": "rowid = NEW.rowid",
-    "snapshots": "hash = NEW.hash",
-    "schema_versions": "version = NEW.version",
-    "reservations": "rowid = NEW.rowid OR (lot = NEW.lot AND run_key = NEW.run_key)",
-    "reservation_ends": "rowid = NEW.rowid",
-}
-
 
 def _append_only_triggers() -> list[str]:
     statements = []
@@ -82,8 +65,6 @@ def _append_only_triggers() -> list[str]:
             )
     return statements
 
-
-Migration = str | Callable[[Any], None]
 
 #: Each migration takes the database from version N-1 to N. Never edit a released one.
 MIGRATIONS: dict[int, list[Migration]] = {
@@ -366,13 +347,12 @@ class Entry:
     payload: dict[str, Any]
 
 
-class Dialect:
-    """What differs between the databases a log can live in: SQLite here (the embedded
-    default), PostgreSQL in ``postgres_backend``. Everything else in ``Store`` is shared."""
+class SqliteDialect(Dialect):
+    """A log in an SQLite file (the embedded default)."""
 
     name = "sqlite"
     errors: type[Exception] | tuple[type[Exception], ...] = sqlite3.Error
-    migrations: dict[int, list[Migration]] = MIGRATIONS
+    migrations: ClassVar[dict[int, list[Migration]]] = MIGRATIONS
     #: the statement(s) that start a write transaction holding the log's write lock
     begin = "BEGIN IMMEDIATE"
 
@@ -446,7 +426,8 @@ class Store:
 
             self.dialect = PostgresDialect(location)
         else:
-            self.dialect = Dialect(location)
+            self.dialect = SqliteDialect(location)
+        self.dialect.lock_timeout_s = LOCK_TIMEOUT_S
         #: the log's name in messages (a server URL without its password)
         self.path: Path | str = location if isinstance(location, Path) else self.dialect.label
         self.db = self.dialect.connect()

@@ -162,7 +162,7 @@ def test_a_pharmacy_warning_passes_the_ismp_gate(tmp_path):
 def test_every_master_formulation_names_the_labels_dosage_form():
     """formulations.toml prints a dosage form on the record; it must be the one the
     labels and charts take from sources.toml/vehicles.toml (one rule)."""
-    from compounder.content.reports import dosage_form_text
+    from compounder.content.preparation_text import dosage_form_text
     from compounder.core.formulations import load_formulations
     from compounder.core.sources import load_sources
     from compounder.core.vehicles import find_vehicle

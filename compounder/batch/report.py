@@ -1,0 +1,46 @@
+"""What a batch run did: its report, for the summary and for scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compounder.batch.order import RowError
+
+
+@dataclass
+class BatchReport:
+    """What a run did, for the summary and for scripts."""
+
+    orders: int = 0
+    valid: int = 0
+    printed: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    labels: int = 0
+    charts: int = 0
+    files: list[str] = field(default_factory=list)
+    worksheet: list[dict[str, Any]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    checked_only: bool = False
+    # each preparation's orders (by worksheet key): their Rx and safety checks
+    safety: dict[tuple[str, str, str, str], list[tuple[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "orders": self.orders,
+            "valid": self.valid,
+            "printed": self.printed,
+            "rejected": len(self.errors),
+            "labels": self.labels,
+            "charts": self.charts,
+            "files": self.files,
+            "checked_only": self.checked_only,
+            "errors": [
+                {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
+            ],
+            "worksheet": self.worksheet,
+        }
