@@ -137,9 +137,7 @@ def _reserve_lots(
     chunk.lots = tuple(sorted(lots.items()))
 
 
-def _logged_elsewhere(
-    store: Store, digest: str, rxs: Iterable[str]
-) -> dict[tuple[str, str], int]:
+def _logged_elsewhere(store: Store, digest: str, rxs: Iterable[str]) -> dict[tuple[str, str], int]:
     """The fills of these Rx numbers the log holds from another order file or a
     ``label`` (a run of the same file again is no repeat): (Rx, fill date) -> entry."""
     found: dict[tuple[str, str], int] = {}
@@ -250,10 +248,43 @@ def run_batch(
     ``stock``: the label stock of the rows that name none (the printer's, when printing;
     default: the settings').
     """
+    path = Path(orders_file)
+    options = batch_options(
+        path,
+        config,
+        check=check,
+        skip_invalid=skip_invalid,
+        chunk_size=chunk_size,
+        jobs=jobs,
+        db=db,
+        lots_file=lots_file,
+        label_format=label_format,
+        dpi=dpi,
+        profile=profile,
+        stock=stock,
+    )
+    return _Run(path, Path(output_dir), options, jobs, progress).run()
+
+
+def batch_options(
+    path: Path,
+    config: str | Path | None,
+    *,
+    check: bool,
+    skip_invalid: bool,
+    chunk_size: int,
+    jobs: int | None,
+    db: str | Path | None,
+    lots_file: str | Path | None,
+    label_format: str,
+    dpi: int,
+    profile: str | None,
+    stock: str | None,
+) -> BatchOptions:
+    """The run's options, checked before any row is read: the settings, profile, stock,
+    format and resolution, chunk size and jobs, the order file's header and the lots."""
     from compounder.core.settings import find_config
 
-    path = Path(orders_file)
-    out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
     if profile is not None:
@@ -264,40 +295,82 @@ def run_batch(
         from compounder.core.stocks import load_stock
 
         load_stock(stock)  # so is an unknown stock
-    kind = formats.label_format(label_format)
+    formats.label_format(label_format)
     formats.check_dpi(dpi)
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
     ingredient_lots = tuple(read_lots_file(Path(lots_file))) if lots_file else ()
-    digest = file_digest(path)
-    run_key = uuid.uuid4().hex
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
         db = log_location(db, config_path)
-    options = BatchOptions(
+    return BatchOptions(
         config_path,
         check,
         skip_invalid,
         chunk_size,
-        digest,
+        file_digest(path),
         None if db is None else str(db),
-        run_key,
+        uuid.uuid4().hex,
         ingredient_lots,
         label_format,
         dpi,
         profile,
         stock,
     )
-    report = BatchReport(checked_only=check)
-    lots: dict[str, str] = {}
-    temp: Path | None = None
-    lock: FolderLock | None = None
-    store: Store | None = None
-    created = _new_folders(out) if not check else []
-    if not check:
-        _refuse_input_as_output(path, out)
-        store = Store(db)  # a log that cannot be opened stops the run here
+
+
+class _Run:
+    """``run_batch``'s steps, in order: take the output folder (``open``), work the
+    chunks out and draw them (``collect``), then write the run's own files, log it and
+    publish (``finish``); whatever happens, ``close`` leaves all or nothing."""
+
+    def __init__(
+        self,
+        path: Path,
+        out: Path,
+        options: BatchOptions,
+        jobs: int | None,
+        progress: Progress | None,
+    ) -> None:
+        self.path, self.out, self.options = path, out, options
+        assert options.config is not None
+        self.config: str = options.config  # the settings file found
+        self.jobs, self.progress = jobs, progress
+        self.report = BatchReport(checked_only=options.check)
+        self.lots: dict[str, str] = {}
+        self.temp: Path | None = None
+        self.lock: FolderLock | None = None
+        self.store: Store | None = None
+        self.created = _new_folders(out) if not options.check else []
+        self.rejected: RejectedSpool | None = None
+        self.committed = self.published = False
+        self.names: list[str] = []
+        self.chunk_count = 0
+        self.label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
+
+    def run(self) -> BatchReport:
+        if not self.options.check:
+            self.open()
+        self.rejected = RejectedSpool(self.temp, header_of(self.path)) if self.temp else None
+        try:
+            self.collect()
+            if self.temp is None or (self.report.errors and not self.options.skip_invalid):
+                self.report.labels = self.report.charts = 0
+                return self.report
+            self.finish()
+            return self.report
+        except OSError as exc:  # a full disk, a folder that went away: nothing is published
+            raise OutputError(str(self.out), exc.strerror or str(exc)) from None
+        finally:
+            self.close()
+
+    def open(self) -> None:
+        """The log, the output folder (made, locked, an abandoned run recovered) and the
+        run's temporary folder in it."""
+        out, run_key = self.out, self.options.run_key
+        _refuse_input_as_output(self.path, out)
+        store = self.store = Store(self.options.db)  # a log that cannot be opened stops here
         try:
             out.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -309,115 +382,130 @@ def run_batch(
             store.close()
             raise OutputError(str(out), exc.strerror or str(exc)) from None
         try:
-            lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
+            self.lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
             if abandoned is not None:
                 recover(out, abandoned, store)
             checkpoint("batch: folder locked")
             check_output_names(out)  # no device or pipe named as an output
             temp = out / (TEMP_PREFIX + run_key)
             temp.mkdir()
+            self.temp = temp
         except BaseException as exc:
-            if lock is not None:
-                lock.release()
+            if self.lock is not None:
+                self.lock.release()
             store.close()
-            _remove_if_empty(created)
+            _remove_if_empty(self.created)
             if isinstance(exc, OSError):
                 raise OutputError(str(out), exc.strerror or str(exc)) from None
             raise
-    rejected = RejectedSpool(temp, header_of(path)) if temp else None
-    committed = published = False
-    names: list[str] = []
-    chunk_count = 0
-    label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
 
-    def chunks() -> Iterator[Chunk]:
-        nonlocal chunk_count
-        for chunk in _chunks(path, chunk_size):
-            report.orders += len(chunk.rows)
-            chunk_count += 1
+    def chunks(self) -> Iterator[Chunk]:
+        """The file's chunks, each with its lots reserved and its repeats found."""
+        options, store = self.options, self.store
+        for chunk in _chunks(self.path, options.chunk_size):
+            self.report.orders += len(chunk.rows)
+            self.chunk_count += 1
             if store is not None:
-                _reserve_lots(chunk, config_path, digest, store, lots, run_key)
-                chunk.dispensed = _dispensed_before(chunk, store, digest)
-            if lock is not None:
-                lock.renew()
+                _reserve_lots(chunk, self.config, options.digest, store, self.lots, options.run_key)
+                chunk.dispensed = _dispensed_before(chunk, store, options.digest)
+            if self.lock is not None:
+                self.lock.renew()
             yield chunk
 
-    try:
+    def collect(self) -> None:
+        """Every chunk worked out (and drawn): the report's counts and errors, and the
+        worksheet with each preparation's lot."""
+        report = self.report
         totals: dict[tuple[str, str, str, str], Decimal] = {}
-        for result in _run_chunks(chunks(), options, temp, jobs, progress):
+        results = _run_chunks(self.chunks(), self.options, self.temp, self.jobs, self.progress)
+        for result in results:
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
-            label_parts.append((result.index, result.labels_file, result.labels))
+            self.label_parts.append((result.index, result.labels_file, result.labels))
             report.valid += result.valid
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
             for key, orders in result.safety.items():
                 report.safety.setdefault(key, []).extend(orders)
-            if rejected is not None:
-                rejected.extend(result.rejected)
-            if lock is not None:
-                lock.renew()
-        report.worksheet = compounding_worksheet(totals, config_path)
+            if self.rejected is not None:
+                self.rejected.extend(result.rejected)
+            if self.lock is not None:
+                self.lock.renew()
+        report.worksheet = compounding_worksheet(totals, self.config)
         for entry in report.worksheet:
             conc = Decimal(entry["concentration"].split()[0])
             lot_key = group_key(
                 date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
             )
-            entry["lot"] = lots.get(lot_key, "")
-        if temp is None or rejected is None or (report.errors and not skip_invalid):
-            report.labels = report.charts = 0
-            return report
-        assert store is not None
+            entry["lot"] = self.lots.get(lot_key, "")
+
+    def finish(self) -> None:
+        """The run's own files (joined labels, manifest, worksheet, records), its log
+        entries, then its outputs published."""
+        temp, out, options, report = self.temp, self.out, self.options, self.report
+        assert temp is not None and self.store is not None and self.rejected is not None
+        kind = formats.label_format(options.label_format)
         moved = None
-        if kind is formats.ZPL and chunk_count > 1:  # one labels.zpl a run
-            moved = join_labels(temp, label_parts, "labels.zpl")
+        if kind is formats.ZPL and self.chunk_count > 1:  # one labels.zpl a run
+            moved = join_labels(temp, self.label_parts, "labels.zpl")
             checkpoint("batch: labels joined")
         elif kind.file_per_label:  # previews numbered through the run
-            moved = number_previews(temp, label_parts)
+            moved = number_previews(temp, self.label_parts)
             checkpoint("batch: previews numbered")
-        join_manifest(temp, chunk_count, moved)
+        join_manifest(temp, self.chunk_count, moved)
         checkpoint("batch: manifest joined")
-        rejected.close()
+        self.rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        write_records(temp, report, lots, config_path, ingredient_lots)
+        write_records(temp, report, self.lots, self.config, options.ingredient_lots)
         checkpoint("batch: records written")
-        names = outputs_in(temp)
+        self.names = outputs_in(temp)
         check_output_names(out)  # again: none has appeared during the run
-        foreign = foreign_outputs(out, names, path)
+        foreign = foreign_outputs(out, self.names, self.path)
         if foreign:
             raise OutputError(
                 str(out / foreign[0]),
                 "it is not from this run and would be mixed with its outputs; move it "
                 "(and any other earlier outputs) away or choose an empty folder",
             )
-        _commit(store, report, lots, digest, run_key, temp, names, chunk_count, moved)
-        committed = True
-        report.files = publish(temp, out, names)
-        published = True
+        _commit(
+            self.store,
+            report,
+            self.lots,
+            options.digest,
+            options.run_key,
+            temp,
+            self.names,
+            self.chunk_count,
+            moved,
+        )
+        self.committed = True
+        report.files = publish(temp, out, self.names)
+        self.published = True
         report.printed = report.valid
-        return report
-    except OSError as exc:  # a full disk, a folder that went away: nothing is published
-        raise OutputError(str(out), exc.strerror or str(exc)) from None
-    finally:
-        if committed and not published and temp is not None:
+
+    def close(self) -> None:
+        """All or nothing: a logged run interrupted while publishing is finished; an
+        unlogged one leaves no file, temporary folder or folder it made."""
+        temp = self.temp
+        if self.committed and not self.published and temp is not None:
             # logged but interrupted while renaming: finish it (it is all or nothing)
             with contextlib.suppress(CompounderError, OSError):
-                report.files = publish(temp, out, names)
-                published = True
-        if rejected is not None:
-            rejected.close()
-        if store is not None:
+                self.report.files = publish(temp, self.out, self.names)
+                self.published = True
+        if self.rejected is not None:
+            self.rejected.close()
+        if self.store is not None:
             with contextlib.suppress(CompounderError, OSError):
-                store.end_reservations(run_key)
-            store.close()
-        if published or not committed:  # else the next run into the folder finishes it
+                self.store.end_reservations(self.options.run_key)
+            self.store.close()
+        if self.published or not self.committed:  # else the next run finishes it
             if temp is not None:
                 shutil.rmtree(temp, ignore_errors=True)
-            if lock is not None:
-                lock.release()
-            _remove_if_empty(created)  # a run that printed nothing leaves no folder it made
+            if self.lock is not None:
+                self.lock.release()
+            _remove_if_empty(self.created)  # a run that printed nothing leaves no folder it made
 
 
 def _new_folders(out: Path) -> list[Path]:
