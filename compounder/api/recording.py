@@ -12,11 +12,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from compounder.api.orders import ScreeningAnswers
 from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.entries import open_store, publish_with_entry, settle_folder
+from compounder.log.store import log_location
 
 
 def record_preparation(
@@ -43,6 +45,7 @@ def record_preparation(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
+    screening: ScreeningAnswers | None = None,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
     ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
@@ -53,6 +56,8 @@ def record_preparation(
     ``other_medications`` are screened (``core.screening``; a stop refuses unless
     overridden); the decision, the override and ``off_protocol_reason`` are kept in the
     log entry and printed on the record. None: nothing screened (the record says so).
+    ``screening``: the same answers as the order's screening group (``api.orders``),
+    instead of the four keywords.
 
     The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
     than today without a ``time`` leaves the time blank on the record, to be written at
@@ -61,24 +66,14 @@ def record_preparation(
     comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import lots_from
-    from compounder.atomic import StagedFile, checkpoint
-    from compounder.content.records import compounding_record
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
     from compounder.core.settings import optional_settings
-    from compounder.log.snapshots import pdf_hash
-    from compounder.render.record_pdf import render_record
 
     if output is not None:
         check_output_path(Path(output))
     lots = lots_from(tuple(ingredient_lots), lots_file)
-    for given in lots:
-        if not given.lot:
-            raise InputError(
-                "ingredient-lot",
-                f"{given.ingredient}:{given.expiry}",
-                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
-            )
+    _check_lots_named(lots)
     prepared = check_name(prepared_by, "prepared-by")
     checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
@@ -86,14 +81,19 @@ def record_preparation(
     same_person = check_independent(
         prepared, checked, settings.single_pharmacist if settings else False
     )
-    safety = _safety(
-        other_medications,
-        override,
-        pharmacist,
-        liver_kidney_history,
-        off_protocol_reason,
-        config,
-    )
+    if screening is None and (
+        other_medications is not None
+        or override is not None
+        or pharmacist is not None
+        or liver_kidney_history
+    ):
+        screening = ScreeningAnswers(
+            tuple(other_medications) if other_medications is not None else None,
+            override,
+            pharmacist,
+            liver_kidney_history,
+        )
+    safety = _safety(screening, off_protocol_reason, config)
     at = compounding_time(compounded, time)
     day = at.date() if isinstance(at, datetime) else at
     prep = prepare_batch(
@@ -109,23 +109,56 @@ def record_preparation(
         config=config,
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
+    record = {
+        "rx": rx,
+        "prepared": prepared,
+        "checked": checked,
+        "lots": lots,
+        "at": at,
+        "balance": settings.balance if settings else "",
+        "single_pharmacist": same_person,
+        "safety": safety,
+        "paper": paper,
+    }
+    return _write_record(prep, record, day, output, log_location(db, config))
+
+
+def _check_lots_named(lots: Any) -> None:
+    for given in lots:
+        if not given.lot:
+            raise InputError(
+                "ingredient-lot",
+                f"{given.ingredient}:{given.expiry}",
+                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
+            )
+
+
+def _write_record(
+    prep: Any, made: dict[str, Any], day: date, output: str | Path | None, db: Any
+) -> tuple[str, dict[str, Any], bytes]:
+    """The lot taken, its log entry and the record PDF at ``output``, together."""
+    from compounder.atomic import StagedFile, checkpoint
+    from compounder.content.records import compounding_record
+    from compounder.log.snapshots import pdf_hash
+    from compounder.render.record_pdf import render_record
 
     staged: list[StagedFile] = []
+    at = made["at"]
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
         record = compounding_record(
             prep,
             lot,
-            rx,
-            prepared,
-            checked,
-            lots,
+            made["rx"],
+            made["prepared"],
+            made["checked"],
+            made["lots"],
             at,
-            balance=settings.balance if settings else "",
-            single_pharmacist=same_person,
+            balance=made["balance"],
+            single_pharmacist=made["single_pharmacist"],
         )
-        record["safety"] = safety
-        pdf = render_record(record, paper)
+        record["safety"] = made["safety"]
+        pdf = render_record(record, made["paper"])
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
@@ -138,12 +171,10 @@ def record_preparation(
         staged[0].publish()
         checkpoint("record: about to commit")
 
-    from compounder.log.store import log_location
-
     try:
-        with open_store(log_location(db, config)) as store:
+        with open_store(db) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
-                day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
+                day, made["rx"], build, at=at if isinstance(at, datetime) else None, publish=publish
             )
     except BaseException:
         for file in staged:
@@ -156,31 +187,23 @@ def record_preparation(
 
 
 def _safety(
-    other_medications: tuple[str, ...] | list[str] | None,
-    override: str | None,
-    pharmacist: str | None,
-    liver_kidney_history: bool,
+    screening: ScreeningAnswers | None,
     off_protocol_reason: str | None,
     config: str | Path | None = None,
 ) -> dict[str, Any]:
-    """The record's safety checks (screening None: no medicines entered, none screened),
+    """The record's safety checks (screening None: nothing entered, none screened),
     against the pharmacy's screening list."""
     from compounder.content.safety import safety_record
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import check_reason, screening_decision
 
-    screening = None
-    if (
-        other_medications is not None
-        or override is not None
-        or pharmacist is not None
-        or liver_kidney_history
-    ):
-        screening = screening_decision(
-            list(other_medications or ()),
-            override=override,
-            pharmacist=pharmacist,
-            liver_kidney_history=liver_kidney_history,
+    decision = None
+    if screening is not None:
+        decision = screening_decision(
+            list(screening.medicines or ()),
+            override=screening.override,
+            pharmacist=screening.pharmacist,
+            liver_kidney_history=screening.liver_kidney_history,
             table=open_pharmacy(config, required=False).screening(),
         )
     reason = (
@@ -188,7 +211,7 @@ def _safety(
         if off_protocol_reason is not None
         else ""
     )
-    return safety_record(screening, reason)
+    return safety_record(decision, reason)
 
 
 def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:
@@ -262,7 +285,8 @@ def reprint_label(
         printer,
         # settings only where the printer may be one of their names (a socket address
         # needs none; with no settings file to find, a name is a CUPS queue)
-        None if printer is None or printer.startswith(("socket://", "cups:"))
+        None
+        if printer is None or printer.startswith(("socket://", "cups:"))
         else optional_settings(config),
         output,
         default=original,  # without --format, printer or telling suffix: as it was made

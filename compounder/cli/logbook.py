@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from compounder.cli.options import (
+    SCREENING_OPTIONS,
     AssayOpt,
     ConfigOpt,
     DbOpt,
@@ -13,12 +14,8 @@ from compounder.cli.options import (
     IngredientLotOpt,
     JsonOpt,
     LabelOutOpt,
-    LiverKidneyOpt,
     LotsFileOpt,
     OffProtocolReasonOpt,
-    OtherMedicationOpt,
-    OverrideOpt,
-    PharmacistOpt,
     PrintOpt,
     ReprintFormatOpt,
     RequiredConcentrationOpt,
@@ -27,10 +24,12 @@ from compounder.cli.options import (
     VolumeOpt,
     WaterOpt,
     print_json,
+    with_options,
 )
 from compounder.cli.printing import json_when_print_fails
 
 
+@with_options(SCREENING_OPTIONS)
 def record(
     concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
@@ -59,12 +58,9 @@ def record(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
-    other_medication: OtherMedicationOpt = None,
-    override: OverrideOpt = None,
-    pharmacist: PharmacistOpt = None,
-    liver_kidney_history: LiverKidneyOpt = False,
     off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
+    **options: Any,
 ) -> None:
     """Compound and record: a unique lot number, a log entry and the compounding record PDF.
 
@@ -99,11 +95,8 @@ def record(
         time=at_time,
         lots_file=lots_file,
         config=config,
-        other_medications=tuple(other_medication) if other_medication is not None else None,
-        override=override,
-        pharmacist=pharmacist,
-        liver_kidney_history=liver_kidney_history,
         off_protocol_reason=off_protocol_reason,
+        screening=screening_answers(options),
     )
     target = output or Path(f"record-{lot}.pdf")
     if as_json:
@@ -115,6 +108,21 @@ def record(
         )
         for note in safety_notes(data.get("safety")):
             typer.echo(f"Note: {note}")
+
+
+def screening_answers(options: dict[str, Any]) -> Any:
+    """The screening group's options as the order's screening answers (None: nothing
+    was entered, so nothing is screened and the record says so)."""
+    from compounder.api.orders import ScreeningAnswers
+
+    medicines = options["other_medication"]
+    answers = ScreeningAnswers(
+        tuple(medicines) if medicines is not None else None,
+        options["override"],
+        options["pharmacist"],
+        options["liver_kidney_history"],
+    )
+    return answers if answers.entered else None
 
 
 def safety_notes(safety: dict | None) -> list[str]:
