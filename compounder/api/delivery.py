@@ -66,8 +66,10 @@ def plan_delivery(
     target = find_printer(printer, settings) if printer is not None else None
     chosen = output_format(fmt, Path(output) if output is not None else None, target, default)
     if target is not None and not label_format(chosen).printable:
-        printable = " or ".join(PRINTER_FORMATS)
-        raise InputError("format", chosen, f"{printable} when printing ({chosen} is a preview)")
+        printable = " or ".join(sorted(PRINTER_FORMATS, reverse=True))
+        raise InputError(
+            "format", chosen, f"{printable} when printing ({chosen} is a screen preview)"
+        )
     resolution = dpi or (target.dpi if target is not None else None) or DEFAULT_DPI
     return Delivery(chosen, resolution, target)
 
