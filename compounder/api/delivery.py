@@ -185,13 +185,13 @@ def print_logged(
 
 
 def _interrupted(delivery: Delivery, progress: Progress, data: bytes) -> dict[str, Any]:
-    """The outcome of a send interrupted by Ctrl-C or SIGTERM: printed if every byte was
-    handed over (only the printer's answer was awaited), else how far it got."""
+    """The outcome of a send interrupted by Ctrl-C or SIGTERM: never printed (the
+    printer did not confirm it), with how far it got (every byte handed: it may have
+    printed, ``print_unconfirmed``)."""
     assert delivery.printer is not None
-    fields: dict[str, Any] = {"printer": delivery.printer.describe(), "printed": progress.handed}
-    if not progress.handed:
-        fields["print_error"] = INTERRUPTED
-        fields.update(progress.fields(data, delivery.format == "zpl"))
+    fields: dict[str, Any] = {"printer": delivery.printer.describe(), "printed": False}
+    fields["print_error"] = INTERRUPTED
+    fields.update(progress.fields(data, delivery.format == "zpl"))
     return fields
 
 
@@ -227,8 +227,6 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
             fields, failure = deliver(delivery, [data], progress)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
             fields = _interrupted(delivery, progress, data)
-            if progress.handed:  # only the printer's answer was still awaited
-                sent.append(Path(path).name)
             with open_store(db) as store:
                 store.log("batch-print", None, None, payload())
             raise

@@ -13,11 +13,20 @@ is one saying how many bytes (and ZPL labels) were handed to the connection: at 
 that many reached it. On Linux, once every byte is handed, the send waits until the
 printer has acknowledged them all (the connection's send queue, SIOCOUTQ): a job
 smaller than the send buffer is handed at once, and the bytes acknowledged are then the
-upper bound. All of them handed (and acknowledged) and the connection then closed or
-reset, also while the answer is read, is a send the printer never confirmed (the label
-may have printed). No wait is unbounded: a send fails after ``TIMEOUT`` seconds without
-progress, and what a printer sends back once it has everything is read for ``ANSWER``
-seconds at most.
+upper bound. No wait is unbounded: a send fails after ``TIMEOUT`` seconds without
+progress.
+
+Acknowledged bytes are not a printer's receipt (a listener that never reads still has
+them in its kernel's buffers). So a ZPL job sent to a raw socket is followed by the
+host status query ``~HS``: a ZPL printer reads its input in order and answers with
+three ``<STX>...<ETX><CR><LF>`` strings (the ZPL II manual's "Host Status Return").
+Only that answer, read within ``ANSWER`` seconds, with no condition that stops a label
+(paper or ribbon out, paused, head open, a partial format, temperature, lost
+configuration) calls the label printed; anything else (no answer, another answer, the
+connection closed) is "sent, not confirmed" (a ``PrintError`` with every byte handed:
+exit 5, logged ``print_unconfirmed``). A PDF sent to a raw socket cannot be asked, and
+is never more than sent. A CUPS queue's job is the queue's: ``lp`` accepting it is what
+is reported.
 """
 
 from __future__ import annotations
@@ -38,7 +47,8 @@ TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without prog
 BLOCK = 64 * 1024  # bytes handed to the connection at a time
 SEND_BUFFER = 128 * 1024  # kept small, so bytes handed stay close to what the printer took
 DRAIN_POLL = 0.05  # seconds between looks at what the printer has acknowledged
-ANSWER = 2.0  # seconds in all to read what a printer sends back once it has everything
+ANSWER = 3.0  # seconds in all to wait for the printer's status answer once it has everything
+STATUS_QUERY = b"~HS"  # ZPL's host status query, sent after a ZPL job
 
 
 @dataclass
@@ -52,7 +62,8 @@ class Progress:
     @property
     def handed(self) -> bool:
         """Every byte handed over (from the moment the last one is: a signal right
-        after must not call a label the printer has whole "not printed")."""
+        after must not call a label the printer may have whole "not sent"); handed is
+        not printed: only the printer's answer to ``~HS`` says that."""
         return self.total > 0 and self.bytes_handed >= self.total
 
     def fields(self, data: bytes, zpl: bool) -> dict[str, Any]:
@@ -96,8 +107,8 @@ class PrintError(CompounderError):
                 else f"the {self.labels} labels may have printed; check them"
             )
             return (
-                f"printing not confirmed: {where}: all {self.total} bytes were handed over "
-                f"but the printer {self.problem} before confirming: {what}"
+                f"sent, not confirmed: {where}: all {self.total} bytes were handed over "
+                f"but the printer {self.problem}: {what}"
             )
         if self.labels is not None:
             reached = f"at most {self.labels_handed} of {self.labels} labels reached it"
@@ -204,7 +215,8 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
                     progress.bytes_handed = handed
             if drains:
                 _drain(connection, where, data, progress, zpl)
-            connection.shutdown(socket.SHUT_WR)
+            if zpl:
+                connection.sendall(STATUS_QUERY)
         except TimeoutError:
             _acknowledged(connection, progress, handed)
             problem = f"took nothing for {TIMEOUT:g} seconds"
@@ -213,12 +225,33 @@ def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -
             _acknowledged(connection, progress, handed)
             problem = f"closed the connection ({_reason(connection, exc)})"
             raise _stopped(where, problem, data, progress, zpl) from None
-        try:
-            _read_answer(connection)
-        except OSError as exc:  # a reset once it had every byte: it may have printed
-            progress.bytes_handed = len(data)
-            problem = f"closed the connection ({_reason(connection, exc)})"
-            raise _stopped(where, problem, data, progress, zpl) from None
+        _confirm(connection, where, data, progress, zpl)
+
+
+def _confirm(
+    connection: socket.socket, where: str, data: bytes, progress: Progress, zpl: bool
+) -> None:
+    """Every byte is handed (and acknowledged): the printer's answer to ``~HS`` says
+    whether it took the job; PrintError (not confirmed) unless it did."""
+    progress.bytes_handed = len(data)
+    if not zpl:
+        problem = "cannot be asked whether it took a PDF (only a ZPL job is followed by ~HS)"
+        raise _stopped(where, problem, data, progress, zpl)
+    try:
+        answer = _ask_status(connection)
+    except EOFError:
+        problem = "closed the connection before answering ~HS"
+        raise _stopped(where, problem, data, progress, zpl) from None
+    except OSError as exc:  # a reset once it had every byte: it may have printed
+        problem = f"closed the connection ({_reason(connection, exc)}) before answering ~HS"
+        raise _stopped(where, problem, data, progress, zpl) from None
+    if answer is None:
+        problem = f"gave no host status answer to ~HS within {ANSWER:g} seconds"
+        raise _stopped(where, problem, data, progress, zpl)
+    if stops := answer.stops():
+        raise _stopped(where, f"answered ~HS with {', '.join(stops)}", data, progress, zpl)
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_WR)
 
 
 def _reason(connection: socket.socket, exc: OSError) -> str:
@@ -295,15 +328,71 @@ def _stopped(where: str, problem: str, data: bytes, progress: Progress, zpl: boo
     )  # fmt: skip
 
 
-def _read_answer(connection: socket.socket) -> None:
-    """What the printer sends back (status, or its side closing), for ``ANSWER``
-    seconds at most in all; the label is sent whatever it says."""
+@dataclass(frozen=True)
+class HostStatus:
+    """A ZPL printer's answer to ``~HS``, as the ZPL II manual gives it: three strings,
+    each ``<STX>`` fields separated by commas ``<ETX><CR><LF>``. String 1 is
+    ``aaa,b,c,dddd,eee,f,g,h,iii,j,k,l`` (b paper out, c paused, eee formats in the
+    receive buffer, h partial format in progress, j configuration lost, k under and
+    l over temperature); string 2 ``mmm,n,o,p,q,r,s,t,uuuuuuuu,v,www`` (o head up,
+    p ribbon out, q thermal transfer mode, uuuuuuuu labels remaining); string 3
+    ``xxxx,y``. Flags are 1 when set."""
+
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+
+    FLAGS_1 = (
+        (1, "paper out"),
+        (2, "paused"),
+        (7, "a partial format (the label is incomplete)"),
+        (9, "configuration lost"),
+        (10, "under temperature"),
+        (11, "over temperature"),
+    )
+
+    @classmethod
+    def parse(cls, answer: bytes) -> HostStatus | None:
+        """The status in ``answer``: the last three consecutive strings of the manual's
+        form (other bytes, and strings of other forms, around them are ignored); None
+        until they have arrived."""
+        strings = [
+            tuple(f.strip() for f in found.decode("ascii", "replace").split(","))
+            for found in re.findall(rb"\x02([^\x02\x03]*)\x03", answer)
+        ]
+        for start in range(len(strings) - 3, -1, -1):
+            first, second, third = strings[start : start + 3]
+            if (len(first), len(second), len(third)) == (12, 11, 2) and all(
+                value.isdigit() for value in first + second
+            ):
+                return cls(first, second)
+        return None
+
+    def stops(self) -> list[str]:
+        """What stops the printer printing the label now (none: it took the job)."""
+        found = [what for index, what in self.FLAGS_1 if self.first[index] == "1"]
+        if self.second[2] == "1":
+            found.append("the head open")
+        if self.second[3] == "1" and self.second[4] == "1":  # ribbon matters in transfer mode
+            found.append("ribbon out")
+        return found
+
+
+def _ask_status(connection: socket.socket) -> HostStatus | None:
+    """The printer's answer to the ``~HS`` sent after the job, read for ``ANSWER``
+    seconds at most in all (a printer that keeps sending something else is left then);
+    None without one. EOFError: the printer closed its side first; OSError: a reset."""
     deadline = time.monotonic() + ANSWER
-    with contextlib.suppress(TimeoutError):  # a reset is the caller's (not confirmed)
+    answer = b""
+    with contextlib.suppress(TimeoutError):
         while (left := deadline - time.monotonic()) > 0:
             connection.settimeout(left)
-            if not connection.recv(4096):
-                return
+            chunk = connection.recv(4096)
+            if not chunk:
+                raise EOFError("closed by the printer")
+            answer = (answer + chunk)[-65536:]
+            if (status := HostStatus.parse(answer)) is not None:
+                return status
+    return None
 
 
 def _send_cups(printer: Printer, data: bytes, raw: bool, title: str) -> str:

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from compounder.atomic import checkpoint
-from compounder.batch.order import PreparedOrder, RowError, RowProblem, prepare_order
+from compounder.batch.order import (
+    PreparedOrder,
+    RowError,
+    RowProblem,
+    preparation_key,
+    prepare_order,
+)
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifest_part
 from compounder.core import label_formats as formats
@@ -61,6 +67,7 @@ class Chunk:
     last: bool
     lots: tuple[tuple[str, str], ...] = ()  # planned preparation key -> lot number
     dispensed: tuple[tuple[int, str], ...] = ()  # line -> why the log refuses it
+    parts: tuple[tuple[int, tuple[str, int]], ...] = ()  # line -> (group, part) past the 1st
 
 
 @dataclass
@@ -69,12 +76,14 @@ class ChunkResult:
     errors: list[RowError]
     rejected: list[tuple[RawRow, str]]
     valid: int
-    totals: dict[tuple[str, str, str, str], Decimal]
+    totals: dict[tuple[str, str, str, str, int], Decimal]  # worksheet key and part
     labels: int = 0
     charts: int = 0
     labels_file: str = ""  # the chunk's labels file, if it drew any
     # each preparation's orders: (Rx, its safety checks as a record keeps them)
-    safety: dict[tuple[str, str, str, str], list[tuple[str, Any]]] = field(default_factory=dict)
+    safety: dict[tuple[str, str, str, str, int], list[tuple[str, Any]]] = field(
+        default_factory=dict
+    )
 
 
 def process_chunk(
@@ -144,6 +153,17 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+def _lots_of(
+    line: int, lots: dict[str, str], parts: dict[int, tuple[str, int]]
+) -> dict[str, str]:
+    """The lots an order draws on: its group's, or for an order planned into a later
+    preparation of its group (``parts``) that preparation's lot."""
+    if line not in parts:
+        return lots
+    group, part = parts[line]
+    return {**lots, group: lots.get(preparation_key(group, part), "")}
+
+
 def _process_chunk(
     chunk: Chunk,
     options: BatchOptions,
@@ -152,23 +172,23 @@ def _process_chunk(
     progress: Progress,
 ) -> ChunkResult:
     index, duplicates, lots = chunk.index, chunk.duplicates, dict(chunk.lots)
-    dispensed = dict(chunk.dispensed)
+    dispensed, parts = dict(chunk.dispensed), dict(chunk.parts)
     prepared: list[PreparedOrder] = []
     errors: list[RowError] = []
     rejected: list[tuple[RawRow, str]] = []
     for row in chunk.rows:
         try:
+            if row.line in dispensed:  # a repeat of a logged order, whatever else
+                raise RowProblem("rx_number", dispensed[row.line])
             if row.line in duplicates:
                 raise RowProblem(
                     "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
                 )
-            if row.line in dispensed:
-                raise RowProblem("rx_number", dispensed[row.line])
             prepared.append(
                 prepare_order(
                     row,
                     options.config,
-                    lots,
+                    _lots_of(row.line, lots, parts),
                     options.ingredient_lots,
                     options.profile,
                     options.stock,
@@ -180,10 +200,9 @@ def _process_chunk(
             rejected.append((row, str(error)))
     result = ChunkResult(index, errors, rejected, len(prepared), {})
     for order in prepared:
-        result.totals[order.worksheet_key] = (
-            result.totals.get(order.worksheet_key, Decimal(0)) + order.worksheet_ml
-        )
-        result.safety.setdefault(order.worksheet_key, []).append((order.rx, order.safety))
+        key = (*order.worksheet_key, parts.get(order.line, ("", 1))[1])
+        result.totals[key] = result.totals.get(key, Decimal(0)) + order.worksheet_ml
+        result.safety.setdefault(key, []).append((order.rx, order.safety))
     if options.check or temp_dir is None or (errors and not options.skip_invalid):
         progress(len(chunk.rows))
         return result

@@ -115,6 +115,12 @@ def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str
     return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
 
 
+def preparation_key(group: str, part: int) -> str:
+    """The key of one preparation of a group (``group_key``) a batch plans in several
+    (``part`` 2, 3...: the first keeps the group's key)."""
+    return group if part == 1 else f"{group}|part {part}"
+
+
 @dataclass(frozen=True)
 class OrderPlan:
     """What an order's prescription works out to, for any patient: its dose, quantity,
@@ -148,13 +154,9 @@ def prepare_order(
     ``profile``: the label print-size profile (None: the settings', else the default).
     ``stock``: the labels' stock for a row that names none (the printer's; None: the
     settings')."""
-    from compounder.api.orders import order_from_row
-
     if row.problem:
         raise RowProblem("", row.problem)
-    order = _in_column("", order_from_row, row.values)
-    if stock and order.delivery.stock is None:
-        order = replace(order, delivery=replace(order.delivery, stock=stock))
+    order = _row_order(row, stock)
     screening = screen_order(order, config)
     plan = order_plan(config, ingredient_lots, order.prescription())
     ctx = run_context(config)
@@ -176,6 +178,34 @@ def prepare_order(
         profile,
         safety_record(screening if order.screening.entered else None, plan.off_protocol_reason),
     )
+
+
+def _row_order(row: RawRow, stock: str | None) -> Order:
+    """The row as an order (``api.orders.order_from_row``), the run's stock filled in
+    where the row names none."""
+    from compounder.api.orders import order_from_row
+
+    order = _in_column("", order_from_row, row.values)
+    if stock and order.delivery.stock is None:
+        order = replace(order, delivery=replace(order.delivery, stock=stock))
+    return order
+
+
+def order_volume(
+    row: RawRow,
+    config: str | None,
+    ingredient_lots: tuple[IngredientExpiry, ...] = (),
+    stock: str | None = None,
+) -> Decimal | None:
+    """The volume an order draws from its planned preparation (what ``prepare_order``
+    counts on the worksheet); None for a row whose order is refused."""
+    if row.problem:
+        return None
+    try:
+        order = _row_order(row, stock)
+        return order_plan(config, ingredient_lots, order.prescription()).quantity
+    except (RowProblem, CompounderError):
+        return None
 
 
 def _placed_labels(order: Order, plan: OrderPlan, lot: str, profile: str | None) -> list[Any]:

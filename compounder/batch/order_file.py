@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from compounder.api.orders import COLUMNS as FIELD_COLUMNS
 from compounder.api.orders import REQUIRED_COLUMNS
@@ -139,12 +140,33 @@ def _read_csv(handle: io.TextIOWrapper, path: Path) -> Iterator[RawRow]:
         yield RawRow(line, {n: c.strip() for n, c in zip(names, cells, strict=True)}, tuple(cells))
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object naming one field twice (JSON would keep the last silently)."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused if it names a field twice (also as "RX_Number " and
+    "rx_number", which name one column)."""
+    record = dict(pairs)
+    if len(record) != len(pairs) or len({k.strip().lower() for k in record}) != len(record):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key.strip().lower() in seen:
+                raise _RepeatedKey(key)
+            seen.add(key.strip().lower())
+    return record
+
+
 def _read_jsonl(handle: io.TextIOWrapper, path: Path) -> Iterator[RawRow]:
     for line, text in enumerate(handle, start=1):
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
+            record = json.loads(text, object_pairs_hook=_object)
+        except _RepeatedKey as exc:
+            key = str(exc.args[0])[:40]
+            yield RawRow(line, {}, text.rstrip("\r\n"), f"field {key!r} is given twice")
+            continue
         except json.JSONDecodeError as exc:
             yield RawRow(line, {}, text.rstrip("\r\n"), f"not valid JSON ({exc.msg})")
             continue

@@ -25,6 +25,7 @@ from compounder.batch.order_file import RawRow
 if TYPE_CHECKING:
     from compounder.batch.report import BatchReport
     from compounder.core.lots import IngredientExpiry
+from compounder.core.identity import escaped
 from compounder.core.units import format_number
 
 
@@ -253,8 +254,10 @@ _FIRST_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula (also after leading spaces), made
-    inert with a leading quote."""
+    """A CSV cell made safe: control and invisible characters escaped (``escaped``,
+    as the terminal shows them), and a cell a spreadsheet would run as a formula (also
+    after leading spaces) made inert with a leading quote."""
+    cell = escaped(cell)
     if cell[:1] not in _FIRST_SAFE and (
         cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_START)
     ):
@@ -288,14 +291,17 @@ class RejectedSpool:
 
 
 def compounding_worksheet(
-    totals: dict[tuple[str, str, str, str], Decimal], config: str
+    totals: dict[tuple[str, str, str, str, int], Decimal], config: str
 ) -> list[dict[str, Any]]:
-    """What to compound in total, by fill date, concentration, vehicle and source."""
+    """What to compound in total, by fill date, concentration, vehicle, source and
+    preparation (a group planned in several preparations, none over the largest
+    ``prepare`` makes: each entry of it says its ``part``, 1, 2...)."""
     from compounder.core.preparation import prepare
 
     ctx = run_context(config)
     sheet = []
-    for (day, conc, vehicle_id, source_id), volume in sorted(totals.items()):
+    split = {key[:4] for key in totals if key[4] > 1}
+    for (day, conc, vehicle_id, source_id, part), volume in sorted(totals.items()):
         from compounder.core.vehicles import find_vehicle
 
         source = ctx["sources"].find(source_id)
@@ -307,6 +313,8 @@ def compounding_worksheet(
             "source": source_id,
             "volume_needed_ml": format_number(volume),
         }
+        if (day, conc, vehicle_id, source_id) in split:
+            entry["part"] = part
         if source.form == "tablet":
             prep = prepare(
                 Decimal(conc),
@@ -466,9 +474,10 @@ def write_records(
         render_records(temp / "records.pdf", records)
 
 
-def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str]:
+def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str, int]:
+    """A worksheet entry's preparation, as the chunks count its orders."""
     conc = entry["concentration"].split()[0]
-    return (entry["fill_date"], conc, entry["vehicle"], entry["source"])
+    return (entry["fill_date"], conc, entry["vehicle"], entry["source"], entry.get("part", 1))
 
 
 def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:

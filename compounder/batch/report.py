@@ -23,7 +23,9 @@ class BatchReport:
     records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
     # each preparation's orders (by worksheet key): their Rx and safety checks
-    safety: dict[tuple[str, str, str, str], list[tuple[str, Any]]] = field(default_factory=dict)
+    safety: dict[tuple[str, str, str, str, int], list[tuple[str, Any]]] = field(
+        default_factory=dict
+    )
 
     @property
     def ok(self) -> bool:

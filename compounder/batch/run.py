@@ -54,7 +54,12 @@ from compounder.batch.chunks import (
     start_worker,
 )
 from compounder.batch.lease import FolderLock, acquire
-from compounder.batch.order import group_key, run_context
+from compounder.batch.order import (
+    group_key,
+    order_volume,
+    preparation_key,
+    run_context,
+)
 from compounder.batch.order_file import RawRow, header_of, read_orders
 from compounder.batch.outputs import (
     OUTPUT_NAMES,
@@ -115,6 +120,47 @@ def count_orders(path: Path) -> int:
     return sum(1 for _ in read_orders(path))
 
 
+def _row_group(config: str, row: RawRow) -> tuple[str, date] | None:
+    """The planned preparation group of a row's cells (None if they do not say)."""
+    v = row.values
+    return _group_of(
+        config,
+        v.get("fill_date", ""),
+        v.get("concentration", ""),
+        v.get("vehicle", ""),
+        v.get("source", ""),
+    )
+
+
+def _plan_parts(
+    chunk: Chunk, options: BatchOptions, held: dict[str, tuple[int, Decimal]]
+) -> None:
+    """Which preparation of its group each order draws on: none is planned larger than
+    the largest ``prepare`` makes (``PREPARED_VOLUME_ML``); in file order, an order that
+    would take its group's preparation over it starts the next one (part 2, 3...).
+    ``held``: each group's current part and the volume planned in it so far (carried
+    from chunk to chunk). Rows refused already, or too broken to say, draw nothing."""
+    from compounder.core.limits import PREPARED_VOLUME_ML
+
+    largest = PREPARED_VOLUME_ML[1]
+    refused = set(chunk.duplicates) | {line for line, _ in chunk.dispensed}
+    parts: list[tuple[int, tuple[str, int]]] = []
+    for row in chunk.rows:
+        group = _row_group(options.config or "", row) if row.line not in refused else None
+        if group is None:
+            continue
+        volume = order_volume(row, options.config, options.ingredient_lots, options.stock)
+        if volume is None:
+            continue
+        part, planned = held.get(group[0], (1, Decimal(0)))
+        if planned and planned + volume > largest:
+            part, planned = part + 1, Decimal(0)
+        held[group[0]] = (part, planned + volume)
+        if part > 1:
+            parts.append((row.line, (group[0], part)))
+    chunk.parts = tuple(parts)
+
+
 def _reserve_lots(
     chunk: Chunk, config: str, digest: str, store: Store, lots: dict[str, str], run_key: str
 ) -> None:
@@ -122,18 +168,14 @@ def _reserve_lots(
     in order of first use, allocated in the log once per file content: running the
     same file again reuses them (and prints the same labels). Rows too broken to say
     which preparation they need are skipped here; validation reports them."""
+    parts = dict(chunk.parts)
     for row in chunk.rows:
-        v = row.values
-        group = _group_of(
-            config,
-            v.get("fill_date", ""),
-            v.get("concentration", ""),
-            v.get("vehicle", ""),
-            v.get("source", ""),
-        )
-        if group is not None and group[0] not in lots:
-            key, day = group
-            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", day)
+        group = _row_group(config, row)
+        if group is None:
+            continue
+        key = preparation_key(group[0], parts.get(row.line, ("", 1))[1])
+        if key not in lots:
+            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", group[1])
     chunk.lots = tuple(sorted(lots.items()))
 
 
@@ -148,41 +190,56 @@ def _logged_elsewhere(store: Store, digest: str, rxs: Iterable[str]) -> dict[tup
 
 def _dispensed_before(chunk: Chunk, store: Store, digest: str) -> tuple[tuple[int, str], ...]:
     """The chunk's orders the log holds already for the same fill date (a corrected
-    file run again would dispense them twice): each row's line and why it is refused."""
+    file run again would dispense them twice): each row's line and why it is refused,
+    every row that repeats one (a row whose Rx the file repeats too included)."""
     from compounder.core.identity import check_rx
 
-    rows: dict[tuple[str, str], int] = {}
+    rows: dict[tuple[str, str], list[int]] = {}
     for row in chunk.rows:
         try:  # a bad Rx number is refused by validation, not looked up
             rx = check_rx(row.values.get("rx_number", "").strip())
         except CompounderError:
             continue
-        rows[(rx, row.values.get("fill_date", "").strip())] = row.line
+        rows.setdefault((rx, row.values.get("fill_date", "").strip()), []).append(row.line)
     taken = _logged_elsewhere(store, digest, (rx for rx, _ in rows))
     refused = [
         (line, repeat_message(order[1], taken[order]))
-        for order, line in rows.items()
+        for order, lines in rows.items()
         if order in taken
+        for line in lines
     ]
     return tuple(sorted(refused))
 
 
-def _refuse_repeats(store: Store, digest: str, temp: Path, rows: list[tuple[str, ...]]) -> None:
-    """Inside the commit: no order this run logs was dispensed meanwhile by another run
-    or a label (checked when the rows were read, again here under the log's lock)."""
+def _refuse_repeats(
+    store: Store, digest: str, temp: Path, rows: list[tuple[str, ...]], started_after: int
+) -> None:
+    """Inside the commit: no order this run logs is dispensed already (checked when the
+    rows were read, again here under the log's lock). An entry newer than
+    ``started_after`` (the log's last when the run began) was logged meanwhile: run
+    again, the read-time check refuses that row; an older one the read-time check
+    should have refused (a run again would meet it again): the row must go."""
     taken = _logged_elsewhere(store, digest, (rx for _, rx, _, _, _ in rows))
     rxs = {rx for rx, _ in taken}
     for line, rx, _, payload, _ in rows:
         if rx not in rxs:
             continue
         order = (rx, json.loads(payload).get("fill_date", ""))
-        if order in taken:
-            raise OutputError(
-                str(temp.parent),
+        if order not in taken:
+            continue
+        why = repeat_message(order[1], taken[order])
+        if taken[order] > started_after:
+            problem = (
                 f"while this run printed, another run or a label logged the order on line "
-                f"{line} ({repeat_message(order[1], taken[order])}); nothing was printed: "
-                "run the file again",
+                f"{line} ({why}); nothing was printed: run the file again (that row is then "
+                "refused; --skip-invalid prints the others)"
             )
+        else:
+            problem = (
+                f"the order on line {line} was logged before this run ({why}); nothing was "
+                "printed: take that row out of the file"
+            )
+        raise OutputError(str(temp.parent), problem)
 
 
 @lru_cache(maxsize=1024)
@@ -348,6 +405,8 @@ class _Run:
         self.names: list[str] = []
         self.chunk_count = 0
         self.label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
+        self.started_after = 0  # the log's last entry when the run began
+        self.held: dict[str, tuple[int, Decimal]] = {}  # each group's preparation and volume
 
     def run(self) -> BatchReport:
         if not self.options.check:
@@ -371,6 +430,7 @@ class _Run:
         out, run_key = self.out, self.options.run_key
         _refuse_input_as_output(self.path, out)
         store = self.store = Store(self.options.db)  # a log that cannot be opened stops here
+        self.started_after = store.last_entry_id()  # newer entries were logged meanwhile
         try:
             out.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -400,14 +460,17 @@ class _Run:
             raise
 
     def chunks(self) -> Iterator[Chunk]:
-        """The file's chunks, each with its lots reserved and its repeats found."""
+        """The file's chunks, each with its repeats found, its orders planned into
+        preparations (``_plan_parts``) and their lots reserved."""
         options, store = self.options, self.store
         for chunk in _chunks(self.path, options.chunk_size):
             self.report.orders += len(chunk.rows)
             self.chunk_count += 1
             if store is not None:
-                _reserve_lots(chunk, self.config, options.digest, store, self.lots, options.run_key)
                 chunk.dispensed = _dispensed_before(chunk, store, options.digest)
+            _plan_parts(chunk, options, self.held)
+            if store is not None:
+                _reserve_lots(chunk, self.config, options.digest, store, self.lots, options.run_key)
             if self.lock is not None:
                 self.lock.renew()
             yield chunk
@@ -416,7 +479,7 @@ class _Run:
         """Every chunk worked out (and drawn): the report's counts and errors, and the
         worksheet with each preparation's lot."""
         report = self.report
-        totals: dict[tuple[str, str, str, str], Decimal] = {}
+        totals: dict[tuple[str, str, str, str, int], Decimal] = {}
         results = _run_chunks(self.chunks(), self.options, self.temp, self.jobs, self.progress)
         for result in results:
             report.errors += result.errors
@@ -438,7 +501,7 @@ class _Run:
             lot_key = group_key(
                 date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
             )
-            entry["lot"] = self.lots.get(lot_key, "")
+            entry["lot"] = self.lots.get(preparation_key(lot_key, entry.get("part", 1)), "")
 
     def finish(self) -> None:
         """The run's own files (joined labels, manifest, worksheet, records), its log
@@ -479,6 +542,7 @@ class _Run:
             self.names,
             self.chunk_count,
             moved,
+            self.started_after,
         )
         self.committed = True
         report.files = publish(temp, out, self.names)
@@ -552,6 +616,7 @@ def _commit(
     names: list[str],
     chunks: int,
     moved: dict[int, LabelsMoved] | None = None,
+    started_after: int = 0,
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order (its labels renumbered into the run's one
@@ -581,7 +646,7 @@ def _commit(
         printed = store.printed_orders(digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
-            _refuse_repeats(store, digest, temp, rows)
+            _refuse_repeats(store, digest, temp, rows, started_after)
             store.add_snapshots(snapshots.items())
             store.append_new(
                 [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],

@@ -6,11 +6,13 @@ Errors are turned into a one-line message on stderr and an exit code in one plac
 ``report_errors``; no traceback reaches the user.
 """
 
+import errno
 import functools
 import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -39,11 +41,34 @@ def report_errors(command: F) -> F:
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
+            failure = name_too_long(exc, kwargs.get("config"))
+            typer.echo(f"compounder: error: {failure}", err=True)
+            raise typer.Exit(failure.exit_code) from None
         except KeyboardInterrupt as exc:  # typer would exit 130 without a word
             typer.echo("compounder: interrupted", err=True)
             raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def name_too_long(exc: OSError, config: Any) -> CompounderError:
+    """A file or folder name longer than the file system takes (255 bytes): in the
+    settings' path (--config) a settings error (exit 4), else an output error (exit 5)
+    naming it; never an internal error."""
+    from compounder.errors import DataFileError, OutputError
+
+    name = str(exc.filename or "")
+    shown = name if len(name) <= 80 else name[:60] + "..." + name[-16:]
+    problem = "a file or folder name in it is too long"
+    expected = "names of at most 255 bytes each"
+    if config is not None and any(
+        len(part.encode("utf-8", "surrogateescape")) > 255 for part in Path(str(config)).parts
+    ):
+        return DataFileError(shown or str(config)[:80], "", problem, expected)
+    return OutputError(shown, f"{problem} (at most 255 bytes each)")
 
 
 COMMANDS = (

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from compounder.content.blocks import Block
-from compounder.content.ismp import check_text
+from compounder.content.ismp import check_text, problems
 from compounder.core.bud import BudResult
 from compounder.core.datafiles import Table, load_toml, template_path
 from compounder.core.fills import Fill
@@ -166,13 +166,26 @@ def warning_text(warning_id: str, settings: PharmacySettings, wording: Wording) 
                 "ids of " + ", ".join([*wording.data.get("warnings", {}), *settings_ids(settings)]),
             )
         return wording.warning(warning_id)
+    key = f"warnings.library.{warning_id}.{wording.language}"
     text = own.text(wording.language)
     if text is None:
         raise DataFileError(
             settings.path or "settings",
-            f"warnings.library.{warning_id}.{wording.language}",
+            key,
             "missing",
             f"the warning's text in the label's language ({wording.language})",
+        )
+    return settings_text(settings, key, text)
+
+
+def settings_text(settings: PharmacySettings, key: str, text: str) -> str:
+    """Text the pharmacy's settings give a label (a warning of its own, its name,
+    address, phone), held to the ISMP rules every label's text is: DataFileError
+    (exit 4) naming the settings file and key when it breaks them."""
+    found = problems(text)
+    if found:
+        raise DataFileError(
+            settings.path or "settings", key, "is not accepted", "text without " + "; ".join(found)
         )
     return text
 
@@ -226,7 +239,10 @@ def label_frame(
         field = f"directions ({translation.language})"
         translated = Block("directions", field, check_text(text, field))
     compounded = wording.text("label.compounded")
-    pharmacy = f"{settings.name}\n{settings.address}\n{settings.phone}"
+    pharmacy = "\n".join(
+        settings_text(settings, f"pharmacy.{key}", getattr(settings, key))
+        for key in ("name", "address", "phone")
+    )
     return LabelFrame(
         drug=Block("drug", "drug", check_text(f"{drug_line}{SEPARATOR}{compounded}", "drug")),
         directions=Block("directions", "directions", check_text(directions, "directions")),

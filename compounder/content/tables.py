@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from compounder.core.identity import escaped
+
 
 def printable(text: str) -> str:
     """Text for a terminal: control and invisible characters escaped (``\\x1b``), so
-    nothing read from a log or typed can move the cursor or recolour the screen."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+    nothing read from a log or typed can move the cursor or recolour the screen
+    (``core.identity.escaped``, which every CSV uses too)."""
+    return escaped(text)
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

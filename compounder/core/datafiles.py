@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from compounder.core.identity import has_invisible
 from compounder.core.limits import MAX_DATA_FILE_BYTES, MAX_ID_LENGTH
 from compounder.core.units import EXAMPLES, parse_magnitude, parse_quantity
 from compounder.errors import DataFileError, InputError
@@ -146,6 +147,11 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise DataFileError(name, "", "not valid TOML (nested too deeply)") from None
 
 
+# every text a data or settings file gives is shown (labels, terminal, CSV): no control
+# character, bidi override (U+202E) or other invisible one
+_INVISIBLE_TEXT = "holds a control or invisible character (a NUL, an escape, a bidi override)"
+
+
 class Table:
     """One TOML table being read, remembering its file and key path for errors."""
 
@@ -179,6 +185,8 @@ class Table:
             return default
         if not isinstance(value, str) or not value.strip():
             raise self.error(key, f"{value!r} is not a non-empty string", "text in quotes")
+        if has_invisible(value):
+            raise self.error(key, _INVISIBLE_TEXT, "text without them")
         return value
 
     def integer(self, key: str, required: bool = True, default: int = 0, minimum: int = 1) -> int:
@@ -255,6 +263,8 @@ class Table:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise self.error(key, f"{value!r} is not accepted", 'a list of texts, e.g. ["a", "b"]')
+        if any(has_invisible(v) for v in value):
+            raise self.error(key, _INVISIBLE_TEXT, "texts without them")
         return list(value)
 
     def table(self, key: str, required: bool = True) -> Table:

@@ -36,6 +36,25 @@ def has_invisible(text: str) -> bool:
     )
 
 
+def escaped(text: str) -> str:
+    """Typed or logged text made safe to show (a terminal, a CSV cell): every control,
+    format (bidi override, zero-width), surrogate, private-use, unassigned or separator
+    character other than a space written as its escape (``\\x1b``, ``\\u202e``), so
+    nothing shown can move the cursor, recolour the screen or reorder what follows.
+    The one function the terminal and every CSV Compounder writes use."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
+def check_typed_text(text: str, field: str, expected: str) -> str:
+    """Free text a person typed (a reason, a setting): refused (InputError) if it holds
+    a control or invisible character (a bidi override, a terminal escape, a NUL)."""
+    if has_invisible(text):
+        raise InputError(field, text[:40], expected)
+    return text
+
+
 def mixes_scripts(word: str) -> bool:
     """Whether a word mixes Latin letters with Cyrillic or Greek ones (a look-alike:
     "оxycodone" with a Cyrillic о). The micro sign's mu (µg) is not counted."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
-from compounder.core.identity import has_invisible, mixes_scripts
+from compounder.core.identity import check_typed_text, has_invisible, mixes_scripts
 from compounder.errors import DataFileError, InputError, SafetyError
 
 ACTIONS = ("stop", "caution")
@@ -236,9 +236,10 @@ def check_initials(text: str, field_name: str = "pharmacist") -> str:
 def check_reason(text: str | None, field_name: str) -> str:
     """A pharmacist's reason (an override, an off-protocol dose): one line, not empty."""
     reason = " ".join((text or "").split())
+    expected = f"a reason in words (1 to {MAX_TEXT} characters)"
     if not reason or len(reason) > MAX_TEXT:
-        raise InputError(field_name, reason[:40], f"a reason in words (1 to {MAX_TEXT} characters)")
-    return reason
+        raise InputError(field_name, reason[:40], expected)
+    return check_typed_text(reason, field_name, expected + ", without control characters")
 
 
 def screening_decision(

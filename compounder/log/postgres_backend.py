@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import conninfo
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
@@ -276,10 +277,11 @@ class PostgresDialect(common.Dialect):
                 f"refused the change: the database user lacks a right ({first})",
                 "the rights README 'A shared log' lists",
             )
+        missing = DataFileError(
+            name, "", "names a database that does not exist", "a database created for the log"
+        )
         if state == "3D000" or ("database" in text and "does not exist" in text):
-            return DataFileError(
-                name, "", "names a database that does not exist", "a database created for the log"
-            )
+            return missing
         if "password" in text or state in ("28P01", "28000"):
             return DataFileError(
                 name,
@@ -288,6 +290,9 @@ class PostgresDialect(common.Dialect):
                 "the log's user and its password (in ~/.pgpass or PGPASSWORD)",
             )
         if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+            waited = "timeout" in text or "timed out" in text  # no second wait for one
+            if not self.connected and not waited and self._database_missing():
+                return missing
             if not self.connected:
                 return DataFileError(
                     name,
@@ -308,6 +313,34 @@ class PostgresDialect(common.Dialect):
             f"refused the change or is not a Compounder log ({first})",
             "the log Compounder created; restore it from a backup",
         )
+
+    def _database_missing(self) -> bool:
+        """Whether the server answers and has no database of the log's name (asked on
+        its ``postgres`` or ``template1`` database, whatever language its messages are
+        in): a failed connection to a live server is not "the server is down". False
+        when that cannot be told."""
+        try:
+            wanted = conninfo.conninfo_to_dict(self.url).get("dbname")
+        except psycopg.Error:
+            return False
+        if not wanted:
+            return False
+        for other in ("postgres", "template1"):
+            if other == wanted:
+                continue
+            try:
+                with psycopg.connect(
+                    conninfo.make_conninfo(self.url, dbname=other),
+                    autocommit=True,
+                    connect_timeout=CONNECT_TIMEOUT_S,
+                ) as probe:
+                    found = probe.execute(
+                        "SELECT 1 FROM pg_database WHERE datname = %s", (wanted,)
+                    ).fetchone()
+                    return found is None
+            except psycopg.Error:
+                continue
+        return False
 
     def tables(self, db: Any) -> set[str]:
         return {

@@ -997,6 +997,11 @@ class Store:
             )
         return dict(json.loads(row["body"]))
 
+    def last_entry_id(self) -> int:
+        """The id of the newest entry (0 for an empty log): entries after it are newer."""
+        with self.faults():
+            return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
+
     def count(self, kind: str | None = None) -> int:
         if kind is None:
             return int(self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])

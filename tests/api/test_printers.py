@@ -80,9 +80,12 @@ def test_lp_missing_is_an_output_error(monkeypatch):
 
 
 def test_a_printer_that_never_closes_still_gets_the_label(monkeypatch):
-    """A thermal printer's raw port takes the bytes and keeps the connection open."""
+    """A thermal printer's raw port takes the bytes, answers ~HS and keeps the
+    connection open: printed, without waiting for it to close."""
     import socket
     import threading
+
+    from printer_servers import READY_ANSWER
 
     monkeypatch.setattr("compounder.api.printers.ANSWER", 0.3)
     server = socket.create_server(("127.0.0.1", 0))
@@ -91,9 +94,10 @@ def test_a_printer_that_never_closes_still_gets_the_label(monkeypatch):
     def hold() -> None:
         connection, _ = server.accept()
         data = b""
-        while len(data) < len(DATA):
+        while not data.endswith(b"~HS"):
             data += connection.recv(65536)
         got.append(data)
+        connection.sendall(READY_ANSWER)
         threading.Event().wait(2)  # never closes its side in time
         connection.close()
 
@@ -102,7 +106,7 @@ def test_a_printer_that_never_closes_still_gets_the_label(monkeypatch):
     send(find_printer(f"socket://127.0.0.1:{server.getsockname()[1]}"), DATA, raw=True)
     thread.join(5)
     server.close()
-    assert got == [DATA]
+    assert got == [DATA + b"~HS"]
 
 
 # --- a printer that misbehaves (review of issue 18's printing) ---------------------------
@@ -130,8 +134,27 @@ def _in_thread(function, *args):
 
 
 def test_a_printer_that_keeps_sending_status_is_left_after_the_answer_time(monkeypatch):
-    """Some printers answer on the raw port with status bytes, forever: the wait for
-    the printer's answer has a total deadline, not one per read."""
+    """Some printers send status bytes on the raw port, forever: the wait for the
+    printer's answer has a total deadline, not one per read, and bytes that are not a
+    host status answer confirm nothing."""
+    from printer_servers import Printer
+
+    monkeypatch.setattr("compounder.api.printers.ANSWER", 0.5)
+    printer = Printer(talk=True, answer=None)
+    try:
+        thread, outcome = _in_thread(send, find_printer(printer.uri), DATA, True)
+        thread.join(10)
+        assert not thread.is_alive(), "still reading the printer's status after 10 s"
+        (failure,) = outcome
+        assert isinstance(failure, PrintError) and failure.handed == failure.total
+        assert "gave no host status answer to ~HS within 0.5 seconds" in str(failure)
+        assert printer.received == [DATA]
+    finally:
+        printer.close()
+
+
+def test_a_printer_that_talks_and_answers_is_confirmed(monkeypatch):
+    """Status bytes of another form around the answer do not hide it."""
     from printer_servers import Printer
 
     monkeypatch.setattr("compounder.api.printers.ANSWER", 0.5)
@@ -139,9 +162,8 @@ def test_a_printer_that_keeps_sending_status_is_left_after_the_answer_time(monke
     try:
         thread, outcome = _in_thread(send, find_printer(printer.uri), DATA, True)
         thread.join(10)
-        assert not thread.is_alive(), "still reading the printer's status after 10 s"
         assert outcome == [""]
-        assert printer.got_all.is_set() and printer.received == [DATA]
+        assert printer.got_all.wait(5) and printer.received == [DATA]
     finally:
         printer.close()
 
@@ -227,14 +249,14 @@ def test_every_byte_handed_then_a_reset_is_not_confirmed():
     problem = "closed the connection (Connection reset by peer)"
     failure = PrintError("socket://10.0.0.5:9100", problem, len(data), len(data), 3, 3)
     assert str(failure) == (
-        f"printing not confirmed: printer socket://10.0.0.5:9100: all {len(data)} bytes were "
-        "handed over but the printer closed the connection (Connection reset by peer) before "
-        "confirming: the 3 labels may have printed; check them"
+        f"sent, not confirmed: printer socket://10.0.0.5:9100: all {len(data)} bytes were "
+        "handed over but the printer closed the connection (Connection reset by peer): the 3 "
+        "labels may have printed; check them"
     )
     one = PrintError("socket://10.0.0.5:9100", problem, 27412, 27412, 1, 1)
     assert str(one).endswith(
         "all 27412 bytes were handed over but the printer closed the connection (Connection "
-        "reset by peer) before confirming: the label may have printed; check it"
+        "reset by peer): the label may have printed; check it"
     )
     part = Progress(total=len(data), bytes_handed=20).fields(data, zpl=True)
     assert part["labels_handed_at_most"] == 1 and "print_unconfirmed" not in part

@@ -64,7 +64,7 @@ def test_a_reset_after_every_byte_is_acknowledged_is_not_confirmed():
     assert printer.received == [JOB]
     assert failure.handed == failure.total == len(JOB)
     assert str(failure).startswith(
-        f"printing not confirmed: printer {failure.printer}: all {len(JOB)} bytes were handed "
-        "over but the printer closed the connection (Connection reset by peer) before confirming"
+        f"sent, not confirmed: printer {failure.printer}: all {len(JOB)} bytes were handed "
+        "over but the printer closed the connection (Connection reset by peer)"
     )
     assert str(failure).endswith("the 200 labels may have printed; check them")

@@ -19,7 +19,7 @@ from compounder.log.store import Store
 
 CONFIG = str(find_config(EXAMPLE_CONFIG))
 EXAMPLE_ORDERS = EXAMPLE_CONFIG.parent / "orders.csv"
-WATER_1 = ("2026-12-01", "1", "water", "tablet-50mg")
+WATER_1 = ("2026-12-01", "1", "water", "tablet-50mg", 1)  # and its preparation (part)
 
 
 def chunk(index: int, last: bool) -> Chunk:

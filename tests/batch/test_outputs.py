@@ -66,8 +66,8 @@ def test_an_empty_manifest_is_still_valid(tmp_path):
         ("+1", "'+1"),
         ("-5 mL", "'-5 mL"),
         ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\t=1", "\\t=1"),  # control characters are escaped: inert
+        ("\r=1", "\\r=1"),
         ("1=1", "1=1"),
         ("Jane Doe", "Jane Doe"),
         ("", ""),
@@ -120,8 +120,8 @@ def test_the_worksheet_from_the_run_totals(tmp_path):
     # 136 mL at 1 mg/mL = 136 mg: 3 x 50 mg tablets (2 give only 100 mg) made up to
     # 150 mL, 14 mL more; powder: 1 mg/mL x 100 mL = 100 mg to weigh for the certificate
     totals = {
-        ("2026-12-01", "1", "water", "tablet-50mg"): Decimal(136),
-        ("2026-12-01", "1", "fawcett-preserved", "powder-hcl"): Decimal(100),
+        ("2026-12-01", "1", "water", "tablet-50mg", 1): Decimal(136),
+        ("2026-12-01", "1", "fawcett-preserved", "powder-hcl", 1): Decimal(100),
     }
     sheet = compounding_worksheet(totals, CONFIG)
     assert sheet == [

@@ -54,7 +54,8 @@ def test_a_pdf_name_for_the_printers_zpl_is_refused(cli, tmp_path, example_confi
 
 def test_a_named_printers_format_against_the_suffix(cli, tmp_path, example_config, listener):
     """-o a.pdf --print zebra (a zpl printer): refused; --format pdf settles it (the
-    printer is then sent the PDF, as --format always overrides the printer's)."""
+    printer is then sent the PDF, as --format always overrides the printer's; a PDF on
+    a raw port cannot be confirmed by ~HS, so it is sent, not confirmed: exit 5)."""
     config = settings_with_printer(tmp_path, example_config, listener.uri)
     db = tmp_path / "log.db"
     target = tmp_path / "a.pdf"
@@ -66,7 +67,8 @@ def test_a_named_printers_format_against_the_suffix(cli, tmp_path, example_confi
     )
     assert not target.exists() and history(cli, db) == []
     result = cli(*common, "--print", "zebra", "--format", "pdf")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 5, result.stderr
+    assert "sent, not confirmed" in result.stderr
     assert target.read_bytes().startswith(b"%PDF")
     assert listener.wait() == [target.read_bytes()]
 

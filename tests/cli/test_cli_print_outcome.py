@@ -76,24 +76,37 @@ def test_a_talking_printer_neither_holds_the_log_nor_keeps_the_command(
     assert f"print of {first['id']} (printed)" in table
 
 
-def test_sigterm_while_the_printer_answers_keeps_the_label_and_logs_it_printed(
-    cli, tmp_path, example_config, talking
+def test_sigterm_while_awaiting_the_answer_keeps_the_label_and_logs_it_unconfirmed(
+    cli, tmp_path, example_config
 ):
+    """The printer has every byte and talks, but has not answered ~HS yet: SIGTERM keeps
+    the label (committed first) and logs the print as not printed, every byte handed
+    (it may have printed): never printed without the printer's answer."""
+    talking = Printer(talk=True, answer=None)
     db = tmp_path / "log.db"
     label = compounder(
         *BASE, *DOSE, "--config", str(example_config), "--db", str(db), "--print", talking.uri
     )
     try:
-        assert talking.got_all.wait(60)
+        while not talking.received or b"^XZ" not in talking.received[0]:
+            assert label.poll() is None, label.stderr.read() if label.stderr else ""
+            talking.got_all.wait(0.05)
         label.send_signal(signal.SIGTERM)
         _, err = label.communicate(timeout=30)
     finally:
         label.kill()
         label.wait()
+        talking.close()
     assert label.returncode == 143, err
     assert talking.received[0].count(b"^XA") == 1
-    kinds = [(e["kind"], e["payload"].get("printed")) for e in history(cli, db)]
-    assert kinds == [("label", None), ("print", True)]  # printed, and logged so
+    first, printed = history(cli, db)
+    assert (first["kind"], printed["kind"]) == ("label", "print")
+    p = printed["payload"]
+    assert p["printed"] is False and p["print_unconfirmed"] is True
+    assert p["print_error"] == "interrupted while sending; it may have printed"
+    assert p["bytes_handed"] == p["bytes"]
+    table = cli("history", "--rx", "1234567", "--db", str(db)).stdout
+    assert f"print of {first['id']} (not confirmed)" in table
 
 
 def test_a_stuck_printer_interrupted_is_logged_not_printed(cli, tmp_path, example_config):

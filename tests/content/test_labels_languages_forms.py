@@ -153,9 +153,10 @@ def test_a_pharmacy_warning_passes_the_ismp_gate(tmp_path):
         tmp_path,
         '[warnings]\nprint = ["dose"]\n[warnings.library.dose]\nen = "Do not exceed 5.0 mL"\n',
     )
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(DataFileError) as caught:  # a settings error: its file and key
         make_labels(**ORDER, config=config)
-    assert caught.value.field == "warnings"
+    assert caught.value.exit_code == 4
+    assert (caught.value.path, caught.value.key) == (str(config), "warnings.library.dose.en")
     assert "trailing zero" in caught.value.expected
 
 
