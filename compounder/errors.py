@@ -66,6 +66,8 @@ class InputError(CompounderError, ValueError):
 #: line reads ``--option VALUE``, a batch "WHAT in the COLUMN column" (``SafetyError.message``).
 REMEDY_INPUTS = {
     "off-protocol-reason": ('"..."', "a reason"),
+    "beyond-bud-reason": ('"..."', "a reason"),
+    "acknowledge-unscreened": ("", "yes"),
     "override": ('"reason"', "a reason"),
     "pharmacist": ("INITIALS", "the pharmacist's initials"),
 }
@@ -84,7 +86,7 @@ def name_inputs(text: str, columns: Mapping[str, str] | None = None) -> str:
         value, what = REMEDY_INPUTS[option]
         if columns is not None and option in columns:
             return f"{what} in the {columns[option]} column"
-        return f"--{option} {value}"
+        return f"--{option} {value}".rstrip()
 
     return _REMEDY_INPUT.sub(named, text) if "{" in text else text
 

@@ -76,7 +76,10 @@ def corpus() -> list[dict[str, str]]:
                 "dose_time": "morning" if i % 7 == 3 else "",
                 "strength_changed": "yes" if i % 4 == 1 else "",
                 "refills": str(i % 3) if i % 5 == 4 else "",
-                "other_medications": ("ibuprofen; vitamin d" if i % 8 == 3 else ""),
+                # identified, and (i % 8 == 7) one the pharmacist checked: acknowledged
+                "other_medications": {3: "vitamin d", 7: "ibuprofen"}.get(i % 8, ""),
+                "acknowledge_unscreened": "yes" if i % 8 == 7 else "",
+                "pharmacist": "AB" if i % 8 == 7 else "",
                 "liver_kidney_history": "yes" if i % 5 == 2 else "",
                 "start_date": day if titrate else "",
                 "target_dose": "3 mg" if titrate and i % 9 == 7 else "",
@@ -125,8 +128,15 @@ def common_argv(order: dict[str, str]) -> list[str]:
         argv.append("--strength-changed")
     if order["refills"]:
         argv += [f"--refills={order['refills']}"]
+    return argv + screening_argv(order)
+
+
+def screening_argv(order: dict[str, str]) -> list[str]:
+    argv = []
     for medicine in filter(None, (m.strip() for m in order["other_medications"].split(";"))):
         argv += ["--other-medication", medicine]
+    if order["acknowledge_unscreened"]:
+        argv += ["--acknowledge-unscreened", "--pharmacist", order["pharmacist"]]
     if order["liver_kidney_history"]:
         argv.append("--liver-kidney-history")
     return argv
@@ -147,11 +157,7 @@ def record_argv(
     argv += ["--volume", f"{volume} mL", "--from", order["source"], "--vehicle", order["vehicle"]]
     argv += ["--date", order["fill_date"], "--prepared-by", "JD", "--checked-by", "MK"]
     argv += ["--config", str(config), "-o", str(output), "--json"]
-    for medicine in filter(None, (m.strip() for m in order["other_medications"].split(";"))):
-        argv += ["--other-medication", medicine]
-    if order["liver_kidney_history"]:
-        argv.append("--liver-kidney-history")
-    return argv
+    return argv + screening_argv(order)
 
 
 _LOT = re.compile(r"^\d{8}-\d{3}$")
@@ -377,6 +383,8 @@ def test_charts_are_the_same_page_for_page(printed):
 # the lot, who prepared and checked it, the time, the balance's weighing (none planned)
 _BENCH = {"lot", "prepared_by", "checked_by", "compounded_at", "pdf_sha256", "time_known"}
 _BENCH |= {"compounded_time", "single_pharmacist"}
+# and what only a run's record lists: the orders dispensed from the lot, unused lot numbers
+_BENCH |= {"dispensed", "skipped_lots"}
 
 
 def test_records_hold_what_record_writes(printed):

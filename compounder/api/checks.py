@@ -21,6 +21,8 @@ def screen_medications(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     screening: str | Path | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
     refuse: bool = True,
     config: str | Path | None = None,
 ) -> Screening:
@@ -36,6 +38,8 @@ def screen_medications(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        acknowledge_unscreened=acknowledge_unscreened,
+        no_other_medications=no_other_medications,
         table=(
             load_screening(screening)
             if screening is not None

@@ -96,6 +96,9 @@ def dispense_order(
     start_dose: str | Decimal | None = None,
     target_dose: str | Decimal | None = None,
     off_protocol_reason: str | None = None,
+    beyond_bud_reason: str | None = None,
+    renew_lots: bool = False,
+    pharmacist: str | None = None,
 ) -> Dispensed:
     """The one path from an order to what is dispensed, for every entrance (label,
     label --titration, fills, batch): a titration (no ``dose``) from ``start_date``,
@@ -106,7 +109,8 @@ def dispense_order(
     it), counted as the pharmacy counts days; every fill is split into containers no
     larger than the largest bottle. ``start_dose``/``target_dose`` choose the titration's
     part (a target is kept as maintenance); a dose off the protocol's steps needs
-    ``off_protocol_reason`` (``core.titration``)."""
+    ``off_protocol_reason`` (``core.titration``); a single dose's quantity beyond what
+    can be used before its BUD needs ``beyond_bud_reason`` (``core.fills``)."""
     from compounder.core.fills import dose_fill, plan_fills
     from compounder.core.units import format_quantity
 
@@ -123,11 +127,13 @@ def dispense_order(
             start_dose=start_dose,
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
+            pharmacist=pharmacist,
         ).require_measurable()
         lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
         schedule = plan_fills(
-            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills
-        )
+            plan, vehicle, pharmacy.rules, pharmacy.dispensing, fill_date, lots, lot_fills,
+            renew_lots,
+        )  # fmt: skip
         return Dispensed(schedule.fills, plan, schedule)
     if start_dose is not None or target_dose is not None:
         raise InputError(
@@ -141,6 +147,7 @@ def dispense_order(
         dose=format_quantity(dose, "mg"),
         syringes=syringes,
         off_protocol_reason=off_protocol_reason,
+        pharmacist=pharmacist,
     ).require_measurable()
     single, held = dose_fill(
         plan.steps[0],
@@ -151,6 +158,7 @@ def dispense_order(
         lots,
         quantity_ml=quantity_ml,
         days=days,
+        beyond_bud_reason=beyond_bud_reason or "",
     )
     return Dispensed((single,), plan, None, held)
 
@@ -202,6 +210,7 @@ def plan_fill_schedule(
         start_dose=start_dose,
         target_dose=target_dose,
         off_protocol_reason=off_protocol_reason,
+        renew_lots=True,  # a plan: the fills a lot cannot make come from a new lot
     )
     assert dispensed.schedule is not None
     return dispensed.schedule
@@ -244,13 +253,28 @@ def _check_filled_after(recorded: Any, fills: tuple[Fill, ...]) -> None:
         )
 
 
-def excess_note(dispensed: Dispensed) -> str:
-    """The pharmacist's note for a quantity that outlasts its BUD."""
+def short_fill_note(fill: Fill) -> str:
+    """The pharmacist's note for a titration fill that covers less than a week of use."""
+    wait = (fill.first_day - fill.fill_date).days
+    start = f", its first dose {wait} days after the fill date" if wait > 0 else ""
+    return (
+        f"fill {fill.number} covers {fill.days} day{'s' if fill.days != 1 else ''} of use "
+        f"(less than a week{start}): {format_number(fill.dispense_ml)} mL dispensed, "
+        f"discarded on {fill.bud.bud.isoformat()}"
+    )
+
+
+def excess_note(dispensed: Dispensed, beyond_bud_reason: str = "") -> str:
+    """The pharmacist's note for a quantity that outlasts its BUD (with the reason the
+    pharmacist gave for dispensing more than can be used before it)."""
     fill = dispensed.fills[0]
+    reason = (
+        f" (dispensed beyond the BUD. Reason: {beyond_bud_reason})" if beyond_bud_reason else ""
+    )
     return (
         f"{format_number(fill.dispense_ml)} mL holds {dispensed.held_days} days of doses but "
         f"the BUD allows {fill.bud.days_of_use}: the patient discards the rest on "
-        f"{fill.bud.bud.isoformat()}"
+        f"{fill.bud.bud.isoformat()}{reason}"
     )
 
 
@@ -288,8 +312,15 @@ class PlannedOrder:
             lot_recorded=recorded and lot is not None,
         )
 
+    @property
+    def short_fills(self) -> list[Fill]:
+        """The titration fills printed now that cover less than a week of use."""
+        return [f for f in self.fills if f.short] if self.order.titrating else []
+
     def notes(self) -> list[str]:
-        return [excess_note(self.dispensed)] if self.dispensed.excess else []
+        beyond = self.order.titration.beyond_bud_reason or ""
+        notes = [excess_note(self.dispensed, beyond)] if self.dispensed.excess else []
+        return notes + [short_fill_note(f) for f in self.short_fills]
 
 
 def plan_order(
@@ -297,11 +328,13 @@ def plan_order(
     pharmacy: Pharmacy,
     lots: tuple[IngredientExpiry, ...] = (),
     made_with: tuple[Vehicle, Any] | None = None,
+    pharmacist: str | None = None,
 ) -> PlannedOrder:
     """Work out an order against the pharmacy (its settings fill what the order leaves
     open): the formulation, the dispensing rules and the fills, for every entrance
     (label, chart, batch). ``lots`` cap the BUDs; ``made_with``: the vehicle and source
-    of a recorded lot the labels are for."""
+    of a recorded lot the labels are for; ``pharmacist``: the initials (screening's)
+    that sign an off-protocol reason for a dose above the protocol's maximum."""
     from compounder.core.formulations import find_formulation
     from compounder.core.preparation import dosage_form
     from compounder.core.preparation import warning_ids as auxiliary_warning_ids
@@ -333,6 +366,8 @@ def plan_order(
         start_dose=choice.start_dose,
         target_dose=choice.target_dose,
         off_protocol_reason=choice.off_protocol_reason,
+        beyond_bud_reason=choice.beyond_bud_reason,
+        pharmacist=pharmacist,
     )
     first, second = order.languages
     base: dict[str, Any] = {
@@ -371,6 +406,8 @@ def screen(order: Order, pharmacy: Pharmacy) -> Any:
         override=answers.override,
         pharmacist=answers.pharmacist,
         liver_kidney_history=answers.liver_kidney_history,
+        acknowledge_unscreened=answers.acknowledge_unscreened,
+        no_other_medications=answers.no_other_medications,
         table=pharmacy.screening(),
     )
 
@@ -462,7 +499,8 @@ class _LabelJob:
             self.recorded = self.recorded_lot(order)
             lots += (self.recorded.limit,)
             made_with = _as_recorded(self.recorded, self.pharmacy, order.vehicle, order.source)
-        planned = plan_order(order, self.pharmacy, lots, made_with)
+        pharmacist = self.screening.pharmacist or None
+        planned = plan_order(order, self.pharmacy, lots, made_with, pharmacist)
         _check_filled_after(self.recorded, planned.fills)
         return planned, stock, delivery, layout
 
@@ -507,6 +545,18 @@ class _LabelJob:
             sum(parts),
         )
 
+    def dispensing_fields(self, planned: PlannedOrder, reason: str) -> dict[str, Any]:
+        """What the label's entry keeps of the pharmacist's dispensing decisions: the
+        reason for a quantity beyond its BUD, the short fills, who signed a reason."""
+        fields: dict[str, Any] = {}
+        if planned.dispensed.excess:
+            fields["beyond_bud_reason"] = planned.order.titration.beyond_bud_reason or ""
+        if planned.short_fills:
+            fields["short_fills"] = [f.number for f in planned.short_fills]
+        if reason and self.screening.pharmacist:
+            fields["off_protocol_pharmacist"] = self.screening.pharmacist
+        return fields
+
     def deliver(self, run: LabelRun, stock: Any, delivery: Any, planned: PlannedOrder) -> LabelRun:
         from compounder.api.delivery import deliver, file_fields, print_logged
         from compounder.content.safety import safety_record
@@ -533,6 +583,7 @@ class _LabelJob:
                 extra={
                     **safety_record(self.screening, run.off_protocol_reason),
                     **file_fields(delivery, files),
+                    **self.dispensing_fields(planned, run.off_protocol_reason),
                 },
                 recorded=(recorded.lot, planned.concentration) if recorded is not None else None,
                 files=written,
@@ -634,6 +685,7 @@ def make_chart(
         start_dose=choice.start_dose,
         target_dose=choice.target_dose,
         off_protocol_reason=choice.off_protocol_reason,
+        pharmacist=screening.pharmacist or None,
     ).require_measurable()
     contents = chart_contents(
         plan, order, settings, vehicle, source, screening.liver_kidney_history

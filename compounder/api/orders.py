@@ -203,6 +203,20 @@ FIELDS: tuple[Field, ...] = (
         "`yes`: a caution on the handout and the compounding record",
     ),
     Field(
+        "acknowledge_unscreened", "acknowledge-unscreened", "acknowledge_unscreened",
+        SCREENING, "Proceed with a medicine the screening cannot identify.",
+        "`yes`: a medicine not identified, checked by the pharmacist (with pharmacist)",
+    ),
+    Field(
+        "no_other_medications", "no-other-medications", "", SCREENING,
+        "The pharmacist asked: no other medicines (a file: other_medications = none).",
+    ),
+    Field(
+        "beyond_bud_reason", "beyond-bud-reason", "beyond_bud_reason", TITRATION,
+        "Why more is dispensed than can be used before the BUD.",
+        "a dose only: why a quantity beyond the BUD is dispensed (logged)",
+    ),
+    Field(
         "start_dose",
         "start-dose",
         "start_dose",
@@ -260,6 +274,8 @@ class ScreeningAnswers:
     override: str | None = None
     pharmacist: str | None = None
     liver_kidney_history: bool = False
+    acknowledge_unscreened: bool = False  # a medicine not identified, checked
+    no_other_medications: bool = False  # asked: the patient takes none
 
     @property
     def entered(self) -> bool:
@@ -275,6 +291,7 @@ class TitrationChoice:
     start_dose: Decimal | None = None
     target_dose: Decimal | None = None
     off_protocol_reason: str | None = None
+    beyond_bud_reason: str | None = None  # a dose's quantity beyond its BUD: why
 
 
 @dataclass(frozen=True)
@@ -404,6 +421,9 @@ class _Options(_Entrance):
         return self.values.get(name)
 
 
+#: what an order file's other_medications cell says when the pharmacist asked and there
+#: are none
+NO_OTHER_MEDICATIONS = "none"
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0", ""}
 
@@ -416,7 +436,10 @@ class _Row(_Entrance):
     def raw(self, name: str) -> Any:
         column = BY_NAME[name].column
         text = (self.values.get(column) or "").strip() if column else ""
-        if name in ("strength_changed", "liver_kidney_history"):
+        if name == "no_other_medications":  # other_medications = none: asked, none
+            cell = (self.values.get("other_medications") or "").strip().lower()
+            return cell == NO_OTHER_MEDICATIONS
+        if name in ("strength_changed", "liver_kidney_history", "acknowledge_unscreened"):
             value = text.lower()
             if value not in _TRUE | _FALSE:
                 raise OrderFieldError(column, f"{text!r} is not accepted; expected yes or no")
@@ -424,6 +447,8 @@ class _Row(_Entrance):
         if name == "other_medications":
             from compounder.core.screening import split_medicines
 
+            if text.lower() == NO_OTHER_MEDICATIONS:
+                return ()
             return tuple(split_medicines(text)) if text else None
         return text or None
 
@@ -535,6 +560,12 @@ def _prescribed(entrance: _Entrance, when: dict[str, Any], dated: bool) -> dict[
                     "planned)"
                 )
                 entrance.problem(name, str(raw(name)), expected)
+        fill = raw("fill")
+        if when["fill_date"] is not None and fill is not None and str(fill) not in ("1", "all"):
+            entrance.problem(
+                "fill_date", when["fill_date"].isoformat(),
+                "--fill-date with --titration only for the first fill",
+            )  # fmt: skip
         start = when["start_date"] or when["fill_date"]
         if start is None and dated:
             entrance.problem("start_date", "missing", "a start date for a titration")
@@ -605,6 +636,8 @@ def _screening(entrance: _Entrance) -> ScreeningAnswers:
         raw("override"),
         raw("pharmacist"),
         bool(raw("liver_kidney_history")),
+        bool(raw("acknowledge_unscreened")),
+        bool(raw("no_other_medications")),
     )
 
 
@@ -629,7 +662,21 @@ def _titration(entrance: _Entrance) -> TitrationChoice:
             if isinstance(value, Decimal)
             else entrance.check(name, parse_dose, str(value), entrance.named(name))
         )
-    return TitrationChoice(doses["start_dose"], doses["target_dose"], raw("off_protocol_reason"))
+    beyond = raw("beyond_bud_reason")
+    if beyond is not None:
+        from compounder.core.screening import check_reason
+
+        if raw("titration") or _titrate_cell(entrance):
+            entrance.problem(
+                "beyond_bud_reason", "given", "an empty cell for a titrate order (its fills "
+                "are planned within their BUDs)" if entrance.by_column else
+                "--beyond-bud-reason only with a single dose (a titration's fills are planned "
+                "within their BUDs)",
+            )  # fmt: skip
+        beyond = entrance.check("beyond_bud_reason", check_reason, beyond, "beyond-bud-reason")
+    return TitrationChoice(
+        doses["start_dose"], doses["target_dose"], raw("off_protocol_reason"), beyond
+    )
 
 
 def _titrate_cell(entrance: _Entrance) -> bool:

@@ -79,12 +79,14 @@ def plan_titration(
     start_dose: str | Decimal | None = None,
     target_dose: str | Decimal | None = None,
     off_protocol_reason: str | None = None,
+    pharmacist: str | None = None,
 ) -> Plan:
     """The titration plan; without a concentration, at the recommended one.
 
     ``start_dose``/``target_dose``: start (or restart) at any step and stay at the
     target as maintenance (``dispensing.toml`` maintenance_days); a dose off the
-    protocol's steps needs ``off_protocol_reason`` (``core.titration``).
+    protocol's steps needs ``off_protocol_reason`` (``core.titration``), one above its
+    maximum also the ``pharmacist``'s initials.
     The plan may contain steps that are not measurable; call ``require_measurable()``
     (the CLI does) before printing anything from it.
     """
@@ -100,6 +102,8 @@ def plan_titration(
         conc = parse_concentration(concentration)
     start = parse_date(start_date, "start-date") if start_date is not None else None
     dose_mg = parse_dose(dose) if dose is not None else None
+    from compounder.core.screening import check_initials
+
     reason = ""
     if off_protocol_reason is not None:
         from compounder.core.screening import check_reason
@@ -122,6 +126,7 @@ def plan_titration(
         target_mg=target_mg,
         off_protocol_reason=reason,
         maintenance_days=maintenance_days,
+        pharmacist=check_initials(pharmacist) if pharmacist else "",
     )
 
 

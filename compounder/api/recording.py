@@ -46,6 +46,8 @@ def record_preparation(
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
     screening: ScreeningAnswers | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> tuple[str, dict[str, Any], bytes]:
     """Compound and record: a unique lot, the log entry, and the record PDF written to
     ``output`` (``{lot}`` in it is replaced by the lot, as the CLI's default
@@ -86,12 +88,16 @@ def record_preparation(
         or override is not None
         or pharmacist is not None
         or liver_kidney_history
+        or acknowledge_unscreened
+        or no_other_medications
     ):
         screening = ScreeningAnswers(
             tuple(other_medications) if other_medications is not None else None,
             override,
             pharmacist,
             liver_kidney_history,
+            acknowledge_unscreened,
+            no_other_medications,
         )
     safety = _safety(screening, off_protocol_reason, config)
     at = compounding_time(compounded, time)
@@ -190,6 +196,8 @@ def _safety(
     screening: ScreeningAnswers | None,
     off_protocol_reason: str | None,
     config: str | Path | None = None,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> dict[str, Any]:
     """The record's safety checks (screening None: nothing entered, none screened),
     against the pharmacy's screening list."""
@@ -204,6 +212,8 @@ def _safety(
             override=screening.override,
             pharmacist=screening.pharmacist,
             liver_kidney_history=screening.liver_kidney_history,
+            acknowledge_unscreened=screening.acknowledge_unscreened,
+            no_other_medications=screening.no_other_medications,
             table=open_pharmacy(config, required=False).screening(),
         )
     reason = (

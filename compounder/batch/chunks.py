@@ -84,6 +84,7 @@ class ChunkResult:
     safety: dict[tuple[str, str, str, str, int], list[tuple[str, Any]]] = field(
         default_factory=dict
     )
+    screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
 
 
 def process_chunk(
@@ -164,6 +165,10 @@ def _lots_of(
     return {**lots, group: lots.get(preparation_key(group, part), "")}
 
 
+# What a lot's compounding record lists of each order dispensed from it.
+_DISPENSED_KEYS = ("lot", "fill_date", "kind", "dose_mg", "quantity_ml", "containers")
+
+
 def _process_chunk(
     chunk: Chunk,
     options: BatchOptions,
@@ -198,7 +203,20 @@ def _process_chunk(
             error = RowError(row.line, problem.column, problem.message)
             errors.append(error)
             rejected.append((row, str(error)))
+    from compounder.content.safety import screening_summary
+
     result = ChunkResult(index, errors, rejected, len(prepared), {})
+    result.screening = [
+        {
+            "line": o.line,
+            "rx_number": o.rx,
+            **{key: o.manifest.get(key, "") for key in _DISPENSED_KEYS},
+            "liver_kidney_history": o.screening.liver_kidney_history,
+            **screening_summary(o.screening),
+        }
+        for o in prepared
+        if o.screening is not None
+    ]
     for order in prepared:
         key = (*order.worksheet_key, parts.get(order.line, ("", 1))[1])
         result.totals[key] = result.totals.get(key, Decimal(0)) + order.worksheet_ml

@@ -87,6 +87,7 @@ class PreparedOrder:
     notes: list[str] = field(default_factory=list)
     profile: str | None = None  # the label print-size profile (None: the default)
     safety: dict[str, Any] | None = None  # the screening and reason, as a record keeps them
+    screening: Any = None  # core.screening.Screening
 
 
 @cache
@@ -119,6 +120,14 @@ def preparation_key(group: str, part: int) -> str:
     """The key of one preparation of a group (``group_key``) a batch plans in several
     (``part`` 2, 3...: the first keeps the group's key)."""
     return group if part == 1 else f"{group}|part {part}"
+
+
+def describe_group(key: str) -> str:
+    """A ``group_key`` as a pharmacist reads it: "1 mg/mL in water from tablet-50mg on
+    2026-12-01"."""
+    day, concentration, vehicle_id, source_id, *part = key.split("|")
+    which = f" ({part[0]})" if part else ""
+    return f"{concentration} mg/mL in {vehicle_id} from {source_id} on {day}{which}"
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ def prepare_order(
         raise RowProblem("", row.problem)
     order = _row_order(row, stock)
     screening = screen_order(order, config)
-    plan = order_plan(config, ingredient_lots, order.prescription())
+    plan = order_plan(config, ingredient_lots, order.prescription(), screening.pharmacist)
     ctx = run_context(config)
     lot = (lots or {}).get(plan.lot_key) or default_lot(plan.fill_date, order.rx)
     profile = profile or ctx["settings"].profile or None
@@ -177,6 +186,7 @@ def prepare_order(
         list(plan.notes),
         profile,
         safety_record(screening if order.screening.entered else None, plan.off_protocol_reason),
+        screening,
     )
 
 
@@ -273,6 +283,8 @@ def _screened(config: str | None, answers: ScreeningAnswers) -> Any:
         override=answers.override,
         pharmacist=answers.pharmacist,
         liver_kidney_history=answers.liver_kidney_history,
+        acknowledge_unscreened=answers.acknowledge_unscreened,
+        no_other_medications=answers.no_other_medications,
         table=run_context(config)["screening"],
     )
 
@@ -286,19 +298,26 @@ def screening_manifest(screening: Any) -> dict[str, str]:
             f"{h.medicine}: {h.class_id} {h.action}" for h in screening.hits
         ),
         "not_screened": "; ".join(screening.not_screened),
+        "acknowledged": "yes" if screening.acknowledged else "",
         "override": screening.override_reason if screening.overridden else "",
-        "pharmacist": screening.pharmacist if screening.overridden else "",
+        "pharmacist": (
+            screening.pharmacist if screening.overridden or screening.acknowledged else ""
+        ),
         "liver_kidney_history": "yes" if screening.liver_kidney_history else "no",
     }
 
 
 @lru_cache(maxsize=1024)
 def order_plan(
-    config: str | None, ingredient_lots: tuple[IngredientExpiry, ...], order: Order
+    config: str | None,
+    ingredient_lots: tuple[IngredientExpiry, ...],
+    order: Order,
+    pharmacist: str = "",
 ) -> OrderPlan:
     """Work out an order's prescription (``Order.prescription``: whom it is for left
     out, so alike orders are worked out once) through ``api.dispensing.plan_order``,
-    as ``label`` does; RowProblem naming the column if it is refused."""
+    as ``label`` does; RowProblem naming the column if it is refused. ``pharmacist``:
+    the initials that sign an off-protocol reason for a dose above the maximum."""
     from compounder.api.dispensing import plan_order
     from compounder.api.planning import parse_concentration
     from compounder.core.formulations import find_formulation
@@ -315,7 +334,7 @@ def order_plan(
         "concentration", parse_concentration, settings.concentration
     )
     _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
-    _check_doses(order, pharmacy)
+    _check_doses(order, pharmacy, pharmacist)
     planned = _in_column(
         "start_date" if order.titrating else "concentration",
         plan_order,
@@ -323,6 +342,7 @@ def order_plan(
         pharmacy,
         lots_for(ingredient_lots, source, vehicle),
         (vehicle, source),
+        pharmacist or None,
     )
     frames = tuple(
         _in_column("dose", label_frame, o, settings, planned.wording, planned.translation)
@@ -364,7 +384,7 @@ def _only_ids(order: Order) -> None:
         raise RowProblem("stock", "must be a stock id, not a file")
 
 
-def _check_doses(order: Order, pharmacy: Any) -> None:
+def _check_doses(order: Order, pharmacy: Any, pharmacist: str = "") -> None:
     """The protocol's dose rules, checked first to blame the column the dose is in."""
     from compounder.core.protocols import load_protocol
     from compounder.core.titration import prescribed_dose, titration_doses
@@ -374,14 +394,20 @@ def _check_doses(order: Order, pharmacy: Any) -> None:
     reason = choice.off_protocol_reason or ""
     if not order.titrating:
         # blamed on the dose column: above the maximum, or off the steps without a reason
-        _in_column("dose", prescribed_dose, protocol, order.dose, reason)
+        _in_column("dose", prescribed_dose, protocol, order.dose, reason, pharmacist)
         return
     for column in ("start_dose", "target_dose"):
         dose = getattr(choice, column)
         if dose is not None:
-            _in_column(column, prescribed_dose, protocol, dose, reason)
+            _in_column(column, prescribed_dose, protocol, dose, reason, pharmacist)
     _in_column(
-        "target_dose", titration_doses, protocol, choice.start_dose, choice.target_dose, reason
+        "target_dose",
+        titration_doses,
+        protocol,
+        choice.start_dose,
+        choice.target_dose,
+        reason,
+        pharmacist,
     )
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compounder.batch.order import run_context
+from compounder.batch.order import describe_group, run_context
 from compounder.batch.order_file import RawRow
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ MANIFEST_COLUMNS = (
     "screening",
     "screening_hits",
     "not_screened",
+    "acknowledged",
     "override",
     "pharmacist",
     "liver_kidney_history",
@@ -418,6 +419,26 @@ def file_hashes(folder: Path, names: list[str]) -> dict[str, str]:
     return hashes
 
 
+# What a lot's record keeps of each order dispensed from it (no patient names).
+_DISPENSED = (
+    "rx_number", "fill_date", "kind", "dose_mg", "quantity_ml", "containers",
+    "liver_kidney_history", "text",
+)  # fmt: skip
+
+
+def skipped_lots(lots: dict[str, str], used: set[str]) -> list[tuple[str, str]]:
+    """The lot numbers a run reserved but did not use (every order for that preparation
+    was refused), each with why, so that a gap in the day's numbers is explained."""
+    skipped = []
+    for key, lot in sorted(lots.items(), key=lambda item: item[1]):
+        if lot and lot not in used:
+            skipped.append(
+                (lot, f"reserved for {describe_group(key)}; every order for it was refused, "
+                      "so it was not made")
+            )  # fmt: skip
+    return skipped
+
+
 def write_records(
     temp: Path,
     report: BatchReport,
@@ -437,6 +458,7 @@ def write_records(
     ctx = run_context(config)
     balance = ctx["settings"].balance
     records = []
+    skipped = skipped_lots(lots, {entry["lot"] for entry in report.worksheet})
     for entry in report.worksheet:
         day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
         source = ctx["sources"].find(entry["source"])
@@ -468,6 +490,12 @@ def write_records(
                 lots=used,
             )
         record.update(order_safety(report.safety.get(_worksheet_key(entry), [])))
+        record["skipped_lots"] = [s for s in skipped if s[0].startswith(entry["lot"][:9])]
+        record["dispensed"] = [
+            {key: row[key] for key in _DISPENSED if key in row}
+            for row in sorted(report.screening, key=lambda row: row["line"])
+            if row.get("lot") == entry["lot"]
+        ]
         records.append(record)
     report.records = records
     if records:
@@ -482,11 +510,12 @@ def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str, int]:
 
 def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:
     """What a preparation's record says of its orders' safety checks: for one order its
-    Rx and checks, as ``record --rx`` writes them; for several, each Rx's checks."""
+    Rx and checks, as ``record --rx`` writes them (for several, the record's list of the
+    orders dispensed from the lot says each one's)."""
     if len(orders) == 1:
         rx, safety = orders[0]
         return {"rx": rx, "safety": safety}
-    return {"safety_by_rx": [{"rx": rx, "safety": safety} for rx, safety in orders]}
+    return {}  # several: the record's list of the orders dispensed says each one's checks
 
 
 def render_records(target: Path, records: list[dict[str, Any]]) -> None:

@@ -22,6 +22,7 @@ class BatchReport:
     worksheet: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
+    screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
     # each preparation's orders (by worksheet key): their Rx and safety checks
     safety: dict[tuple[str, str, str, str, int], list[tuple[str, Any]]] = field(
         default_factory=dict
@@ -30,6 +31,16 @@ class BatchReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def screening_counts(self) -> dict[str, int]:
+        """Stops (refused rows and overridden stops), cautions, acknowledgements and
+        overrides, over the run's orders."""
+        refused = sum(1 for e in self.errors if e.column == "other_medications")
+        counts = {"stops": refused, "cautions": 0, "acknowledged": 0, "overrides": 0}
+        for row in self.screening:
+            for key in ("stops", "cautions", "acknowledged", "overrides"):
+                counts[key] += row[key]
+        return {"refused_by_screening": refused, **counts}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +52,10 @@ class BatchReport:
             "charts": self.charts,
             "files": self.files,
             "checked_only": self.checked_only,
+            "screening": {
+                "counts": self.screening_counts(),
+                "rows": sorted(self.screening, key=lambda row: row["line"]),
+            },
             "errors": [
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],

@@ -487,10 +487,12 @@ class _Run:
             report.charts += result.charts
             self.label_parts.append((result.index, result.labels_file, result.labels))
             report.valid += result.valid
+            report.screening += result.screening
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
             for key, orders in result.safety.items():
                 report.safety.setdefault(key, []).extend(orders)
+            report.screening += result.screening
             if self.rejected is not None:
                 self.rejected.extend(result.rejected)
             if self.lock is not None:

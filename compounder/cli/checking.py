@@ -6,9 +6,11 @@ from typing import Annotated
 import typer
 
 from compounder.cli.options import (
+    AcknowledgeOpt,
     ConfigOpt,
     JsonOpt,
     LiverKidneyOpt,
+    NoOtherMedicationsOpt,
     OtherMedicationOpt,
     OverrideOpt,
     PharmacistOpt,
@@ -21,6 +23,8 @@ def screen(
     override: OverrideOpt = None,
     pharmacist: PharmacistOpt = None,
     liver_kidney_history: LiverKidneyOpt = False,
+    acknowledge_unscreened: AcknowledgeOpt = False,
+    no_other_medications: NoOtherMedicationsOpt = False,
     screening: Annotated[
         Path | None,
         typer.Option(
@@ -50,6 +54,8 @@ def screen(
         override=override,
         pharmacist=pharmacist,
         liver_kidney_history=liver_kidney_history,
+        acknowledge_unscreened=acknowledge_unscreened,
+        no_other_medications=no_other_medications,
         screening=screening,
         refuse=False,
         config=config,

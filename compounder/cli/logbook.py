@@ -121,6 +121,8 @@ def screening_answers(options: dict[str, Any]) -> Any:
         options["override"],
         options["pharmacist"],
         options["liver_kidney_history"],
+        options["acknowledge_unscreened"],
+        options["no_other_medications"],
     )
     return answers if answers.entered else None
 

@@ -173,6 +173,14 @@ OffProtocolReasonOpt = Annotated[
         help="Why a dose off the protocol's steps is given (logged, printed on the record).",
     ),
 ]
+BeyondBudReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--beyond-bud-reason",
+        help="Why a quantity beyond what the patient can use before the BUD is dispensed "
+        "(logged; the rest is discarded at the BUD).",
+    ),
+]
 OtherMedicationOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -187,7 +195,26 @@ OverrideOpt = Annotated[
     ),
 ]
 PharmacistOpt = Annotated[
-    str | None, typer.Option("--pharmacist", help="Initials of the pharmacist who overrides.")
+    str | None,
+    typer.Option(
+        "--pharmacist",
+        help="Initials of the pharmacist who overrides, acknowledges or gives a reason.",
+    ),
+]
+AcknowledgeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--acknowledge-unscreened",
+        help="Proceed with a medicine the screening cannot identify, checked by the "
+        "pharmacist (--pharmacist; logged, on the record).",
+    ),
+]
+NoOtherMedicationsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-other-medications",
+        help="The pharmacist asked: the patient takes no other medicines (on the record).",
+    ),
 ]
 LiverKidneyOpt = Annotated[
     bool,
@@ -227,6 +254,8 @@ SCREENING_OPTIONS: OptionGroup = {
     "override": (in_panel(OverrideOpt, SCREENING_PANEL), None),
     "pharmacist": (in_panel(PharmacistOpt, SCREENING_PANEL), None),
     "liver_kidney_history": (in_panel(LiverKidneyOpt, SCREENING_PANEL), False),
+    "acknowledge_unscreened": (in_panel(AcknowledgeOpt, SCREENING_PANEL), False),
+    "no_other_medications": (in_panel(NoOtherMedicationsOpt, SCREENING_PANEL), False),
 }
 TITRATION_OPTIONS: OptionGroup = {
     "start_dose": (in_panel(StartDoseOpt, TITRATION_PANEL), None),

@@ -13,6 +13,7 @@ from compounder.cli.options import (
     SCREENING_OPTIONS,
     TITRATION_OPTIONS,
     AlsoJsonOpt,
+    BeyondBudReasonOpt,
     ConcentrationOpt,
     ConfigOpt,
     JsonOpt,
@@ -136,6 +137,7 @@ def label(
             rich_help_panel=P,
         ),
     ] = None,
+    beyond_bud_reason: in_panel(BeyondBudReasonOpt, P) = None,  # type: ignore[valid-type]
     config: ConfigOpt = None,
     as_json: AlsoJsonOpt = False,
     **options: Any,

@@ -74,6 +74,7 @@ class Direction:
     step: Step
     first_day: date | None = None
     last_day: date | None = None
+    start: date | None = None  # an undated direction's first dose, when after the fill
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,13 @@ def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_ti
         }
 
     if len(directions) == 1 and directions[0].first_day is None:
-        return wording.text("label.directions", time=time, **amounts(directions[0].step))
+        only = directions[0]
+        if only.start is not None:
+            start = wording.date(only.start)
+            return wording.text(
+                "label.directions_start", start=start, time=time, **amounts(only.step)
+            )
+        return wording.text("label.directions", time=time, **amounts(only.step))
     lines = [wording.text("label.directions_heading", time=time)]
     for direction in directions:
         assert direction.first_day is not None and direction.last_day is not None
@@ -313,10 +320,17 @@ def build_label(
 
 
 def fill_directions(fill: Fill) -> tuple[Direction, ...]:
-    """A fill's directions: one per step it covers, dated when it spans steps."""
+    """A fill's directions: one per step it covers, dated when it spans steps; a fill
+    of one step whose first dose is after the fill date says when to start."""
     spans = len(fill.segments) > 1
+    later = fill.first_day if fill.first_day > fill.fill_date else None
     return tuple(
-        Direction(seg.step, seg.first_day if spans else None, seg.last_day if spans else None)
+        Direction(
+            seg.step,
+            seg.first_day if spans else None,
+            seg.last_day if spans else None,
+            None if spans else later,
+        )
         for seg in fill.segments
     )
 

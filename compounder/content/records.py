@@ -38,7 +38,7 @@ from compounder.content.preparation_text import (
     preparation_dict,
     tablets_text,
 )
-from compounder.content.safety import safety_lines
+from compounder.content.safety import LIVER_KIDNEY, safety_lines
 from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
 from compounder.core.lots import IngredientExpiry
@@ -448,7 +448,8 @@ def _calculation(prep: Preparation) -> str:
     data = prep.to_dict()  # assay and water as printed
     return (
         f"{conc} x {format_quantity(prep.requested_ml, 'mL')} = {need} mg HCl; "
-        f"/ (assay {data['assay']} x (1 - water {data['water']})), salt factor applied: "
+        f"x {prep.salt_factor_text} "
+        f"/ (assay {data['assay']} x (1 - water {data['water']})): "
         f"calculated {data['drug_mass_calculated_mg']} mg, weighed up to "
         f"{format_quantity(prep.drug_mass_mg, 'mg')}"
     )
@@ -591,6 +592,27 @@ def _checks(record: dict[str, Any]) -> list[Line]:
     return out
 
 
+def _dispensed(orders: list[dict[str, Any]]) -> list[Line]:
+    """The orders a batch filled from this lot: Rx, fill, dose and quantity, and each
+    order's safety checks (its screening line, a liver or kidney history)."""
+    out: list[Line] = [("heading", f"Dispensed from this lot ({len(orders)} orders)")]
+    for order in orders:
+        containers = int(order.get("containers") or 1)
+        split = f" in {containers} containers" if containers > 1 else ""
+        out.append(
+            (
+                "entered",
+                f"Rx {order['rx_number']}: filled {order['fill_date']}, "
+                f"{order['dose_mg']} mg, {order['quantity_ml']} mL{split}",
+            )
+        )
+        if order.get("text"):
+            out.append(("entered", f"    Other medicines: {order['text']}"))
+        if order.get("liver_kidney_history"):
+            out.append(("body", f"    {LIVER_KIDNEY}"))
+    return out
+
+
 def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
     sections = [_header(record)]
     if record.get("warnings"):
@@ -603,6 +625,13 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
         sections.append(safety_lines(record["safety"]))
     for order in record.get("safety_by_rx", ()):  # a batch's preparation for several Rx
         sections.append(safety_lines(order["safety"], order["rx"]))
+    if record.get("dispensed"):  # a batch's lot: every order filled from it
+        sections.append(_dispensed(record["dispensed"]))
+    if record.get("skipped_lots"):  # a gap in the day's lot numbers, explained
+        sections.append(
+            [("heading", "Lot numbers not used")]
+            + [("entered", f"{lot}: {why}") for lot, why in record["skipped_lots"]]
+        )
     sections.append(_checks(record))
     sections.append([("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)])
     return sections

@@ -180,6 +180,11 @@ def fills_report(schedule: FillPlan) -> str:
     )
     lines.append("")
     lines.append(f"BUD set by: {schedule.fills[0].bud.basis.basis}")
+    for number, lot in schedule.new_lots:
+        lines.append(
+            f"Fill {number} onwards: a new lot ({lot.label} expires on "
+            f"{lot.expiry.isoformat()}, before fill {number} is compounded)."
+        )
     if plan.maintenance is not None:
         kept = plan.maintenance
         lines.append(
@@ -278,9 +283,29 @@ def batch_summary(report: Any, output: str) -> str:
             if report.valid
             else "Nothing printed: every row was refused; fix the rows above."
         )
+    lines += screening_lines(report)
     if report.worksheet and (report.printed or report.checked_only):
         lines += ["", worksheet_report(report.worksheet).rstrip()]
     return "\n".join(lines)
+
+
+def screening_lines(report: Any) -> list[str]:
+    """The batch's screening: its counts, then each order's line (the orders with no
+    other medicines entered are counted, not listed)."""
+    counts = report.screening_counts()
+    rows = sorted(report.screening, key=lambda row: row["line"])
+    listed = [row for row in rows if row["text"]]
+    out = [
+        "",
+        f"Screening: {counts['stops']} stops ({counts['refused_by_screening']} rows refused, "
+        f"{counts['overrides']} overridden), {counts['cautions']} cautions, "
+        f"{counts['acknowledged']} medicines acknowledged as not identified",
+    ]
+    out += [f"  line {row['line']} (Rx {row['rx_number']}): {row['text']}" for row in listed]
+    unlisted = len(rows) - len(listed)
+    if unlisted:
+        out.append(f"  {unlisted} orders: no other medicines entered (not screened)")
+    return out
 
 
 def trace_rows(found: list[Any]) -> list[dict[str, Any]]:

@@ -17,7 +17,14 @@ LIVER_KIDNEY = (
     "Caution: the patient reports previous liver or kidney problems; the pharmacist was "
     "told before starting (LDN fact sheet)."
 )
-NOT_SCREENED = "not screened (not in the screening list: check it yourself)"
+NOT_SCREENED = "STOP: not identified (not in the screening list or the drug dictionary)"
+ACKNOWLEDGED = "not identified: acknowledged by the pharmacist"
+NONE_TAKEN = "Other medicines: none (the pharmacist asked; the patient takes none)."
+NONE_ENTERED = "Other medicines: not screened (none were entered)."
+
+
+def _unknown(acknowledged: bool, pharmacist: str) -> str:
+    return f"{ACKNOWLEDGED} ({pharmacist})" if acknowledged else NOT_SCREENED
 
 
 def _action(action: str, overridden: bool, local: bool) -> str:
@@ -32,17 +39,21 @@ def screening_rows(screening: Screening) -> list[list[str]]:
     rows = []
     for medicine in screening.medicines:
         hits = [h for h in screening.hits if h.medicine == medicine]
-        if not hits:
-            rows.append([medicine, "-", "-", NOT_SCREENED])
         for hit in hits:
             rows.append(
                 [
                     medicine,
                     hit.class_name,
-                    hit.matched,
+                    hit.named,
                     _action(hit.action, screening.overridden, hit.local_form),
                 ]
             )
+        if medicine in screening.not_screened:
+            unknown = _unknown(screening.acknowledged, screening.pharmacist)
+            rows.append([medicine, "-", "-", unknown])
+        elif not hits:
+            read = [what for m, what in screening.identified if m == medicine]
+            rows.append([medicine, "-", "; ".join(read), "no class: proceed"])
     return rows
 
 
@@ -53,12 +64,16 @@ def screening_report(screening: Screening) -> str:
         lines.append(
             render_table(["Medicine", "Class", "Matched", "Action"], screening_rows(screening))
         )
+    elif screening.no_other_medications:
+        lines.append(NONE_TAKEN)
     else:
         lines.append("No other medicines were given: nothing was screened.")
     lines += ["", *screening_notes(screening, listed=False)]
     decision = {
         "proceed": "Decision: proceed.",
         "override": "Decision: proceed (a stop overridden by the pharmacist).",
+        "acknowledged": "Decision: proceed (a medicine not identified, acknowledged by the "
+        "pharmacist).",
         "refuse": "Decision: REFUSE.",
     }[screening.decision]
     lines.append(decision)
@@ -78,14 +93,50 @@ def screening_notes(screening: Screening, listed: bool = True) -> list[str]:
         )
     if screening.override_reason and not screening.stops:
         notes.append("--override was given but nothing was stopped: it is not recorded")
+    if screening.acknowledged:
+        notes.append(
+            f"medicines not identified, acknowledged by {screening.pharmacist}: "
+            + "; ".join(screening.not_screened)
+        )
+    if screening.acknowledge_unscreened and not screening.not_screened:
+        notes.append(
+            "--acknowledge-unscreened was given but every medicine was identified: it is "
+            "not recorded"
+        )
     for hit in screening.cautions if listed else []:
-        form = " in a local form (eye, ear, skin, nose or inhaled)" if hit.local_form else ""
-        notes.append(f"caution: {hit.medicine}: {hit.matched}, a {hit.class_name}{form}")
-    for medicine in screening.not_screened if listed else ():
-        notes.append(f"{NOT_SCREENED}: {medicine}")
+        form = " in a local dosage form" if hit.local_form else ""
+        why = f": {hit.why}" if hit.why else ""
+        notes.append(f"caution: {hit.medicine}: {hit.named}, a {hit.class_name}{form}{why}")
+    if screening.no_other_medications:
+        notes.append(NONE_TAKEN)
     if screening.liver_kidney_history:
         notes.append(LIVER_KIDNEY)
     return notes
+
+
+def screening_summary(screening: Screening) -> dict[str, Any]:
+    """One order's screening in a batch's summary: counts, and its text (None when no
+    other medicines were entered)."""
+    counts = {
+        "stops": len(screening.stops),
+        "cautions": len(screening.cautions),
+        "acknowledged": len(screening.not_screened) if screening.acknowledged else 0,
+        "overrides": 1 if screening.overridden else 0,
+    }
+    parts = []
+    for medicine in screening.medicines:
+        hits = [h for h in screening.hits if h.medicine == medicine]
+        said = [
+            f"{h.class_name} {_action(h.action, screening.overridden, h.local_form)}" for h in hits
+        ]
+        if medicine in screening.not_screened:
+            said.append(_unknown(screening.acknowledged, screening.pharmacist))
+        parts.append(f"{medicine}: {', '.join(said) or 'no class'}")
+    if screening.no_other_medications:
+        parts.append("none taken (the pharmacist asked)")
+    if screening.overridden:
+        parts.append(f"override by {screening.pharmacist}: {screening.override_reason}")
+    return {"decision": screening.decision, **counts, "text": "; ".join(parts) or None}
 
 
 def safety_record(screening: Screening | None, off_protocol_reason: str = "") -> dict[str, Any]:
@@ -106,7 +157,9 @@ def safety_lines(safety: dict[str, Any] | None, rx: str = "") -> list[tuple[str,
     out: list[tuple[str, str]] = [("heading", heading)]
     screening = safety.get("screening")
     if screening is None:
-        out.append(("body", "Other medicines: not screened (none were entered)."))
+        out.append(("body", NONE_ENTERED))
+    elif screening.get("no_other_medications"):
+        out.append(("body", NONE_TAKEN))
     else:
         medicines = screening["medicines"]
         out.append(
@@ -114,11 +167,17 @@ def safety_lines(safety: dict[str, Any] | None, rx: str = "") -> list[tuple[str,
         )
         for hit in screening["hits"]:
             action = _action(hit["action"], screening["override"] is not None, hit["local_form"])
+            read = f", read from {hit['read_as']!r}" if hit.get("read_as") else ""
             out.append(
-                ("entered", f"{hit['medicine']}: {hit['class_name']} ({hit['matched']}) - {action}")
+                (
+                    "entered",
+                    f"{hit['medicine']}: {hit['class_name']} ({hit['matched']}{read}) - {action}",
+                )
             )
+        acknowledged = screening.get("acknowledged")
         for medicine in screening["not_screened"]:
-            out.append(("entered", f"{medicine}: {NOT_SCREENED}"))
+            who = acknowledged["pharmacist"] if acknowledged else ""
+            out.append(("entered", f"{medicine}: {_unknown(bool(acknowledged), who)}"))
         if screening["override"] is not None:
             out.append(
                 (

@@ -29,6 +29,9 @@ PREPARED_VOLUME_ML = (Decimal(1), Decimal(5000))  # one compounded preparation
 DISPENSED_ML = (Decimal("0.1"), Decimal(1000))  # one order's quantity
 DAYS_SUPPLY = (1, 366)
 REFILLS = (0, 99)
+#: The most naltrexone hydrochloride a day that any protocol (shipped or a pharmacy's
+#: own) may reach: the LDN Research Trust fact sheet's maximum, 4.5 mg.
+MAX_DAILY_DOSE_MG = Decimal("4.5")
 #: A titration protocol: at most this many steps, each at most this many days.
 MAX_PROTOCOL_STEPS = 60
 MAX_STEP_DAYS = 365

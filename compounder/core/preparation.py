@@ -59,6 +59,21 @@ class Preparation:
     water: Decimal | None = None
     vehicle_batch: VehicleBatch | None = None
     certificate_notes: tuple[RangeNote, ...] = ()
+    # a powder's salt and the dose salt, with their molar masses (g/mol): the salt factor
+    salt_masses: tuple[tuple[str, Decimal], tuple[str, Decimal]] | None = None
+
+    @property
+    def salt_factor_text(self) -> str:
+        """The salt factor with its numbers, for a checker to redo: "salt factor (base /
+        hydrochloride, g/mol) 341.4 / 377.86 = 0.9035"."""
+        if self.salt_masses is None:
+            return ""
+        (salt, mass), (dose_salt, dose_mass) = self.salt_masses
+        factor = _approx(Fraction(mass) / Fraction(dose_mass))
+        return (
+            f"salt factor ({salt} / {dose_salt}, g/mol) "
+            f"{format_number(mass)} / {format_number(dose_mass)} = {factor}"
+        )
 
     @property
     def excess_ml(self) -> Decimal:
@@ -237,6 +252,10 @@ def prepare(
         water,
         _vehicle_batch(vehicle, volume_ml, catalogue),
         notes,
+        (
+            (source.salt, catalogue.molar_mass[source.salt]),
+            (catalogue.dose_salt, catalogue.molar_mass[catalogue.dose_salt]),
+        ),
     )
 
 

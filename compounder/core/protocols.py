@@ -21,7 +21,7 @@ from compounder.core.datafiles import (
     load_toml,
     shipped_ids,
 )
-from compounder.core.limits import MAX_PROTOCOL_STEPS, MAX_STEP_DAYS
+from compounder.core.limits import MAX_DAILY_DOSE_MG, MAX_PROTOCOL_STEPS, MAX_STEP_DAYS
 from compounder.errors import DataFileError
 
 DEFAULT_PROTOCOL = "ldn-standard"
@@ -104,6 +104,12 @@ def protocol_from_table(table: Table) -> Protocol:
     protocol_id = table.text("id")
     if maximum < start:
         raise table.error("max_dose", "is below start_dose", "a maximum at least the start dose")
+    if maximum > MAX_DAILY_DOSE_MG:
+        raise table.error(
+            "max_dose",
+            f"{maximum.normalize():f} mg is above the ceiling for low-dose naltrexone",
+            f"at most {MAX_DAILY_DOSE_MG} mg a day (LDN Research Trust fact sheet)",
+        )
     try:
         protocol = Protocol(
             id=protocol_id,

@@ -1,11 +1,19 @@
 """Medication screening: the patient's other medicines against ``templates/screening.toml``.
 
-The matcher is pure: it turns each medicine as typed into words (lower case; letters and
-digits; every other character, and a change between letters and digits, separates
+The matcher turns each medicine as typed into words (lower case without accents; letters
+and digits; every other character, and a change between letters and digits, separates
 words) and finds every listed name whose words appear in it, in order and next to each
-other. So salts, strengths and forms never hide a name ("oxycodone HCl 5mg"), a name is
-never found inside a longer word ("apomorphine"), and a medicine that matches nothing is
-"not screened", never passed.
+other. So salts, strengths and forms never hide a name ("oxycodone HCl 5mg"), and a name
+is never found inside a longer word ("apomorphine"). Each part of a medicine (a
+combination's parts: "+", ",", "/", "and"...) that no listed name covers is looked up in
+the drug dictionary (``core.drug_names``: brands and other names to ingredients, whose
+generic names are then matched against the classes), then read as a listed name one
+letter off ("oxycodon"). A part that none of these identifies makes the medicine
+"not screened": a stop unless a pharmacist acknowledges it, never passed.
+
+A stop class becomes its local-form action only when the medicine names a local dosage
+form ("cream", "eye drops", "rectal foam") and no systemic one; words about the
+condition or body site ("for eye inflammation") are not forms.
 
 ``screening_decision`` is the one place that decides: every entrance (label, chart,
 record, batch, screen, the API) calls it. A hit on a class whose action is ``stop``
@@ -25,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
+from compounder.core.drug_names import fold
 from compounder.core.identity import check_typed_text, has_invisible, mixes_scripts
 from compounder.errors import DataFileError, InputError, SafetyError
 
@@ -32,7 +41,12 @@ ACTIONS = ("stop", "caution")
 #: the list format this code reads (the ``version`` key; a list without it is this one)
 FORMAT_VERSION = 1
 _RULE = "; a pharmacy's list may add classes and names but not drop a stop"
-_LISTS = ("generics", "salts", "brands", "combinations")
+_LISTS = ("generics", "salts", "brands", "combinations", "other_names")
+#: what a stop says when its class gives no reason of its own
+STOP_REASON = "naltrexone must not be taken with it"
+_PARTS = re.compile(r"[+,&/;]")
+#: a misspelling is looked for among listed names at least this long
+SPELLING_MIN = 6
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _INITIALS = re.compile(r"^[A-Za-z]{2,5}$")
 #: the longest reason or medicine text kept (a log entry and a record line, not an essay)
@@ -40,8 +54,9 @@ MAX_TEXT = 200
 
 
 def words(text: str) -> tuple[str, ...]:
-    """The words of a medicine as typed: lower-case runs of letters, or of digits."""
-    return tuple(_WORD.findall(text.casefold()))
+    """The words of a medicine as typed: lower-case runs of letters (accents dropped),
+    or of digits."""
+    return tuple(_WORD.findall(fold(text)))
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
@@ -59,17 +74,40 @@ class ScreeningClass:
     source: str
     names: tuple[str, ...]  # every listed name, as written in the file
     local_action: str = ""
-    local_words: frozenset[str] = frozenset()
+    local_forms: tuple[tuple[str, ...], ...] = ()  # local dosage forms, as word runs
     systemic: tuple[tuple[str, ...], ...] = ()  # forms taken by mouth or injected
+    reason: str = ""  # why, after the class name (empty: STOP_REASON for a stop)
 
 
 @dataclass(frozen=True)
 class ScreeningTable:
     classes: tuple[ScreeningClass, ...]
     path: str
+    known: tuple[tuple[str, ...], ...] = ()  # medicines with no class (vitamins...)
+    ignore: frozenset[str] = frozenset()  # words that are not a medicine of their own
+    separators: frozenset[str] = frozenset()  # words joining a combination's parts
 
     def entries(self) -> list[tuple[ScreeningClass, str]]:
         return [(cls, name) for cls in self.classes for name in cls.names]
+
+    def spellings(self) -> dict[str, list[tuple[ScreeningClass, str]]]:
+        """Listed one-word names of SPELLING_MIN letters or more, by their length."""
+        return _spellings(self)
+
+
+@cache
+def _listed_words(table: ScreeningTable) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(words(name) for _, name in table.entries()))
+
+
+@cache
+def _spellings(table: ScreeningTable) -> dict[str, list[tuple[ScreeningClass, str]]]:
+    out: dict[str, list[tuple[ScreeningClass, str]]] = {}
+    for cls, name in table.entries():
+        found = words(name)
+        if len(found) == 1 and found[0].isalpha() and len(found[0]) >= SPELLING_MIN:
+            out.setdefault(found[0], []).append((cls, name))
+    return out
 
 
 @dataclass(frozen=True)
@@ -83,6 +121,18 @@ class Hit:
     matched: str
     action: str
     local_form: bool = False
+    found_by: str = "list"  # "list", "dictionary" (a brand or other name) or "spelling"
+    read_as: str = ""  # the name found in the medicine when found_by is not "list"
+    reason: str = ""  # the class's reason (empty: STOP_REASON for a stop)
+
+    @property
+    def why(self) -> str:
+        return self.reason or (STOP_REASON if self.action == "stop" else "")
+
+    @property
+    def named(self) -> str:
+        """The listed name, and how it was read: "adalimumab (Humira)"."""
+        return f"{self.matched} (read from {self.read_as!r})" if self.read_as else self.matched
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,33 +142,155 @@ class Hit:
             "matched": self.matched,
             "action": self.action,
             "local_form": self.local_form,
+            "found_by": self.found_by,
+            "read_as": self.read_as,
         }
 
 
+def _local(cls: ScreeningClass, typed: Sequence[str]) -> bool:
+    return (
+        bool(cls.local_action)
+        and any(_contains(typed, form) for form in cls.local_forms)
+        and not any(_contains(typed, form) for form in cls.systemic)
+    )
+
+
+def _hit(
+    medicine: str, typed: Sequence[str], cls: ScreeningClass, name: str, by: str, read: str
+) -> Hit:
+    local = _local(cls, typed)
+    return Hit(
+        medicine=medicine,
+        class_id=cls.id,
+        class_name=cls.name,
+        matched=name,
+        action=cls.local_action if local else cls.action,
+        local_form=local,
+        found_by=by,
+        read_as=read,
+        reason=cls.reason,
+    )
+
+
 def match_medicine(medicine: str, table: ScreeningTable) -> list[Hit]:
-    """Every class a medicine falls in (one hit per class: the longest name matched)."""
+    """Every class a medicine falls in by the listed names (one hit per class: the
+    longest name matched)."""
     typed = words(medicine)
     hits = []
     for cls in table.classes:
         found = [name for name in cls.names if _contains(typed, words(name))]
-        if not found:
+        if found:
+            best = max(found, key=lambda n: (len(words(n)), len(n)))
+            hits.append(_hit(medicine, typed, cls, best, "list", ""))
+    return hits
+
+
+def _parts(medicine: str, table: ScreeningTable) -> list[tuple[str, ...]]:
+    """A medicine's parts (a combination's ingredients), as words."""
+    parts: list[tuple[str, ...]] = []
+    for piece in _PARTS.split(medicine):
+        current: list[str] = []
+        for word in words(piece):
+            if word in table.separators:
+                parts.append(tuple(current))
+                current = []
+            else:
+                current.append(word)
+        parts.append(tuple(current))
+    return [p for p in parts if any(w not in table.ignore and not w.isdigit() for w in p)]
+
+
+def _one_off(a: str, b: str) -> bool:
+    """Whether ``a`` is one letter away from ``b`` (one added, dropped, changed, or two
+    next to each other swapped)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _by_ingredient(medicine: str, typed: Sequence[str], ingredient: str, read: str,
+                   table: ScreeningTable) -> list[Hit]:  # fmt: skip
+    found = words(ingredient)
+    hits = []
+    for cls in table.classes:
+        names = [name for name in cls.names if _contains(found, words(name))]
+        if names:
+            best = max(names, key=lambda n: (len(words(n)), len(n)))
+            hits.append(_hit(medicine, typed, cls, best, "dictionary", read))
+    return hits
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the screening made of one medicine: its class hits, the ingredients the
+    dictionary or the known list found in it (with no class), and whether some part of
+    it was not identified at all."""
+
+    medicine: str
+    hits: tuple[Hit, ...]
+    identified: tuple[str, ...]
+    unidentified: bool
+
+
+def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
+    """Read one medicine: listed names, then per part the known list, the dictionary
+    (its ingredients matched against the classes) and one-letter-off spellings."""
+    typed = words(medicine)
+    hits = match_medicine(medicine, table)
+    classes = {h.class_id for h in hits}
+    identified: list[str] = []
+    unknown = False
+    for part in _parts(medicine, table):
+        if any(_contains(part, name) for name in _listed_words(table)):
             continue
-        best = max(found, key=lambda n: (len(words(n)), len(n)))
-        local = (
-            bool(cls.local_action)
-            and any(w in cls.local_words for w in typed)
-            and not any(_contains(typed, form) for form in cls.systemic)
-        )
-        hits.append(
-            Hit(
-                medicine=medicine,
-                class_id=cls.id,
-                class_name=cls.name,
-                matched=best,
-                action=cls.local_action if local else cls.action,
-                local_form=local,
-            )
-        )
+        known: list[tuple[str, ...]] = [n for n in table.known if _contains(part, n)]
+        if known:
+            identified.append(" ".join(sorted(known, key=len)[-1]))
+            continue
+        from compounder.core.drug_names import ingredients
+
+        found = ingredients(part)
+        for read, ingredient in found:
+            new = [
+                h for h in _by_ingredient(medicine, typed, ingredient, read, table)
+                if h.class_id not in classes
+            ]  # fmt: skip
+            hits += new
+            classes |= {h.class_id for h in new}
+            if not new and not any(h.read_as == read for h in hits):
+                identified.append(f"{read}: {ingredient}")
+        spelled = _misspelled(medicine, typed, part, table, {r for r, _ in found})
+        hits += [h for h in spelled if h.class_id not in classes]
+        classes |= {h.class_id for h in spelled}
+        unknown = unknown or not (found or spelled)
+    if not hits and not identified:
+        unknown = True
+    return Reading(medicine, tuple(hits), tuple(dict.fromkeys(identified)), unknown)
+
+
+def _misspelled(
+    medicine: str, typed: Sequence[str], part: Sequence[str], table: ScreeningTable,
+    known: set[str],
+) -> list[Hit]:  # fmt: skip
+    """Hits for words of a part one letter off a listed name (never words the dictionary
+    knows as another drug)."""
+    hits = []
+    names = table.spellings()
+    for word in part:
+        if len(word) < SPELLING_MIN - 1 or not word.isalpha() or word in known:
+            continue
+        for listed, entries in names.items():
+            if _one_off(word, listed):
+                cls, name = entries[0]
+                hits.append(_hit(medicine, typed, cls, name, "spelling", word))
+                break
     return hits
 
 
@@ -128,12 +300,15 @@ class Screening:
 
     medicines: tuple[str, ...]
     hits: tuple[Hit, ...]
-    not_screened: tuple[str, ...]
+    not_screened: tuple[str, ...]  # medicines (some part of which) nothing identified
     liver_kidney_history: bool = False
     override_reason: str = ""
     pharmacist: str = ""
     data_file: str = ""
     classes: tuple[str, ...] = field(default=())  # the class ids screened against
+    identified: tuple[tuple[str, str], ...] = ()  # (medicine, what it was read as), no class
+    acknowledge_unscreened: bool = False  # the pharmacist acknowledged the unidentified
+    no_other_medications: bool = False  # the pharmacist asked: the patient takes none
 
     @property
     def stops(self) -> list[Hit]:
@@ -148,21 +323,46 @@ class Screening:
         return bool(self.stops) and bool(self.override_reason)
 
     @property
+    def acknowledged(self) -> bool:
+        return bool(self.not_screened) and self.acknowledge_unscreened
+
+    @property
     def decision(self) -> str:
-        """ "refuse", "override" (a stop the pharmacist overrode) or "proceed"."""
+        """ "refuse", "override" (a stop the pharmacist overrode), "acknowledged" (an
+        unidentified medicine the pharmacist acknowledged) or "proceed"."""
+        if (self.stops and not self.override_reason) or (
+            self.not_screened and not self.acknowledge_unscreened
+        ):
+            return "refuse"
         if self.stops:
-            return "override" if self.override_reason else "refuse"
-        return "proceed"
+            return "override"
+        return "acknowledged" if self.not_screened else "proceed"
 
     def require_safe(self) -> Screening:
-        """The screening itself, or SafetyError naming every stop that was not overridden."""
-        if self.decision == "refuse":
-            named = "; ".join(f"{h.matched} ({h.class_name})" for h in self.stops)
-            raise SafetyError(
-                f"other medication: {named}: naltrexone must not be taken with it",
-                "refer to the prescriber, or proceed with {override} and {pharmacist}",
+        """The screening itself, or SafetyError naming every stop that was not
+        overridden, and every medicine not identified (by its place in the list: what a
+        patient takes is not repeated in a message)."""
+        if self.decision != "refuse":
+            return self
+        problems = []
+        if self.stops and not self.override_reason:
+            problems += [f"{h.named} ({h.class_name}): {h.why}" for h in self.stops]
+        unknown = [] if self.acknowledge_unscreened else self.not_screened
+        if unknown:
+            places = ", ".join(str(i + 1) for i, m in enumerate(self.medicines) if m in unknown)
+            problems.append(
+                f"medicine {places} of {len(self.medicines)} as entered is not identified "
+                "(not in the screening list or the drug dictionary)"
             )
-        return self
+        remedies = []
+        if self.stops and not self.override_reason:
+            remedies.append("refer to the prescriber, or proceed with {override} and {pharmacist}")
+        if unknown:
+            remedies.append(
+                "check it and proceed with {acknowledge-unscreened} and {pharmacist}, or "
+                "correct its spelling"
+            )
+        raise SafetyError("other medication: " + "; ".join(problems), "; ".join(remedies))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,26 +370,38 @@ class Screening:
             "medicines": list(self.medicines),
             "hits": [h.to_dict() for h in self.hits],
             "not_screened": list(self.not_screened),
+            "identified": [list(pair) for pair in self.identified],
             "override": (
                 {"reason": self.override_reason, "pharmacist": self.pharmacist}
                 if self.overridden
                 else None
             ),
+            "acknowledged": (
+                {"pharmacist": self.pharmacist, "medicines": list(self.not_screened)}
+                if self.acknowledged
+                else None
+            ),
+            "no_other_medications": self.no_other_medications,
             "liver_kidney_history": self.liver_kidney_history,
             "classes": list(self.classes),
         }
 
 
-def screen(medicines: Iterable[str], table: ScreeningTable) -> tuple[list[Hit], list[str]]:
-    """Pure matching: (every hit, every medicine that matched nothing)."""
+def screen(
+    medicines: Iterable[str], table: ScreeningTable
+) -> tuple[list[Hit], list[str], list[tuple[str, str]]]:
+    """Reading only: (every hit, every medicine not identified, what the others with
+    no class were read as)."""
     hits: list[Hit] = []
     unknown: list[str] = []
+    identified: list[tuple[str, str]] = []
     for medicine in medicines:
-        found = match_medicine(medicine, table)
-        hits += found
-        if not found:
+        reading = read_medicine(medicine, table)
+        hits += reading.hits
+        identified += [(medicine, what) for what in reading.identified]
+        if reading.unidentified:
             unknown.append(medicine)
-    return hits, unknown
+    return hits, unknown, identified
 
 
 def split_medicines(text: str) -> list[str]:
@@ -250,20 +462,28 @@ def screening_decision(
     liver_kidney_history: bool = False,
     table: ScreeningTable | None = None,
     refuse: bool = True,
+    acknowledge_unscreened: bool = False,
+    no_other_medications: bool = False,
 ) -> Screening:
     """Screen an order's other medicines and decide: SafetyError on a ``stop`` hit
-    without an override (``refuse=False``: the decision is returned, for a report that
-    shows it before refusing); InputError for an override without initials (or the
-    reverse)."""
+    without an override, or on a medicine not identified without the pharmacist's
+    acknowledgement (``refuse=False``: the decision is returned, for a report that
+    shows it before refusing); InputError for an override or an acknowledgement without
+    initials, or for "no other medications" with medicines given."""
     table = table or load_screening()
     typed = _clean(medicines, "other-medication")
     reason = check_reason(override, "override") if override is not None else ""
     initials = check_initials(pharmacist) if pharmacist is not None else ""
     if reason and not initials:
         raise InputError("pharmacist", "missing", "{pharmacist} with {override}")
-    if initials and not reason:
-        raise InputError("override", "missing", "{override} with {pharmacist}")
-    hits, unknown = screen(typed, table)
+    if acknowledge_unscreened and not initials:
+        raise InputError("pharmacist", "missing", "{pharmacist} with {acknowledge-unscreened}")
+    if no_other_medications and typed:
+        raise InputError(
+            "no-other-medications", "given with medicines",
+            "either the patient's other medicines or that there are none, not both",
+        )  # fmt: skip
+    hits, unknown, identified = screen(typed, table)
     result = Screening(
         medicines=typed,
         hits=tuple(hits),
@@ -273,6 +493,9 @@ def screening_decision(
         pharmacist=initials,
         data_file=table.path,
         classes=tuple(c.id for c in table.classes),
+        identified=tuple(identified),
+        acknowledge_unscreened=acknowledge_unscreened,
+        no_other_medications=no_other_medications,
     )
     return result.require_safe() if refuse else result
 
@@ -286,7 +509,7 @@ def load_screening(path: str | Path | None = None) -> ScreeningTable:
 def _load(path: str) -> ScreeningTable:
     file = Path(path) if path else template_path("screening.toml")
     table = Table(load_toml(file), display_name(file))
-    table.check_keys({"version", "class"})
+    table.check_keys({"version", "class", "known", "reading"})
     version = table.integer("version", required=False, default=FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise table.error(
@@ -295,7 +518,7 @@ def _load(path: str) -> ScreeningTable:
     classes = []
     seen: set[str] = set()
     for entry in table.tables("class"):
-        entry.check_keys({"id", "name", "action", "source", "local", *_LISTS})
+        entry.check_keys({"id", "name", "action", "source", "reason", "local", *_LISTS})
         class_id = entry.text("id")
         if class_id in seen:
             raise entry.error("id", f"{class_id!r} appears twice", "one [[class]] per id")
@@ -322,11 +545,22 @@ def _load(path: str) -> ScreeningTable:
                 source=" ".join(entry.text("source").split()),
                 names=tuple(names),
                 local_action=local_action,
-                local_words=frozenset(w for t in local.text_list("words", False) for w in words(t)),
+                local_forms=tuple(words(t) for t in local.text_list("words", False) if words(t)),
                 systemic=tuple(words(t) for t in local.text_list("systemic", False) if words(t)),
+                reason=" ".join(entry.text("reason", required=False).split()),
             )
         )
-    result = ScreeningTable(tuple(classes), table.path)
+    known = table.table("known", required=False)
+    known.check_keys({"source", "names"})
+    reading = table.table("reading", required=False)
+    reading.check_keys({"ignore", "separators"})
+    result = ScreeningTable(
+        tuple(classes),
+        table.path,
+        known=tuple(words(t) for t in known.text_list("names", False) if words(t)),
+        ignore=frozenset(w for t in reading.text_list("ignore", False) for w in words(t)),
+        separators=frozenset(w for t in reading.text_list("separators", False) for w in words(t)),
+    )
     if path:
         _keeps_every_stop(result, _load(""))
     return result
@@ -356,11 +590,8 @@ def _keeps_every_stop(own: ScreeningTable, shipped: ScreeningTable) -> None:
                 f"leaves out {missing[0]!r} of the shipped stop class {stop.id!r}{_RULE}",
             )
         if cls.local_action == "caution":
-            wider = sorted(
-                cls.local_words - stop.local_words
-                if stop.local_action == "caution"
-                else cls.local_words
-            )
+            forms = set(stop.local_forms) if stop.local_action == "caution" else set()
+            wider = sorted(" ".join(f) for f in cls.local_forms if f not in forms)
             if wider:
                 raise DataFileError(
                     own.path,

@@ -11,8 +11,9 @@ Titration to the dose that suits the patient is worked out here, once
 (``start_mg``) and stop rising at a target (``target_mg``); the target step is then
 maintenance and lasts ``maintenance_days``. A prescribed dose must be one of the
 protocol's steps; a dose off the steps but within the protocol's range is accepted only
-with the pharmacist's reason (``off_protocol_reason``); a dose above the maximum is
-always refused (``prescribed_dose``).
+with the pharmacist's reason (``off_protocol_reason``); a dose above the maximum (every
+protocol's is at most the 4.5 mg a day ceiling) only with the reason and the
+pharmacist's initials (``prescribed_dose``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from compounder.core.limits import MAX_DAILY_DOSE_MG
 from compounder.core.protocols import Protocol
 from compounder.core.syringes import Catalogue, Syringe, choose_syringe, describe_volume
 from compounder.core.units import format_number, format_quantity, fraction_to_decimal
@@ -189,18 +191,29 @@ def plan_step(
     )
 
 
-def prescribed_dose(protocol: Protocol, dose_mg: Decimal, off_protocol_reason: str = "") -> bool:
+def prescribed_dose(
+    protocol: Protocol, dose_mg: Decimal, off_protocol_reason: str = "", pharmacist: str = ""
+) -> bool:
     """Check a prescribed dose against the protocol; True when it is off the steps.
 
-    Above the maximum (or not above zero): always refused (SafetyError). Off the steps
-    but within the range: refused unless the pharmacist gives ``off_protocol_reason``.
+    Not above zero: always refused (SafetyError). Above the protocol's maximum (and so
+    above the 4.5 mg ceiling of every protocol, or at it): refused unless the
+    pharmacist gives ``off_protocol_reason`` and their initials (``pharmacist``). Off
+    the steps but within the range: refused unless ``off_protocol_reason``.
     """
     shown = format_quantity(dose_mg, "mg")
     if dose_mg > protocol.max_mg:
+        if off_protocol_reason and pharmacist:
+            return True
+        above = (
+            f"the ceiling of {format_quantity(MAX_DAILY_DOSE_MG, 'mg')} a day"
+            if dose_mg > MAX_DAILY_DOSE_MG
+            else f"the {protocol.id} maximum of {format_quantity(protocol.max_mg, 'mg')}"
+        )
         raise SafetyError(
-            f"dose {shown} is above the {protocol.id} maximum of "
-            f"{format_quantity(protocol.max_mg, 'mg')}",
-            "check the prescription",
+            f"dose {shown} is above {above}",
+            "check the prescription; if the prescriber wrote it, give {off-protocol-reason} "
+            "and {pharmacist}",
         )
     if dose_mg <= 0:
         raise SafetyError(f"dose {shown} is not above zero", "check the prescription")
@@ -230,13 +243,18 @@ def titration_doses(
     start_mg: Decimal | None = None,
     target_mg: Decimal | None = None,
     off_protocol_reason: str = "",
+    pharmacist: str = "",
 ) -> Titration:
     """The doses from ``start_mg`` (default: the protocol's start) up the protocol's
     steps to ``target_mg`` (default: its maximum). Each end is checked as a prescribed
     dose; the steps between are the protocol's."""
     start = protocol.start_mg if start_mg is None else start_mg
     target = protocol.max_mg if target_mg is None else target_mg
-    off = {dose for dose in {start, target} if prescribed_dose(protocol, dose, off_protocol_reason)}
+    off = {
+        dose
+        for dose in {start, target}
+        if prescribed_dose(protocol, dose, off_protocol_reason, pharmacist)
+    }
     if target < start:
         raise InputError(
             "target-dose",
@@ -261,6 +279,7 @@ def make_plan(
     target_mg: Decimal | None = None,
     off_protocol_reason: str = "",
     maintenance_days: int = 28,
+    pharmacist: str = "",
 ) -> Plan:
     """Every step of ``protocol`` (or only the step at ``dose_mg``) at a concentration.
 
@@ -271,7 +290,7 @@ def make_plan(
     if dose_mg is not None:
         if start_mg is not None or target_mg is not None:
             raise InputError("dose", format_quantity(dose_mg, "mg"), "a dose, or a start/target")
-        off = prescribed_dose(protocol, dose_mg, off_protocol_reason)
+        off = prescribed_dose(protocol, dose_mg, off_protocol_reason, pharmacist)
         number = (
             protocol.doses_mg.index(dose_mg) + 1
             if not off
@@ -286,7 +305,7 @@ def make_plan(
         )
     if maintenance_days < 1:
         raise InputError("maintenance-days", str(maintenance_days), "a whole number of days >= 1")
-    titration = titration_doses(protocol, start_mg, target_mg, off_protocol_reason)
+    titration = titration_doses(protocol, start_mg, target_mg, off_protocol_reason, pharmacist)
     steps = []
     day = start_date
     for index, dose in enumerate(titration.doses, start=1):

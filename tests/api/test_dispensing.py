@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 
 from compounder.api.dispensing import make_chart, make_labels, plan_fill_schedule
 from compounder.api.planning import prepare_batch
-from compounder.batch.order import prepare_order
+from compounder.batch.order import RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.core.lots import parse_lot
 from compounder.core.protocols import load_protocol
 from compounder.core.settings import find_config
+from compounder.errors import SafetyError
 
 CONFIG = str(find_config(EXAMPLE_CONFIG))
 # (protocol, concentration) pairs that measure every step of the protocol exactly
@@ -128,31 +129,42 @@ def dose_entrances(
     made from the same ingredient lots."""
     step_ml = dose / Decimal(concentration.split()[0])
     quantity = f"{step_ml * days} mL"
-    labels = make_labels(
-        "5550001",
-        "Jane Doe",
-        "Dr A. Smith",
-        dose=f"{dose} mg",
-        quantity=quantity,
-        fill_date=day,
-        concentration=concentration,
-        protocol=protocol,
-        vehicle=vehicle,
-        lot_expiry=lots,
-        config=CONFIG,
-        log=False,
-    )
-    batch = _batch(
-        {
-            "fill_date": day.isoformat(),
-            "concentration": concentration,
-            "dose": f"{dose} mg",
-            "quantity": quantity,
-            "protocol": protocol,
-            "vehicle": vehicle,
-        },
-        lots,
-    )
+    reason = "travelling; told to discard at the BUD"
+    refusals: list[str] = []
+    try:
+        labels = make_labels(
+            "5550001",
+            "Jane Doe",
+            "Dr A. Smith",
+            dose=f"{dose} mg",
+            quantity=quantity,
+            fill_date=day,
+            concentration=concentration,
+            protocol=protocol,
+            vehicle=vehicle,
+            lot_expiry=lots,
+            config=CONFIG,
+            log=False,
+            beyond_bud_reason=reason,
+        )
+    except SafetyError as refused:  # a container opened after its BUD: refused everywhere
+        refusals.append(refused.reason)
+    row = {
+        "fill_date": day.isoformat(),
+        "concentration": concentration,
+        "dose": f"{dose} mg",
+        "quantity": quantity,
+        "protocol": protocol,
+        "vehicle": vehicle,
+        "beyond_bud_reason": reason,
+    }
+    try:
+        batch = _batch(row, lots)
+    except RowProblem as problem:
+        refusals.append(problem.message.removeprefix("refused: ").split("; ")[0])
+    if refusals:
+        assert len(refusals) == 2 and refusals[0] == refusals[1], refusals
+        return {}
     prep = prepare_batch(
         concentration, "30 mL", None, vehicle, compounded=day, lot_expiry=lots, config=CONFIG
     )
@@ -234,7 +246,6 @@ def test_lot_expiry_caps_the_fills_made_from_the_lot():
     """Issue 12: tablets expiring 2027-03-01 printed "Discard after: Mar 8, 2027" on
     fill 7. Now fill 7 made from them is discarded on Mar 1; pre-printing every fill
     from them is refused at fill 8, compounded after they expire."""
-    from compounder.errors import SafetyError
 
     start = date(2026, 12, 1)
     lots = ("naltrexone 50mg tab:T9:2027-03-01",)

@@ -15,8 +15,8 @@ HEADER = (
 def test_off_protocol_dose_names_the_column(tmp_path, example_config):
     orders = tmp_path / "orders.csv"
     orders.write_text(
-        HEADER + "2000001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1 mg,42 mL,,\n"
-        "2000002,John Roe,Dr A. Smith,2026-12-01,1 mg/mL,1 mg,42 mL,prescriber wrote 1 mg,\n"
+        HEADER + "2000001,Jane Doe,Dr A. Smith,2026-12-01,1 mg/mL,1 mg,14 mL,,\n"
+        "2000002,John Roe,Dr A. Smith,2026-12-01,1 mg/mL,1 mg,14 mL,prescriber wrote 1 mg,\n"
     )
     report = run_batch(orders, tmp_path / "out", example_config, check=True)
     (error,) = report.errors

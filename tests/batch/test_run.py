@@ -89,7 +89,9 @@ def test_every_kind_of_bad_row_is_reported_in_one_pass(tmp_path, example_config)
     ]
     messages = {e.line: e.message for e in report.errors}
     assert messages[3] == (
-        "refused: dose 5 mg is above the ldn-standard maximum of 4.5 mg; check the prescription"
+        "refused: dose 5 mg is above the ceiling of 4.5 mg a day; check the prescription; if "
+        "the prescriber wrote it, give a reason in the off_protocol_reason column and the "
+        "pharmacist's initials in the pharmacist column"
     )
     assert messages[11] == "duplicate Rx number (first on line 2)"
     assert "王" not in str(report.errors[10]) or "U+738B" in str(report.errors[10])
@@ -240,9 +242,7 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path, example_config, how)
         "COMPOUNDER_PAUSE_AT": "batch: chunk 0 drawn",
         "COMPOUNDER_PAUSED": str(paused),
     }
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-    )
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not paused.exists():
         assert process.poll() is None, "the run ended before its first chunk was drawn"
@@ -547,7 +547,7 @@ def test_an_order_logged_while_the_run_printed_stops_its_commit(tmp_path, exampl
     from compounder.log.entries import open_store
 
     orders = tmp_path / "orders.csv"
-    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,25 mL\n")
+    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,21 mL\n")
     db, out, paused = tmp_path / "log.db", tmp_path / "out", tmp_path / "paused"
     env = {**os.environ, "COMPOUNDER_PAUSE_AT": "batch: records written",
            "COMPOUNDER_PAUSED": str(paused)}  # fmt: skip
@@ -616,7 +616,7 @@ def test_a_label_for_an_order_a_batch_dispensed_says_so(cli, tmp_path, example_c
 
     db = tmp_path / "log.db"
     orders = tmp_path / "orders.csv"
-    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,25 mL\n")
+    orders.write_text(_HEAD + "1234567,Jane Doe,Dr A,2026-12-01,1 mg/mL,1.5 mg,21 mL\n")
     assert run_batch(orders, tmp_path / "out", example_config, db=db).printed == 1
     result = cli(*LABEL_ARGS, "--config", str(example_config), "--db", str(db),
                  "-o", str(tmp_path / "l.pdf"))  # fmt: skip

@@ -30,7 +30,9 @@ def test_batch_bad_rows_exit_2_and_name_line_and_column(cli, tmp_path, example_c
     assert len(errors) == 18
     assert errors[0] == (
         f"compounder: error: {orders} line 3, column dose: refused: dose 5 mg "
-        "is above the ldn-standard maximum of 4.5 mg; check the prescription"
+        "is above the ceiling of 4.5 mg a day; check the prescription; if the prescriber "
+        "wrote it, give a reason in the off_protocol_reason column and the pharmacist's "
+        "initials in the pharmacist column"
     )
     assert "Nothing printed" in result.stdout
     assert "Traceback" not in result.output

@@ -81,7 +81,7 @@ def test_refused_label_leaves_no_file(cli, tmp_path, example_config):
         str(example_config),
     )
     assert result.exit_code == 3
-    assert "dose 5 mg is above the ldn-standard maximum" in result.stderr
+    assert "dose 5 mg is above the ceiling of 4.5 mg a day" in result.stderr
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["label.pdf"]
 

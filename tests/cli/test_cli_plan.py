@@ -89,8 +89,9 @@ def test_unmeasurable_json_has_null_volume(cli):
         (
             ["--dose", "5mg"],
             3,
-            "compounder: error: refused: dose 5 mg is above the ldn-standard maximum of 4.5 mg; "
-            "check the prescription",
+            "compounder: error: refused: dose 5 mg is above the ceiling of 4.5 mg a day; "
+            "check the prescription; if the prescriber wrote it, give --off-protocol-reason "
+            '"..." and --pharmacist INITIALS',
         ),
         (
             ["--dose", "1.75 mg"],
@@ -193,8 +194,9 @@ def test_real_process_prints_no_traceback():
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == (
-        "compounder: error: refused: dose 9 mg is above the ldn-standard maximum of 4.5 mg; "
-        "check the prescription"
+        "compounder: error: refused: dose 9 mg is above the ceiling of 4.5 mg a day; "
+        "check the prescription; if the prescriber wrote it, give --off-protocol-reason "
+        '"..." and --pharmacist INITIALS'
     )
 
 

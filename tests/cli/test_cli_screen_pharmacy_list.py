@@ -14,18 +14,18 @@ from compounder.errors import SafetyError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "templates" / "screening.toml"
 
-# A class only this pharmacy lists (the shipped list does not name kratom).
+# A class only this pharmacy lists (the shipped list knows pregabalin, with no class).
 OWN_CLASS = """
 [[class]]
-id = "kratom"
-name = "kratom (opioid-like herbal)"
+id = "gabapentinoids"
+name = "gabapentinoid (the pharmacy's own)"
 action = "stop"
 source = "the pharmacy's own policy"
-generics = ["kratom", "mitragynine"]
+generics = ["pregabalin", "gabapentin"]
 """
 
-MEDICINE = "Kratom capsules"
-REFUSED = "refused: other medication: kratom (kratom (opioid-like herbal))"
+MEDICINE = "Pregabalin capsules"
+REFUSED = "refused: other medication: pregabalin (gabapentinoid (the pharmacy's own))"
 
 
 def settings_naming(folder: Path, list_text: str, key: str = "lists/own-screening.toml") -> Path:
@@ -48,7 +48,7 @@ def own_settings(tmp_path) -> Path:
 def test_the_shipped_list_does_not_screen_it(cli):
     result = cli("screen", "--other-medication", MEDICINE, "--config", str(EXAMPLE_CONFIG))
     assert result.exit_code == 0, result.stderr
-    assert "not screened" in result.stdout
+    assert "no class: proceed" in result.stdout
 
 
 def test_screen_uses_the_settings_list(cli, own_settings):
@@ -139,17 +139,17 @@ def test_batch_refuses_the_row(cli, tmp_path, own_settings):
 
 def test_api_functions_refuse(tmp_path, own_settings):
     config = str(own_settings)
-    with pytest.raises(SafetyError, match="kratom"):
+    with pytest.raises(SafetyError, match="pregabalin"):
         screen_medications([MEDICINE], config=config)
-    with pytest.raises(SafetyError, match="kratom"):
+    with pytest.raises(SafetyError, match="pregabalin"):
         make_labels(
             rx="1234567", patient="Jane Doe", prescriber="Dr A. Smith", dose="1.5 mg",
             quantity="25 mL", concentration="1 mg/mL", fill_date="2026-12-01",
             config=config, other_medications=[MEDICINE], log=False,
         )  # fmt: skip
-    with pytest.raises(SafetyError, match="kratom"):
+    with pytest.raises(SafetyError, match="pregabalin"):
         make_chart(start_date="2026-12-01", config=config, other_medications=[MEDICINE])
-    with pytest.raises(SafetyError, match="kratom"):
+    with pytest.raises(SafetyError, match="pregabalin"):
         record_preparation(
             rx="1234567", concentration="1 mg/mL", volume="30 mL", source="tablets",
             prepared_by="JD", checked_by="MK", compounded="2026-12-01",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from compounder.api.dispensing import make_labels
 from compounder.content.labels import build_label
 from compounder.core.settings import load_settings
 from compounder.core.wording import load_wording
+from compounder.errors import SafetyError
 
 
 def test_spanning_fill_has_dated_directions(example_config):
@@ -71,9 +74,15 @@ def test_lot_expiry_shortens_the_label_bud(example_config):
         "Jane Doe",
         "Dr A",
         dose="3mg",
-        quantity="42mL",
+        quantity="30mL",
         fill_date="2026-12-01",
         lot_expiry=["tab:AB1:2026-12-09"],
         config=example_config,
     )
     assert "Discard after: Dec 9, 2026" in run.contents[0].to_dict()["lines"]["quantity and dates"]
+    with pytest.raises(SafetyError) as refused:  # more than 9 days of use: names the lot
+        make_labels("1", "Jane Doe", "Dr A", dose="3mg", quantity="42mL", fill_date="2026-12-01",
+                    lot_expiry=["tab:AB1:2026-12-09"], config=example_config)  # fmt: skip
+    assert "before the BUD (2026-12-09, set by the expiry of ingredient lot AB1" in str(
+        refused.value
+    )

@@ -129,8 +129,9 @@ def test_a_powder_record_against_hand_worked_values():
     record = compounding_record(powder(), "20261201-002", None, "JD", "MK", (), AT)
     mfr = record["master_formulation"]
     assert mfr["calculation"] == (
-        "1 mg/mL x 100 mL = 100 mg HCl; / (assay 99.2% x (1 - water 0.8%)), salt factor "
-        "applied: calculated about 101.6194 mg, weighed up to 101.7 mg"
+        "1 mg/mL x 100 mL = 100 mg HCl; x salt factor (hydrochloride / hydrochloride, g/mol) "
+        "377.86 / 377.86 = 1 / (assay 99.2% x (1 - water 0.8%)): calculated about 101.6194 mg, "
+        "weighed up to 101.7 mg"
     )
     assert mfr["method"][0] == "Weigh 101.7 mg of Naltrexone hydrochloride USP powder."
     assert (record["tablets"], record["drug_mass_mg"]) == (None, "101.7")
@@ -498,3 +499,20 @@ def test_every_record_is_ismp_clean(conc, volume, source, vehicle, assay, water)
         return  # not exact from tablets, under the minimum weight, or no formulation
     blocks = record_blocks(record)  # raises if any line Compounder wrote is not ISMP-clean
     assert any(b.text.startswith("Master formulation record: LDN-") for b in blocks)
+
+
+def test_a_base_powder_record_gives_the_salt_factor_with_its_numbers():
+    """Issue 24: a checker can redo the salt factor (341.4 / 377.86 = 0.9035)."""
+    from compounder.core.bud import load_bud_rules
+    from compounder.core.preparation import prepare
+    from compounder.core.sources import load_sources
+    from compounder.core.vehicles import find_vehicle
+
+    sources = load_sources()
+    prep = prepare(
+        Decimal(1), Decimal(50), sources.find("powder-base"), find_vehicle("water"), sources,
+        load_bud_rules(), date(2026, 12, 1), assay=Decimal("0.995"), water=Decimal("0.005"),
+    )  # fmt: skip
+    assert prep.salt_factor_text == (
+        "salt factor (base / hydrochloride, g/mol) 341.4 / 377.86 = about 0.9035"
+    )

@@ -74,7 +74,7 @@ def test_missing_protocol_file(tmp_path):
 def test_prescribed_dose_hard_stops():
     protocol = load_protocol()
     assert prescribed_dose(protocol, Decimal("3")) is False
-    with pytest.raises(SafetyError, match=r"dose 5 mg is above the ldn-standard maximum of 4.5 mg"):
+    with pytest.raises(SafetyError, match=r"dose 5 mg is above the ceiling of 4.5 mg a day"):
         prescribed_dose(protocol, Decimal("5"))
     with pytest.raises(SafetyError, match=r"dose 5 mg is above"):
         prescribed_dose(protocol, Decimal("5"), "prescriber wrote it")  # a reason never helps

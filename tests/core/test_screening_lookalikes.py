@@ -41,5 +41,6 @@ def test_a_word_mixing_alphabets_is_refused(medicine):
 def test_one_alphabet_words_and_micrograms_pass():
     assert not mixes_scripts("levothyroxine") and not mixes_scripts("\u00b5g")
     assert not mixes_scripts("\u043e\u043a\u0441\u0438\u043a\u043e\u0434\u043e\u043d")
-    result = screening_decision(["levothyroxine 50\u00b5g", "Zoë drops\tdaily"])
-    assert result.decision == "proceed" and len(result.not_screened) == 2
+    result = screening_decision(["levothyroxine 50\u00b5g", "Zoë drops\tdaily"], refuse=False)
+    # levothyroxine is identified (the drug dictionary); "Zoë drops" is not: a stop
+    assert result.decision == "refuse" and result.not_screened == ("Zoë drops daily",)

@@ -47,9 +47,11 @@ def test_a_list_without_the_opioid_class_is_refused(tmp_path):
 
 
 def test_dropping_any_stop_class_is_refused(tmp_path):
-    # the shipped file without its last class (immunosuppressants)
+    # the shipped file without its last class
     text = SHIPPED[: SHIPPED.rindex("[[class]]")]
-    assert "leaves out the shipped stop class 'immunosuppressants'" in refusal(tmp_path, text)
+    assert "leaves out the shipped stop class 'other_biologic_immunosuppressants'" in refusal(
+        tmp_path, text
+    )
 
 
 def test_marking_a_stop_class_caution_is_refused(tmp_path):
@@ -76,16 +78,15 @@ def test_a_name_may_move_lists_within_its_class(tmp_path):
 
 def test_widening_local_forms_of_a_stop_class_is_refused(tmp_path):
     # "tablet" as a local word would make prednisone tablets a caution
-    eye = '"eye", "ophthalmic", "ear",'
+    eye = '"eye drops", "ear drops",'
     text = SHIPPED.replace(eye, '"tablet", ' + eye, 1)
     assert text != SHIPPED
     message = refusal(tmp_path, text)
     assert "makes 'tablet' forms of the shipped stop class 'corticosteroids' a caution" in message
     # an opioid class with local forms is a weakening too
     text = SHIPPED.replace(
-        '\n[[class]]\nid = "corticosteroids"',
-        '\n[class.local]\naction = "caution"\nwords = ["patch"]\n'
-        '\n[[class]]\nid = "corticosteroids"',
+        '\n[[class]]\nid = "naltrexone"',
+        '\n[class.local]\naction = "caution"\nwords = ["patch"]\n\n[[class]]\nid = "naltrexone"',
         1,
     )
     assert "makes 'patch' forms of the shipped stop class 'opioids'" in refusal(tmp_path, text)

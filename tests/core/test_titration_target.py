@@ -121,10 +121,19 @@ def test_off_protocol_doses_need_a_reason():
     assert on.off_protocol_reason == ""
 
 
-def test_above_the_maximum_is_refused_whatever_the_reason():
+def test_above_the_ceiling_needs_a_reason_and_the_pharmacist():
     for kwargs in ({"target_dose": "5 mg"}, {"start_dose": "4.75 mg"}, {"dose": "6 mg"}):
-        with pytest.raises(SafetyError, match=r"above the ldn-standard maximum of 4\.5 mg"):
+        with pytest.raises(SafetyError, match=r"above the ceiling of 4\.5 mg a day"):
             plan_titration(concentration="1 mg/mL", off_protocol_reason="Rx says so", **kwargs)
+        with pytest.raises(SafetyError, match=r"above the ceiling of 4\.5 mg a day"):
+            plan_titration(concentration="1 mg/mL", pharmacist="JD", **kwargs)
+    plan = plan_titration(
+        concentration="1 mg/mL", dose="6 mg", off_protocol_reason="Rx says so", pharmacist="JD"
+    )
+    assert plan.off_protocol_reason == "Rx says so" and plan.steps[0].off_protocol
+    with pytest.raises(InputError, match="initials"):
+        plan_titration(concentration="1 mg/mL", dose="6 mg", off_protocol_reason="x",
+                       pharmacist="J")  # fmt: skip
 
 
 def test_target_below_start_is_an_input_error():

@@ -216,7 +216,8 @@ def test_every_usp_795_compounding_record_field_is_printed(recorded):
         "Vehicle preparation Make 100 mL of purified water with ascorbic acid 0.5%",
         "1. Weigh 500 mg of ascorbic acid and 100 mg of sodium benzoate.",
         "Method 1. Weigh 112 mg of Naltrexone hydrochloride USP powder.",
-        "Calculation: 1 mg/mL x 100 mL = 100 mg HCl; / (assay 101.5% x (1 - water 12%))",
+        "Calculation: 1 mg/mL x 100 mL = 100 mg HCl; x salt factor (hydrochloride / "
+        "hydrochloride, g/mol) 377.86 / 377.86 = 1 / (assay 101.5% x (1 - water 12%))",
         "BUD rule: USP <795> (2023)",
         "Storage: Store in a refrigerator",
         "Auxiliary labels: Shake well; Refrigerate, do not freeze; Protect from light",
