@@ -492,7 +492,6 @@ class _Run:
                 totals[key] = totals.get(key, Decimal(0)) + value
             for key, orders in result.safety.items():
                 report.safety.setdefault(key, []).extend(orders)
-            report.screening += result.screening
             if self.rejected is not None:
                 self.rejected.extend(result.rejected)
             if self.lock is not None:
