@@ -28,6 +28,7 @@ from conftest import LABEL_ARGS
 
 from compounder.batch.run import recover_folder
 from compounder.log.entries import settle_outputs
+from compounder.log.lot_numbers import next_lot
 from compounder.log.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -81,7 +82,7 @@ def check_log(db: Path | str) -> Store:
     lots = [e.lot for e in store.entries_of_kind("preparation")]
     assert len(lots) == len(set(lots))  # no lot duplicated
     with store.transaction():  # and none burned: the next one follows the logged ones
-        assert store.next_lot(DAY) == f"20261201-{len(lots) + 1:03d}"
+        assert next_lot(store, DAY) == f"20261201-{len(lots) + 1:03d}"
     return store
 
 

@@ -1,6 +1,6 @@
 """The package's layers, read off its source with ``ast`` (imports inside functions too).
 
-Rules (see the README's Layout section):
+Rules (see the Layout section of docs/development.md):
 - imports point one way: cli -> batch -> api -> log -> render -> content -> core ->
   errors/atomic (a module may import its own layer and the layers below it);
 - only render/ imports reportlab, only log/ imports sqlite3 (or psycopg), only cli/
@@ -205,6 +205,19 @@ def test_a_wrong_module_is_caught(case):
     assert any(expected in problem for problem in found), found
 
 
+def _run_time(tree: ast.Module) -> ast.Module:
+    """The module without its ``if TYPE_CHECKING:`` blocks: imports for annotations only
+    are never run, so they make no cycle (imports inside functions do, and count)."""
+
+    class Drop(ast.NodeTransformer):
+        def visit_If(self, node: ast.If) -> ast.AST | None:
+            test = node.test
+            name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", "")
+            return None if name == "TYPE_CHECKING" else self.generic_visit(node)
+
+    return Drop().visit(tree)
+
+
 def import_cycles(modules: dict[str, str]) -> list[list[str]]:
     """Each cycle among the modules of one package (a folder), imports inside
     functions included: a module that, through others of its package, imports itself."""
@@ -212,7 +225,7 @@ def import_cycles(modules: dict[str, str]) -> list[list[str]]:
     for module, source in modules.items():
         package = module.rsplit(".", 1)[0]
         targets = set()
-        for target, _, _ in _imports(module, ast.parse(source)):
+        for target, _, _ in _imports(module, _run_time(ast.parse(source))):
             if target in modules and target != module and target.rsplit(".", 1)[0] == package:
                 targets.add(target)
         graph[module] = targets
@@ -245,5 +258,7 @@ def test_an_import_cycle_is_found_even_inside_a_function():
         "compounder.render.one": "from compounder.render import two\n",
         "compounder.render.two": "def f():\n    from compounder.render.one import g\n",
         "compounder.render.three": "import compounder.render.one\n",
+        "compounder.render.four": "if TYPE_CHECKING:\n    from compounder.render import three\n",
     }
+    modules["compounder.render.three"] += "import compounder.render.four\n"
     assert import_cycles(modules) == [["compounder.render.one", "compounder.render.two"]]

@@ -26,6 +26,14 @@ def wheel(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
+def test_wheel_carries_every_module(wheel):
+    """Every module of the package, subpackages' too (``log/backends``)."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = [p.relative_to(ROOT).as_posix() for p in (ROOT / "compounder").rglob("*.py")]
+    assert [m for m in modules if m not in names] == []
+
+
+@pytest.mark.slow
 def test_wheel_carries_data_and_fonts(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in [

@@ -170,6 +170,7 @@ def print_logged(
     interrupted send is logged as not printed (it may have been) before it goes on.
     The outcome (with the new entry's id) and the error to raise."""
     from compounder.log.entries import open_store
+    from compounder.log.kinds import Kind
 
     progress = Progress()
     try:
@@ -177,10 +178,10 @@ def print_logged(
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
         fields = _interrupted(delivery, progress, files[0])
         with open_store(db) as store:
-            store.log("print", rx, lot, {"prints": entry_id, **fields})
+            store.log(Kind.PRINT, rx, lot, {"prints": entry_id, **fields})
         raise
     with open_store(db) as store:
-        logged = store.log("print", rx, lot, {"prints": entry_id, **fields})
+        logged = store.log(Kind.PRINT, rx, lot, {"prints": entry_id, **fields})
     return {"entry": logged, "prints": entry_id, **fields}, failure
 
 
@@ -204,6 +205,7 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
     from pathlib import Path
 
     from compounder.log.entries import open_store
+    from compounder.log.kinds import Kind
 
     assert delivery.printer is not None
     sent: list[str] = []
@@ -228,14 +230,14 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
             fields = _interrupted(delivery, progress, data)
             with open_store(db) as store:
-                store.log("batch-print", None, None, payload())
+                store.log(Kind.BATCH_PRINT, None, None, payload())
             raise
         if failure is not None:
             break
         sent.append(Path(path).name)
     done = payload()
     with open_store(db) as store:
-        done["entry"] = store.log("batch-print", None, None, done)
+        done["entry"] = store.log(Kind.BATCH_PRINT, None, None, done)
     if failure is not None:
         failure.made = done
         raise failure

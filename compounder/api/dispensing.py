@@ -448,7 +448,7 @@ def make_labels(
     The order's other medicines are screened first (a stop refuses unless overridden
     by a pharmacist); the decision and any off-protocol reason are logged."""
     from compounder.core.pharmacy import open_pharmacy
-    from compounder.log.store import log_location
+    from compounder.log.location import log_location
 
     order = _order_of(order, args, fields, ("rx", "patient", "prescriber", "output"))
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings

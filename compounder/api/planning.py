@@ -158,7 +158,7 @@ def lots_from(lot_expiry: tuple[str, ...] | list[str], lots_file: str | Path | N
 
 
 def prepare_batch(
-    concentration: str | Decimal,
+    concentration: str | Decimal | None,
     volume: str | Decimal,
     source: str | None = None,
     vehicle: str | None = None,
@@ -184,6 +184,8 @@ def prepare_batch(
 
     pharmacy = open_pharmacy(config, required=False)
     catalogue = load_sources(str(sources_file)) if sources_file else pharmacy.sources
+    if concentration is None:  # the pharmacy's default strength
+        concentration = pharmacy.settings.concentration
     conc = (
         concentration if isinstance(concentration, Decimal) else parse_concentration(concentration)
     )

@@ -4,7 +4,8 @@ A printer is named three ways: a name from the settings (``[printers.NAME]``, wh
 ``uri`` says where it is and ``format``, ``dpi`` and ``stock`` what it takes), a
 ``socket://HOST:PORT`` address (a thermal printer's raw port, usually 9100), or a CUPS
 queue (``cups:QUEUE``, or any other name), handed to the ``lp`` command (``-o raw`` for
-ZPL, so CUPS passes the bytes through untouched).
+ZPL, so CUPS passes the bytes through untouched) where the system has one (Linux,
+macOS); on Windows a queue is a printer of the print spooler, sent ZPL as a RAW job.
 
 Nothing here draws: this module only moves bytes (it never loads reportlab). A printer
 that cannot be reached, refuses, or a queue that rejects the job is a ``PrintError``
@@ -181,9 +182,55 @@ def send(
     if printer.kind == "socket":
         _send_socket(printer, data, progress, zpl=raw)
         return ""
-    job = _send_cups(printer, data, raw, title)
+    job = _send_queue(printer, data, raw, title)
     progress.bytes_handed = len(data)
     return job
+
+
+def _send_queue(printer: Printer, data: bytes, raw: bool, title: str) -> str:
+    """A print queue: CUPS's ``lp`` where the system has it (Linux, macOS), else on
+    Windows the print spooler."""
+    import shutil
+    import sys
+
+    if sys.platform == "win32" and shutil.which("lp") is None:
+        return _send_spooler(printer, data, raw, title)
+    return _send_cups(printer, data, raw, title)
+
+
+def _send_spooler(printer: Printer, data: bytes, raw: bool, title: str) -> str:
+    """A Windows printer queue, through the spooler (pywin32's ``win32print``): ZPL is
+    sent as a RAW job, which the spooler passes to the printer untouched. A PDF is
+    refused (a Windows queue does not read PDF): print it from a PDF viewer, or send
+    the printer ZPL."""
+    if not raw:
+        raise PrintError(
+            printer.describe(),
+            "a Windows print queue is sent ZPL only (--format zpl); print a PDF from a viewer",
+        )
+    try:
+        import win32print  # type: ignore[import-not-found]
+    except ImportError:
+        raise PrintError(
+            printer.describe(), "the pywin32 package is missing (pip install pywin32)"
+        ) from None
+    try:
+        handle = win32print.OpenPrinter(printer.address)
+    except Exception as exc:  # pywintypes.error: the queue is not known
+        raise PrintError(printer.describe(), f"the spooler refused the queue ({exc})") from None
+    try:
+        job = win32print.StartDocPrinter(handle, 1, (title, None, "RAW"))
+        try:
+            win32print.StartPagePrinter(handle)
+            win32print.WritePrinter(handle, data)
+            win32print.EndPagePrinter(handle)
+        finally:
+            win32print.EndDocPrinter(handle)
+    except Exception as exc:
+        raise PrintError(printer.describe(), f"the spooler refused the job ({exc})") from None
+    finally:
+        win32print.ClosePrinter(handle)
+    return str(job)
 
 
 def _send_socket(printer: Printer, data: bytes, progress: Progress, zpl: bool) -> None:

@@ -18,7 +18,7 @@ from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.entries import open_store, publish_with_entry, settle_folder
-from compounder.log.store import log_location
+from compounder.log.location import log_location
 
 
 def record_preparation(
@@ -270,6 +270,7 @@ def reprint_label(
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
     from compounder.errors import SafetyError
+    from compounder.log.location import log_location
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
     from compounder.render.label_output import output_paths, render_label_files
 
@@ -278,7 +279,8 @@ def reprint_label(
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
     if output is not None:
         check_output_path(Path(output), PRINT_INSTEAD)
-    with open_store(db) as store:
+    db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
+    with open_store(db, must_exist=True) as store:
         entry = store.latest_label(rx)
         if entry is None:
             raise InputError("rx", rx, "an Rx number with a label in the log")
@@ -322,8 +324,10 @@ def reprint_label(
     written = list(zip(targets, files, strict=True)) if targets else []
 
     def write(store: Any) -> int:
+        from compounder.log.kinds import Kind
+
         reprinted: int = store.log(
-            "reprint",
+            Kind.REPRINT,
             rx,
             entry.lot,
             {

@@ -33,7 +33,9 @@ from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifes
 from compounder.core import label_formats as formats
 from compounder.core.label_formats import label_format
 from compounder.core.lots import IngredientExpiry
-from compounder.log.store import Store, snapshot_hash, snapshot_json
+from compounder.log.chain import snapshot_hash, snapshot_json
+from compounder.log.kinds import dispense_key
+from compounder.log.store import Store
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
 PROGRESS_EVERY = 100  # orders drawn between two progress reports
@@ -121,17 +123,45 @@ def start_worker(queue: Any) -> None:
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG)."""
-    import ctypes
+    """End this worker when the batch that started it ends, however it ends: on every
+    platform a thread watches the parent process (``multiprocessing.parent_process``,
+    whichever start method: fork, spawn or forkserver) and ends the worker the moment
+    the parent is gone; on Linux the kernel is also asked to (``PR_SET_PDEATHSIG``)."""
+    import multiprocessing
     import os
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing worker: nothing to watch
+        return
+    threading.Thread(target=_watch, args=(parent.sentinel,), daemon=True).start()
+    _request_death_signal()
+    if not parent.is_alive():  # the parent died before the watch began
+        os._exit(1)
+
+
+def _watch(sentinel: int) -> None:
+    """Wait until the parent process ends, then end this process at once."""
+    import os
+    from multiprocessing.connection import wait
+
+    wait([sentinel])
+    os._exit(1)
+
+
+def _request_death_signal() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG); nothing
+    elsewhere (the watching thread does it there)."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
     import signal
 
-    parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the request was made
-        os._exit(1)
 
 
 def process_in_worker(
@@ -342,7 +372,7 @@ def _log_row(
         {**manifest, "pdf_sha256": None, "snapshot": body_hash, "lot_recorded": True, **extra},
         sort_keys=True,
     )
-    return (order.line, order.rx, manifest["lot"], payload, f"dispense:{digest}:{order.rx}")
+    return (order.line, order.rx, manifest["lot"], payload, dispense_key(digest, order.rx))
 
 
 def _span(pages: list[int]) -> str:

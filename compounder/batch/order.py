@@ -27,6 +27,7 @@ from compounder.content.labels import default_lot, label_frame
 from compounder.content.safety import safety_record
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError
+from compounder.log.kinds import PlannedGroup, part_text
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -112,14 +113,14 @@ def run_context(config: str | None) -> dict[str, Any]:
 
 
 def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str) -> str:
-    """The planned preparation an order's liquid comes from."""
-    return f"{day.isoformat()}|{format_number(concentration)}|{vehicle_id}|{source_id}"
+    """The planned preparation an order's liquid comes from (``kinds.PlannedGroup``)."""
+    return PlannedGroup(day.isoformat(), format_number(concentration), vehicle_id, source_id).text
 
 
 def preparation_key(group: str, part: int) -> str:
     """The key of one preparation of a group (``group_key``) a batch plans in several
     (``part`` 2, 3...: the first keeps the group's key)."""
-    return group if part == 1 else f"{group}|part {part}"
+    return part_text(group, part)
 
 
 def describe_group(key: str) -> str:

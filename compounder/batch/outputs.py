@@ -36,13 +36,14 @@ def write_log_part(
     content hash (worked out here, in the worker), and any snapshots they refer to, for
     the run to commit into the log with its files (``read_log_part``). One
     tab-separated line each: JSON text and checked ids hold no tab or line break."""
-    from compounder.log.store import content_hash
+    from compounder.log.chain import content_hash
+    from compounder.log.kinds import Kind
 
     with (folder / f"log-{index:04d}.tsv.part").open("w", encoding="utf-8") as part:
         part.writelines(f"S\t{digest}\t{body}\n" for digest, body in snapshots.items())
         part.writelines(
             f"E\t{line}\t{rx}\t{lot}\t{key}\t"
-            f"{content_hash('dispense', rx, lot, None, key, payload)}\t{payload}\n"
+            f"{content_hash(Kind.DISPENSE, rx, lot, None, key, payload)}\t{payload}\n"
             for line, rx, lot, payload, key in rows
         )
 
@@ -53,7 +54,8 @@ def read_log_part(
     """A chunk's log rows (line, Rx, lot, payload, key), their content hashes and its
     snapshots, as ``write_log_part`` wrote them; with ``moved``, each row's labels are
     renumbered into the run's one labels file (and its content hash worked out again)."""
-    from compounder.log.store import content_hash
+    from compounder.log.chain import content_hash
+    from compounder.log.kinds import Kind
 
     path = folder / f"log-{index:04d}.tsv.part"
     rows: list[tuple[str, ...]] = []
@@ -70,7 +72,7 @@ def read_log_part(
                 _, line, rx, lot, key, content, payload = text.rstrip("\n").split("\t", 6)
                 if moved is not None:
                     payload = json.dumps(moved.renumber(json.loads(payload)), sort_keys=True)
-                    content = content_hash("dispense", rx, lot, None, key, payload)
+                    content = content_hash(Kind.DISPENSE, rx, lot, None, key, payload)
                 rows.append((line, rx, lot, payload, key))
                 contents.append(content)
     return rows, contents, snapshots
@@ -535,13 +537,15 @@ def render_records(target: Path, records: list[dict[str, Any]]) -> None:
 
 def record_rows(report: BatchReport, digest: str) -> list[tuple[str, None, str, str, str]]:
     """The run's compounding records, as log rows (once per file content)."""
+    from compounder.log.kinds import Kind, record_key
+
     return [
         (
-            "batch-record",
+            Kind.BATCH_RECORD,
             None,
             record["lot"],
             json.dumps(record, sort_keys=True),
-            f"batch-record:{digest}:{record['lot']}",
+            record_key(digest, record["lot"]),
         )
         for record in report.records
     ]

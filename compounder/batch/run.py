@@ -84,8 +84,12 @@ from compounder.core import label_formats as formats
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import read_lots_file
 from compounder.errors import CompounderError, InputError, OutputError
+from compounder.log import batches, kinds
 from compounder.log.entries import repeat_message
-from compounder.log.store import Store, log_location
+from compounder.log.kinds import Kind
+from compounder.log.location import log_location
+from compounder.log.lot_numbers import end_reservations, reserve_lot
+from compounder.log.store import Store
 
 TEMP_PREFIX = ".compounder-batch-"
 
@@ -175,7 +179,7 @@ def _reserve_lots(
             continue
         key = preparation_key(group[0], parts.get(row.line, ("", 1))[1])
         if key not in lots:
-            lots[key] = store.reserve_lot(run_key, f"batch:{digest}:{key}", group[1])
+            lots[key] = reserve_lot(store, run_key, kinds.planned_key(digest, key), group[1])
     chunk.lots = tuple(sorted(lots.items()))
 
 
@@ -183,7 +187,7 @@ def _logged_elsewhere(store: Store, digest: str, rxs: Iterable[str]) -> dict[tup
     """The fills of these Rx numbers the log holds from another order file or a
     ``label`` (a run of the same file again is no repeat): (Rx, fill date) -> entry."""
     found: dict[tuple[str, str], int] = {}
-    for rx, fill_date, entry_id in store.dispensed(rxs, f"dispense:{digest}:"):
+    for rx, fill_date, entry_id in batches.dispensed(store, rxs, other_than_file=digest):
         found.setdefault((rx, fill_date), entry_id)
     return found
 
@@ -563,7 +567,7 @@ class _Run:
             self.rejected.close()
         if self.store is not None:
             with contextlib.suppress(CompounderError, OSError):
-                self.store.end_reservations(self.options.run_key)
+                end_reservations(self.store, self.options.run_key)
             self.store.close()
         if self.published or not self.committed:  # else the next run finishes it
             if temp is not None:
@@ -632,8 +636,8 @@ def _commit(
         for key, lot in sorted(lots.items(), key=lambda item: item[1]):
             if lot not in used:  # reserved for orders that were all refused
                 continue
-            batch_key = f"batch:{digest}:{key}"
-            logged = store.logged_lot(batch_key)
+            batch_key = kinds.planned_key(digest, key)
+            logged = batches.logged_lot(store, batch_key)
             if logged is not None and logged != lot:
                 raise OutputError(
                     str(temp.parent),
@@ -641,29 +645,31 @@ def _commit(
                     "run it again",
                 )
             payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
-            planned.append(("preparation", None, lot, payload, batch_key))
-        store.append_new(planned, key_prefix=f"batch:{digest}:")
-        store.append_new(record_rows(report, digest), key_prefix=f"batch-record:{digest}:")
-        printed = store.printed_orders(digest)  # by an earlier run of the same file
+            planned.append((Kind.PREPARATION, None, lot, payload, batch_key))
+        batches.append_new(store, planned, digest, Kind.PREPARATION)
+        batches.append_new(store, record_rows(report, digest), digest, Kind.BATCH_RECORD)
+        printed = batches.printed_orders(store, digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
             _refuse_repeats(store, digest, temp, rows, started_after)
             store.add_snapshots(snapshots.items())
-            store.append_new(
-                [("dispense", rx, lot, payload, key) for _, rx, lot, payload, key in rows],
-                key_prefix=f"dispense:{digest}:",
+            batches.append_new(
+                store,
+                [(Kind.DISPENSE, rx, lot, payload, key) for _, rx, lot, payload, key in rows],
+                digest,
+                Kind.DISPENSE,
                 contents=contents,
             )
             # an order printed before but otherwise now (another format, resolution,
             # profile, stock or file): the label is logged as printed again
             again = [
                 (
-                    "batch-reprint",
+                    Kind.BATCH_REPRINT,
                     rx,
                     lot,
                     json.dumps({**json.loads(payload), "reprints": printed[rx][0]}, sort_keys=True),
                     None,
-                    f"batch-reprint:{digest}:{run_key}:{rx}",
+                    kinds.reprint_key(digest, run_key, rx),
                 )
                 for _, rx, lot, payload, _ in rows
                 if rx in printed
@@ -672,7 +678,7 @@ def _commit(
             ]
             store.append_many(again)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
-        store.append("batch-run", None, None, run, batch_key=f"batch-run:{run_key}")
+        store.append(Kind.BATCH_RUN, None, None, run, batch_key=kinds.run_key(run_key))
         checkpoint("batch: about to commit")
     checkpoint("batch: committed")
 
@@ -696,11 +702,11 @@ def recover(out: Path, abandoned: dict[str, Any], store: Store) -> str:
     if not run_key or not temp_name.startswith(TEMP_PREFIX) or "/" in temp_name:
         return "nothing"
     temp = out / temp_name
-    entry = store.entry_by_key(f"batch-run:{run_key}")
+    entry = store.entry_by_key(kinds.run_key(run_key))
     if entry is not None and temp.is_dir():
-        publish(temp, out, sorted(entry.payload.get("files", {})))
+        publish(temp, out, sorted(kinds.run_files(entry.payload)))
     shutil.rmtree(temp, ignore_errors=True)
-    store.end_reservations(run_key)
+    end_reservations(store, run_key)
     return "undone" if entry is None else "finished"
 
 
@@ -745,8 +751,11 @@ def _run_chunks(
         from compounder.render.preload import preload_drawing
 
         preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
-    queue: Any = multiprocessing.SimpleQueue() if progress else None
-    pool = multiprocessing.Pool(jobs, initializer=start_worker, initargs=(queue,))
+    # the platform's start method (fork on Linux, spawn on macOS and Windows), unless
+    # COMPOUNDER_START_METHOD names another (the tests run the batch under both)
+    context = multiprocessing.get_context(os.environ.get("COMPOUNDER_START_METHOD") or None)
+    queue: Any = context.SimpleQueue() if progress else None
+    pool = context.Pool(jobs, initializer=start_worker, initargs=(queue,))
     try:
         pending: list[Any] = []
         for chunk in itertools.chain([first], chunks):

@@ -13,20 +13,62 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from compounder.cli import batching, calculations, checking, ledger, logbook, printing
+from compounder.cli import (
+    batching,
+    calculations,
+    checking,
+    ledger,
+    logbook,
+    onboarding,
+    printing,
+)
 from compounder.errors import CompounderError
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="compounder",
     help="Exact, unit-checked liquid low-dose naltrexone (LDN) compounding.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"compounder {version('compounder')}")
+        except PackageNotFoundError:
+            typer.echo("compounder (version unknown: not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Print Compounder's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Exact, unit-checked liquid low-dose naltrexone (LDN) compounding.
+
+    Start with 'compounder init' (the pharmacy's settings); every command's --help
+    shows an example.
+    """
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,14 +128,25 @@ COMMANDS = (
     logbook.trace,
     logbook.history,
     logbook.correct,
+    onboarding.init,
 )
 for _command in COMMANDS:
     app.command()(report_errors(_command))
 
-log_app = typer.Typer(name="log", help=ledger.HELP, no_args_is_help=True)
+log_app = typer.Typer(
+    name="log", help=ledger.HELP, no_args_is_help=True, context_settings=HELP_OPTIONS
+)
 for _log_command in ledger.LOG_COMMANDS:
     log_app.command()(report_errors(_log_command))
 app.add_typer(log_app)
+
+settings_app = typer.Typer(
+    name="settings", help=onboarding.SETTINGS_HELP, no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
+)  # fmt: skip
+for _settings_command in onboarding.SETTINGS_COMMANDS:
+    settings_app.command()(report_errors(_settings_command))
+app.add_typer(settings_app)
 
 
 class Terminated(KeyboardInterrupt):

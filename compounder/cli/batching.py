@@ -20,7 +20,10 @@ from compounder.cli.options import (
 
 def batch(
     orders_file: Annotated[Path, typer.Argument(help="Orders: .csv or .jsonl (JSON Lines).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the outputs.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder for the outputs (not needed with --check)."),
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Validate only: report bad rows, print nothing.")
     ] = False,
@@ -71,6 +74,11 @@ def batch(
     from compounder.content.reports import batch_summary
     from compounder.core.settings import load_settings
 
+    if output is None and not check:
+        from compounder.errors import InputError
+
+        raise InputError("output", "missing", "-o FOLDER for the outputs (--check needs none)")
+    output = output or Path(".")  # (a check writes nothing)
     delivery = plan_delivery(
         label_format, dpi, printer, load_settings(config) if printer else None
     )

@@ -14,7 +14,6 @@ from compounder.cli.options import (
     LotsFileOpt,
     OffProtocolReasonOpt,
     ProtocolOpt,
-    RequiredConcentrationOpt,
     SourceOpt,
     StartDateOpt,
     StartDoseOpt,
@@ -23,6 +22,7 @@ from compounder.cli.options import (
     VehicleOpt,
     VolumeOpt,
     WaterOpt,
+    check_settings,
     print_json,
 )
 
@@ -39,6 +39,7 @@ def plan(
     start_dose: StartDoseOpt = None,
     target_dose: TargetDoseOpt = None,
     off_protocol_reason: OffProtocolReasonOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Work out every titration step: dose, volume, syringe and days.
@@ -55,6 +56,7 @@ def plan(
     from compounder.api.planning import plan_titration
     from compounder.content.reports import plan_report
 
+    check_settings(config)
     result = plan_titration(
         protocol,
         concentration,
@@ -77,6 +79,7 @@ def strengths(
     protocol: ProtocolOpt = "ldn-standard",
     syringes: SyringesOpt = None,
     candidates: CandidatesOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Which concentrations measure every step exactly, best first.
@@ -89,6 +92,7 @@ def strengths(
     from compounder.api.planning import solve_strengths
     from compounder.content.reports import strengths_report
 
+    check_settings(config)
     results = solve_strengths(protocol, syringes, candidates)
     if as_json:
         print_json(
@@ -102,8 +106,8 @@ def strengths(
 
 
 def prepare(
-    concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
+    concentration: ConcentrationOpt = None,
     source: SourceOpt = None,
     vehicle: VehicleOpt = None,
     assay: AssayOpt = None,
@@ -120,6 +124,9 @@ def prepare(
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
+
+    The concentration, source and vehicle default to the pharmacy settings' (else
+    1 mg/mL from tablets in water).
 
     Example: compounder prepare --concentration 1mg/mL --volume 30mL --from tablets
     --vehicle water

@@ -38,10 +38,14 @@ def screen(
 ) -> None:
     """Screen the patient's other medicines before LDN (templates/screening.toml).
 
-    Each medicine as written (brand, generic, salt, strength) is matched by whole words
-    to opioids, systemic corticosteroids and immunosuppressants. A stop exits with code
-    3 unless --override "reason" --pharmacist INITIALS; a medicine not in the list is
-    shown as "not screened".
+    Each medicine as written (brand, generic, salt, strength) is read part by part
+    (parts split by , ; + / brackets "and" "with") and matched by whole words to
+    opioids, systemic corticosteroids and immunosuppressants. A local form (cream, eye
+    drops) makes a caution only of the medicine in its own part. A stop exits with code
+    3 unless --override "reason" --pharmacist INITIALS. Every drug-like word must be
+    identified: a medicine with a word the list and the drug dictionary do not know is
+    "not identified", also a stop (exit 3), until the pharmacist checks it and gives
+    --acknowledge-unscreened --pharmacist INITIALS.
 
     Example: compounder screen --other-medication "oxycodone HCl 5 mg"
     --other-medication "Tylenol #3"

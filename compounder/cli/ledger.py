@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from compounder.cli.options import DbOpt, JsonOpt, print_json
+from compounder.cli.options import ConfigOpt, DbOpt, JsonOpt, VerboseOpt, print_json, which_log
 from compounder.errors import EXIT_SAFETY
 
 HELP = """Commands about the compounding log as a whole.
@@ -25,7 +25,9 @@ def verify(
             "--head", help="A chain head noted earlier (16+ hex digits): it must still be there."
         ),
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check that nobody rewrote the log: every entry against its chained hash, every
     label snapshot against its hash. Prints "N entries verified" and the chain head
@@ -36,7 +38,7 @@ def verify(
     """
     from compounder.log.entries import verify_log
 
-    found = verify_log(db, head)
+    found = verify_log(which_log(db, config, verbose), head)
     if as_json:
         print_json(verification_dict(found))
     elif found.ok:
@@ -61,17 +63,23 @@ def verification_dict(found: Any) -> dict[str, Any]:
 
 
 def copy(
-    source: Annotated[
-        str,
-        typer.Option("--from", help="The log to copy: a file or a postgresql:// URL."),
-    ],
     target: Annotated[
         str,
         typer.Option(
             "--to", help="A new, empty log: a postgresql://user@host/dbname URL or a file."
         ),
     ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="The log to copy: a file or a postgresql:// URL (default: the log in use: "
+            "COMPOUNDER_DB, then \\[log] url in the settings, then the user data folder).",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Move a pharmacy's log: copy every entry, lot, ingredient lot and label snapshot
     into a new, empty log (a shared PostgreSQL database, say), then check that the copy
@@ -83,13 +91,13 @@ def copy(
     """
     from compounder.log.entries import copy_log
 
-    done = copy_log(source, target)
+    done = copy_log(which_log(source, config, verbose), target)
     if as_json:
         print_json(done)
         return
     counts = done["counts"]
     typer.echo(
-        f"Copied {counts['entries']} entries, {counts['ingredient_uses']} ingredient lots and "
+        f"Copied {counts['entries']} entries, {counts['ingredient_lots']} ingredient lots and "
         f"{counts['snapshots']} label snapshots from {done['from']} to {done['to']}; "
         f"the copy verifies (chain head {done['head'][:16]})"
     )

@@ -21,9 +21,11 @@ from compounder.cli.options import (
     RequiredConcentrationOpt,
     SourceOpt,
     VehicleOpt,
+    VerboseOpt,
     VolumeOpt,
     WaterOpt,
     print_json,
+    which_log,
     with_options,
 )
 from compounder.cli.printing import json_when_print_fails
@@ -157,6 +159,7 @@ def reprint(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was written and printed as JSON.")
     ] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Print the last label of an Rx again, byte for byte as the original (in its
     format unless --format, --print or the output's suffix says another: to reprint.pdf,
@@ -170,7 +173,7 @@ def reprint(
     done = reprint_label(
         rx,
         output,
-        db,
+        which_log(db, config, verbose),
         label_format=label_format,
         dpi=dpi,
         printer=printer,
@@ -204,7 +207,9 @@ def trace(
         str, typer.Option("--ingredient-lot", help="The ingredient lot to trace.")
     ],
     db: DbOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Every preparation (and Rx) that used an ingredient lot.
 
@@ -214,7 +219,7 @@ def trace(
     from compounder.content.tables import printable
     from compounder.log.entries import trace_lot
 
-    rows = trace_rows(trace_lot(ingredient_lot, db))
+    rows = trace_rows(trace_lot(ingredient_lot, which_log(db, config, verbose)))
     if as_json:
         print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
     elif not rows:
@@ -226,7 +231,9 @@ def trace(
 def history(
     rx: Annotated[str, typer.Option("--rx", help="The Rx number.")],
     db: DbOpt = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Everything the log holds for an Rx, oldest first (corrections included).
 
@@ -236,7 +243,7 @@ def history(
     from compounder.content.tables import printable
     from compounder.log.entries import rx_history_lots
 
-    entries, lots = rx_history_lots(rx, db)
+    entries, lots = rx_history_lots(rx, which_log(db, config, verbose))
     if as_json:
         print_json([entry_dict(e, lots) for e in entries])
     elif not entries:
@@ -249,6 +256,8 @@ def correct(
     entry: Annotated[int, typer.Option("--entry", help="The id of the entry to correct.")],
     reason: Annotated[str, typer.Option("--reason", help="What was wrong.")],
     db: DbOpt = None,
+    config: ConfigOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Append a correction to the log (an entry is never changed or deleted).
 
@@ -256,5 +265,5 @@ def correct(
     """
     from compounder.log.entries import correct_entry
 
-    new = correct_entry(entry, reason, db)
+    new = correct_entry(entry, reason, which_log(db, config, verbose))
     typer.echo(f"Entry {new} corrects entry {entry}.")

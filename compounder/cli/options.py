@@ -114,6 +114,34 @@ ConfigOpt = Annotated[
     ),
 ]
 
+
+def check_settings(config: Path | None) -> None:
+    """Commands whose results no setting changes (plan, strengths, stocks) still check
+    a settings file given with --config: a fault in it is exit 4, as everywhere."""
+    if config is not None:
+        from compounder.core.pharmacy import open_pharmacy
+
+        open_pharmacy(config)
+
+
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Say which log is read (on stderr), even the default."),
+]
+
+
+def which_log(db: str | None, config: Path | None, verbose: bool = False) -> str | Path:
+    """The log a command reads (``--db``, COMPOUNDER_DB, ``[log] url`` of the settings,
+    else the default), named on stderr when something other than the command line
+    chose it (COMPOUNDER_DB or the settings; always with -v)."""
+    from compounder.log.location import find_log
+
+    place = find_log(db, config)
+    if verbose or place.origin in ("COMPOUNDER_DB", "settings"):
+        typer.echo(f"compounder: log: {place.describe()}", err=True)
+    return place.where
+
+
 LabelFormatOpt = Annotated[
     str | None,
     typer.Option(
@@ -170,7 +198,8 @@ OffProtocolReasonOpt = Annotated[
     str | None,
     typer.Option(
         "--off-protocol-reason",
-        help="Why a dose off the protocol's steps is given (logged, printed on the record).",
+        help="Why a dose off the protocol's steps is given (logged, printed on the "
+        "record); above the protocol's maximum also --pharmacist.",
     ),
 ]
 BeyondBudReasonOpt = Annotated[
@@ -178,14 +207,16 @@ BeyondBudReasonOpt = Annotated[
     typer.Option(
         "--beyond-bud-reason",
         help="Why a quantity beyond what the patient can use before the BUD is dispensed "
-        "(logged; the rest is discarded at the BUD).",
+        "(logged; the rest is discarded at the BUD). Refused when the quantity is used "
+        "up before the BUD (not needed).",
     ),
 ]
 OtherMedicationOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--other-medication",
-        help="A medicine the patient also takes, as written (screened). Repeatable.",
+        help="A medicine the patient also takes, as written (screened part by part; a "
+        "stop or an unidentified word refuses the order). Repeatable.",
     ),
 ]
 OverrideOpt = Annotated[

@@ -27,6 +27,7 @@ from compounder.cli.options import (
     StartDateOpt,
     SyringesOpt,
     VehicleOpt,
+    check_settings,
     in_panel,
     order_fields,
     print_json,
@@ -255,7 +256,7 @@ def chart(
             typer.echo(f"Note: {note}")
 
 
-def stocks(as_json: JsonOpt = False) -> None:
+def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     """List the label stocks (templates/stocks/*.toml).
 
     Example: compounder stocks
@@ -263,6 +264,7 @@ def stocks(as_json: JsonOpt = False) -> None:
     from compounder.content.reports import stocks_report
     from compounder.core.stocks import load_stock, shipped_stocks
 
+    check_settings(config)
     found = [load_stock(name) for name in shipped_stocks()]
     if as_json:
         print_json([stock_dict(s) for s in found])

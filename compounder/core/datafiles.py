@@ -87,11 +87,15 @@ def display_name(path: Path) -> str:
 
 def open_regular_file(path: Path, name: str | None = None) -> int:
     """A file descriptor open for reading on ``path``, which must be a regular file: a
-    folder, pipe or device is refused at once (never waited on). DataFileError naming
-    the file otherwise."""
+    folder, pipe or device is refused at once (never waited on: opened with
+    ``O_NONBLOCK`` where the platform has it, else looked at before it is opened).
+    DataFileError naming the file otherwise."""
     name = name or str(path)
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # (not on Windows)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        if not nonblocking:  # nothing stops an open from waiting on a pipe: look first
+            _refuse_special(os.stat(path).st_mode, name)
+        fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise DataFileError(name, "", "file not found") from None
     except IsADirectoryError:
@@ -99,14 +103,21 @@ def open_regular_file(path: Path, name: str | None = None) -> int:
     except (OSError, ValueError) as exc:
         problem = getattr(exc, "strerror", None) or "not a usable file name"
         raise DataFileError(name, "", f"cannot be read ({problem})") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    try:
+        _refuse_special(os.fstat(fd).st_mode, name)
+    except DataFileError:
         os.close(fd)
+        raise
+    return fd
+
+
+def _refuse_special(mode: int, name: str) -> None:
+    """A folder, pipe or device where a regular file is wanted: DataFileError."""
+    if not stat.S_ISREG(mode):
         problem = (
             "is a folder, not a file" if stat.S_ISDIR(mode) else "is a pipe or device, not a file"
         )
         raise DataFileError(name, "", problem)
-    return fd
 
 
 def read_file_bytes(path: Path, name: str | None = None, limit: int = MAX_DATA_FILE_BYTES) -> bytes:

@@ -365,7 +365,9 @@ def check_usable(
     """BeyondBudError for a quantity beyond what the patient can use before the BUD
     (unless the pharmacist gives ``beyond_bud_reason``), and, always, for a container
     of a split fill that would be opened after its BUD (each is opened when the one
-    before it is used up, one dose a day)."""
+    before it is used up, one dose a day). A ``beyond_bud_reason`` for a quantity the
+    patient uses up before the BUD is InputError: a reason not needed is not noted on
+    the label or the record as if it were."""
     usable = usable_ml(step, bud, dispensing)
     daily = format_number(step.volume_ml)
     # a BUD an ingredient lot or a preparation shortened names it
@@ -377,6 +379,12 @@ def check_usable(
             f"{format_number(dispensing.overage * 100)}% overage is {format_number(usable)} mL",
             f"dispense at most {format_number(usable)} mL, or give {{beyond-bud-reason}}",
         )
+    if quantity_ml <= usable and beyond_bud_reason:
+        raise InputError(
+            "beyond-bud-reason", "not needed",
+            f"no reason: {format_number(quantity_ml)} mL is used up before the BUD "
+            f"({bud.bud.isoformat()}; up to {format_number(usable)} mL is)",
+        )  # fmt: skip
     days = ((compounded + timedelta(days=i), step.volume_ml) for i in itertools.count())
     check_containers(containers, days, bud, f"dispense at most {format_number(usable)} mL")
 

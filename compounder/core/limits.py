@@ -3,7 +3,7 @@
 Every value typed on the command line, read from an order file or a data file passes
 one of these bounds where it enters (units, dates, ids, names, files, the batch's
 options); a refusal names the field, the value (never the patient's) and what is
-accepted. The README's "Input limits" table lists them.
+accepted. The "Input limits" table of docs/usage.md lists them.
 """
 
 from __future__ import annotations

@@ -4,15 +4,17 @@ The matcher turns each medicine as typed into words (lower case without accents;
 and digits; every other character, and a change between letters and digits, separates
 words) and finds every listed name whose words appear in it, in order and next to each
 other. So salts, strengths and forms never hide a name ("oxycodone HCl 5mg"), and a name
-is never found inside a longer word ("apomorphine"). Each part of a medicine (a
-combination's parts: "+", ",", "/", "and"...) that no listed name covers is looked up in
-the drug dictionary (``core.drug_names``: brands and other names to ingredients, whose
-generic names are then matched against the classes), then read as a listed name one
-letter off ("oxycodon"). A part that none of these identifies makes the medicine
-"not screened": a stop unless a pharmacist acknowledges it, never passed.
+is never found inside a longer word ("apomorphine"). A medicine is read part by part
+("+", ",", ";", "/", brackets, "and", "with"...): the words of a part that no listed
+name covers are looked up in the known list, the drug dictionary (``core.drug_names``:
+brands and other names to ingredients, whose generic names are then matched against
+the classes), then read as a listed name one letter off ("oxycodon"). A drug-like word
+(not a number, an ignored word or a form word) that none of these identifies makes the
+medicine "not identified": a stop unless a pharmacist acknowledges it, never passed.
 
-A stop class becomes its local-form action only when the medicine names a local dosage
-form ("cream", "eye drops", "rectal foam") and no systemic one; words about the
+A stop class becomes its local-form action only when the part naming it names a local
+dosage form ("cream", "eye drops", "rectal foam"), no systemic one, and no other listed
+medicine: a form is never lent to another medicine of the entry. Words about the
 condition or body site ("for eye inflammation") are not forms.
 
 ``screening_decision`` is the one place that decides: every entrance (label, chart,
@@ -44,7 +46,7 @@ _RULE = "; a pharmacy's list may add classes and names but not drop a stop"
 _LISTS = ("generics", "salts", "brands", "combinations", "other_names")
 #: what a stop says when its class gives no reason of its own
 STOP_REASON = "naltrexone must not be taken with it"
-_PARTS = re.compile(r"[+,&/;]")
+_PARTS = re.compile(r"[+,&/;()\[\]]")
 #: a misspelling is looked for among listed names at least this long
 SPELLING_MIN = 6
 _WORD = re.compile(r"[^\W\d_]+|\d+")
@@ -101,6 +103,14 @@ def _listed_words(table: ScreeningTable) -> tuple[tuple[str, ...], ...]:
 
 
 @cache
+def _not_drugs(table: ScreeningTable) -> frozenset[str]:
+    """Words that are never a medicine of their own: ``[reading] ignore``, the
+    separators, and the words of every class's local and systemic forms."""
+    forms = {w for cls in table.classes for f in (*cls.local_forms, *cls.systemic) for w in f}
+    return table.ignore | table.separators | frozenset(forms)
+
+
+@cache
 def _spellings(table: ScreeningTable) -> dict[str, list[tuple[ScreeningClass, str]]]:
     out: dict[str, list[tuple[ScreeningClass, str]]] = {}
     for cls, name in table.entries():
@@ -147,6 +157,50 @@ class Hit:
         }
 
 
+def _segments(medicine: str, table: ScreeningTable) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The words of a medicine as typed, and for each word the part (one medicine of a
+    list or of a combination) it belongs to: punctuation ("+", ",", "/", ";", brackets)
+    and separator words ("and", "with") end a part; a separator word belongs to none
+    (-1)."""
+    tokens: list[str] = []
+    place: list[int] = []
+    part = 0
+    for piece in _PARTS.split(medicine):
+        part += 1
+        for word in words(piece):
+            tokens.append(word)
+            if word in table.separators:
+                part += 1
+                place.append(-1)
+            else:
+                place.append(part)
+    return tuple(tokens), tuple(place)
+
+
+def _occurrences(
+    tokens: Sequence[str], table: ScreeningTable
+) -> list[tuple[int, int, ScreeningClass, str]]:
+    """Every listed name in the words (start, end, class, name): per class the longest
+    name at a place, a shorter one inside it dropped."""
+    found = []
+    for cls in table.classes:
+        spans: list[tuple[int, int, str]] = []
+        for name in cls.names:
+            named = words(name)
+            size = len(named)
+            spans += [
+                (i, i + size, name) for i in range(len(tokens) - size + 1)
+                if tuple(tokens[i : i + size]) == named
+            ]  # fmt: skip
+        spans.sort(key=lambda s: (s[0] - s[1], -len(s[2])))
+        kept: list[tuple[int, int, str]] = []
+        for start, end, name in spans:
+            if not any(k[0] <= start and end <= k[1] for k in kept):
+                kept.append((start, end, name))
+        found += [(start, end, cls, name) for start, end, name in sorted(kept)]
+    return found
+
+
 def _local(cls: ScreeningClass, typed: Sequence[str]) -> bool:
     return (
         bool(cls.local_action)
@@ -158,6 +212,8 @@ def _local(cls: ScreeningClass, typed: Sequence[str]) -> bool:
 def _hit(
     medicine: str, typed: Sequence[str], cls: ScreeningClass, name: str, by: str, read: str
 ) -> Hit:
+    """A hit; ``typed`` is the words of the one part the name was found in (empty when
+    its form cannot be told: the class's own action)."""
     local = _local(cls, typed)
     return Hit(
         medicine=medicine,
@@ -173,31 +229,9 @@ def _hit(
 
 
 def match_medicine(medicine: str, table: ScreeningTable) -> list[Hit]:
-    """Every class a medicine falls in by the listed names (one hit per class: the
-    longest name matched)."""
-    typed = words(medicine)
-    hits = []
-    for cls in table.classes:
-        found = [name for name in cls.names if _contains(typed, words(name))]
-        if found:
-            best = max(found, key=lambda n: (len(words(n)), len(n)))
-            hits.append(_hit(medicine, typed, cls, best, "list", ""))
-    return hits
-
-
-def _parts(medicine: str, table: ScreeningTable) -> list[tuple[str, ...]]:
-    """A medicine's parts (a combination's ingredients), as words."""
-    parts: list[tuple[str, ...]] = []
-    for piece in _PARTS.split(medicine):
-        current: list[str] = []
-        for word in words(piece):
-            if word in table.separators:
-                parts.append(tuple(current))
-                current = []
-            else:
-                current.append(word)
-        parts.append(tuple(current))
-    return [p for p in parts if any(w not in table.ignore and not w.isdigit() for w in p)]
+    """The hits the listed names give (every medicine named; a shorter name of the same
+    class inside a longer one is not a second medicine)."""
+    return list(read_medicine(medicine, table).hits)
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -215,18 +249,6 @@ def _one_off(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def _by_ingredient(medicine: str, typed: Sequence[str], ingredient: str, read: str,
-                   table: ScreeningTable) -> list[Hit]:  # fmt: skip
-    found = words(ingredient)
-    hits = []
-    for cls in table.classes:
-        names = [name for name in cls.names if _contains(found, words(name))]
-        if names:
-            best = max(names, key=lambda n: (len(words(n)), len(n)))
-            hits.append(_hit(medicine, typed, cls, best, "dictionary", read))
-    return hits
-
-
 @dataclass(frozen=True)
 class Reading:
     """What the screening made of one medicine: its class hits, the ingredients the
@@ -239,59 +261,101 @@ class Reading:
     unidentified: bool
 
 
+def _runs(indices: Sequence[int]) -> list[list[int]]:
+    """Consecutive word places, as runs."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _find_run(tokens: Sequence[str], run: Sequence[int], read: str) -> list[int]:
+    """The places of the words ``read`` inside a run of places."""
+    found = tuple(read.split())
+    size = len(found)
+    for k in range(len(run) - size + 1):
+        if tuple(tokens[j] for j in run[k : k + size]) == found:
+            return list(run[k : k + size])
+    return []
+
+
 def read_medicine(medicine: str, table: ScreeningTable) -> Reading:
-    """Read one medicine: listed names, then per part the known list, the dictionary
-    (its ingredients matched against the classes) and one-letter-off spellings."""
-    typed = words(medicine)
-    hits = match_medicine(medicine, table)
-    classes = {h.class_id for h in hits}
+    """Read one medicine, part by part (``_segments``): the listed names; then, for the
+    words no listed name covers, the known list, the drug dictionary (its ingredients
+    matched against the classes) and one-letter-off spellings. Every drug-like word (one
+    not in ``[reading] ignore``, not a number) must be covered by one of these, or the
+    medicine is not identified. A local form downgrades a hit only when it is in the
+    same part as that one medicine, and no other medicine with a class is there."""
+    from compounder.core.drug_names import ingredients
+
+    tokens, place = _segments(medicine, table)
+    covered: set[int] = set()
+    # (places, class, listed name, how found, read as)
+    found: list[tuple[list[int], ScreeningClass, str, str, str]] = []
+    for start, end, cls, name in _occurrences(tokens, table):
+        found.append((list(range(start, end)), cls, name, "list", ""))
+        covered.update(range(start, end))
     identified: list[str] = []
     unknown = False
-    for part in _parts(medicine, table):
-        if any(_contains(part, name) for name in _listed_words(table)):
-            continue
-        known: list[tuple[str, ...]] = [n for n in table.known if _contains(part, n)]
-        if known:
-            identified.append(" ".join(sorted(known, key=len)[-1]))
-            continue
-        from compounder.core.drug_names import ingredients
-
-        found = ingredients(part)
-        for read, ingredient in found:
-            new = [
-                h for h in _by_ingredient(medicine, typed, ingredient, read, table)
-                if h.class_id not in classes
-            ]  # fmt: skip
-            hits += new
-            classes |= {h.class_id for h in new}
-            if not new and not any(h.read_as == read for h in hits):
-                identified.append(f"{read}: {ingredient}")
-        spelled = _misspelled(medicine, typed, part, table, {r for r, _ in found})
-        hits += [h for h in spelled if h.class_id not in classes]
-        classes |= {h.class_id for h in spelled}
-        unknown = unknown or not (found or spelled)
+    spellings = table.spellings()
+    for part in sorted({p for p in place if p >= 0}):
+        open_places = [i for i, p in enumerate(place) if p == part and i not in covered]
+        for run in _runs(open_places):
+            for known in sorted(table.known, key=len, reverse=True):
+                at = _find_run(tokens, run, " ".join(known))
+                if at and not covered.intersection(at):
+                    covered.update(at)
+                    identified.append(" ".join(known))
+        open_places = [i for i in open_places if i not in covered]
+        for run in _runs(open_places):
+            for read, ingredient in ingredients(tuple(tokens[i] for i in run)):
+                at = _find_run(tokens, run, read)
+                covered.update(at)
+                classed = False
+                for cls in table.classes:
+                    names = [n for n in cls.names if _contains(words(ingredient), words(n))]
+                    if names:
+                        best = max(names, key=lambda n: (len(words(n)), len(n)))
+                        found.append((at, cls, best, "dictionary", read))
+                        classed = True
+                if not classed and not all(w in _not_drugs(table) for w in read.split()):
+                    identified.append(f"{read}: {ingredient}")
+            for i in run:
+                word = tokens[i]
+                if i in covered or len(word) < SPELLING_MIN - 1 or not word.isalpha():
+                    continue
+                for listed, entries in spellings.items():
+                    if _one_off(word, listed):
+                        cls, name = entries[0]
+                        found.append(([i], cls, name, "spelling", word))
+                        covered.add(i)
+                        break
+        drug_like = [
+            i for i, p in enumerate(place)
+            if p == part and not tokens[i].isdigit() and tokens[i] not in _not_drugs(table)
+        ]  # fmt: skip
+        if any(i not in covered for i in drug_like):
+            unknown = True
+    hits: list[Hit] = []
+    for at, cls, name, by, read in found:
+        parts = {place[i] for i in at if place[i] >= 0}
+        others = {
+            tuple(o_at) for o_at, o_cls, _, _, _ in found
+            if {place[i] for i in o_at} & parts and not set(o_at) & set(at)
+        }  # fmt: skip
+        typed = [] if others else [tokens[i] for i, p in enumerate(place) if p in parts]
+        hit = _hit(medicine, typed, cls, name, by, read)
+        if not any(
+            (h.class_id, h.matched, h.action) == (hit.class_id, hit.matched, hit.action)
+            for h in hits
+        ):  # the same medicine named twice ("tacrolimus (Prograf)") is one hit
+            hits.append(hit)
     if not hits and not identified:
         unknown = True
     return Reading(medicine, tuple(hits), tuple(dict.fromkeys(identified)), unknown)
-
-
-def _misspelled(
-    medicine: str, typed: Sequence[str], part: Sequence[str], table: ScreeningTable,
-    known: set[str],
-) -> list[Hit]:  # fmt: skip
-    """Hits for words of a part one letter off a listed name (never words the dictionary
-    knows as another drug)."""
-    hits = []
-    names = table.spellings()
-    for word in part:
-        if len(word) < SPELLING_MIN - 1 or not word.isalpha() or word in known:
-            continue
-        for listed, entries in names.items():
-            if _one_off(word, listed):
-                cls, name = entries[0]
-                hits.append(_hit(medicine, typed, cls, name, "spelling", word))
-                break
-    return hits
 
 
 @dataclass(frozen=True)

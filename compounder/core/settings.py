@@ -1,14 +1,18 @@
 """Pharmacy settings: who prints the label, and the defaults a pharmacy works with.
 
 Found at an explicit ``--config`` path, else ``compounder.toml`` in the working
-directory, else ``config.toml`` in the user's config folder
-(``$XDG_CONFIG_HOME/compounder/`` or ``~/.config/compounder/``). ``examples/compounder.toml``
-shows every setting for a fictional pharmacy.
+directory, else ``config.toml`` in the user's config folder (``platformdirs``: on Linux
+``$XDG_CONFIG_HOME/compounder/`` or ``~/.config/compounder/``; on macOS
+``~/Library/Application Support/compounder/``; on Windows ``%LOCALAPPDATA%\\compounder\\``).
+``examples/compounder.toml`` shows every setting for a fictional pharmacy;
+``compounder init`` writes one (``write_settings``).
+
+Where the compounding log is (``[log] url``) is read here too, once, by
+``log_setting``: every command that opens the log asks it (through ``log/store``).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +103,7 @@ class PharmacySettings:
     screening: str = ""  # the pharmacy's own screening list (a path); empty: the shipped one
     warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
     warning_library: tuple[AuxiliaryWarning, ...] = ()
+    log_url: str = ""  # [log] url: where the compounding log is (empty: the default)
 
     def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
         return next((w for w in self.warning_library if w.id == warning_id), None)
@@ -107,9 +112,24 @@ class PharmacySettings:
         return next((p for p in self.printers if p.name == name), None)
 
 
+APP = "compounder"
+
+
 def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "compounder" / "config.toml"
+    """The user's settings file (``platformdirs``' config folder; Linux: XDG)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP, appauthor=False)) / "config.toml"
+
+
+def user_data_folder() -> Path:
+    """The user's data folder, where the default log lives (Linux: XDG)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP, appauthor=False))
+
+
+NO_SETTINGS = "no pharmacy settings found"
 
 
 def find_config(explicit: str | Path | None = None) -> Path:
@@ -122,23 +142,28 @@ def find_config(explicit: str | Path | None = None) -> Path:
     for candidate in (Path("compounder.toml"), user_config_path()):
         if candidate.is_file():
             return candidate
-    raise DataFileError(
-        "compounder.toml",
-        "",
-        "no pharmacy settings found",
-        "--config FILE, compounder.toml in this folder, or "
-        + str(user_config_path())
-        + " (copy examples/compounder.toml)",
-    )
+    raise MissingSettingsError()
+
+
+class MissingSettingsError(DataFileError):
+    """No settings file was given and none was found: says how to make one (exit 4)."""
+
+    def __init__(self) -> None:
+        super().__init__("", "", NO_SETTINGS, "")
+
+    def __str__(self) -> str:
+        return (
+            f"{NO_SETTINGS}: run 'compounder init' to write them (or give --config FILE, "
+            f"or put compounder.toml in this folder; looked in this folder and "
+            f"{user_config_path()})"
+        )
 
 
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
     table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings", "log"})
-    log = table.table("log", required=False)  # read where the log is opened (log/store)
-    log.check_keys({"url"})
-    log.text("url", required=False)
+    log_url = _log_url(table)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
     defaults = table.table("defaults", required=False)
@@ -184,8 +209,44 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         printers=_printers(table.table("printers", required=False)),
         profile=_profile(defaults),
         screening=_data_file(defaults, "screening", path),
+        log_url=log_url,
         **_warnings(table.table("warnings", required=False)),
     )
+
+
+MAX_LOG_URL_LENGTH = 1000
+
+
+def _log_url(table: Table) -> str:
+    """``[log] url``: a file path or a sqlite:/// or postgresql:// URL (empty: not set)."""
+    log = table.table("log", required=False)
+    log.check_keys({"url"})
+    url = log.text("url", required=False)
+    if len(url) > MAX_LOG_URL_LENGTH or not url.isprintable():
+        raise log.error("url", "is not a log location", "a file or a URL")
+    return url
+
+
+@dataclass(frozen=True)
+class LogSetting:
+    """Where the settings put the log: ``url`` (empty: not set) and the settings file
+    that says so (empty: no settings file)."""
+
+    url: str
+    settings: str
+
+
+def log_setting(explicit: str | Path | None = None) -> LogSetting:
+    """``[log] url`` of the pharmacy settings (``explicit``, else found as every command
+    finds them). Only the ``[log]`` table is read, so a command that opens the log does
+    not pay for (or fail on) the rest; a settings file given explicitly must exist, and
+    a ``[log]`` table that is not valid is an error naming the file and key (exit 4)."""
+    try:
+        path = find_config(explicit)
+    except MissingSettingsError:
+        return LogSetting("", "")
+    table = Table(load_toml(path), str(path))
+    return LogSetting(_log_url(table), str(path))
 
 
 def _profile(defaults: Table) -> str:

@@ -198,13 +198,20 @@ def prescribed_dose(
 
     Not above zero: always refused (SafetyError). Above the protocol's maximum (and so
     above the 4.5 mg ceiling of every protocol, or at it): refused unless the
-    pharmacist gives ``off_protocol_reason`` and their initials (``pharmacist``). Off
-    the steps but within the range: refused unless ``off_protocol_reason``.
+    pharmacist gives ``off_protocol_reason`` and their initials (``pharmacist``); the
+    reason without the initials is InputError "pharmacist: missing" (as an override or
+    an acknowledgement without them). Off the steps but within the range: refused
+    unless ``off_protocol_reason``.
     """
     shown = format_quantity(dose_mg, "mg")
     if dose_mg > protocol.max_mg:
         if off_protocol_reason and pharmacist:
             return True
+        if off_protocol_reason:
+            raise InputError(
+                "pharmacist", "missing", "{pharmacist} with {off-protocol-reason} for a dose "
+                f"above the protocol's maximum of {format_quantity(protocol.max_mg, 'mg')}",
+            )  # fmt: skip
         above = (
             f"the ceiling of {format_quantity(MAX_DAILY_DOSE_MG, 'mg')} a day"
             if dose_mg > MAX_DAILY_DOSE_MG

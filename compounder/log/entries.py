@@ -1,8 +1,8 @@
 """Entries of the compounding log: what a recorded lot allows, a printed label's entry,
 trace, history and corrections.
 
-The SQL is in ``store``; this module turns checked values into its calls and its rows
-into what the API needs.
+The SQL is in ``store`` and its neighbours; this module turns checked values into their
+calls and their rows into what the API needs.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.units import format_quantity
+from compounder.log.kinds import DISPENSING, Kind, PlannedGroup
 
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
@@ -66,17 +67,17 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
     """``recorded_lot`` read from an open log (inside a transaction: as it is now): a
     preparation recorded with ``record``, or one a batch run planned and recorded."""
     entries = store.entries_for_lot(lot)
-    prepared = [e for e in entries if e.kind == "preparation" and "bud" in e.payload]
-    planned = [e for e in entries if e.kind == "preparation" and "preparation_key" in e.payload]
-    batch_records = [e for e in entries if e.kind == "batch-record"]
+    prepared = [e for e in entries if e.kind == Kind.PREPARATION and "bud" in e.payload]
+    planned = [e for e in entries if e.kind == Kind.PREPARATION and "preparation_key" in e.payload]
+    batch_records = [e for e in entries if e.kind == Kind.BATCH_RECORD]
     if prepared:
         record = prepared[0].payload
         made = Decimal(record["preparation"]["concentration"].split()[0])
         vehicle, source = record["preparation"]["vehicle"], record["preparation"]["source"]
     elif planned and batch_records:
         record = batch_records[0].payload
-        _, conc_text, vehicle, source = planned[0].payload["preparation_key"].split("|")
-        made = Decimal(conc_text)
+        group = PlannedGroup.parse(planned[0].payload["preparation_key"])
+        made, vehicle, source = Decimal(group.concentration), group.vehicle, group.source
     else:
         return None
     day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]
@@ -92,7 +93,7 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         return [given] if isinstance(given, str) else list(given)  # a batch order: one
 
     labelled = sum(
-        (Decimal(q) for e in entries if e.kind in ("label", "dispense") for q in quantities(e)),
+        (Decimal(q) for e in entries if e.kind in DISPENSING for q in quantities(e)),
         Decimal(0),
     )
     return RecordedLot(
@@ -106,11 +107,14 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
     )
 
 
-def open_store(db: str | Path | None) -> Store:
-    """The log at ``db`` (a file or sqlite:/// URL; None: the user's default log)."""
+def open_store(
+    db: str | Path | None, *, read_only: bool = False, must_exist: bool = False
+) -> Store:
+    """The log at ``db`` (a file or sqlite:/// URL; None: the user's default log);
+    ``read_only``/``must_exist`` as ``Store`` takes them (never creating a log)."""
     from compounder.log.store import Store
 
-    return Store(db)
+    return Store(db, read_only=read_only, must_exist=must_exist)
 
 
 def log_labels(
@@ -118,7 +122,7 @@ def log_labels(
     stock: Any,
     db: str | Path | None,
     output: Path | None,
-    kind: str = "label",
+    kind: Kind = Kind.LABEL,
     extra: dict[str, Any] | None = None,
     recorded: tuple[str, Decimal] | None = None,
     files: list[tuple[Path, bytes]] | None = None,
@@ -136,6 +140,7 @@ def log_labels(
     when the label only goes to a printer, which it is sent to once this has committed).
     The entry's id."""
     from compounder.atomic import checkpoint
+    from compounder.log.batches import dispensed
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
@@ -166,7 +171,7 @@ def log_labels(
         }
         if repeats is not None:
             dates = set(payload["fill_dates"])
-            held = store.dispensed([first.rx], fill_dates=dates)
+            held = dispensed(store, [first.rx], only_dates=dates)
             repeats.extend(sorted({(f, i) for _, f, i in held if f in dates}))
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id
@@ -220,7 +225,7 @@ def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
     """Every preparation that used an ingredient lot, and the Rx numbers they served."""
     if not ingredient_lot.strip() or len(ingredient_lot) > 64 or not ingredient_lot.isprintable():
         raise InputError("ingredient-lot", ingredient_lot, "a lot number of 1 to 64 characters")
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         found = []
         for entry in store.trace(ingredient_lot):
             served = sorted({e.rx for e in store.entries_for_lot(entry.lot or "") if e.rx})
@@ -231,8 +236,9 @@ def trace_lot(ingredient_lot: str, db: str | Path | None = None) -> list[Any]:
 def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
     from compounder.core.identity import check_rx
 
-    with open_store(db) as store:
-        return store.history(check_rx(rx))
+    rx = check_rx(rx)  # (the Rx is checked before the log is opened)
+    with open_store(db, read_only=True) as store:
+        return store.history(rx)
 
 
 def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], set[str]]:
@@ -240,12 +246,14 @@ def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], s
     the Rx to a printer) and which of its entries' lots are lots (a preparation in the
     log holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
     from compounder.core.identity import check_rx
+    from compounder.log.batches import batch_prints_for, preparation_lots
 
-    with open_store(db) as store:
-        entries = store.history(check_rx(rx))
-        printed = store.batch_prints_for(entries)  # a batch's labels sent after its run
+    rx = check_rx(rx)
+    with open_store(db, read_only=True) as store:
+        entries = store.history(rx)
+        printed = batch_prints_for(store, entries)  # a batch's labels sent after its run
         entries = sorted([*entries, *printed], key=lambda e: e.id)
-        return entries, store.preparation_lots(e.lot for e in entries if e.lot)
+        return entries, preparation_lots(store, (e.lot for e in entries if e.lot))
 
 
 def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
@@ -258,25 +266,25 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         )
     if not 1 <= entry_id <= MAX_ENTRY_ID:
         raise InputError("entry", str(entry_id)[:40], "the id of an entry in the log")
-    with open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         original = store.entry(entry_id)
         if original is None:
             raise InputError("entry", str(entry_id), "the id of an entry in the log")
         return store.log(
-            "correction", original.rx, original.lot, {"reason": reason}, corrects=entry_id
+            Kind.CORRECTION, original.rx, original.lot, {"reason": reason}, corrects=entry_id
         )
 
 
 def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
     """Walk the whole log: every entry against its chained hash, every snapshot against
     its own, the ingredient rows, unique lots and the append-only triggers. Returns a
-    ``store.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
+    ``chain.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
     ``anchor``: a chain head noted earlier, which must still be in the chain."""
     if anchor is not None and (
         len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
     ):
         raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
-    with open_store(db) as store:
+    with open_store(db, read_only=True) as store:
         return store.verify(anchor)
 
 
@@ -285,15 +293,16 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
     the source must verify; the copy is committed only if it verifies to the same chain
     head and holds as many rows in each table. The source's write lock is held
     throughout, so nothing is logged there meanwhile. Returns what was copied."""
-    from compounder.log.store import log_location
+    from compounder.log.copying import copy_into, is_empty
+    from compounder.log.location import log_location
 
     if str(log_location(source)) == str(log_location(target)):
         raise InputError("to", "the same log", "another log than --from")
     where = log_location(source)
     if isinstance(where, Path) and not where.is_file():
         raise DataFileError(str(where), "", "no log file here", "the log to copy (--from)")
-    with open_store(source) as original:
-        if original.is_empty():
+    with open_store(source, must_exist=True) as original:
+        if is_empty(original):
             raise DataFileError(
                 str(original.path), "", "holds nothing to copy", "a log with entries"
             )
@@ -305,7 +314,7 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                     "run 'compounder log verify' and settle it before moving the log",
                 )
             with open_store(target) as copy:
-                counts = copy.copy_from(original, found)
+                counts = copy_into(copy, original, found)
                 return {
                     "from": str(original.path),
                     "to": str(copy.path),

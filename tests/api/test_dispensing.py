@@ -25,7 +25,7 @@ from compounder.batch.order_file import RawRow
 from compounder.core.lots import parse_lot
 from compounder.core.protocols import load_protocol
 from compounder.core.settings import find_config
-from compounder.errors import SafetyError
+from compounder.errors import InputError, SafetyError
 
 CONFIG = str(find_config(EXAMPLE_CONFIG))
 # (protocol, concentration) pairs that measure every step of the protocol exactly
@@ -129,10 +129,11 @@ def dose_entrances(
     made from the same ingredient lots."""
     step_ml = dose / Decimal(concentration.split()[0])
     quantity = f"{step_ml * days} mL"
-    reason = "travelling; told to discard at the BUD"
+    reason: str | None = "travelling; told to discard at the BUD"
     refusals: list[str] = []
-    try:
-        labels = make_labels(
+
+    def label(reason: str | None):
+        return make_labels(
             "5550001",
             "Jane Doe",
             "Dr A. Smith",
@@ -147,6 +148,14 @@ def dose_entrances(
             log=False,
             beyond_bud_reason=reason,
         )
+
+    try:
+        try:
+            labels = label(reason)
+        except InputError as unneeded:  # used up before the BUD: a reason is refused
+            assert unneeded.field == "beyond-bud-reason"
+            reason = None
+            labels = label(reason)
     except SafetyError as refused:  # a container opened after its BUD: refused everywhere
         refusals.append(refused.reason)
     row = {
@@ -156,7 +165,7 @@ def dose_entrances(
         "quantity": quantity,
         "protocol": protocol,
         "vehicle": vehicle,
-        "beyond_bud_reason": reason,
+        "beyond_bud_reason": reason or "",
     }
     try:
         batch = _batch(row, lots)

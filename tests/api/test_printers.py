@@ -303,3 +303,72 @@ def test_lp_s_answer_is_kept_as_the_job_id():
 
     assert job_id("request id is zq-1 (0 file(s))\n") == "zq-1"
     assert job_id("something else") == "something else"
+
+
+class FakeSpooler:
+    """What pywin32's ``win32print`` is on Windows (it cannot run here): records the
+    calls a RAW job makes; ``known`` is the spooler's one printer."""
+
+    def __init__(self, known: str) -> None:
+        self.known, self.calls, self.data = known, [], b""
+
+    def OpenPrinter(self, name):
+        if name != self.known:
+            raise OSError(1801, "The printer name is invalid.")
+        self.calls.append(("open", name))
+        return 7
+
+    def StartDocPrinter(self, handle, level, info):
+        self.calls.append(("doc", info[0], info[2]))
+        return 42
+
+    def StartPagePrinter(self, handle):
+        self.calls.append(("page",))
+
+    def WritePrinter(self, handle, data):
+        self.data += data
+        return len(data)
+
+    def EndPagePrinter(self, handle):
+        self.calls.append(("end page",))
+
+    def EndDocPrinter(self, handle):
+        self.calls.append(("end doc",))
+
+    def ClosePrinter(self, handle):
+        self.calls.append(("close",))
+
+
+@pytest.fixture
+def windows(monkeypatch):
+    """Windows as the printing code sees it: no ``lp``, the spooler's win32print."""
+    import shutil
+    import sys
+
+    spooler = FakeSpooler("ZDesigner-ZD420")
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setitem(sys.modules, "win32print", spooler)
+    return spooler
+
+
+def test_a_windows_queue_gets_zpl_through_the_spooler_as_a_raw_job(windows):
+    printer = find_printer("ZDesigner-ZD420")
+    assert send(printer, b"^XA^FDx^FS^XZ", raw=True, title="Compounder label") == "42"
+    assert windows.data == b"^XA^FDx^FS^XZ"
+    assert windows.calls == [
+        ("open", "ZDesigner-ZD420"),
+        ("doc", "Compounder label", "RAW"),
+        ("page",),
+        ("end page",),
+        ("end doc",),
+        ("close",),
+    ]
+
+
+def test_a_windows_queue_refuses_pdf_and_names_an_unknown_queue(windows):
+    with pytest.raises(PrintError, match="sent ZPL only") as caught:
+        send(find_printer("ZDesigner-ZD420"), b"%PDF-1.4", raw=False)
+    assert caught.value.exit_code == EXIT_OUTPUT and windows.calls == []
+    with pytest.raises(PrintError, match="the spooler refused the queue"):
+        send(find_printer("no-such-queue"), b"^XA^XZ", raw=True)

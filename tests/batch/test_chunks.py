@@ -15,6 +15,7 @@ from compounder.batch.order import RowError
 from compounder.batch.order_file import read_orders
 from compounder.batch.outputs import read_log_part
 from compounder.core.settings import find_config
+from compounder.log.batches import append_new
 from compounder.log.store import Store
 
 CONFIG = str(find_config(EXAMPLE_CONFIG))
@@ -128,7 +129,7 @@ def test_a_chunk_draws_its_files_writes_its_manifest_part_and_its_log_rows(first
         assert store.count() == 0  # no entry in the log until the run commits
     rows, contents, _ = read_log_part(out, 1)
     with Store(db) as store, store.transaction():  # as the run commits them
-        assert store.append_new([("dispense", *row[1:]) for row in rows], contents=contents) == 3
+        assert append_new(store, [("dispense", *row[1:]) for row in rows], contents=contents) == 3
     with Store(db) as store:
         entry = store.latest_label("1000103")
         assert entry is not None and entry.kind == "dispense" and entry.lot == "20261201-007"
@@ -165,3 +166,58 @@ def test_a_chunk_of_only_bad_rows_leaves_no_labels_file(tmp_path):
 )
 def test_png_previews_are_drawn_into_a_folder_of_the_chunks_own(index, last, names):
     assert chunk_names(chunk(index, last), "png") == names
+
+
+WATCHED_POOL = '''
+import multiprocessing, sys, time
+from compounder.batch import chunks
+
+def start(queue):
+    chunks._request_death_signal = lambda: None  # as on macOS and Windows: no prctl
+    chunks.start_worker(queue)
+
+if __name__ == "__main__":
+    pool = multiprocessing.get_context(sys.argv[1]).Pool(2, initializer=start, initargs=(None,))
+    pool.map(abs, range(4))  # both workers started
+    busy = [pool.apply_async(time.sleep, (60,)) for _ in range(2)]  # and working
+    time.sleep(0.5)
+    print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+    time.sleep(120)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_watch_their_parent_without_the_linux_death_signal(tmp_path, method):
+    """Workers end with a batch killed outright on every platform: they watch the
+    parent themselves (forced here by turning Linux's PR_SET_PDEATHSIG off)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool.py"
+    script.write_text(WATCHED_POOL)
+    process = subprocess.Popen(
+        [sys.executable, str(script), method], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    workers = [int(pid) for pid in process.stdout.readline().split()]
+    assert len(workers) == 2
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    assert all(alive(pid) for pid in workers)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    process.stdout.close()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)

@@ -189,7 +189,7 @@ def test_publish_moves_the_runs_files_and_nothing_else(tmp_path):
 def test_log_rows_are_kept_in_the_runs_folder_until_it_commits(tmp_path):
     rows = [(2, "1000101", "20261201-001", '{"a": 1}', "dispense:abc:1000101")]
     write_log_part(tmp_path, 3, rows, {"h": "{}"})
-    from compounder.log.store import content_hash
+    from compounder.log.chain import content_hash
 
     content = content_hash("dispense", "1000101", "20261201-001", None, rows[0][4], '{"a": 1}')
     assert read_log_part(tmp_path, 3) == ([tuple(str(v) for v in rows[0])], [content], {"h": "{}"})

@@ -174,8 +174,17 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
-def test_workers_die_with_the_batch(tmp_path, example_config, how):
+@pytest.mark.parametrize(
+    ("how", "method"),
+    [
+        (signal.SIGKILL, "fork"),
+        (signal.SIGTERM, "fork"),
+        (signal.SIGINT, "fork"),
+        (signal.SIGKILL, "spawn"),  # the start method of macOS and Windows
+        (signal.SIGTERM, "spawn"),
+    ],
+)
+def test_workers_die_with_the_batch(tmp_path, example_config, how, method):
     orders = write_orders(tmp_path / "orders.csv", 2000)
     out = tmp_path / "out"
     db = tmp_path / "log.db"
@@ -199,6 +208,7 @@ def test_workers_die_with_the_batch(tmp_path, example_config, how):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=dict(os.environ, COMPOUNDER_START_METHOD=method),
     )
     deadline = time.monotonic() + 60
     workers: list[int] = []

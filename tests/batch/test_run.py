@@ -179,7 +179,15 @@ def test_two_runs_are_byte_identical(tmp_path, example_config):
     assert files(tmp_path / "a") == files(tmp_path / "b")
 
 
-def test_parallel_run_gives_the_same_bytes_as_serial(tmp_path, example_config):
+@pytest.fixture(params=["fork", "spawn"])
+def start_method(request, monkeypatch):
+    """A parallel run under each process start method: fork (Linux's default) and
+    spawn (macOS's and Windows')."""
+    monkeypatch.setenv("COMPOUNDER_START_METHOD", request.param)
+    return request.param
+
+
+def test_parallel_run_gives_the_same_bytes_as_serial(tmp_path, example_config, start_method):
     orders = write_orders(tmp_path / "orders.csv", 60)
     serial = run_batch(orders, tmp_path / "serial", example_config, chunk_size=20, jobs=1)
     parallel = run_batch(orders, tmp_path / "parallel", example_config, chunk_size=20, jobs=2)
@@ -346,7 +354,7 @@ def test_collector_settings_are_restored_after_a_chunk():
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_progress_is_reported_order_by_order(tmp_path, example_config, jobs):
+def test_progress_is_reported_order_by_order(tmp_path, example_config, jobs, start_method):
     orders = write_orders(tmp_path / "orders.csv", 450, titrations=False)
     reports: list[int] = []
     report = run_batch(
@@ -392,7 +400,9 @@ def _dispense_payloads(db: Path) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_zpl_run_of_several_chunks_writes_one_labels_file(tmp_path, example_config, jobs):
+def test_a_zpl_run_of_several_chunks_writes_one_labels_file(
+    tmp_path, example_config, jobs, start_method
+):
     """Issue 18: one labels.zpl a run, whatever the chunk size; the manifest and the log
     point into it exactly as for a run of one chunk."""
     from compounder.log.entries import open_store

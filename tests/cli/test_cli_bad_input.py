@@ -2,7 +2,7 @@
 
 Each case starts from a valid command line, spoils one option (a value out of range, a
 huge number, an id of 300 characters, a FIFO or a folder given as a data file, a broken
-log...), and checks what the README promises: the documented exit code (2, 3, 4 or 5,
+log...), and checks what docs/usage.md promises: the documented exit code (2, 3, 4 or 5,
 never 70), one line on stderr naming the problem, no traceback, no patient data echoed,
 within a time limit, and no output file left behind.
 """

@@ -215,3 +215,16 @@ def test_every_row_refused_with_skip_invalid_does_not_suggest_it(cli, tmp_path):
                  "--config", str(EXAMPLE_CONFIG), "--db", str(tmp_path / "log.db"))  # fmt: skip
     assert result.exit_code == 1
     assert "every row was refused" in result.stdout and "use --skip-invalid" not in result.stdout
+
+
+def test_a_check_needs_no_output_folder_and_a_run_does(cli, tmp_path, monkeypatch):
+    from conftest import EXAMPLE_CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    orders = EXAMPLE_CONFIG.parent / "orders.csv"
+    checked = cli("batch", str(orders), "--check", "--config", str(EXAMPLE_CONFIG))
+    assert checked.exit_code == 0, checked.stderr
+    assert "Checked only: nothing printed." in checked.stdout
+    assert list(tmp_path.iterdir()) == []
+    run = cli("batch", str(orders), "--config", str(EXAMPLE_CONFIG))
+    assert run.exit_code == 2 and "output: missing; expected -o FOLDER" in run.stderr

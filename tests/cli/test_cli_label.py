@@ -62,7 +62,10 @@ def test_missing_config_is_a_clear_error(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
     result = cli(*BASE, *DOSE, "-o", "label.pdf")
     assert result.exit_code == 4
-    assert result.stderr.startswith("compounder: error: compounder.toml: no pharmacy settings")
+    assert result.stderr.startswith(
+        "compounder: error: no pharmacy settings found: run 'compounder init' to write them"
+    )  # says what to do, and blames no file the user never made
+    assert "compounder.toml:" not in result.stderr
     assert not (tmp_path / "label.pdf").exists()
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LABEL_ARGS, RECORD_ARGS
+from old_logs import trigger_statement
 
 from compounder.log.store import Store
 
@@ -100,7 +101,7 @@ def test_label_with_a_log_locked_by_another_process_prints_nothing(tmp_path):
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
         script = (
-            "import sys; import compounder.log.store as s; s.LOCK_TIMEOUT_S = 0.5;"
+            "import sys; import compounder.log.backends.base as s; s.LOCK_TIMEOUT_S = 0.5;"
             "from compounder.cli.app import main; sys.argv = ['compounder'] + sys.argv[1:]; main()"
         )
         out = tmp_path / "label.pdf"
@@ -289,15 +290,7 @@ def test_log_verify(cli, tmp_path, log_db):
             raw.execute("ALTER TABLE entries ENABLE TRIGGER entries_append_only_update")
     else:
         with sqlite3.connect(db) as raw:
-            from compounder.log.store import MIGRATIONS
-
-            raw.execute(
-                next(
-                    s
-                    for s in MIGRATIONS[4]
-                    if isinstance(s, str) and "entries_append_only_update " in s
-                )
-            )
+            raw.execute(trigger_statement("entries_append_only_update"))
     result = cli("log", "verify", "--db", str(db))
     assert result.exit_code == 3
     assert result.stderr == (

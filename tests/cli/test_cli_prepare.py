@@ -143,3 +143,18 @@ def test_shorter_bud_accepted(cli):
     result = cli(*BASE, "--bud", "2026-12-07", "--json")
     data = json.loads(result.stdout)
     assert (data["bud"], data["bud_basis"]) == ("2026-12-07", "shortened by the pharmacist")
+
+
+def test_the_concentration_defaults_to_the_settings(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    settings = tmp_path / "site.toml"
+    settings.write_text(
+        '[pharmacy]\nname = "P"\naddress = "A"\nphone = "1"\n'
+        '[defaults]\nconcentration = "0.5 mg/mL"\n'
+    )
+    result = cli("prepare", "--volume", "30mL", "--config", str(settings), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["concentration"] == "0.5 mg/mL"
+    shipped = cli("prepare", "--volume", "30mL", "--json")
+    assert json.loads(shipped.stdout)["concentration"] == "1 mg/mL"

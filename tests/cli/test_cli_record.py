@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import LABEL_ARGS, RECORD_ARGS, pdf_pages
 
 from compounder.batch.run import run_batch
+from compounder.log.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RECORD = RECORD_ARGS
@@ -224,6 +225,7 @@ def test_label_at_another_strength_than_its_record_is_refused(cli, tmp_path, exa
 
 
 def test_reprint_unknown_rx(cli, tmp_path):
+    Store(tmp_path / "log.db").close()
     result = cli(
         "reprint", "--rx", "999", "-o", str(tmp_path / "x.pdf"), "--db", str(tmp_path / "log.db")
     )
@@ -307,6 +309,7 @@ def test_a_batch_row_without_a_master_formulation_is_rejected(tmp_path, example_
 def test_a_failed_batch_logs_no_order(tmp_path, example_config):
     from conftest import DATA
 
+    from compounder.log.lot_numbers import next_lot
     from compounder.log.store import Store
 
     db = tmp_path / "log.db"
@@ -315,7 +318,7 @@ def test_a_failed_batch_logs_no_order(tmp_path, example_config):
     with Store(db) as store:
         assert store.count() == 0  # no order, and no lot taken by its planned preparations
     with Store(db) as store, store.transaction():
-        assert store.next_lot(date(2026, 12, 1)) == "20261201-001"  # reserved lots released
+        assert next_lot(store, date(2026, 12, 1)) == "20261201-001"  # reserved lots released
 
 
 def test_an_entry_is_stamped_when_it_is_logged_not_with_the_compounding_time(cli, tmp_path):

@@ -208,3 +208,30 @@ def test_a_date_time_is_not_a_date():
         "expected a date such as 2027-06-30"
     )
     assert Table({"expiry": date(2027, 6, 30)}, "lots.toml").date("expiry") == date(2027, 6, 30)
+
+
+@pytest.mark.parametrize("nonblocking", [True, False], ids=["O_NONBLOCK", "no O_NONBLOCK"])
+def test_a_pipe_or_folder_is_refused_at_once_with_or_without_o_nonblocking(
+    tmp_path, monkeypatch, nonblocking
+):
+    """Windows has no O_NONBLOCK: the file is then looked at before it is opened (an
+    open of a FIFO with no writer would wait forever: the test would hang)."""
+    import os
+
+    from compounder.core.datafiles import read_text_file
+
+    if not nonblocking:
+        monkeypatch.delattr(os, "O_NONBLOCK")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    good = tmp_path / "good.toml"
+    good.write_text("a = 1\n")
+    with pytest.raises(DataFileError, match="is a pipe or device, not a file"):
+        read_text_file(fifo)
+    with pytest.raises(DataFileError, match="is a folder, not a file"):
+        read_text_file(folder)
+    with pytest.raises(DataFileError, match="file not found"):
+        read_text_file(tmp_path / "missing.toml")
+    assert read_text_file(good) == "a = 1\n"

@@ -58,7 +58,10 @@ def test_a_dose_above_the_ceiling_needs_a_reason_and_initials(cli, tmp_path, exa
         "--db", str(tmp_path / "log.db"), "--config", str(example_config),
     ]  # fmt: skip
     refused = cli(*args, "--off-protocol-reason", "prescriber confirmed")
-    assert refused.exit_code == 3 and "above the ceiling of 4.5 mg a day" in refused.stderr
+    # the reason without the initials is bad input, as an override without them
+    assert refused.exit_code == 2 and "pharmacist: missing" in refused.stderr
+    unsigned = cli(*args)
+    assert unsigned.exit_code == 3 and "above the ceiling of 4.5 mg a day" in unsigned.stderr
     signed = cli(*args, "--off-protocol-reason", "prescriber confirmed", "--pharmacist", "JD")
     assert signed.exit_code == 0, signed.stderr
     history = cli("history", "--rx", "1000901", "--db", str(tmp_path / "log.db"), "--json")
@@ -78,5 +81,6 @@ def test_the_batch_takes_the_reason_and_the_pharmacist_columns(tmp_path, example
         "2000002,John Roe,Dr A. Smith,2026-12-01,1 mg/mL,6 mg,30 mL,prescriber confirmed,JD\n"
     )
     report = run_batch(orders, tmp_path / "out", str(example_config), check=True)
-    assert [(e.line, e.column) for e in report.errors] == [(2, "dose")]
+    assert [(e.line, e.column) for e in report.errors] == [(2, "pharmacist")]
+    assert "missing" in report.errors[0].message
     assert report.valid == 1

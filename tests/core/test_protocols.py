@@ -76,8 +76,8 @@ def test_prescribed_dose_hard_stops():
     assert prescribed_dose(protocol, Decimal("3")) is False
     with pytest.raises(SafetyError, match=r"dose 5 mg is above the ceiling of 4.5 mg a day"):
         prescribed_dose(protocol, Decimal("5"))
-    with pytest.raises(SafetyError, match=r"dose 5 mg is above"):
-        prescribed_dose(protocol, Decimal("5"), "prescriber wrote it")  # a reason never helps
+    with pytest.raises(InputError, match=r"pharmacist: missing"):
+        prescribed_dose(protocol, Decimal("5"), "prescriber wrote it")  # a reason needs initials
     with pytest.raises(SafetyError, match=r"dose 1.75 mg is not a step of protocol ldn-standard"):
         prescribed_dose(protocol, Decimal("1.75"))
     assert prescribed_dose(protocol, Decimal("1.75"), "prescriber wrote it") is True

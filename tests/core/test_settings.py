@@ -75,3 +75,23 @@ def test_optional_settings(tmp_path, monkeypatch):
     with pytest.raises(DataFileError, match="settings file not found"):
         optional_settings(tmp_path / "missing.toml")
     assert optional_settings(EXAMPLE) is not None
+
+
+def test_user_folders_are_the_xdg_folders_on_linux(tmp_path, monkeypatch):
+    """platformdirs gives the folders earlier versions built by hand (Linux: XDG)."""
+    import sys
+
+    from compounder.core.settings import user_config_path, user_data_folder
+    from compounder.log.location import default_db_path
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the XDG folders are Linux's")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert user_config_path() == tmp_path / ".config" / "compounder" / "config.toml"
+    assert default_db_path() == tmp_path / ".local" / "share" / "compounder" / "compounder.db"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "c"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "d"))
+    assert user_config_path() == tmp_path / "c" / "compounder" / "config.toml"
+    assert user_data_folder() == tmp_path / "d" / "compounder"

@@ -123,7 +123,7 @@ def test_off_protocol_doses_need_a_reason():
 
 def test_above_the_ceiling_needs_a_reason_and_the_pharmacist():
     for kwargs in ({"target_dose": "5 mg"}, {"start_dose": "4.75 mg"}, {"dose": "6 mg"}):
-        with pytest.raises(SafetyError, match=r"above the ceiling of 4\.5 mg a day"):
+        with pytest.raises(InputError, match="pharmacist: missing"):
             plan_titration(concentration="1 mg/mL", off_protocol_reason="Rx says so", **kwargs)
         with pytest.raises(SafetyError, match=r"above the ceiling of 4\.5 mg a day"):
             plan_titration(concentration="1 mg/mL", pharmacist="JD", **kwargs)

@@ -21,8 +21,11 @@ import pytest
 from pg_server import PASSWORD, PASSWORD_USER
 
 from compounder.errors import DataFileError
-from compounder.log.postgres_backend import WRITE_LOCK_KEY, redacted
-from compounder.log.store import TABLE_KEYS, Store
+from compounder.log import schema
+from compounder.log.backends.postgres import WRITE_LOCK_KEY, redacted
+from compounder.log.store import Store
+
+TABLE_KEYS = schema.tables_of()
 
 DAY = date(2026, 12, 1)
 _roles = itertools.count(1)
@@ -40,7 +43,9 @@ def pg_log(pg_server) -> str:
     with Store(url) as store:
         record(store, [{"ingredient": "naltrexone 50mg tab", "lot": "AB1234"}])
         store.put_snapshot({"text": "a label"})
-        store.log("label", "1234567", "20261201-001", {"quantity_ml": ["10"]})
+        store.log(
+            "label", "1234567", "20261201-001", {"quantity_ml": ["10"], "pdf_sha256": "ab" * 32}
+        )
     return url
 
 
@@ -50,7 +55,7 @@ def sql(url: str, statement: str) -> None:
 
 
 def workstation_role(pg_server, url: str) -> str:
-    """A login role with the rights README 'A shared log' grants: SELECT and INSERT."""
+    """A login role with the rights docs/log.md ('A shared log') grants: SELECT and INSERT."""
     name = f"workstation{next(_roles)}"
     database = urlsplit(url).path.lstrip("/")
     for statement in (
@@ -68,10 +73,11 @@ def workstation_role(pg_server, url: str) -> str:
 
 def test_the_tables_and_triggers_cover_every_table(pg_log):
     with Store(pg_log) as store:
-        tables = store.dialect.tables(store.db)
+        tables = store.backend.tables(store.db)
         assert tables == set(TABLE_KEYS)
-        assert all(store.dialect.has_trigger(store.db, t) for t in store.dialect.trigger_names())
-        assert store.version() == 4
+        triggers = schema.trigger_names(store.backend)
+        assert all(store.backend.has_trigger(store.db, t) for t in triggers)
+        assert store.version() == 5
 
 
 COLUMNS = {
@@ -83,6 +89,7 @@ COLUMNS = {
     "lot_sequence": "last",
     "reservations": "lot",
     "reservation_ends": "run_key",
+    "entry_fields": "value",
 }
 REWRITES = [
     *(f"UPDATE {table} SET {column} = {column}" for table, column in COLUMNS.items()),
@@ -125,8 +132,8 @@ def test_the_workstations_role_may_read_and_append_only(pg_server, pg_log):
     with Store(url) as store:  # everything a workstation does
         lot, _, _ = record(store)
         assert lot == "20261201-002"
-        store.log("label", "1234567", lot, {"quantity_ml": ["5"]})
-        assert store.verify().ok
+        store.log("label", "1234567", lot, {"quantity_ml": ["5"], "pdf_sha256": "cd" * 32})
+        assert store.verify().ok and store.has_file("cd" * 32)
     sql(pg_log, "ALTER TABLE entries DISABLE TRIGGER USER")  # even with the triggers off
     try:
         for statement in (
@@ -177,7 +184,7 @@ def test_a_database_that_is_not_a_log_is_refused(pg_server):
 
 
 def test_a_newer_schema_is_refused(pg_log):
-    sql(pg_log, "INSERT INTO schema_versions VALUES (5, '2030-01-01')")
+    sql(pg_log, "INSERT INTO schema_versions VALUES (6, '2030-01-01')")
     with pytest.raises(DataFileError, match="newer than this Compounder knows"):
         Store(pg_log)
 
@@ -232,9 +239,9 @@ def test_the_cli_exits_4_with_one_line(cli, tmp_path):
 
 
 def test_a_log_locked_past_the_timeout_is_a_clear_error(pg_log, monkeypatch):
-    import compounder.log.store as store_module
+    from compounder.log.backends import base
 
-    monkeypatch.setattr(store_module, "LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(base, "LOCK_TIMEOUT_S", 0.2)
     with psycopg.connect(pg_log, autocommit=True) as other:
         other.execute(f"SELECT pg_advisory_lock({WRITE_LOCK_KEY})")  # type: ignore[arg-type]
         with pytest.raises(DataFileError) as caught, Store(pg_log) as store:
@@ -312,14 +319,22 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     Path("compounder.toml").write_text(
         settings.read_text() + f'\n[log]\nurl = "{from_settings}"\n'
     )
-    cli("correct", "--entry", "1", "--reason", "x")  # opens (creates) the settings' log
+    result = cli("correct", "--entry", "1", "--reason", "x")  # a log command creates none
+    assert result.exit_code == 4 and "no compounding log here" in result.stderr
+    assert "(from [log] url in compounder.toml)" in result.stderr
+    Store(from_settings).close()  # created by a command that writes
     with Store(from_settings) as store:
-        assert store.version() == 4
+        assert store.version() == 5
+    result = cli("history", "--rx", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "(from [log] url in compounder.toml)" in result.stderr
     monkeypatch.setenv("COMPOUNDER_DB", from_env)
+    Store(from_env).close()
     result = cli("log", "verify")
     assert result.exit_code == 0 and "0 entries verified" in result.stdout
+    assert "(from COMPOUNDER_DB)" in result.stderr and "password" not in result.stderr
     with Store(from_env) as store:
-        assert store.dialect.tables(store.db) == set(TABLE_KEYS)
+        assert store.backend.tables(store.db) == set(TABLE_KEYS)
     assert not (tmp_path / "data").exists()
 
 
@@ -356,7 +371,7 @@ def test_a_commit_whose_answer_was_lost_keeps_its_file(cli, pg_log, tmp_path, mo
     """The server committed, then the connection dropped before its answer arrived: the
     record is asked for on a new connection, found, and its file kept (both, not
     neither: taking the file back would leave an entry without its file)."""
-    from compounder.log import postgres_backend
+    from compounder.log.backends import postgres as postgres_backend
 
     real = postgres_backend.Connection.execute
 
@@ -364,7 +379,7 @@ def test_a_commit_whose_answer_was_lost_keeps_its_file(cli, pg_log, tmp_path, mo
         cursor = real(self, sql, params)
         if sql == "COMMIT":
             self.connection.close()
-            raise self.dialect.fault(psycopg.OperationalError("server closed the connection"))
+            raise self.backend.fault(psycopg.OperationalError("server closed the connection"))
         return cursor
 
     monkeypatch.setattr(postgres_backend.Connection, "execute", answer_lost)
@@ -410,3 +425,16 @@ def test_a_server_that_cannot_be_reached_prints_nothing(cli, tmp_path, pg_server
         assert problem in result.stderr and result.stderr.count("\n") == 1
         assert "not-it" not in result.stderr
         assert not output.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_reading_commands_read_a_server_log_in_a_read_only_session(pg_log):
+    from compounder.errors import CompounderError
+
+    with Store(pg_log) as store:
+        before = store.count()
+    with Store(pg_log, read_only=True) as store:
+        assert store.count() == before == 2
+        with pytest.raises(CompounderError):
+            store.log("correction", "1234567", None, {"reason": "y"})
+    with Store(pg_log) as store:
+        assert store.count() == before

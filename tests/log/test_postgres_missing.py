@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from compounder.errors import DataFileError
-from compounder.log.postgres_backend import PostgresDialect
+from compounder.log.backends.postgres import PostgresBackend
 from compounder.log.store import Store
 
 
@@ -28,10 +28,10 @@ def test_a_refusal_in_another_language_is_still_a_missing_database(pg_server):
     french = psycopg.OperationalError(
         'connection failed: FATAL:  la base de données « no_such_log » n\'existe pas'
     )
-    missing = PostgresDialect(pg_server.url("no_such_log")).fault(french)
+    missing = PostgresBackend(pg_server.url("no_such_log")).fault(french)
     assert str(missing).endswith("names a database that does not exist; expected a "
                                  "database created for the log")  # fmt: skip
-    there = PostgresDialect(pg_server.url("postgres")).fault(french)
+    there = PostgresBackend(pg_server.url("postgres")).fault(french)
     assert "does not exist" not in str(there)
 
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from compounder.content.blocks import Block
 from compounder.content.labels import LabelContent
+from compounder.log.chain import snapshot_hash, snapshot_json
 from compounder.log.snapshots import contents_body, contents_snapshot
-from compounder.log.store import snapshot_hash, snapshot_json
 
 texts = st.text(max_size=40) | st.sampled_from(["Jane Doe", 'say "hi"\n\\ •', "Zoë\u0000\t"])
 blocks = st.builds(Block, st.sampled_from(["patient", "key", "drug"]), texts, texts, st.booleans())

@@ -11,6 +11,7 @@ from conftest import EXAMPLE_CONFIG
 from compounder.api.dispensing import make_labels
 from compounder.core.datafiles import shipped_ids
 from compounder.core.stocks import load_stock
+from compounder.log.chain import snapshot_json
 from compounder.log.snapshots import (
     contents_from,
     contents_snapshot,
@@ -19,7 +20,7 @@ from compounder.log.snapshots import (
     pdf_hash,
     stock_from,
 )
-from compounder.log.store import Store, snapshot_json
+from compounder.log.store import Store
 from compounder.render.label_pdf import render_labels
 from compounder.render.textfit import load_layout
 

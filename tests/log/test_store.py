@@ -12,9 +12,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from old_logs import build_sqlite
 
 from compounder.errors import DataFileError
-from compounder.log.store import MIGRATIONS, SCHEMA_VERSION, Store
+from compounder.log import schema
+from compounder.log.kinds import planned_key
+from compounder.log.lot_numbers import reserve_lot
+from compounder.log.schema import SCHEMA_VERSION
+from compounder.log.store import Store
 
 DAY = date(2026, 12, 1)
 
@@ -85,13 +90,13 @@ def test_killed_in_the_middle_of_a_record_leaves_the_log_consistent(tmp_path, lo
     flag = tmp_path / "inside"
     process = subprocess.Popen([sys.executable, "-c", CRASHER, str(db), str(flag)])
     deadline = time.monotonic() + 30
-    while not flag.exists() and time.monotonic() < deadline:
+    while not (flag.exists() and flag.read_text()) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert flag.read_text() == "20261201-002"  # it had allocated a lot...
     process.kill()
     process.wait(timeout=10)
     with Store(db) as store:
-        if store.dialect.name == "sqlite":
+        if store.backend.name == "sqlite":
             assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.verify().ok
         assert store.count() == 1  # ...but nothing of the killed record was kept
@@ -101,9 +106,9 @@ def test_killed_in_the_middle_of_a_record_leaves_the_log_consistent(tmp_path, lo
 def test_the_log_is_append_only(log_db):
     with Store(log_db) as store:
         _, entry_id, _ = record(store)
-        with pytest.raises(store.dialect.errors, match="append-only"):
+        with pytest.raises(store.backend.errors, match="append-only"):
             store.db.execute("UPDATE entries SET lot = 'x' WHERE id = ?", (entry_id,))
-        with pytest.raises(store.dialect.errors, match="append-only"):
+        with pytest.raises(store.backend.errors, match="append-only"):
             store.db.execute("DELETE FROM entries")
         correction = store.log("correction", "1234567", None, {"reason": "typo"}, corrects=entry_id)
         assert [e.kind for e in store.history("1234567")] == ["preparation", "correction"]
@@ -122,12 +127,11 @@ def test_trace_finds_exactly_the_preparations_that_used_a_lot(log_db):
         assert store.trace("nothing") == []
 
 
-def test_an_older_schema_is_migrated_and_still_readable(tmp_path):
+@pytest.mark.parametrize("read_only", [False, True], ids=["writing", "reading"])
+def test_an_older_schema_is_migrated_and_still_readable(tmp_path, read_only):
+    """Also when a reading command opens it first (the log can be written: migrated)."""
     db = tmp_path / "old.db"
-    old = sqlite3.connect(db)
-    for statement in MIGRATIONS[1]:
-        old.execute(statement)
-    old.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    old = build_sqlite(db, 1)
     payload = {
         "bud": "2026-12-14",
         "ingredients": [{"ingredient": "tab", "lot": "OLD1", "expiry": "2027-01-01"}],
@@ -140,8 +144,12 @@ def test_an_older_schema_is_migrated_and_still_readable(tmp_path):
     old.execute("INSERT INTO lot_sequence VALUES ('2026-11-01', 1)")
     old.commit()
     old.close()
+    if read_only:
+        with Store(db, read_only=True) as store:
+            assert store.version() == SCHEMA_VERSION
+            assert [e.lot for e in store.trace("OLD1")] == ["20261101-001"]
     with Store(db) as store:
-        assert store.version() == SCHEMA_VERSION == 4
+        assert store.version() == SCHEMA_VERSION == 5
         (entry,) = store.trace("OLD1")  # backfilled by the migration
         assert (entry.rx, entry.lot, entry.payload["bud"]) == ("42", "20261101-001", "2026-12-14")
         assert [e.lot for e in store.history("42")] == ["20261101-001"]
@@ -159,7 +167,7 @@ def test_a_newer_schema_is_refused(log_db):
 
 def test_database_location_as_path_or_url(tmp_path):
     from compounder.errors import InputError
-    from compounder.log.store import database_path, default_db_path
+    from compounder.log.location import database_path, default_db_path
 
     assert database_path(None) == default_db_path()
     assert database_path(tmp_path / "a.db") == tmp_path / "a.db"
@@ -172,11 +180,11 @@ def test_database_location_as_path_or_url(tmp_path):
 def test_a_log_locked_past_the_timeout_is_a_clear_error(tmp_path, monkeypatch):
     """Another workstation holding the write lock past the timeout: exit 4, naming the
     log and what to do (the timeout is shortened here; it is 60 s in use)."""
-    import compounder.log.store as store_module
+    from compounder.log.backends import base
 
     path = tmp_path / "log.db"
     Store(path).close()
-    monkeypatch.setattr(store_module, "LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(base, "LOCK_TIMEOUT_S", 0.2)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -236,7 +244,7 @@ def test_a_record_dated_ahead_never_takes_a_lot_a_running_batch_holds(log_db):
     from datetime import datetime
 
     with Store(log_db) as store:
-        held = store.reserve_lot("run-1", "batch:x:y", DAY)
+        held = reserve_lot(store, "run-1", planned_key("x", "y"), DAY)
         lot, _, _ = store.record_preparation(
             DAY, None, lambda lot: ({}, None), at=datetime(2026, 12, 1, 9, 0)
         )
@@ -246,20 +254,20 @@ def test_a_record_dated_ahead_never_takes_a_lot_a_running_batch_holds(log_db):
 def test_a_later_schema_version_is_applied_on_open_on_both_backends(log_db, monkeypatch):
     """The next version's step (a new table here) runs once, in one transaction, and is
     recorded; an older Compounder then refuses the log."""
-    import compounder.log.store as store_module
-
     with Store(log_db) as store:
         record(store)
-        steps = {**store.dialect.migrations, 5: ["CREATE TABLE notes (entry_id INTEGER)"]}
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 5)
-    monkeypatch.setattr(type(store.dialect), "migrations", steps)
+
+    def v6_notes(step: schema.Step) -> None:
+        step.run("CREATE TABLE notes (entry_id INTEGER)")
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 6)
+    monkeypatch.setitem(schema.MIGRATIONS, 6, v6_notes)
     with Store(log_db) as store:
-        assert store.version() == 4
-        store.migrate(5)
-        assert store.version() == 5
-        assert "notes" in store.dialect.tables(store.db)
-        store.migrate(5)  # nothing to do the second time
+        assert store.version() == 6
+        assert "notes" in store.backend.tables(store.db)
+    with Store(log_db) as store:  # nothing to do the second time
+        assert store.version() == 6
         assert store.count() == 1 and store.verify().ok
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
-    with pytest.raises(DataFileError, match="is 5, newer than this Compounder knows"):
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 5)
+    with pytest.raises(DataFileError, match="is 6, newer than this Compounder knows"):
         Store(log_db)

@@ -15,13 +15,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from old_logs import append_only_statements, build_sqlite, trigger_statement
 
 from compounder.api.dispensing import make_labels
 from compounder.api.recording import record_preparation, reprint_label
 from compounder.batch.run import run_batch
 from compounder.errors import SafetyError
+from compounder.log import schema
 from compounder.log.entries import correct_entry
-from compounder.log.store import MIGRATIONS, TABLE_KEYS, Store
+from compounder.log.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -69,7 +71,7 @@ def raw(db: Path) -> sqlite3.Connection:
 
 def trigger(name: str) -> str:
     """The statement that creates one of the append-only triggers."""
-    return next(s for s in MIGRATIONS[4] if isinstance(s, str) and f"TRIGGER {name} " in s)
+    return trigger_statement(name)
 
 
 # ---------------------------------------------------------------- SQL as it comes
@@ -140,7 +142,7 @@ def test_the_triggers_cover_every_table_in_the_schema(tmp_path):
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         }
-    assert tables == set(TABLE_KEYS)
+    assert tables == set(schema.tables_of())
 
 
 def test_a_reset_lot_counter_cannot_make_a_lot_number_twice(populated, tmp_path):
@@ -168,9 +170,8 @@ def _unlocked(db: Path) -> sqlite3.Connection:
 
 
 def _relock(connection: sqlite3.Connection) -> None:
-    for statement in MIGRATIONS[4]:
-        if isinstance(statement, str) and "_append_only_" in statement:
-            connection.execute(statement)
+    for statement in append_only_statements(Path("log.db")):
+        connection.execute(statement)
 
 
 def _rehash_snapshot(c: sqlite3.Connection) -> None:
@@ -240,6 +241,15 @@ TAMPERING = {
     "an ingredient lot added": lambda c: c.execute(
         "INSERT INTO ingredient_uses VALUES (2, 'tab', 'EXTRA', NULL, NULL)"
     ),
+    "a file's hash deleted (its file then taken for a killed command's)": lambda c: c.execute(
+        "DELETE FROM entry_fields WHERE field = 'file_sha256'"
+    ),
+    "a file's hash changed": lambda c: c.execute(
+        "UPDATE entry_fields SET value = 'ff' || substr(value, 3) WHERE field = 'file_sha256'"
+    ),
+    "a file's hash added": lambda c: c.execute(
+        "INSERT INTO entry_fields VALUES (1, 'file_sha256', '" + "ab" * 32 + "')"
+    ),
     "a label snapshot edited": lambda c: c.execute(
         "UPDATE snapshots SET body = replace(body, 'Take ', 'Take 30 mL (30 mg) ') "
         "WHERE body LIKE '%Take %'"
@@ -275,7 +285,7 @@ def test_verify_catches_tampering(populated, tmp_path):
     for name, problem in caught:
         print(f"{name}: {problem}")
     print(f"verify caught {len(caught)} of {len(TAMPERING)} tampering attempts")
-    assert len(caught) == len(TAMPERING) == 20
+    assert len(caught) == len(TAMPERING) == 23
 
 
 def test_an_attacker_who_rewrites_the_whole_chain_is_caught_by_a_noted_head(populated, tmp_path):
@@ -287,7 +297,7 @@ def test_an_attacker_who_rewrites_the_whole_chain_is_caught_by_a_noted_head(popu
         noted = store.verify().head
     with _unlocked(db) as connection:
         connection.execute("UPDATE entries SET rx = '7654321' WHERE id = 1")
-        from compounder.log.store import GENESIS, entry_hash
+        from compounder.log.chain import GENESIS, entry_hash
 
         prev = GENESIS
         rows = connection.execute(
@@ -327,11 +337,7 @@ def test_reprint_refuses_an_altered_snapshot_single_and_batch(populated, tmp_pat
 def test_a_version_3_log_opens_migrates_and_verifies(tmp_path):
     """A log written by the previous schema (version 3), built with its own statements."""
     db = tmp_path / "v3.db"
-    old = sqlite3.connect(db)
-    for version in (1, 2, 3):
-        for statement in MIGRATIONS[version]:
-            old.execute(statement)  # type: ignore[arg-type]
-    old.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    old = build_sqlite(db, 3)
     record = {"bud": "2026-12-14", "ingredients": [{"ingredient": "tab", "lot": "OLD1"}]}
     old.execute(
         "INSERT INTO entries (kind, rx, lot, created_at, payload) VALUES "
@@ -352,7 +358,7 @@ def test_a_version_3_log_opens_migrates_and_verifies(tmp_path):
     old.commit()
     old.close()
     with Store(db) as store:
-        assert store.version() == 4
+        assert store.version() == 5
         assert [e.kind for e in store.history("42")] == ["preparation", "label"]
         assert store.trace("OLD1")[0].lot == "20261101-001"
         lot, _, _ = store.record_preparation(date(2026, 11, 1), None, lambda lot: ({}, None))

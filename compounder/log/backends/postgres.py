@@ -1,26 +1,28 @@
-"""The compounding log on a PostgreSQL server: the dialect ``store.Store`` uses for a
+"""The compounding log on a PostgreSQL server: the backend of a
 ``postgresql://user@host/dbname`` location. Imported only for such a location, so
 psycopg (the ``postgres`` extra) is never loaded for a SQLite log.
 
-Same log, other database: the tables and columns of schema version 4, lots allocated
+Same log, other database: the same tables and columns (``schema``), lots allocated
 in the entry's write transaction with a UNIQUE index behind them, the hash chain, and
 the log append-only in the database: a trigger on every table refuses UPDATE, DELETE
 and TRUNCATE (an ``INSERT ... ON CONFLICT DO UPDATE`` fires the UPDATE trigger), and the
-workstations' role is granted only SELECT and INSERT (README, "A shared log").
+workstations' role is granted only SELECT and INSERT (docs/log.md, "A shared log").
 
 Writers take one transaction-scoped advisory lock (``pg_advisory_xact_lock``) first,
 as SQLite's ``BEGIN IMMEDIATE`` takes the file's write lock: the next lot number and
 the previous entry's hash are read under it, so two workstations never get the same
 lot or fork the chain, and readers are never blocked. A lost connection rolls the open
-transaction back on the server: nothing of it is kept.
+transaction back on the server: nothing of it is kept. Text compares byte by byte
+(``COLLATE "C"``), as in SQLite, whatever the server's locale: lot numbers and entry
+keys are found by range (``lot >= '20261201-'``), which a language's collation (one that
+skips punctuation) would get wrong.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -29,92 +31,16 @@ from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
 
 from compounder.errors import CompounderError, DataFileError, OutputError
-from compounder.log import dialect as common
+from compounder.log.backends import base
+
+if TYPE_CHECKING:
+    from compounder.log.schema import Table
 
 #: The log's write lock: one advisory lock key (they are per database), "COMPLOG" in hex.
 WRITE_LOCK_KEY = 0x434F4D504C4F47
 
 #: Seconds to wait for the server to answer a connection.
 CONNECT_TIMEOUT_S = 10
-
-#: The trigger that keeps every table append-only (its message is the one SQLite gives).
-APPEND_ONLY_FUNCTION = f"""CREATE FUNCTION compounder_append_only() RETURNS trigger
-    LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{common.APPEND_ONLY}'; END $$"""
-
-#: Every table of the log (``store.TABLE_KEYS`` names the same ones).
-TABLES = tuple(common.TABLE_KEYS)
-
-
-def _append_only_triggers() -> list[str]:
-    statements = []
-    for table in TABLES:
-        for event in ("UPDATE", "DELETE"):
-            statements.append(
-                f"CREATE TRIGGER {table}_append_only_{event.lower()} BEFORE {event} ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION compounder_append_only()"
-            )
-        statements.append(
-            f"CREATE TRIGGER {table}_append_only_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION compounder_append_only()"
-        )
-    return statements
-
-
-def _bytewise(statements: list[str]) -> list[common.Migration]:
-    return [re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', statement) for statement in statements]
-
-
-#: A PostgreSQL log begins at version 4 (no older one exists): this step creates the
-#: tables, columns and indexes that SQLite's versions 1-4 add up to. Text compares
-#: byte by byte (``COLLATE "C"``), as in SQLite, whatever the server's locale: lot
-#: numbers and entry keys are found by range (``lot >= '20261201-'``), which a
-#: language's collation (one that skips punctuation) would get wrong. Later versions add
-#: a step here and one in ``store.MIGRATIONS``, both applied on open.
-SCHEMA_4 = [
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE lot_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)",
-    """CREATE TABLE entries (
-        id BIGINT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        rx TEXT,
-        lot TEXT,
-        created_at TEXT NOT NULL,
-        corrects BIGINT REFERENCES entries(id),
-        payload TEXT NOT NULL,
-        batch_key TEXT,
-        prev_hash TEXT,
-        hash TEXT
-    )""",
-    "CREATE INDEX entries_rx ON entries (rx)",
-    "CREATE INDEX entries_lot ON entries (lot)",
-    "CREATE UNIQUE INDEX entries_batch_key ON entries (batch_key)",
-    "CREATE UNIQUE INDEX entries_preparation_lot ON entries (lot) WHERE kind = 'preparation'",
-    """CREATE TABLE ingredient_uses (
-        entry_id BIGINT NOT NULL REFERENCES entries(id),
-        ingredient TEXT NOT NULL,
-        lot TEXT NOT NULL,
-        expiry TEXT,
-        quantity TEXT
-    )""",
-    "CREATE INDEX ingredient_uses_lot ON ingredient_uses (lot)",
-    "CREATE INDEX ingredient_uses_entry ON ingredient_uses (entry_id)",
-    "CREATE TABLE snapshots (hash TEXT PRIMARY KEY, body TEXT NOT NULL)",
-    "CREATE TABLE schema_versions (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-    """CREATE TABLE reservations (
-        lot TEXT NOT NULL,
-        day TEXT NOT NULL,
-        run_key TEXT NOT NULL,
-        batch_key TEXT NOT NULL,
-        reserved_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX reservations_lot ON reservations (lot)",
-    "CREATE INDEX reservations_key ON reservations (batch_key)",
-    "CREATE TABLE reservation_ends (run_key TEXT NOT NULL, ended_at TEXT NOT NULL)",
-    "CREATE INDEX reservation_ends_run ON reservation_ends (run_key)",
-]
-MIGRATIONS: dict[int, list[common.Migration]] = {
-    4: [*_bytewise(SCHEMA_4), APPEND_ONLY_FUNCTION, *_append_only_triggers()],
-}
 
 
 def redacted(url: str) -> str:
@@ -159,12 +85,12 @@ def _row_factory(cursor: Any) -> Any:
 
 
 class Connection:
-    """A psycopg connection with the few ``sqlite3.Connection`` methods ``Store`` calls,
-    taking the same SQL (``?`` placeholders)."""
+    """A psycopg connection taking the log's SQL: ``?`` placeholders (the one way the
+    shared statements are written) are sent as psycopg's ``%s``."""
 
-    def __init__(self, connection: psycopg.Connection[Any], dialect: PostgresDialect) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], backend: PostgresBackend) -> None:
         self.connection = connection
-        self.dialect = dialect
+        self.backend = backend
         self._sql: dict[str, str] = {}
 
     def _convert(self, sql: str) -> str:
@@ -182,25 +108,18 @@ class Connection:
                 cursor.execute(sql, prepare=False)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             # the server or the network, never the statement: named wherever it happens
-            raise self.dialect.fault(exc) from None
+            raise self.backend.fault(exc) from None
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
-        """``INSERT INTO t (columns) VALUES (?, ...)`` for many rows is sent as one
-        COPY (a batch's 10,000 entries in one stream, not 10,000 statements; the same
-        constraints hold); anything else row by row, pipelined."""
+        """One statement for many rows, pipelined (``insert_many`` copies in bulk)."""
         rows = list(rows)
         cursor = self.connection.cursor()
-        head, values, _ = sql.partition(" VALUES (")
         try:
-            if values and head.startswith("INSERT INTO ") and len(rows) > 1:
-                with cursor.copy(f"COPY {head.removeprefix('INSERT INTO ')} FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            elif rows:
+            if rows:
                 cursor.executemany(self._convert(sql), rows)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            raise self.dialect.fault(exc) from None
+            raise self.backend.fault(exc) from None
         return cursor
 
     @property
@@ -216,14 +135,22 @@ class Connection:
             self.connection.close()
 
 
-class PostgresDialect(common.Dialect):
+class PostgresBackend(base.Backend):
     name = "postgresql"
-    errors = psycopg.Error
-    migrations = MIGRATIONS
+    errors = (psycopg.Error,)
+    first_version = 4  # no older PostgreSQL log exists
+    commit_answer_can_be_lost = True
+    column_types: ClassVar[dict[str, str]] = {
+        "entry_id": "BIGINT PRIMARY KEY",
+        "entry": "BIGINT",
+        "text": 'TEXT COLLATE "C"',
+        "int": "INTEGER",
+    }
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False, must_exist: bool = False) -> None:
         self.url = url
-        self.label = redacted(url)
+        self.read_only = read_only  # (a server's log always exists once connected to)
+        self.label = self.where = redacted(url)
         self.connected = False
 
     def connect(self) -> Any:
@@ -247,11 +174,12 @@ class PostgresDialect(common.Dialect):
         return Connection(connection, self)
 
     def prepare(self, db: Any) -> None:
-        pass
+        if self.read_only:  # a read-only session: nothing can be written through it
+            db.execute("SET default_transaction_read_only = on")
 
-    def begin_sql(self) -> str:
-        wait_ms = max(1, int(self.lock_timeout_s * 1000))
-        return (
+    def begin(self, db: Any) -> None:
+        wait_ms = max(1, int(base.LOCK_TIMEOUT_S * 1000))
+        db.execute(
             f"BEGIN; SET LOCAL lock_timeout = '{wait_ms}ms'; "
             f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
         )
@@ -265,7 +193,7 @@ class PostgresDialect(common.Dialect):
             return DataFileError(
                 name,
                 "",
-                f"is locked by another workstation for over {self.lock_timeout_s} s",
+                f"is locked by another workstation for over {base.LOCK_TIMEOUT_S} s",
                 "try again when the other workstation has finished",
             )
         if state in ("53100", "53200"):
@@ -275,7 +203,7 @@ class PostgresDialect(common.Dialect):
                 name,
                 "",
                 f"refused the change: the database user lacks a right ({first})",
-                "the rights README 'A shared log' lists",
+                "the rights docs/log.md ('A shared log') lists",
             )
         missing = DataFileError(
             name, "", "names a database that does not exist", "a database created for the log"
@@ -303,8 +231,7 @@ class PostgresDialect(common.Dialect):
             return DataFileError(
                 name,
                 "",
-                "lost its connection to the database server; nothing of this command was "
-                "logged",
+                "lost its connection to the database server; nothing of this command was logged",
                 "try again when the server answers",
             )
         return DataFileError(
@@ -353,10 +280,28 @@ class PostgresDialect(common.Dialect):
     def foreign(self, db: Any) -> bool:
         return bool(self.tables(db))
 
-    def trigger_names(self) -> list[str]:
+    def trigger_names(self, table: str) -> list[str]:
+        return [f"{table}_append_only_{event}" for event in ("update", "delete", "truncate")]
+
+    def append_only_setup(self) -> list[str]:
         return [
-            f"{t}_append_only_{e}" for t in TABLES for e in ("update", "delete", "truncate")
+            "CREATE FUNCTION compounder_append_only() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN RAISE EXCEPTION '{base.APPEND_ONLY}'; END $$"
         ]
+
+    def append_only(self, table: Table) -> list[str]:
+        """UPDATE and DELETE refused row by row (an ``INSERT ... ON CONFLICT DO UPDATE``
+        fires the UPDATE trigger), TRUNCATE for the statement."""
+        statements = [
+            f"CREATE TRIGGER {table.name}_append_only_{event.lower()} BEFORE {event} "
+            f"ON {table.name} FOR EACH ROW EXECUTE FUNCTION compounder_append_only()"
+            for event in ("UPDATE", "DELETE")
+        ]
+        statements.append(
+            f"CREATE TRIGGER {table.name}_append_only_truncate BEFORE TRUNCATE ON {table.name} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION compounder_append_only()"
+        )
+        return statements
 
     def has_trigger(self, db: Any, name: str) -> bool:
         return bool(
@@ -374,5 +319,21 @@ class PostgresDialect(common.Dialect):
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             raise self.fault(exc) from None
 
-    def highest_entry_id(self, db: Any) -> int | None:
-        return None  # entry ids are the chain's; a removed tail is caught by --head
+    def insert_many(
+        self, db: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Many rows as one COPY (a batch's 10,000 entries in one stream, not 10,000
+        statements; the same constraints and triggers hold)."""
+        if len(rows) <= 1:
+            marks = ", ".join("?" * len(columns))
+            db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+            return
+        try:
+            cursor = db.connection.cursor()
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise self.fault(exc) from None
+
+    # entry ids are the chain's; a removed tail is caught by --head (highest_entry_id)
