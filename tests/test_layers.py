@@ -262,3 +262,15 @@ def test_an_import_cycle_is_found_even_inside_a_function():
     }
     modules["compounder.render.three"] += "import compounder.render.four\n"
     assert import_cycles(modules) == [["compounder.render.one", "compounder.render.two"]]
+
+
+def test_no_function_in_api_or_batch_is_over_100_lines():
+    long = [
+        f"{module}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for module, source in collect().items()
+        if module.split(".")[1:2] in (["api"], ["batch"])
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (node.end_lineno or node.lineno) - node.lineno + 1 > 100
+    ]
+    assert long == []

@@ -83,16 +83,9 @@ def record_preparation(
     same_person = check_independent(
         prepared, checked, settings.single_pharmacist if settings else False
     )
-    if screening is None and (
-        other_medications is not None
-        or override is not None
-        or pharmacist is not None
-        or liver_kidney_history
-        or acknowledge_unscreened
-        or no_other_medications
-    ):
-        screening = ScreeningAnswers(
-            tuple(other_medications) if other_medications is not None else None,
+    if screening is None:
+        screening = _answers(
+            other_medications,
             override,
             pharmacist,
             liver_kidney_history,
@@ -127,6 +120,21 @@ def record_preparation(
         "paper": paper,
     }
     return _write_record(prep, record, day, output, log_location(db, config))
+
+
+def _answers(
+    medicines: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    *flags: bool,
+) -> ScreeningAnswers | None:
+    """The screening answers given as keywords (None: nothing entered, none screened);
+    ``flags``: liver/kidney history, acknowledged, no other medicines."""
+    answers = ScreeningAnswers(
+        tuple(medicines) if medicines is not None else None, override, pharmacist, *flags
+    )
+    entered = medicines is not None or override is not None or pharmacist is not None
+    return answers if entered or any(flags) else None
 
 
 def _check_lots_named(lots: Any) -> None:
@@ -224,6 +232,26 @@ def _safety(
     return safety_record(decision, reason)
 
 
+def _check_identical(original: dict[str, Any], delivery: Any, files: list[bytes]) -> None:
+    """A reprint in the original's format (and resolution) is byte for byte the original
+    (its hashes as logged); SafetyError otherwise."""
+    from compounder.errors import SafetyError
+    from compounder.log.snapshots import pdf_hash
+
+    kind = original.get("format", "pdf")
+    if delivery.format != kind or (kind != "pdf" and delivery.dpi != original.get("dpi")):
+        return
+    made = original.get("pdf_sha256") if kind == "pdf" else None
+    made_files = original.get("files_sha256")
+    if (made is not None and pdf_hash(files[0]) != made) or (
+        made_files is not None and [pdf_hash(f) for f in files] != made_files
+    ):
+        raise SafetyError(
+            "the reprint would not be identical to the original label",
+            "the software has changed since; print a new label instead",
+        )
+
+
 def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:
     """When it was compounded: the date (default today) with ``time`` (HH:MM), or now;
     a date other than today without a time gives the date alone (time to be written)."""
@@ -269,7 +297,6 @@ def reprint_label(
     from compounder.api.delivery import file_fields, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
-    from compounder.errors import SafetyError
     from compounder.log.location import log_location
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
     from compounder.render.label_output import output_paths, render_label_files
@@ -307,19 +334,7 @@ def reprint_label(
     files = render_label_files(
         delivery.format, contents_from(snapshot), stock, delivery.dpi, layout=layout_from(snapshot)
     )
-    same_kind = delivery.format == original and (
-        original == "pdf" or delivery.dpi == entry.payload.get("dpi")
-    )
-    if same_kind:
-        made = entry.payload.get("pdf_sha256") if original == "pdf" else None
-        made_files = entry.payload.get("files_sha256")
-        if (made is not None and pdf_hash(files[0]) != made) or (
-            made_files is not None and [pdf_hash(f) for f in files] != made_files
-        ):
-            raise SafetyError(
-                "the reprint would not be identical to the original label",
-                "the software has changed since; print a new label instead",
-            )
+    _check_identical(entry.payload, delivery, files)
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
 
