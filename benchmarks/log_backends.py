@@ -16,6 +16,7 @@ one core) into a new, empty log; both sides alternate and the median of each is 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,8 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="compounder-bench-") as folder:
             work = Path(folder)
+            # the runs' heads are witnessed in an anchor of their own (not beside examples/)
+            os.environ["COMPOUNDER_ANCHOR"] = str(work / "anchors.log")
             orders = write_orders(work / "orders.csv", args.orders, titrations=False)
             times: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
             for run in range(args.runs):

@@ -80,6 +80,8 @@ def main() -> int:
     script = shutil.which("compounder", path=os.path.dirname(sys.executable))
     base = [script] if script else [sys.executable, "-P", "-m", "compounder"]
     with tempfile.TemporaryDirectory(prefix="one-label-") as work:
+        # the label's head is witnessed in an anchor of its own (not beside examples/)
+        os.environ["COMPOUNDER_ANCHOR"] = str(Path(work) / "anchors.log")
         label = [
             *base,
             "label",

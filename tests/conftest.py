@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -111,6 +113,21 @@ def decode_barcodes(data: bytes, page: int = 0, dpi: int = 300) -> list[str]:
 def private_data_folder(tmp_path_factory, monkeypatch):
     """Every test logs to a compounding log of its own, never the user's."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+
+
+# heads are witnessed in a test's own anchor file, never one beside examples/ or the
+# user's settings (module-scoped fixtures log before any test's fixture runs)
+os.environ["COMPOUNDER_ANCHOR"] = str(
+    Path(tempfile.mkdtemp(prefix="compounder-anchors-")) / "anchors.log"
+)
+
+
+@pytest.fixture(autouse=True)
+def own_anchor(tmp_path_factory, monkeypatch) -> Path:
+    """Every test witnesses its logs' heads in an anchor file of its own."""
+    path = tmp_path_factory.mktemp("anchor") / "anchors.log"
+    monkeypatch.setenv("COMPOUNDER_ANCHOR", str(path))
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,21 @@
-"""Crash consistency: `record`, `label` and `batch` killed (SIGKILL) at every write.
+"""Crash consistency: `record`, `label`, `reprint` and `batch` killed (SIGKILL) or
+stopped (SIGTERM, SIGINT) at every write.
 
 Each command is first run once with ``COMPOUNDER_CHECKPOINTS`` to list the checkpoints
 it passes (every file written, published or renamed, every log transaction begun and
 committed); then once per checkpoint with ``COMPOUNDER_KILL_AT=N``, which kills it there
-outright. After each kill, and after what the next command into the folder does first
-(``settle_outputs`` for single files, ``recover_folder`` for a batch):
+outright, and once per checkpoint and signal with ``COMPOUNDER_SIGNAL_AT=N``. After each
+kill, and after what the next command into the folder does first (``settle_outputs``
+for single files, ``recover_folder`` for a batch):
 
 - no visible partial file: every file under an output name is complete and logged;
 - every file has its entry and every entry its file (by SHA-256);
 - ``log verify`` passes and no lot number is given twice or burned.
+
+After a signal the command cleans up itself (no hidden file is left for the next one),
+and its exit says what happened: 0 once its entry is committed (the work is done; a
+signal then waits until the files are final), else 143 (SIGTERM) or 130 (SIGINT) with
+nothing written and nothing logged.
 """
 
 from __future__ import annotations
@@ -66,9 +73,24 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+#: the command with ``os.link`` failing as on FAT, exFAT or an SMB share (EPERM)
+NO_LINKS = """
+import errno, os, sys
+def refuse(*args, **kwargs):
+    raise PermissionError(errno.EPERM, "Operation not permitted")
+os.link = refuse
+sys.argv[0] = "compounder"
+from compounder.cli.app import main
+main()
+"""
+
+
+def run(
+    args: list[str], env: dict[str, str], links: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    start = ["-m", "compounder"] if links else ["-c", NO_LINKS]
     return subprocess.run(
-        [sys.executable, "-m", "compounder", *args],
+        [sys.executable, *start, *args],
         env={**os.environ, **env},
         capture_output=True,
         timeout=120,
@@ -86,9 +108,12 @@ def check_log(db: Path | str) -> Store:
     return store
 
 
-def check_single(out: Path, db: Path | str, kind: str, before: int) -> bool:
-    """After a killed record or label: its file and its entry, both or neither."""
-    settle_outputs(out, db)
+def check_single(out: Path, db: Path | str, kind: str, before: int, settle: bool = True) -> bool:
+    """After a killed record, label or reprint: its file and its entry, both or neither.
+    ``settle``: as the next command into the folder would first (after a kill)."""
+    if settle:
+        settle_outputs(out, db)
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
     files = [p for p in out.iterdir() if not p.name.startswith(".")]
     with check_log(db) as store:
         logged = [e for e in store.entries_of_kind(kind)][before:]
@@ -102,8 +127,9 @@ def check_single(out: Path, db: Path | str, kind: str, before: int) -> bool:
     return bool(logged)
 
 
-def check_batch(out: Path, db: Path | str) -> bool:
-    recover_folder(out, db)
+def check_batch(out: Path, db: Path | str, settle: bool = True) -> bool:
+    if settle:
+        recover_folder(out, db)
     with check_log(db) as store:
         runs = store.entries_of_kind("batch-run")
         dispensed = store.count("dispense")
@@ -121,15 +147,21 @@ def check_batch(out: Path, db: Path | str) -> bool:
     return True
 
 
+SIGNALS = {"TERM": 143, "INT": 130}
+
+
 def kill_everywhere(
     tmp_path: Path,
     args: list[str],
     setup: Callable[[Path], None],
-    check: Callable[[Path, Path | str], bool],
+    check: Callable[..., bool],
     new_log: Callable[[Path], str] | None = None,
+    links: bool = True,
 ) -> tuple[int, int]:
     """``new_log(case)``: the log of each case (a new database on the test server);
-    without it, ``log.db`` in the case's folder."""
+    without it, ``log.db`` in the case's folder. Each checkpoint gets SIGKILL, SIGTERM
+    and SIGINT. ``links``: False, as on a file system without hard links. (kill
+    points, cases after the commit)."""
     log = {"db": "log.db"}
 
     def with_log(case: Path) -> None:
@@ -142,7 +174,7 @@ def kill_everywhere(
 
     with_log(tmp_path / "count")
     trace = tmp_path / "count" / "checkpoints.txt"
-    result = run(arguments(), {"COMPOUNDER_CHECKPOINTS": str(trace)})
+    result = run(arguments(), {"COMPOUNDER_CHECKPOINTS": str(trace)}, links)
     assert result.returncode == 0, result.stderr
     points = [line.split(" ", 2)[2] for line in trace.read_text().splitlines()]
     assert len(points) >= 8, points
@@ -150,10 +182,18 @@ def kill_everywhere(
     for n, name in enumerate(points, 1):
         case = tmp_path / str(n)
         with_log(case)
-        result = run(arguments(), {"COMPOUNDER_KILL_AT": str(n)})
+        result = run(arguments(), {"COMPOUNDER_KILL_AT": str(n)}, links)
         assert result.returncode == -signal.SIGKILL, (n, name, result.stderr)
         db = case / "log.db" if new_log is None else log["db"]
         committed += check(case / "out", db)
+        for sig, code in SIGNALS.items():
+            case = tmp_path / f"{n}-{sig}"
+            with_log(case)
+            signals = {"COMPOUNDER_SIGNAL_AT": str(n), "COMPOUNDER_SIGNAL": sig}
+            result = run(arguments(), signals, links)
+            db = case / "log.db" if new_log is None else log["db"]
+            done = check(case / "out", db, settle=False)  # cleaned up by the command itself
+            assert result.returncode == (0 if done else code), (n, name, sig, result.stderr)
     return len(points), committed
 
 
@@ -176,7 +216,11 @@ def test_record_killed_at_every_write(tmp_path, monkeypatch, new_log):
         monkeypatch.chdir(case)
 
     points, committed = kill_everywhere(
-        tmp_path, args, setup, lambda out, db: check_single(out, db, "preparation", 0), new_log
+        tmp_path,
+        args,
+        setup,
+        lambda out, db, settle=True: check_single(out, db, "preparation", 0, settle),
+        new_log,
     )
     print(f"record: {points} kill points, {committed} after the commit")
     assert 0 < committed < points
@@ -205,7 +249,11 @@ def test_label_killed_at_every_write(tmp_path, monkeypatch, new_log):
             return url
 
     points, committed = kill_everywhere(
-        tmp_path, args, setup, lambda out, db: check_single(out, db, "label", 0), copied
+        tmp_path,
+        args,
+        setup,
+        lambda out, db, settle=True: check_single(out, db, "label", 0, settle),
+        copied,
     )
     print(f"label: {points} kill points, {committed} after the commit")
     assert 0 < committed < points
@@ -221,4 +269,66 @@ def test_batch_killed_at_every_write(tmp_path, monkeypatch, new_log):
 
     points, committed = kill_everywhere(tmp_path, args, setup, check_batch, new_log)
     print(f"batch: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
+
+
+@pytest.mark.slow
+def test_reprint_killed_at_every_write(tmp_path, monkeypatch, new_log):
+    base = tmp_path / "base.db"
+    made = run([*RECORD, "--db", str(base), "-o", str(tmp_path / "r.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    made = run([*LABEL, "--db", str(base), "-o", str(tmp_path / "l.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    args = ["reprint", "--rx", "1234567", "--db", "log.db", "-o", "out/again.pdf"]
+
+    def setup(case: Path) -> None:
+        (case / "out").mkdir(parents=True)
+        shutil.copy(base, case / "log.db")
+        monkeypatch.chdir(case)
+
+    copied = None
+    if new_log is not None:
+
+        def copied(case: Path) -> str:
+            from compounder.log.entries import copy_log
+
+            url = new_log(case)
+            copy_log(base, url)
+            return url
+
+    def check(out: Path, db: Path | str, settle: bool = True) -> bool:
+        return check_single(out, db, "reprint", 0, settle)
+
+    points, committed = kill_everywhere(tmp_path, args, setup, check, copied)
+    print(f"reprint: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["label", "record"])
+def test_killed_at_every_write_without_hard_links(tmp_path, monkeypatch, kind):
+    """The same guarantees where ``os.link`` fails (FAT, exFAT, SMB shares): the file
+    is renamed into place and its lock file's note says which it is (test_atomic covers
+    an earlier file kept aside as a copy)."""
+    base = tmp_path / "base.db"
+    made = run([*RECORD, "--db", str(base), "-o", str(tmp_path / "r.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    if kind == "label":
+        args = [*LABEL, "--db", "log.db", "-o", "out/label.pdf"]
+        logged = "label"
+    else:
+        args = [*RECORD, "--db", "log.db", "-o", "out/record.pdf"]
+        logged = "preparation"
+
+    def setup(case: Path) -> None:
+        (case / "out").mkdir(parents=True)
+        if kind == "label":
+            shutil.copy(base, case / "log.db")
+        monkeypatch.chdir(case)
+
+    def check(out: Path, db: Path | str, settle: bool = True) -> bool:
+        return check_single(out, db, logged, 0, settle)
+
+    points, committed = kill_everywhere(tmp_path, args, setup, check, None, links=False)
+    print(f"{kind} without hard links: {points} kill points, {committed} after the commit")
     assert 0 < committed < points

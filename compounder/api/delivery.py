@@ -22,6 +22,7 @@ from compounder.api.printers import (
     find_printer,
     send,
 )
+from compounder.atomic import raise_deferred
 from compounder.core.label_formats import (
     DEFAULT_DPI,
     PRINTER_FORMATS,
@@ -174,6 +175,7 @@ def print_logged(
 
     progress = Progress()
     try:
+        raise_deferred()  # a signal at the commit stops the command before it sends
         fields, failure = deliver(delivery, files, progress)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
         fields = _interrupted(delivery, progress, files[0])
@@ -226,6 +228,7 @@ def print_files(delivery: Delivery, paths: list[str], db: Any = None) -> dict[st
         data = Path(path).read_bytes()
         progress = Progress()
         try:
+            raise_deferred()  # a signal at the commit stops the command before it sends
             fields, failure = deliver(delivery, [data], progress)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: say how far it got, then stop
             fields = _interrupted(delivery, progress, data)

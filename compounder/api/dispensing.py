@@ -22,6 +22,7 @@ from compounder.atomic import PRINT_INSTEAD, check_output_path, write_bytes_atom
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
 from compounder.core.units import format_number
 from compounder.errors import InputError
+from compounder.log.anchor import anchored_by_settings
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -204,7 +205,7 @@ def plan_fill_schedule(
         proto,
         conc,
         pharmacy.vehicle(vehicle),
-        lots=lots_from(lot_expiry, lots_file),
+        lots=lots_from(lot_expiry, lots_file, start, config=config),
         start_date=start,
         syringes=syringes,
         start_dose=start_dose,
@@ -426,6 +427,7 @@ def _order_of(
     return order_from_options(**{k: v for k, v in given.items() if v is not None})
 
 
+@anchored_by_settings
 def make_labels(
     order: Order | str | None = None,
     *args: Any,
@@ -462,16 +464,18 @@ def make_labels(
             pass
     pharmacy = open_pharmacy(config)
     screening = screen(order, pharmacy)
-    return _LabelJob(order, pharmacy, screening, db, log).run()
+    return _LabelJob(order, pharmacy, screening, db, log, config).run()
 
 
 class _LabelJob:
     """``make_labels``' steps, in order: plan the delivery and the order, lay the
     labels out, draw them, then write (and log) and print."""
 
-    def __init__(self, order: Order, pharmacy: Pharmacy, screening: Any, db: Any, log: bool):
+    def __init__(
+        self, order: Order, pharmacy: Pharmacy, screening: Any, db: Any, log: bool, config: Any
+    ):
         self.order, self.pharmacy, self.screening = order, pharmacy, screening
-        self.db, self.log = db, log
+        self.db, self.log, self.config = db, log, config
         self.recorded: Any = None
 
     def run(self) -> LabelRun:
@@ -493,7 +497,9 @@ class _LabelJob:
         stock = load_stock(
             wanted.stock if wanted.stock is not None else delivery.stock or settings.stock
         )
-        lots = lots_from(order.lot_expiry, None)
+        lots = lots_from(
+            order.lot_expiry, None, config=self.config, db=self.db if self.log else None
+        )
         made_with = None
         if order.lot is not None:
             self.recorded = self.recorded_lot(order)

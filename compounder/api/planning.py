@@ -148,13 +148,43 @@ def solve_strengths(
     )
 
 
-def lots_from(lot_expiry: tuple[str, ...] | list[str], lots_file: str | Path | None):
+def lots_from(
+    lot_expiry: tuple[str, ...] | list[str],
+    lots_file: str | Path | None,
+    day: date | None = None,
+    *,
+    config: str | Path | None = None,
+    db: str | Path | None = None,
+):
+    """The ingredient lots typed (``--lot-expiry``, ``--ingredient-lot``) and in a lots
+    file, as used on ``day`` (default today): every entrance reads them here, so a
+    received lot is read from the log and refused unless usable, as
+    ``api.receiving.resolve_lots`` says."""
+    if not lot_expiry and not lots_file:  # the usual label: nothing to read
+        return ()
+    return resolved_lots_from(lot_expiry, lots_file, day, config=config, db=db).lots
+
+
+def resolved_lots_from(
+    lot_expiry: tuple[str, ...] | list[str],
+    lots_file: str | Path | None,
+    day: date | None = None,
+    *,
+    config: str | Path | None = None,
+    db: str | Path | None = None,
+):
+    """``lots_from`` with the received lots among them (``ResolvedLots``)."""
+    if not lot_expiry and not lots_file:  # the usual label: nothing to read
+        from compounder.core.inventory import NO_LOTS
+
+        return NO_LOTS
+    from compounder.api.receiving import resolve_lots
     from compounder.core.lots import parse_lot, read_lots_file
 
     lots = [parse_lot(text) for text in lot_expiry]
     if lots_file:
         lots += read_lots_file(Path(lots_file))
-    return tuple(lots)
+    return resolve_lots(tuple(lots), day or date.today(), db, config)
 
 
 def prepare_batch(
@@ -172,9 +202,16 @@ def prepare_batch(
     vehicles_file: str | Path | None = None,
     bud_rules_file: str | Path | None = None,
     config: str | Path | None = None,
+    resolved=None,
+    db: str | Path | None = None,
 ):
     """What to weigh or how many tablets, the volume made, the BUD and its basis (as
-    the pharmacy of ``config`` counts days; its default source and vehicle)."""
+    the pharmacy of ``config`` counts days; its default source and vehicle).
+
+    Ingredient lots received in the log (``db``) may be given by number alone; each
+    must be usable on the compounding date and hold what the preparation takes (exit
+    3 otherwise), and a powder lot's certificate (assay, water) is taken from the log
+    when not typed. ``resolved``: the lots, read already (``resolved_lots_from``)."""
     from compounder.core.bud import load_bud_rules
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.preparation import prepare
@@ -195,14 +232,21 @@ def prepare_batch(
         if vehicles_file
         else pharmacy.vehicle(vehicle)
     )
-    return prepare(
+    from compounder.api.receiving import certificate_from, check_stock
+
+    day = parse_date(compounded, "date") if compounded is not None else date.today()
+    the_source = catalogue.find(pharmacy.settings.source if source is None else source)
+    if resolved is None:
+        resolved = resolved_lots_from(lot_expiry, lots_file, day, config=config, db=db)
+    assay, water = certificate_from(resolved, the_source, assay, water)
+    prep = prepare(
         conc,
         vol,
-        catalogue.find(pharmacy.settings.source if source is None else source),
+        the_source,
         the_vehicle,
         catalogue,
         load_bud_rules(str(bud_rules_file)) if bud_rules_file else pharmacy.rules,
-        parse_date(compounded, "date") if compounded is not None else date.today(),
+        day,
         assay=(
             parse_percent(assay, "assay", allow_zero=False, maximum=Decimal(200))
             if assay is not None
@@ -213,6 +257,8 @@ def prepare_batch(
             if water is not None
             else None
         ),
-        lots=lots_from(lot_expiry, lots_file),
+        lots=resolved.lots,
         requested_bud=parse_date(bud, "bud") if bud is not None else None,
     )
+    check_stock(prep, resolved.received, day)
+    return prep

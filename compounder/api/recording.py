@@ -17,10 +17,18 @@ from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
-from compounder.log.entries import open_store, publish_with_entry, settle_folder
+from compounder.log.anchor import anchored_by_settings
+from compounder.log.entries import (
+    log_identity,
+    open_store,
+    publish_with_entry,
+    refuse_recalled_preparation,
+    settle_folder,
+)
 from compounder.log.location import log_location
 
 
+@anchored_by_settings
 def record_preparation(
     concentration: str,
     volume: str,
@@ -67,14 +75,18 @@ def record_preparation(
     initials) unless the settings allow a single-pharmacist site; the balance's id
     comes from the settings (``config``, else the usual places; none: a blank).
     """
-    from compounder.api.planning import lots_from
+    from compounder.api.planning import resolved_lots_from
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
     from compounder.core.settings import optional_settings
 
     if output is not None:
         check_output_path(Path(output))
-    lots = lots_from(tuple(ingredient_lots), lots_file)
+    location = log_location(db, config)
+    at = compounding_time(compounded, time)
+    day = at.date() if isinstance(at, datetime) else at
+    resolved = resolved_lots_from(tuple(ingredient_lots), lots_file, day, config=config, db=db)
+    lots = resolved.lots
     _check_lots_named(lots)
     prepared = check_name(prepared_by, "prepared-by")
     checked = check_name(checked_by, "checked-by")
@@ -93,19 +105,8 @@ def record_preparation(
             no_other_medications,
         )
     safety = _safety(screening, off_protocol_reason, config)
-    at = compounding_time(compounded, time)
-    day = at.date() if isinstance(at, datetime) else at
     prep = prepare_batch(
-        concentration,
-        volume,
-        source,
-        vehicle,
-        assay,
-        water,
-        day,
-        list(ingredient_lots),
-        lots_file,
-        config=config,
+        concentration, volume, source, vehicle, assay, water, day, config=config, resolved=resolved
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
     record = {
@@ -118,8 +119,9 @@ def record_preparation(
         "single_pharmacist": same_person,
         "safety": safety,
         "paper": paper,
+        "resolved": resolved,
     }
-    return _write_record(prep, record, day, output, log_location(db, config))
+    return _write_record(prep, record, day, output, location)
 
 
 def _answers(
@@ -151,8 +153,9 @@ def _write_record(
     prep: Any, made: dict[str, Any], day: date, output: str | Path | None, db: Any
 ) -> tuple[str, dict[str, Any], bytes]:
     """The lot taken, its log entry and the record PDF at ``output``, together."""
-    from compounder.atomic import StagedFile, checkpoint
-    from compounder.content.records import compounding_record
+    from compounder.api.receiving import take_stock
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
+    from compounder.content.records import compounding_record, log_place
     from compounder.log.snapshots import pdf_hash
     from compounder.render.record_pdf import render_record
 
@@ -172,19 +175,27 @@ def _write_record(
             single_pharmacist=made["single_pharmacist"],
         )
         record["safety"] = made["safety"]
+        # taken from the received lots as the log holds them now, in the record's
+        # transaction: two records at once never take the same stock
+        used = take_stock(store, prep, made["resolved"], day)
+        if used:
+            record["stock_used"] = used
+        prev_id, prev_hash = store.head()  # under the write lock: this entry follows it
+        record["log_place"] = log_place(prev_id + 1, prev_id, prev_hash)
         pdf = render_record(record, made["paper"])
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
-        if output is None:
-            return
-        lot, _, pdf = result
-        path = Path(str(output).replace("{lot}", lot))
-        settle_folder(store, path.parent)
-        staged.append(StagedFile(path, pdf))
-        staged[0].publish()
+        if output is not None:
+            lot, _, pdf = result
+            path = Path(str(output).replace("{lot}", lot))
+            settle_folder(store, path.parent)
+            staged.append(StagedFile(path, pdf))
+            staged[0].publish(log_identity(store))
         checkpoint("record: about to commit")
+        signals.hold()  # from here the entry may be committing: no taking back
 
+    signals = SignalsHeld()
     try:
         with open_store(db) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
@@ -193,10 +204,12 @@ def _write_record(
     except BaseException:
         for file in staged:
             file.undo()
+        signals.release(deliver=True)
         raise
     for file in staged:
         file.finish()
     checkpoint("record: committed")
+    signals.release()
     return lot, record, pdf
 
 
@@ -277,6 +290,7 @@ class Reprint:
     printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
 
 
+@anchored_by_settings
 def reprint_label(
     rx: str,
     output: str | Path | None = None,
@@ -311,6 +325,7 @@ def reprint_label(
         entry = store.latest_label(rx)
         if entry is None:
             raise InputError("rx", rx, "an Rx number with a label in the log")
+        refuse_recalled_preparation(store, entry.lot)
         snapshot = store.snapshot(entry.payload["snapshot"])
         if "frame" in snapshot:  # a batch order: stock and layout kept once per run
             snapshot.update(store.snapshot(snapshot.pop("frame")))

@@ -57,6 +57,7 @@ class BatchOptions:
     dpi: int = 203  # the thermal printer's resolution (zpl)
     profile: str | None = None  # the label print-size profile (None: the settings')
     stock: str | None = None  # the stock of rows that name none (the printer's; None: settings')
+    received: tuple[tuple[str, str], ...] = ()  # received lot -> its ingredient (stock taken)
 
 
 @dataclass

@@ -349,7 +349,8 @@ def compounding_worksheet(
 def write_worksheet(folder: Path, report: BatchReport) -> None:
     from compounder.content.reports import worksheet_report
 
-    (folder / "worksheet.txt").write_text(worksheet_report(report.worksheet), encoding="utf-8")
+    text = worksheet_report(report.worksheet, report.log_place)
+    (folder / "worksheet.txt").write_text(text, encoding="utf-8")
 
 
 #: A batch's PNG preview of a label, by its number in the run (from 1).
@@ -447,10 +448,14 @@ def write_records(
     lots: dict[str, str],
     config: str,
     ingredient_lots: tuple[IngredientExpiry, ...] = (),
+    received: dict[str, str] | None = None,
 ) -> None:
     """records.pdf: the compounding record of every preparation the run plans (a powder
     one leaves the weighing blank: it needs the certificate's assay and water), with
-    the ingredient lots it is made from (its BUD capped by them)."""
+    the ingredient lots it is made from (its BUD capped by them). ``received``: the
+    received lots among them (lot -> ingredient id): a tablet preparation's record
+    says what it takes from each (``stock_used``), taken when the run commits; a
+    powder one takes nothing (its weighing is written at the bench)."""
     from compounder.content.records import compounding_record, planned_powder_record
     from compounder.core.bud import beyond_use_date
     from compounder.core.lots import lots_for
@@ -475,6 +480,9 @@ def write_records(
             record = compounding_record(
                 prep, entry["lot"], None, "________", "________", used, day, balance=balance
             )
+            taken = _stock_used(prep, used, received or {})
+            if taken:
+                record["stock_used"] = taken
         else:
             bud = beyond_use_date(day, vehicle, ctx["rules"], used)
             record = planned_powder_record(
@@ -500,8 +508,7 @@ def write_records(
         ]
         records.append(record)
     report.records = records
-    if records:
-        render_records(temp / "records.pdf", records)
+    render_records(temp, report)
 
 
 def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str, int]:
@@ -520,13 +527,34 @@ def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:
     return {}  # several: the record's list of the orders dispensed says each one's checks
 
 
-def render_records(target: Path, records: list[dict[str, Any]]) -> None:
+def _stock_used(prep: Any, used: Any, received: dict[str, str]) -> list[dict[str, str]]:
+    """What a planned preparation takes from each received lot it is made from."""
+    from compounder.core.inventory import stock_needs
+
+    needs = stock_needs(prep)
+    taken = []
+    for lot in used:
+        need = needs.get(received.get(lot.lot, ""))
+        if need is not None:
+            taken.append({"lot": lot.lot, "amount": str(need.value), "unit": need.unit})
+    return taken
+
+
+def render_records(temp: Path, report: BatchReport) -> None:
+    """records.pdf of the run's records (none: no file), each with the run's place in
+    the log once it is known (``report.log_place``)."""
     from compounder.core.stocks import PAPER
     from compounder.core.units import mm_to_pt
     from compounder.render.canvas import new_canvas
     from compounder.render.record_pdf import draw_record
 
-    with target.open("wb") as handle:
+    if not report.records:
+        return
+    records = [
+        {**record, "log_place": report.log_place} if report.log_place else record
+        for record in report.records
+    ]
+    with (temp / "records.pdf").open("wb") as handle:
         canvas = new_canvas(
             handle, tuple(mm_to_pt(v) for v in PAPER["letter"]), "Compounding records"
         )

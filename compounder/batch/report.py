@@ -22,6 +22,9 @@ class BatchReport:
     worksheet: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
     checked_only: bool = False
+    #: where the run's last entry sits in the log's chain (``content.records.log_place``),
+    #: printed on its worksheet and records
+    log_place: dict[str, Any] | None = None
     screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
     # each preparation's orders (by worksheet key): their Rx and safety checks
     safety: dict[tuple[str, str, str, str, int], list[tuple[str, Any]]] = field(
@@ -60,4 +63,5 @@ class BatchReport:
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],
             "worksheet": self.worksheet,
+            "log_place": self.log_place,
         }

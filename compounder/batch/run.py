@@ -41,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compounder.atomic import checkpoint
+from compounder.atomic import SignalsHeld, checkpoint
 from compounder.batch.chunks import (
     DEFAULT_CHUNK,
     BatchOptions,
@@ -76,15 +76,18 @@ from compounder.batch.outputs import (
     publish,
     read_log_part,
     record_rows,
+    render_records,
     write_records,
     write_worksheet,
 )
 from compounder.batch.report import BatchReport
+from compounder.content.records import log_place
 from compounder.core import label_formats as formats
 from compounder.core.limits import CHUNK_SIZE, check_range
-from compounder.core.lots import read_lots_file
+from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
 from compounder.log import batches, kinds
+from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import repeat_message
 from compounder.log.kinds import Kind
 from compounder.log.location import log_location
@@ -276,6 +279,7 @@ def file_digest(path: Path) -> str:
     return hasher.hexdigest()[:16]
 
 
+@anchored_by_settings
 def run_batch(
     orders_file: str | Path,
     output_dir: str | Path,
@@ -362,7 +366,14 @@ def batch_options(
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
-    ingredient_lots = tuple(read_lots_file(Path(lots_file))) if lots_file else ()
+    ingredient_lots: tuple[IngredientExpiry, ...] = ()
+    received: dict[str, str] = {}  # received lot -> its ingredient (stock is taken)
+    if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
+        from compounder.api.planning import resolved_lots_from
+
+        resolved = resolved_lots_from((), Path(lots_file), config=config_path, db=db)
+        ingredient_lots = resolved.lots
+        received = {lot.lot: lot.ingredient for lot in resolved.received}
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
         db = log_location(db, config_path)
     return BatchOptions(
@@ -378,6 +389,7 @@ def batch_options(
         dpi,
         profile,
         stock,
+        tuple(received.items()),
     )
 
 
@@ -411,6 +423,7 @@ class _Run:
         self.label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
         self.started_after = 0  # the log's last entry when the run began
         self.held: dict[str, tuple[int, Decimal]] = {}  # each group's preparation and volume
+        self.signals = SignalsHeld()  # held from the commit until the files are published
 
     def run(self) -> BatchReport:
         if not self.options.check:
@@ -526,7 +539,8 @@ class _Run:
         self.rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        write_records(temp, report, self.lots, self.config, options.ingredient_lots)
+        received = dict(options.received)
+        write_records(temp, report, self.lots, self.config, options.ingredient_lots, received)
         checkpoint("batch: records written")
         self.names = outputs_in(temp)
         check_output_names(out)  # again: none has appeared during the run
@@ -548,10 +562,12 @@ class _Run:
             self.chunk_count,
             moved,
             self.started_after,
+            self.signals,
         )
         self.committed = True
         report.files = publish(temp, out, self.names)
         self.published = True
+        checkpoint("batch: published")
         report.printed = report.valid
 
     def close(self) -> None:
@@ -575,6 +591,7 @@ class _Run:
             if self.lock is not None:
                 self.lock.release()
             _remove_if_empty(self.created)  # a run that printed nothing leaves no folder it made
+        self.signals.release(deliver=not self.committed)  # committed: the run is done
 
 
 def _new_folders(out: Path) -> list[Path]:
@@ -622,13 +639,13 @@ def _commit(
     chunks: int,
     moved: dict[int, LabelsMoved] | None = None,
     started_after: int = 0,
+    signals: SignalsHeld | None = None,
 ) -> None:
     """The run's log entries, in one transaction: its planned preparations (the lots it
     used), their records, every printed order (its labels renumbered into the run's one
     labels file when chunks' files were joined: ``moved``), and the run with its files'
     hashes. An order an earlier run of the file logged is dispensed once: if this run
     printed its label otherwise, a ``batch-reprint`` entry says how."""
-    hashes = file_hashes(temp, names)
     with store.transaction():
         checkpoint("batch: transaction begun")
         planned = []
@@ -647,7 +664,9 @@ def _commit(
             payload = json.dumps({"planned_by_batch": digest, "preparation_key": key})
             planned.append((Kind.PREPARATION, None, lot, payload, batch_key))
         batches.append_new(store, planned, digest, Kind.PREPARATION)
-        batches.append_new(store, record_rows(report, digest), digest, Kind.BATCH_RECORD)
+        records = record_rows(report, digest)
+        _take_stock(store, [r for r in records if not batches.has_entry_key(store, r[4])])
+        batches.append_new(store, records, digest, Kind.BATCH_RECORD)
         printed = batches.printed_orders(store, digest)  # by an earlier run of the same file
         for index in range(chunks):
             rows, contents, snapshots = read_log_part(temp, index, (moved or {}).get(index))
@@ -677,10 +696,29 @@ def _commit(
                 and _label_fields(printed[rx][1]) != _label_fields(payload)
             ]
             store.append_many(again)
+        # the worksheet and records carry the run's place in the chain (the entry that
+        # holds their hashes, and the head it follows): written again under the lock
+        prev_id, prev_hash = store.head()
+        report.log_place = log_place(prev_id + 1, prev_id, prev_hash)
+        write_worksheet(temp, report)
+        render_records(temp, report)
+        hashes = file_hashes(temp, names)
         run = {"files": hashes, "orders_file": digest, "printed": report.valid, "temp": temp.name}
         store.append(Kind.BATCH_RUN, None, None, run, batch_key=kinds.run_key(run_key))
         checkpoint("batch: about to commit")
+        if signals is not None:
+            signals.hold()  # from here the run may be committing: no taking back
     checkpoint("batch: committed")
+
+
+def _take_stock(store: Store, records: list[tuple[str, None, str, str, str]]) -> None:
+    """The stock the run's new records take from received lots, checked against what
+    each lot holds now, under the log's write lock (SafetyError: nothing is logged)."""
+    from compounder.api.receiving import take_batch_stock
+
+    uses = [use for row in records for use in json.loads(row[3]).get("stock_used", [])]
+    if uses:
+        take_batch_stock(store, uses, date.today())
 
 
 def _label_fields(payload: str) -> dict[str, Any]:

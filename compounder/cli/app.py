@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from compounder.atomic import deferred_signal, new_command, work_done
 from compounder.cli import (
     batching,
     calculations,
@@ -25,6 +26,7 @@ from compounder.cli import (
     logbook,
     onboarding,
     printing,
+    stockroom,
 )
 from compounder.errors import CompounderError
 
@@ -72,14 +74,24 @@ def _main(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: a signal that came once the entry was committing: nothing is undone
+LATE_SIGNAL = (
+    "compounder: interrupted after its log entry was committed: the work is done and "
+    "its files are complete"
+)
+
 
 def report_errors(command: F) -> F:
     """Map every CompounderError to a one-line message and its exit code."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from compounder.log.anchor import using_settings
+
+        new_command()
         try:
-            return command(*args, **kwargs)
+            with using_settings(kwargs.get("config")):  # its [log] anchor takes the heads
+                done = command(*args, **kwargs)
         except CompounderError as exc:
             typer.echo(f"compounder: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -90,8 +102,14 @@ def report_errors(command: F) -> F:
             typer.echo(f"compounder: error: {failure}", err=True)
             raise typer.Exit(failure.exit_code) from None
         except KeyboardInterrupt as exc:  # typer would exit 130 without a word
+            if work_done():  # committed, files final: the work is done
+                typer.echo(LATE_SIGNAL, err=True)
+                return None
             typer.echo("compounder: interrupted", err=True)
             raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+        if deferred_signal() is not None:
+            typer.echo(LATE_SIGNAL, err=True)
+        return done
 
     return wrapper  # type: ignore[return-value]
 
@@ -129,9 +147,14 @@ COMMANDS = (
     logbook.history,
     logbook.correct,
     onboarding.init,
+    *stockroom.COMMANDS,
 )
 for _command in COMMANDS:
     app.command()(report_errors(_command))
+
+stockroom.stock_app.callback(invoke_without_command=True)(report_errors(stockroom.stock))
+stockroom.stock_app.command()(report_errors(stockroom.adjust))
+app.add_typer(stockroom.stock_app)
 
 log_app = typer.Typer(
     name="log", help=ledger.HELP, no_args_is_help=True, context_settings=HELP_OPTIONS

@@ -9,6 +9,7 @@ from compounder.cli.options import (
     CandidatesOpt,
     ConcentrationOpt,
     ConfigOpt,
+    DbOpt,
     JsonOpt,
     LotOpt,
     LotsFileOpt,
@@ -121,12 +122,15 @@ def prepare(
         str | None, typer.Option("--bud", help="A shorter BUD than computed, YYYY-MM-DD.")
     ] = None,
     config: ConfigOpt = None,
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What to weigh or how many tablets to use, the vehicle, the volume made and the BUD.
 
     The concentration, source and vehicle default to the pharmacy settings' (else
     1 mg/mL from tablets in water).
+    A received ingredient lot may be given by its number alone (--lot-expiry LOT): it
+    is read from the log (--db) and refused unless usable and holding enough.
 
     Example: compounder prepare --concentration 1mg/mL --volume 30mL --from tablets
     --vehicle water
@@ -146,6 +150,7 @@ def prepare(
         lots_file,
         bud,
         config=config,
+        db=db,
     )
     if as_json:
         print_json(preparation_dict(result))

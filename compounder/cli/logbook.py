@@ -186,10 +186,12 @@ def reprint(
     where = " and ".join(
         part for part in (files_text(done.files) if done.files else "", printer or "") if part
     )
+    from compounder.core.dates import logged_time
+
     original = done.original
+    printed = logged_time(original.created_at)
     typer.echo(
-        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed "
-        f"{original.created_at}) to {where}"
+        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed {printed}) to {where}"
     )
 
 

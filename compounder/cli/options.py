@@ -256,6 +256,59 @@ LiverKidneyOpt = Annotated[
 ]
 
 
+# The patient's name, kept off the command line (which every local user sees in ps)
+PatientFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--patient-file",
+        help="Read the patient's name from this file (one line), not the command line.",
+    ),
+]
+PATIENT_MAX_BYTES = 1024
+
+
+def patient_name(patient: str | None, patient_file: Path | None, required: bool) -> str | None:
+    """The patient's name as given: ``--patient NAME``, ``--patient -`` (read from
+    standard input) or ``--patient-file FILE``, one line of UTF-8 text (a final line
+    break is dropped). InputError, never repeating what was read, for both or (when
+    ``required``) neither, an unreadable source, or more than one line."""
+    import sys
+
+    from compounder.errors import InputError
+
+    expected = "--patient NAME, --patient - (the name on standard input) or --patient-file FILE"
+    if patient is not None and patient_file is not None:
+        raise InputError("patient", "both given", f"one of {expected}")
+    if patient is None and patient_file is None:
+        if required:
+            raise InputError("patient", "missing", expected)
+        return None
+    if patient is not None and patient != "-":
+        return patient
+    where = "standard input" if patient_file is None else "--patient-file"
+    try:
+        if patient_file is None:
+            data = sys.stdin.buffer.read(PATIENT_MAX_BYTES + 1)
+        else:
+            with open(patient_file, "rb") as handle:
+                data = handle.read(PATIENT_MAX_BYTES + 1)
+        text = data.decode("utf-8")
+    except OSError as exc:
+        raise InputError(
+            "patient-file", str(patient_file), f"a readable file ({exc.strerror or exc})"
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            "patient", where, "the patient's name as UTF-8 text", private=True
+        ) from None
+    lines = text.removesuffix("\n").removesuffix("\r").split("\n")
+    if len(data) > PATIENT_MAX_BYTES or len(lines) != 1:
+        raise InputError(
+            "patient", where, "the patient's name on one line (a short text)", private=True
+        )
+    return lines[0]
+
+
 # Option groups: the options of one group of an order's fields (``api.orders.FIELDS``),
 # defined once and applied to a command as a whole (``with_options``); ``--help`` shows
 # each group in its own panel. A field added to a group (api.orders) and here reaches

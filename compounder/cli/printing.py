@@ -20,6 +20,7 @@ from compounder.cli.options import (
     LanguageOpt,
     LotOpt,
     MorningOpt,
+    PatientFileOpt,
     PdfOutOpt,
     ProtocolOpt,
     RxOpt,
@@ -30,6 +31,7 @@ from compounder.cli.options import (
     check_settings,
     in_panel,
     order_fields,
+    patient_name,
     print_json,
     with_options,
 )
@@ -81,12 +83,16 @@ P = ORDER_PANEL
 @with_options(SCREENING_OPTIONS, TITRATION_OPTIONS, LABEL_OUTPUT_OPTIONS, LOG_OPTIONS)
 def label(
     rx: in_panel(RxOpt, P),  # type: ignore[valid-type]
-    patient: Annotated[
-        str, typer.Option("--patient", help="Patient name as on the Rx.", rich_help_panel=P)
-    ],
     prescriber: Annotated[
         str, typer.Option("--prescriber", help="Prescriber name.", rich_help_panel=P)
     ],
+    patient: Annotated[
+        str | None,
+        typer.Option(
+            "--patient", help="Patient name as on the Rx ('-': read from stdin).", rich_help_panel=P
+        ),
+    ] = None,
+    patient_file: in_panel(PatientFileOpt, P) = None,  # type: ignore[valid-type]
     dose: Annotated[
         str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.", rich_help_panel=P)
     ] = None,
@@ -160,6 +166,7 @@ def label(
     if output is None and printer is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
     given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
+    given["patient"] = patient_name(patient, patient_file, required=True) or ""
     fields = order_fields({**given, **options})
     del fields["db"]
     order = order_from_options(**fields)
@@ -185,6 +192,7 @@ def label(
 # a command's own names that are not an order's fields
 _NOT_FIELDS = {
     "options",
+    "patient_file",
     "config",
     "as_json",
     "db",
@@ -205,8 +213,12 @@ def chart(
     concentration: in_panel(ConcentrationOpt, P) = None,  # type: ignore[valid-type]
     patient: Annotated[
         str | None,
-        typer.Option("--patient", help="Patient name printed on the chart.", rich_help_panel=P),
+        typer.Option(
+            "--patient", help="Patient name printed on the chart ('-': from stdin).",
+            rich_help_panel=P,
+        ),
     ] = None,
+    patient_file: in_panel(PatientFileOpt, P) = None,  # type: ignore[valid-type]
     protocol: in_panel(ProtocolOpt, P) = "ldn-standard",  # type: ignore[valid-type]
     vehicle: in_panel(VehicleOpt, P) = None,  # type: ignore[valid-type]
     source: in_panel(SourceOpt, P) = None,  # type: ignore[valid-type]
@@ -233,6 +245,7 @@ def chart(
     from compounder.api.orders import order_from_options
 
     given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
+    given["patient"] = patient_name(patient, patient_file, required=False)
     fields = order_fields({**given, **options, "titration": True})
     fields["syringes"] = str(syringes) if syringes is not None else None
     order = order_from_options(needs=(), **fields)

@@ -634,7 +634,26 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
         )
     sections.append(_checks(record))
     sections.append([("heading", "Deviations"), ("body", "_" * 60), ("body", "_" * 60)])
+    if record.get("log_place"):  # the paper witness of the log's head
+        sections.append([("heading", "Compounding log"), ("entered", log_place_text(record))])
     return sections
+
+
+def log_place(entry_id: int, prev_id: int, prev_hash: str) -> dict[str, Any]:
+    """Where a document's entry sits in the log's chain: its id and the head it follows
+    (``ID:HASH``, as ``compounder log verify --head`` takes it). A document cannot
+    carry its own entry's hash (that hash covers the document's), so it carries the
+    one before."""
+    return {"entry": entry_id, "follows": f"{prev_id}:{prev_hash}"}
+
+
+def log_place_text(document: dict[str, Any]) -> str:
+    """The paper witness a record or worksheet prints."""
+    place = document["log_place"]
+    return (
+        f"Logged as entry {place['entry']}, after chain head {place['follows']} "
+        f"(keep it: compounder log verify --head {place['follows']})"
+    )
 
 
 def record_sections(record: dict[str, Any]) -> list[list[Block]]:

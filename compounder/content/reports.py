@@ -12,7 +12,7 @@ from compounder.content.preparation_text import (  # re-exported for the command
     tablets_text,
 )
 from compounder.content.tables import render_table
-from compounder.core.dates import format_date
+from compounder.core.dates import format_date, logged_time
 from compounder.core.units import format_number, format_quantity
 
 if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading these
@@ -205,11 +205,15 @@ def stocks_report(stocks: list[LabelStock]) -> str:
     return render_table(["Stock", "Label size", "Layout", "Name"], rows)
 
 
-def worksheet_report(sheet: list[dict]) -> str:
-    """The compounding worksheet: what to prepare in total, by batch."""
+def worksheet_report(sheet: list[dict], place: dict[str, Any] | None = None) -> str:
+    """The compounding worksheet: what to prepare in total, by batch; ``place``: where
+    the run's entry sits in the log (``records.log_place``), printed at its foot."""
+    from compounder.content.records import log_place_text
+
     lines = ["Compounding worksheet", ""]
+    foot = ["", log_place_text({"log_place": place})] if place else []
     if not sheet:
-        return "\n".join([*lines, "Nothing to prepare."]) + "\n"
+        return "\n".join([*lines, "Nothing to prepare.", *foot]) + "\n"
     rows = []
     for entry in sheet:
         if "tablets" in entry:
@@ -234,7 +238,7 @@ def worksheet_report(sheet: list[dict]) -> str:
     table = render_table(
         ["Lot", "Date", "Strength", "Vehicle", "Source", "Needed", "Prepare"], rows
     )
-    return "\n".join([*lines, table]) + "\n"
+    return "\n".join([*lines, table, *foot]) + "\n"
 
 
 def files_text(names: list[str]) -> str:
@@ -285,7 +289,7 @@ def batch_summary(report: Any, output: str) -> str:
         )
     lines += screening_lines(report)
     if report.worksheet and (report.printed or report.checked_only):
-        lines += ["", worksheet_report(report.worksheet).rstrip()]
+        lines += ["", worksheet_report(report.worksheet, report.log_place).rstrip()]
     return "\n".join(lines)
 
 
@@ -350,6 +354,7 @@ def entry_dict(entry: Any, lots: set[str] | None = None) -> dict[str, Any]:
         "lot": None if reference else entry.lot,
         **({"reference": entry.lot if reference else None} if lots is not None else {}),
         "created_at": entry.created_at,
+        "created_local": logged_time(entry.created_at),
         "corrects": entry.corrects,
         "payload": entry.payload,
     }
@@ -381,7 +386,7 @@ def history_report(entries: list[Any], lots: set[str]) -> str:
         [
             [
                 str(e.id),
-                e.created_at,
+                logged_time(e.created_at),
                 _what(e),
                 lot_or_reference(e.lot, lots),
                 str(e.payload.get("bud", "")),

@@ -34,3 +34,20 @@ def parse_date(text: str | date, field: str, where: str = "") -> date:
 def format_date(day: date | None) -> str:
     """How a date is printed in tables and on labels: ISO, unambiguous in every locale."""
     return day.isoformat() if day else ""
+
+
+def logged_time(stamp: str) -> str:
+    """When a log entry was written, as people read it: a UTC time (``...Z``, every
+    entry since times are UTC) in this computer's local time with its offset
+    (``2026-12-07 17:41:29 +01:00``); an older entry's time, written in the local
+    time of its day without an offset, as it is, marked ``(local)``."""
+    from datetime import datetime
+
+    if not stamp.endswith("Z"):
+        return f"{stamp.replace('T', ' ')} (local)"
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"

@@ -4,6 +4,10 @@ On the command line a lot is ``DATE``, ``LABEL:DATE`` or ``INGREDIENT:LOT:DATE``
 (dates YYYY-MM-DD); the last form may go on with ``:source=...``, ``:manufacturer=...``
 and ``:ndc=...`` (any of them, in any order). A lots file is CSV with the columns
 ``ingredient,lot,expiry`` and, optionally, ``source``, ``manufacturer`` and ``ndc``.
+A lot received with ``compounder receive`` may be given by its number alone (``LOT``,
+or a lots file row with the expiry left blank): it is a ``RECEIVED`` lot, whose
+ingredient and expiry the log gives (``api.receiving.resolve_lots``); until then its
+expiry is the earliest date there is, so a lot never read from the log sets no BUD.
 An NDC is checked for its form (10 digits as 4-4-2, 5-3-2 or 5-4-1, or 11 as 5-4-2).
 """
 
@@ -30,6 +34,10 @@ EXTRA_FORMS = (
     "INGREDIENT:LOT:EXPIRY, then optionally :source=...:manufacturer=...:ndc=... "
     "(e.g. 'naltrexone 50mg tab:AB1234:2027-06-30:manufacturer=Accord:ndc=16729-081-01')"
 )
+#: A lot number alone: GS1's lot characters (AI 10: up to 20), with a digit, not a date.
+_LOT_NUMBER = re.compile(r"^(?=[^:]*\d)[A-Za-z0-9!\"%&'()*+,./;<=>?_-]{1,20}$")
+_DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+RECEIVED = "received"  # IngredientExpiry.kind of a lot given by its number alone
 _NDC = re.compile(r"^(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{10,11})$")
 
 
@@ -64,8 +72,16 @@ def check_ndc(text: str, field: str = "ndc", where: str = "") -> str:
     return text
 
 
+def received_by_number(lot: str, ingredient: str = "") -> IngredientExpiry:
+    """A received lot given by its number alone: the log says the rest."""
+    return IngredientExpiry(ingredient, lot, date.min, kind=RECEIVED)
+
+
 def parse_lot(text: str) -> IngredientExpiry:
-    """``DATE``, ``LABEL:DATE`` or ``INGREDIENT:LOT:DATE`` (then optional extras)."""
+    """``DATE``, ``LABEL:DATE`` or ``INGREDIENT:LOT:DATE`` (then optional extras), or a
+    received lot's number alone."""
+    if _LOT_NUMBER.match(text.strip()) and not _DATE_LIKE.match(text.strip()):
+        return received_by_number(text.strip())
     parts = [p.strip() for p in text.split(":")]
     if len(parts) > 3:
         return _with_extras(text, parts)
@@ -125,6 +141,10 @@ def read_lots_file(path: Path) -> list[IngredientExpiry]:
         found = {f: (row.get(f) or "").strip() for f in extras}
         if found.get("ndc"):
             check_ndc(found["ndc"], "ndc", where)
+        lot = (row["lot"] or "").strip()
+        if lot and not (row["expiry"] or "").strip():  # a received lot: the log says
+            lots.append(received_by_number(lot, (row["ingredient"] or "").strip()))
+            continue
         lots.append(
             IngredientExpiry(
                 (row["ingredient"] or "").strip(),

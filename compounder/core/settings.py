@@ -24,6 +24,8 @@ from compounder.core.stocks import PAPER
 from compounder.errors import DataFileError
 
 DOSE_TIMES = ("bedtime", "morning")
+#: The forms of ingredient a received lot may be (``[lots] quarantine`` names some).
+LOT_FORMS = ("tablet", "powder", "liquid")
 
 
 PRINTER_FORMATS = tuple(reversed(label_formats.PRINTER_FORMATS))  # zpl (the default), pdf
@@ -83,6 +85,16 @@ class AuxiliaryWarning:
 
 
 @dataclass(frozen=True)
+class LotRules:
+    """``[lots]`` of the settings: whether every ingredient lot must have been received,
+    and which forms of ingredient start quarantined."""
+
+    require_received: bool = False
+    quarantine: tuple[str, ...] = ("powder",)
+    products: str = ""  # the pharmacy's own products file
+
+
+@dataclass(frozen=True)
 class PharmacySettings:
     name: str
     address: str
@@ -104,6 +116,7 @@ class PharmacySettings:
     warnings: tuple[str, ...] = ()  # warnings printed on every label, after the required
     warning_library: tuple[AuxiliaryWarning, ...] = ()
     log_url: str = ""  # [log] url: where the compounding log is (empty: the default)
+    lots: LotRules = LotRules()
 
     def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
         return next((w for w in self.warning_library if w.id == warning_id), None)
@@ -162,7 +175,9 @@ class MissingSettingsError(DataFileError):
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings", "log"})
+    table.check_keys(
+        {"pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots"}
+    )
     log_url = _log_url(table)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
@@ -210,6 +225,7 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         profile=_profile(defaults),
         screening=_data_file(defaults, "screening", path),
         log_url=log_url,
+        lots=_lots(table.table("lots", required=False), path),
         **_warnings(table.table("warnings", required=False)),
     )
 
@@ -220,7 +236,9 @@ MAX_LOG_URL_LENGTH = 1000
 def _log_url(table: Table) -> str:
     """``[log] url``: a file path or a sqlite:/// or postgresql:// URL (empty: not set)."""
     log = table.table("log", required=False)
-    log.check_keys({"url"})
+    log.check_keys({"url", "anchor", "signing_key", "verify_key"})
+    for key in ("anchor", "signing_key", "verify_key"):
+        log.text(key, required=False)
     url = log.text("url", required=False)
     if len(url) > MAX_LOG_URL_LENGTH or not url.isprintable():
         raise log.error("url", "is not a log location", "a file or a URL")
@@ -247,6 +265,23 @@ def log_setting(explicit: str | Path | None = None) -> LogSetting:
         return LogSetting("", "")
     table = Table(load_toml(path), str(path))
     return LogSetting(_log_url(table), str(path))
+def _lots(table: Table, path: Path) -> LotRules:
+    """``[lots]``: require_received (true: every ingredient lot must have been received
+    with ``compounder receive``), quarantine (the forms whose received lots wait for a
+    pharmacist's release: tablet, powder, liquid; default powder), products (the
+    pharmacy's own products file, added to templates/products.toml)."""
+    table.check_keys({"require_received", "quarantine", "products"})
+    quarantine: tuple[str, ...] = ("powder",)
+    if "quarantine" in table.data:
+        quarantine = tuple(table.text_list("quarantine", required=False))
+        unknown = [form for form in quarantine if form not in LOT_FORMS]
+        if unknown:
+            raise table.error("quarantine", f"{unknown[0]!r} is not accepted", ", ".join(LOT_FORMS))
+    return LotRules(
+        require_received=table.boolean("require_received"),
+        quarantine=quarantine,
+        products=_data_file(table, "products", path),
+    )
 
 
 def _profile(defaults: Table) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from compounder.log.kinds import Kind, ingredient_uses, looked_up, snapshot_of
@@ -38,10 +39,31 @@ def content_hash(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def chain_hash(prev: str, entry_id: int, created_at: str, content: str) -> str:
+def hash_rule(created_at: str) -> int:
+    """Which rule an entry's hash follows, by how its time is written: 2 for a UTC time
+    (``2026-12-07T16:41:29Z``, every entry written since times are UTC), 1 for the
+    local times without an offset of older entries (they keep their hashes)."""
+    return 2 if created_at.endswith("Z") else 1
+
+
+def chain_hash(
+    prev: str, entry_id: int, created_at: str, content: str, prev_id: int | None = None
+) -> str:
     """The hash an entry carries: its place (the previous hash, its id and time) and
-    its content hash."""
-    return hashlib.sha256(f"{prev};{entry_id};{created_at};{content}".encode()).hexdigest()
+    its content hash. Rule 2 also covers the previous entry's id (``prev_id``, by
+    default the id before), so the highest id given out is kept in the chain itself."""
+    if hash_rule(created_at) == 1:
+        return hashlib.sha256(f"{prev};{entry_id};{created_at};{content}".encode()).hexdigest()
+    before = entry_id - 1 if prev_id is None else prev_id
+    text = f"2;{prev};{before};{entry_id};{created_at};{content}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def utc_stamp(at: datetime | None = None) -> str:
+    """An entry's time as stored: UTC with an explicit offset (``2026-12-07T16:41:29Z``);
+    ``at`` (now by default; one without a zone is local time) converted to UTC."""
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def entry_hash(
@@ -54,10 +76,12 @@ def entry_hash(
     corrects: int | None,
     batch_key: str | None,
     payload: str,
+    prev_id: int | None = None,
 ) -> str:
-    """The hash an entry carries, from its fields as stored and the previous hash."""
+    """The hash an entry carries, from its fields as stored and the previous hash (and,
+    under rule 2, the previous entry's id: by default the id before)."""
     content = content_hash(kind, rx, lot, corrects, batch_key, payload)
-    return chain_hash(prev, entry_id, created_at, content)
+    return chain_hash(prev, entry_id, created_at, content, prev_id)
 
 
 def snapshot_json(body: dict[str, Any]) -> tuple[str, str]:
@@ -79,10 +103,28 @@ class Verification:
     head: str
     problem: str | None = None
     entry_id: int | None = None
+    #: further problems found (the guards, the anchors), after ``problem``
+    also: tuple[str, ...] = ()
+    #: what verify could not prove (a role that could turn the guards off, no anchor)
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return () if self.problem is None else (self.problem, *self.also)
+
+    def adding(self, problems: Iterable[str] = (), warnings: Iterable[str] = ()) -> Verification:
+        """This verification with more problems and warnings (after its own)."""
+        found = [*self.problems, *problems]
+        return replace(
+            self,
+            problem=found[0] if found else None,
+            also=tuple(found[1:]),
+            warnings=(*self.warnings, *warnings),
+        )
 
 
 class Problem(Exception):
@@ -103,22 +145,26 @@ class Walk:
     def __init__(self, store: Store, anchor: str | None) -> None:
         self.store = store
         self.noted = anchor
-        self.anchor = anchor.lower() if anchor is not None else None
-        self.anchored = anchor is None or self.anchor == GENESIS[: len(anchor)]
+        anchor_id, _, anchor_hash = (anchor or "").rpartition(":")
+        #: a noted head: its hash (a prefix) and, if given, the entry it is
+        self.anchor = anchor_hash.lower() if anchor is not None else None
+        self.anchor_id = int(anchor_id) if anchor_id else None
+        self.anchored = self.anchor is None or (
+            self.anchor_id is None and self.anchor == GENESIS[: len(self.anchor)]
+        )
         self.count = 0
         self.prev = GENESIS
+        self.rule = 1
         self.lots: set[str] = set()
         self.referenced: set[str] = set()
         self.written: dict[int, list[tuple[Any, ...]]] = {}
+        from compounder.log.receipts import StockLedger
+
+        self.stock = StockLedger()  # received lots' stock, entry by entry
 
     def rows(self, sql: str) -> Iterable[Any]:
         return self.store.backend.rows(self.store.db, sql)
 
-    def triggers(self) -> None:
-        backend, db = self.store.backend, self.store.db
-        missing = [n for n in self.store.trigger_names() if not backend.has_trigger(db, n)]
-        if missing:
-            raise Problem(f"the append-only trigger {missing[0]} was removed")
 
     def rows_written_with_entries(self) -> None:
         """The rows each entry's payload is written out to (ingredient lots, fields)."""
@@ -135,19 +181,28 @@ class Walk:
             raise Problem(f"entry {expected} is missing (the next is {entry_id})", expected)
         if row["prev_hash"] != self.prev:
             raise Problem(f"entry {entry_id} does not follow the entry before it", entry_id)
+        if hash_rule(row["created_at"]) < self.rule:
+            raise Problem(
+                f"entry {entry_id} is written as an older entry after newer ones (it was altered)",
+                entry_id,
+            )
+        self.rule = hash_rule(row["created_at"])
         digest = entry_hash(
             self.prev, entry_id, row["kind"], row["rx"], row["lot"], row["created_at"],
-            row["corrects"], row["batch_key"], row["payload"],
+            row["corrects"], row["batch_key"], row["payload"], entry_id - 1,
         )  # fmt: skip
         if digest != row["hash"]:
             raise Problem(f"entry {entry_id} does not match its hash (it was altered)", entry_id)
         if self.anchor is not None and digest.startswith(self.anchor):
-            self.anchored = True
+            self.anchored = self.anchored or self.anchor_id in (None, entry_id)
         try:
             payload = json.loads(row["payload"])
         except ValueError:
             raise Problem(f"entry {entry_id} is not readable", entry_id) from None
         self.written_rows(entry_id, row["kind"], payload)
+        stock = self.stock.entry(row["kind"], row["lot"], payload)
+        if stock is not None:
+            raise Problem(f"entry {entry_id} {stock}", entry_id)
         if row["kind"] == Kind.PREPARATION:
             if row["lot"] in self.lots:
                 raise Problem(f"entry {entry_id} reuses lot {row['lot']}", entry_id)
@@ -196,19 +251,34 @@ class Walk:
 def verify(store: Store, anchor: str | None = None) -> Verification:
     """Walk the log: every entry's hash against its fields and the previous hash,
     every snapshot against its hash, the rows written with each entry, the lots
-    unique, the append-only triggers in place. The first problem is named.
+    unique, received lots' stock never used unreleased or below zero
+    (``receipts.StockLedger``); the first problem is named. Before it, every
+    append-only guard that is not as the schema makes it (``guards``); a role that
+    could turn them off is a warning.
 
-    ``anchor``: a chain head noted earlier (kept outside the log); it must still be
-    in the chain, so even an attacker who rewrites every hash after an edit is caught.
+    ``anchor``: a chain head noted earlier (kept outside the log; ``ID:HASH`` or a
+    hash); it must still be in the chain, so even an attacker who rewrites every hash
+    after an edit is caught.
     """
+    from compounder.log.guards import guard_problems, role_warning
+
+    with store.faults():
+        guards = guard_problems(store)
+        warning = role_warning(store)
     walk = Walk(store, anchor)
     try:
-        walk.triggers()
         walk.rows_written_with_entries()
         for row in walk.rows(f"SELECT {ENTRY_COLUMNS} FROM entries ORDER BY id"):
             walk.entry(row)
         walk.after_entries()
         walk.snapshots()
     except Problem as found:
-        return Verification(walk.count, walk.prev, found.problem, found.entry_id)
-    return Verification(walk.count, walk.prev)
+        chain = Verification(walk.count, walk.prev, found.problem, found.entry_id)
+    else:
+        chain = Verification(walk.count, walk.prev)
+    warnings = [warning] if warning else []
+    if not guards:
+        return chain.adding(warnings=warnings)
+    return replace(chain, problem=guards[0], also=(*guards[1:], *chain.problems)).adding(
+        warnings=warnings
+    )

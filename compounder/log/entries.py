@@ -7,7 +7,7 @@ calls and their rows into what the API needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.core.limits import MAX_ENTRY_ID, MAX_TEXT_LENGTH
 from compounder.core.units import format_quantity
-from compounder.log.kinds import DISPENSING, Kind, PlannedGroup
+from compounder.log.kinds import DISPENSING, LABELLED, Kind, PlannedGroup
 
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
@@ -80,6 +80,7 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         made, vehicle, source = Decimal(group.concentration), group.vehicle, group.source
     else:
         return None
+    _refuse_stopped_ingredients(store, lot, record)
     day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]
     if made != concentration:
         raise SafetyError(
@@ -105,6 +106,85 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         vehicle,
         source,
     )
+
+
+def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
+    """SafetyError if ``lot`` is a preparation made from an ingredient lot since
+    recalled or put on hold (a reprint of its label is refused as a new label is)."""
+    if not lot:
+        return
+    for entry in store.entries_for_lot(lot):
+        if entry.kind in (Kind.PREPARATION, Kind.BATCH_RECORD) and "ingredients" in entry.payload:
+            _refuse_stopped_ingredients(store, lot, entry.payload)
+
+
+def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) -> None:
+    """A preparation made from an ingredient lot since recalled (or put on hold) is
+    recalled with it: no label is printed from it (SafetyError, exit 3)."""
+    from compounder.core.inventory import LotStatus
+    from compounder.log.receipts import find_received, recall_of
+
+    for use in record.get("ingredients", []):
+        name = str(use.get("lot", ""))
+        received = find_received(store, name) if name else None
+        status = received.status if received is not None else None
+        reason = received.reason if received is not None else recall_of(store, name)
+        if received is None and reason is not None:
+            status = LotStatus.RECALLED
+        if status in (LotStatus.RECALLED, LotStatus.ON_HOLD):
+            raise SafetyError(
+                f"preparation lot {lot} was made from ingredient lot {name}, which is "
+                f"{status} ({reason})",
+                "do not dispense it; see the recall worklist (compounder recall)"
+                if status is LotStatus.RECALLED
+                else "wait until a pharmacist releases the ingredient lot",
+            )
+
+
+def dispensed_from_preparation(store: Store, entry: Any) -> dict[str, Any]:
+    """A preparation (its record's entry) and every label and batch order dispensed
+    from it: Rx, fill dates, BUD, quantities, the patient (from the label's snapshot),
+    and whether a correction was logged against it."""
+    record = entry.payload
+    corrected = {
+        e.corrects for e in store.entries_of_kind(Kind.CORRECTION) if e.corrects is not None
+    }
+    fills = []
+    for dispensed in store.entries_for_lot(entry.lot):
+        if dispensed.kind not in LABELLED:
+            continue
+        payload = dispensed.payload
+        fills.append(
+            {
+                "entry_id": dispensed.id,
+                "rx": dispensed.rx or "",
+                "fill_dates": payload.get("fill_dates") or [payload.get("fill_date", "")],
+                "bud": payload.get("bud", ""),
+                "patient": _patient(store, payload.get("snapshot")),
+                "corrected": dispensed.id in corrected,
+                "reprint": dispensed.kind == Kind.BATCH_REPRINT,
+            }
+        )
+    return {
+        "preparation_lot": entry.lot,
+        "entry_id": entry.id,
+        "rx": entry.rx or "",
+        "bud": str(record.get("bud", "")),
+        "compounded": str(record.get("compounded_date") or record.get("compounded_at", ""))[:10],
+        "fills": fills,
+    }
+
+
+def _patient(store: Store, digest: Any) -> str:
+    """The patient's name on a logged label (its snapshot's patient line)."""
+    if not isinstance(digest, str):
+        return ""
+    snapshot = store.snapshot(digest)
+    for content in snapshot.get("contents", []):
+        for block in content.get("blocks", []):
+            if block.get("role") == "patient":
+                return str(block.get("text", ""))
+    return ""
 
 
 def open_store(
@@ -176,8 +256,7 @@ def log_labels(
         entry_id: int = store.log(kind, first.rx, first.lot, payload)
         return entry_id
 
-    entry_id = publish_with_entry(db, files, write, "label")
-    checkpoint("label: committed")
+    entry_id: int = publish_with_entry(db, files, write, "label")
     return entry_id
 
 
@@ -198,10 +277,13 @@ def publish_with_entry(
 ) -> Any:
     """Files and the log entry ``write`` makes, together: each file staged beside its
     target, published inside the entry's transaction and taken back if it does not
-    commit. What ``write`` returns."""
-    from compounder.atomic import StagedFile, checkpoint
+    commit. From just before the commit until the files are final, SIGINT and SIGTERM
+    wait (``atomic.SignalsHeld``): once committed, the outcome is success; before, a
+    signal takes everything back. What ``write`` returns."""
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
 
     staged: list[StagedFile] = []
+    signals = SignalsHeld()
     try:
         for path, data in files:
             staged.append(StagedFile(path, data))
@@ -210,14 +292,18 @@ def publish_with_entry(
                 settle_folder(store, folder)
             result = write(store)
             for one in staged:
-                one.publish()
+                one.publish(log_identity(store))
             checkpoint(f"{what}: about to commit")
+            signals.hold()  # from here the entry may be committing: no taking back
     except BaseException:
         for one in staged:
             one.undo()
+        signals.release(deliver=True)
         raise
     for one in staged:
         one.finish()
+    checkpoint(f"{what}: committed")
+    signals.release()
     return result
 
 
@@ -275,17 +361,22 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         )
 
 
-def verify_log(db: str | Path | None = None, anchor: str | None = None) -> Any:
+def verify_log(
+    db: str | Path | None = None,
+    anchor: str | None = None,
+    anchors: Iterable[str | Path] = (),
+) -> Any:
     """Walk the whole log: every entry against its chained hash, every snapshot against
-    its own, the ingredient rows, unique lots and the append-only triggers. Returns a
-    ``chain.Verification`` (``ok``, ``entries``, ``problem``, ``entry_id``, ``head``).
-    ``anchor``: a chain head noted earlier, which must still be in the chain."""
-    if anchor is not None and (
-        len(anchor) < 16 or any(c not in "0123456789abcdef" for c in anchor.lower())
-    ):
-        raise InputError("head", anchor, "at least 16 hexadecimal digits of a noted chain head")
+    its own, the ingredient rows, unique lots and the append-only triggers by their
+    definitions; then every head the anchors hold (``log.anchor``: the settings' anchor
+    and ``anchors``). Returns a ``chain.Verification`` (``ok``, ``entries``,
+    ``problems``, ``warnings``, ``entry_id``, ``head``). ``anchor``: a chain head noted
+    earlier (``ID:HASH`` or a hash), which must still be in the chain."""
+    from compounder.log.anchor import audit, parse_head
+
+    noted = None if anchor is None else parse_head(anchor)
     with open_store(db, read_only=True) as store:
-        return store.verify(anchor)
+        return audit(store, store.verify(noted), anchors)
 
 
 def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
@@ -313,8 +404,11 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                     f"the log to copy does not verify: {found.problem}",
                     "run 'compounder log verify' and settle it before moving the log",
                 )
+            from compounder.log.anchor import witness
+
             with open_store(target) as copy:
                 counts = copy_into(copy, original, found)
+                witness(copy, found.entries, found.head)  # the copy's head, where it is now
                 return {
                     "from": str(original.path),
                     "to": str(copy.path),
@@ -323,18 +417,37 @@ def copy_log(source: str | Path, target: str | Path) -> dict[str, Any]:
                 }
 
 
-def settle_folder(store: Store, folder: Path) -> int:
-    """Finish what a command killed outright left in ``folder``: a file published but
-    whose entry never committed is taken back out; one whose entry committed is kept.
-    Call inside a write transaction (no other command is then between publishing and
-    committing). Returns how many were settled."""
-    from compounder.atomic import pending, settle
-    from compounder.log.snapshots import pdf_hash
+def log_identity(store: Store) -> dict[str, Any]:
+    """What a staged file notes about its entry as it is published inside the entry's
+    transaction: which log (the SQLite file's full path, or the server's redacted URL)
+    and the entry (its id and chained hash), so that only a command of the same log
+    settles it, by that very entry."""
+    import os
 
-    found = pending(folder if str(folder) else Path("."))
-    for temp, target in found:
-        settle(temp, target, store.has_file(pdf_hash(target.read_bytes())))
-    return len(found)
+    where = os.path.realpath(store.path) if isinstance(store.path, Path) else str(store.path)
+    appended = store.last_appended
+    return {"log": where, "entry": list(appended) if appended else None}
+
+
+def settle_folder(store: Store, folder: Path) -> int:
+    """Finish what commands killed outright left in ``folder`` (``atomic.settle_orphans``):
+    a file published for this log whose entry never committed is taken back out, one
+    whose entry committed is kept, a file never published is removed; files of a live
+    command, and those another log must judge, are left alone. Call inside a write
+    transaction. Returns how many were settled."""
+    from compounder.atomic import settle_orphans
+
+    here = log_identity(store)["log"]
+
+    def committed(note: dict[str, Any]) -> bool | None:
+        if note.get("log") != here:
+            return None  # another log's (or unknown): not this command's to judge
+        entry = note.get("entry")
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return None
+        return store.holds_entry(int(entry[0]), str(entry[1]))
+
+    return settle_orphans(folder if str(folder) else Path("."), committed)
 
 
 def settle_outputs(folder: str | Path, db: str | Path | None = None) -> int:

@@ -39,6 +39,12 @@ class Kind(StrEnum):
     BATCH_REPRINT = "batch-reprint"  # a batch order printed otherwise by a later run
     BATCH_RUN = "batch-run"  # a batch run and the hashes of its files
     BATCH_PRINT = "batch-print"  # a batch's labels sent to a printer
+    # a received ingredient lot's events (core.inventory.LotEventKind; log.receipts)
+    LOT_RECEIPT = "lot-receipt"  # an ingredient lot received (or more of it)
+    LOT_RELEASE = "lot-release"  # released by a pharmacist
+    LOT_HOLD = "lot-hold"  # put on hold
+    LOT_RECALL = "lot-recall"  # recalled (the worklist's hash)
+    STOCK_ADJUST = "stock-adjust"  # a count: its quantity changed, with a reason
 
 
 #: a kind (or its text) -> its text as stored; anything else is no kind

@@ -31,6 +31,7 @@ from compounder.log.chain import (
     content_hash,
     snapshot_hash,
     snapshot_json,
+    utc_stamp,
     verify,
 )
 from compounder.log.kinds import (
@@ -149,6 +150,10 @@ class Store:
                     if not self._committed_after_all():
                         raise
                 checkpoint("log: committed")
+                if self._appended is not None:  # the new head, witnessed outside the log
+                    from compounder.log.anchor import witness
+
+                    witness(self, *self._appended)
             except BaseException:
                 if self.db.in_transaction:
                     # (a connection already lost has nothing left to roll back)
@@ -204,6 +209,12 @@ class Store:
         row = self.db.execute("SELECT id, hash FROM entries ORDER BY id DESC LIMIT 1").fetchone()
         return (0, GENESIS) if row is None else (int(row["id"]), str(row["hash"]))
 
+    def head(self) -> tuple[int, str]:
+        """The last entry's id and hash ((0, GENESIS) for an empty log). Inside a write
+        transaction: the head the next entry will follow."""
+        with self.faults():
+            return self._head()
+
     def append(
         self,
         kind: Kind,
@@ -229,7 +240,7 @@ class Store:
         (call inside a transaction). ``contents``: their ``content_hash`` values, if
         worked out already."""
         known = iter(contents) if contents is not None else None
-        created = (at or datetime.now()).isoformat(timespec="seconds")
+        created = utc_stamp(at)
         last_id, prev = self._head()
         records, uses, fields = [], [], []
         for kind, rx, lot, payload, corrects, batch_key in rows:
@@ -237,7 +248,7 @@ class Store:
             kind = kind_text(kind)
             content = next(known) if known is not None else None
             content = content or content_hash(kind, rx, lot, corrects, batch_key, payload)
-            before, prev = prev, chain_hash(prev, last_id, created, content)
+            before, prev = prev, chain_hash(prev, last_id, created, content, last_id - 1)
             records.append(
                 (last_id, kind, rx, lot, created, corrects, payload, batch_key, before, prev)
             )
@@ -388,6 +399,20 @@ class Store:
             (rx, *(k.value for k in LABELLED)),
         )
         return found[0] if found else None
+
+    @property
+    def last_appended(self) -> tuple[int, str] | None:
+        """The id and chained hash of the last entry this transaction appended."""
+        return self._appended
+
+    def holds_entry(self, entry_id: int, digest: str) -> bool:
+        """Whether the log holds entry ``entry_id`` with this chained hash (committed)."""
+        with self.faults():
+            return bool(
+                self.db.execute(
+                    "SELECT 1 FROM entries WHERE id = ? AND hash = ?", (entry_id, digest)
+                ).fetchone()
+            )
 
     def has_file(self, sha256: str) -> bool:
         """Whether an entry names a file with this SHA-256 (a label's, a record's, a

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from compounder.atomic import os_lock
 from compounder.batch.lease import LEASE, LOCK_NAME
 from compounder.batch.run import run_batch
 from compounder.batch.synthetic import write_orders
@@ -85,11 +86,50 @@ def _dead_pid() -> int:
 
 def test_a_second_run_into_a_held_folder_is_refused(tmp_path, example_config):
     out = tmp_path / "out"
-    temp = _lock(out, socket.gethostname(), os.getpid(), age=0)  # a live run, here
-    with pytest.raises(OutputError, match="another batch run is writing to it"):
-        run_batch(ORDERS, out, example_config, db=tmp_path / "log.db")
+    temp = _lock(out, socket.gethostname(), os.getpid(), age=0)  # a live run, here...
+    held = os.open(out / LOCK_NAME, os.O_RDONLY)
+    assert os_lock(held)  # ...holding its lock as a run does
+    try:
+        with pytest.raises(OutputError, match="another batch run is writing to it"):
+            run_batch(ORDERS, out, example_config, db=tmp_path / "log.db")
+    finally:
+        os.close(held)
     assert temp.exists() and (out / LOCK_NAME).exists()
     assert [n for n in names(out) if not n.startswith(".")] == []
+
+
+def test_a_suspended_run_keeps_its_folder_however_long(tmp_path, example_config):
+    """A run stopped (Ctrl-Z, SIGSTOP) for longer than the lease still lives: its lock
+    is not taken on the same host; resumed, it finishes."""
+    out, db = tmp_path / "out", tmp_path / "log.db"
+    paused = tmp_path / "paused"
+    env = dict(
+        os.environ,
+        COMPOUNDER_PAUSE_AT="batch: folder locked",
+        COMPOUNDER_PAUSED=str(paused),
+    )
+    command = [sys.executable, "-m", "compounder", "batch", str(ORDERS), "-o", str(out)]
+    first = subprocess.Popen(
+        [*command, "--config", str(example_config), "--db", str(db)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not paused.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        paused.unlink()
+        then = time.time() - LEASE - 60  # as after three minutes suspended
+        os.utime(out / LOCK_NAME, (then, then))
+        with pytest.raises(OutputError, match="another batch run is writing to it"):
+            run_batch(ORDERS, out, example_config, db=db)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 0, stderr.decode()
+    assert "labels.pdf" in names(out) and not (out / LOCK_NAME).exists()
 
 
 def test_another_workstations_run_is_judged_by_its_lease_not_a_local_pid(tmp_path, example_config):
@@ -231,3 +271,36 @@ def test_workers_die_with_the_batch(tmp_path, example_config, how, method):
         assert process.returncode == (143 if how == signal.SIGTERM else 130)
         assert stderr.decode() == "compounder: interrupted\n"
         assert not out.exists()  # its temporary folder, its lock and the folder it made
+
+
+def test_a_lock_is_put_back_without_hard_links(tmp_path, monkeypatch):
+    """Where the file system has no hard links (FAT, SMB: os.link fails), a lock moved
+    aside by mistake is put back as a copy, never over a newer one."""
+    import errno
+
+    from compounder.batch import lease
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    path, aside = tmp_path / LOCK_NAME, tmp_path / "aside"
+    aside.write_text('{"run_key": "fresh"}')
+    lease._put_back(aside, path)
+    assert json.loads(path.read_text()) == {"run_key": "fresh"} and not aside.exists()
+    aside.write_text('{"run_key": "older"}')
+    lease._put_back(aside, path)  # a lock is there again: it stays
+    assert json.loads(path.read_text()) == {"run_key": "fresh"} and not aside.exists()
+
+
+def test_a_batch_runs_without_hard_links(tmp_path, example_config, monkeypatch):
+    import errno
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    out, db = tmp_path / "out", tmp_path / "log.db"
+    temp = _lock(out, socket.gethostname(), _dead_pid(), 1)  # an abandoned run first
+    assert run_batch(ORDERS, out, example_config, db=db).ok
+    assert not temp.exists() and [n for n in names(out) if n.startswith(".")] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import EXAMPLE_CONFIG, LABEL_ARGS, RECORD_ARGS
 
@@ -21,7 +22,9 @@ def test_history_says_lot_or_reference(cli, tmp_path, log_db):
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects"]
     rows = [line.split() for line in lines[2:]]
-    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+    # "When": the UTC time stored, shown in local time with its offset
+    assert all(re.fullmatch(r"[+-]\d\d:\d\d", r[3]) for r in rows), rows
+    assert [(r[0], r[4], r[5], r[6]) for r in rows] == [
         ("1", "preparation", "Lot", "20261201-001"),
         ("2", "label", "Lot", "20261201-001"),
         ("3", "label", "Ref", "20261201-1234567"),
@@ -34,3 +37,38 @@ def test_history_says_lot_or_reference(cli, tmp_path, log_db):
         (None, "20261201-1234567"),
         (None, "20261201-1234567"),
     ]
+
+
+def test_older_entries_keep_their_local_time_marked_and_history_is_in_id_order(cli, tmp_path):
+    """An entry written before times were UTC keeps its text (and its hash), marked
+    local; entries are listed by id, whatever their times say."""
+    import sqlite3
+
+    from compounder.log.chain import entry_hash
+    from compounder.log.guards import expected_guards
+    from compounder.log.store import Store
+
+    db = tmp_path / "log.db"
+    with Store(db):
+        pass
+    with sqlite3.connect(db, isolation_level=None) as raw:  # as an older Compounder wrote it
+        raw.execute("DROP TRIGGER entries_append_only_insert")
+        payload = '{"bud": "2027-01-01"}'
+        created = "2026-12-07T23:30:00"  # local, no offset: later than the next in UTC
+        digest = entry_hash("0" * 64, 1, "label", "1234567", None, created, None, None, payload)
+        raw.execute(
+            "INSERT INTO entries (id, kind, rx, created_at, payload, prev_hash, hash) "
+            "VALUES (1, 'label', '1234567', ?, ?, ?, ?)",
+            (created, payload, "0" * 64, digest),
+        )
+        with Store(db) as store:
+            raw.execute(expected_guards(store)["entries_append_only_insert"])
+    assert cli("correct", "--entry", "1", "--reason", "typo", "--db", str(db)).exit_code == 0
+    assert cli("log", "verify", "--db", str(db)).exit_code == 0
+    data = json.loads(cli("history", "--rx", "1234567", "--db", str(db), "--json").stdout)
+    assert [e["id"] for e in data] == [1, 2]
+    assert data[0]["created_at"] == "2026-12-07T23:30:00"
+    assert data[0]["created_local"] == "2026-12-07 23:30:00 (local)"
+    assert data[1]["created_at"].endswith("Z")
+    table = cli("history", "--rx", "1234567", "--db", str(db)).stdout
+    assert "2026-12-07 23:30:00 (local)" in table

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from printer_servers import Printer, closed_port
@@ -383,3 +384,45 @@ def test_a_small_job_the_printer_stops_taking_is_not_logged_printed(
         f"compounder: error: printing stopped part-way: printer {printer.uri}: {problem}"
     )
     assert f"after {p['bytes_handed']} of {size} bytes were handed to the connection" in message
+
+
+def test_a_signal_at_the_commit_keeps_the_label_and_stops_before_sending(
+    cli, tmp_path, example_config
+):
+    """SIGTERM while the label's entry commits: the label and its entry are kept (the
+    signal waits until the file is final), then the command stops before sending, and
+    logs the label as not printed."""
+    from compounder.log.store import Store
+
+    printer = Printer()
+    db, paused = tmp_path / "log.db", tmp_path / "paused"
+    Store(db).close()  # made beforehand: the label's is the first commit
+    env = {**os.environ, "COMPOUNDER_PAUSE_AT": "log: committing"}
+    env["COMPOUNDER_PAUSED"] = str(paused)
+    common = ["--config", str(example_config), "--db", str(db), "-o", str(tmp_path / "a.zpl")]
+    label = subprocess.Popen(
+        [sys.executable, "-m", "compounder", *BASE, *DOSE, *common, "--print", printer.uri],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not paused.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        label.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        while label.poll() is None and time.monotonic() < deadline + 60:
+            paused.unlink(missing_ok=True)  # (and the print entry's commit, later)
+            time.sleep(0.02)
+        _, err = label.communicate(timeout=60)
+    finally:
+        label.kill()
+        label.wait()
+        printer.close()
+    assert label.returncode == 143, err
+    assert printer.received == []  # never sent
+    assert (tmp_path / "a.zpl").read_bytes().startswith(b"^XA")
+    kinds = [(e["kind"], e["payload"].get("printed")) for e in history(cli, db)]
+    assert kinds == [("label", None), ("print", False)]

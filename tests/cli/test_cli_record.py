@@ -339,5 +339,7 @@ def test_an_entry_is_stamped_when_it_is_logged_not_with_the_compounding_time(cli
     assert json.loads(result.stdout)["record"]["compounded_at"] == "2026-12-01T14:05"
     with open_store(db) as store:
         (entry,) = store.entries_of_kind("preparation")
-    assert before <= datetime.fromisoformat(entry.created_at) <= datetime.now()
+    assert entry.created_at.endswith("Z")  # stored in UTC, with its offset
+    logged = datetime.fromisoformat(entry.created_at).astimezone().replace(tzinfo=None)
+    assert before <= logged <= datetime.now()
     assert entry.payload["compounded_at"] == "2026-12-01T14:05"

@@ -17,7 +17,9 @@ TITRATION = [
     "--concentration", "1mg/mL", "--titration", "--start-date", "2026-12-01",
     "--stock", "avery-5163", "--profile", "large-print", "--config", str(CONFIG),
 ]  # fmt: skip
-SUMMARY = re.compile(r"Reprinted the label of Rx 1234567 \(reference \S+, printed \S+\) to (.*)")
+SUMMARY = re.compile(
+    r"Reprinted the label of Rx 1234567 \(reference \S+, printed \S+ \S+ [+-]\d\d:\d\d\) to (.*)"
+)
 
 
 def test_a_reprint_of_several_previews_names_the_files(cli, tmp_path):

@@ -320,14 +320,16 @@ def test_history_report():
     ]
     assert history_report(entries, {"20261201-001"}) == "\n".join(
         [
-            "Entry  When                 What         Lot/Ref           BUD         Corrects",
-            "-----  -------------------  -----------  ----------------  ----------  --------",
-            "1      2026-12-01T09:30:00  preparation  Lot 20261201-001  2026-12-14",
-            "4      2026-12-02T08:00:00  correction   Lot 20261201-001              1",
+            "Entry  When                         What         Lot/Ref           BUD         "
+            "Corrects",
+            "-----  ---------------------------  -----------  ----------------  ----------  "
+            "--------",
+            "1      2026-12-01 09:30:00 (local)  preparation  Lot 20261201-001  2026-12-14",
+            "4      2026-12-02 08:00:00 (local)  correction   Lot 20261201-001              1",
         ]
     )
     label = entry(5, "label", "1234567", "20261201-1234567", "2026-12-03T08:00:00", {})
-    assert history_report([label], {"20261201-001"}).splitlines()[2].split()[3:5] == [
+    assert history_report([label], {"20261201-001"}).splitlines()[2].split()[5:7] == [
         "Ref",
         "20261201-1234567",
     ]

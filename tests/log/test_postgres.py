@@ -166,7 +166,7 @@ def test_verify_names_what_a_superuser_changed_with_the_triggers_off(pg_log):
     sql(pg_log, "ALTER TABLE entries DISABLE TRIGGER entries_append_only_update")
     with Store(pg_log) as store:
         found = store.verify()
-    assert found.problem == "the append-only trigger entries_append_only_update was removed"
+    assert found.problem == "the append-only trigger entries_append_only_update is disabled"
     sql(pg_log, "UPDATE entries SET payload = replace(payload, 'AB1234', 'ZZ9') WHERE id = 1")
     sql(pg_log, "ALTER TABLE entries ENABLE TRIGGER entries_append_only_update")
     with Store(pg_log) as store:

@@ -271,3 +271,31 @@ def test_a_later_schema_version_is_applied_on_open_on_both_backends(log_db, monk
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 5)
     with pytest.raises(DataFileError, match="is 6, newer than this Compounder knows"):
         Store(log_db)
+
+
+def test_a_new_log_is_private_and_its_outputs_are_not(tmp_path, cli, example_config):
+    """The log (its snapshots hold patients' names) and the folder made for it are the
+    user's alone, whatever the umask; an existing folder, and the outputs, keep theirs."""
+    import os
+    import stat
+
+    from conftest import LABEL_ARGS
+
+    old = os.umask(0o022)
+    try:
+        (tmp_path / "shared").mkdir()
+        db = tmp_path / "new" / "folder" / "log.db"
+        out = tmp_path / "shared" / "label.pdf"
+        args = ["--config", str(example_config), "-o", str(out), "--db", str(db)]
+        result = cli(*LABEL_ARGS, *args)
+        assert result.exit_code == 0, result.stderr
+        with Store(db) as store:
+            assert store.count("label") == 1
+            mode = {p.name: stat.S_IMODE(p.stat().st_mode) for p in db.parent.iterdir()}
+            assert mode["log.db"] == 0o600
+            assert set(mode.values()) == {0o600}, mode  # the -wal and -shm files too
+        assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o755
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

@@ -239,6 +239,7 @@ def test_sections_are_kept_together_and_no_page_holds_a_lone_line(recorded):
     _, _, pages = recorded
     headings = {"Warnings", "Master formulation", "Vehicle preparation", "Method"}
     headings |= {"Components used", "Result", "Quality checks", "Deviations"}
+    headings |= {"Compounding log"}
     for page in pages:
         body = page.splitlines()[:-1]  # without the footer
         assert len(body) >= 2, body
@@ -261,3 +262,21 @@ def test_record_pages_match_the_reviewed_reference_images():
         histogram = ImageChops.difference(image, reference).histogram()
         changed = sum(histogram[64:])  # pixels that differ by more than a quarter
         assert changed / (image.size[0] * image.size[1]) < 0.002, f"page {index + 1}"
+
+
+def test_the_record_carries_its_log_entry_and_the_head_it_follows(tmp_path):
+    """The paper witness: the entry's id and the chain head before it, as logged (a
+    record cannot carry its own entry's hash: that hash covers the record's)."""
+    from compounder.log.entries import verify_log
+    from compounder.log.store import Store
+
+    db = tmp_path / "log.db"
+    args = dict(rx="1234567", prepared_by="JD", checked_by="MK", compounded="2026-12-01")
+    record_preparation("1 mg/mL", "30 mL", config=EXAMPLE_CONFIG, db=db, **args)
+    _, data, pdf = record_preparation("1 mg/mL", "30 mL", config=EXAMPLE_CONFIG, db=db, **args)
+    with Store(db) as store:
+        first = store.db.execute("SELECT hash FROM entries WHERE id = 1").fetchone()[0]
+    assert data["log_place"] == {"entry": 2, "follows": f"1:{first}"}
+    text = flat_text(" ".join(page.extract_text() for page in pdf_pages(pdf)))
+    assert f"Logged as entry 2, after chain head 1:{first}" in text
+    assert verify_log(db, f"1:{first}").ok

@@ -42,6 +42,9 @@ WRITE_LOCK_KEY = 0x434F4D504C4F47
 #: Seconds to wait for the server to answer a connection.
 CONNECT_TIMEOUT_S = 10
 
+#: The body of the append-only triggers' function (its message is the one SQLite gives).
+APPEND_ONLY_BODY = f" BEGIN RAISE EXCEPTION '{base.APPEND_ONLY}'; END "
+
 
 def redacted(url: str) -> str:
     """The URL as messages show it: without a password."""
@@ -284,10 +287,13 @@ class PostgresBackend(base.Backend):
         return [f"{table}_append_only_{event}" for event in ("update", "delete", "truncate")]
 
     def append_only_setup(self) -> list[str]:
-        return [
-            "CREATE FUNCTION compounder_append_only() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN RAISE EXCEPTION '{base.APPEND_ONLY}'; END $$"
-        ]
+        name, language, body = self.guard_function()
+        return [f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE {language} AS $${body}$$"]
+
+    def guard_function(self) -> tuple[str, str, str]:
+        """The trigger function the append-only triggers call: its name, language and
+        body (``guards`` compares the server's with it)."""
+        return "compounder_append_only", "plpgsql", APPEND_ONLY_BODY
 
     def append_only(self, table: Table) -> list[str]:
         """UPDATE and DELETE refused row by row (an ``INSERT ... ON CONFLICT DO UPDATE``

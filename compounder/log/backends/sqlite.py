@@ -9,6 +9,7 @@ triggers), on every table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
@@ -49,7 +50,7 @@ class SqliteBackend(base.Backend):
             if self.read_only:
                 db = self._connect_read_only()
             else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(self.path)
                 db = sqlite3.connect(
                     str(self.path), timeout=base.LOCK_TIMEOUT_S, isolation_level=None
                 )
@@ -154,6 +155,16 @@ def _check_log_file(path: Path) -> None:
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "a pipe or device"
         raise DataFileError(str(path), "", f"is {kind}, not a log file", "the log's file")
+
+
+def _create_private(path: Path) -> None:
+    """A new log is private: its folder, if made now, 0700, and the file 0600 (SQLite
+    gives its -wal and -shm files the same); its snapshots hold patients' names. An
+    existing log or folder is left as it is."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _writable(path: Path) -> bool:
