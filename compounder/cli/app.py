@@ -28,7 +28,7 @@ from compounder.cli import (
     logbook,
     onboarding,
     printing,
-    reference,
+    schemas,
     stockroom,
 )
 from compounder.cli.options import json_printed, print_json
@@ -188,7 +188,7 @@ COMMANDS = (
     logbook.correct,
     onboarding.init,
     *stockroom.COMMANDS,
-    reference.schema,
+    schemas.schema,
 )
 for _command in COMMANDS:
     app.command()(report_errors(_command))

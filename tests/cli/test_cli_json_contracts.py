@@ -169,7 +169,7 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
          "-o", str(folder / "l.png"), *log],
         ["chart", "--start-date", "2026-12-01", "--concentration", "1mg/mL",
          "--patient", PATIENT, "-o", str(folder / "c.pdf"), *at],
-        ["chart", "--language", "es", "--target-dose", "3mg", "-o", str(folder / "c2.pdf"), *at],
+        ["chart", "--language", "en+es", "--target-dose", "3mg", "-o", str(folder / "c2.pdf"), *at],
         ["batch", str(EXAMPLES / "orders.csv"), "-o", str(folder / "out"), *log],
         ["batch", str(EXAMPLES / "orders.csv"), "-o", str(folder / "out3"), "--chunk-size",
          "3", "--format", "zpl", *at, "--db", str(folder / "another.db")],
