@@ -369,3 +369,70 @@ def test_a_closed_pipe_is_exit_141_quietly():
     assert (result.returncode, result.stderr) == (141, "")
     table = run_into_a_closed_pipe("strengths")
     assert (table.returncode, table.stderr) == (141, "")
+
+
+# --- the order row ------------------------------------------------------------------
+
+
+def test_the_order_schema_is_the_field_table():
+    """compounder/schemas/order.json is written from the order's field table: regenerate
+    it with python -c "import json; from compounder.api.orders import order_schema;
+    print(json.dumps(order_schema(), indent=2, ensure_ascii=False))" >
+    compounder/schemas/order.json"""
+    from compounder.api.orders import FIELDS, REQUIRED_COLUMNS, order_schema
+    from compounder.batch.order_file import COLUMNS
+
+    schema = load_schema("order")
+    assert schema == order_schema()
+    assert list(schema["properties"]) == [f.column for f in FIELDS if f.column]
+    assert sorted(schema["properties"]) == sorted(COLUMNS)  # what the batch reads
+    assert schema["required"] == list(REQUIRED_COLUMNS)
+    options = {f.column: f.flag for f in FIELDS if f.column and f.option}
+    assert {c: p["x-option"] for c, p in schema["properties"].items() if "x-option" in p} == (
+        options
+    )
+
+
+def order_rows() -> list[dict[str, str]]:
+    import csv
+
+    with (EXAMPLES / "orders.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_example_orders_hold_to_the_order_schema():
+    rows = order_rows()
+    assert len(rows) == 8
+    for row in rows:
+        check("order", row)  # as CSV gives them: text
+    typed = {**rows[0], "refills": 2, "strength_changed": True, "liver_kidney_history": None}
+    check("order", typed)  # as a JSON Lines object may give them
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"colour": "blue"},  # an unknown column: the batch refuses the file (or the line)
+        {"strength_changed": "maybe"},  # not yes or no
+        {"refills": "two"},
+        {"fill_date": "12/01/2026"},
+        {"dose": ["3 mg"]},
+    ],
+)
+def test_an_order_the_batch_refuses_for_its_form_fails_the_schema(change, cli, tmp_path):
+    """Each such row fails both the schema and the batch's own check (--check, exit 2
+    or 4), so the schema says no more than the batch does."""
+    row = {**order_rows()[1], **change}
+    with pytest.raises(AssertionError):
+        check("order", row)
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    result = cli("batch", str(orders), "--check", "--config", str(EXAMPLES / "compounder.toml"))
+    assert result.exit_code in (2, 4), result.stdout
+
+
+def test_a_missing_required_column_fails_the_schema():
+    row = order_rows()[1]
+    del row["prescriber"]
+    with pytest.raises(AssertionError):
+        check("order", row)
