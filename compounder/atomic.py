@@ -26,6 +26,15 @@ from compounder.errors import OutputError
 PRINT_INSTEAD = "use --print to send labels to a printer"
 
 
+#: an output named "-" goes to standard output (a label or chart: ``-o -``)
+STDOUT = "-"
+
+
+def to_stdout(target: str | Path | None) -> bool:
+    """Whether an output is standard output (``-o -``), not a file."""
+    return target is not None and str(target) == STDOUT
+
+
 def check_output_path(target: Path, instead: str = "") -> Path:
     """The path to write for ``target``: OutputError for an empty name, an existing
     folder, a folder that does not exist, or anything there but a regular file (a

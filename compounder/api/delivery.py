@@ -126,6 +126,17 @@ def output_format(
     raise SuffixError(str(output), named, chosen, why, remedy)
 
 
+def one_file(files: list[bytes]) -> None:
+    """Standard output takes one file: several PNG previews need a file name."""
+    if len(files) != 1:
+        raise InputError(
+            "output",
+            "-",
+            f"a file name (-o FILE): {len(files)} labels are {len(files)} PNG previews, "
+            "standard output takes one file (or --format pdf or zpl)",
+        )
+
+
 def file_fields(delivery: Delivery, files: list[bytes]) -> dict[str, Any]:
     """What the log keeps about the files (the PDF's own hash is kept as before)."""
     if not label_format(delivery.format).at_dpi:

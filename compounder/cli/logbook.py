@@ -25,8 +25,11 @@ from compounder.cli.options import (
     VolumeOpt,
     WaterOpt,
     print_json,
+    refuse_json_to_stdout,
+    stdout_despite_printer,
     which_log,
     with_options,
+    write_stdout,
 )
 from compounder.cli.printing import json_when_print_fails
 
@@ -168,30 +171,36 @@ def reprint(
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
     from compounder.api.recording import reprint_label
+    from compounder.atomic import to_stdout
     from compounder.content.reports import files_text
 
-    done = reprint_label(
-        rx,
-        output,
-        which_log(db, config, verbose),
-        label_format=label_format,
-        dpi=dpi,
-        printer=printer,
-        config=config,
-        default_name="reprint",
-    )
+    refuse_json_to_stdout(output, as_json)
+    stdout = to_stdout(output)
+    with stdout_despite_printer(stdout, lambda made: made.stdout):
+        done = reprint_label(
+            rx,
+            output,
+            which_log(db, config, verbose),
+            label_format=label_format,
+            dpi=dpi,
+            printer=printer,
+            config=config,
+            default_name="reprint",
+        )
+    if stdout:
+        write_stdout(done.stdout)
     if as_json:
         print_json("reprint", reprint_dict(done))
         return
-    where = " and ".join(
-        part for part in (files_text(done.files) if done.files else "", printer or "") if part
-    )
+    shown = ("standard output" if stdout else files_text(done.files)) if done.files else ""
+    where = " and ".join(part for part in (shown, printer or "") if part)
     from compounder.core.dates import logged_time
 
     original = done.original
     printed = logged_time(original.created_at)
     typer.echo(
-        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed {printed}) to {where}"
+        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed {printed}) to {where}",
+        err=stdout,
     )
 
 

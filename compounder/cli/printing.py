@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from compounder.atomic import to_stdout
 from compounder.cli.options import (
     LABEL_OUTPUT_OPTIONS,
     LOG_OPTIONS,
@@ -33,7 +34,10 @@ from compounder.cli.options import (
     order_fields,
     patient_name,
     print_json,
+    refuse_json_to_stdout,
+    stdout_despite_printer,
     with_options,
+    write_stdout,
 )
 
 
@@ -168,12 +172,17 @@ def label(
     output, printer = options["output"], options["printer"]
     if output is None and printer is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
+    refuse_json_to_stdout(output, as_json)
     given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
     given["patient"] = patient_name(patient, patient_file, required=True) or ""
     fields = order_fields({**given, **options})
     del fields["db"]
     order = order_from_options(**fields)
-    run = make_labels(order, config=config, db=options["db"])
+    stdout = to_stdout(output)
+    with stdout_despite_printer(stdout, lambda made: made.files[0]):
+        run = make_labels(order, config=config, db=options["db"])
+    if stdout:
+        write_stdout(run.files[0])
     if as_json:
         print_json("label", label_json(run, output, printer))
     else:
@@ -185,11 +194,12 @@ def label(
         if output is not None:
             from compounder.content.reports import files_text
 
-            typer.echo(f"Wrote {labels} to {files_text(list(run.written) or [str(output)])}")
+            where = "standard output" if stdout else files_text(list(run.written))
+            typer.echo(f"Wrote {labels} to {where}", err=stdout)
         if printer is not None:
-            typer.echo(f"Printed {labels} on {printer}")
+            typer.echo(f"Printed {labels} on {printer}", err=stdout)
         for note in run.notes:
-            typer.echo(f"Note: {note}")
+            typer.echo(f"Note: {note}", err=stdout)
 
 
 # a command's own names that are not an order's fields
@@ -252,7 +262,11 @@ def chart(
     fields = order_fields({**given, **options, "titration": True})
     fields["syringes"] = str(syringes) if syringes is not None else None
     order = order_from_options(needs=(), **fields)
+    refuse_json_to_stdout(output, as_json)
     run = make_chart(order, output, config=config)
+    stdout = to_stdout(output)
+    if stdout:
+        write_stdout(run.pdf)
     if as_json:
         print_json(
             "chart",
@@ -268,9 +282,10 @@ def chart(
     else:
         steps = len(run.content.steps)
         both = f" in {len(run.contents)} languages" if len(run.contents) > 1 else ""
-        typer.echo(f"Wrote the dosing chart ({steps} steps){both} to {output}")
+        where = "standard output" if stdout else output
+        typer.echo(f"Wrote the dosing chart ({steps} steps){both} to {where}", err=stdout)
         for note in run.notes:
-            typer.echo(f"Note: {note}")
+            typer.echo(f"Note: {note}", err=stdout)
 
 
 def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:

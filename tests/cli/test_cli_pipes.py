@@ -82,3 +82,114 @@ def test_batch_dash_at_a_terminal_refuses_rather_than_waits(tmp_path):
         os.close(secondary)
     assert result.returncode == 2
     assert "orders: '-' is not accepted; expected an order file piped in" in result.stderr
+
+
+# --- -o -: a label or chart to standard output --------------------------------------
+
+LABEL = ["label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
+         "--dose", "1.5mg", "--concentration", "1mg/mL", "--quantity", "25mL",
+         "--fill-date", "2026-12-01", "--config", CONFIG]  # fmt: skip
+
+
+def history(cli, db) -> list[dict]:
+    result = cli("history", "--rx", "1234567", "--db", str(db), "--json")
+    return json.loads(result.stdout)["entries"] if result.exit_code == 0 else []
+
+
+@pytest.mark.parametrize("form", ["pdf", "zpl"])
+def test_a_label_to_standard_output_is_logged_and_reprints_the_same(
+    cli, tmp_path, monkeypatch, form
+):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "log.db"
+    result = cli(*LABEL, "--db", str(db), "--format", form, "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    data = result.stdout_bytes
+    assert data.startswith(b"%PDF" if form == "pdf" else b"^XA")
+    assert result.stderr.startswith("Wrote 1 label to standard output\n")
+    assert not (tmp_path / "-").exists()  # no file named "-"
+    (entry,) = history(cli, db)
+    assert entry["kind"] == "label" and entry["payload"]["to_stdout"] is True
+    again = cli("reprint", "--rx", "1234567", "--db", str(db), "-o", str(tmp_path / f"r.{form}"))
+    assert again.exit_code == 0, again.stderr
+    assert (tmp_path / f"r.{form}").read_bytes() == data  # byte for byte what went out
+    piped = cli("reprint", "--rx", "1234567", "--db", str(db), "-o", "-")
+    assert piped.exit_code == 0 and piped.stdout_bytes == data
+    assert history(cli, db)[-1]["payload"]["to_stdout"] is True
+
+
+def test_a_chart_to_standard_output(cli, tmp_path, monkeypatch):
+    from conftest import pdf_pages
+
+    monkeypatch.chdir(tmp_path)
+    result = cli("chart", "--concentration", "1mg/mL", "--config", CONFIG, "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert len(pdf_pages(result.stdout_bytes)) >= 1
+    assert result.stderr.startswith("Wrote the dosing chart (7 steps) to standard output")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_what_standard_output_cannot_take_is_refused_before_anything_is_logged(cli, tmp_path):
+    db = tmp_path / "log.db"
+    with_json = cli(*LABEL, "--db", str(db), "-o", "-", "--json")
+    assert with_json.exit_code == 2
+    assert json.loads(with_json.stdout)["error"]["field"] == "output"
+    previews = cli(*LABEL[:7], "--concentration", "1mg/mL", "--titration", "--start-date",
+                   "2026-12-01", "--fill", "all", "--config", CONFIG, "--db", str(db),
+                   "--format", "png", "-o", "-")  # fmt: skip
+    assert previews.exit_code == 2, previews.stderr
+    assert "standard output takes one file" in previews.stderr and previews.stdout == ""
+    chart = cli("chart", "--concentration", "1mg/mL", "--config", CONFIG, "-o", "-", "--json")
+    assert chart.exit_code == 2 and json.loads(chart.stdout)["error"]["field"] == "output"
+    assert history(cli, db) == []
+
+
+def test_nothing_goes_out_when_the_entry_cannot_be_committed(cli, tmp_path):
+    """The log cannot be written (a folder where the log file should be): exit 4, and
+    not a byte on standard output."""
+    (tmp_path / "log.db").mkdir()
+    result = cli(*LABEL, "--db", str(tmp_path / "log.db"), "-o", "-")
+    assert result.exit_code == 4
+    assert result.stdout_bytes == b""
+
+
+def test_a_printer_that_fails_still_gets_the_label_out(cli, tmp_path):
+    """-o - and --print: the entry is committed, the label goes to standard output as a
+    file would be written, then the printer's failure (exit 5)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = tmp_path / "log.db"
+    result = cli(*LABEL, "--db", str(db), "--format", "zpl", "-o", "-",
+                 "--print", f"socket://127.0.0.1:{port}")  # fmt: skip
+    assert result.exit_code == 5
+    assert result.stdout_bytes.startswith(b"^XA")
+    assert "not printed" in result.stderr
+    assert [e["kind"] for e in history(cli, db)] == ["label", "print"]
+
+
+def run_into_a_closed_pipe(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone: every write fails with EPIPE
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "compounder", *args], stdout=write_end,
+            stderr=subprocess.PIPE, text=True, timeout=120, check=False, cwd=cwd,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.slow
+def test_a_label_into_a_closed_pipe_is_exit_141_and_stays_logged(cli, tmp_path):
+    """The entry is committed before the bytes go out: a reader that has gone leaves
+    the label logged (as sent to standard output; reprint gives it again), exit 141,
+    nothing on stderr."""
+    db = tmp_path / "log.db"
+    result = run_into_a_closed_pipe(*LABEL, "--db", str(db), "-o", "-", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (141, "")
+    (entry,) = history(cli, db)
+    assert entry["payload"]["to_stdout"] is True
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("log.db")] == []
