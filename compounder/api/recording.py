@@ -380,13 +380,8 @@ def reprint_label(
     # the files and the reprint's entry commit together first; then the label is sent
     # and the outcome logged as its own entry (no transaction held while printing)
     entry_id = publish_with_entry(db, written, write, "reprint")
-    done = Reprint(
-        entry,
-        entry_id,
-        delivery.format,
-        [str(output)] if stdout else [str(t) for t in targets or []],
-        stdout=files[0] if stdout else b"",
-    )
+    names = [str(output)] if stdout else [str(t) for t in targets]
+    done = Reprint(entry, entry_id, delivery.format, names, stdout=files[0] if stdout else b"")
     if delivery.printer is not None:
         printing, failure = print_logged(delivery, files, db, entry_id, rx, entry.lot)
         done = replace(done, printing=printing)
