@@ -45,6 +45,10 @@ def check_output_path(target: Path, instead: str = "") -> Path:
     A symbolic link to a regular file is written through, as the shell's ``>`` does:
     the file it names is replaced (atomically, beside it) and the link is kept; the
     returned path is that file. A link to nothing is refused."""
+    if to_stdout(target):  # label, chart and reprint take "-" before coming here
+        raise OutputError(
+            STDOUT, "standard output takes a label, chart or reprint only; give a file name"
+        )
     target = Path(target)
     if not str(target) or target.name in ("", ".", ".."):
         raise OutputError(repr(str(target)), "a file name is needed")

@@ -86,6 +86,12 @@ def batch(
         from compounder.errors import InputError
 
         raise InputError("output", "missing", "-o FOLDER for the outputs (--check needs none)")
+    from compounder.atomic import STDOUT, to_stdout
+
+    if to_stdout(output):  # a folder of files: standard output cannot take them
+        from compounder.errors import OutputError
+
+        raise OutputError(STDOUT, "a batch writes a folder of files; give a folder (-o OUT/)")
     output = output or Path(".")  # (a check writes nothing)
     delivery = plan_delivery(
         label_format, dpi, printer, load_settings(config) if printer else None

@@ -193,3 +193,19 @@ def test_a_label_into_a_closed_pipe_is_exit_141_and_stays_logged(cli, tmp_path):
     (entry,) = history(cli, db)
     assert entry["payload"]["to_stdout"] is True
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("log.db")] == []
+
+
+def test_outputs_that_are_not_one_label_or_chart_refuse_standard_output(cli, tmp_path):
+    """record, stock and batch write files standard output cannot stand for: "-" is
+    refused (exit 5), never a file or folder named "-"."""
+    runs = [
+        ["record", "--rx", "1234567", "--concentration", "1mg/mL", "--volume", "30mL",
+         "--from", "tablets", "--prepared-by", "JD", "--checked-by", "MK"],
+        ["stock"],
+        ["batch", str(EXAMPLES / "orders.csv")],
+    ]  # fmt: skip
+    for args in runs:
+        result = cli(*args, "--config", CONFIG, "--db", str(tmp_path / "log.db"), "-o", "-")
+        assert result.exit_code == 5, (args, result.stderr)
+        assert result.stderr.startswith("compounder: error: cannot write -: ")
+    assert not Path("-").exists() and not (tmp_path / "-").exists()
