@@ -32,6 +32,7 @@ LAYERS = {
     "render": 3,
     "log": 4,
     "api": 5,
+    "fhir": 5,  # FHIR exchange: orders in through api.orders' rows
     "batch": 6,
     "cli": 7,
 }
