@@ -32,7 +32,7 @@ LAYERS = {
     "render": 3,
     "log": 4,
     "api": 5,
-    "fhir": 5,  # FHIR exchange: orders in through api.orders' rows
+    "fhir": 5,
     "batch": 6,
     "cli": 7,
 }

@@ -435,7 +435,8 @@ class _Run:
     def run(self) -> BatchReport:
         if not self.options.check:
             self.open()
-        self.rejected = RejectedSpool(self.temp, header_of(self.path, self.options.order_format)) if self.temp else None
+        header = header_of(self.path, self.options.order_format)
+        self.rejected = RejectedSpool(self.temp, header) if self.temp else None
         try:
             self.collect()
             if self.temp is None or (self.report.errors and not self.options.skip_invalid):

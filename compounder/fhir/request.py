@@ -36,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from compounder.api.orders import TITRATE
+from compounder.fhir.request_errors import Unmappable
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
@@ -58,16 +59,6 @@ _MG = {"mg", "milligram", "milligrams"}
 _ML = {"ml", "milliliter", "milliliters", "millilitre", "millilitres"}
 _DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
 _CONCENTRATION_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*/\s*(?:1\s*)?ml\b", re.IGNORECASE)
-
-
-class Unmappable(Exception):
-    """A MedicationRequest the order cannot be read from: the FHIR path at fault and
-    why (what was found, what is accepted; never a patient's value)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
 
 
 #: a reference resolved: the resource, or None where it cannot be found

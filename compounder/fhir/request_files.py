@@ -23,7 +23,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TextIO
 
-from compounder.fhir.request import Resolver, Unmappable, request_row
+from compounder.fhir.request import Resolver, request_row
+from compounder.fhir.request_errors import Unmappable
 
 #: how far into a file ``is_fhir`` reads to decide
 SNIFF_CHARS = 1 << 16

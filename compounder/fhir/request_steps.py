@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from compounder.api.orders import TITRATE
-from compounder.fhir.request import Unmappable
+from compounder.fhir.request_errors import Unmappable
 
 
 def titration_row(steps: Sequence[Any]) -> dict[str, tuple[str, str]]:
