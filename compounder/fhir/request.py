@@ -448,7 +448,8 @@ def _dose(instruction: Mapping[str, Any], path: str, concentration: Decimal | No
         raise Unmappable(f"{where}.doseQuantity", "missing; expected a dose in mg")
     where = f"{where}.doseQuantity"
     quantity = _dict(rate, "doseQuantity")
-    unit = _unit(quantity, where).lower()
+    written = _unit(quantity, where)
+    unit = written.lower()
     if unit == "mg/ml":
         raise Unmappable(f"{where}.unit", "mg/mL is a concentration, not a dose; expected mg")
     value = _value(quantity, where)
@@ -461,7 +462,7 @@ def _dose(instruction: Mapping[str, Any], path: str, concentration: Decimal | No
                 "Medication whose ingredient strength is in mg/mL",
             )  # fmt: skip
         return value * concentration, where
-    raise Unmappable(f"{where}.unit", f"{unit[:20]!r} is not accepted; expected mg or mL")
+    raise Unmappable(f"{where}.unit", f"{written[:20]!r} is not accepted; expected mg or mL")
 
 
 def _time(timing: Any, path: str) -> str:

@@ -145,9 +145,10 @@ def _ndjson(lines: Iterator[str], fill_date: date, first_number: int) -> Iterato
             continue
         raw = text.rstrip("\r\n")
         try:
-            resource = _loads(text)
+            resource = _loads(raw)
         except (ValueError, RecursionError) as exc:
-            yield RequestRead("line", number, raw=raw, problem=f"not valid JSON ({_reason(exc)})")
+            problem = f"not valid JSON ({_reason(exc, lines=False)})"
+            yield RequestRead("line", number, raw=raw, problem=problem)
             continue
         if not isinstance(resource, dict) or resource.get("resourceType") != "MedicationRequest":
             yield RequestRead(
@@ -224,9 +225,9 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
-def _reason(exc: ValueError | RecursionError) -> str:
+def _reason(exc: ValueError | RecursionError, lines: bool = True) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno}"
+        return f"{exc.msg} at line {exc.lineno}" if lines else exc.msg
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     return str(exc)[:60]

@@ -64,6 +64,7 @@ def _in_sequence(steps: Sequence[Any]) -> list[Any]:
                 "instruction a step (LDN is taken once a day)",
             )  # fmt: skip
         seen[step.sequence] = step.path
+    for step in steps:
         if step.start is None:
             raise Unmappable(
                 f"{step.path}.timing.repeat.boundsPeriod.start",
