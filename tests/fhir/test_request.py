@@ -44,9 +44,7 @@ def test_a_dose_request_gives_the_same_order_as_its_row():
     )
     assert order_from_row(mapped.values) == order_from_row(row)
     assert mapped.paths["dose"] == "dosageInstruction[0].doseAndRate[0].doseQuantity"
-    assert mapped.paths["concentration"] == (
-        "medicationReference.resolve().ingredient[0].strength"
-    )
+    assert mapped.paths["concentration"] == ("medicationReference.resolve().ingredient[0].strength")
 
 
 def test_a_titration_gives_the_same_order_as_its_row():
