@@ -26,7 +26,7 @@ from typing import Any
 from compounder.api.orders import COLUMNS as FIELD_COLUMNS
 from compounder.api.orders import REQUIRED_COLUMNS
 from compounder.core.datafiles import open_regular_file
-from compounder.errors import DataFileError
+from compounder.errors import CompounderError, DataFileError
 
 # The columns are the order's fields that have one (``api.orders.FIELDS``).
 REQUIRED = REQUIRED_COLUMNS
@@ -83,10 +83,15 @@ def file_format(path: Path, declared: str | None = None) -> str:
 
 
 def _looks_fhir(path: Path) -> bool:
+    """Whether the file opens as FHIR JSON (a file that cannot be read is not: reading
+    it reports why)."""
     from compounder.fhir.request_files import SNIFF_CHARS, is_fhir
 
-    with _file_problems(path), _open_text(path) as handle:
-        return is_fhir(handle.read(SNIFF_CHARS))
+    try:
+        with _open_text(path) as handle:
+            return is_fhir(handle.read(SNIFF_CHARS))
+    except (CompounderError, OSError, UnicodeDecodeError):
+        return False
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:

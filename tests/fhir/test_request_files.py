@@ -108,3 +108,20 @@ def test_a_row_carries_its_fhir_paths(tmp_path):
     assert rows[0].field_name("patient_name") == "subject.resolve().name"
     assert rows[0].field_name("vehicle") == "vehicle"  # a column FHIR does not give
     assert json.loads(rows[0].raw)["id"] == "rx1"  # the entry's resource, on one line
+
+
+def test_the_documented_example_is_the_documented_row():
+    import re
+    from datetime import date
+
+    from compounder.api.orders import order_from_row
+
+    page = (FHIR_DATA.parents[2] / "docs" / "exchange.md").read_text(encoding="utf-8")
+    section = page.split("## Orders in (FHIR MedicationRequest)")[1].split("\n## ")[0]
+    resource = json.loads(re.search(r"```json\n(.*?)```", section, re.S).group(1))
+    header, cells = re.search(r"```csv\n(.*?)```", section, re.S).group(1).splitlines()
+    row = dict(
+        zip(header.split(","), cells.replace("(today)", "2026-12-01").split(","), strict=True)
+    )
+    (mapped,) = read(json.dumps(valid(resource)), date(2026, 12, 1))
+    assert order_from_row(mapped.values) == order_from_row(row)
