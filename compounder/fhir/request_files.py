@@ -59,7 +59,7 @@ def is_fhir(start: str) -> bool:
     for candidate in (first_line, text):
         try:
             found = json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         return isinstance(found, dict) and isinstance(found.get("resourceType"), str)
     # a pretty-printed document longer than what was read: look for its key
@@ -218,10 +218,14 @@ def _loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, object_pairs_hook=_object)
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object naming one key twice (JSON would keep the last silently)."""
+
+
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     record = dict(pairs)
     if len(record) != len(pairs):
-        raise ValueError("a key is given twice")
+        raise _RepeatedKey("a key is given twice")
     return record
 
 
@@ -230,7 +234,9 @@ def _reason(exc: ValueError | RecursionError, lines: bool = True) -> str:
         return f"{exc.msg} at line {exc.lineno}" if lines else exc.msg
     if isinstance(exc, RecursionError):
         return "nested too deeply"
-    return str(exc)[:60]
+    if isinstance(exc, _RepeatedKey):
+        return str(exc)
+    return "a number too long"  # int() refuses more than its digit limit
 
 
 def _one_line(resource: Any) -> str:

@@ -146,3 +146,24 @@ def test_a_file_that_is_not_fhir_orders(cli, tmp_path, example_config):
         f"compounder: error: {source}: holds a Patient; expected a MedicationRequest, a "
         "Bundle or NDJSON"
     )
+
+
+def test_hostile_fhir_files_get_one_line_and_an_exit_code(cli, tmp_path, example_config):
+    resource = json.dumps(_load("medrx0302-ldn.json"))
+    cases = {
+        "nested.json": '{"resourceType": "MedicationRequest", "x": ' + "[" * 3000 + "]" * 3000
+        + "}",
+        "bigint.ndjson": resource + "\n" + resource.replace('"value": 42', '"value": '
+        + "4" * 5000) + "\n",
+        "surrogate.ndjson": resource.replace("Donald Duck", "\\ud800") + "\n" + resource + "\n",
+        "deep.ndjson": resource + "\n" + "[" * 3000 + "]" * 3000 + "\n",
+        "empty.json": "",
+        "bom.json": "\ufeff" + resource,
+    }  # fmt: skip
+    for name, text in cases.items():
+        source = tmp_path / name
+        source.write_text(text, encoding="utf-8")
+        result = cli("batch", str(source), "--check", "--config", str(example_config))
+        assert result.exit_code in (0, 2, 4), (name, result.output)
+        assert "Traceback" not in result.output, name
+        assert all(line.startswith("compounder: error: ") for line in result.stderr.splitlines())
