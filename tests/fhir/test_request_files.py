@@ -125,3 +125,10 @@ def test_the_documented_example_is_the_documented_row():
     )
     (mapped,) = read(json.dumps(valid(resource)), date(2026, 12, 1))
     assert order_from_row(mapped.values) == order_from_row(row)
+
+
+def test_a_key_given_twice_is_that_lines_problem():
+    line = json.dumps(load("medrx0302-ldn.json"))
+    twice = line.replace('"status": "active"', '"status": "active", "status": "cancelled"')
+    reads = read(line.replace("12345689", "1") + "\n" + twice + "\n")
+    assert [r.problem for r in reads] == ["", "not valid JSON (a key is given twice)"]
