@@ -236,11 +236,11 @@ def _drug(resource: Mapping[str, Any], resolve: Resolver, row: _Row) -> Decimal 
 def _medication(medication: Mapping[str, Any], path: str, row: _Row) -> Decimal | None:
     """A Medication: its code (if any) and its one active ingredient naming naltrexone,
     whose strength in mg/mL is the concentration."""
-    code = _dict(medication, "code")
+    code = _dict(medication, "code", path)
     if code:
         _naltrexone(code, f"{path}.code")
     found = None
-    for i, ingredient in enumerate(_list(medication, "ingredient")):
+    for i, ingredient in enumerate(_list(medication, "ingredient", path)):
         where = f"{path}.ingredient[{i}]"
         if not isinstance(ingredient, dict):
             continue
@@ -261,7 +261,7 @@ def _medication(medication: Mapping[str, Any], path: str, row: _Row) -> Decimal 
         if code:
             return _text_strength(code, f"{path}.code", row)
         raise Unmappable(f"{path}.ingredient", "no ingredient names naltrexone hydrochloride")
-    ingredient = _list(medication, "ingredient")[found]
+    ingredient = _list(medication, "ingredient", path)[found]
     named = _text_strength(code, f"{path}.code", row) if code else None
     if "strength" not in ingredient:
         return named
@@ -325,7 +325,7 @@ def _strength(ratio: Any, path: str) -> Decimal:
     """An ingredient's strength as a Ratio of mg to mL (or mg/mL over nothing), in mg/mL."""
     if not isinstance(ratio, dict):
         raise Unmappable(path, "expected a Ratio (numerator in mg, denominator in mL)")
-    numerator = _dict(ratio, "numerator")
+    numerator = _dict(ratio, "numerator", path)
     denominator = ratio.get("denominator")
     unit = _unit(numerator, f"{path}.numerator")
     if unit.lower() == "mg/ml" and (denominator is None or _is_one(denominator)):
@@ -404,7 +404,7 @@ class _Step:
         _oral(instruction, path)
         dose, dose_path = _dose(instruction, path, concentration)
         timing = instruction.get("timing") or {}
-        bounds = _dict(timing, "repeat").get("boundsPeriod") or {}
+        bounds = _dict(timing, "repeat", f"{path}.timing").get("boundsPeriod") or {}
         where = f"{path}.timing.repeat.boundsPeriod"
         sequence = instruction.get("sequence")
         if sequence is not None and (type(sequence) is not int or sequence < 1):
@@ -432,7 +432,7 @@ def _oral(instruction: Mapping[str, Any], path: str) -> None:
 
 def _dose(instruction: Mapping[str, Any], path: str, concentration: Decimal | None) -> Any:
     """The dose in mg (a dose in mL at the order's concentration) and its path."""
-    rates = _list(instruction, "doseAndRate")
+    rates = _list(instruction, "doseAndRate", path)
     if not rates:
         raise Unmappable(f"{path}.doseAndRate", "missing; expected a doseQuantity in mg")
     if len(rates) > 1:
@@ -447,7 +447,7 @@ def _dose(instruction: Mapping[str, Any], path: str, concentration: Decimal | No
     if "doseQuantity" not in rate:
         raise Unmappable(f"{where}.doseQuantity", "missing; expected a dose in mg")
     where = f"{where}.doseQuantity"
-    quantity = _dict(rate, "doseQuantity")
+    quantity = _dict(rate, "doseQuantity", where.rsplit(".", 1)[0])
     written = _unit(quantity, where)
     unit = written.lower()
     if unit == "mg/ml":
@@ -469,7 +469,7 @@ def _time(timing: Any, path: str) -> str:
     """bedtime, morning, or "" (not said: the settings' time); once a day only."""
     if not isinstance(timing, dict):
         return ""
-    repeat = _dict(timing, "repeat")
+    repeat = _dict(timing, "repeat", path)
     for key, allowed in (("frequency", 1), ("period", 1)):
         if key in repeat and repeat[key] != allowed:
             raise Unmappable(f"{path}.repeat.{key}", "expected once a day (LDN)")
@@ -505,14 +505,14 @@ def _supply(resource: Mapping[str, Any], row: _Row) -> None:
     path = "dispenseRequest"
     request = _dict(resource, path)
     if "quantity" in request:
-        quantity = _dict(request, "quantity")
+        quantity = _dict(request, "quantity", path)
         unit = _unit(quantity, f"{path}.quantity")
         if unit.lower() not in _ML:
             raise Unmappable(f"{path}.quantity.unit", f"{unit[:20]!r}; expected mL")
         value = _value(quantity, f"{path}.quantity")
         row.put("quantity", f"{_number(value)} mL", f"{path}.quantity")
     elif "expectedSupplyDuration" in request and row.values.get("dose") != TITRATE:
-        duration = _dict(request, "expectedSupplyDuration")
+        duration = _dict(request, "expectedSupplyDuration", path)
         where = f"{path}.expectedSupplyDuration"
         unit = _unit(duration, where)
         if unit not in _DAYS:
@@ -527,21 +527,23 @@ def _supply(resource: Mapping[str, Any], row: _Row) -> None:
 # -- small readers ---------------------------------------------------------------------
 
 
-def _dict(parent: Any, key: str) -> dict[str, Any]:
+def _dict(parent: Any, key: str, within: str = "") -> dict[str, Any]:
+    """``parent[key]``, an object ({} if absent); ``within``: the parent's FHIR path."""
     value = parent.get(key) if isinstance(parent, Mapping) else None
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Unmappable(key, "expected a JSON object")
+        raise Unmappable(f"{within}.{key}" if within else key, "expected a JSON object")
     return value
 
 
-def _list(parent: Mapping[str, Any], key: str) -> list[Any]:
+def _list(parent: Mapping[str, Any], key: str, within: str = "") -> list[Any]:
+    """``parent[key]``, an array ([] if absent); ``within``: the parent's FHIR path."""
     value = parent.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Unmappable(key, "expected a JSON array")
+        raise Unmappable(f"{within}.{key}" if within else key, "expected a JSON array")
     return value
 
 

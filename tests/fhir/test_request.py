@@ -289,3 +289,25 @@ def test_the_rows_own_checks_name_the_fhir_path(name, tmp_path, example_config):
 @contextlib.contextmanager
 def _nothing():
     yield  # the dose's maximum is the protocol's: checked when the order is planned
+
+
+def test_invalid_fhir_shapes_are_refused_with_their_path():
+    from fhir_inputs import read  # raw text: not valid FHIR, so not validated first
+
+    cases = {
+        "dispenseRequest.quantity": lambda r: r["dispenseRequest"].update(quantity="42 mL"),
+        f"{DOSE}": lambda r: r["dosageInstruction"][0]["doseAndRate"][0].update(
+            doseQuantity="3 mg"
+        ),
+        "dosageInstruction[0].doseAndRate": lambda r: r["dosageInstruction"][0].update(
+            doseAndRate={"doseQuantity": {"value": 3, "unit": "mg"}}
+        ),
+        f"{DOSE}.value": lambda r: r["dosageInstruction"][0]["doseAndRate"][0][
+            "doseQuantity"
+        ].update(value="3"),
+    }
+    for path, change in cases.items():
+        resource = load("medrx0302-ldn.json")
+        change(resource)
+        (mapped,) = read(json.dumps(resource))
+        assert mapped.problem_path == path, (path, mapped.problem)
