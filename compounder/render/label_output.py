@@ -68,4 +68,3 @@ def output_paths(fmt: str | LabelFormat, output: Path | None, count: int) -> lis
             )
         return png_targets(Path(output), count)
     return [Path(output)]
-
