@@ -476,7 +476,12 @@ def fill_label(
         "\n".join((check_text(prescriber_line, "prescriber", name=True), frame.device)),
     )
     name = Block("patient", "patient name", check_text(patient, "patient", name=True), True)
-    continued = (name, frame.drug_name) if frame.drug_name is not None else (name,)
+    # a continuation label's first line: whose and what, at the size of the name
+    continued = (
+        (Block("patient", "patient name", f"{name.text}{SEPARATOR}{frame.drug_name.text}", True),)
+        if frame.drug_name is not None
+        else (name,)
+    )
     cut = frame.over_labels
     first_blocks: tuple[Block, ...] = ()
     later_blocks: tuple[Block, ...] = ()
