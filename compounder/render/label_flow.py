@@ -13,6 +13,8 @@ draws these very lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from compounder.content.blocks import Block
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
@@ -23,6 +25,7 @@ from compounder.render.textfit import (
     CANNOT_HOLD,
     DoesNotFitError,
     Layout,
+    Line,
     fit_blocks,
     flow_blocks,
 )
@@ -167,16 +170,45 @@ class _Box:
         except DoesNotFitError as exc:
             if not _too_long(exc) or self.most < 2:
                 raise
-            parts = flow_blocks(
-                list(content.flowing or content.blocks), self.layout, self.width,
-                self.height, "label", header=header, trailer=trailer, zone=zone,
-                max_parts=self.most, min_parts=2, first=content.first,
-            )  # fmt: skip
+            parts = _flow_in_order(self, content, header, trailer, zone)
         total = len(parts)
         return [
             PlacedLabel(content, main, self.footer, self.bars, self.strip, (number, total))
             for number, main in enumerate(parts, start=1)
         ]
+
+
+def _flow_in_order(
+    box: _Box,
+    content: LabelContent,
+    header: Callable[[int, int], list[Block]],
+    trailer: Callable[[int, int], list[Block]],
+    zone: tuple[frozenset[str], float],
+) -> list[list[Line]]:
+    refusal: DoesNotFitError | None = None
+    for blocks, first in _orders(content):
+        try:
+            return flow_blocks(
+                blocks, box.layout, box.width, box.height, "label", header=header,
+                trailer=trailer, zone=zone, max_parts=box.most, min_parts=2, first=first,
+            )  # fmt: skip
+        except DoesNotFitError as exc:
+            refusal = exc
+    assert refusal is not None
+    raise refusal
+
+
+def _orders(content: LabelContent) -> list[tuple[list[Block], int]]:
+    """The orders the text may take over several labels, with how many blocks the first
+    label carries whole: the label as one label shows it with only the prescriber's
+    lines on the continuation, then the order that puts what the first label must
+    carry first (``content.flowing``)."""
+    orders = []
+    blocks = list(content.blocks)
+    if content.flowing and blocks[-1].role == "details":
+        orders.append((blocks, len(blocks) - 1))
+    orders.append((list(content.flowing or blocks), content.first))
+    return orders
 
 
 def _too_long(error: DoesNotFitError) -> bool:
