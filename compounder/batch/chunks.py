@@ -185,7 +185,9 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _lots_of(line: int, lots: dict[str, str], parts: dict[int, tuple[str, int]]) -> dict[str, str]:
+def _lots_of(
+    line: int, lots: dict[str, str], parts: dict[int, tuple[str, int]]
+) -> dict[str, str]:
     """The lots an order draws on: its group's, or for an order planned into a later
     preparation of its group (``parts``) that preparation's lot."""
     if line not in parts:

@@ -139,7 +139,9 @@ def _row_group(config: str, row: RawRow) -> tuple[str, date] | None:
     )
 
 
-def _plan_parts(chunk: Chunk, options: BatchOptions, held: dict[str, tuple[int, Decimal]]) -> None:
+def _plan_parts(
+    chunk: Chunk, options: BatchOptions, held: dict[str, tuple[int, Decimal]]
+) -> None:
     """Which preparation of its group each order draws on: none is planned larger than
     the largest ``prepare`` makes (``PREPARED_VOLUME_ML``); in file order, an order that
     would take its group's preparation over it starts the next one (part 2, 3...).

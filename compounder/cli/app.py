@@ -72,7 +72,6 @@ def _main(
     shows an example.
     """
 
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: a signal that came once the entry was committing: nothing is undone

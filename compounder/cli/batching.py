@@ -79,7 +79,9 @@ def batch(
 
         raise InputError("output", "missing", "-o FOLDER for the outputs (--check needs none)")
     output = output or Path(".")  # (a check writes nothing)
-    delivery = plan_delivery(label_format, dpi, printer, load_settings(config) if printer else None)
+    delivery = plan_delivery(
+        label_format, dpi, printer, load_settings(config) if printer else None
+    )
     show_bar = sys.stderr.isatty() and not as_json
     total = count_orders(orders_file) if show_bar else 0
     with contextlib.ExitStack() as stack:

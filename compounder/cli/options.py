@@ -160,10 +160,8 @@ ReprintFormatOpt = Annotated[
 ]
 DpiOpt = Annotated[
     int | None,
-    typer.Option(
-        "--dpi",
-        help="Printer resolution for zpl and png: 203 or 300 (default: the printer's, else 203).",
-    ),
+    typer.Option("--dpi", help="Printer resolution for zpl and png: 203 or 300 (default: "
+                 "the printer's, else 203)."),
 ]
 PrintOpt = Annotated[
     str | None,

@@ -214,8 +214,7 @@ def chart(
     patient: Annotated[
         str | None,
         typer.Option(
-            "--patient",
-            help="Patient name printed on the chart ('-': from stdin).",
+            "--patient", help="Patient name printed on the chart ('-': from stdin).",
             rich_help_panel=P,
         ),
     ] = None,

@@ -203,7 +203,9 @@ def stock(
 
 def adjust(
     lot: LotArg,
-    by: Annotated[str, typer.Option("--by", help="The change, e.g. '-3 tablets' or '+2 g'.")],
+    by: Annotated[
+        str, typer.Option("--by", help="The change, e.g. '-3 tablets' or '+2 g'.")
+    ],
     reason: ReasonOpt,
     db: DbOpt = None,
     config: ConfigOpt = None,

@@ -293,7 +293,7 @@ class OverLabels:
     alerts: str  # NOTE STRENGTH and the drug's own warnings ("" if none)
     others: Block | None  # the other warnings
     discard: str  # "Discard after: ...", beside the Rx number
-    filled: str  # "Filled: ...", beside the quantity and lot
+    filled: str  # "Filled: ...", beside the quantity
     later: str  # the storage, the dosage form and "Compounded preparation"
 
 
@@ -487,11 +487,11 @@ def fill_label(
     later_blocks: tuple[Block, ...] = ()
     if cut is not None:
         rx_line = SEPARATOR.join((wording.text("label.rx", rx=rx), cut.discard))
-        lot_line = SEPARATOR.join(
+        # the lot on a line of its own: its length never moves the other lines
+        lot_line = "\n".join(
             (
-                frame.quantity,
+                SEPARATOR.join((frame.quantity, cut.filled)),
                 wording.text("label.lot" if recorded else "label.reference", lot=lot),
-                cut.filled,
             )
         )
         # the warnings that stop a patient, then the Rx and discard date: one block of

@@ -242,7 +242,9 @@ class Table:
         except InputError:
             raise self.error(key, f"{value!r} is not accepted", EXAMPLES[kind]) from None
 
-    def magnitude(self, key: str, kind: str, unit: str | None = None, required: bool = True) -> Any:
+    def magnitude(
+        self, key: str, kind: str, unit: str | None = None, required: bool = True
+    ) -> Any:
         """A quantity's exact magnitude in ``unit`` (default: the kind's display unit)."""
         value = self._get(key, required)
         if value is None:

@@ -175,7 +175,9 @@ class MissingSettingsError(DataFileError):
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
-    table.check_keys({"pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots"})
+    table.check_keys(
+        {"pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots"}
+    )
     log_url = _log_url(table)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
@@ -263,8 +265,6 @@ def log_setting(explicit: str | Path | None = None) -> LogSetting:
         return LogSetting("", "")
     table = Table(load_toml(path), str(path))
     return LogSetting(_log_url(table), str(path))
-
-
 def _lots(table: Table, path: Path) -> LotRules:
     """``[lots]``: require_received (true: every ingredient lot must have been received
     with ``compounder receive``), quarantine (the forms whose received lots wait for a
@@ -342,8 +342,6 @@ def _warnings(table: Table) -> dict[str, Any]:
         library.append(AuxiliaryWarning(warning_id, tuple(texts)))
     chosen = table.text_list("print", required=False)
     return {"warnings": tuple(dict.fromkeys(chosen)), "warning_library": tuple(library)}
-
-
 def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
     """The settings if a file is given or found; None when there is none to find (an
     explicit path that does not exist is still an error)."""

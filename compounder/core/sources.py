@@ -96,7 +96,6 @@ class DrugSource:
             if limits.usual is not None and value not in limits.usual:
                 notes.append(RangeNote(name, value, limits.usual, limits.source))
         return tuple(notes)
-
     # what the liquid made from it is (a wording id: templates/wording/*.toml [dosage_form])
     dosage_form: str = "oral-suspension"
 

@@ -91,7 +91,9 @@ def parse_languages(text: str) -> tuple[str, str | None]:
     also in Spanish beneath them); InputError naming what is accepted."""
     first, plus, second = text.partition("+")
     if plus and (not second or "+" in second or second == first):
-        raise InputError("language", text[:40], "a language, or two joined by + (e.g. en+es)")
+        raise InputError(
+            "language", text[:40], "a language, or two joined by + (e.g. en+es)"
+        )
     load_wording(first)
     if plus:
         load_wording(second)

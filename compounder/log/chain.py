@@ -165,6 +165,7 @@ class Walk:
     def rows(self, sql: str) -> Iterable[Any]:
         return self.store.backend.rows(self.store.db, sql)
 
+
     def rows_written_with_entries(self) -> None:
         """The rows each entry's payload is written out to (ingredient lots, fields)."""
         uses = "SELECT entry_id, ingredient, lot, expiry, quantity FROM ingredient_uses"

@@ -115,7 +115,9 @@ def drawable_font(text: str, bold: bool) -> FontChoice | None:
 def _left_to_right(font: str) -> frozenset[str]:
     """The characters ``font`` draws that are not right-to-left, and plain spacing."""
     return frozenset(
-        chr(c) for c in register_font(font) if unicodedata.bidirectional(chr(c)) not in ("R", "AL")
+        chr(c)
+        for c in register_font(font)
+        if unicodedata.bidirectional(chr(c)) not in ("R", "AL")
     ) | frozenset(" \n")
 
 

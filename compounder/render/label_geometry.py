@@ -83,3 +83,5 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
 def barcode_number_size(layout: Layout) -> float:
     """The size of the Rx number printed under the barcode."""
     return _barcode_settings(layout)[2]
+
+

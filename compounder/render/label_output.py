@@ -68,3 +68,4 @@ def output_paths(fmt: str | LabelFormat, output: Path | None, count: int) -> lis
             )
         return png_targets(Path(output), count)
     return [Path(output)]
+

@@ -89,7 +89,9 @@ def _line_band(line: Line, top: float, dpi: int) -> tuple[int, int]:
     return max(upper, 0), lower
 
 
-def label_format(placed: PlacedLabel, stock: LabelStock, number_size: float, dpi: int) -> str:
+def label_format(
+    placed: PlacedLabel, stock: LabelStock, number_size: float, dpi: int
+) -> str:
     """One label as a ZPL format (``^XA`` ... ``^XZ``)."""
     if dpi not in DPI_CHOICES:
         raise ValueError(f"dpi must be one of {DPI_CHOICES}")

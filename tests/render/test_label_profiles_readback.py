@@ -186,9 +186,7 @@ def make_case(case: str, stock_id: str, profile: str, settings_file: Path):
     order = {"rx": "1234567", "patient": "Jane Doe", "prescriber": "Dr A. Smith"}
     order.update(CASES[case])
     try:
-        run = make_labels(
-            **order, stock=stock_id, profile=profile, config=settings_file, log=False
-        )
+        run = make_labels(**order, stock=stock_id, profile=profile, config=settings_file, log=False)
     except DoesNotFitError as refusal:
         return refusal, b"", None
     contents = run.contents[:2]  # two fills of a titration are enough
@@ -253,9 +251,7 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
                 if line.role == "warnings" and not line.text.startswith("Rx:"):
                     # only whole warnings on a line (the Rx and discard date below the
                     # first warnings of a label over several are a line of their own)
-                    assert all(p in warning_texts for p in line.text.split("•")), (
-                        line.text
-                    )
+                    assert all(p in warning_texts for p in line.text.split("•")), line.text
                 if number > 1 and line.role == "patient":
                     continue  # the name and drug repeated on a continuation label
                 if line.role == "pharmacy":
@@ -281,9 +277,7 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
             if number == 1 and spec.patient_area:
                 # the patient-centred items' area: the full-width band from the label's
                 # top edge down to the first line of any other text
-                first_other = min(
-                    ln.top for ln in lines if ln.role not in spec.patient_centred
-                )
+                first_other = min(ln.top for ln in lines if ln.role not in spec.patient_centred)
                 share = (first_other - top) / (bottom - top)
                 assert share >= float(spec.patient_area) - 0.005, share
         # nothing cut: every block's text is read back, whole, over the container's labels
