@@ -1,14 +1,18 @@
-"""A label's text laid out on its stock, flowing onto continuation labels when needed.
+"""A label's text laid out on its stock, going over continuation labels when needed.
 
 ``place_labels`` lays out one container's label under the print-size profile of the
 layout (``core.label_profiles``): the pharmacy's lines beside the barcode strip, the
 rest above it. When the text cannot fit one label at the profile's minimum sizes, it
-flows onto "Label 2 of 2" (and 3, ...): each continuation label repeats the patient's
-name (at the key lines' size), the Rx number and its barcode, and every part says which
-label it is. Where the
-profile asks the patient-centred items to fill a share of the label (California), the
-other text starts below that share of the first label. Every format (PDF, ZPL, PNG)
-draws these very lines.
+goes over at most the layout's ``max_parts`` labels ("Label 1 of 3" ...): the first
+carries what ``LabelContent.first`` says (the patient, the drug, the first direction,
+NOTE STRENGTH and the drug's warnings, the Rx number and the discard date), each
+continuation starts with the patient's name, at the name's size, and the drug, and no
+paragraph is cut between labels. Where that needs more labels, the content's shorter
+forms (the first step(s), then the dosing chart) are tried; where none fits, the label
+is refused, naming the shipped stocks that hold it. Where the profile asks the
+patient-centred items to fill a share of the label (California), the other text starts
+below that share of the first label. Every format (PDF, ZPL, PNG) draws these very
+lines.
 """
 
 from __future__ import annotations
@@ -102,7 +106,7 @@ def _place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> l
         "label",
         f"the first label must carry the patient, the drug, the first direction, the "
         f"warnings, the Rx and the discard date, and a container at most {box.most} "
-        f"labels; at the {box.profile} print sizes {stock.id} cannot"
+        f"labels; at the {box.profile} profile's sizes {stock.id} cannot"
         + _taller(content, stock, layout),
     )
 
