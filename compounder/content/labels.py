@@ -496,14 +496,15 @@ def fill_label(
         )
         # the warnings that stop a patient, then the Rx and discard date: one block of
         # critical text (bold, broken only between its parts)
+        # (each part is checked: the Rx and lot in the quantity line, the rest in the frame)
         critical = "\n".join((*((cut.alerts,) if cut.alerts else ()), rx_line))
-        first_blocks = (Block("warnings", "warnings", check_text(critical, "warnings")),)
+        first_blocks = (Block("warnings", "warnings", critical),)
         later_blocks = (
             *((cut.others,) if cut.others is not None else ()),
             Block(
                 "key",
                 "quantity and dates",
-                "\n".join((check_text(lot_line, "quantity"), cut.later)),
+                "\n".join((lot_line, cut.later)),
             ),
         )
 

@@ -74,19 +74,19 @@ def place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> li
     directions need more, the first of ``content.shorter`` that fits (the fill's first
     direction(s) and the dosing chart for the later steps). The placed labels carry
     the content they show. DoesNotFitError naming the field if not even that fits."""
-    key = (content, stock)
-    found = _PLACED.get(key)
-    if found is not None and found[0] is layout:  # the very layout, not one at its address
-        return found[1]
+    found = _PLACED.get(id(content))
+    if found is not None and found[0] is content and found[1] is stock and found[2] is layout:
+        return found[3]
     if len(_PLACED) > 64:
         _PLACED.clear()
     placed = _place_labels(content, stock, layout)
-    _PLACED[key] = (layout, placed)
+    _PLACED[id(content)] = (content, stock, layout, placed)
     return placed
 
 
-# A container's labels as laid out last: counted, then drawn, by the same run.
-_PLACED: dict[tuple[LabelContent, LabelStock], tuple[Layout, list[PlacedLabel]]] = {}
+# A container's labels as laid out last (by the very content, compared by identity):
+# counted, then drawn, by the same run.
+_PLACED: dict[int, tuple[LabelContent, LabelStock, Layout, list[PlacedLabel]]] = {}
 
 
 def _place_labels(content: LabelContent, stock: LabelStock, layout: Layout) -> list[PlacedLabel]:
