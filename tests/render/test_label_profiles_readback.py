@@ -271,6 +271,11 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
             others = [s for r, v in measured.items() if r not in spec.patient_centred for s in v]
             if centred and others:
                 assert min(centred) >= max(s for s in others) - 0.01  # the largest text
+            if profile == "california" and measured.get("details"):
+                # the prescriber and syringe lines at the profile's minimum (critical_min),
+                # never below the pharmacy's lines (issue 25)
+                assert min(measured["details"]) >= float(spec.critical_min) - 0.01
+                assert min(measured["details"]) >= max(measured["pharmacy"]) - 0.01
             critical = [s for r in spec.critical for s in measured.get(r, [])]
             if critical and measured.get("pharmacy"):
                 assert min(critical) >= max(measured["pharmacy"]) - 0.01
