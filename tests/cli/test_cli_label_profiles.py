@@ -99,7 +99,7 @@ def test_reprint_of_a_continued_label_is_byte_identical(cli, tmp_path, example_c
     result = cli("reprint", "--rx", "1234567", "-o", str(again), "--db", str(db))
     assert result.exit_code == 0, result.stderr
     assert again.read_bytes() == first.read_bytes()
-    assert "Label 2 of 2" in pdf_pages(again.read_bytes())[0].extract_text()
+    assert "Label 2 of 3" in pdf_pages(again.read_bytes())[0].extract_text()
 
 
 def test_batch_reprint_of_a_continued_label(cli, tmp_path, example_config):
@@ -118,6 +118,6 @@ def test_batch_reprint_of_a_continued_label(cli, tmp_path, example_config):
     result = cli("reprint", "--rx", "2000002", "-o", str(again), "--db", str(db))
     assert result.exit_code == 0, result.stderr
     text = " ".join(pdf_pages(again.read_bytes())[0].extract_text().split())
-    assert text.count("Tom Baker") == 2 and "Label 2 of 2" in text  # two labels, not four
+    assert text.count("Tom Baker") == 3 and "Label 3 of 3" in text  # three labels, not six
     sizes = [c["size"] for c in pdf_pages(again.read_bytes())[0].chars if c["top"] < 60]
     assert max(sizes) >= 12  # the California sizes kept with the run
