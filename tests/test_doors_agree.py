@@ -383,6 +383,8 @@ def test_charts_are_the_same_page_for_page(printed):
 # the lot, who prepared and checked it, the time, the balance's weighing (none planned)
 _BENCH = {"lot", "prepared_by", "checked_by", "compounded_at", "pdf_sha256", "time_known"}
 _BENCH |= {"compounded_time", "single_pharmacist"}
+# and where its entry sits in its own log's chain (each log has its own)
+_BENCH |= {"log_place"}
 # and what only a run's record lists: the orders dispensed from the lot, unused lot numbers
 _BENCH |= {"dispensed", "skipped_lots"}
 
