@@ -169,7 +169,9 @@ def string_width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
 
 
-def wrap(text: str, font: str, size: float, width: float, break_at: str = "") -> list[str] | None:
+def wrap(
+    text: str, font: str, size: float, width: float, break_at: str = ""
+) -> list[str] | None:
     """Greedy word wrap; None if one word alone is wider than ``width``.
 
     TrueType widths add up (no kerning is applied), so a line's width is the sum of its
