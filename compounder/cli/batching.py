@@ -22,8 +22,8 @@ def batch(
     orders_file: Annotated[
         Path,
         typer.Argument(
-            help="Orders: .csv or .jsonl (JSON Lines); '-': read from standard input "
-            "(JSON Lines when it starts with '{', else CSV)."
+            help="Orders: .csv, .jsonl (JSON Lines), or FHIR MedicationRequests (.json: one "
+            "or a Bundle; .ndjson); '-': read from standard input."
         ),
     ],
     output: Annotated[
@@ -65,12 +65,21 @@ def batch(
     printer: PrintOpt = None,
     profile: ProfileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    order_format: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="The file's format: csv, jsonl or fhir (default: from its suffix and "
+            "content; FHIR JSON names its resourceType).",
+        ),
+    ] = None,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
 
     The whole file is validated first; every bad row is reported with its line, column
     and reason. If any row is bad nothing is printed (exit 2), unless --skip-invalid
-    (then exit 1 and rejected.csv).
+    (then exit 1 and rejected.csv). FHIR MedicationRequests are mapped to the same
+    rows (docs/exchange.md); a FHIR order's error names its entry (or line) and path.
 
     Example: compounder batch examples/orders.csv -o out/
     (or: compounder batch - -o out/ < examples/orders.csv)
@@ -99,7 +108,7 @@ def batch(
     show_bar = sys.stderr.isatty() and not as_json
     with contextlib.ExitStack() as stack:
         path = stack.enter_context(orders_source(orders_file))  # "-": standard input
-        total = count_orders(path) if show_bar else 0
+        total = count_orders(path, order_format) if show_bar else 0
         progress = None
         if show_bar and total > 200:
             bar = typer.progressbar(length=total, label="Orders", file=sys.stderr)
@@ -119,6 +128,7 @@ def batch(
             dpi=delivery.dpi,
             profile=profile,
             stock=delivery.stock,
+            order_format=order_format,
         )
     named = STDIN_NAME if str(orders_file) == STDIN else orders_file
     for error in report.errors:

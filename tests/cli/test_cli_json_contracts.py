@@ -22,6 +22,7 @@ from compounder.core.contracts import VERSIONS, contract_names, load_schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCHEMAS = Path(__file__).resolve().parents[2] / "compounder" / "schemas"
+FHIR = Path(__file__).resolve().parents[1] / "data" / "fhir"
 SETTINGS = """[pharmacy]
 name = "Riverside Compounding Pharmacy"
 address = "120 Harbor Street, Springfield, IL 62701"
@@ -192,6 +193,8 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
         ["settings", "check", *log],
         ["settings", "check", "--config", str(folder / "none.toml"), "--db", db],
         ["schema"],
+        ["batch", str(FHIR / "bundle-patient.json"), "--check", *at],
+        ["batch", str(FHIR / "requests-bad-line.ndjson"), "--check", *at],
     ]  # fmt: skip
     for args in runs:
         name = "-".join(args[:2]) if args[0] in ("log", "settings") else args[0]
@@ -227,7 +230,11 @@ def test_the_outputs_cover_their_nulls_and_exits(outputs):
     assert any(step["volume_ml"] is None for step in plans[1]["steps"])
     screens = [json.loads(out) for _, _, out, _ in outputs["screen"]]
     assert screens[1]["override"] and screens[1]["acknowledged"]
-    assert [code for _, code, _, _ in outputs["batch"]] == [0, 0, 2, 1]
+    assert [code for _, code, _, _ in outputs["batch"]] == [0, 0, 2, 1, 0, 2]
+    fhir = json.loads(outputs["batch"][5][2])
+    assert "dosageInstruction[0].doseAndRate[0].doseQuantity.unit" in [
+        e["column"] for e in fhir["errors"]
+    ]  # a FHIR row's error names its path
     batch = json.loads(outputs["batch"][3][2])
     assert batch["errors"] and PATIENT not in outputs["batch"][3][2]
     manifests = [json.loads(out)["orders"] for _, _, out, _ in outputs["manifest"]]

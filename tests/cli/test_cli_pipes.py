@@ -44,6 +44,16 @@ def test_batch_reads_the_orders_from_standard_input(cli, tmp_path, form):
     assert not list(Path(tempfile.gettempdir()).glob(".compounder-orders-*"))  # removed
 
 
+def test_fhir_from_standard_input_is_told_by_its_content(cli):
+    """A FHIR Bundle piped in is read as FHIR, as the same file named .json is."""
+    bundle = Path(__file__).resolve().parents[1] / "data" / "fhir" / "bundle-patient.json"
+    piped = cli("batch", "-", "--check", "--config", CONFIG, "--json",
+                input=bundle.read_text(encoding="utf-8"))  # fmt: skip
+    named = cli("batch", str(bundle), "--check", "--config", CONFIG, "--json")
+    assert piped.exit_code == named.exit_code == 0, piped.stderr
+    assert json.loads(piped.stdout) == json.loads(named.stdout)
+
+
 def test_a_bad_row_from_standard_input_is_named_as_such(cli, tmp_path):
     text = ORDERS.replace("1000103,Robert Brown,Dr K. Patel,2026-12-01,1 mg/mL,3 mg",
                           "1000103,Robert Brown,Dr K. Patel,2026-12-01,1 mg/mL,99 mg")  # fmt: skip
