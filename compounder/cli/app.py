@@ -225,6 +225,8 @@ def main() -> None:
     """Console entry point: run the app; an unexpected failure prints one line, not a trace."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        if "--json" in sys.argv[1:]:
+            sys.exit(run_for_json())
         app()
     except Terminated:
         typer.echo("compounder: interrupted", err=True)
@@ -241,3 +243,27 @@ def main() -> None:
             err=True,
         )
         sys.exit(70)
+
+
+def run_for_json() -> int:
+    """The app run for a command line with --json: an error the command line's parser
+    finds before any command runs (an unknown option, a missing or malformed one) is
+    the error object on stdout too, as report_errors makes for the rest; the usage
+    text still goes to stderr and the exit code is the parser's (2)."""
+    try:
+        done = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        return 1
+    except Exception as exc:
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if show is None or not isinstance(code, int):  # not the parser's: as ever
+            raise
+        param = getattr(exc, "param", None)
+        names = getattr(param, "opts", None) or [getattr(param, "name", "") or ""]
+        failure = {"code": code, "kind": "input", "message": exc.format_message()}  # type: ignore[attr-defined]
+        print_json("error", {"error": {**failure, "field": names[0].lstrip("-") or None}})
+        show()
+        return code
+    return done if isinstance(done, int) else 0
+

@@ -443,3 +443,30 @@ def test_a_missing_required_column_fails_the_schema():
     del row["prescriber"]
     with pytest.raises(AssertionError):
         check("order", row)
+
+
+@pytest.mark.slow
+def test_a_usage_error_with_json_is_the_error_object_too():
+    """An error the command line's parser finds (run as a user runs it: the console
+    entry point) is the error object on stdout with --json, exit 2, usage on stderr."""
+    for args, field in (
+        (["plan", "--json", "--bogus"], None),
+        (["plan", "--json", "--start-date"], None),
+        (["fills", "--json"], "start-date"),  # a required option missing
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", "from compounder.cli.app import main; main()", *args],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2, (args, result.stderr)
+        document = json.loads(result.stdout)
+        check("error", document)
+        assert document["error"]["field"] == field
+        assert "Error: " in result.stderr and "Traceback" not in result.stderr
+    fine = subprocess.run(
+        [sys.executable, "-c", "from compounder.cli.app import main; main()", "screen",
+         "--json", "--other-medication", "oxycodone"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert fine.returncode == 3  # a command's own exit code, as without --json
+    check("screen", json.loads(fine.stdout))
