@@ -145,13 +145,18 @@ def pipe_closed() -> None:
     """Standard output was closed by its reader: quietly, nothing more is written to it
     (the rest goes to the null device, so that closing it at exit raises nothing), and
     EXIT_PIPE. What the command committed stays committed (docs/json-contracts.md)."""
+    silence_stdout()
+    raise typer.Exit(EXIT_PIPE) from None
+
+
+def silence_stdout() -> None:
+    """Standard output to the null device (its reader has gone)."""
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
     except (OSError, ValueError, AttributeError):  # a stdout without a file (tests)
         pass
-    raise typer.Exit(EXIT_PIPE) from None
 
 
 def name_too_long(exc: OSError, config: Any) -> CompounderError:
@@ -262,7 +267,10 @@ def run_for_json() -> int:
         param = getattr(exc, "param", None)
         names = getattr(param, "opts", None) or [getattr(param, "name", "") or ""]
         failure = {"code": code, "kind": "input", "message": exc.format_message()}  # type: ignore[attr-defined]
-        print_json("error", {"error": {**failure, "field": names[0].lstrip("-") or None}})
+        try:
+            print_json("error", {"error": {**failure, "field": names[0].lstrip("-") or None}})
+        except BrokenPipeError:  # stdout's reader has gone: the code says what was found
+            silence_stdout()
         show()
         return code
     return done if isinstance(done, int) else 0
