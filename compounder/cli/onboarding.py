@@ -100,11 +100,11 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
     Example: compounder settings check
     """
     from compounder.api.workstation import check_workstation
-    from compounder.content.reports import printable
+    from compounder.content.tables import printable
 
     found = check_workstation(config, db)
     if as_json:
-        print_json(found.to_dict())
+        print_json("settings-check", found.to_dict())
     else:
         rows = [
             ("settings", found.settings or "none found"),
@@ -115,7 +115,7 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
             rows.append(("log state", "not created yet (the first command that writes does)"))
         if found.log_exists:
             rows += [
-                ("schema version", str(found.schema_version)),
+                ("schema version", str(found.log_schema_version)),
                 ("entries", str(found.entries)),
                 ("chain head", found.chain_head[:16]),
                 ("writable", "no (read-only here)" if found.read_only else "yes"),

@@ -248,6 +248,7 @@ def log_labels(
             "quantity_ml": [str(o.quantity_ml) for o in run.orders],
             "concentration_mg_ml": str(first.concentration_mg_ml),
             "fills": label_fills(run.orders),
+            "lot_recorded": first.lot_recorded,  # False: the lot is only a reference
             **(extra or {}),
         }
         if repeats is not None:

@@ -221,6 +221,7 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path, log_db):
                     "dosage_form": "oral-suspension",
                 }
             ],
+            "lot_recorded": False,  # the label printed a reference, not a recorded lot
             "note": "first fill",
         }
         snapshot = store.snapshot(payload["snapshot"])
