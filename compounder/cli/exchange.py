@@ -46,6 +46,7 @@ def fhir(
 
     Example: compounder export fhir --since 2026-12-01 --rx 1234567 -o dispenses.ndjson
     """
+    from compounder.core.contracts import stamped
     from compounder.fhir.export import export_dispenses
 
     to_stdout = output == "-"
@@ -62,10 +63,10 @@ def fhir(
         sys.stdout.flush()
     summary = export_dict(done)
     if as_json:
-        if to_stdout:
-            typer.echo(print_json_text(summary), err=True)
+        if to_stdout:  # stdout holds the resources: the summary goes to stderr
+            typer.echo(print_json_text(stamped("export-fhir", summary)), err=True)
         else:
-            print_json(summary)
+            print_json("export-fhir", summary)
         return
     what = "a Bundle of " if done.bundle else ""
     where = "standard output" if to_stdout else str(done.output)

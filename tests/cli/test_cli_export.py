@@ -167,6 +167,7 @@ def test_since_rx_bundle_and_stdout(cli, tmp_path, log_db):
     validate_bundle(bundle)
     summary = json.loads(whole.stdout)
     assert summary["dispensings"] == 10 and summary["bundle"] is True
+    assert next(iter(summary)) == "schema_version"
     # the same dispensing has the same id in every export
     assert resource["id"] in {e["resource"]["id"] for e in bundle["entry"]}
 
