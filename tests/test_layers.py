@@ -1,8 +1,9 @@
 """The package's layers, read off its source with ``ast`` (imports inside functions too).
 
 Rules (see the Layout section of docs/development.md):
-- imports point one way: cli -> batch -> api -> log -> render -> content -> core ->
+- imports point one way: cli -> batch -> api/fhir -> log -> render -> content -> core ->
   errors/atomic (a module may import its own layer and the layers below it);
+- no module imports a FHIR library (fhir/ writes plain JSON; the tests validate it);
 - only render/ imports reportlab, only log/ imports sqlite3 (or psycopg), only cli/
   imports typer (or click);
 - no two modules share a file name;
@@ -43,6 +44,8 @@ ONLY_IN = {
     "typer": "cli",
     "click": "cli",
 }
+#: libraries no module of the package imports (the tests do)
+NEVER = {"fhir": "a FHIR library: fhir/ writes plain JSON, the tests validate it"}
 
 
 def collect(root: Path = PACKAGE) -> dict[str, str]:
@@ -101,6 +104,8 @@ def violations(modules: dict[str, str]) -> list[str]:
         imported_modules = {}
         for target, names, line in _imports(module, tree):
             top = target.split(".")[0]
+            if top in NEVER:
+                problems.append(f"{module}:{line} imports {top} ({NEVER[top]})")
             if top in ONLY_IN and package_part != ONLY_IN[top]:
                 problems.append(f"{module}:{line} imports {top} (only {ONLY_IN[top]}/ may)")
             if top != "compounder":
@@ -168,6 +173,11 @@ WRONG = {
     ),
     "sqlite outside log": ("compounder.api.badsql", "import sqlite3\n", "only log/"),
     "typer outside cli": ("compounder.batch.badcli", "import typer\n", "only cli/"),
+    "a FHIR library at run time": (
+        "compounder.fhir.badmodel",
+        "def f():\n    from fhir.resources.R4B.medication import Medication\n",
+        "a FHIR library",
+    ),
     "same file name": ("compounder.render.labels", "X = 1\n", "modules are called labels.py"),
     "private name imported": (
         "compounder.batch.badprivate",

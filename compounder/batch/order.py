@@ -27,7 +27,7 @@ from compounder.content.labels import default_lot, label_frame
 from compounder.content.safety import safety_record
 from compounder.core.units import format_number, format_quantity
 from compounder.errors import CompounderError
-from compounder.log.kinds import PlannedGroup, part_text
+from compounder.log.kinds import DOSE_SEPARATOR, PlannedGroup, part_text
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -424,7 +424,7 @@ def _manifest(order: Order, planned: Any, stock: Any, notes: list[str]) -> dict[
     plan = planned.dispensed.plan
     return {
         "kind": TITRATE if order.titrating else "dose",
-        "dose_mg": " then ".join(format_number(s.step.dose_mg) for s in first.segments),
+        "dose_mg": DOSE_SEPARATOR.join(format_number(s.step.dose_mg) for s in first.segments),
         "concentration": format_quantity(planned.concentration, "mg/mL"),
         "vehicle": planned.vehicle.id,
         "source": planned.source.id,

@@ -24,6 +24,7 @@ from compounder.cli import (
     batching,
     calculations,
     checking,
+    exchange,
     ledger,
     logbook,
     onboarding,
@@ -208,6 +209,13 @@ log_app = typer.Typer(
 for _log_command in ledger.LOG_COMMANDS:
     log_app.command()(report_errors(_log_command))
 app.add_typer(log_app)
+
+export_app = typer.Typer(
+    name="export", help=exchange.HELP, no_args_is_help=True, context_settings=HELP_OPTIONS
+)
+for _export_command in exchange.EXPORT_COMMANDS:
+    export_app.command()(report_errors(_export_command))
+app.add_typer(export_app)
 
 settings_app = typer.Typer(
     name="settings", help=onboarding.SETTINGS_HELP, no_args_is_help=True,

@@ -193,11 +193,12 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
         ["settings", "check", *log],
         ["settings", "check", "--config", str(folder / "none.toml"), "--db", db],
         ["schema"],
+        ["export", "fhir", "--rx", "1234567", "-o", str(folder / "d.ndjson"), *log],
         ["batch", str(FHIR / "bundle-patient.json"), "--check", *at],
         ["batch", str(FHIR / "requests-bad-line.ndjson"), "--check", *at],
     ]  # fmt: skip
     for args in runs:
-        name = "-".join(args[:2]) if args[0] in ("log", "settings") else args[0]
+        name = "-".join(args[:2]) if args[0] in ("log", "settings", "export") else args[0]
         result = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
         found.setdefault(name, []).append(
             (args, result.exit_code, result.stdout, result.stderr)
