@@ -239,10 +239,13 @@ class Store:
         chained to the one before, with the rows their payloads are written out to
         (call inside a transaction). ``contents``: their ``content_hash`` values, if
         worked out already."""
+        from compounder.log.receipts import StockRows, last_move, may_change_stock
+
         known = iter(contents) if contents is not None else None
         created = utc_stamp(at)
         last_id, prev = self._head()
-        records, uses, fields = [], [], []
+        records, uses, fields, moves = [], [], [], []
+        stock = StockRows(lambda name: last_move(self, name))
         for kind, rx, lot, payload, corrects, batch_key in rows:
             last_id += 1
             kind = kind_text(kind)
@@ -256,12 +259,15 @@ class Store:
                 data = json.loads(payload)
                 uses += ingredient_uses(last_id, data)
                 fields += looked_up(last_id, kind, data)
+            if may_change_stock(kind, payload):
+                moves += stock.rows(last_id, kind, lot, json.loads(payload))
         if records:
             self._appended = (last_id, prev)
         for table, rows_of_table in (
             ("entries", records),
             ("ingredient_uses", uses),
             ("entry_fields", fields),
+            ("stock_moves", moves),  # the database refuses a lot taken below zero
         ):
             self.backend.insert_many(self.db, table, schema.columns(table), rows_of_table)
         return [record[0] for record in records]

@@ -310,8 +310,10 @@ def test_a_batch_takes_its_tablets_when_it_commits_and_once(cli, log_db, tmp_pat
 
 
 def test_verify_names_stock_taken_around_the_rules(log_db):
-    """Entries appended past the API (a deduction beyond what a lot held, one from a
-    lot never released) are chained like any other, but ``log verify`` names them."""
+    """Stock taken past the API: an entry appended through the store that takes more
+    than the lot holds is refused by the database (nothing logged); entries inserted
+    by hand past the store's stock rows (beyond what a lot held, from a lot never
+    released) are named by ``log verify``."""
     from compounder.log.kinds import Kind
 
     receive_lot("5 g", ingredient="powder-hcl", lot="P1", expiry="2027-06-30", db=log_db)
@@ -320,8 +322,13 @@ def test_verify_names_stock_taken_around_the_rules(log_db):
         {"lot": "AB1", "amount": "3", "unit": "tablets"}]}
     with Store(log_db) as store:
         assert store.verify().ok
-        with store.transaction():
+        with (
+            pytest.raises(SafetyError, match="stock would go below zero"),
+            store.transaction(),
+        ):
             store.append(Kind.PREPARATION, None, "20261201-001", taken)
+        assert store.count() == 2
+        _insert_by_hand(store, taken)
         found = store.verify()
     assert found.problem == "entry 3 takes more of ingredient lot AB1 than it held"
     quarantined = {"ingredients": [{"lot": "P1"}], "stock_used": [
@@ -337,3 +344,24 @@ def test_verify_names_stock_taken_around_the_rules(log_db):
     assert found.problem == (
         "entry 2 uses ingredient lot P1, not received and released before it"
     )
+
+
+def _insert_by_hand(store: Store, payload: dict) -> None:
+    """A preparation entry inserted with SQL, chained, with its ingredient rows but
+    without the store's stock rows."""
+    from compounder.log.chain import entry_hash, utc_stamp
+
+    text = json.dumps(payload, sort_keys=True)
+    with store.transaction():
+        last, prev = store.head()
+        at = utc_stamp()
+        digest = entry_hash(prev, last + 1, "preparation", None, "L1", at, None, None, text)
+        store.db.execute(
+            "INSERT INTO entries (id, kind, rx, lot, created_at, corrects, payload, batch_key, "
+            "prev_hash, hash) VALUES (?, 'preparation', NULL, 'L1', ?, NULL, ?, NULL, ?, ?)",
+            (last + 1, at, text, prev, digest),
+        )
+        store.db.execute(
+            "INSERT INTO ingredient_uses (entry_id, ingredient, lot) VALUES (?, '', 'AB1')",
+            (last + 1,),
+        )
