@@ -79,7 +79,17 @@ def find_received(store: Store, lot: str) -> ReceivedLot | None:
     events = lot_events(store, lot)
     if not any(e.kind is LotEventKind.RECEIPT for e in events):
         return None
-    return received_lot(lot, events, used_from(store, lot))
+    return _as_held(store, lot, events)
+
+
+def _as_held(store: Store, lot: str, events: list[LotEvent]) -> ReceivedLot | None:
+    """A received lot from its events, holding what the database's running balance
+    says (what preparations used: received and counted, less that balance)."""
+    found = received_lot(lot, events, Decimal(0))
+    held = balance_of(store, lot)
+    if found is None or held is None:
+        return received_lot(lot, events, used_from(store, lot))
+    return received_lot(lot, events, found.on_hand - held)
 
 
 def recall_of(store: Store, lot: str) -> str | None:
@@ -101,7 +111,7 @@ def all_received(store: Store) -> list[ReceivedLot]:
     found = []
     for lot, its in events.items():
         if any(e.kind is LotEventKind.RECEIPT for e in its):
-            made = received_lot(lot, its, used_from(store, lot))
+            made = _as_held(store, lot, its)
             if made is not None:
                 found.append(made)
     return found

@@ -269,7 +269,8 @@ class Store:
             ("entry_fields", fields),
             ("stock_moves", moves),  # the database refuses a lot taken below zero
         ):
-            self.backend.insert_many(self.db, table, schema.columns(table), rows_of_table)
+            if rows_of_table:
+                self.backend.insert_many(self.db, table, schema.columns(table), rows_of_table)
         return [record[0] for record in records]
 
     def record_preparation(
