@@ -71,7 +71,7 @@ def record_preparation(
     comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import resolved_lots_from
-    from compounder.api.receiving import take_stock
+    from compounder.api.receiving import preparation_stock, take_stock
     from compounder.atomic import SignalsHeld, StagedFile, checkpoint
     from compounder.content.records import compounding_record, log_place
     from compounder.core.formulations import find_formulation
@@ -135,7 +135,8 @@ def record_preparation(
         record["safety"] = safety
         # taken from the received lots as the log holds them now, in the record's
         # transaction: two records at once never take the same stock
-        used = take_stock(store, prep, resolved, day)
+        used = preparation_stock(prep, resolved.received)
+        take_stock(store, used, day)
         if used:
             record["stock_used"] = used
         prev_id, prev_hash = store.head()  # under the write lock: this entry follows it

@@ -687,11 +687,11 @@ def _commit(
 def _take_stock(store: Store, records: list[tuple[str, None, str, str, str]]) -> None:
     """The stock the run's new records take from received lots, checked against what
     each lot holds now, under the log's write lock (SafetyError: nothing is logged)."""
-    from compounder.api.receiving import take_batch_stock
+    from compounder.api.receiving import take_stock
 
     uses = [use for row in records for use in json.loads(row[3]).get("stock_used", [])]
     if uses:
-        take_batch_stock(store, uses, date.today())
+        take_stock(store, uses, date.today())
 
 
 def _label_fields(payload: str) -> dict[str, Any]:

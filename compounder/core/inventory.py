@@ -31,6 +31,7 @@ from compounder.errors import InputError, SafetyError
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
     from compounder.core.preparation import Preparation
+    from compounder.core.vehicles import Vehicle, VehicleBatch
 
 
 class LotStatus(StrEnum):
@@ -288,15 +289,23 @@ def stock_needs(prep: Preparation) -> dict[str, StockAmount]:
         needs[prep.source.id] = StockAmount(Decimal(prep.tablets), "tablets")
     else:
         needs[prep.source.id] = StockAmount(prep.drug_mass_mg, "mg")
-    batch = prep.vehicle_batch
+    return {**needs, **vehicle_needs(prep.vehicle, prep.vehicle_batch, prep.final_volume_ml)}
+
+
+def vehicle_needs(
+    vehicle: Vehicle, batch: VehicleBatch | None, volume_ml: Decimal
+) -> dict[str, StockAmount]:
+    """What making ``volume_ml`` of a preparation takes of each of its vehicle's
+    ingredients (``batch``: the vehicle made up for it, when it has a formula)."""
+    needs: dict[str, StockAmount] = {}
     if batch is not None:
         for amount in batch.amounts:
             if amount.amount is None:
                 needs[amount.ingredient.id] = StockAmount(batch.volume_ml, "mL")
             else:
                 needs[amount.ingredient.id] = StockAmount(amount.amount, amount.unit)
-    elif len(prep.vehicle.ingredients) == 1:
-        needs[prep.vehicle.ingredients[0].id] = StockAmount(prep.final_volume_ml, "mL")
+    elif len(vehicle.ingredients) == 1:
+        needs[vehicle.ingredients[0].id] = StockAmount(volume_ml, "mL")
     return needs
 
 
