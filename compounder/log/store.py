@@ -7,7 +7,9 @@ append-only in the database itself. Every entry is chained by hash to the one be
 (``chain``). Lot numbers are in ``lot_numbers``, a batch run's queries in ``batches``,
 moving a log in ``copying``. Writes happen inside ``Store.transaction``, which holds
 the log's write lock from its start, so two workstations never get the same lot or
-fork the chain; a killed process leaves the last committed state.
+fork the chain; a killed process leaves the last committed state. An entry is written
+with the rows its payload is written out to: its ingredient lots, looked-up fields and
+received lots' stock rows (whose running balance the database checks: ``receipts``).
 """
 
 from __future__ import annotations
