@@ -83,6 +83,7 @@ from compounder.batch.outputs import (
     write_worksheet,
 )
 from compounder.content.records import log_place
+from compounder.core.inventory import ReceivedLot
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
@@ -391,13 +392,13 @@ def run_batch(
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
     header_of(path)  # a file-level problem (unknown columns...) surfaces first
     ingredient_lots: tuple[IngredientExpiry, ...] = ()
-    received: dict[str, str] = {}  # received lot -> its ingredient (stock is taken)
+    received: tuple[ReceivedLot, ...] = ()  # the received lots (stock is taken)
     if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
         from compounder.api.planning import resolved_lots_from
 
         resolved = resolved_lots_from((), Path(lots_file), config=config_path, db=db)
         ingredient_lots = resolved.lots
-        received = {lot.lot: lot.ingredient for lot in resolved.received}
+        received = resolved.received
     digest = file_digest(path)
     run_key = uuid.uuid4().hex
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
