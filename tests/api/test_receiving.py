@@ -345,8 +345,8 @@ def _batch(cli, tmp_path, db, source, vehicle, lots, out="out"):
                "--config", str(config), "-o", str(tmp_path / out), "--json")  # fmt: skip
 
 
-def _record(cli, tmp_path, db, source, vehicle, lots, volume):
-    lot_args = [arg for lot in lots for arg in ("--ingredient-lot", lot)]
+def _record(cli, tmp_path, db, source, vehicle, lots, volume, *more):
+    lot_args = [*(arg for lot in lots for arg in ("--ingredient-lot", lot)), *more]
     return cli("record", "--concentration", "1mg/mL", "--volume", f"{volume}mL",
                "--from", source, "--vehicle", vehicle, "--prepared-by", "JD",
                "--checked-by", "MK", "--date", DAY, *lot_args, "--db", db,
@@ -383,6 +383,26 @@ def test_record_and_batch_take_the_same_stock_for_the_same_preparation(cli, tmp_
         assert store.verify().ok
     with Store(recorded) as store:
         assert store.verify().ok
+
+
+def test_a_batch_powder_without_a_received_powder_lot_takes_its_vehicle_as_record(
+    cli, tmp_path
+):
+    """A powder preparation whose powder lot was not received (its weighing written at
+    the bench) still takes its vehicle's ingredients, as much as ``record`` takes for
+    the same preparation (its certificate typed there)."""
+    batched, recorded = str(tmp_path / "batch.db"), str(tmp_path / "record.db")
+    for db in (batched, recorded):
+        _stocked(db)
+    run = _batch(cli, tmp_path, batched, "powder", "fawcett-preserved", ("GLY1",))
+    assert run.exit_code == 0, run.stderr
+    (planned,) = json.loads(run.stdout)["worksheet"]
+    volume = Decimal(planned["volume_needed_ml"])
+    done = _record(cli, tmp_path, recorded, "powder", "fawcett-preserved", ("GLY1",), volume,
+                   "--assay", "99.2%", "--water", "0.4%")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert _left(batched) == _left(recorded)
+    assert _left(batched)["GLY1"] < 500 and _left(batched)["P1"] == 5000
 
 
 def test_a_batch_refuses_a_powder_lot_short_of_its_weighing_as_record_does(cli, tmp_path):
