@@ -93,6 +93,23 @@ def test_the_order_file_documents_every_column():
         assert re.search(rf"`{column}`", batch), column
 
 
+def test_the_order_field_table_in_docs_is_generated_from_the_fields():
+    from compounder.api.orders import field_table_markdown
+
+    text = (ROOT / "docs" / "order-file.md").read_text(encoding="utf-8")
+    start = text.index("<!-- fields: generated from compounder.api.orders.FIELDS -->\n")
+    end = text.index("<!-- end of fields -->")
+    table = text[start:end].split("\n", 1)[1]
+    assert table == field_table_markdown()
+
+
+def test_every_order_column_and_option_is_in_the_field_table():
+    from compounder.api.orders import COLUMNS as FIELD_COLUMNS
+    from compounder.batch.order_file import COLUMNS
+
+    assert set(COLUMNS) == set(FIELD_COLUMNS)
+
+
 def test_the_manifest_columns_are_documented():
     from compounder.batch.outputs import MANIFEST_COLUMNS
 

@@ -44,7 +44,6 @@ from typing import Any
 
 from compounder.errors import EXIT_OUTPUT, CompounderError
 
-DEFAULT_DPI = 203
 TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without progress
 BLOCK = 64 * 1024  # bytes handed to the connection at a time
 SEND_BUFFER = 128 * 1024  # kept small, so bytes handed stay close to what the printer took

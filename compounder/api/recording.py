@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from compounder.api.orders import ScreeningAnswers
 from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path
 from compounder.core.dates import parse_date
@@ -24,6 +25,7 @@ from compounder.log.entries import (
     refuse_recalled_preparation,
     settle_folder,
 )
+from compounder.log.location import log_location
 
 
 @anchored_by_settings
@@ -51,6 +53,7 @@ def record_preparation(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
+    screening: ScreeningAnswers | None = None,
     acknowledge_unscreened: bool = False,
     no_other_medications: bool = False,
 ) -> tuple[str, dict[str, Any], bytes]:
@@ -63,6 +66,8 @@ def record_preparation(
     ``other_medications`` are screened (``core.screening``; a stop refuses unless
     overridden); the decision, the override and ``off_protocol_reason`` are kept in the
     log entry and printed on the record. None: nothing screened (the record says so).
+    ``screening``: the same answers as the order's screening group (``api.orders``),
+    instead of the four keywords.
 
     The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
     than today without a ``time`` leaves the time blank on the record, to be written at
@@ -71,31 +76,18 @@ def record_preparation(
     comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import resolved_lots_from
-    from compounder.api.receiving import preparation_stock, take_stock
-    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
-    from compounder.content.records import compounding_record, log_place
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_independent, check_name, check_rx
     from compounder.core.settings import optional_settings
-    from compounder.log.snapshots import pdf_hash
-    from compounder.render.record_pdf import render_record
 
     if output is not None:
         check_output_path(Path(output))
-    from compounder.log.location import log_location
-
     location = log_location(db, config)
     at = compounding_time(compounded, time)
     day = at.date() if isinstance(at, datetime) else at
     resolved = resolved_lots_from(tuple(ingredient_lots), lots_file, day, config=config, db=db)
     lots = resolved.lots
-    for given in lots:
-        if not given.lot:
-            raise InputError(
-                "ingredient-lot",
-                f"{given.ingredient}:{given.expiry}",
-                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
-            )
+    _check_lots_named(lots)
     prepared = check_name(prepared_by, "prepared-by")
     checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
@@ -103,45 +95,95 @@ def record_preparation(
     same_person = check_independent(
         prepared, checked, settings.single_pharmacist if settings else False
     )
-    safety = _safety(
-        other_medications,
-        override,
-        pharmacist,
-        liver_kidney_history,
-        off_protocol_reason,
-        config,
-        acknowledge_unscreened,
-        no_other_medications,
-    )
+    if screening is None:
+        screening = _answers(
+            other_medications,
+            override,
+            pharmacist,
+            liver_kidney_history,
+            acknowledge_unscreened,
+            no_other_medications,
+        )
+    safety = _safety(screening, off_protocol_reason, config)
     prep = prepare_batch(
         concentration, volume, source, vehicle, assay, water, day, config=config, resolved=resolved
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
+    record = {
+        "rx": rx,
+        "prepared": prepared,
+        "checked": checked,
+        "lots": lots,
+        "at": at,
+        "balance": settings.balance if settings else "",
+        "single_pharmacist": same_person,
+        "safety": safety,
+        "paper": paper,
+        "resolved": resolved,
+    }
+    return _write_record(prep, record, day, output, location)
+
+
+def _answers(
+    medicines: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    *flags: bool,
+) -> ScreeningAnswers | None:
+    """The screening answers given as keywords (None: nothing entered, none screened);
+    ``flags``: liver/kidney history, acknowledged, no other medicines."""
+    answers = ScreeningAnswers(
+        tuple(medicines) if medicines is not None else None, override, pharmacist, *flags
+    )
+    entered = medicines is not None or override is not None or pharmacist is not None
+    return answers if entered or any(flags) else None
+
+
+def _check_lots_named(lots: Any) -> None:
+    for given in lots:
+        if not given.lot:
+            raise InputError(
+                "ingredient-lot",
+                f"{given.ingredient}:{given.expiry}",
+                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
+            )
+
+
+def _write_record(
+    prep: Any, made: dict[str, Any], day: date, output: str | Path | None, db: Any
+) -> tuple[str, dict[str, Any], bytes]:
+    """The lot taken, its log entry and the record PDF at ``output``, together."""
+    from compounder.api.receiving import preparation_stock, take_stock
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
+    from compounder.content.records import compounding_record, log_place
+    from compounder.log.snapshots import pdf_hash
+    from compounder.render.record_pdf import render_record
 
     staged: list[StagedFile] = []
+    at = made["at"]
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
         record = compounding_record(
             prep,
             lot,
-            rx,
-            prepared,
-            checked,
-            lots,
+            made["rx"],
+            made["prepared"],
+            made["checked"],
+            made["lots"],
             at,
-            balance=settings.balance if settings else "",
-            single_pharmacist=same_person,
+            balance=made["balance"],
+            single_pharmacist=made["single_pharmacist"],
         )
-        record["safety"] = safety
+        record["safety"] = made["safety"]
         # taken from the received lots as the log holds them now, in the record's
         # transaction: two records at once never take the same stock
-        used = preparation_stock(prep, resolved.received)
+        used = preparation_stock(prep, made["resolved"].received)
         take_stock(store, used, day)
         if used:
             record["stock_used"] = used
         prev_id, prev_hash = store.head()  # under the write lock: this entry follows it
         record["log_place"] = log_place(prev_id + 1, prev_id, prev_hash)
-        pdf = render_record(record, paper)
+        pdf = render_record(record, made["paper"])
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
@@ -156,9 +198,9 @@ def record_preparation(
 
     signals = SignalsHeld()
     try:
-        with open_store(location) as store:
+        with open_store(db) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
-                day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
+                day, made["rx"], build, at=at if isinstance(at, datetime) else None, publish=publish
             )
     except BaseException:
         for file in staged:
@@ -173,37 +215,27 @@ def record_preparation(
 
 
 def _safety(
-    other_medications: tuple[str, ...] | list[str] | None,
-    override: str | None,
-    pharmacist: str | None,
-    liver_kidney_history: bool,
+    screening: ScreeningAnswers | None,
     off_protocol_reason: str | None,
     config: str | Path | None = None,
     acknowledge_unscreened: bool = False,
     no_other_medications: bool = False,
 ) -> dict[str, Any]:
-    """The record's safety checks (screening None: no medicines entered, none screened),
+    """The record's safety checks (screening None: nothing entered, none screened),
     against the pharmacy's screening list."""
     from compounder.content.safety import safety_record
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import check_reason, screening_decision
 
-    screening = None
-    if (
-        other_medications is not None
-        or override is not None
-        or pharmacist is not None
-        or liver_kidney_history
-        or acknowledge_unscreened
-        or no_other_medications
-    ):
-        screening = screening_decision(
-            list(other_medications or ()),
-            override=override,
-            pharmacist=pharmacist,
-            liver_kidney_history=liver_kidney_history,
-            acknowledge_unscreened=acknowledge_unscreened,
-            no_other_medications=no_other_medications,
+    decision = None
+    if screening is not None:
+        decision = screening_decision(
+            list(screening.medicines or ()),
+            override=screening.override,
+            pharmacist=screening.pharmacist,
+            liver_kidney_history=screening.liver_kidney_history,
+            acknowledge_unscreened=screening.acknowledge_unscreened,
+            no_other_medications=screening.no_other_medications,
             table=open_pharmacy(config, required=False).screening(),
         )
     reason = (
@@ -211,7 +243,27 @@ def _safety(
         if off_protocol_reason is not None
         else ""
     )
-    return safety_record(screening, reason)
+    return safety_record(decision, reason)
+
+
+def _check_identical(original: dict[str, Any], delivery: Any, files: list[bytes]) -> None:
+    """A reprint in the original's format (and resolution) is byte for byte the original
+    (its hashes as logged); SafetyError otherwise."""
+    from compounder.errors import SafetyError
+    from compounder.log.snapshots import pdf_hash
+
+    kind = original.get("format", "pdf")
+    if delivery.format != kind or (kind != "pdf" and delivery.dpi != original.get("dpi")):
+        return
+    made = original.get("pdf_sha256") if kind == "pdf" else None
+    made_files = original.get("files_sha256")
+    if (made is not None and pdf_hash(files[0]) != made) or (
+        made_files is not None and [pdf_hash(f) for f in files] != made_files
+    ):
+        raise SafetyError(
+            "the reprint would not be identical to the original label",
+            "the software has changed since; print a new label instead",
+        )
 
 
 def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:
@@ -260,7 +312,6 @@ def reprint_label(
     from compounder.api.delivery import file_fields, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
-    from compounder.errors import SafetyError
     from compounder.log.location import log_location
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
     from compounder.render.label_output import output_paths, render_label_files
@@ -299,19 +350,7 @@ def reprint_label(
     files = render_label_files(
         delivery.format, contents_from(snapshot), stock, delivery.dpi, layout=layout_from(snapshot)
     )
-    same_kind = delivery.format == original and (
-        original == "pdf" or delivery.dpi == entry.payload.get("dpi")
-    )
-    if same_kind:
-        made = entry.payload.get("pdf_sha256") if original == "pdf" else None
-        made_files = entry.payload.get("files_sha256")
-        if (made is not None and pdf_hash(files[0]) != made) or (
-            made_files is not None and [pdf_hash(f) for f in files] != made_files
-        ):
-            raise SafetyError(
-                "the reprint would not be identical to the original label",
-                "the software has changed since; print a new label instead",
-            )
+    _check_identical(entry.payload, delivery, files)
     targets = output_paths(delivery.format, Path(output) if output else None, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
 

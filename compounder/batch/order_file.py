@@ -18,33 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compounder.api.orders import COLUMNS as FIELD_COLUMNS
+from compounder.api.orders import REQUIRED_COLUMNS
 from compounder.core.datafiles import open_regular_file
 from compounder.errors import DataFileError
 
-REQUIRED = ("rx_number", "patient_name", "prescriber", "fill_date", "concentration", "dose")
-OPTIONAL = (
-    "quantity",
-    "days_supply",
-    "protocol",
-    "start_date",
-    "dose_time",
-    "vehicle",
-    "source",
-    "stock",
-    "language",
-    "strength_changed",
-    "refills",
-    "patient_dob",
-    "start_dose",
-    "target_dose",
-    "off_protocol_reason",
-    "beyond_bud_reason",
-    "other_medications",
-    "override",
-    "pharmacist",
-    "liver_kidney_history",
-    "acknowledge_unscreened",
-)
+# The columns are the order's fields that have one (``api.orders.FIELDS``).
+REQUIRED = REQUIRED_COLUMNS
+OPTIONAL = tuple(c for c in FIELD_COLUMNS if c not in REQUIRED)
 COLUMNS = REQUIRED + OPTIONAL
 
 

@@ -23,7 +23,7 @@ from compounder.batch.order import describe_group, run_context
 from compounder.batch.order_file import RawRow
 
 if TYPE_CHECKING:
-    from compounder.batch.run import BatchReport
+    from compounder.batch.report import BatchReport
     from compounder.core.inventory import ReceivedLot
     from compounder.core.lots import IngredientExpiry
 from compounder.core.identity import escaped
@@ -460,6 +460,7 @@ def write_records(
     skipped = skipped_lots(lots, {entry["lot"] for entry in report.worksheet})
     for entry in report.worksheet:
         record = planned_record(entry, ctx, config, ingredient_lots, received)
+        record.update(order_safety(report.safety.get(_worksheet_key(entry), [])))
         record["skipped_lots"] = [s for s in skipped if s[0].startswith(entry["lot"][:9])]
         record["dispensed"] = [
             {key: row[key] for key in _DISPENSED if key in row}
@@ -469,6 +470,22 @@ def write_records(
         records.append(record)
     report.records = records
     render_records(temp, report)
+
+
+def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str, int]:
+    """A worksheet entry's preparation, as the chunks count its orders."""
+    conc = entry["concentration"].split()[0]
+    return (entry["fill_date"], conc, entry["vehicle"], entry["source"], entry.get("part", 1))
+
+
+def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:
+    """What a preparation's record says of its orders' safety checks: for one order its
+    Rx and checks, as ``record --rx`` writes them (for several, the record's list of the
+    orders dispensed from the lot says each one's)."""
+    if len(orders) == 1:
+        rx, safety = orders[0]
+        return {"rx": rx, "safety": safety}
+    return {}  # several: the record's list of the orders dispensed says each one's checks
 
 
 def planned_record(

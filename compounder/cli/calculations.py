@@ -185,7 +185,7 @@ def fills(
 
     Example: compounder fills --start-date 2026-12-01 --concentration 1mg/mL --vehicle water
     """
-    from compounder.api.planning import plan_fill_schedule
+    from compounder.api.dispensing import plan_fill_schedule
     from compounder.content.reports import fills_report
 
     result = plan_fill_schedule(

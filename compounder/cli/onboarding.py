@@ -100,7 +100,7 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
     Example: compounder settings check
     """
     from compounder.api.workstation import check_workstation
-    from compounder.content.reports import printable
+    from compounder.content.tables import printable
 
     found = check_workstation(config, db)
     if as_json:

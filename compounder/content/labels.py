@@ -257,7 +257,13 @@ def label_frame(
         dates=check_text(dates, "dates"),
         storage=check_text(wording.storage(order.bud.storage), "storage"),
         prescriber_notes=tuple(notes),
-        device=check_text(wording.text("label.device", syringes=joiner.join(syringes)), "device"),
+        device=check_text(
+            wording.text(
+                "label.device_several" if len(syringes) > 1 else "label.device",
+                syringes=joiner.join(syringes),
+            ),
+            "device",
+        ),
         warnings=Block("warnings", "warnings", check_text(warnings, "warnings")),
         footer=(Block("pharmacy", "pharmacy", check_text(pharmacy, "pharmacy")),),
         translation=translated,

@@ -289,11 +289,7 @@ def verify(store: Store, anchor: str | None = None) -> Verification:
     hash); it must still be in the chain, so even an attacker who rewrites every hash
     after an edit is caught.
     """
-    from compounder.log.guards import guard_problems, role_warning
-
-    with store.faults():
-        guards = guard_problems(store)
-        warning = role_warning(store)
+    guards, warning = store.guard_report()
     walk = Walk(store, anchor)
     try:
         walk.rows_written_with_entries()

@@ -246,6 +246,7 @@ def log_labels(
             "bud_basis": first.bud.basis.basis,
             "quantity_ml": [str(o.quantity_ml) for o in run.orders],
             "concentration_mg_ml": str(first.concentration_mg_ml),
+            "lot_recorded": first.lot_recorded,  # False: the lot is only a reference
             **(extra or {}),
         }
         if repeats is not None:

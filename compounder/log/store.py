@@ -451,6 +451,14 @@ class Store:
     def has_snapshot(self, digest: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM snapshots WHERE hash = ?", (digest,)).fetchone())
 
+    def guard_report(self) -> tuple[list[str], str | None]:
+        """Every append-only guard that is not as the schema makes it, and a warning
+        for a role that could turn them off (``guards``)."""
+        from compounder.log.guards import guard_problems, role_warning
+
+        with self.faults():
+            return guard_problems(self), role_warning(self)
+
     def last_entry_id(self) -> int:
         """The id of the newest entry (0 for an empty log): entries after it are newer."""
         with self.faults():

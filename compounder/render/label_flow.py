@@ -18,7 +18,7 @@ from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
 from compounder.core.units import mm_to_pt
 from compounder.render.fonts import REGULAR, register_font
-from compounder.render.label_pdf import GAP, PlacedLabel, barcode_points, encode_barcode
+from compounder.render.label_geometry import GAP, PlacedLabel, barcode_points, encode_barcode
 from compounder.render.textfit import DoesNotFitError, Layout, fit_blocks, flow_blocks
 
 DEFAULT_PART = "Label {n} of {total}"

@@ -15,7 +15,7 @@ import pytest
 from conftest import LABEL_ARGS, RECORD_ARGS
 
 from compounder.batch.outputs import neutralise
-from compounder.content.reports import printable
+from compounder.content.tables import printable
 from compounder.core.identity import escaped
 
 LONG = "x" * 300

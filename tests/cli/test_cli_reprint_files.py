@@ -18,7 +18,7 @@ TITRATION = [
     "--stock", "avery-5163", "--profile", "large-print", "--config", str(CONFIG),
 ]  # fmt: skip
 SUMMARY = re.compile(
-    r"Reprinted the label of Rx 1234567 \(lot \S+, printed \S+ \S+ [+-]\d\d:\d\d\) to (.*)"
+    r"Reprinted the label of Rx 1234567 \(reference \S+, printed \S+ \S+ [+-]\d\d:\d\d\) to (.*)"
 )
 
 

@@ -202,6 +202,7 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path, log_db):
             "(14 days, refrigerator)",
             "quantity_ml": ["30"],
             "concentration_mg_ml": "1",
+            "lot_recorded": False,  # the label printed a reference, not a recorded lot
             "note": "first fill",
         }
         snapshot = store.snapshot(payload["snapshot"])

@@ -289,7 +289,7 @@ def test_barcode_bars_match_reportlab_drawing():
     # the bars drawn as one path are reportlab's own Code 128 bars, at the same places
     from reportlab.graphics.barcode.code128 import Code128
 
-    from compounder.render.label_pdf import encode_barcode
+    from compounder.render.label_geometry import encode_barcode
 
     for value in ["5000003", "RX-12a", "1"]:
         bars = encode_barcode(value, 0.72, 18.0)
