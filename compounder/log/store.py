@@ -193,6 +193,11 @@ class Store:
         """The log's schema version (0: a new, empty database)."""
         return schema.version_of(self.db, self.backend, str(self.path))
 
+    def schema_has(self, table: str) -> bool:
+        """Whether the log's schema version holds ``table`` (a log of an older version
+        is read as it is until it is migrated)."""
+        return table in schema.tables_of(self.version())
+
     def migrate(self, target: int | None = None) -> None:
         """Bring the log to the current schema version (or ``target``)."""
         target = schema.SCHEMA_VERSION if target is None else target
