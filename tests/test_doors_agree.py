@@ -49,7 +49,7 @@ DOSES = (("1.5 mg", "30 mL"), ("3 mg", "14 mL"), ("4.5 mg", "45 mL"), ("2 mg", "
 FIRST_DAY = date(2026, 12, 1)
 EXPIRY = "2027-03-01"  # caps the later fills' BUDs (in the preserved vehicle)
 LOTS = f"ingredient,lot,expiry\nnaltrexone 50mg tab,TB77,{EXPIRY}\n"
-ORDER_COUNT = 72
+ORDER_COUNT = 75  # some refused (large print on a small label): at least 60 print
 
 
 def corpus() -> list[dict[str, str]]:

@@ -32,6 +32,7 @@ LAYERS = {
     "render": 3,
     "log": 4,
     "api": 5,
+    "fhir": 5,
     "batch": 6,
     "cli": 7,
 }

@@ -533,9 +533,11 @@ class _LabelJob:
         if self.recorded is not None:
             self.recorded.check_quantity([o.quantity_ml for o in orders])  # again as it commits
         settings = self.pharmacy.settings
-        contents = [build_label(o, settings, planned.wording, planned.translation) for o in orders]
+        built = [build_label(o, settings, planned.wording, planned.translation) for o in orders]
+        contents = label_forms(built, stock, layout)  # as printed: some may refer to the chart
         parts = label_parts(contents, stock, layout)
         notes = planned.notes() + screening_notes(self.screening) + continuation_notes(parts)
+        notes += chart_notes(contents)
         files = render_label_files(delivery.format, contents, stock, delivery.dpi, layout=layout)
         plan = planned.dispensed.plan
         return LabelRun(
@@ -621,6 +623,29 @@ def label_parts(contents: list[Any], stock: Any, layout: Any) -> list[int]:
     from compounder.render.label_flow import place_labels
 
     return [len(place_labels(content, stock, layout)) for content in contents]
+
+
+def label_forms(contents: list[Any], stock: Any, layout: Any) -> list[Any]:
+    """Each container's label as it is printed: the whole directions, or (where they
+    need more labels than a container takes) the first step(s) and the dosing chart
+    (``render.label_flow.place_labels``)."""
+    from compounder.render.label_flow import place_labels
+
+    return [place_labels(content, stock, layout)[0].content for content in contents]
+
+
+def chart_notes(contents: list[Any]) -> list[str]:
+    """A note for each label that refers the patient to the dosing chart."""
+    notes = []
+    for number, content in enumerate(contents, start=1):
+        if content.chart_from is not None:
+            which = f"label {number}" if len(contents) > 1 else "the label"
+            notes.append(
+                f"{which} gives the first step(s) only: from "
+                f"{content.chart_from.isoformat()} it refers the patient to the dosing "
+                "chart; give the patient the chart (compounder chart)"
+            )
+    return notes
 
 
 def continuation_notes(label_parts: list[int]) -> list[str]:

@@ -59,6 +59,7 @@ class BatchOptions:
     profile: str | None = None  # the label print-size profile (None: the settings')
     stock: str | None = None  # the stock of rows that name none (the printer's; None: settings')
     received: tuple[ReceivedLot, ...] = ()  # the received lots among them (stock taken)
+    order_format: str = "csv"  # the order file's format: csv, jsonl or fhir
 
 
 @dataclass
@@ -219,7 +220,8 @@ def _process_chunk(
                 raise RowProblem("rx_number", dispensed[row.line])
             if row.line in duplicates:
                 raise RowProblem(
-                    "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
+                    "rx_number",
+                    f"duplicate Rx number (first on {row.place} {duplicates[row.line]})",
                 )
             prepared.append(
                 prepare_order(
@@ -232,7 +234,10 @@ def _process_chunk(
                 )
             )
         except RowProblem as problem:
-            error = RowError(row.line, problem.column, problem.message)
+            error = RowError(
+                row.line, row.field_name(problem.column), problem.message, row.place,
+                "column" if row.paths is None else "",
+            )  # fmt: skip
             errors.append(error)
             rejected.append((row, str(error)))
     from compounder.content.safety import screening_summary

@@ -42,14 +42,18 @@ _COLUMN_OF = COLUMN_OF
 
 @dataclass(frozen=True)
 class RowError:
-    """Why one row was refused: its line, the column at fault and the reason."""
+    """Why one row was refused: its line (or a FHIR file's entry or resource: ``place``),
+    the column at fault (for FHIR, its path) and the reason."""
 
     line: int
     column: str
     message: str
+    place: str = "line"
+    column_word: str = "column"  # "" where the column is a FHIR path
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        named = f"{self.column_word} {self.column}".strip()
+        where = f"{self.place} {self.line}" + (f", {named}" if self.column else "")
         return f"{where}: {self.message}"
 
 
@@ -165,7 +169,7 @@ def prepare_order(
     ``stock``: the labels' stock for a row that names none (the printer's; None: the
     settings')."""
     if row.problem:
-        raise RowProblem("", row.problem)
+        raise RowProblem(row.problem_column, row.problem)
     order = _row_order(row, stock)
     screening = screen_order(order, config)
     plan = order_plan(config, ingredient_lots, order.prescription(), screening.pharmacist)

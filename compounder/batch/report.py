@@ -60,7 +60,8 @@ class BatchReport:
                 "rows": sorted(self.screening, key=lambda row: row["line"]),
             },
             "errors": [
-                {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
+                {"line": e.line, "column": e.column, "message": e.message, "place": e.place}
+                for e in self.errors
             ],
             "worksheet": self.worksheet,
             "log_place": self.log_place,

@@ -60,7 +60,7 @@ from compounder.batch.order import (
     preparation_key,
     run_context,
 )
-from compounder.batch.order_file import RawRow, header_of, read_orders
+from compounder.batch.order_file import RawRow, file_format, header_of, read_orders
 from compounder.batch.outputs import (
     OUTPUT_NAMES,
     LabelsMoved,
@@ -98,14 +98,14 @@ from compounder.log.store import Store
 TEMP_PREFIX = ".compounder-batch-"
 
 
-def _chunks(path: Path, size: int) -> Iterator[Chunk]:
+def _chunks(path: Path, size: int, kind: str | None = None) -> Iterator[Chunk]:
     """The file's rows in chunks of ``size``, duplicate Rx numbers marked (line -> first
     line); a chunk is handed on when the next row is read, so it knows if it is last."""
     first_line: dict[int, int] = {}
     rows: list[RawRow] = []
     duplicates: dict[int, int] = {}
     index = 0
-    for row in read_orders(path):
+    for row in read_orders(path, kind):
         if len(rows) >= size:
             yield Chunk(index, rows, duplicates, last=False)
             index, rows, duplicates = index + 1, [], {}
@@ -124,8 +124,8 @@ def _chunks(path: Path, size: int) -> Iterator[Chunk]:
         yield Chunk(index, rows, duplicates, last=True)
 
 
-def count_orders(path: Path) -> int:
-    return sum(1 for _ in read_orders(path))
+def count_orders(path: Path, kind: str | None = None) -> int:
+    return sum(1 for _ in read_orders(path, kind))
 
 
 def _row_group(config: str, row: RawRow) -> tuple[str, date] | None:
@@ -297,6 +297,7 @@ def run_batch(
     dpi: int = 203,
     profile: str | None = None,
     stock: str | None = None,
+    order_format: str | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -313,6 +314,8 @@ def run_batch(
     ``profile``: the labels' print-size profile (default: the settings', else usp17).
     ``stock``: the label stock of the rows that name none (the printer's, when printing;
     default: the settings').
+    ``order_format``: csv, jsonl or fhir (FHIR MedicationRequests, ``fhir.request``);
+    default: from the file's suffix and content.
     """
     path = Path(orders_file)
     options = batch_options(
@@ -328,6 +331,7 @@ def run_batch(
         dpi=dpi,
         profile=profile,
         stock=stock,
+        order_format=order_format,
     )
     return _Run(path, Path(output_dir), options, jobs, progress).run()
 
@@ -346,6 +350,7 @@ def batch_options(
     dpi: int,
     profile: str | None,
     stock: str | None,
+    order_format: str | None = None,
 ) -> BatchOptions:
     """The run's options, checked before any row is read: the settings, profile, stock,
     format and resolution, chunk size and jobs, the order file's header and the lots."""
@@ -366,7 +371,8 @@ def batch_options(
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
-    header_of(path)  # a file-level problem (unknown columns...) surfaces first
+    kind = file_format(path, order_format)
+    header_of(path, kind)  # a file-level problem (unknown columns...) surfaces first
     ingredient_lots: tuple[IngredientExpiry, ...] = ()
     received: tuple[ReceivedLot, ...] = ()  # the received lots (stock is taken)
     if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
@@ -391,6 +397,7 @@ def batch_options(
         profile,
         stock,
         received,
+        kind,
     )
 
 
@@ -429,7 +436,8 @@ class _Run:
     def run(self) -> BatchReport:
         if not self.options.check:
             self.open()
-        self.rejected = RejectedSpool(self.temp, header_of(self.path)) if self.temp else None
+        header = header_of(self.path, self.options.order_format)
+        self.rejected = RejectedSpool(self.temp, header) if self.temp else None
         try:
             self.collect()
             if self.temp is None or (self.report.errors and not self.options.skip_invalid):
@@ -481,7 +489,7 @@ class _Run:
         """The file's chunks, each with its repeats found, its orders planned into
         preparations (``_plan_parts``) and their lots reserved."""
         options, store = self.options, self.store
-        for chunk in _chunks(self.path, options.chunk_size):
+        for chunk in _chunks(self.path, options.chunk_size, options.order_format):
             self.report.orders += len(chunk.rows)
             self.chunk_count += 1
             if store is not None:

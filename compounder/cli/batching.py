@@ -19,7 +19,13 @@ from compounder.cli.options import (
 
 
 def batch(
-    orders_file: Annotated[Path, typer.Argument(help="Orders: .csv or .jsonl (JSON Lines).")],
+    orders_file: Annotated[
+        Path,
+        typer.Argument(
+            help="Orders: .csv, .jsonl (JSON Lines), or FHIR MedicationRequests (.json: one "
+            "or a Bundle; .ndjson)."
+        ),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Folder for the outputs (not needed with --check)."),
@@ -59,12 +65,21 @@ def batch(
     printer: PrintOpt = None,
     profile: ProfileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    order_format: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="The file's format: csv, jsonl or fhir (default: from its suffix and "
+            "content; FHIR JSON names its resourceType).",
+        ),
+    ] = None,
 ) -> None:
     """Run a file of orders: labels.pdf, charts.pdf, worksheet.txt, manifest.json/.csv.
 
     The whole file is validated first; every bad row is reported with its line, column
     and reason. If any row is bad nothing is printed (exit 2), unless --skip-invalid
-    (then exit 1 and rejected.csv).
+    (then exit 1 and rejected.csv). FHIR MedicationRequests are mapped to the same
+    rows (docs/exchange.md); a FHIR order's error names its entry (or line) and path.
 
     Example: compounder batch examples/orders.csv -o out/
     """
@@ -83,7 +98,7 @@ def batch(
         label_format, dpi, printer, load_settings(config) if printer else None
     )
     show_bar = sys.stderr.isatty() and not as_json
-    total = count_orders(orders_file) if show_bar else 0
+    total = count_orders(orders_file, order_format) if show_bar else 0
     with contextlib.ExitStack() as stack:
         progress = None
         if show_bar and total > 200:
@@ -104,6 +119,7 @@ def batch(
             dpi=delivery.dpi,
             profile=profile,
             stock=delivery.stock,
+            order_format=order_format,
         )
     for error in report.errors:
         typer.echo(f"compounder: error: {orders_file} {error}", err=True)

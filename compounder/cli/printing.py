@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -23,7 +24,6 @@ from compounder.cli.options import (
     PatientFileOpt,
     PdfOutOpt,
     ProtocolOpt,
-    RxOpt,
     SourceOpt,
     StartDateOpt,
     SyringesOpt,
@@ -82,10 +82,22 @@ P = ORDER_PANEL
 @json_when_print_fails(label_json)
 @with_options(SCREENING_OPTIONS, TITRATION_OPTIONS, LABEL_OUTPUT_OPTIONS, LOG_OPTIONS)
 def label(
-    rx: in_panel(RxOpt, P),  # type: ignore[valid-type]
+    rx: Annotated[
+        str | None,
+        typer.Option("--rx", help="Prescription (Rx) number.", rich_help_panel=P),
+    ] = None,
     prescriber: Annotated[
-        str, typer.Option("--prescriber", help="Prescriber name.", rich_help_panel=P)
-    ],
+        str | None, typer.Option("--prescriber", help="Prescriber name.", rich_help_panel=P)
+    ] = None,
+    from_fhir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-fhir",
+            help="The order from a FHIR MedicationRequest (a .json file holding one): its "
+            "Rx, patient, prescriber, dose, quantity... (docs/exchange.md).",
+            rich_help_panel=P,
+        ),
+    ] = None,
     patient: Annotated[
         str | None,
         typer.Option(
@@ -155,6 +167,9 @@ def label(
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
 
+    Or the order from a FHIR MedicationRequest: compounder label --from-fhir request.json
+    -o label.pdf (filled today, or on --fill-date).
+
     The patient's other medicines (--other-medication, repeatable) are screened first:
     a stop refuses (exit 3) unless --override "reason" --pharmacist INITIALS.
     """
@@ -166,10 +181,15 @@ def label(
     if output is None and printer is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
     given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
-    given["patient"] = patient_name(patient, patient_file, required=True) or ""
+    given["patient"] = patient_name(patient, patient_file, required=from_fhir is None)
     fields = order_fields({**given, **options})
     del fields["db"]
-    order = order_from_options(**fields)
+    if from_fhir is not None:
+        from compounder.fhir.request_order import order_from_request
+
+        order = order_from_request(from_fhir, **fields)
+    else:
+        order = order_from_options(**fields)
     run = make_labels(order, config=config, db=options["db"])
     if as_json:
         print_json(label_json(run, output, printer))
@@ -192,6 +212,8 @@ def label(
 # a command's own names that are not an order's fields
 _NOT_FIELDS = {
     "options",
+    "from_fhir",
+    "order_from_request",
     "patient_file",
     "config",
     "as_json",
@@ -214,7 +236,8 @@ def chart(
     patient: Annotated[
         str | None,
         typer.Option(
-            "--patient", help="Patient name printed on the chart ('-': from stdin).",
+            "--patient",
+            help="Patient name printed on the chart ('-': from stdin).",
             rich_help_panel=P,
         ),
     ] = None,

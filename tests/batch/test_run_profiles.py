@@ -45,6 +45,14 @@ def test_en_plus_es_row_and_continuation_labels(tmp_path, orders, example_config
 def test_profile_option_sizes_the_batch_labels(tmp_path, orders, example_config):
     out = tmp_path / "out"
     report = run_batch(orders, out, example_config, db=tmp_path / "log.db", profile="large-print")
+    # large print on a 2 in label cannot carry what the first label must: that row is
+    # refused, naming the stock that holds it
+    assert report.valid == 1
+    (error,) = report.errors
+    assert error.line == 3 and "the first label must carry the patient" in error.message
+    assert "avery-5163 cannot (roll-4x6" in error.message
+    orders.write_text(HEADER + ROWS.splitlines()[0] + "\n", encoding="utf-8")
+    report = run_batch(orders, out, example_config, db=tmp_path / "log.db", profile="large-print")
     assert report.ok
     page = pdf_pages((out / "labels.pdf").read_bytes())[0]
     name = [c["size"] for c in page.chars if c["top"] < 30]

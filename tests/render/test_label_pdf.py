@@ -242,7 +242,7 @@ def test_long_directions_fit_on_a_larger_label(example_config):
     assert "Dec 15 to Dec 28, 2026: 2 mL (2 mg)" in text
     assert "Dec 29, 2026 to Jan 4, 2027: 2.5 mL (2.5 mg)" in text
     sizes = [c["size"] for c in pdf_pages(run.pdf)[0].chars if "Bold" in c["fontname"]]
-    assert min(sizes) >= 8
+    assert min(sizes) >= 8 - 0.01  # (pdfplumber reads 8 pt back as 7.99999...)
 
 
 def test_same_label_twice_is_byte_identical(example_config, tmp_path):
