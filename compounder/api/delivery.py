@@ -85,6 +85,12 @@ class SuffixError(CompounderError):
     why: str
     remedy: str
 
+    def about_field(self) -> str | None:
+        return "output"
+
+    def about_file(self) -> str | None:
+        return self.output
+
     def __str__(self) -> str:
         return (
             f"-o {self.output} is a .{self.suffix} name but the labels are {self.format} "
@@ -118,6 +124,17 @@ def output_format(
     else:
         remedy = f"use -o {better} or --format {named}"
     raise SuffixError(str(output), named, chosen, why, remedy)
+
+
+def one_file(files: list[bytes]) -> None:
+    """Standard output takes one file: several PNG previews need a file name."""
+    if len(files) != 1:
+        raise InputError(
+            "output",
+            "-",
+            f"a file name (-o FILE): {len(files)} labels are {len(files)} PNG previews, "
+            "standard output takes one file (or --format pdf or zpl)",
+        )
 
 
 def file_fields(delivery: Delivery, files: list[bytes]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from compounder.api.planning import (
     parse_concentration,
     plan_titration,
 )
-from compounder.atomic import PRINT_INSTEAD, check_output_path, write_bytes_atomic
+from compounder.atomic import PRINT_INSTEAD, check_output_path, to_stdout, write_bytes_atomic
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
 from compounder.core.units import format_number
 from compounder.errors import InputError
@@ -445,7 +445,9 @@ def make_labels(
     the files and the label's entry are committed; the outcome is logged as a ``print``
     entry (``LabelRun.printing``), and a printer that fails raises PrintError (``made``:
     the run) once the log says the label was not printed. ``language`` "en+es" adds the
-    directions in Spanish beneath the English ones.
+    directions in Spanish beneath the English ones. Output "-" (standard output):
+    no file is written; the entry says ``to_stdout`` and the caller writes the one file
+    (``LabelRun.files[0]``) once the entry is committed.
 
     The order's other medicines are screened first (a stop refuses unless overridden
     by a pharmacist); the decision and any off-protocol reason are logged."""
@@ -455,7 +457,7 @@ def make_labels(
     order = _order_of(order, args, fields, ("rx", "patient", "prescriber", "output"))
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     output = order.delivery.output
-    if output is not None:
+    if output is not None and not to_stdout(output):
         check_output_path(Path(output), PRINT_INSTEAD)
     if log and (output is not None or order.delivery.printer is not None):
         from compounder.log.entries import open_store
@@ -566,16 +568,21 @@ class _LabelJob:
         return fields
 
     def deliver(self, run: LabelRun, stock: Any, delivery: Any, planned: PlannedOrder) -> LabelRun:
-        from compounder.api.delivery import deliver, file_fields, print_logged
+        from compounder.api.delivery import deliver, file_fields, one_file, print_logged
         from compounder.content.safety import safety_record
         from compounder.log.entries import log_labels, repeat_message
         from compounder.render.label_output import output_paths
 
         output = self.order.delivery.output
         files = list(run.files)
-        targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+        stdout = to_stdout(output)
+        if stdout:  # -o -: the caller writes the one file once the entry is committed
+            one_file(files)
+            targets: list[Path] = []
+        else:
+            targets = output_paths(delivery.format, Path(output) if output else None, len(files))
         written = list(zip(targets, files, strict=True)) if targets else []
-        run = replace(run, written=tuple(str(t) for t in targets))
+        run = replace(run, written=(str(output),) if stdout else tuple(str(t) for t in targets))
         printing: dict[str, Any] | None = None
         failure = None
         if (output is not None or delivery.printer is not None) and self.log:
@@ -592,6 +599,7 @@ class _LabelJob:
                     **safety_record(self.screening, run.off_protocol_reason),
                     **file_fields(delivery, files),
                     **self.dispensing_fields(planned, run.off_protocol_reason),
+                    **({"to_stdout": True} if stdout else {}),
                 },
                 recorded=(recorded.lot, planned.concentration) if recorded is not None else None,
                 files=written,
@@ -683,6 +691,8 @@ def make_chart(
     may be given as fields (``order_from_options``; no Rx or prescriber needed, and
     without a start date the chart counts weeks).
 
+    Output "-" (standard output): nothing is written; the caller writes ``pdf``.
+
     Screens the order's other medicines first (as ``make_labels``); the liver/kidney
     history adds its caution to the handout; the titration's start and target dose
     choose the steps."""
@@ -698,7 +708,7 @@ def make_chart(
         raise TypeError("an Order, or its fields: not both")
     if output is None:
         output = order.delivery.output
-    if output is not None:
+    if output is not None and not to_stdout(output):
         check_output_path(Path(output))
     pharmacy = open_pharmacy(config)
     screening = screen(order, pharmacy)
@@ -721,7 +731,8 @@ def make_chart(
     contents = chart_contents(
         plan, order, settings, vehicle, source, screening.liver_kidney_history
     )
-    pdf = render_chart(contents, paper, Path(output) if output else None)
+    target = Path(output) if output and not to_stdout(output) else None
+    pdf = render_chart(contents, paper, target)  # -o -: the caller writes the PDF
     return ChartRun(
         contents[0],
         pdf,

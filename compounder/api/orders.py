@@ -27,6 +27,9 @@ from compounder.errors import CompounderError, InputError, SafetyError
 TITRATE = "titrate"  # an order file's dose for a titration
 
 ORDER, SCREENING, TITRATION, OUTPUT = "order", "screening", "titration", "output"
+#: what an order file's cell holds (its JSON Schema, ``order_schema``): text, yes or no,
+#: a whole number, or a date YYYY-MM-DD
+TEXT, FLAG, COUNT, DATE = "text", "flag", "count", "date"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Field:
     group: str
     help: str
     column_help: str = ""  # what the column holds, where it differs from the option
+    kind: str = "text"  # what a cell holds: TEXT, FLAG (yes/no), COUNT or DATE
 
     @property
     def flag(self) -> str:
@@ -66,6 +70,7 @@ FIELDS: tuple[Field, ...] = (
         ORDER,
         "",
         "date of birth, YYYY-MM-DD: checked (1900 to the fill date), not printed",
+        kind=DATE,
     ),
     Field(
         "dose",
@@ -91,6 +96,7 @@ FIELDS: tuple[Field, ...] = (
         ORDER,
         "",
         "days of doses instead of a quantity (planned with overage; refused beyond the BUD)",
+        kind=COUNT,
     ),
     Field(
         "concentration",
@@ -131,6 +137,7 @@ FIELDS: tuple[Field, ...] = (
         ORDER,
         "Date filled, YYYY-MM-DD.",
         "YYYY-MM-DD: the compounding and dispensing date (the option: default today)",
+        kind=DATE,
     ),
     Field(
         "start_date",
@@ -139,6 +146,7 @@ FIELDS: tuple[Field, ...] = (
         ORDER,
         "First day of the titration.",
         "a titration only: its first dose day (default: the fill date)",
+        kind=DATE,
     ),
     Field(
         "dose_time",
@@ -155,6 +163,7 @@ FIELDS: tuple[Field, ...] = (
         ORDER,
         "NOTE STRENGTH.",
         "`yes` adds NOTE STRENGTH (the concentration differs from the last fill)",
+        kind=FLAG,
     ),
     Field(
         "refills",
@@ -163,6 +172,7 @@ FIELDS: tuple[Field, ...] = (
         ORDER,
         "Refills left, printed on the label.",
         "0-99, printed on the label",
+        kind=COUNT,
     ),
     Field(
         "language",
@@ -201,11 +211,13 @@ FIELDS: tuple[Field, ...] = (
         SCREENING,
         "Previous liver or kidney problems.",
         "`yes`: a caution on the handout and the compounding record",
+        kind=FLAG,
     ),
     Field(
         "acknowledge_unscreened", "acknowledge-unscreened", "acknowledge_unscreened",
         SCREENING, "Proceed with a medicine the screening cannot identify.",
         "`yes`: a medicine not identified, checked by the pharmacist (with pharmacist)",
+        kind=FLAG,
     ),
     Field(
         "no_other_medications", "no-other-medications", "", SCREENING,
@@ -262,6 +274,46 @@ REQUIRED_COLUMNS = ("rx_number", "patient_name", "prescriber", "fill_date", "con
 COLUMN_OF = {f.column: f.column for f in FIELDS if f.column}
 COLUMN_OF.update({f.option: f.column for f in FIELDS if f.option and f.column})
 COLUMN_OF.update({"patient name": "patient_name", "lot-expiry": "fill_date"})
+
+
+#: what each kind of cell may hold in an order file (its JSON Schema): CSV gives text;
+#: a JSON Lines object may also give a number, true/false, or null (an empty cell)
+_CELL: dict[str, dict[str, Any]] = {
+    TEXT: {"type": ["string", "integer", "null"]},
+    FLAG: {
+        "type": ["string", "boolean", "null"],
+        "pattern": r"^\s*([Yy]([Ee][Ss])?|[Nn][Oo]?|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]"
+        r"|[01])?\s*$",  # yes, no, true, false, y, n, 1, 0 (any case), or empty
+    },
+    COUNT: {"type": ["string", "integer", "null"], "pattern": r"^\s*[0-9]*\s*$", "minimum": 0},
+    DATE: {"type": ["string", "null"], "pattern": r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2})?\s*$"},
+}
+
+
+def order_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of an order file's row, written from ``FIELDS``:
+    each column, what it holds and the command-line option that gives the same field
+    (``x-option``). ``compounder/schemas/order.json`` is this (a test holds them equal).
+    What the schema cannot say (a dose order needs quantity or days_supply; the values'
+    own checks) the batch's checks say row by row."""
+    columns = {}
+    for f in FIELDS:
+        if f.column:
+            columns[f.column] = {
+                **_CELL[f.kind],
+                "description": (f.column_help or f.help).replace("`", ""),
+                **({"x-option": f.flag} if f.flag else {}),
+            }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:compounder:schema:order",
+        "title": "One order: a row of a batch order file (its CSV columns, or the keys of "
+        "a JSON Lines object); an empty cell or null is not given",
+        "type": "object",
+        "properties": columns,
+        "required": list(REQUIRED_COLUMNS),
+        "additionalProperties": False,
+    }
 
 
 @dataclass(frozen=True)
@@ -439,7 +491,7 @@ class _Row(_Entrance):
         if name == "no_other_medications":  # other_medications = none: asked, none
             cell = (self.values.get("other_medications") or "").strip().lower()
             return cell == NO_OTHER_MEDICATIONS
-        if name in ("strength_changed", "liver_kidney_history", "acknowledge_unscreened"):
+        if BY_NAME[name].kind == FLAG:
             value = text.lower()
             if value not in _TRUE | _FALSE:
                 raise OrderFieldError(column, f"{text!r} is not accepted; expected yes or no")

@@ -97,6 +97,9 @@ class PrintError(CompounderError):
 
     exit_code = EXIT_OUTPUT
 
+    def about_file(self) -> str | None:
+        return self.printer
+
     def __str__(self) -> str:
         where = f"printer {self.printer}"
         if not self.handed:

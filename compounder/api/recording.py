@@ -14,7 +14,7 @@ from typing import Any
 
 from compounder.api.orders import ScreeningAnswers
 from compounder.api.planning import prepare_batch
-from compounder.atomic import PRINT_INSTEAD, check_output_path
+from compounder.atomic import PRINT_INSTEAD, check_output_path, to_stdout
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.anchor import anchored_by_settings
@@ -289,6 +289,7 @@ class Reprint:
     format: str
     files: list[str]  # the files written (none when only printed)
     printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
+    stdout: bytes = b""  # -o -: the one file, for the caller to write (entry committed)
 
 
 @anchored_by_settings
@@ -308,8 +309,10 @@ def reprint_label(
     and/or sent to ``printer``: the files and a ``reprint`` entry commit together, then
     the label is sent and a ``print`` entry says whether it printed (PrintError, exit 5,
     when not). Without either, ``default_name`` with the suffix of ``label_format``, else
-    of the original's format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png."""
-    from compounder.api.delivery import file_fields, plan_delivery, print_logged
+    of the original's format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png.
+    Output "-" (standard output): no file is written, the entry says ``to_stdout``, and
+    the one file is handed back (``Reprint.stdout``) for the caller to write."""
+    from compounder.api.delivery import file_fields, one_file, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
     from compounder.log.location import log_location
@@ -319,7 +322,8 @@ def reprint_label(
     rx = check_rx(rx)
     if output is None and printer is None and default_name is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
-    if output is not None:
+    stdout = to_stdout(output)
+    if output is not None and not stdout:
         check_output_path(Path(output), PRINT_INSTEAD)
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     with open_store(db, must_exist=True) as store:
@@ -351,7 +355,10 @@ def reprint_label(
         delivery.format, contents_from(snapshot), stock, delivery.dpi, layout=layout_from(snapshot)
     )
     _check_identical(entry.payload, delivery, files)
-    targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+    if stdout:
+        one_file(files)
+    target = Path(output) if output is not None and not stdout else None
+    targets = output_paths(delivery.format, target, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
 
     def write(store: Any) -> int:
@@ -366,6 +373,7 @@ def reprint_label(
                 "snapshot": entry.payload["snapshot"],
                 "pdf_sha256": pdf_hash(files[0]) if delivery.format == "pdf" else None,
                 **file_fields(delivery, files),
+                **({"to_stdout": True} if stdout else {}),
             },
         )
         return reprinted
@@ -373,7 +381,8 @@ def reprint_label(
     # the files and the reprint's entry commit together first; then the label is sent
     # and the outcome logged as its own entry (no transaction held while printing)
     entry_id = publish_with_entry(db, written, write, "reprint")
-    done = Reprint(entry, entry_id, delivery.format, [str(t) for t in targets or []])
+    names = [str(output)] if stdout else [str(t) for t in targets]
+    done = Reprint(entry, entry_id, delivery.format, names, stdout=files[0] if stdout else b"")
     if delivery.printer is not None:
         printing, failure = print_logged(delivery, files, db, entry_id, rx, entry.lot)
         done = replace(done, printing=printing)

@@ -54,6 +54,51 @@ class RawRow:
         return self.paths.get(column, column)
 
 
+#: an order file named "-" is read from standard input
+STDIN = "-"
+STDIN_NAME = "standard input"
+
+
+@contextlib.contextmanager
+def orders_source(name: str | Path) -> Iterator[Path]:
+    """The order file to read: ``name`` itself, or for "-" standard input, copied first
+    to a private temporary file (a run reads its file more than once), removed when
+    done. Without --from, its format comes from its content as a file's does: JSON
+    (JSON Lines, or FHIR when it reads as FHIR) when the first character that is not
+    blank is "{", else CSV. A file-level error names it "standard input"."""
+    if str(name) != STDIN:
+        yield Path(name)
+        return
+    import os
+    import shutil
+    import sys
+    import tempfile
+
+    if sys.stdin is None or sys.stdin.isatty():  # nothing piped in: never wait on a terminal
+        from compounder.errors import InputError
+
+        raise InputError(
+            "orders", STDIN, "an order file piped in (compounder batch - < orders.csv)"
+        )
+    fd, spooled = tempfile.mkstemp(prefix=".compounder-orders-", suffix=".part")
+    path = Path(spooled)
+    try:
+        with open(fd, "wb") as copy:
+            shutil.copyfileobj(sys.stdin.buffer, copy, 1 << 20)
+        with path.open("rb") as handle:
+            start = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+        named = path.with_suffix(".jsonl" if start.startswith(b"{") else ".csv")
+        os.replace(path, named)
+        path = named
+        yield path
+    except DataFileError as exc:
+        if exc.path != str(path):
+            raise
+        raise DataFileError(STDIN_NAME, exc.key, exc.problem, exc.expected) from None
+    finally:
+        path.unlink(missing_ok=True)
+
+
 #: the order file formats (``batch --from``)
 FORMATS = ("csv", "jsonl", "fhir")
 

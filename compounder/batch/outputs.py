@@ -1,6 +1,7 @@
 """What a batch run leaves behind besides labels and charts, and how it is published.
 
-The manifest (JSON and CSV, no patient names), ``rejected.csv`` (bad rows unchanged,
+The manifest (JSON, the ``manifest`` contract of core/contracts.py, and CSV; no
+patient names), ``rejected.csv`` (bad rows unchanged,
 formula cells neutralised), the compounding worksheet, ``records.pdf``, the records'
 log entries, and ``publish``: renaming finished files into place.
 """
@@ -125,9 +126,22 @@ def write_manifest_part(folder: Path, index: int, rows: list[dict[str, Any]]) ->
         )
 
 
+#: the manifest's yes/no columns: true/false in manifest.json (as in manifest.csv and
+#: the log entries: "yes", else "no" or "")
+BOOLEAN_COLUMNS = ("acknowledged", "liver_kidney_history")
+
+
 def _manifest_json_rows(rows: list[dict[str, Any]]) -> str:
-    """Manifest rows as manifest.json holds them, between its brackets."""
-    return ",".join("\n  " + json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
+    """Manifest rows as manifest.json holds them (its yes/no columns as booleans),
+    between the brackets of its ``orders``."""
+    return ",".join(
+        "\n  " + json.dumps(_json_row(row), ensure_ascii=False, sort_keys=True) for row in rows
+    )
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    flags = {key: row[key] in (True, "yes") for key in BOOLEAN_COLUMNS if key in row}
+    return {**row, **flags} if flags else row
 
 
 # The manifest's columns that hold text typed by a person (the rest Compounder writes).
@@ -217,13 +231,16 @@ def _numbered_through(parts: list[tuple[int, str, int]], name: str) -> dict[int,
 
 def join_manifest(folder: Path, chunks: int, moved: dict[int, LabelsMoved] | None = None) -> None:
     """manifest.json and manifest.csv from the chunks' parts (each part then removed);
-    the rows of a chunk in ``moved`` are renumbered into the run's one labels file."""
+    the rows of a chunk in ``moved`` are renumbered into the run's one labels file.
+    manifest.json is an object: its ``schema_version``, then the rows in ``orders``."""
+    from compounder.core.contracts import VERSIONS
+
     with (
         (folder / "manifest.json").open("w", encoding="utf-8") as json_file,
         (folder / "manifest.csv").open("w", encoding="utf-8", newline="") as csv_file,
     ):
         csv.DictWriter(csv_file, MANIFEST_COLUMNS).writeheader()
-        json_file.write("[")
+        json_file.write(f'{{"schema_version": {VERSIONS["manifest"]}, "orders": [')
         first = True
         for index in range(chunks):
             json_part = folder / f"manifest-{index:04d}.json.part"
@@ -250,7 +267,7 @@ def join_manifest(folder: Path, chunks: int, moved: dict[int, LabelsMoved] | Non
                     shutil.copyfileobj(part, csv_file)
             json_part.unlink()
             csv_part.unlink()
-        json_file.write("\n]\n")
+        json_file.write("\n]}\n")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

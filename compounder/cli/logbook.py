@@ -25,8 +25,11 @@ from compounder.cli.options import (
     VolumeOpt,
     WaterOpt,
     print_json,
+    refuse_json_to_stdout,
+    stdout_despite_printer,
     which_log,
     with_options,
+    write_stdout,
 )
 from compounder.cli.printing import json_when_print_fails
 
@@ -102,7 +105,7 @@ def record(
     )
     target = output or Path(f"record-{lot}.pdf")
     if as_json:
-        print_json({"lot": lot, "output": str(target), "record": data})
+        print_json("record", {"lot": lot, "output": str(target), "record": data})
     else:
         typer.echo(
             f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
@@ -147,7 +150,7 @@ def reprint_dict(done: Any, **_: Any) -> dict[str, Any]:
     }
 
 
-@json_when_print_fails(reprint_dict)
+@json_when_print_fails("reprint", reprint_dict)
 def reprint(
     rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
     output: LabelOutOpt = None,
@@ -168,30 +171,36 @@ def reprint(
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
     from compounder.api.recording import reprint_label
+    from compounder.atomic import to_stdout
     from compounder.content.reports import files_text
 
-    done = reprint_label(
-        rx,
-        output,
-        which_log(db, config, verbose),
-        label_format=label_format,
-        dpi=dpi,
-        printer=printer,
-        config=config,
-        default_name="reprint",
-    )
+    refuse_json_to_stdout(output, as_json)
+    stdout = to_stdout(output)
+    with stdout_despite_printer(stdout, lambda made: made.stdout):
+        done = reprint_label(
+            rx,
+            output,
+            which_log(db, config, verbose),
+            label_format=label_format,
+            dpi=dpi,
+            printer=printer,
+            config=config,
+            default_name="reprint",
+        )
+    if stdout:
+        write_stdout(done.stdout)
     if as_json:
-        print_json(reprint_dict(done))
+        print_json("reprint", reprint_dict(done))
         return
-    where = " and ".join(
-        part for part in (files_text(done.files) if done.files else "", printer or "") if part
-    )
+    shown = ("standard output" if stdout else files_text(done.files)) if done.files else ""
+    where = " and ".join(part for part in (shown, printer or "") if part)
     from compounder.core.dates import logged_time
 
     original = done.original
     printed = logged_time(original.created_at)
     typer.echo(
-        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed {printed}) to {where}"
+        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed {printed}) to {where}",
+        err=stdout,
     )
 
 
@@ -223,7 +232,7 @@ def trace(
 
     rows = trace_rows(trace_lot(ingredient_lot, which_log(db, config, verbose)))
     if as_json:
-        print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
+        print_json("trace", {"ingredient_lot": ingredient_lot, "preparations": rows})
     elif not rows:
         typer.echo(f"No preparation in the log used ingredient lot {printable(ingredient_lot)}.")
     else:
@@ -247,7 +256,7 @@ def history(
 
     entries, lots = rx_history_lots(rx, which_log(db, config, verbose))
     if as_json:
-        print_json([entry_dict(e, lots) for e in entries])
+        print_json("history", {"rx": rx, "entries": [entry_dict(e, lots) for e in entries]})
     elif not entries:
         typer.echo(f"Nothing in the log for Rx {printable(rx)}.")
     else:

@@ -104,7 +104,7 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
 
     found = check_workstation(config, db)
     if as_json:
-        print_json(found.to_dict())
+        print_json("settings-check", found.to_dict())
     else:
         rows = [
             ("settings", found.settings or "none found"),
@@ -115,7 +115,7 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
             rows.append(("log state", "not created yet (the first command that writes does)"))
         if found.log_exists:
             rows += [
-                ("schema version", str(found.schema_version)),
+                ("schema version", str(found.log_schema_version)),
                 ("entries", str(found.entries)),
                 ("chain head", found.chain_head[:16]),
                 ("writable", "no (read-only here)" if found.read_only else "yes"),

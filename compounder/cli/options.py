@@ -4,7 +4,9 @@ Commands import their options from here, so ``--concentration`` or ``--db`` read
 same (name, short form, help) wherever it appears.
 """
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -80,7 +82,9 @@ AssayOpt = Annotated[
     str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
 ]
 WaterOpt = Annotated[str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")]
-PdfOutOpt = Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")]
+PdfOutOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="PDF file to write ('-': standard output).")
+]
 LanguageOpt = Annotated[
     str,
     typer.Option(
@@ -174,14 +178,63 @@ PrintOpt = Annotated[
 LabelOutOpt = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", help="File to write (.pdf, .zpl or .png); optional with --print."
+        "--output",
+        "-o",
+        help="File to write (.pdf, .zpl or .png; '-': standard output); optional with --print.",
     ),
 ]
 
 
-def print_json(data: Any) -> None:
-    """JSON for scripts: indented, non-ASCII kept as is."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+#: whether the running command has printed its JSON document (an error after it then
+#: goes to stderr only: stdout holds one document)
+_printed = {"json": False}
+
+
+def print_json(contract: str, data: dict[str, Any]) -> None:
+    """A ``--json`` document for scripts: contract ``contract`` (core/contracts.py,
+    its ``schema_version`` first), indented, non-ASCII kept as is."""
+    from compounder.core.contracts import stamped
+
+    typer.echo(json.dumps(stamped(contract, data), indent=2, ensure_ascii=False))
+    _printed["json"] = True
+
+
+def write_stdout(data: bytes) -> None:
+    """A label or chart to standard output (``-o -``), once its entry is committed."""
+    typer.echo(data, nl=False)
+
+
+@contextlib.contextmanager
+def stdout_despite_printer(stdout: bool, data_of: Callable[[Any], bytes]) -> Iterator[None]:
+    """With -o -, a label whose printer failed after its entry was committed is still
+    written to standard output (``data_of(made)``), as a file would be, before the
+    error (exit 5)."""
+    from compounder.api.printers import PrintError
+
+    try:
+        yield
+    except PrintError as exc:
+        if stdout and exc.made is not None:
+            write_stdout(data_of(exc.made))
+        raise
+
+
+def refuse_json_to_stdout(output: Any, as_json: bool) -> None:
+    """``-o -`` with ``--json``: refused, standard output holds the label (or chart)."""
+    from compounder.atomic import to_stdout
+    from compounder.errors import InputError
+
+    if as_json and to_stdout(output):
+        raise InputError(
+            "output", "-", "a file name with --json (-o - writes the file itself to stdout)"
+        )
+
+
+def json_printed(reset: bool = False) -> bool:
+    """Whether the running command printed its JSON document; ``reset``: a command begins."""
+    if reset:
+        _printed["json"] = False
+    return _printed["json"]
 
 
 # Titration to the dose that suits the patient (core/titration) and medication screening

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from compounder.atomic import to_stdout
 from compounder.cli.options import (
     LABEL_OUTPUT_OPTIONS,
     LOG_OPTIONS,
@@ -33,14 +34,20 @@ from compounder.cli.options import (
     order_fields,
     patient_name,
     print_json,
+    refuse_json_to_stdout,
+    stdout_despite_printer,
     with_options,
+    write_stdout,
 )
 
 
-def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
+def json_when_print_fails(
+    contract: str, to_json: Callable[..., Any]
+) -> Callable[[Any], Any]:
     """A command with --json whose printer failed (PrintError, exit 5) after its files
-    and log entry were committed still prints its JSON (``to_json(made, **options)``),
-    saying what was written and that it did not print; the error follows on stderr."""
+    and log entry were committed still prints its JSON (contract ``contract``:
+    ``to_json(made, **options)``), saying what was written and that it did not print;
+    the error follows on stderr (stdout holds one document)."""
 
     def wrap(command: Any) -> Any:
         @functools.wraps(command)
@@ -51,7 +58,7 @@ def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
                 return command(*args, **options)
             except PrintError as exc:
                 if options.get("as_json") and exc.made is not None:
-                    print_json(to_json(exc.made, **options))
+                    print_json(contract, to_json(exc.made, **options))
                 raise
 
         return wrapper
@@ -79,7 +86,7 @@ def label_json(run: Any, output: Any = None, printer: str | None = None, **_: An
 P = ORDER_PANEL
 
 
-@json_when_print_fails(label_json)
+@json_when_print_fails("label", label_json)
 @with_options(SCREENING_OPTIONS, TITRATION_OPTIONS, LABEL_OUTPUT_OPTIONS, LOG_OPTIONS)
 def label(
     rx: Annotated[
@@ -180,6 +187,7 @@ def label(
     output, printer = options["output"], options["printer"]
     if output is None and printer is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
+    refuse_json_to_stdout(output, as_json)
     given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
     given["patient"] = patient_name(patient, patient_file, required=from_fhir is None)
     fields = order_fields({**given, **options})
@@ -190,9 +198,13 @@ def label(
         order = order_from_request(from_fhir, **fields)
     else:
         order = order_from_options(**fields)
-    run = make_labels(order, config=config, db=options["db"])
+    stdout = to_stdout(output)
+    with stdout_despite_printer(stdout, lambda made: made.files[0]):
+        run = make_labels(order, config=config, db=options["db"])
+    if stdout:
+        write_stdout(run.files[0])
     if as_json:
-        print_json(label_json(run, output, printer))
+        print_json("label", label_json(run, output, printer))
     else:
         count = run.label_count or len(run.contents)
         labels = f"{count} label{'s' if count != 1 else ''}"
@@ -202,11 +214,12 @@ def label(
         if output is not None:
             from compounder.content.reports import files_text
 
-            typer.echo(f"Wrote {labels} to {files_text(list(run.written) or [str(output)])}")
+            where = "standard output" if stdout else files_text(list(run.written))
+            typer.echo(f"Wrote {labels} to {where}", err=stdout)
         if printer is not None:
-            typer.echo(f"Printed {labels} on {printer}")
+            typer.echo(f"Printed {labels} on {printer}", err=stdout)
         for note in run.notes:
-            typer.echo(f"Note: {note}")
+            typer.echo(f"Note: {note}", err=stdout)
 
 
 # a command's own names that are not an order's fields
@@ -272,9 +285,14 @@ def chart(
     fields = order_fields({**given, **options, "titration": True})
     fields["syringes"] = str(syringes) if syringes is not None else None
     order = order_from_options(needs=(), **fields)
+    refuse_json_to_stdout(output, as_json)
     run = make_chart(order, output, config=config)
+    stdout = to_stdout(output)
+    if stdout:
+        write_stdout(run.pdf)
     if as_json:
         print_json(
+            "chart",
             {
                 "output": str(output),
                 "chart": run.content.to_dict(),
@@ -287,9 +305,10 @@ def chart(
     else:
         steps = len(run.content.steps)
         both = f" in {len(run.contents)} languages" if len(run.contents) > 1 else ""
-        typer.echo(f"Wrote the dosing chart ({steps} steps){both} to {output}")
+        where = "standard output" if stdout else output
+        typer.echo(f"Wrote the dosing chart ({steps} steps){both} to {where}", err=stdout)
         for note in run.notes:
-            typer.echo(f"Note: {note}")
+            typer.echo(f"Note: {note}", err=stdout)
 
 
 def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
@@ -303,7 +322,7 @@ def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     check_settings(config)
     found = [load_stock(name) for name in shipped_stocks()]
     if as_json:
-        print_json([stock_dict(s) for s in found])
+        print_json("stocks", {"stocks": [stock_dict(s) for s in found]})
     else:
         typer.echo(stocks_report(found))
 

@@ -38,7 +38,7 @@ def test_en_plus_es_row_and_continuation_labels(tmp_path, orders, example_config
     assert "Tome 1.5 mL (1.5 mg) por vía oral al acostarse" in first
     sheet = " ".join(pages[1].extract_text().split())
     assert "Label 1 of 2" in sheet and "Label 2 of 2" in sheet
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())["orders"]
     assert [m["label_pages"] for m in manifest] == ["1", "2"]
 
 

@@ -185,7 +185,7 @@ def test_batch_print_lays_the_labels_out_on_the_printers_stock(cli, tmp_path, li
         "--db", str(tmp_path / "log.db"), "--print", "tall",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["orders"]
     assert [row["stock"] for row in manifest] == ["roll-4x6", "thermal-4x3"]
     (sent,) = listener.wait()
     assert sent.count(b"^LL1800") == 1 and sent.count(b"^LL900") == 1  # 6 in, 3 in at 300 dpi

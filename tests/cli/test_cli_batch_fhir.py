@@ -64,8 +64,8 @@ def test_fhir_and_csv_give_the_same_labels_and_charts(cli, tmp_path, example_con
     for name in ("labels.pdf", "charts.pdf"):
         made = (tmp_path / "fhir" / name).read_bytes()
         assert made == (tmp_path / "csv" / name).read_bytes(), name
-    fhir_rows = json.loads((tmp_path / "fhir" / "manifest.json").read_text())
-    csv_rows = json.loads((tmp_path / "csv" / "manifest.json").read_text())
+    fhir_rows = json.loads((tmp_path / "fhir" / "manifest.json").read_text())["orders"]
+    csv_rows = json.loads((tmp_path / "csv" / "manifest.json").read_text())["orders"]
     assert [r.pop("line") for r in fhir_rows] == [1, 2]  # the Bundle's entries
     assert [r.pop("line") for r in csv_rows] == [2, 3]  # the file's lines
     assert fhir_rows == csv_rows

@@ -156,7 +156,7 @@ def test_stocks(cli):
     result = cli("stocks")
     assert result.exit_code == 0
     assert "avery-5163   101.6 x 50.8 mm   letter sheet, 10 a page" in result.stdout
-    data = json.loads(cli("stocks", "--json").stdout)
+    data = json.loads(cli("stocks", "--json").stdout)["stocks"]
     assert [s["id"] for s in data] == ["a4-99x67", "avery-5163", "roll-4x6", "thermal-4x3"]
 
 

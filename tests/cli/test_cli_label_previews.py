@@ -29,7 +29,7 @@ ONE_LABEL = [*LABEL_ARGS, "--config", str(CONFIG)]
 
 
 def history(cli, db: Path, rx: str) -> list[dict]:
-    return json.loads(cli("history", "--rx", rx, "--db", str(db), "--json").stdout)
+    return json.loads(cli("history", "--rx", rx, "--db", str(db), "--json").stdout)["entries"]
 
 
 def pngs(folder: Path) -> dict[str, bytes]:
