@@ -153,7 +153,7 @@ def _write_record(
     prep: Any, made: dict[str, Any], day: date, output: str | Path | None, db: Any
 ) -> tuple[str, dict[str, Any], bytes]:
     """The lot taken, its log entry and the record PDF at ``output``, together."""
-    from compounder.api.receiving import take_stock
+    from compounder.api.receiving import preparation_stock, take_stock
     from compounder.atomic import SignalsHeld, StagedFile, checkpoint
     from compounder.content.records import compounding_record, log_place
     from compounder.log.snapshots import pdf_hash
@@ -177,7 +177,8 @@ def _write_record(
         record["safety"] = made["safety"]
         # taken from the received lots as the log holds them now, in the record's
         # transaction: two records at once never take the same stock
-        used = take_stock(store, prep, made["resolved"], day)
+        used = preparation_stock(prep, made["resolved"].received)
+        take_stock(store, used, day)
         if used:
             record["stock_used"] = used
         prev_id, prev_hash = store.head()  # under the write lock: this entry follows it

@@ -31,6 +31,7 @@ from compounder.batch.order import (
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifest_part
 from compounder.core import label_formats as formats
+from compounder.core.inventory import ReceivedLot
 from compounder.core.label_formats import label_format
 from compounder.core.lots import IngredientExpiry
 from compounder.log.chain import snapshot_hash, snapshot_json
@@ -57,7 +58,7 @@ class BatchOptions:
     dpi: int = 203  # the thermal printer's resolution (zpl)
     profile: str | None = None  # the label print-size profile (None: the settings')
     stock: str | None = None  # the stock of rows that name none (the printer's; None: settings')
-    received: tuple[tuple[str, str], ...] = ()  # received lot -> its ingredient (stock taken)
+    received: tuple[ReceivedLot, ...] = ()  # the received lots among them (stock taken)
     order_format: str = "csv"  # the order file's format: csv, jsonl or fhir
 
 

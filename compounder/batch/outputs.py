@@ -25,6 +25,7 @@ from compounder.batch.order_file import RawRow
 
 if TYPE_CHECKING:
     from compounder.batch.report import BatchReport
+    from compounder.core.inventory import ReceivedLot
     from compounder.core.lots import IngredientExpiry
 from compounder.core.identity import escaped
 from compounder.core.units import format_number
@@ -465,57 +466,17 @@ def write_records(
     lots: dict[str, str],
     config: str,
     ingredient_lots: tuple[IngredientExpiry, ...] = (),
-    received: dict[str, str] | None = None,
+    received: tuple[ReceivedLot, ...] = (),
 ) -> None:
-    """records.pdf: the compounding record of every preparation the run plans (a powder
-    one leaves the weighing blank: it needs the certificate's assay and water), with
-    the ingredient lots it is made from (its BUD capped by them). ``received``: the
-    received lots among them (lot -> ingredient id): a tablet preparation's record
-    says what it takes from each (``stock_used``), taken when the run commits; a
-    powder one takes nothing (its weighing is written at the bench)."""
-    from compounder.content.records import compounding_record, planned_powder_record
-    from compounder.core.bud import beyond_use_date
-    from compounder.core.lots import lots_for
-    from compounder.core.preparation import prepare
-    from compounder.core.vehicles import find_vehicle
-
+    """records.pdf: the compounding record of every preparation the run plans, with
+    the ingredient lots it is made from (its BUD capped by them) and what it takes
+    from the received lots among them (``stock_used``, taken when the run commits:
+    ``planned_record``)."""
     ctx = run_context(config)
-    balance = ctx["settings"].balance
     records = []
     skipped = skipped_lots(lots, {entry["lot"] for entry in report.worksheet})
     for entry in report.worksheet:
-        day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
-        source = ctx["sources"].find(entry["source"])
-        vehicle = find_vehicle(entry["vehicle"])
-        conc = Decimal(entry["concentration"].split()[0])
-        volume = Decimal(entry["volume_needed_ml"])
-        used = lots_for(ingredient_lots, source, vehicle)
-        if "tablets" in entry:
-            prep = prepare(
-                conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day, lots=used
-            )
-            record = compounding_record(
-                prep, entry["lot"], None, "________", "________", used, day, balance=balance
-            )
-            taken = _stock_used(prep, used, received or {})
-            if taken:
-                record["stock_used"] = taken
-        else:
-            bud = beyond_use_date(day, vehicle, ctx["rules"], used)
-            record = planned_powder_record(
-                conc,
-                volume,
-                source,
-                vehicle,
-                bud,
-                entry["lot"],
-                ctx["sources"].dose_salt,
-                day,
-                readability_mg=ctx["sources"].readability_mg,
-                minimum_weight_mg=ctx["sources"].minimum_weight_mg,
-                balance=balance,
-                lots=used,
-            )
+        record = planned_record(entry, ctx, config, ingredient_lots, received)
         record.update(order_safety(report.safety.get(_worksheet_key(entry), [])))
         record["skipped_lots"] = [s for s in skipped if s[0].startswith(entry["lot"][:9])]
         record["dispensed"] = [
@@ -544,17 +505,104 @@ def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:
     return {}  # several: the record's list of the orders dispensed says each one's checks
 
 
-def _stock_used(prep: Any, used: Any, received: dict[str, str]) -> list[dict[str, str]]:
-    """What a planned preparation takes from each received lot it is made from."""
-    from compounder.core.inventory import stock_needs
+def planned_record(
+    entry: dict[str, Any],
+    ctx: dict[str, Any],
+    config: str,
+    ingredient_lots: tuple[IngredientExpiry, ...],
+    received: tuple[ReceivedLot, ...],
+) -> dict[str, Any]:
+    """The record of one planned preparation (the time and the people are written at
+    the bench). A tablet preparation, or a powder one made from a received lot (whose
+    certificate gives the weighing), is worked out as ``record`` works it out
+    (``api.planning.prepare_batch``) and takes what ``record`` takes
+    (``api.receiving.preparation_stock``: tablets, powder at the weighed amount, each
+    vehicle ingredient). A powder one without a received powder lot leaves the weighing
+    blank (it needs the certificate of the lot used) and takes its vehicle's
+    ingredients only."""
+    from compounder.api.planning import prepare_batch
+    from compounder.api.receiving import preparation_stock, stock_used
+    from compounder.content.records import BLANK, compounding_record
+    from compounder.core.inventory import ResolvedLots, vehicle_needs
+    from compounder.core.lots import lots_for
+    from compounder.core.vehicles import find_vehicle, vehicle_amounts
 
-    needs = stock_needs(prep)
-    taken = []
-    for lot in used:
-        need = needs.get(received.get(lot.lot, ""))
-        if need is not None:
-            taken.append({"lot": lot.lot, "amount": str(need.value), "unit": need.unit})
-    return taken
+    day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
+    source = ctx["sources"].find(entry["source"])
+    vehicle = find_vehicle(entry["vehicle"])
+    conc = Decimal(entry["concentration"].split()[0])
+    volume = Decimal(entry["volume_needed_ml"])
+    used = lots_for(ingredient_lots, source, vehicle)
+    mine = tuple(lot for lot in received if lot.lot in {u.lot for u in used})
+    balance = ctx["settings"].balance
+    if "tablets" in entry or _certified_powder(source, mine):
+        resolved = ResolvedLots(used, mine)
+        prep = prepare_batch(conc, volume, source.id, vehicle.id, compounded=day,
+                             config=config, resolved=resolved)  # fmt: skip
+        record = compounding_record(prep, entry["lot"], None, BLANK, BLANK, used, day,
+                                    balance=balance)  # fmt: skip
+        taken = preparation_stock(prep, mine)
+    else:
+        record = _powder_record(entry, ctx, source, vehicle, used, day)
+        sources = ctx["sources"]
+        made = (
+            vehicle_amounts(vehicle, volume, sources.readability_mg, sources.minimum_weight_mg)
+            if vehicle.ingredients
+            else None
+        )
+        taken = stock_used(vehicle_needs(vehicle, made, volume), mine)
+    if taken:
+        record["stock_used"] = taken
+    return record
+
+
+def _certified_powder(source: Any, lots: tuple[ReceivedLot, ...]) -> bool:
+    """Whether a powder preparation is made from a received lot of its powder: that
+    lot must carry its certificate (assay and water), from which the weighing is
+    worked out (InputError naming the lot otherwise)."""
+    from compounder.errors import InputError
+
+    powder = next((lot for lot in lots if lot.ingredient == source.id), None)
+    if source.form != "powder" or powder is None:
+        return False
+    if not (powder.assay and powder.water):
+        raise InputError(
+            "lots-file",
+            powder.lot,
+            "a powder lot received with its certificate (compounder receive ... --assay "
+            "--water): the batch works out its weighing from the assay and water, and "
+            f"takes that from the lot; {powder.lot} has none",
+        )
+    return True
+
+
+def _powder_record(
+    entry: dict[str, Any],
+    ctx: dict[str, Any],
+    source: Any,
+    vehicle: Any,
+    used: tuple[IngredientExpiry, ...],
+    day: date,
+) -> dict[str, Any]:
+    """A planned powder record without its weighing (no received lot's certificate)."""
+    from compounder.content.records import planned_powder_record
+    from compounder.core.bud import beyond_use_date
+
+    sources = ctx["sources"]
+    return planned_powder_record(
+        Decimal(entry["concentration"].split()[0]),
+        Decimal(entry["volume_needed_ml"]),
+        source,
+        vehicle,
+        beyond_use_date(day, vehicle, ctx["rules"], used),
+        entry["lot"],
+        sources.dose_salt,
+        day,
+        readability_mg=sources.readability_mg,
+        minimum_weight_mg=sources.minimum_weight_mg,
+        balance=ctx["settings"].balance,
+        lots=used,
+    )
 
 
 def render_records(temp: Path, report: BatchReport) -> None:

@@ -83,6 +83,7 @@ from compounder.batch.outputs import (
 from compounder.batch.report import BatchReport
 from compounder.content.records import log_place
 from compounder.core import label_formats as formats
+from compounder.core.inventory import ReceivedLot
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
@@ -373,13 +374,13 @@ def batch_options(
     kind = file_format(path, order_format)
     header_of(path, kind)  # a file-level problem (unknown columns...) surfaces first
     ingredient_lots: tuple[IngredientExpiry, ...] = ()
-    received: dict[str, str] = {}  # received lot -> its ingredient (stock is taken)
+    received: tuple[ReceivedLot, ...] = ()  # the received lots (stock is taken)
     if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
         from compounder.api.planning import resolved_lots_from
 
         resolved = resolved_lots_from((), Path(lots_file), config=config_path, db=db)
         ingredient_lots = resolved.lots
-        received = {lot.lot: lot.ingredient for lot in resolved.received}
+        received = resolved.received
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
         db = log_location(db, config_path)
     return BatchOptions(
@@ -395,7 +396,7 @@ def batch_options(
         dpi,
         profile,
         stock,
-        tuple(received.items()),
+        received,
         kind,
     )
 
@@ -547,8 +548,9 @@ class _Run:
         self.rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        received = dict(options.received)
-        write_records(temp, report, self.lots, self.config, options.ingredient_lots, received)
+        write_records(
+            temp, report, self.lots, self.config, options.ingredient_lots, options.received
+        )
         checkpoint("batch: records written")
         self.names = outputs_in(temp)
         check_output_names(out)  # again: none has appeared during the run
@@ -722,11 +724,11 @@ def _commit(
 def _take_stock(store: Store, records: list[tuple[str, None, str, str, str]]) -> None:
     """The stock the run's new records take from received lots, checked against what
     each lot holds now, under the log's write lock (SafetyError: nothing is logged)."""
-    from compounder.api.receiving import take_batch_stock
+    from compounder.api.receiving import take_stock
 
     uses = [use for row in records for use in json.loads(row[3]).get("stock_used", [])]
     if uses:
-        take_batch_stock(store, uses, date.today())
+        take_stock(store, uses, date.today())
 
 
 def _label_fields(payload: str) -> dict[str, Any]:

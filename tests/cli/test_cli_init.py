@@ -121,7 +121,7 @@ def test_settings_check_says_what_is_in_use(cli, home):
         .replace("printer ", "printer:")
         .splitlines()
     )
-    assert rows["schema"] == "5" and rows["entries"] == "0" and rows["head"] == "0" * 16
+    assert rows["schema"] == "6" and rows["entries"] == "0" and rows["head"] == "0" * 16
     assert rows["printer:counter"] == "reachable: accepts connections"
     assert rows["printer:back"].startswith("NOT reachable: cannot be reached")
 
