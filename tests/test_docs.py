@@ -21,9 +21,10 @@ USAGE = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
 def test_every_command_is_in_the_readme_and_the_tour():
     commands = sorted(get_command(app).commands)  # type: ignore[attr-defined]
     assert len(commands) >= 14
+    listed = README.split("## The commands", 1)[1].split("\n## ", 1)[0]
     for name in commands:
-        assert f"| `compounder {name}` |" in README, name
-        assert f"| `compounder {name}` |" in USAGE, name
+        assert f"`{name}`" in listed or f"`{name} " in listed, name  # the README's short list
+        assert f"| `compounder {name}` |" in USAGE, name  # the tour's table
 
 
 def test_every_command_has_help_with_an_example(cli):

@@ -312,6 +312,7 @@ def header_of(path: Path, kind: str | None = None) -> list[str]:
     """The CSV header as written (for rejected.csv); for JSON Lines (and FHIR) one "raw"
     column that holds each rejected line (resource) unchanged."""
     if file_format(path, kind) != "csv":
+        _open_text(path).close()  # a missing or unreadable file is named here, as for CSV
         return ["raw"]
     with _file_problems(path), _open_text(path) as handle:
         return next(csv.reader(handle), [])
