@@ -5,12 +5,12 @@ it (``compounder.cli.app``).
 """
 
 from compounder.api.checks import screen_medications
-from compounder.api.dispensing import make_chart, make_labels
+from compounder.api.dispensing import make_chart, make_labels, plan_fill_schedule
+from compounder.api.orders import Order, order_from_options
 from compounder.api.planning import (
     parse_concentration,
     parse_dose,
     parse_volume,
-    plan_fill_schedule,
     plan_titration,
     prepare_batch,
     solve_strengths,
@@ -37,6 +37,7 @@ __all__ = [
     "DataFileError",
     "InputError",
     "NotMeasurableError",
+    "Order",
     "OutputError",
     "Plan",
     "Protocol",
@@ -50,6 +51,7 @@ __all__ = [
     "make_chart",
     "make_labels",
     "make_plan",
+    "order_from_options",
     "parse_concentration",
     "parse_dose",
     "parse_volume",

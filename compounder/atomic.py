@@ -26,6 +26,15 @@ from compounder.errors import OutputError
 PRINT_INSTEAD = "use --print to send labels to a printer"
 
 
+#: an output named "-" goes to standard output (a label or chart: ``-o -``)
+STDOUT = "-"
+
+
+def to_stdout(target: str | Path | None) -> bool:
+    """Whether an output is standard output (``-o -``), not a file."""
+    return target is not None and str(target) == STDOUT
+
+
 def check_output_path(target: Path, instead: str = "") -> Path:
     """The path to write for ``target``: OutputError for an empty name, an existing
     folder, a folder that does not exist, or anything there but a regular file (a
@@ -36,6 +45,10 @@ def check_output_path(target: Path, instead: str = "") -> Path:
     A symbolic link to a regular file is written through, as the shell's ``>`` does:
     the file it names is replaced (atomically, beside it) and the link is kept; the
     returned path is that file. A link to nothing is refused."""
+    if to_stdout(target):  # label, chart and reprint take "-" before coming here
+        raise OutputError(
+            STDOUT, "standard output takes a label, chart or reprint only; give a file name"
+        )
     target = Path(target)
     if not str(target) or target.name in ("", ".", ".."):
         raise OutputError(repr(str(target)), "a file name is needed")

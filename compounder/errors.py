@@ -14,12 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Exit codes the CLI uses, one per kind of failure.
 EXIT_INPUT = 2
 EXIT_SAFETY = 3
 EXIT_DATA_FILE = 4
 EXIT_OUTPUT = 5
+
+#: What each exit code means, as the ``kind`` of an error object (``--json``).
+KINDS = {EXIT_INPUT: "input", EXIT_SAFETY: "safety", EXIT_DATA_FILE: "data_file",
+         EXIT_OUTPUT: "output"}  # fmt: skip
 
 
 def shown_value(value: str, limit: int = 100) -> str:
@@ -35,6 +40,37 @@ class CompounderError(Exception):
 
     def __str__(self) -> str:  # pragma: no cover - every subclass overrides
         return self.__class__.__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as ``--json`` prints it (the ``error`` contract): its exit code,
+        kind and one-line message, the field it is about (or null) and, when known,
+        where, the file and what is accepted. Never the value given: the message
+        already quotes it only when it is not patient data."""
+        found: dict[str, Any] = {
+            "code": self.exit_code,
+            "kind": KINDS.get(self.exit_code, "error"),
+            "message": str(self),
+            "field": self.about_field(),
+        }
+        for key, value in (("where", self.about_where()), ("file", self.about_file())):
+            if value:
+                found[key] = str(value)
+        expected = getattr(self, "expected", "")
+        if expected:
+            found["expected"] = name_inputs(str(expected))
+        return found
+
+    def about_field(self) -> str | None:
+        """The field (an option or an order file's column) the error is about, if one."""
+        return str(getattr(self, "field", "") or "") or None
+
+    def about_file(self) -> str | None:
+        """The file (or printer) the error is about, if one."""
+        return str(getattr(self, "path", "") or "") or None
+
+    def about_where(self) -> str | None:
+        """Where in its file the value came from (a row), if known."""
+        return str(getattr(self, "where", "") or "") or None
 
 
 @dataclass(eq=False)
@@ -114,6 +150,9 @@ class SafetyError(CompounderError):
         return f"{prefix}refused: {self.reason}{tail}"
 
 
+_LINE = re.compile(r"line \d+")
+
+
 @dataclass(eq=False)
 class DataFileError(CompounderError):
     """A data file (protocol, syringe list, stock, config...) is malformed."""
@@ -124,6 +163,12 @@ class DataFileError(CompounderError):
     expected: str = ""
 
     exit_code = EXIT_DATA_FILE
+
+    def about_field(self) -> str | None:
+        return None if _LINE.match(self.key) else self.key or None
+
+    def about_where(self) -> str | None:
+        return self.key if _LINE.match(self.key) else None
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.key}" if self.key else self.path

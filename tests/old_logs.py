@@ -22,9 +22,11 @@ def build_sqlite(path: Path, version: int) -> sqlite3.Connection:
 
 
 def append_only_statements(path: Path) -> list[str]:
-    """The statements that make every table of a SQLite log append-only."""
+    """The statements that make every table of a SQLite log append-only (and check its
+    running balance's rows)."""
     backend = SqliteBackend(path)
-    return [s for t in schema.tables_of() for s in backend.append_only(schema.TABLE[t])]
+    tables = [schema.TABLE[name] for name in schema.tables_of()]
+    return [s for table in tables for s in schema.guard_statements(backend, table)]
 
 
 def trigger_statement(name: str) -> str:

@@ -108,45 +108,54 @@ def test_concurrent_commands_into_one_folder_lose_nothing(tmp_path, monkeypatch,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-    killed = KILLED_PUBLISHED | KILLED_STAGED
-    waiting = set(killed)
-    deadline = time.monotonic() + 240
-    while waiting and time.monotonic() < deadline:  # kill each once it is there
-        for i in sorted(waiting):
-            if (tmp_path / f"paused-{i}").exists():
-                processes[i].send_signal(signal.SIGKILL)
-                waiting.discard(i)
-            elif processes[i].poll() is not None:
-                pytest.fail(f"process {i} ended early: {processes[i].stderr.read().decode()}")
-        time.sleep(0.01)
-    assert not waiting
-    for i, process in processes.items():
-        if i in PAUSED:
-            continue
-        _, stderr = process.communicate(timeout=240)
-        if i in killed:
-            assert process.returncode == -signal.SIGKILL
-        else:
-            assert process.returncode == 0, (i, stderr.decode())
+    try:
+        killed = KILLED_PUBLISHED | KILLED_STAGED
+        waiting = set(killed)
+        deadline = time.monotonic() + 240
+        while waiting and time.monotonic() < deadline:  # kill each once it is there
+            for i in sorted(waiting):
+                if (tmp_path / f"paused-{i}").exists():
+                    processes[i].send_signal(signal.SIGKILL)
+                    waiting.discard(i)
+                elif processes[i].poll() is not None:
+                    pytest.fail(f"process {i} ended early: {processes[i].stderr.read().decode()}")
+            time.sleep(0.01)
+        assert not waiting
+        for i, process in processes.items():
+            if i in PAUSED:
+                continue
+            _, stderr = process.communicate(timeout=240)
+            if i in killed:
+                assert process.returncode == -signal.SIGKILL
+            else:
+                assert process.returncode == 0, (i, stderr.decode())
 
-    # every other command has now settled the folder: the paused ones' files are there
-    for i in PAUSED:
-        assert (tmp_path / f"paused-{i}").exists()
-        assert (out / f"{'label' if i % 2 == 0 else 'record'}-{i}.pdf").exists()
-    # files published for a killed command of another log wait for that log's command
-    # (the shared log's are settled by whichever of its commands came after, if any)
-    for i in KILLED_PUBLISHED:
-        if logs[i] != logs[0]:
+        # every other command has now settled the folder: the paused ones' files are there
+        for i in PAUSED:
+            assert (tmp_path / f"paused-{i}").exists()
             assert (out / f"{'label' if i % 2 == 0 else 'record'}-{i}.pdf").exists()
-    # never published: removed by whichever command came next
-    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
-    for i in KILLED_STAGED:
-        assert not [name for name in hidden if f"-{i}.pdf." in name], hidden
-    for i in PAUSED:
-        (tmp_path / f"paused-{i}").unlink()
-        _, stderr = processes[i].communicate(timeout=240)
-        assert processes[i].returncode == 0, (i, stderr.decode())
+        # files published for a killed command of another log wait for that log's command
+        # (the shared log's are settled by whichever of its commands came after, if any)
+        for i in KILLED_PUBLISHED:
+            if logs[i] != logs[0]:
+                assert (out / f"{'label' if i % 2 == 0 else 'record'}-{i}.pdf").exists()
+        # never published: removed by the next command into the folder, whatever its log
+        # (one of a log no killed command used)
+        settle_outputs(out, logs[PROCESSES - 1])
+        hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+        for i in KILLED_STAGED:
+            assert not [name for name in hidden if f"-{i}.pdf." in name], hidden
+        for i in PAUSED:
+            (tmp_path / f"paused-{i}").unlink()
+            _, stderr = processes[i].communicate(timeout=240)
+            assert processes[i].returncode == 0, (i, stderr.decode())
 
+    finally:  # none left running, whatever failed
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+    killed = KILLED_PUBLISHED | KILLED_STAGED
     for log in dict.fromkeys(logs):  # each log's next command into the folder
         settle_outputs(out, log)
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []

@@ -1,4 +1,4 @@
-"""Crash consistency: `record`, `label`, `reprint` and `batch` killed (SIGKILL) or
+"""Crash consistency: `record`, `label`, `reprint`, `batch` and `export fhir` killed (SIGKILL) or
 stopped (SIGTERM, SIGINT) at every write.
 
 Each command is first run once with ``COMPOUNDER_CHECKPOINTS`` to list the checkpoints
@@ -331,4 +331,48 @@ def test_killed_at_every_write_without_hard_links(tmp_path, monkeypatch, kind):
 
     points, committed = kill_everywhere(tmp_path, args, setup, check, None, links=False)
     print(f"{kind} without hard links: {points} kill points, {committed} after the commit")
+    assert 0 < committed < points
+
+
+def check_export(out: Path, db: Path | str, settle: bool = True) -> bool:
+    """After a killed export: the file and its ``export`` entry, both or neither."""
+    if settle:
+        settle_outputs(out, db)
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    files = [p for p in out.iterdir() if not p.name.startswith(".")]
+    with check_log(db) as store:
+        logged = store.entries_of_kind("export")
+    assert len(files) == len(logged) <= 1
+    for path, entry in zip(files, logged, strict=True):  # complete, as logged
+        assert sha(path) == entry.payload["sha256"] == entry.payload["files_sha256"][0]
+        assert path.read_bytes().endswith(b"\n") and entry.payload["dispensings"] == 1
+    return bool(logged)
+
+
+@pytest.mark.slow
+def test_export_killed_at_every_write(tmp_path, monkeypatch, new_log):
+    base = tmp_path / "base.db"
+    made = run([*RECORD, "--db", str(base), "-o", str(tmp_path / "r.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    made = run([*LABEL, "--db", str(base), "-o", str(tmp_path / "l.pdf")], {})
+    assert made.returncode == 0, made.stderr
+    args = ["export", "fhir", "--db", "log.db", "-o", "out/dispenses.ndjson"]
+
+    def setup(case: Path) -> None:
+        (case / "out").mkdir(parents=True)
+        shutil.copy(base, case / "log.db")
+        monkeypatch.chdir(case)
+
+    copied = None
+    if new_log is not None:
+
+        def copied(case: Path) -> str:
+            from compounder.log.entries import copy_log
+
+            url = new_log(case)
+            copy_log(base, url)
+            return url
+
+    points, committed = kill_everywhere(tmp_path, args, setup, check_export, copied)
+    print(f"export: {points} kill points, {committed} after the commit")
     assert 0 < committed < points

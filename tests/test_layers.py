@@ -1,8 +1,9 @@
 """The package's layers, read off its source with ``ast`` (imports inside functions too).
 
 Rules (see the Layout section of docs/development.md):
-- imports point one way: cli -> batch -> api -> log -> render -> content -> core ->
+- imports point one way: cli -> batch -> api/fhir -> log -> render -> content -> core ->
   errors/atomic (a module may import its own layer and the layers below it);
+- no module imports a FHIR library (fhir/ writes plain JSON; the tests validate it);
 - only render/ imports reportlab, only log/ imports sqlite3 (or psycopg), only cli/
   imports typer (or click);
 - no two modules share a file name;
@@ -32,6 +33,7 @@ LAYERS = {
     "render": 3,
     "log": 4,
     "api": 5,
+    "fhir": 5,
     "batch": 6,
     "cli": 7,
 }
@@ -42,6 +44,8 @@ ONLY_IN = {
     "typer": "cli",
     "click": "cli",
 }
+#: libraries no module of the package imports (the tests do)
+NEVER = {"fhir": "a FHIR library: fhir/ writes plain JSON, the tests validate it"}
 
 
 def collect(root: Path = PACKAGE) -> dict[str, str]:
@@ -100,6 +104,8 @@ def violations(modules: dict[str, str]) -> list[str]:
         imported_modules = {}
         for target, names, line in _imports(module, tree):
             top = target.split(".")[0]
+            if top in NEVER:
+                problems.append(f"{module}:{line} imports {top} ({NEVER[top]})")
             if top in ONLY_IN and package_part != ONLY_IN[top]:
                 problems.append(f"{module}:{line} imports {top} (only {ONLY_IN[top]}/ may)")
             if top != "compounder":
@@ -167,6 +173,11 @@ WRONG = {
     ),
     "sqlite outside log": ("compounder.api.badsql", "import sqlite3\n", "only log/"),
     "typer outside cli": ("compounder.batch.badcli", "import typer\n", "only cli/"),
+    "a FHIR library at run time": (
+        "compounder.fhir.badmodel",
+        "def f():\n    from fhir.resources.R4B.medication import Medication\n",
+        "a FHIR library",
+    ),
     "same file name": ("compounder.render.labels", "X = 1\n", "modules are called labels.py"),
     "private name imported": (
         "compounder.batch.badprivate",
@@ -203,3 +214,74 @@ def test_a_wrong_module_is_caught(case):
     modules[module] = source
     found = violations(modules)
     assert any(expected in problem for problem in found), found
+
+
+def _run_time(tree: ast.Module) -> ast.Module:
+    """The module without its ``if TYPE_CHECKING:`` blocks: imports for annotations only
+    are never run, so they make no cycle (imports inside functions do, and count)."""
+
+    class Drop(ast.NodeTransformer):
+        def visit_If(self, node: ast.If) -> ast.AST | None:
+            test = node.test
+            name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", "")
+            return None if name == "TYPE_CHECKING" else self.generic_visit(node)
+
+    return Drop().visit(tree)
+
+
+def import_cycles(modules: dict[str, str]) -> list[list[str]]:
+    """Each cycle among the modules of one package (a folder), imports inside
+    functions included: a module that, through others of its package, imports itself."""
+    graph: dict[str, set[str]] = {}
+    for module, source in modules.items():
+        package = module.rsplit(".", 1)[0]
+        targets = set()
+        for target, _, _ in _imports(module, _run_time(ast.parse(source))):
+            if target in modules and target != module and target.rsplit(".", 1)[0] == package:
+                targets.add(target)
+        graph[module] = targets
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = path[path.index(module) :]
+            if not any(set(cycle) == set(c) for c in cycles):
+                cycles.append(cycle)
+            return
+        if module in done:
+            return
+        for target in sorted(graph[module]):
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    return cycles
+
+
+def test_no_package_has_an_import_cycle():
+    assert import_cycles(collect()) == []
+
+
+def test_an_import_cycle_is_found_even_inside_a_function():
+    modules = {
+        "compounder.render.one": "from compounder.render import two\n",
+        "compounder.render.two": "def f():\n    from compounder.render.one import g\n",
+        "compounder.render.three": "import compounder.render.one\n",
+        "compounder.render.four": "if TYPE_CHECKING:\n    from compounder.render import three\n",
+    }
+    modules["compounder.render.three"] += "import compounder.render.four\n"
+    assert import_cycles(modules) == [["compounder.render.one", "compounder.render.two"]]
+
+
+def test_no_function_in_api_or_batch_is_over_100_lines():
+    long = [
+        f"{module}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for module, source in collect().items()
+        if module.split(".")[1:2] in (["api"], ["batch"])
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (node.end_lineno or node.lineno) - node.lineno + 1 > 100
+    ]
+    assert long == []

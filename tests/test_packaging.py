@@ -53,6 +53,9 @@ def test_wheel_carries_data_and_fonts(wheel):
         "compounder/templates/label_layout.toml",
         "compounder/templates/bud_rules.toml",
         "compounder/templates/formulations.toml",
+        "compounder/schemas/order.json",
+        "compounder/schemas/manifest.json",
+        "compounder/schemas/error.json",
     ]:
         assert required in names, required
 
@@ -85,3 +88,13 @@ def test_installed_layout_runs(wheel, tmp_path):
     )
     assert plan.returncode == 0, plan.stderr
     assert '"concentration": "1 mg/mL"' in plan.stdout
+    schema = subprocess.run(
+        [sys.executable, "-m", "compounder", "schema", "order"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert schema.returncode == 0, schema.stderr
+    assert '"$id": "urn:compounder:schema:order"' in schema.stdout

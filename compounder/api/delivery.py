@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from compounder.api.printers import (
-    DEFAULT_DPI,
     Printer,
     PrintError,
     Progress,
@@ -24,8 +23,14 @@ from compounder.api.printers import (
     send,
 )
 from compounder.atomic import raise_deferred
+from compounder.core.label_formats import (
+    DEFAULT_DPI,
+    PRINTER_FORMATS,
+    check_dpi,
+    format_named_by,
+    label_format,
+)
 from compounder.errors import CompounderError, InputError
-from compounder.render.label_output import FORMATS
 
 
 @dataclass(frozen=True)
@@ -51,18 +56,21 @@ def plan_delivery(
     """Format: ``output_format``. Resolution: as asked, else the printer's, else 203 dpi.
     ``default``: the format without --format, printer or telling suffix (a reprint's:
     the original's)."""
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError("format", fmt, " or ".join(FORMATS))
-    if dpi is not None and dpi not in (203, 300):
-        raise InputError("dpi", str(dpi), "203 or 300")
+    if fmt is not None:
+        label_format(fmt)
+    if dpi is not None:
+        check_dpi(dpi)
     if printer is not None and not printer.strip():
         raise InputError(
             "print", printer, "a printer name from the settings, socket://HOST:PORT or a CUPS queue"
         )
     target = find_printer(printer, settings) if printer is not None else None
     chosen = output_format(fmt, Path(output) if output is not None else None, target, default)
-    if target is not None and chosen == "png":
-        raise InputError("format", chosen, "zpl or pdf when printing (png is a screen preview)")
+    if target is not None and not label_format(chosen).printable:
+        printable = " or ".join(sorted(PRINTER_FORMATS, reverse=True))
+        raise InputError(
+            "format", chosen, f"{printable} when printing ({chosen} is a screen preview)"
+        )
     resolution = dpi or (target.dpi if target is not None else None) or DEFAULT_DPI
     return Delivery(chosen, resolution, target)
 
@@ -76,6 +84,12 @@ class SuffixError(CompounderError):
     format: str
     why: str
     remedy: str
+
+    def about_field(self) -> str | None:
+        return "output"
+
+    def about_file(self) -> str | None:
+        return self.output
 
     def __str__(self) -> str:
         return (
@@ -93,9 +107,8 @@ def output_format(
     ``default``. A .pdf, .zpl or .png name that says another format than the one chosen
     is refused (SuffixError, exit 2): the suffix never changes what a printer is sent.
     Other names (none, .bin) take the format chosen."""
-    named = output.suffix.lower().lstrip(".") if output is not None else ""
-    if named not in FORMATS:
-        named = ""
+    suffix_format = format_named_by(output.suffix) if output is not None else None
+    named = suffix_format.id if suffix_format is not None else ""
     if fmt is not None:
         chosen, why = fmt, f"--format {fmt}"
     elif printer is not None:
@@ -106,16 +119,27 @@ def output_format(
         return chosen
     assert output is not None
     better = output.with_suffix(f".{chosen}")
-    if named == "png" and printer is not None:
+    if suffix_format is not None and not suffix_format.printable and printer is not None:
         remedy = f"use -o {better} (a png preview is not printed)"
     else:
         remedy = f"use -o {better} or --format {named}"
     raise SuffixError(str(output), named, chosen, why, remedy)
 
 
+def one_file(files: list[bytes]) -> None:
+    """Standard output takes one file: several PNG previews need a file name."""
+    if len(files) != 1:
+        raise InputError(
+            "output",
+            "-",
+            f"a file name (-o FILE): {len(files)} labels are {len(files)} PNG previews, "
+            "standard output takes one file (or --format pdf or zpl)",
+        )
+
+
 def file_fields(delivery: Delivery, files: list[bytes]) -> dict[str, Any]:
     """What the log keeps about the files (the PDF's own hash is kept as before)."""
-    if delivery.format == "pdf":
+    if not label_format(delivery.format).at_dpi:
         return {}
     return {
         "format": delivery.format,

@@ -44,7 +44,6 @@ from typing import Any
 
 from compounder.errors import EXIT_OUTPUT, CompounderError
 
-DEFAULT_DPI = 203
 TIMEOUT = 10.0  # seconds to connect, and the longest a send may go without progress
 BLOCK = 64 * 1024  # bytes handed to the connection at a time
 SEND_BUFFER = 128 * 1024  # kept small, so bytes handed stay close to what the printer took
@@ -97,6 +96,9 @@ class PrintError(CompounderError):
     made: Any = None  # what the call made and logged before the print failed (its JSON)
 
     exit_code = EXIT_OUTPUT
+
+    def about_file(self) -> str | None:
+        return self.printer
 
     def __str__(self) -> str:
         where = f"printer {self.printer}"

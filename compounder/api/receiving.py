@@ -7,7 +7,8 @@ is in ``api.recalls``);
 takes ingredient lots (record, prepare, label, fills, batch) turns the lots given into
 the lots used: a received lot's number alone is read from the log, and a lot the log
 knows is refused unless it is usable on the compounding date (``core.inventory``);
-``check_stock`` adds what a worked-out preparation takes of each.
+``stock_used`` is the one rule for what a preparation takes from them, and
+``take_stock`` takes it inside the transaction that logs it.
 """
 
 from __future__ import annotations
@@ -189,11 +190,15 @@ def certificate_from(
     return found[0], found[1]
 
 
-def check_stock(prep: Any, received: tuple[ReceivedLot, ...], day: date) -> list[dict[str, str]]:
-    """What ``prep`` takes from each received lot, checked against what the lot holds
-    now (SafetyError, exit 3, when short or no longer usable): the ``stock_used`` of
-    its record. Call inside the record's transaction with lots read in it."""
-    needs = stock_needs(prep)
+def stock_used(
+    needs: dict[str, StockAmount], received: tuple[ReceivedLot, ...]
+) -> list[dict[str, str]]:
+    """The one rule for what a preparation takes from the received lots it is made
+    from, given what it needs of each ingredient (``core.inventory.stock_needs``: its
+    tablets, its powder at the weighed amount, each vehicle ingredient): the
+    ``stock_used`` of its record (lot, amount, unit). A received lot of an ingredient it
+    does not use, or two received lots of one ingredient, is refused. Every entrance
+    that deducts stock (record, batch) takes it from here."""
     taken: dict[str, str] = {}
     used = []
     for lot in received:
@@ -213,40 +218,53 @@ def check_stock(prep: Any, received: tuple[ReceivedLot, ...], day: date) -> list
                 f"{lot.ingredient} too): finish a lot with compounder stock adjust",
             )
         taken[lot.ingredient] = lot.lot
-        check_usable(lot, day, need)
         used.append({"lot": lot.lot, "amount": str(need.value), "unit": need.unit})
     return used
 
 
-def take_stock(store: Any, prep: Any, lots: ResolvedLots, day: date) -> list[dict[str, str]]:
-    """``check_stock`` against the lots as the log holds them now (inside the write
-    transaction of the record that deducts them: no two records take the same stock)."""
+def preparation_stock(prep: Any, received: tuple[ReceivedLot, ...]) -> list[dict[str, str]]:
+    """What a worked-out preparation takes from its received lots (``stock_used``)."""
+    return stock_used(stock_needs(prep), received)
+
+
+def check_stock(prep: Any, received: tuple[ReceivedLot, ...], day: date) -> list[dict[str, str]]:
+    """What ``prep`` takes from each received lot, checked against what the lots read
+    hold (SafetyError, exit 3, when short or no longer usable)."""
+    used = preparation_stock(prep, received)
+    _check_totals({lot.lot: lot for lot in received}, used, day)
+    return used
+
+
+def take_stock(store: Any, uses: list[dict[str, str]], day: date) -> None:
+    """Take ``uses`` (``stock_used`` of one record or of a whole batch run) from the
+    received lots as the log holds them now: each lot's total checked usable on
+    ``day`` and held (SafetyError, exit 3, naming the lot). Call inside the write
+    transaction that appends the entries carrying them: no two commands take the same
+    stock, and the database itself refuses a lot taken below zero
+    (``log.receipts``)."""
     from compounder.log.receipts import find_received
 
-    if not lots.received:
-        return []
-    fresh = []
-    for lot in lots.received:
-        now = find_received(store, lot.lot)
-        assert now is not None  # received lots stay received (the log is append-only)
-        fresh.append(now)
-    return check_stock(prep, tuple(fresh), day)
+    lots: dict[str, ReceivedLot] = {}
+    for use in uses:
+        if use["lot"] not in lots:
+            now = find_received(store, use["lot"])
+            if now is None:
+                raise SafetyError(
+                    f"ingredient lot {use['lot']} is unknown: the log never received it",
+                    "receive it first (compounder receive)",
+                )
+            lots[use["lot"]] = now
+    _check_totals(lots, uses, day)
 
 
-def take_batch_stock(store: Any, uses: list[dict[str, str]], day: date) -> None:
-    """A batch run's records take ``uses`` (lot, amount, unit) from received lots: the
-    total of each lot, checked against what it holds now (call inside the run's
-    commit transaction: SafetyError, exit 3, and nothing is logged when short)."""
-    from compounder.log.receipts import find_received
-
+def _check_totals(lots: dict[str, ReceivedLot], uses: list[dict[str, str]], day: date) -> None:
+    """Each lot usable on ``day`` and holding the total ``uses`` take of it."""
     totals: dict[str, StockAmount] = {}
     for use in uses:
         known = totals.get(use["lot"], StockAmount(Decimal(0), use["unit"]))
         totals[use["lot"]] = StockAmount(known.value + Decimal(use["amount"]), use["unit"])
-    for lot, total in totals.items():
-        now = find_received(store, lot)
-        if now is not None:
-            check_usable(now, day, total)
+    for number, total in totals.items():
+        check_usable(lots[number], day, total)
 
 
 # ------------------------------------------------------------------ receiving

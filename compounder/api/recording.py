@@ -12,8 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from compounder.api.orders import ScreeningAnswers
 from compounder.api.planning import prepare_batch
-from compounder.atomic import PRINT_INSTEAD, check_output_path
+from compounder.atomic import PRINT_INSTEAD, check_output_path, to_stdout
 from compounder.core.dates import parse_date
 from compounder.errors import InputError
 from compounder.log.anchor import anchored_by_settings
@@ -24,6 +25,7 @@ from compounder.log.entries import (
     refuse_recalled_preparation,
     settle_folder,
 )
+from compounder.log.location import log_location
 
 
 @anchored_by_settings
@@ -51,6 +53,7 @@ def record_preparation(
     pharmacist: str | None = None,
     liver_kidney_history: bool = False,
     off_protocol_reason: str | None = None,
+    screening: ScreeningAnswers | None = None,
     acknowledge_unscreened: bool = False,
     no_other_medications: bool = False,
 ) -> tuple[str, dict[str, Any], bytes]:
@@ -63,6 +66,8 @@ def record_preparation(
     ``other_medications`` are screened (``core.screening``; a stop refuses unless
     overridden); the decision, the override and ``off_protocol_reason`` are kept in the
     log entry and printed on the record. None: nothing screened (the record says so).
+    ``screening``: the same answers as the order's screening group (``api.orders``),
+    instead of the four keywords.
 
     The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
     than today without a ``time`` leaves the time blank on the record, to be written at
@@ -74,32 +79,19 @@ def record_preparation(
     id comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import resolved_lots_from
-    from compounder.api.receiving import take_stock
-    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
-    from compounder.content.records import compounding_record, log_place
     from compounder.core.dates import check_not_after_now
     from compounder.core.formulations import find_formulation
     from compounder.core.identity import check_rx
     from compounder.core.pharmacy import open_pharmacy
-    from compounder.log.snapshots import pdf_hash
-    from compounder.render.record_pdf import render_record
 
     if output is not None:
         check_output_path(Path(output))
-    from compounder.log.location import log_location
-
     location = log_location(db, config)
     at = compounding_time(compounded, time)
     day = at.date() if isinstance(at, datetime) else at
     resolved = resolved_lots_from(tuple(ingredient_lots), lots_file, day, config=config, db=db)
     lots = resolved.lots
-    for given in lots:
-        if not given.lot:
-            raise InputError(
-                "ingredient-lot",
-                f"{given.ingredient}:{given.expiry}",
-                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
-            )
+    _check_lots_named(lots)
     rx = check_rx(rx) if rx else None
     settings = open_pharmacy(config, required=False).settings
     preparer, checker, same_person = _people(settings, prepared_by, checked_by)
@@ -107,45 +99,98 @@ def record_preparation(
         at, "date", allow_future=settings.records.allow_future_dates,
         skew_minutes=settings.records.clock_skew_minutes,
     )  # fmt: skip
-    safety = _safety(
-        other_medications,
-        override,
-        pharmacist,
-        liver_kidney_history,
-        off_protocol_reason,
-        config,
-        acknowledge_unscreened,
-        no_other_medications,
-    )
+    if screening is None:
+        screening = _answers(
+            other_medications,
+            override,
+            pharmacist,
+            liver_kidney_history,
+            acknowledge_unscreened,
+            no_other_medications,
+        )
+    safety = _safety(screening, off_protocol_reason, config)
     prep = prepare_batch(
         concentration, volume, source, vehicle, assay, water, day, config=config, resolved=resolved
     )
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
+    record = {
+        "rx": rx,
+        "prepared": preparer.initials,
+        "checked": checker.initials,
+        "prepared_name": preparer.name,
+        "checked_name": checker.name,
+        "lots": lots,
+        "at": at,
+        "balance": settings.balance,
+        "single_pharmacist": same_person,
+        "safety": safety,
+        "paper": paper,
+        "resolved": resolved,
+    }
+    return _write_record(prep, record, day, output, location)
+
+
+def _answers(
+    medicines: tuple[str, ...] | list[str] | None,
+    override: str | None,
+    pharmacist: str | None,
+    *flags: bool,
+) -> ScreeningAnswers | None:
+    """The screening answers given as keywords (None: nothing entered, none screened);
+    ``flags``: liver/kidney history, acknowledged, no other medicines."""
+    answers = ScreeningAnswers(
+        tuple(medicines) if medicines is not None else None, override, pharmacist, *flags
+    )
+    entered = medicines is not None or override is not None or pharmacist is not None
+    return answers if entered or any(flags) else None
+
+
+def _check_lots_named(lots: Any) -> None:
+    for given in lots:
+        if not given.lot:
+            raise InputError(
+                "ingredient-lot",
+                f"{given.ingredient}:{given.expiry}",
+                "INGREDIENT:LOT:EXPIRY, e.g. 'naltrexone 50mg tab:AB1234:2027-06-30'",
+            )
+
+
+def _write_record(
+    prep: Any, made: dict[str, Any], day: date, output: str | Path | None, db: Any
+) -> tuple[str, dict[str, Any], bytes]:
+    """The lot taken, its log entry and the record PDF at ``output``, together."""
+    from compounder.api.receiving import preparation_stock, take_stock
+    from compounder.atomic import SignalsHeld, StagedFile, checkpoint
+    from compounder.content.records import compounding_record, log_place
+    from compounder.log.snapshots import pdf_hash
+    from compounder.render.record_pdf import render_record
 
     staged: list[StagedFile] = []
+    at = made["at"]
 
     def build(lot: str) -> tuple[dict[str, Any], tuple[str, dict[str, Any], bytes]]:
         record = compounding_record(
             prep,
             lot,
-            rx,
-            preparer.initials,
-            checker.initials,
-            lots,
+            made["rx"],
+            made["prepared"],
+            made["checked"],
+            made["lots"],
             at,
-            balance=settings.balance,
-            single_pharmacist=same_person,
+            balance=made["balance"],
+            single_pharmacist=made["single_pharmacist"],
         )
-        record.update(prepared_by_name=preparer.name, checked_by_name=checker.name)
-        record["safety"] = safety
+        record.update(prepared_by_name=made["prepared_name"], checked_by_name=made["checked_name"])
+        record["safety"] = made["safety"]
         # taken from the received lots as the log holds them now, in the record's
         # transaction: two records at once never take the same stock
-        used = take_stock(store, prep, resolved, day)
+        used = preparation_stock(prep, made["resolved"].received)
+        take_stock(store, used, day)
         if used:
             record["stock_used"] = used
         prev_id, prev_hash = store.head()  # under the write lock: this entry follows it
         record["log_place"] = log_place(prev_id + 1, prev_id, prev_hash)
-        pdf = render_record(record, paper)
+        pdf = render_record(record, made["paper"])
         return {**record, "pdf_sha256": pdf_hash(pdf)}, (lot, record, pdf)
 
     def publish(result: tuple[str, dict[str, Any], bytes]) -> None:
@@ -160,9 +205,9 @@ def record_preparation(
 
     signals = SignalsHeld()
     try:
-        with open_store(location) as store:
+        with open_store(db) as store:
             lot, _, (_, record, pdf) = store.record_preparation(
-                day, rx, build, at=at if isinstance(at, datetime) else None, publish=publish
+                day, made["rx"], build, at=at if isinstance(at, datetime) else None, publish=publish
             )
     except BaseException:
         for file in staged:
@@ -189,38 +234,28 @@ def _people(settings: Any, prepared_by: str, checked_by: str) -> tuple[Any, Any,
 
 
 def _safety(
-    other_medications: tuple[str, ...] | list[str] | None,
-    override: str | None,
-    pharmacist: str | None,
-    liver_kidney_history: bool,
+    screening: ScreeningAnswers | None,
     off_protocol_reason: str | None,
     config: str | Path | None = None,
     acknowledge_unscreened: bool = False,
     no_other_medications: bool = False,
 ) -> dict[str, Any]:
-    """The record's safety checks (screening None: no medicines entered, none screened),
+    """The record's safety checks (screening None: nothing entered, none screened),
     against the pharmacy's screening list."""
     from compounder.content.safety import safety_record
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import check_reason, screening_decision
 
     pharmacy = open_pharmacy(config, required=False)
-    screening = None
-    if (
-        other_medications is not None
-        or override is not None
-        or pharmacist is not None
-        or liver_kidney_history
-        or acknowledge_unscreened
-        or no_other_medications
-    ):
-        screening = screening_decision(
-            list(other_medications or ()),
-            override=override,
-            pharmacist=pharmacist,
-            liver_kidney_history=liver_kidney_history,
-            acknowledge_unscreened=acknowledge_unscreened,
-            no_other_medications=no_other_medications,
+    decision = None
+    if screening is not None:
+        decision = screening_decision(
+            list(screening.medicines or ()),
+            override=screening.override,
+            pharmacist=screening.pharmacist,
+            liver_kidney_history=screening.liver_kidney_history,
+            acknowledge_unscreened=screening.acknowledge_unscreened,
+            no_other_medications=screening.no_other_medications,
             table=pharmacy.screening(),
             signers=pharmacy.settings.staff,
         )
@@ -229,7 +264,27 @@ def _safety(
         if off_protocol_reason is not None
         else ""
     )
-    return safety_record(screening, reason)
+    return safety_record(decision, reason)
+
+
+def _check_identical(original: dict[str, Any], delivery: Any, files: list[bytes]) -> None:
+    """A reprint in the original's format (and resolution) is byte for byte the original
+    (its hashes as logged); SafetyError otherwise."""
+    from compounder.errors import SafetyError
+    from compounder.log.snapshots import pdf_hash
+
+    kind = original.get("format", "pdf")
+    if delivery.format != kind or (kind != "pdf" and delivery.dpi != original.get("dpi")):
+        return
+    made = original.get("pdf_sha256") if kind == "pdf" else None
+    made_files = original.get("files_sha256")
+    if (made is not None and pdf_hash(files[0]) != made) or (
+        made_files is not None and [pdf_hash(f) for f in files] != made_files
+    ):
+        raise SafetyError(
+            "the reprint would not be identical to the original label",
+            "the software has changed since; print a new label instead",
+        )
 
 
 def compounding_time(compounded: str | date | None, time: str | None) -> datetime | date:
@@ -255,6 +310,7 @@ class Reprint:
     format: str
     files: list[str]  # the files written (none when only printed)
     printing: dict[str, Any] | None = None  # sent to a printer: the outcome (as logged)
+    stdout: bytes = b""  # -o -: the one file, for the caller to write (entry committed)
 
 
 @anchored_by_settings
@@ -274,11 +330,12 @@ def reprint_label(
     and/or sent to ``printer``: the files and a ``reprint`` entry commit together, then
     the label is sent and a ``print`` entry says whether it printed (PrintError, exit 5,
     when not). Without either, ``default_name`` with the suffix of ``label_format``, else
-    of the original's format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png."""
-    from compounder.api.delivery import file_fields, plan_delivery, print_logged
+    of the original's format: "reprint" gives reprint.pdf, reprint.zpl or reprint.png.
+    Output "-" (standard output): no file is written, the entry says ``to_stdout``, and
+    the one file is handed back (``Reprint.stdout``) for the caller to write."""
+    from compounder.api.delivery import file_fields, one_file, plan_delivery, print_logged
     from compounder.core.identity import check_rx
     from compounder.core.settings import optional_settings
-    from compounder.errors import SafetyError
     from compounder.log.location import log_location
     from compounder.log.snapshots import contents_from, layout_from, pdf_hash, stock_from
     from compounder.render.label_output import output_paths, render_label_files
@@ -286,7 +343,8 @@ def reprint_label(
     rx = check_rx(rx)
     if output is None and printer is None and default_name is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
-    if output is not None:
+    stdout = to_stdout(output)
+    if output is not None and not stdout:
         check_output_path(Path(output), PRINT_INSTEAD)
     db = log_location(db, config)  # --db, COMPOUNDER_DB, [log] url of these settings
     with open_store(db, must_exist=True) as store:
@@ -317,20 +375,11 @@ def reprint_label(
     files = render_label_files(
         delivery.format, contents_from(snapshot), stock, delivery.dpi, layout=layout_from(snapshot)
     )
-    same_kind = delivery.format == original and (
-        original == "pdf" or delivery.dpi == entry.payload.get("dpi")
-    )
-    if same_kind:
-        made = entry.payload.get("pdf_sha256") if original == "pdf" else None
-        made_files = entry.payload.get("files_sha256")
-        if (made is not None and pdf_hash(files[0]) != made) or (
-            made_files is not None and [pdf_hash(f) for f in files] != made_files
-        ):
-            raise SafetyError(
-                "the reprint would not be identical to the original label",
-                "the software has changed since; print a new label instead",
-            )
-    targets = output_paths(delivery.format, Path(output) if output else None, len(files))
+    _check_identical(entry.payload, delivery, files)
+    if stdout:
+        one_file(files)
+    target = Path(output) if output is not None and not stdout else None
+    targets = output_paths(delivery.format, target, len(files))
     written = list(zip(targets, files, strict=True)) if targets else []
 
     def write(store: Any) -> int:
@@ -345,6 +394,7 @@ def reprint_label(
                 "snapshot": entry.payload["snapshot"],
                 "pdf_sha256": pdf_hash(files[0]) if delivery.format == "pdf" else None,
                 **file_fields(delivery, files),
+                **({"to_stdout": True} if stdout else {}),
             },
         )
         return reprinted
@@ -352,7 +402,8 @@ def reprint_label(
     # the files and the reprint's entry commit together first; then the label is sent
     # and the outcome logged as its own entry (no transaction held while printing)
     entry_id = publish_with_entry(db, written, write, "reprint")
-    done = Reprint(entry, entry_id, delivery.format, [str(t) for t in targets or []])
+    names = [str(output)] if stdout else [str(t) for t in targets]
+    done = Reprint(entry, entry_id, delivery.format, names, stdout=files[0] if stdout else b"")
     if delivery.printer is not None:
         printing, failure = print_logged(delivery, files, db, entry_id, rx, entry.lot)
         done = replace(done, printing=printing)

@@ -185,7 +185,7 @@ class WorkstationCheck:
     log_origin: str = ""
     backend: str = ""
     log_exists: bool = False
-    schema_version: int | None = None
+    log_schema_version: int | None = None
     entries: int | None = None
     chain_head: str = ""
     read_only: bool = False
@@ -245,7 +245,7 @@ def _check_log(found: WorkstationCheck, config: str | Path | None, db: str | Pat
     try:
         with Store(place.where, read_only=True) as store:
             found.log_exists = True
-            found.schema_version = store.version()
+            found.log_schema_version = store.version()
             found.entries = store.count()
             found.chain_head = store.chain_head()[1]
     except DataFileError as exc:

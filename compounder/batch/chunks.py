@@ -30,6 +30,9 @@ from compounder.batch.order import (
 )
 from compounder.batch.order_file import RawRow
 from compounder.batch.outputs import PREVIEW_NAME, write_log_part, write_manifest_part
+from compounder.core import label_formats as formats
+from compounder.core.inventory import ReceivedLot
+from compounder.core.label_formats import label_format
 from compounder.core.lots import IngredientExpiry
 from compounder.log.chain import snapshot_hash, snapshot_json
 from compounder.log.kinds import dispense_key
@@ -55,6 +58,8 @@ class BatchOptions:
     dpi: int = 203  # the thermal printer's resolution (zpl)
     profile: str | None = None  # the label print-size profile (None: the settings')
     stock: str | None = None  # the stock of rows that name none (the printer's; None: settings')
+    received: tuple[ReceivedLot, ...] = ()  # the received lots among them (stock taken)
+    order_format: str = "csv"  # the order file's format: csv, jsonl or fhir
 
 
 @dataclass
@@ -80,6 +85,10 @@ class ChunkResult:
     labels: int = 0
     charts: int = 0
     labels_file: str = ""  # the chunk's labels file, if it drew any
+    # each preparation's orders: (Rx, its safety checks as a record keeps them)
+    safety: dict[tuple[str, str, str, str, int], list[tuple[str, Any]]] = field(
+        default_factory=dict
+    )
     screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
 
 
@@ -211,7 +220,8 @@ def _process_chunk(
                 raise RowProblem("rx_number", dispensed[row.line])
             if row.line in duplicates:
                 raise RowProblem(
-                    "rx_number", f"duplicate Rx number (first on line {duplicates[row.line]})"
+                    "rx_number",
+                    f"duplicate Rx number (first on {row.place} {duplicates[row.line]})",
                 )
             prepared.append(
                 prepare_order(
@@ -224,7 +234,10 @@ def _process_chunk(
                 )
             )
         except RowProblem as problem:
-            error = RowError(row.line, problem.column, problem.message)
+            error = RowError(
+                row.line, row.field_name(problem.column), problem.message, row.place,
+                "column" if row.paths is None else "",
+            )  # fmt: skip
             errors.append(error)
             rejected.append((row, str(error)))
     from compounder.content.safety import screening_summary
@@ -244,6 +257,7 @@ def _process_chunk(
     for order in prepared:
         key = (*order.worksheet_key, parts.get(order.line, ("", 1))[1])
         result.totals[key] = result.totals.get(key, Decimal(0)) + order.worksheet_ml
+        result.safety.setdefault(key, []).append((order.rx, order.safety))
     if options.check or temp_dir is None or (errors and not options.skip_invalid):
         progress(len(chunk.rows))
         return result
@@ -285,7 +299,7 @@ def _draw_chunk(
     log: list[tuple[int, str, str, str, str]] = []
     snapshots: dict[str, str] = {}
     extra: dict[str, Any] = {}
-    if options.label_format != "pdf":
+    if label_format(options.label_format).at_dpi:
         extra = {"format": options.label_format, "dpi": options.dpi}
     with contextlib.ExitStack() as label_files:
         writer: Any = None
@@ -311,7 +325,8 @@ def _draw_chunk(
                         size = tuple(mm_to_pt(v) for v in PAPER[order.paper])
                         chart_canvas = new_canvas(chart_file, size, "Dosing charts")
                     first = chart_pages + 1
-                    chart_pages += draw_chart(chart_canvas, order.chart, order.paper, chart_layout)
+                    for chart in order.chart:  # one a language (en+es: both)
+                        chart_pages += draw_chart(chart_canvas, chart, order.paper, chart_layout)
                     row.update(charts_file=charts_name, chart_pages=_span([first, chart_pages]))
                     result.charts += 1
                 manifest.append(row)
@@ -334,20 +349,12 @@ def _draw_chunk(
 def _label_writer(
     options: BatchOptions, path: Path, layout: Any, files: contextlib.ExitStack
 ) -> Any:
-    """What draws the chunk's labels in the run's format: into one PDF or ZPL file at
-    ``path``, or (PNG previews) one file a label in the folder ``path``."""
-    if options.label_format == "png":
-        from compounder.render.label_png import PngWriter
+    """What draws the chunk's labels in the run's format (``core.label_formats``): into
+    one PDF or ZPL file at ``path``, or (PNG previews) one file a label in the folder
+    ``path``."""
+    from compounder.render.label_output import open_writer
 
-        return PngWriter(path, PREVIEW_NAME, layout, options.dpi)
-    handle = files.enter_context(path.open("wb"))
-    if options.label_format == "zpl":
-        from compounder.render.label_zpl import ZplWriter
-
-        return ZplWriter(handle, layout, options.dpi)
-    from compounder.render.label_pdf import LabelWriter
-
-    return LabelWriter(handle, layout)
+    return open_writer(options.label_format, path, layout, options.dpi, files, PREVIEW_NAME)
 
 
 def _log_row(
@@ -369,7 +376,8 @@ def _log_row(
     body_hash = snapshot_hash(body)
     snapshots[body_hash] = body
     payload = json.dumps(
-        {**manifest, "pdf_sha256": None, "snapshot": body_hash, **extra}, sort_keys=True
+        {**manifest, "pdf_sha256": None, "snapshot": body_hash, "lot_recorded": True, **extra},
+        sort_keys=True,
     )
     return (order.line, order.rx, manifest["lot"], payload, dispense_key(digest, order.rx))
 
@@ -382,7 +390,7 @@ def _span(pages: list[int]) -> str:
 def chunk_names(chunk: Chunk, label_format: str = "pdf") -> tuple[str, str]:
     """The chunk's labels and charts files: numbered when the run has several. PNG
     previews go to a folder of the chunk's own (the run numbers them through)."""
-    if label_format == "png":
+    if formats.label_format(label_format).file_per_label:
         number = f"{chunk.index + 1:04d}"
         charts = "charts.pdf" if chunk.index == 0 and chunk.last else f"charts-{number}.pdf"
         return f"previews-{number}", charts

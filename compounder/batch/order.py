@@ -8,17 +8,26 @@ stock (and a dosing chart for a titration). It draws nothing: ``batch`` does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from compounder.batch.order_file import COLUMNS, RawRow
-from compounder.core.limits import DAYS_SUPPLY, DISPENSED_ML, REFILLS
+from compounder.api.orders import (
+    COLUMN_OF,
+    TITRATE,
+    Order,
+    OrderFieldError,
+    ScreeningAnswers,
+    column_message,
+)
+from compounder.batch.order_file import RawRow
+from compounder.content.labels import default_lot, label_frame
+from compounder.content.safety import safety_record
 from compounder.core.units import format_number, format_quantity
-from compounder.errors import CompounderError, InputError, SafetyError
-from compounder.log.kinds import PlannedGroup, part_text
+from compounder.errors import CompounderError
+from compounder.log.kinds import DOSE_SEPARATOR, PlannedGroup, part_text
 
 if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.content.labels import LabelFrame
@@ -26,57 +35,25 @@ if TYPE_CHECKING:  # imported where used: a cold start loads only what it needs
     from compounder.core.stocks import LabelStock
     from compounder.core.titration import Plan
     from compounder.core.vehicles import Vehicle
-    from compounder.core.wording import Wording
 
-TITRATE = "titrate"
-
-
-_TRUE = {"yes", "y", "true", "1"}
-
-
-_FALSE = {"no", "n", "false", "0", ""}
-
-
-# Which order column a library error's field belongs to.
-_COLUMN_OF = {
-    "rx": "rx_number",
-    "patient": "patient_name",
-    "patient name": "patient_name",
-    "prescriber": "prescriber",
-    "fill-date": "fill_date",
-    "concentration": "concentration",
-    "dose": "dose",
-    "quantity": "quantity",
-    "days_supply": "days_supply",
-    "protocol": "protocol",
-    "start-date": "start_date",
-    "vehicle": "vehicle",
-    "from": "source",
-    "stock": "stock",
-    "language": "language",
-    "dose-time": "dose_time",
-    "lot-expiry": "fill_date",
-    "start-dose": "start_dose",
-    "target-dose": "target_dose",
-    "off-protocol-reason": "off_protocol_reason",
-    "other-medication": "other_medications",
-    "override": "override",
-    "pharmacist": "pharmacist",
-    "acknowledge-unscreened": "acknowledge_unscreened",
-    "beyond-bud-reason": "beyond_bud_reason",
-}
+# Which order column a library error's field belongs to: the order's field table.
+_COLUMN_OF = COLUMN_OF
 
 
 @dataclass(frozen=True)
 class RowError:
-    """Why one row was refused: its line, the column at fault and the reason."""
+    """Why one row was refused: its line (or a FHIR file's entry or resource: ``place``),
+    the column at fault (for FHIR, its path) and the reason."""
 
     line: int
     column: str
     message: str
+    place: str = "line"
+    column_word: str = "column"  # "" where the column is a FHIR path
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        named = f"{self.column_word} {self.column}".strip()
+        where = f"{self.place} {self.line}" + (f", {named}" if self.column else "")
         return f"{where}: {self.message}"
 
 
@@ -87,23 +64,17 @@ class RowProblem(Exception):
         self.message = message
 
 
-def _message(exc: CompounderError) -> str:
-    if isinstance(exc, InputError):
-        return exc.problem(_COLUMN_OF)
-    if isinstance(exc, SafetyError):  # its remedy names the order file's columns
-        return exc.message(_COLUMN_OF)
-    return str(exc)
-
-
 def _in_column(column: str, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run ``work``; any CompounderError becomes a RowProblem in ``column``."""
     try:
         return work(*args, **kwargs)
     except RowProblem:
         raise
+    except OrderFieldError as exc:
+        raise RowProblem(exc.column, exc.message) from None
     except CompounderError as exc:
         field_name = getattr(exc, "field", "")
-        raise RowProblem(_COLUMN_OF.get(field_name, column), _message(exc)) from None
+        raise RowProblem(_COLUMN_OF.get(field_name, column), column_message(exc)) from None
 
 
 @dataclass
@@ -113,13 +84,14 @@ class PreparedOrder:
     line: int
     rx: str
     labels: list[tuple[Any, Any]]  # (PlacedLabel, LabelStock)
-    chart: Any | None  # ChartContent
+    chart: Any | None  # the dosing charts (ChartContent, one a language), or None
     paper: str
     manifest: dict[str, Any]
     worksheet_key: tuple[str, str, str, str]
     worksheet_ml: Decimal
     notes: list[str] = field(default_factory=list)
     profile: str | None = None  # the label print-size profile (None: the default)
+    safety: dict[str, Any] | None = None  # the screening and reason, as a record keeps them
     screening: Any = None  # core.screening.Screening
 
 
@@ -144,23 +116,6 @@ def run_context(config: str | None) -> dict[str, Any]:
     }
 
 
-def _flag(text: str, column: str) -> bool:
-    value = text.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise RowProblem(column, f"{text!r} is not accepted; expected yes or no")
-
-
-def _whole(text: str, column: str, low: int, high: int) -> int:
-    if not (text.isascii() and text.isdigit()) or len(text) > 9 or not low <= int(text) <= high:
-        raise RowProblem(
-            column, f"{text[:40]!r} is not accepted; expected a whole number from {low} to {high}"
-        )
-    return int(text)
-
-
 def group_key(day: date, concentration: Decimal, vehicle_id: str, source_id: str) -> str:
     """The planned preparation an order's liquid comes from (``kinds.PlannedGroup``)."""
     return PlannedGroup(day.isoformat(), format_number(concentration), vehicle_id, source_id).text
@@ -180,33 +135,17 @@ def describe_group(key: str) -> str:
     return f"{concentration} mg/mL in {vehicle_id} from {source_id} on {day}{which}"
 
 
-# Whom an order is for, as against what it is: orders alike in every other column (a
-# day's file repeats a few doses and quantities) are worked out once (``order_plan``).
-# The screening columns are the patient's too: screened per order (``screen_order``).
-_IDENTITY_COLUMNS = ("rx_number", "patient_name", "prescriber", "patient_dob")
-_SCREENING_COLUMNS = (
-    "other_medications", "override", "pharmacist", "liver_kidney_history",
-    "acknowledge_unscreened",
-)  # fmt: skip
-#: what the other_medications column says when the pharmacist asked and there are none
-NO_OTHER_MEDICATIONS = "none"
-_PRESCRIPTION_COLUMNS = tuple(
-    c for c in COLUMNS if c not in _IDENTITY_COLUMNS and c not in _SCREENING_COLUMNS
-)
-_STOCK_CELL = _PRESCRIPTION_COLUMNS.index("stock")
-
-
 @dataclass(frozen=True)
 class OrderPlan:
-    """What an order's prescription columns work out to, for any patient: its dose,
-    quantity, BUD and containers, the label frames (one per container) and its part of
-    the manifest."""
+    """What an order's prescription works out to, for any patient: its dose, quantity,
+    BUD and containers, the label frames (one per container) and its part of the
+    manifest."""
 
     fill_date: date
     titration: Plan | None  # the titration of a titrate order
     vehicle: Vehicle
+    source: Any  # core.sources.DrugSource
     stock: LabelStock
-    wording: Wording
     dose_time: str
     frames: tuple[LabelFrame, ...]  # one a container
     lot_key: str
@@ -214,7 +153,7 @@ class OrderPlan:
     worksheet_key: tuple[str, str, str, str]
     quantity: Decimal
     notes: tuple[str, ...]
-    dosage_form: str = "oral-suspension"
+    off_protocol_reason: str = ""
 
 
 def prepare_order(
@@ -229,86 +168,42 @@ def prepare_order(
     ``profile``: the label print-size profile (None: the settings', else the default).
     ``stock``: the labels' stock for a row that names none (the printer's; None: the
     settings')."""
-    from compounder.content.chart import build_chart
-    from compounder.content.labels import default_lot, fill_label
-    from compounder.core.dates import parse_date
-    from compounder.core.identity import check_name, check_rx
-    from compounder.render.label_flow import place_labels
-    from compounder.render.textfit import load_layout
-
     if row.problem:
-        raise RowProblem("", row.problem)
-    v = row.values
-
-    def get(column: str) -> str:
-        return v.get(column, "").strip()
-
-    for column in ("rx_number", "patient_name", "prescriber", "fill_date", "dose"):
-        if not get(column):
-            raise RowProblem(column, "is empty; a value is required")
-    screening = screen_order(get, config)
-    rx = _in_column("rx_number", check_rx, get("rx_number"))
-    patient = _in_column("patient_name", check_name, get("patient_name"), "patient")
-    prescriber = _in_column("prescriber", check_name, get("prescriber"), "prescriber")
-    plan = order_plan(
-        config, ingredient_lots, _prescription_cells(row, stock), screening.pharmacist
-    )
-    if get("patient_dob"):
-        dob = _in_column("patient_dob", parse_date, get("patient_dob"), "patient_dob")
-        if not date(1900, 1, 1) <= dob <= plan.fill_date:
-            raise RowProblem(
-                "patient_dob",
-                "is not accepted; expected a date of birth between 1900-01-01 and the fill date",
-            )
+        raise RowProblem(row.problem_column, row.problem)
+    order = _row_order(row, stock)
+    screening = screen_order(order, config)
+    plan = order_plan(config, ingredient_lots, order.prescription(), screening.pharmacist)
     ctx = run_context(config)
-    lot = (lots or {}).get(plan.lot_key) or default_lot(plan.fill_date, rx)
+    lot = (lots or {}).get(plan.lot_key) or default_lot(plan.fill_date, order.rx)
     profile = profile or ctx["settings"].profile or None
-    layout = load_layout(profile=profile)
-    placed = []
-    for frame in plan.frames:
-        content = _in_column(
-            "patient_name", fill_label, frame, rx, patient, prescriber, lot, plan.wording
-        )
-        parts = _in_column("dose", place_labels, content, plan.stock, layout)
-        placed += [(part, plan.stock) for part in parts]
-    chart = None
-    if plan.titration is not None:
-        chart = _in_column(
-            "patient_name",
-            build_chart,
-            plan.titration,
-            ctx["settings"],
-            plan.wording,
-            plan.vehicle.storage,
-            plan.dose_time,
-            patient,
-            liver_kidney_history=screening.liver_kidney_history,
-            dosage_form=plan.dosage_form,
-        )
-    manifest = {"line": row.line, "rx_number": rx, **dict(plan.manifest)}
+    manifest = {"line": row.line, "rx_number": order.rx, **dict(plan.manifest)}
     manifest["lot"] = lot
     manifest.update(screening_manifest(screening))  # a copy: the cached dict is not changed
     return PreparedOrder(
         row.line,
-        rx,
-        placed,
-        chart,
-        ctx["settings"].paper,
+        order.rx,
+        _placed_labels(order, plan, lot, profile),
+        _charts(order, plan, screening, ctx),
+        order.paper or ctx["settings"].paper,
         manifest,
         plan.worksheet_key,
         plan.quantity,
         list(plan.notes),
         profile,
+        safety_record(screening if order.screening.entered else None, plan.off_protocol_reason),
         screening,
     )
 
 
-def _prescription_cells(row: RawRow, stock: str | None) -> tuple[str, ...]:
-    """The row's prescription columns (``_PRESCRIPTION_COLUMNS``), the stock filled in."""
-    cells = [row.values.get(column, "") for column in _PRESCRIPTION_COLUMNS]
-    if stock and not cells[_STOCK_CELL].strip():
-        cells[_STOCK_CELL] = stock
-    return tuple(cells)
+def _row_order(row: RawRow, stock: str | None) -> Order:
+    """The row as an order (``api.orders.order_from_row``), the run's stock filled in
+    where the row names none."""
+    from compounder.api.orders import order_from_row
+
+    order = _in_column("", order_from_row, row.values)
+    if stock and order.delivery.stock is None:
+        order = replace(order, delivery=replace(order.delivery, stock=stock))
+    return order
 
 
 def order_volume(
@@ -318,45 +213,83 @@ def order_volume(
     stock: str | None = None,
 ) -> Decimal | None:
     """The volume an order draws from its planned preparation (what ``prepare_order``
-    counts on the worksheet); None for a row whose prescription columns are refused."""
+    counts on the worksheet); None for a row whose order is refused."""
     if row.problem:
         return None
     try:
-        return order_plan(config, ingredient_lots, _prescription_cells(row, stock)).quantity
+        order = _row_order(row, stock)
+        return order_plan(config, ingredient_lots, order.prescription()).quantity
     except (RowProblem, CompounderError):
         return None
 
 
-def screen_order(get: Callable[[str], str], config: str | None = None) -> Any:
+def _placed_labels(order: Order, plan: OrderPlan, lot: str, profile: str | None) -> list[Any]:
+    """The order's labels (its continuation labels too), laid out on the stock."""
+    from compounder.content.labels import fill_label
+    from compounder.core.wording import load_wording
+    from compounder.render.label_flow import place_labels
+    from compounder.render.textfit import load_layout
+
+    layout = load_layout(profile=profile)
+    wording = load_wording(order.languages[0])
+    placed = []
+    for frame in plan.frames:
+        content = _in_column(
+            "patient_name",
+            fill_label,
+            frame,
+            order.rx,
+            order.patient,
+            order.prescriber,
+            lot,
+            wording,
+        )
+        parts = _in_column("dose", place_labels, content, plan.stock, layout)
+        placed += [(part, plan.stock) for part in parts]
+    return placed
+
+
+def _charts(order: Order, plan: OrderPlan, screening: Any, ctx: dict[str, Any]) -> Any:
+    """A titrate order's dosing charts (one a language: en+es gives both), as ``chart``
+    makes them."""
+    from compounder.api.dispensing import chart_contents
+
+    if plan.titration is None:
+        return None
+    return _in_column(
+        "patient_name",
+        chart_contents,
+        plan.titration,
+        order,
+        ctx["settings"],
+        plan.vehicle,
+        plan.source,
+        screening.liver_kidney_history,
+    )
+
+
+def screen_order(order: Order, config: str | None = None) -> Any:
     """The order's screening decision (``core.screening.screening_decision``, the one
     decision every entrance calls) against the pharmacy's list; RowProblem naming the
     column if it refuses."""
-    return _screened(config, *(get(column) for column in _SCREENING_COLUMNS))
+    return _screened(config, order.screening)
 
 
 @lru_cache(maxsize=1024)
-def _screened(
-    config: str | None,
-    medicines: str,
-    override: str,
-    pharmacist: str,
-    liver_kidney: str,
-    acknowledge: str = "",
-) -> Any:
-    """Worked out once per set of cells: most orders of a day give none (a frozen
+def _screened(config: str | None, answers: ScreeningAnswers) -> Any:
+    """Worked out once per set of answers: most orders of a day give none (a frozen
     result is shared)."""
-    from compounder.core.screening import screening_decision, split_medicines
+    from compounder.core.screening import screening_decision
 
-    none = medicines.strip().lower() == NO_OTHER_MEDICATIONS
     return _in_column(
         "other_medications",
         screening_decision,
-        [] if none else split_medicines(medicines),
-        override=override or None,
-        pharmacist=pharmacist or None,
-        liver_kidney_history=_flag(liver_kidney, "liver_kidney_history"),
-        acknowledge_unscreened=_flag(acknowledge, "acknowledge_unscreened"),
-        no_other_medications=none,
+        list(answers.medicines or ()),
+        override=answers.override,
+        pharmacist=answers.pharmacist,
+        liver_kidney_history=answers.liver_kidney_history,
+        acknowledge_unscreened=answers.acknowledge_unscreened,
+        no_other_medications=answers.no_other_medications,
         table=run_context(config)["screening"],
     )
 
@@ -383,182 +316,127 @@ def screening_manifest(screening: Any) -> dict[str, str]:
 def order_plan(
     config: str | None,
     ingredient_lots: tuple[IngredientExpiry, ...],
-    cells: tuple[str, ...],
+    order: Order,
     pharmacist: str = "",
 ) -> OrderPlan:
-    """Work out the prescription columns of an order (``_PRESCRIPTION_COLUMNS``, in
-    that order); RowProblem naming the column if they are refused. ``pharmacist``: the
-    initials that sign an off-protocol reason for a dose above the protocol's maximum."""
-    from compounder.api.dispensing import dispense_order, excess_note, short_fill_note
-    from compounder.api.planning import parse_concentration, parse_dose, parse_volume
-    from compounder.content.labels import label_frame, label_orders
-    from compounder.core.datafiles import is_file_path
-    from compounder.core.dates import parse_date
+    """Work out an order's prescription (``Order.prescription``: whom it is for left
+    out, so alike orders are worked out once) through ``api.dispensing.plan_order``,
+    as ``label`` does; RowProblem naming the column if it is refused. ``pharmacist``:
+    the initials that sign an off-protocol reason for a dose above the maximum."""
+    from compounder.api.dispensing import plan_order
+    from compounder.api.planning import parse_concentration
     from compounder.core.formulations import find_formulation
     from compounder.core.lots import lots_for
-    from compounder.core.preparation import dosage_form
-    from compounder.core.preparation import warning_ids as auxiliary_warning_ids
-    from compounder.core.protocols import load_protocol
-    from compounder.core.settings import DOSE_TIMES
     from compounder.core.stocks import load_stock
-    from compounder.core.titration import prescribed_dose, titration_doses
-    from compounder.core.vehicles import find_vehicle
-    from compounder.core.wording import load_wording, parse_languages
 
     ctx = run_context(config)
-    settings = ctx["settings"]
-    cell = dict(zip(_PRESCRIPTION_COLUMNS, cells, strict=True))
-
-    def get(column: str, default: str = "") -> str:
-        return cell[column] or default
-
-    fill_date = _in_column("fill_date", parse_date, get("fill_date"), "fill_date")
-    concentration = _in_column(
-        "concentration", parse_concentration, get("concentration", settings.concentration)
+    pharmacy, settings = ctx["pharmacy"], ctx["settings"]
+    _only_ids(order)
+    vehicle = _in_column("vehicle", pharmacy.vehicle, order.vehicle)
+    source = _in_column("source", pharmacy.source, order.source)
+    stock = _in_column("stock", load_stock, order.delivery.stock or settings.stock)
+    concentration = order.concentration or _in_column(
+        "concentration", parse_concentration, settings.concentration
     )
-    if is_file_path(get("protocol")):
-        raise RowProblem("protocol", "must be a protocol id, not a file")
-    protocol = _in_column("protocol", load_protocol, get("protocol", "ldn-standard"))
-    dose_time = get("dose_time", settings.dose_time)
-    if dose_time not in DOSE_TIMES:
-        raise RowProblem("dose_time", f"{dose_time!r} is not accepted; expected bedtime or morning")
-    vehicle = _in_column("vehicle", find_vehicle, get("vehicle", settings.vehicle))
-    source = _in_column("source", ctx["sources"].find, get("source", settings.source))
     _in_column("concentration", find_formulation, source.id, vehicle.id, concentration)
-    if is_file_path(get("stock")):
-        raise RowProblem("stock", "must be a stock id, not a file")
-    stock = _in_column("stock", load_stock, get("stock", settings.stock))
-    first, second = _in_column("language", parse_languages, get("language", "en"))
-    wording = load_wording(first)  # the label's language; en+es adds Spanish directions
-    translation = load_wording(second) if second else None
-    form = dosage_form(source, vehicle)
-    strength_changed = _flag(get("strength_changed"), "strength_changed")
-    refills = _whole(get("refills"), "refills", *REFILLS) if get("refills") else None
-    dose_text = get("dose").lower()
-    quantity_text, days_text = get("quantity"), get("days_supply")
-    reason = get("off_protocol_reason") or None
-    order: dict[str, Any] = {"off_protocol_reason": reason}
-    if dose_text == TITRATE:
-        if quantity_text or days_text or get("beyond_bud_reason"):
-            column = (
-                "quantity" if quantity_text else "days_supply" if days_text else "beyond_bud_reason"
-            )
-            raise RowProblem(
-                column,
-                "must be empty for a titrate order (its fills are planned from the protocol)",
-            )
-        order["start_date"] = _in_column(
-            "start_date", parse_date, get("start_date") or fill_date, "start_date"
-        )
-        for column in ("start_dose", "target_dose"):  # checked here, blamed on their column
-            if get(column):
-                order[column] = _in_column(column, parse_dose, get(column), column)
-                _in_column(
-                    column, prescribed_dose, protocol, order[column], reason or "", pharmacist
-                )
-        _in_column(
-            "target_dose",
-            titration_doses,
-            protocol,
-            order.get("start_dose"),
-            order.get("target_dose"),
-            reason or "",
-            pharmacist,
-        )
-    else:
-        for column in ("start_date", "start_dose", "target_dose"):
-            if get(column):
-                raise RowProblem(column, "is only for dose = titrate")
-        order["dose"] = _in_column("dose", parse_dose, get("dose"))
-        # blamed on the dose column: above the maximum, or off the steps without a reason
-        _in_column("dose", prescribed_dose, protocol, order["dose"], reason or "", pharmacist)
-        if quantity_text and days_text:
-            raise RowProblem("days_supply", "give quantity or days_supply, not both")
-        if days_text:
-            order["days"] = _whole(days_text, "days_supply", *DAYS_SUPPLY)
-        elif quantity_text:
-            order["quantity_ml"] = _in_column(
-                "quantity", parse_volume, quantity_text, "quantity", DISPENSED_ML
-            )
-        else:
-            raise RowProblem("quantity", "is empty; give quantity or days_supply")
-        if get("beyond_bud_reason"):
-            from compounder.core.screening import check_reason
-
-            order["beyond_bud_reason"] = _in_column(
-                "beyond_bud_reason", check_reason, get("beyond_bud_reason"), "beyond-bud-reason"
-            )
-    dispensed = _in_column(
-        "start_date" if dose_text == TITRATE else "concentration",
-        dispense_order,
-        ctx["pharmacy"],
-        protocol,
-        concentration,
-        vehicle,
-        lots=lots_for(ingredient_lots, source, vehicle),
-        fill_date=fill_date,
-        fill="1",
-        pharmacist=pharmacist or None,
-        **order,
+    _check_doses(order, pharmacy, pharmacist)
+    planned = _in_column(
+        "start_date" if order.titrating else "concentration",
+        plan_order,
+        order,
+        pharmacy,
+        lots_for(ingredient_lots, source, vehicle),
+        (vehicle, source),
+        pharmacist or None,
     )
-    first = dispensed.fills[0]
-    titration = dispensed.plan if dose_text == TITRATE else None
-    beyond = order.get("beyond_bud_reason", "")
-    notes = [excess_note(dispensed, beyond)] if dispensed.excess else []
-    if titration is not None and first.short:
-        notes.append(short_fill_note(first))
-    quantity = first.dispense_ml
-    days = first.days if dispensed.held_days is None else dispensed.held_days
-    doses = [format_number(s.step.dose_mg) for s in first.segments]
-    containers = list(first.containers or (quantity,))
-    base = {
-        "rx": "",  # the frame leaves out whom the order is for: fill_label adds it
-        "patient": "",
-        "prescriber": "",
-        "concentration_mg_ml": concentration,
-        "warning_ids": auxiliary_warning_ids(source, vehicle),
-        "dose_time": dose_time,
-        "strength_changed": strength_changed,
-        "refills": refills,
-        "dosage_form": form,
-    }
     frames = tuple(
-        _in_column("dose", label_frame, order, settings, wording, translation)
-        for order in label_orders(
-            (first,), base, "", fill_total=len(dispensed.fills) if titration else None
-        )
+        _in_column("dose", label_frame, o, settings, planned.wording, planned.translation)
+        for o in planned.label_orders("")
     )
-    bud = first.bud
-    manifest = {
-        "kind": TITRATE if titration is not None else "dose",
-        "dose_mg": " then ".join(doses),
-        "concentration": format_quantity(concentration, "mg/mL"),
-        "vehicle": vehicle.id,
-        "source": source.id,
-        "fill_date": fill_date.isoformat(),
-        "days": days,
-        "quantity_ml": format_number(quantity),
+    first = planned.fills[0]
+    notes = planned.notes()
+    concentration = planned.concentration
+    plan = planned.dispensed.plan
+    return OrderPlan(
+        fill_date=first.fill_date,
+        titration=plan if order.titrating else None,
+        vehicle=vehicle,
+        source=source,
+        stock=stock,
+        dose_time=planned.dose_time,
+        frames=frames,
+        lot_key=group_key(first.fill_date, concentration, vehicle.id, source.id),
+        manifest=tuple(_manifest(order, planned, stock, notes).items()),
+        worksheet_key=(
+            first.fill_date.isoformat(),
+            format_number(concentration),
+            vehicle.id,
+            source.id,
+        ),
+        quantity=first.dispense_ml,
+        notes=tuple(notes),
+        off_protocol_reason=plan.off_protocol_reason if plan else "",
+    )
+
+
+def _only_ids(order: Order) -> None:
+    """An order file names shipped protocols and stocks by id, never a file."""
+    from compounder.core.datafiles import is_file_path
+
+    if is_file_path(order.protocol):
+        raise RowProblem("protocol", "must be a protocol id, not a file")
+    if order.delivery.stock is not None and is_file_path(order.delivery.stock):
+        raise RowProblem("stock", "must be a stock id, not a file")
+
+
+def _check_doses(order: Order, pharmacy: Any, pharmacist: str = "") -> None:
+    """The protocol's dose rules, checked first to blame the column the dose is in."""
+    from compounder.core.protocols import load_protocol
+    from compounder.core.titration import prescribed_dose, titration_doses
+
+    protocol = _in_column("protocol", load_protocol, order.protocol)
+    choice = order.titration
+    reason = choice.off_protocol_reason or ""
+    if not order.titrating:
+        # blamed on the dose column: above the maximum, or off the steps without a reason
+        _in_column("dose", prescribed_dose, protocol, order.dose, reason, pharmacist)
+        return
+    for column in ("start_dose", "target_dose"):
+        dose = getattr(choice, column)
+        if dose is not None:
+            _in_column(column, prescribed_dose, protocol, dose, reason, pharmacist)
+    _in_column(
+        "target_dose",
+        titration_doses,
+        protocol,
+        choice.start_dose,
+        choice.target_dose,
+        reason,
+        pharmacist,
+    )
+
+
+def _manifest(order: Order, planned: Any, stock: Any, notes: list[str]) -> dict[str, Any]:
+    """The manifest row's prescription columns."""
+    first = planned.fills[0]
+    containers = list(first.containers or (first.dispense_ml,))
+    held = planned.dispensed.held_days
+    plan = planned.dispensed.plan
+    return {
+        "kind": TITRATE if order.titrating else "dose",
+        "dose_mg": DOSE_SEPARATOR.join(format_number(s.step.dose_mg) for s in first.segments),
+        "concentration": format_quantity(planned.concentration, "mg/mL"),
+        "vehicle": planned.vehicle.id,
+        "source": planned.source.id,
+        "fill_date": first.fill_date.isoformat(),
+        "days": first.days if held is None else held,
+        "quantity_ml": format_number(first.dispense_ml),
         "containers": len(containers),
         "container_ml": " + ".join(format_number(c) for c in containers),
         "lot": "",  # the order's own
-        "bud": bud.bud.isoformat(),
-        "bud_basis": bud.basis.basis,
+        "bud": first.bud.bud.isoformat(),
+        "bud_basis": first.bud.basis.basis,
         "stock": stock.id,
         "notes": "; ".join(notes),
-        "off_protocol_reason": dispensed.plan.off_protocol_reason if dispensed.plan else "",
+        "off_protocol_reason": plan.off_protocol_reason if plan else "",
     }
-    return OrderPlan(
-        fill_date=fill_date,
-        titration=titration,
-        vehicle=vehicle,
-        stock=stock,
-        wording=wording,
-        dose_time=dose_time,
-        frames=frames,
-        lot_key=group_key(fill_date, concentration, vehicle.id, source.id),
-        manifest=tuple(manifest.items()),
-        worksheet_key=(fill_date.isoformat(), format_number(concentration), vehicle.id, source.id),
-        quantity=quantity,
-        notes=tuple(notes),
-        dosage_form=form,
-    )

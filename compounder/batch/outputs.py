@@ -1,6 +1,7 @@
 """What a batch run leaves behind besides labels and charts, and how it is published.
 
-The manifest (JSON and CSV, no patient names), ``rejected.csv`` (bad rows unchanged,
+The manifest (JSON, the ``manifest`` contract of core/contracts.py, and CSV; no
+patient names), ``rejected.csv`` (bad rows unchanged,
 formula cells neutralised), the compounding worksheet, ``records.pdf``, the records'
 log entries, and ``publish``: renaming finished files into place.
 """
@@ -23,7 +24,8 @@ from compounder.batch.order import describe_group, run_context
 from compounder.batch.order_file import RawRow
 
 if TYPE_CHECKING:
-    from compounder.batch.run import BatchReport
+    from compounder.batch.report import BatchReport
+    from compounder.core.inventory import ReceivedLot
     from compounder.core.lots import IngredientExpiry
 from compounder.core.identity import escaped
 from compounder.core.units import format_number
@@ -124,9 +126,22 @@ def write_manifest_part(folder: Path, index: int, rows: list[dict[str, Any]]) ->
         )
 
 
+#: the manifest's yes/no columns: true/false in manifest.json (as in manifest.csv and
+#: the log entries: "yes", else "no" or "")
+BOOLEAN_COLUMNS = ("acknowledged", "liver_kidney_history")
+
+
 def _manifest_json_rows(rows: list[dict[str, Any]]) -> str:
-    """Manifest rows as manifest.json holds them, between its brackets."""
-    return ",".join("\n  " + json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
+    """Manifest rows as manifest.json holds them (its yes/no columns as booleans),
+    between the brackets of its ``orders``."""
+    return ",".join(
+        "\n  " + json.dumps(_json_row(row), ensure_ascii=False, sort_keys=True) for row in rows
+    )
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    flags = {key: row[key] in (True, "yes") for key in BOOLEAN_COLUMNS if key in row}
+    return {**row, **flags} if flags else row
 
 
 # The manifest's columns that hold text typed by a person (the rest Compounder writes).
@@ -216,13 +231,16 @@ def _numbered_through(parts: list[tuple[int, str, int]], name: str) -> dict[int,
 
 def join_manifest(folder: Path, chunks: int, moved: dict[int, LabelsMoved] | None = None) -> None:
     """manifest.json and manifest.csv from the chunks' parts (each part then removed);
-    the rows of a chunk in ``moved`` are renumbered into the run's one labels file."""
+    the rows of a chunk in ``moved`` are renumbered into the run's one labels file.
+    manifest.json is an object: its ``schema_version``, then the rows in ``orders``."""
+    from compounder.core.contracts import VERSIONS
+
     with (
         (folder / "manifest.json").open("w", encoding="utf-8") as json_file,
         (folder / "manifest.csv").open("w", encoding="utf-8", newline="") as csv_file,
     ):
         csv.DictWriter(csv_file, MANIFEST_COLUMNS).writeheader()
-        json_file.write("[")
+        json_file.write(f'{{"schema_version": {VERSIONS["manifest"]}, "orders": [')
         first = True
         for index in range(chunks):
             json_part = folder / f"manifest-{index:04d}.json.part"
@@ -249,7 +267,7 @@ def join_manifest(folder: Path, chunks: int, moved: dict[int, LabelsMoved] | Non
                     shutil.copyfileobj(part, csv_file)
             json_part.unlink()
             csv_part.unlink()
-        json_file.write("\n]\n")
+        json_file.write("\n]}\n")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -448,57 +466,18 @@ def write_records(
     lots: dict[str, str],
     config: str,
     ingredient_lots: tuple[IngredientExpiry, ...] = (),
-    received: dict[str, str] | None = None,
+    received: tuple[ReceivedLot, ...] = (),
 ) -> None:
-    """records.pdf: the compounding record of every preparation the run plans (a powder
-    one leaves the weighing blank: it needs the certificate's assay and water), with
-    the ingredient lots it is made from (its BUD capped by them). ``received``: the
-    received lots among them (lot -> ingredient id): a tablet preparation's record
-    says what it takes from each (``stock_used``), taken when the run commits; a
-    powder one takes nothing (its weighing is written at the bench)."""
-    from compounder.content.records import compounding_record, planned_powder_record
-    from compounder.core.bud import beyond_use_date
-    from compounder.core.lots import lots_for
-    from compounder.core.preparation import prepare
-    from compounder.core.vehicles import find_vehicle
-
+    """records.pdf: the compounding record of every preparation the run plans, with
+    the ingredient lots it is made from (its BUD capped by them) and what it takes
+    from the received lots among them (``stock_used``, taken when the run commits:
+    ``planned_record``)."""
     ctx = run_context(config)
-    balance = ctx["settings"].balance
     records = []
     skipped = skipped_lots(lots, {entry["lot"] for entry in report.worksheet})
     for entry in report.worksheet:
-        day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
-        source = ctx["sources"].find(entry["source"])
-        vehicle = find_vehicle(entry["vehicle"])
-        conc = Decimal(entry["concentration"].split()[0])
-        volume = Decimal(entry["volume_needed_ml"])
-        used = lots_for(ingredient_lots, source, vehicle)
-        if "tablets" in entry:
-            prep = prepare(
-                conc, volume, source, vehicle, ctx["sources"], ctx["rules"], day, lots=used
-            )
-            record = compounding_record(
-                prep, entry["lot"], None, "________", "________", used, day, balance=balance
-            )
-            taken = _stock_used(prep, used, received or {})
-            if taken:
-                record["stock_used"] = taken
-        else:
-            bud = beyond_use_date(day, vehicle, ctx["rules"], used)
-            record = planned_powder_record(
-                conc,
-                volume,
-                source,
-                vehicle,
-                bud,
-                entry["lot"],
-                ctx["sources"].dose_salt,
-                day,
-                readability_mg=ctx["sources"].readability_mg,
-                minimum_weight_mg=ctx["sources"].minimum_weight_mg,
-                balance=balance,
-                lots=used,
-            )
+        record = planned_record(entry, ctx, config, ingredient_lots, received)
+        record.update(order_safety(report.safety.get(_worksheet_key(entry), [])))
         record["skipped_lots"] = [s for s in skipped if s[0].startswith(entry["lot"][:9])]
         record["dispensed"] = [
             {key: row[key] for key in _DISPENSED if key in row}
@@ -510,17 +489,120 @@ def write_records(
     render_records(temp, report)
 
 
-def _stock_used(prep: Any, used: Any, received: dict[str, str]) -> list[dict[str, str]]:
-    """What a planned preparation takes from each received lot it is made from."""
-    from compounder.core.inventory import stock_needs
+def _worksheet_key(entry: dict[str, Any]) -> tuple[str, str, str, str, int]:
+    """A worksheet entry's preparation, as the chunks count its orders."""
+    conc = entry["concentration"].split()[0]
+    return (entry["fill_date"], conc, entry["vehicle"], entry["source"], entry.get("part", 1))
 
-    needs = stock_needs(prep)
-    taken = []
-    for lot in used:
-        need = needs.get(received.get(lot.lot, ""))
-        if need is not None:
-            taken.append({"lot": lot.lot, "amount": str(need.value), "unit": need.unit})
-    return taken
+
+def order_safety(orders: list[tuple[str, Any]]) -> dict[str, Any]:
+    """What a preparation's record says of its orders' safety checks: for one order its
+    Rx and checks, as ``record --rx`` writes them (for several, the record's list of the
+    orders dispensed from the lot says each one's)."""
+    if len(orders) == 1:
+        rx, safety = orders[0]
+        return {"rx": rx, "safety": safety}
+    return {}  # several: the record's list of the orders dispensed says each one's checks
+
+
+def planned_record(
+    entry: dict[str, Any],
+    ctx: dict[str, Any],
+    config: str,
+    ingredient_lots: tuple[IngredientExpiry, ...],
+    received: tuple[ReceivedLot, ...],
+) -> dict[str, Any]:
+    """The record of one planned preparation (the time and the people are written at
+    the bench). A tablet preparation, or a powder one made from a received lot (whose
+    certificate gives the weighing), is worked out as ``record`` works it out
+    (``api.planning.prepare_batch``) and takes what ``record`` takes
+    (``api.receiving.preparation_stock``: tablets, powder at the weighed amount, each
+    vehicle ingredient). A powder one without a received powder lot leaves the weighing
+    blank (it needs the certificate of the lot used) and takes its vehicle's
+    ingredients only."""
+    from compounder.api.planning import prepare_batch
+    from compounder.api.receiving import preparation_stock, stock_used
+    from compounder.content.records import BLANK, compounding_record
+    from compounder.core.inventory import ResolvedLots, vehicle_needs
+    from compounder.core.lots import lots_for
+    from compounder.core.vehicles import find_vehicle, vehicle_amounts
+
+    day = date.fromisoformat(entry["fill_date"])  # the time is written at the bench
+    source = ctx["sources"].find(entry["source"])
+    vehicle = find_vehicle(entry["vehicle"])
+    conc = Decimal(entry["concentration"].split()[0])
+    volume = Decimal(entry["volume_needed_ml"])
+    used = lots_for(ingredient_lots, source, vehicle)
+    mine = tuple(lot for lot in received if lot.lot in {u.lot for u in used})
+    balance = ctx["settings"].balance
+    if "tablets" in entry or _certified_powder(source, mine):
+        resolved = ResolvedLots(used, mine)
+        prep = prepare_batch(conc, volume, source.id, vehicle.id, compounded=day,
+                             config=config, resolved=resolved)  # fmt: skip
+        record = compounding_record(prep, entry["lot"], None, BLANK, BLANK, used, day,
+                                    balance=balance)  # fmt: skip
+        taken = preparation_stock(prep, mine)
+    else:
+        record = _powder_record(entry, ctx, source, vehicle, used, day)
+        sources = ctx["sources"]
+        made = (
+            vehicle_amounts(vehicle, volume, sources.readability_mg, sources.minimum_weight_mg)
+            if vehicle.ingredients
+            else None
+        )
+        taken = stock_used(vehicle_needs(vehicle, made, volume), mine)
+    if taken:
+        record["stock_used"] = taken
+    return record
+
+
+def _certified_powder(source: Any, lots: tuple[ReceivedLot, ...]) -> bool:
+    """Whether a powder preparation is made from a received lot of its powder: that
+    lot must carry its certificate (assay and water), from which the weighing is
+    worked out (InputError naming the lot otherwise)."""
+    from compounder.errors import InputError
+
+    powder = next((lot for lot in lots if lot.ingredient == source.id), None)
+    if source.form != "powder" or powder is None:
+        return False
+    if not (powder.assay and powder.water):
+        raise InputError(
+            "lots-file",
+            powder.lot,
+            "a powder lot received with its certificate (compounder receive ... --assay "
+            "--water): the batch works out its weighing from the assay and water, and "
+            f"takes that from the lot; {powder.lot} has none",
+        )
+    return True
+
+
+def _powder_record(
+    entry: dict[str, Any],
+    ctx: dict[str, Any],
+    source: Any,
+    vehicle: Any,
+    used: tuple[IngredientExpiry, ...],
+    day: date,
+) -> dict[str, Any]:
+    """A planned powder record without its weighing (no received lot's certificate)."""
+    from compounder.content.records import planned_powder_record
+    from compounder.core.bud import beyond_use_date
+
+    sources = ctx["sources"]
+    return planned_powder_record(
+        Decimal(entry["concentration"].split()[0]),
+        Decimal(entry["volume_needed_ml"]),
+        source,
+        vehicle,
+        beyond_use_date(day, vehicle, ctx["rules"], used),
+        entry["lot"],
+        sources.dose_salt,
+        day,
+        readability_mg=sources.readability_mg,
+        minimum_weight_mg=sources.minimum_weight_mg,
+        balance=ctx["settings"].balance,
+        lots=used,
+    )
 
 
 def render_records(temp: Path, report: BatchReport) -> None:

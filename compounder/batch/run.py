@@ -35,7 +35,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -56,13 +55,12 @@ from compounder.batch.chunks import (
 )
 from compounder.batch.lease import FolderLock, acquire
 from compounder.batch.order import (
-    RowError,
     group_key,
     order_volume,
     preparation_key,
     run_context,
 )
-from compounder.batch.order_file import RawRow, header_of, read_orders
+from compounder.batch.order_file import RawRow, file_format, header_of, read_orders
 from compounder.batch.outputs import (
     OUTPUT_NAMES,
     LabelsMoved,
@@ -82,7 +80,10 @@ from compounder.batch.outputs import (
     write_records,
     write_worksheet,
 )
+from compounder.batch.report import BatchReport
 from compounder.content.records import log_place
+from compounder.core import label_formats as formats
+from compounder.core.inventory import ReceivedLot
 from compounder.core.limits import CHUNK_SIZE, check_range
 from compounder.core.lots import IngredientExpiry
 from compounder.errors import CompounderError, InputError, OutputError
@@ -97,69 +98,14 @@ from compounder.log.store import Store
 TEMP_PREFIX = ".compounder-batch-"
 
 
-@dataclass
-class BatchReport:
-    """What a run did, for the summary and for scripts."""
-
-    orders: int = 0
-    valid: int = 0
-    printed: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    labels: int = 0
-    charts: int = 0
-    files: list[str] = field(default_factory=list)
-    worksheet: list[dict[str, Any]] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    checked_only: bool = False
-    #: where the run's last entry sits in the log's chain (``content.records.log_place``),
-    #: printed on its worksheet and records
-    log_place: dict[str, Any] | None = None
-    screening: list[dict[str, Any]] = field(default_factory=list)  # per valid order
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def screening_counts(self) -> dict[str, int]:
-        """Stops (refused rows and overridden stops), cautions, acknowledgements and
-        overrides, over the run's orders."""
-        refused = sum(1 for e in self.errors if e.column == "other_medications")
-        counts = {"stops": refused, "cautions": 0, "acknowledged": 0, "overrides": 0}
-        for row in self.screening:
-            for key in ("stops", "cautions", "acknowledged", "overrides"):
-                counts[key] += row[key]
-        return {"refused_by_screening": refused, **counts}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "orders": self.orders,
-            "valid": self.valid,
-            "printed": self.printed,
-            "rejected": len(self.errors),
-            "labels": self.labels,
-            "charts": self.charts,
-            "files": self.files,
-            "checked_only": self.checked_only,
-            "screening": {
-                "counts": self.screening_counts(),
-                "rows": sorted(self.screening, key=lambda row: row["line"]),
-            },
-            "errors": [
-                {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
-            ],
-            "worksheet": self.worksheet,
-            "log_place": self.log_place,
-        }
-
-
-def _chunks(path: Path, size: int) -> Iterator[Chunk]:
+def _chunks(path: Path, size: int, kind: str | None = None) -> Iterator[Chunk]:
     """The file's rows in chunks of ``size``, duplicate Rx numbers marked (line -> first
     line); a chunk is handed on when the next row is read, so it knows if it is last."""
     first_line: dict[int, int] = {}
     rows: list[RawRow] = []
     duplicates: dict[int, int] = {}
     index = 0
-    for row in read_orders(path):
+    for row in read_orders(path, kind):
         if len(rows) >= size:
             yield Chunk(index, rows, duplicates, last=False)
             index, rows, duplicates = index + 1, [], {}
@@ -178,8 +124,8 @@ def _chunks(path: Path, size: int) -> Iterator[Chunk]:
         yield Chunk(index, rows, duplicates, last=True)
 
 
-def count_orders(path: Path) -> int:
-    return sum(1 for _ in read_orders(path))
+def count_orders(path: Path, kind: str | None = None) -> int:
+    return sum(1 for _ in read_orders(path, kind))
 
 
 def _row_group(config: str, row: RawRow) -> tuple[str, date] | None:
@@ -351,6 +297,7 @@ def run_batch(
     dpi: int = 203,
     profile: str | None = None,
     stock: str | None = None,
+    order_format: str | None = None,
 ) -> BatchReport:
     """Validate every order, then print labels, charts, the worksheet and the manifest.
 
@@ -367,11 +314,48 @@ def run_batch(
     ``profile``: the labels' print-size profile (default: the settings', else usp17).
     ``stock``: the label stock of the rows that name none (the printer's, when printing;
     default: the settings').
+    ``order_format``: csv, jsonl or fhir (FHIR MedicationRequests, ``fhir.request``);
+    default: from the file's suffix and content.
     """
+    path = Path(orders_file)
+    options = batch_options(
+        path,
+        config,
+        check=check,
+        skip_invalid=skip_invalid,
+        chunk_size=chunk_size,
+        jobs=jobs,
+        db=db,
+        lots_file=lots_file,
+        label_format=label_format,
+        dpi=dpi,
+        profile=profile,
+        stock=stock,
+        order_format=order_format,
+    )
+    return _Run(path, Path(output_dir), options, jobs, progress).run()
+
+
+def batch_options(
+    path: Path,
+    config: str | Path | None,
+    *,
+    check: bool,
+    skip_invalid: bool,
+    chunk_size: int,
+    jobs: int | None,
+    db: str | Path | None,
+    lots_file: str | Path | None,
+    label_format: str,
+    dpi: int,
+    profile: str | None,
+    stock: str | None,
+    order_format: str | None = None,
+) -> BatchOptions:
+    """The run's options, checked before any row is read: the settings, profile, stock,
+    format and resolution, chunk size and jobs, the order file's header and the lots."""
     from compounder.core.settings import find_config
 
-    path = Path(orders_file)
-    out = Path(output_dir)
     config_path = str(find_config(config))
     run_context(config_path)  # settings errors surface before any row is read
     if profile is not None:
@@ -382,51 +366,97 @@ def run_batch(
         from compounder.core.stocks import load_stock
 
         load_stock(stock)  # so is an unknown stock
-    if label_format not in ("pdf", "zpl", "png"):
-        raise InputError("format", label_format, "pdf, zpl or png")
-    if dpi not in (203, 300):
-        raise InputError("dpi", str(dpi), "203 or 300")
+    formats.label_format(label_format)
+    formats.check_dpi(dpi)
     check_range(chunk_size, CHUNK_SIZE, "chunk-size")
     if jobs is not None:
         check_range(jobs, (1, os.cpu_count() or 1), "jobs")
-    header_of(path)  # a file-level problem (unknown columns...) surfaces first
+    kind = file_format(path, order_format)
+    header_of(path, kind)  # a file-level problem (unknown columns...) surfaces first
     ingredient_lots: tuple[IngredientExpiry, ...] = ()
-    received: dict[str, str] = {}  # received lot -> its ingredient (stock is taken)
+    received: tuple[ReceivedLot, ...] = ()  # the received lots (stock is taken)
     if lots_file:  # received lots read from the log, each usable today (exit 3 if not)
         from compounder.api.planning import resolved_lots_from
 
         resolved = resolved_lots_from((), Path(lots_file), config=config_path, db=db)
         ingredient_lots = resolved.lots
-        received = {lot.lot: lot.ingredient for lot in resolved.received}
-    digest = file_digest(path)
-    run_key = uuid.uuid4().hex
+        received = resolved.received
     if not check:  # --db, COMPOUNDER_DB, [log] url of these settings (workers open it too)
         db = log_location(db, config_path)
-    options = BatchOptions(
+    return BatchOptions(
         config_path,
         check,
         skip_invalid,
         chunk_size,
-        digest,
+        file_digest(path),
         None if db is None else str(db),
-        run_key,
+        uuid.uuid4().hex,
         ingredient_lots,
         label_format,
         dpi,
         profile,
         stock,
+        received,
+        kind,
     )
-    report = BatchReport(checked_only=check)
-    lots: dict[str, str] = {}
-    temp: Path | None = None
-    lock: FolderLock | None = None
-    store: Store | None = None
-    created = _new_folders(out) if not check else []
-    started_after = 0
-    if not check:
-        _refuse_input_as_output(path, out)
-        store = Store(db)  # a log that cannot be opened stops the run here
-        started_after = store.last_entry_id()  # newer entries were logged meanwhile
+
+
+class _Run:
+    """``run_batch``'s steps, in order: take the output folder (``open``), work the
+    chunks out and draw them (``collect``), then write the run's own files, log it and
+    publish (``finish``); whatever happens, ``close`` leaves all or nothing."""
+
+    def __init__(
+        self,
+        path: Path,
+        out: Path,
+        options: BatchOptions,
+        jobs: int | None,
+        progress: Progress | None,
+    ) -> None:
+        self.path, self.out, self.options = path, out, options
+        assert options.config is not None
+        self.config: str = options.config  # the settings file found
+        self.jobs, self.progress = jobs, progress
+        self.report = BatchReport(checked_only=options.check)
+        self.lots: dict[str, str] = {}
+        self.temp: Path | None = None
+        self.lock: FolderLock | None = None
+        self.store: Store | None = None
+        self.created = _new_folders(out) if not options.check else []
+        self.rejected: RejectedSpool | None = None
+        self.committed = self.published = False
+        self.names: list[str] = []
+        self.chunk_count = 0
+        self.label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
+        self.started_after = 0  # the log's last entry when the run began
+        self.held: dict[str, tuple[int, Decimal]] = {}  # each group's preparation and volume
+        self.signals = SignalsHeld()  # held from the commit until the files are published
+
+    def run(self) -> BatchReport:
+        if not self.options.check:
+            self.open()
+        header = header_of(self.path, self.options.order_format)
+        self.rejected = RejectedSpool(self.temp, header) if self.temp else None
+        try:
+            self.collect()
+            if self.temp is None or (self.report.errors and not self.options.skip_invalid):
+                self.report.labels = self.report.charts = 0
+                return self.report
+            self.finish()
+            return self.report
+        except OSError as exc:  # a full disk, a folder that went away: nothing is published
+            raise OutputError(str(self.out), exc.strerror or str(exc)) from None
+        finally:
+            self.close()
+
+    def open(self) -> None:
+        """The log, the output folder (made, locked, an abandoned run recovered) and the
+        run's temporary folder in it."""
+        out, run_key = self.out, self.options.run_key
+        _refuse_input_as_output(self.path, out)
+        store = self.store = Store(self.options.db)  # a log that cannot be opened stops here
+        self.started_after = store.last_entry_id()  # newer entries were logged meanwhile
         try:
             out.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
@@ -438,87 +468,93 @@ def run_batch(
             store.close()
             raise OutputError(str(out), exc.strerror or str(exc)) from None
         try:
-            lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
+            self.lock, abandoned = acquire(out, run_key, TEMP_PREFIX + run_key)
             if abandoned is not None:
                 recover(out, abandoned, store)
             checkpoint("batch: folder locked")
             check_output_names(out)  # no device or pipe named as an output
             temp = out / (TEMP_PREFIX + run_key)
             temp.mkdir()
+            self.temp = temp
         except BaseException as exc:
-            if lock is not None:
-                lock.release()
+            if self.lock is not None:
+                self.lock.release()
             store.close()
-            _remove_if_empty(created)
+            _remove_if_empty(self.created)
             if isinstance(exc, OSError):
                 raise OutputError(str(out), exc.strerror or str(exc)) from None
             raise
-    rejected = RejectedSpool(temp, header_of(path)) if temp else None
-    committed = published = False
-    names: list[str] = []
-    chunk_count = 0
-    label_parts: list[tuple[int, str, int]] = []  # each chunk's labels file and count
 
-    held: dict[str, tuple[int, Decimal]] = {}  # each group's preparation and volume
-
-    def chunks() -> Iterator[Chunk]:
-        nonlocal chunk_count
-        for chunk in _chunks(path, chunk_size):
-            report.orders += len(chunk.rows)
-            chunk_count += 1
+    def chunks(self) -> Iterator[Chunk]:
+        """The file's chunks, each with its repeats found, its orders planned into
+        preparations (``_plan_parts``) and their lots reserved."""
+        options, store = self.options, self.store
+        for chunk in _chunks(self.path, options.chunk_size, options.order_format):
+            self.report.orders += len(chunk.rows)
+            self.chunk_count += 1
             if store is not None:
-                chunk.dispensed = _dispensed_before(chunk, store, digest)
-            _plan_parts(chunk, options, held)
+                chunk.dispensed = _dispensed_before(chunk, store, options.digest)
+            _plan_parts(chunk, options, self.held)
             if store is not None:
-                _reserve_lots(chunk, config_path, digest, store, lots, run_key)
-            if lock is not None:
-                lock.renew()
+                _reserve_lots(chunk, self.config, options.digest, store, self.lots, options.run_key)
+            if self.lock is not None:
+                self.lock.renew()
             yield chunk
 
-    signals = SignalsHeld()  # held from the commit until the files are published
-    try:
+    def collect(self) -> None:
+        """Every chunk worked out (and drawn): the report's counts and errors, and the
+        worksheet with each preparation's lot."""
+        report = self.report
         totals: dict[tuple[str, str, str, str, int], Decimal] = {}
-        for result in _run_chunks(chunks(), options, temp, jobs, progress):
+        results = _run_chunks(self.chunks(), self.options, self.temp, self.jobs, self.progress)
+        for result in results:
             report.errors += result.errors
             report.labels += result.labels
             report.charts += result.charts
-            label_parts.append((result.index, result.labels_file, result.labels))
+            self.label_parts.append((result.index, result.labels_file, result.labels))
             report.valid += result.valid
             report.screening += result.screening
             for key, value in result.totals.items():
                 totals[key] = totals.get(key, Decimal(0)) + value
-            if rejected is not None:
-                rejected.extend(result.rejected)
-            if lock is not None:
-                lock.renew()
-        report.worksheet = compounding_worksheet(totals, config_path)
+            for key, orders in result.safety.items():
+                report.safety.setdefault(key, []).extend(orders)
+            if self.rejected is not None:
+                self.rejected.extend(result.rejected)
+            if self.lock is not None:
+                self.lock.renew()
+        report.worksheet = compounding_worksheet(totals, self.config)
         for entry in report.worksheet:
             conc = Decimal(entry["concentration"].split()[0])
             lot_key = group_key(
                 date.fromisoformat(entry["fill_date"]), conc, entry["vehicle"], entry["source"]
             )
-            entry["lot"] = lots.get(preparation_key(lot_key, entry.get("part", 1)), "")
-        if temp is None or rejected is None or (report.errors and not skip_invalid):
-            report.labels = report.charts = 0
-            return report
-        assert store is not None
+            entry["lot"] = self.lots.get(preparation_key(lot_key, entry.get("part", 1)), "")
+
+    def finish(self) -> None:
+        """The run's own files (joined labels, manifest, worksheet, records), its log
+        entries, then its outputs published."""
+        temp, out, options, report = self.temp, self.out, self.options, self.report
+        assert temp is not None and self.store is not None and self.rejected is not None
+        kind = formats.label_format(options.label_format)
         moved = None
-        if label_format == "zpl" and chunk_count > 1:  # one labels.zpl a run
-            moved = join_labels(temp, label_parts, "labels.zpl")
+        if kind is formats.ZPL and self.chunk_count > 1:  # one labels.zpl a run
+            moved = join_labels(temp, self.label_parts, "labels.zpl")
             checkpoint("batch: labels joined")
-        elif label_format == "png":  # previews numbered through the run
-            moved = number_previews(temp, label_parts)
+        elif kind.file_per_label:  # previews numbered through the run
+            moved = number_previews(temp, self.label_parts)
             checkpoint("batch: previews numbered")
-        join_manifest(temp, chunk_count, moved)
+        join_manifest(temp, self.chunk_count, moved)
         checkpoint("batch: manifest joined")
-        rejected.close()
+        self.rejected.close()
         write_worksheet(temp, report)
         checkpoint("batch: worksheet written")
-        write_records(temp, report, lots, config_path, ingredient_lots, received)
+        write_records(
+            temp, report, self.lots, self.config, options.ingredient_lots, options.received
+        )
         checkpoint("batch: records written")
-        names = outputs_in(temp)
+        self.names = outputs_in(temp)
         check_output_names(out)  # again: none has appeared during the run
-        foreign = foreign_outputs(out, names, path)
+        foreign = foreign_outputs(out, self.names, self.path)
         if foreign:
             raise OutputError(
                 str(out / foreign[0]),
@@ -526,45 +562,46 @@ def run_batch(
                 "(and any other earlier outputs) away or choose an empty folder",
             )
         _commit(
-            store,
+            self.store,
             report,
-            lots,
-            digest,
-            run_key,
+            self.lots,
+            options.digest,
+            options.run_key,
             temp,
-            names,
-            chunk_count,
+            self.names,
+            self.chunk_count,
             moved,
-            started_after,
-            signals,
+            self.started_after,
+            self.signals,
         )
-        committed = True
-        report.files = publish(temp, out, names)
-        published = True
+        self.committed = True
+        report.files = publish(temp, out, self.names)
+        self.published = True
         checkpoint("batch: published")
         report.printed = report.valid
-        return report
-    except OSError as exc:  # a full disk, a folder that went away: nothing is published
-        raise OutputError(str(out), exc.strerror or str(exc)) from None
-    finally:
-        if committed and not published and temp is not None:
+
+    def close(self) -> None:
+        """All or nothing: a logged run interrupted while publishing is finished; an
+        unlogged one leaves no file, temporary folder or folder it made."""
+        temp = self.temp
+        if self.committed and not self.published and temp is not None:
             # logged but interrupted while renaming: finish it (it is all or nothing)
             with contextlib.suppress(CompounderError, OSError):
-                report.files = publish(temp, out, names)
-                published = True
-        if rejected is not None:
-            rejected.close()
-        if store is not None:
+                self.report.files = publish(temp, self.out, self.names)
+                self.published = True
+        if self.rejected is not None:
+            self.rejected.close()
+        if self.store is not None:
             with contextlib.suppress(CompounderError, OSError):
-                end_reservations(store, run_key)
-            store.close()
-        if published or not committed:  # else the next run into the folder finishes it
+                end_reservations(self.store, self.options.run_key)
+            self.store.close()
+        if self.published or not self.committed:  # else the next run finishes it
             if temp is not None:
                 shutil.rmtree(temp, ignore_errors=True)
-            if lock is not None:
-                lock.release()
-            _remove_if_empty(created)  # a run that printed nothing leaves no folder it made
-        signals.release(deliver=not committed)  # committed: the run is done
+            if self.lock is not None:
+                self.lock.release()
+            _remove_if_empty(self.created)  # a run that printed nothing leaves no folder it made
+        self.signals.release(deliver=not self.committed)  # committed: the run is done
 
 
 def _new_folders(out: Path) -> list[Path]:
@@ -687,11 +724,11 @@ def _commit(
 def _take_stock(store: Store, records: list[tuple[str, None, str, str, str]]) -> None:
     """The stock the run's new records take from received lots, checked against what
     each lot holds now, under the log's write lock (SafetyError: nothing is logged)."""
-    from compounder.api.receiving import take_batch_stock
+    from compounder.api.receiving import take_stock
 
     uses = [use for row in records for use in json.loads(row[3]).get("stock_used", [])]
     if uses:
-        take_batch_stock(store, uses, date.today())
+        take_stock(store, uses, date.today())
 
 
 def _label_fields(payload: str) -> dict[str, Any]:
@@ -759,7 +796,7 @@ def _run_chunks(
     import multiprocessing
 
     if temp is not None:
-        from compounder.render.canvas import preload_drawing
+        from compounder.render.preload import preload_drawing
 
         preload_drawing()  # once, here: the workers start with it (and records.pdf needs it)
     # the platform's start method (fork on Linux, spawn on macOS and Windows), unless

@@ -3,7 +3,9 @@
 Each command (in ``calculations``, ``printing``, ``batching`` and ``logbook``) parses
 its options, makes one library call, and prints a table (or JSON with ``--json``).
 Errors are turned into a one-line message on stderr and an exit code in one place,
-``report_errors``; no traceback reaches the user.
+``report_errors`` (with ``--json`` also the error as a JSON object on stdout); no
+traceback reaches the user. A closed standard output (``compounder ... | head``) ends
+the command quietly with ``EXIT_PIPE``, also there.
 """
 
 import errno
@@ -22,12 +24,15 @@ from compounder.cli import (
     batching,
     calculations,
     checking,
+    exchange,
     ledger,
     logbook,
     onboarding,
     printing,
+    schemas,
     stockroom,
 )
+from compounder.cli.options import json_printed, print_json
 from compounder.errors import CompounderError
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -81,37 +86,78 @@ LATE_SIGNAL = (
 )
 
 
+#: the exit code when standard output was closed before all was written (a reader
+#: such as ``head`` that stopped reading): 128 + SIGPIPE, as a shell reports it
+EXIT_PIPE = 141
+
+
 def report_errors(command: F) -> F:
-    """Map every CompounderError to a one-line message and its exit code."""
+    """Map every CompounderError to a one-line message and its exit code (with
+    --json also the error object on stdout), and a closed stdout to EXIT_PIPE."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from compounder.log.anchor import using_settings
 
         new_command()
+        json_printed(reset=True)
+        as_json = bool(kwargs.get("as_json"))
         try:
             with using_settings(kwargs.get("config")):  # its [log] anchor takes the heads
                 done = command(*args, **kwargs)
         except CompounderError as exc:
-            typer.echo(f"compounder: error: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
+            fail(exc, as_json)
+        except BrokenPipeError:  # before OSError: a reader that stopped reading
+            pipe_closed()
         except OSError as exc:
             if exc.errno != errno.ENAMETOOLONG:
                 raise
-            failure = name_too_long(exc, kwargs.get("config"))
-            typer.echo(f"compounder: error: {failure}", err=True)
-            raise typer.Exit(failure.exit_code) from None
+            fail(name_too_long(exc, kwargs.get("config")), as_json)
         except KeyboardInterrupt as exc:  # typer would exit 130 without a word
             if work_done():  # committed, files final: the work is done
                 typer.echo(LATE_SIGNAL, err=True)
                 return None
             typer.echo("compounder: interrupted", err=True)
-            raise typer.Exit(143 if isinstance(exc, Terminated) else 130) from None
+            code = 143 if isinstance(exc, Terminated) else 130
+            if as_json and not json_printed():
+                stopped = {"code": code, "kind": "interrupted", "message": "interrupted"}
+                print_json("error", {"error": {**stopped, "field": None}})
+            raise typer.Exit(code) from None
         if deferred_signal() is not None:
             typer.echo(LATE_SIGNAL, err=True)
         return done
 
     return wrapper  # type: ignore[return-value]
+
+
+def fail(exc: CompounderError, as_json: bool) -> None:
+    """An error's one line on stderr and, with --json (unless the command printed its
+    document already), the error object on stdout; then its exit code."""
+    typer.echo(f"compounder: error: {exc}", err=True)
+    if as_json and not json_printed():
+        try:
+            print_json("error", {"error": exc.to_dict()})
+        except BrokenPipeError:
+            pipe_closed()
+    raise typer.Exit(exc.exit_code) from None
+
+
+def pipe_closed() -> None:
+    """Standard output was closed by its reader: quietly, nothing more is written to it
+    (the rest goes to the null device, so that closing it at exit raises nothing), and
+    EXIT_PIPE. What the command committed stays committed (docs/json-contracts.md)."""
+    silence_stdout()
+    raise typer.Exit(EXIT_PIPE) from None
+
+
+def silence_stdout() -> None:
+    """Standard output to the null device (its reader has gone)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # a stdout without a file (tests)
+        pass
 
 
 def name_too_long(exc: OSError, config: Any) -> CompounderError:
@@ -149,6 +195,7 @@ COMMANDS = (
     onboarding.init,
     onboarding.staff,
     *stockroom.COMMANDS,
+    schemas.schema,
 )
 for _command in COMMANDS:
     app.command()(report_errors(_command))
@@ -163,6 +210,13 @@ log_app = typer.Typer(
 for _log_command in ledger.LOG_COMMANDS:
     log_app.command()(report_errors(_log_command))
 app.add_typer(log_app)
+
+export_app = typer.Typer(
+    name="export", help=exchange.HELP, no_args_is_help=True, context_settings=HELP_OPTIONS
+)
+for _export_command in exchange.EXPORT_COMMANDS:
+    export_app.command()(report_errors(_export_command))
+app.add_typer(export_app)
 
 settings_app = typer.Typer(
     name="settings", help=onboarding.SETTINGS_HELP, no_args_is_help=True,
@@ -185,6 +239,8 @@ def main() -> None:
     """Console entry point: run the app; an unexpected failure prints one line, not a trace."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        if "--json" in sys.argv[1:]:
+            sys.exit(run_for_json())
         app()
     except Terminated:
         typer.echo("compounder: interrupted", err=True)
@@ -201,3 +257,30 @@ def main() -> None:
             err=True,
         )
         sys.exit(70)
+
+
+def run_for_json() -> int:
+    """The app run for a command line with --json: an error the command line's parser
+    finds before any command runs (an unknown option, a missing or malformed one) is
+    the error object on stdout too, as report_errors makes for the rest; the usage
+    text still goes to stderr and the exit code is the parser's (2)."""
+    try:
+        done = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        return 1
+    except Exception as exc:
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if show is None or not isinstance(code, int):  # not the parser's: as ever
+            raise
+        param = getattr(exc, "param", None)
+        names = getattr(param, "opts", None) or [getattr(param, "name", "") or ""]
+        failure = {"code": code, "kind": "input", "message": exc.format_message()}  # type: ignore[attr-defined]
+        try:
+            print_json("error", {"error": {**failure, "field": names[0].lstrip("-") or None}})
+        except BrokenPipeError:  # stdout's reader has gone: the code says what was found
+            silence_stdout()
+        show()
+        return code
+    return done if isinstance(done, int) else 0
+

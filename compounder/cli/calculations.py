@@ -70,7 +70,7 @@ def plan(
         off_protocol_reason=off_protocol_reason,
     )
     if as_json:
-        print_json(result.to_dict())
+        print_json("plan", result.to_dict())
     else:
         typer.echo(plan_report(result))
     result.require_measurable()
@@ -97,6 +97,7 @@ def strengths(
     results = solve_strengths(protocol, syringes, candidates)
     if as_json:
         print_json(
+            "strengths",
             {
                 "protocol": results[0].plan.protocol.id if results else protocol,
                 "candidates": [r.to_dict() for r in results],
@@ -153,7 +154,7 @@ def prepare(
         db=db,
     )
     if as_json:
-        print_json(preparation_dict(result))
+        print_json("prepare", preparation_dict(result))
     else:
         typer.echo(preparation_report(result))
 
@@ -185,7 +186,7 @@ def fills(
 
     Example: compounder fills --start-date 2026-12-01 --concentration 1mg/mL --vehicle water
     """
-    from compounder.api.planning import plan_fill_schedule
+    from compounder.api.dispensing import plan_fill_schedule
     from compounder.content.reports import fills_report
 
     result = plan_fill_schedule(
@@ -203,6 +204,6 @@ def fills(
         off_protocol_reason=off_protocol_reason,
     )
     if as_json:
-        print_json(result.to_dict())
+        print_json("fills", result.to_dict())
     else:
         typer.echo(fills_report(result))

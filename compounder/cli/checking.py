@@ -65,7 +65,7 @@ def screen(
         config=config,
     )
     if as_json:
-        print_json(result.to_dict())
+        print_json("screen", result.to_dict())
     else:
         typer.echo(screening_report(result))
     result.require_safe()

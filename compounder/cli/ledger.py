@@ -53,7 +53,7 @@ def verify(
 
     found = verify_log(which_log(db, config, verbose), head, anchor or [])
     if as_json:
-        print_json(verification_dict(found))
+        print_json("log-verify", verification_dict(found))
     elif found.ok:
         typer.echo(f"{found.entries} entries verified (chain head {found.head[:16]})")
     if not as_json:
@@ -108,6 +108,7 @@ def anchor(
         head = keep_head(store, sign, config)
     if as_json:
         print_json(
+            "log-anchor",
             {
                 "entry": head.entry_id,
                 "hash": head.hash,
@@ -154,7 +155,7 @@ def copy(
 
     done = copy_log(which_log(source, config, verbose), target)
     if as_json:
-        print_json(done)
+        print_json("log-copy", done)
         return
     counts = done["counts"]
     typer.echo(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from compounder.cli.options import (
-    AcknowledgeOpt,
+    SCREENING_OPTIONS,
     AssayOpt,
     ConfigOpt,
     DbOpt,
@@ -14,13 +14,8 @@ from compounder.cli.options import (
     IngredientLotOpt,
     JsonOpt,
     LabelOutOpt,
-    LiverKidneyOpt,
     LotsFileOpt,
-    NoOtherMedicationsOpt,
     OffProtocolReasonOpt,
-    OtherMedicationOpt,
-    OverrideOpt,
-    PharmacistOpt,
     PrintOpt,
     ReprintFormatOpt,
     RequiredConcentrationOpt,
@@ -30,11 +25,16 @@ from compounder.cli.options import (
     VolumeOpt,
     WaterOpt,
     print_json,
+    refuse_json_to_stdout,
+    stdout_despite_printer,
     which_log,
+    with_options,
+    write_stdout,
 )
 from compounder.cli.printing import json_when_print_fails
 
 
+@with_options(SCREENING_OPTIONS)
 def record(
     concentration: RequiredConcentrationOpt,
     volume: VolumeOpt,
@@ -63,14 +63,9 @@ def record(
     ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
-    other_medication: OtherMedicationOpt = None,
-    override: OverrideOpt = None,
-    pharmacist: PharmacistOpt = None,
-    liver_kidney_history: LiverKidneyOpt = False,
-    acknowledge_unscreened: AcknowledgeOpt = False,
-    no_other_medications: NoOtherMedicationsOpt = False,
     off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: JsonOpt = False,
+    **options: Any,
 ) -> None:
     """Compound and record: a unique lot number, a log entry and the compounding record PDF.
 
@@ -105,17 +100,12 @@ def record(
         time=at_time,
         lots_file=lots_file,
         config=config,
-        other_medications=tuple(other_medication) if other_medication is not None else None,
-        override=override,
-        pharmacist=pharmacist,
-        liver_kidney_history=liver_kidney_history,
-        acknowledge_unscreened=acknowledge_unscreened,
-        no_other_medications=no_other_medications,
         off_protocol_reason=off_protocol_reason,
+        screening=screening_answers(options),
     )
     target = output or Path(f"record-{lot}.pdf")
     if as_json:
-        print_json({"lot": lot, "output": str(target), "record": data})
+        print_json("record", {"lot": lot, "output": str(target), "record": data})
     else:
         typer.echo(
             f"Lot {lot}: {data['quantity_made_ml']} mL made, BUD {data['bud']}. "
@@ -123,6 +113,23 @@ def record(
         )
         for note in safety_notes(data.get("safety")):
             typer.echo(f"Note: {note}")
+
+
+def screening_answers(options: dict[str, Any]) -> Any:
+    """The screening group's options as the order's screening answers (None: nothing
+    was entered, so nothing is screened and the record says so)."""
+    from compounder.api.orders import ScreeningAnswers
+
+    medicines = options["other_medication"]
+    answers = ScreeningAnswers(
+        tuple(medicines) if medicines is not None else None,
+        options["override"],
+        options["pharmacist"],
+        options["liver_kidney_history"],
+        options["acknowledge_unscreened"],
+        options["no_other_medications"],
+    )
+    return answers if answers.entered else None
 
 
 def safety_notes(safety: dict | None) -> list[str]:
@@ -143,7 +150,7 @@ def reprint_dict(done: Any, **_: Any) -> dict[str, Any]:
     }
 
 
-@json_when_print_fails(reprint_dict)
+@json_when_print_fails("reprint", reprint_dict)
 def reprint(
     rx: Annotated[str, typer.Option("--rx", help="Rx number of the label to print again.")],
     output: LabelOutOpt = None,
@@ -164,29 +171,46 @@ def reprint(
     Example: compounder reprint --rx 1234567 -o label.pdf
     """
     from compounder.api.recording import reprint_label
+    from compounder.atomic import to_stdout
     from compounder.content.reports import files_text
 
-    done = reprint_label(
-        rx,
-        output,
-        which_log(db, config, verbose),
-        label_format=label_format,
-        dpi=dpi,
-        printer=printer,
-        config=config,
-        default_name="reprint",
-    )
+    refuse_json_to_stdout(output, as_json)
+    stdout = to_stdout(output)
+    with stdout_despite_printer(stdout, lambda made: made.stdout):
+        done = reprint_label(
+            rx,
+            output,
+            which_log(db, config, verbose),
+            label_format=label_format,
+            dpi=dpi,
+            printer=printer,
+            config=config,
+            default_name="reprint",
+        )
+    if stdout:
+        write_stdout(done.stdout)
     if as_json:
-        print_json(reprint_dict(done))
+        print_json("reprint", reprint_dict(done))
         return
-    where = " and ".join(
-        part for part in (files_text(done.files) if done.files else "", printer or "") if part
-    )
+    shown = ("standard output" if stdout else files_text(done.files)) if done.files else ""
+    where = " and ".join(part for part in (shown, printer or "") if part)
     from compounder.core.dates import logged_time
 
     original = done.original
     printed = logged_time(original.created_at)
-    typer.echo(f"Reprinted the label of Rx {rx} (lot {original.lot}, printed {printed}) to {where}")
+    typer.echo(
+        f"Reprinted the label of Rx {rx} ({lot_wording(original)}, printed {printed}) to {where}",
+        err=stdout,
+    )
+
+
+def lot_wording(entry: Any) -> str:
+    """A label's lot as the label printed it: a recorded lot, or only a reference (the
+    fill date and Rx, printed "Ref:"); an entry from before that was logged says so."""
+    recorded = entry.payload.get("lot_recorded")
+    if recorded is None:
+        return f"lot or reference {entry.lot}"
+    return f"{'lot' if recorded else 'reference'} {entry.lot}"
 
 
 def trace(
@@ -202,12 +226,13 @@ def trace(
 
     Example: compounder trace --ingredient-lot AB1234
     """
-    from compounder.content.reports import printable, trace_report, trace_rows
+    from compounder.content.reports import trace_report, trace_rows
+    from compounder.content.tables import printable
     from compounder.log.entries import trace_lot
 
     rows = trace_rows(trace_lot(ingredient_lot, which_log(db, config, verbose)))
     if as_json:
-        print_json({"ingredient_lot": ingredient_lot, "preparations": rows})
+        print_json("trace", {"ingredient_lot": ingredient_lot, "preparations": rows})
     elif not rows:
         typer.echo(f"No preparation in the log used ingredient lot {printable(ingredient_lot)}.")
     else:
@@ -225,12 +250,13 @@ def history(
 
     Example: compounder history --rx 1234567
     """
-    from compounder.content.reports import entry_dict, history_report, printable
+    from compounder.content.reports import entry_dict, history_report
+    from compounder.content.tables import printable
     from compounder.log.entries import rx_history_lots
 
     entries, lots = rx_history_lots(rx, which_log(db, config, verbose))
     if as_json:
-        print_json([entry_dict(e, lots) for e in entries])
+        print_json("history", {"rx": rx, "entries": [entry_dict(e, lots) for e in entries]})
     elif not entries:
         typer.echo(f"Nothing in the log for Rx {printable(rx)}.")
     else:

@@ -119,7 +119,7 @@ def staff(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
 
     register = load_register(config)
     if as_json:
-        print_json({"settings": register.source or None, "staff": staff_rows(register)})
+        print_json("staff", {"settings": register.source or None, "staff": staff_rows(register)})
     else:
         typer.echo(staff_report(register))
 
@@ -154,11 +154,11 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
     Example: compounder settings check
     """
     from compounder.api.workstation import check_workstation
-    from compounder.content.reports import printable
+    from compounder.content.tables import printable
 
     found = check_workstation(config, db)
     if as_json:
-        print_json(found.to_dict())
+        print_json("settings-check", found.to_dict())
     else:
         rows = [
             ("settings", found.settings or "none found"),
@@ -169,7 +169,7 @@ def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) 
             rows.append(("log state", "not created yet (the first command that writes does)"))
         if found.log_exists:
             rows += [
-                ("schema version", str(found.schema_version)),
+                ("schema version", str(found.log_schema_version)),
                 ("entries", str(found.entries)),
                 ("chain head", found.chain_head[:16]),
                 ("writable", "no (read-only here)" if found.read_only else "yes"),

@@ -4,7 +4,9 @@ Commands import their options from here, so ``--concentration`` or ``--db`` read
 same (name, short form, help) wherever it appears.
 """
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -80,7 +82,9 @@ AssayOpt = Annotated[
     str | None, typer.Option("--assay", help="Powder assay (anhydrous basis), e.g. 99.2%.")
 ]
 WaterOpt = Annotated[str | None, typer.Option("--water", help="Powder water content, e.g. 0.8%.")]
-PdfOutOpt = Annotated[Path, typer.Option("--output", "-o", help="PDF file to write.")]
+PdfOutOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="PDF file to write ('-': standard output).")
+]
 LanguageOpt = Annotated[
     str,
     typer.Option(
@@ -174,14 +178,63 @@ PrintOpt = Annotated[
 LabelOutOpt = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", help="File to write (.pdf, .zpl or .png); optional with --print."
+        "--output",
+        "-o",
+        help="File to write (.pdf, .zpl or .png; '-': standard output); optional with --print.",
     ),
 ]
 
 
-def print_json(data: Any) -> None:
-    """JSON for scripts: indented, non-ASCII kept as is."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+#: whether the running command has printed its JSON document (an error after it then
+#: goes to stderr only: stdout holds one document)
+_printed = {"json": False}
+
+
+def print_json(contract: str, data: dict[str, Any]) -> None:
+    """A ``--json`` document for scripts: contract ``contract`` (core/contracts.py,
+    its ``schema_version`` first), indented, non-ASCII kept as is."""
+    from compounder.core.contracts import stamped
+
+    typer.echo(json.dumps(stamped(contract, data), indent=2, ensure_ascii=False))
+    _printed["json"] = True
+
+
+def write_stdout(data: bytes) -> None:
+    """A label or chart to standard output (``-o -``), once its entry is committed."""
+    typer.echo(data, nl=False)
+
+
+@contextlib.contextmanager
+def stdout_despite_printer(stdout: bool, data_of: Callable[[Any], bytes]) -> Iterator[None]:
+    """With -o -, a label whose printer failed after its entry was committed is still
+    written to standard output (``data_of(made)``), as a file would be, before the
+    error (exit 5)."""
+    from compounder.api.printers import PrintError
+
+    try:
+        yield
+    except PrintError as exc:
+        if stdout and exc.made is not None:
+            write_stdout(data_of(exc.made))
+        raise
+
+
+def refuse_json_to_stdout(output: Any, as_json: bool) -> None:
+    """``-o -`` with ``--json``: refused, standard output holds the label (or chart)."""
+    from compounder.atomic import to_stdout
+    from compounder.errors import InputError
+
+    if as_json and to_stdout(output):
+        raise InputError(
+            "output", "-", "a file name with --json (-o - writes the file itself to stdout)"
+        )
+
+
+def json_printed(reset: bool = False) -> bool:
+    """Whether the running command printed its JSON document; ``reset``: a command begins."""
+    if reset:
+        _printed["json"] = False
+    return _printed["json"]
 
 
 # Titration to the dose that suits the patient (core/titration) and medication screening
@@ -307,3 +360,99 @@ def patient_name(patient: str | None, patient_file: Path | None, required: bool)
             "patient", where, "the patient's name on one line (a short text)", private=True
         )
     return lines[0]
+
+
+# Option groups: the options of one group of an order's fields (``api.orders.FIELDS``),
+# defined once and applied to a command as a whole (``with_options``); ``--help`` shows
+# each group in its own panel. A field added to a group (api.orders) and here reaches
+# every command that takes the group.
+ORDER_PANEL, SCREENING_PANEL, TITRATION_PANEL, OUTPUT_PANEL, LOG_PANEL = (
+    "Order",
+    "Screening",
+    "Titration",
+    "Output",
+    "Log",
+)
+
+
+def in_panel(option: Any, panel: str) -> Any:
+    """``option`` (an Annotated typer option) shown in ``panel`` of --help."""
+    from copy import copy
+
+    kind, info = option.__origin__, copy(option.__metadata__[0])
+    info.rich_help_panel = panel
+    return Annotated[kind, info]
+
+
+OptionGroup = dict[str, tuple[Any, Any]]  # parameter -> (annotated option, default)
+
+SCREENING_OPTIONS: OptionGroup = {
+    "other_medication": (in_panel(OtherMedicationOpt, SCREENING_PANEL), None),
+    "override": (in_panel(OverrideOpt, SCREENING_PANEL), None),
+    "pharmacist": (in_panel(PharmacistOpt, SCREENING_PANEL), None),
+    "liver_kidney_history": (in_panel(LiverKidneyOpt, SCREENING_PANEL), False),
+    "acknowledge_unscreened": (in_panel(AcknowledgeOpt, SCREENING_PANEL), False),
+    "no_other_medications": (in_panel(NoOtherMedicationsOpt, SCREENING_PANEL), False),
+}
+TITRATION_OPTIONS: OptionGroup = {
+    "start_dose": (in_panel(StartDoseOpt, TITRATION_PANEL), None),
+    "target_dose": (in_panel(TargetDoseOpt, TITRATION_PANEL), None),
+    "off_protocol_reason": (in_panel(OffProtocolReasonOpt, TITRATION_PANEL), None),
+}
+LABEL_OUTPUT_OPTIONS: OptionGroup = {
+    "output": (in_panel(LabelOutOpt, OUTPUT_PANEL), None),
+    "label_format": (in_panel(LabelFormatOpt, OUTPUT_PANEL), None),
+    "dpi": (in_panel(DpiOpt, OUTPUT_PANEL), None),
+    "printer": (in_panel(PrintOpt, OUTPUT_PANEL), None),
+    "profile": (in_panel(ProfileOpt, OUTPUT_PANEL), None),
+    "stock": (
+        Annotated[
+            str | None,
+            typer.Option("--stock", help="Label stock id or file.", rich_help_panel=OUTPUT_PANEL),
+        ],
+        None,
+    ),
+}
+LOG_OPTIONS: OptionGroup = {
+    "db": (in_panel(DbOpt, LOG_PANEL), None),
+}
+
+
+def with_options(*groups: OptionGroup) -> Any:
+    """Add each group's options to a command (its ``**options`` receives them), as
+    sqlite-utils applies ``output_options``: a group is written once, here."""
+    import functools
+    import inspect
+
+    def wrap(command: Any) -> Any:
+        signature = inspect.signature(command)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=value)
+            for group in groups
+            for name, (kind, value) in group.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **options: Any) -> Any:
+            return command(*args, **options)
+
+        parameters = own + added
+        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return wrap
+
+
+def order_fields(options: dict[str, Any]) -> dict[str, Any]:
+    """The command line's options as an order's fields (``api.orders.FIELDS``)."""
+    renamed = {"other_medication": "other_medications"}
+    fields = {renamed.get(k, k): v for k, v in options.items() if k != "as_json"}
+    if "morning" in fields:
+        fields["dose_time"] = "morning" if fields.pop("morning") else None
+    if fields.get("other_medications") is not None:
+        fields["other_medications"] = tuple(fields["other_medications"])
+    if fields.get("lot_expiry") is not None:
+        fields["lot_expiry"] = tuple(fields["lot_expiry"])
+    return fields

@@ -2,52 +2,52 @@
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from compounder.atomic import to_stdout
 from compounder.cli.options import (
-    AcknowledgeOpt,
+    LABEL_OUTPUT_OPTIONS,
+    LOG_OPTIONS,
+    ORDER_PANEL,
+    SCREENING_OPTIONS,
+    TITRATION_OPTIONS,
     AlsoJsonOpt,
     BeyondBudReasonOpt,
     ConcentrationOpt,
     ConfigOpt,
-    DbOpt,
-    DpiOpt,
     JsonOpt,
-    LabelFormatOpt,
-    LabelOutOpt,
     LanguageOpt,
-    LiverKidneyOpt,
     LotOpt,
     MorningOpt,
-    NoOtherMedicationsOpt,
-    OffProtocolReasonOpt,
-    OtherMedicationOpt,
-    OverrideOpt,
     PatientFileOpt,
     PdfOutOpt,
-    PharmacistOpt,
-    PrintOpt,
-    ProfileOpt,
     ProtocolOpt,
-    RxOpt,
     SourceOpt,
     StartDateOpt,
-    StartDoseOpt,
     SyringesOpt,
-    TargetDoseOpt,
     VehicleOpt,
     check_settings,
+    in_panel,
+    order_fields,
     patient_name,
     print_json,
+    refuse_json_to_stdout,
+    stdout_despite_printer,
+    with_options,
+    write_stdout,
 )
 
 
-def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
+def json_when_print_fails(
+    contract: str, to_json: Callable[..., Any]
+) -> Callable[[Any], Any]:
     """A command with --json whose printer failed (PrintError, exit 5) after its files
-    and log entry were committed still prints its JSON (``to_json(made, **options)``),
-    saying what was written and that it did not print; the error follows on stderr."""
+    and log entry were committed still prints its JSON (contract ``contract``:
+    ``to_json(made, **options)``), saying what was written and that it did not print;
+    the error follows on stderr (stdout holds one document)."""
 
     def wrap(command: Any) -> Any:
         @functools.wraps(command)
@@ -58,7 +58,7 @@ def json_when_print_fails(to_json: Callable[..., Any]) -> Callable[[Any], Any]:
                 return command(*args, **options)
             except PrintError as exc:
                 if options.get("as_json") and exc.made is not None:
-                    print_json(to_json(exc.made, **options))
+                    print_json(contract, to_json(exc.made, **options))
                 raise
 
         return wrapper
@@ -83,67 +83,90 @@ def label_json(run: Any, output: Any = None, printer: str | None = None, **_: An
     }
 
 
-@json_when_print_fails(label_json)
+P = ORDER_PANEL
+
+
+@json_when_print_fails("label", label_json)
+@with_options(SCREENING_OPTIONS, TITRATION_OPTIONS, LABEL_OUTPUT_OPTIONS, LOG_OPTIONS)
 def label(
-    rx: RxOpt,
-    prescriber: Annotated[str, typer.Option("--prescriber", help="Prescriber name.")],
+    rx: Annotated[
+        str | None,
+        typer.Option("--rx", help="Prescription (Rx) number.", rich_help_panel=P),
+    ] = None,
+    prescriber: Annotated[
+        str | None, typer.Option("--prescriber", help="Prescriber name.", rich_help_panel=P)
+    ] = None,
+    from_fhir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-fhir",
+            help="The order from a FHIR MedicationRequest (a .json file holding one): its "
+            "Rx, patient, prescriber, dose, quantity... (docs/exchange.md).",
+            rich_help_panel=P,
+        ),
+    ] = None,
     patient: Annotated[
         str | None,
-        typer.Option("--patient", help="Patient name as on the Rx ('-': read from stdin)."),
+        typer.Option(
+            "--patient", help="Patient name as on the Rx ('-': read from stdin).", rich_help_panel=P
+        ),
     ] = None,
-    patient_file: PatientFileOpt = None,
-    output: LabelOutOpt = None,
-    dose: Annotated[str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.")] = None,
+    patient_file: in_panel(PatientFileOpt, P) = None,  # type: ignore[valid-type]
+    dose: Annotated[
+        str | None, typer.Option("--dose", help="Dose, e.g. '1.5 mg'.", rich_help_panel=P)
+    ] = None,
     quantity: Annotated[
-        str | None, typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.")
+        str | None,
+        typer.Option("--quantity", help="Quantity dispensed, e.g. '25 mL'.", rich_help_panel=P),
     ] = None,
     titration: Annotated[
-        bool, typer.Option("--titration", help="One label per fill of the whole titration.")
+        bool,
+        typer.Option(
+            "--titration", help="One label per fill of the whole titration.", rich_help_panel=P
+        ),
     ] = False,
-    start_date: StartDateOpt = None,
-    concentration: ConcentrationOpt = None,
-    protocol: ProtocolOpt = "ldn-standard",
-    vehicle: VehicleOpt = None,
-    source: SourceOpt = None,
+    start_date: in_panel(StartDateOpt, P) = None,  # type: ignore[valid-type]
+    concentration: in_panel(ConcentrationOpt, P) = None,  # type: ignore[valid-type]
+    protocol: in_panel(ProtocolOpt, P) = "ldn-standard",  # type: ignore[valid-type]
+    vehicle: in_panel(VehicleOpt, P) = None,  # type: ignore[valid-type]
+    source: in_panel(SourceOpt, P) = None,  # type: ignore[valid-type]
     fill_date: Annotated[
-        str | None, typer.Option("--fill-date", help="Date filled, YYYY-MM-DD (default today).")
+        str | None,
+        typer.Option(
+            "--fill-date", help="Date filled, YYYY-MM-DD (default today).", rich_help_panel=P
+        ),
     ] = None,
-    lot: Annotated[str | None, typer.Option("--lot", help="Lot number of the preparation.")] = None,
-    morning: MorningOpt = False,
+    lot: Annotated[
+        str | None,
+        typer.Option("--lot", help="Lot number of the preparation.", rich_help_panel=P),
+    ] = None,
+    morning: in_panel(MorningOpt, P) = False,  # type: ignore[valid-type]
     strength_changed: Annotated[
         bool,
         typer.Option(
             "--strength-changed",
             help="Add NOTE STRENGTH: the concentration differs from the previous fill.",
+            rich_help_panel=P,
         ),
     ] = False,
-    stock: Annotated[str | None, typer.Option("--stock", help="Label stock id or file.")] = None,
-    lot_expiry: LotOpt = None,
-    language: LanguageOpt = "en",
-    config: ConfigOpt = None,
-    db: DbOpt = None,
+    refills: Annotated[
+        int | None,
+        typer.Option("--refills", help="Refills left (printed 'Refills: N').", rich_help_panel=P),
+    ] = None,
+    lot_expiry: in_panel(LotOpt, P) = None,  # type: ignore[valid-type]
+    language: in_panel(LanguageOpt, P) = "en",  # type: ignore[valid-type]
     fill: Annotated[
         str | None,
         typer.Option(
             "--fill",
             help="With --titration: the fill to print, 1 (default) to N, or 'all' to pre-print.",
+            rich_help_panel=P,
         ),
     ] = None,
-    other_medication: OtherMedicationOpt = None,
-    override: OverrideOpt = None,
-    pharmacist: PharmacistOpt = None,
-    liver_kidney_history: LiverKidneyOpt = False,
-    acknowledge_unscreened: AcknowledgeOpt = False,
-    no_other_medications: NoOtherMedicationsOpt = False,
-    start_dose: StartDoseOpt = None,
-    target_dose: TargetDoseOpt = None,
-    off_protocol_reason: OffProtocolReasonOpt = None,
-    beyond_bud_reason: BeyondBudReasonOpt = None,
-    label_format: LabelFormatOpt = None,
-    dpi: DpiOpt = None,
-    printer: PrintOpt = None,
-    profile: ProfileOpt = None,
+    beyond_bud_reason: in_panel(BeyondBudReasonOpt, P) = None,  # type: ignore[valid-type]
+    config: ConfigOpt = None,
     as_json: AlsoJsonOpt = False,
+    **options: Any,
 ) -> None:
     """Print container labels: a PDF at the label stock's exact size, ZPL for a thermal
     printer or a PNG preview; --print sends them to a printer.
@@ -151,55 +174,37 @@ def label(
     Example: compounder label --rx 1234567 --patient "Jane Doe" --prescriber "Dr A. Smith"
     --dose 1.5mg --concentration 1mg/mL --quantity 25mL -o label.pdf
 
+    Or the order from a FHIR MedicationRequest: compounder label --from-fhir request.json
+    -o label.pdf (filled today, or on --fill-date).
+
     The patient's other medicines (--other-medication, repeatable) are screened first:
     a stop refuses (exit 3) unless --override "reason" --pharmacist INITIALS.
     """
     from compounder.api.dispensing import make_labels
+    from compounder.api.orders import order_from_options
     from compounder.errors import InputError
 
+    output, printer = options["output"], options["printer"]
     if output is None and printer is None:
         raise InputError("output", "missing", "--output FILE, --print PRINTER, or both")
+    refuse_json_to_stdout(output, as_json)
+    given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
+    given["patient"] = patient_name(patient, patient_file, required=from_fhir is None)
+    fields = order_fields({**given, **options})
+    del fields["db"]
+    if from_fhir is not None:
+        from compounder.fhir.request_order import order_from_request
 
-    run = make_labels(
-        rx,
-        patient_name(patient, patient_file, required=True) or "",
-        prescriber,
-        output,
-        dose=dose,
-        quantity=quantity,
-        titration=titration,
-        start_date=start_date,
-        concentration=concentration,
-        protocol=protocol,
-        vehicle=vehicle,
-        source=source,
-        fill_date=fill_date,
-        lot=lot,
-        dose_time="morning" if morning else None,
-        strength_changed=strength_changed,
-        stock=stock,
-        config=config,
-        lot_expiry=tuple(lot_expiry or ()),
-        language=language,
-        db=db,
-        fill=fill,
-        other_medications=tuple(other_medication or ()),
-        override=override,
-        pharmacist=pharmacist,
-        liver_kidney_history=liver_kidney_history,
-        acknowledge_unscreened=acknowledge_unscreened,
-        no_other_medications=no_other_medications,
-        start_dose=start_dose,
-        target_dose=target_dose,
-        off_protocol_reason=off_protocol_reason,
-        beyond_bud_reason=beyond_bud_reason,
-        label_format=label_format,
-        dpi=dpi,
-        printer=printer,
-        profile=profile,
-    )
+        order = order_from_request(from_fhir, **fields)
+    else:
+        order = order_from_options(**fields)
+    stdout = to_stdout(output)
+    with stdout_despite_printer(stdout, lambda made: made.files[0]):
+        run = make_labels(order, config=config, db=options["db"])
+    if stdout:
+        write_stdout(run.files[0])
     if as_json:
-        print_json(label_json(run, output, printer))
+        print_json("label", label_json(run, output, printer))
     else:
         count = run.label_count or len(run.contents)
         labels = f"{count} label{'s' if count != 1 else ''}"
@@ -209,43 +214,62 @@ def label(
         if output is not None:
             from compounder.content.reports import files_text
 
-            typer.echo(f"Wrote {labels} to {files_text(list(run.written) or [str(output)])}")
+            where = "standard output" if stdout else files_text(list(run.written))
+            typer.echo(f"Wrote {labels} to {where}", err=stdout)
         if printer is not None:
-            typer.echo(f"Printed {labels} on {printer}")
+            typer.echo(f"Printed {labels} on {printer}", err=stdout)
         for note in run.notes:
-            typer.echo(f"Note: {note}")
+            typer.echo(f"Note: {note}", err=stdout)
 
 
+# a command's own names that are not an order's fields
+_NOT_FIELDS = {
+    "options",
+    "from_fhir",
+    "order_from_request",
+    "patient_file",
+    "config",
+    "as_json",
+    "db",
+    "make_labels",
+    "make_chart",
+    "order_from_options",
+    "InputError",
+    "output",
+    "printer",
+    "paper_",
+}
+
+
+@with_options(SCREENING_OPTIONS, TITRATION_OPTIONS)
 def chart(
     output: PdfOutOpt,
-    start_date: StartDateOpt = None,
-    concentration: ConcentrationOpt = None,
+    start_date: in_panel(StartDateOpt, P) = None,  # type: ignore[valid-type]
+    concentration: in_panel(ConcentrationOpt, P) = None,  # type: ignore[valid-type]
     patient: Annotated[
         str | None,
-        typer.Option("--patient", help="Patient name printed on the chart ('-': from stdin)."),
+        typer.Option(
+            "--patient",
+            help="Patient name printed on the chart ('-': from stdin).",
+            rich_help_panel=P,
+        ),
     ] = None,
-    patient_file: PatientFileOpt = None,
-    protocol: ProtocolOpt = "ldn-standard",
-    vehicle: VehicleOpt = None,
+    patient_file: in_panel(PatientFileOpt, P) = None,  # type: ignore[valid-type]
+    protocol: in_panel(ProtocolOpt, P) = "ldn-standard",  # type: ignore[valid-type]
+    vehicle: in_panel(VehicleOpt, P) = None,  # type: ignore[valid-type]
+    source: in_panel(SourceOpt, P) = None,  # type: ignore[valid-type]
     paper: Annotated[
         str | None, typer.Option("--paper", help="letter or a4 (default: the settings').")
     ] = None,
-    language: LanguageOpt = "en",
-    morning: MorningOpt = False,
+    language: in_panel(LanguageOpt, P) = "en",  # type: ignore[valid-type]
+    morning: in_panel(MorningOpt, P) = False,  # type: ignore[valid-type]
     syringes: SyringesOpt = None,
     config: ConfigOpt = None,
-    other_medication: OtherMedicationOpt = None,
-    override: OverrideOpt = None,
-    pharmacist: PharmacistOpt = None,
-    liver_kidney_history: LiverKidneyOpt = False,
-    acknowledge_unscreened: AcknowledgeOpt = False,
-    no_other_medications: NoOtherMedicationsOpt = False,
-    start_dose: StartDoseOpt = None,
-    target_dose: TargetDoseOpt = None,
-    off_protocol_reason: OffProtocolReasonOpt = None,
     as_json: AlsoJsonOpt = False,
+    **options: Any,
 ) -> None:
-    """Print the patient's oral-syringe dosing chart and handout (letter or A4).
+    """Print the patient's oral-syringe dosing chart and handout (letter or A4); with
+    --language en+es the English chart and then the Spanish one.
 
     Every step's dates (or week numbers without --start-date), dose and volume, the
     syringe drawn to scale and filled to the step's volume, and a tick box for each day.
@@ -254,43 +278,37 @@ def chart(
     --patient "Jane Doe" -o chart.pdf
     """
     from compounder.api.dispensing import make_chart
+    from compounder.api.orders import order_from_options
 
-    run = make_chart(
-        output,
-        start_date=start_date,
-        concentration=concentration,
-        patient=patient_name(patient, patient_file, required=False),
-        protocol=protocol,
-        vehicle=vehicle,
-        paper=paper,
-        language=language,
-        dose_time="morning" if morning else None,
-        config=config,
-        syringes=syringes,
-        other_medications=tuple(other_medication or ()),
-        override=override,
-        pharmacist=pharmacist,
-        liver_kidney_history=liver_kidney_history,
-        acknowledge_unscreened=acknowledge_unscreened,
-        no_other_medications=no_other_medications,
-        start_dose=start_dose,
-        target_dose=target_dose,
-        off_protocol_reason=off_protocol_reason,
-    )
+    given = {k: v for k, v in locals().items() if k not in _NOT_FIELDS}
+    given["patient"] = patient_name(patient, patient_file, required=False)
+    fields = order_fields({**given, **options, "titration": True})
+    fields["syringes"] = str(syringes) if syringes is not None else None
+    order = order_from_options(needs=(), **fields)
+    refuse_json_to_stdout(output, as_json)
+    run = make_chart(order, output, config=config)
+    stdout = to_stdout(output)
+    if stdout:
+        write_stdout(run.pdf)
     if as_json:
         print_json(
+            "chart",
             {
                 "output": str(output),
                 "chart": run.content.to_dict(),
+                "charts": [c.to_dict() for c in run.contents],
                 "screening": run.screening.to_dict(),
                 "off_protocol_reason": run.off_protocol_reason or None,
                 "notes": list(run.notes),
             }
         )
     else:
-        typer.echo(f"Wrote the dosing chart ({len(run.content.steps)} steps) to {output}")
+        steps = len(run.content.steps)
+        both = f" in {len(run.contents)} languages" if len(run.contents) > 1 else ""
+        where = "standard output" if stdout else output
+        typer.echo(f"Wrote the dosing chart ({steps} steps){both} to {where}", err=stdout)
         for note in run.notes:
-            typer.echo(f"Note: {note}")
+            typer.echo(f"Note: {note}", err=stdout)
 
 
 def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
@@ -304,7 +322,7 @@ def stocks(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     check_settings(config)
     found = [load_stock(name) for name in shipped_stocks()]
     if as_json:
-        print_json([stock_dict(s) for s in found])
+        print_json("stocks", {"stocks": [stock_dict(s) for s in found]})
     else:
         typer.echo(stocks_report(found))
 

@@ -67,7 +67,7 @@ def receive(
     )
     found = receipt.lot
     if as_json:
-        print_json({**found.to_dict(date.today()), "entry_id": receipt.entry_id})
+        print_json("receive", {**found.to_dict(date.today()), "entry_id": receipt.entry_id})
         return
     typer.echo(
         f"Received {receipt.added.text()} of {found.name}, lot {found.lot}, expiry "
@@ -129,6 +129,7 @@ def recall(
     worklist = recall_lot(lot, reason, output, db, config)
     if as_json:
         print_json(
+            "recall",
             {
                 "lot": worklist.lot,
                 "reason": worklist.reason,
@@ -188,6 +189,7 @@ def stock(
         write_bytes_atomic(output, stock_csv(rows).encode())
     if as_json:
         print_json(
+            "stock",
             {
                 "date": report.day.isoformat(),
                 "lots": [lot.to_dict(report.day) for lot in report.lots],

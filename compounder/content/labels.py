@@ -79,16 +79,31 @@ class Direction:
 
 @dataclass(frozen=True)
 class LabelContent:
+    """A container's label: its ``blocks`` in the order one label shows them, and how
+    the same text goes over several labels when one does not hold it (``flowing``:
+    what the first label must carry first, then the rest; ``continued``: what each
+    continuation label repeats). ``shorter``: the same label giving only the fill's
+    first direction(s) and the dosing chart from ``chart_from`` on, most steps first,
+    for when the whole directions need too many labels."""
+
     rx: str
     blocks: tuple[Block, ...]
     footer: tuple[Block, ...]
     part: str = ""  # "Label {n} of {total}" when the text flows onto continuation labels
+    flowing: tuple[Block, ...] = ()
+    first: int = 0  # how many of ``flowing`` the first label carries, whole
+    continued: tuple[Block, ...] = ()
+    shorter: tuple[LabelContent, ...] = ()
+    chart_from: date | None = None  # the date the dosing chart takes over the directions
 
     def all_text(self) -> list[str]:
         return [b.text for b in (*self.blocks, *self.footer)] + [self.rx]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rx": self.rx, "lines": {b.field: b.text for b in (*self.blocks, *self.footer)}}
+        lines = {b.field: b.text for b in (*self.blocks, *self.footer)}
+        if self.chart_from is None:
+            return {"rx": self.rx, "lines": lines}
+        return {"rx": self.rx, "lines": lines, "chart_from": self.chart_from.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -133,11 +148,117 @@ def directions_text(directions: tuple[Direction, ...], wording: Wording, dose_ti
             )
         return wording.text("label.directions", time=time, **amounts(only.step))
     lines = [wording.text("label.directions_heading", time=time)]
-    for direction in directions:
-        assert direction.first_day is not None and direction.last_day is not None
-        dates = wording.date_range(direction.first_day, direction.last_day)
-        lines.append(wording.text("label.directions_dated", dates=dates, **amounts(direction.step)))
+    lines += [dated_direction(d, wording) for d in directions]
     return "\n".join(lines)
+
+
+def dated_direction(direction: Direction, wording: Wording) -> str:
+    """ "Jan 14 to Jan 27, 2028: 2 mL (2 mg)": one step of a fill spanning steps."""
+    assert direction.first_day is not None and direction.last_day is not None
+    return wording.text(
+        "label.directions_dated",
+        dates=wording.date_range(direction.first_day, direction.last_day),
+        volume=format_quantity(direction.step.volume_ml, "mL"),
+        dose=format_quantity(direction.step.dose_mg, "mg"),
+    )
+
+
+@dataclass(frozen=True)
+class DirectionsForm:
+    """The directions as one label shows them (``whole``) and as they go over several
+    labels (the ``first`` step, on the first label, then the ``rest``), with their
+    translation; ``chart_from``: the date from which the dosing chart gives the doses
+    (None: every step is on the label)."""
+
+    whole: Block
+    first: Block
+    rest: Block | None
+    translation: Block | None
+    chart_from: date | None = None
+
+
+def directions_forms(
+    directions: tuple[Direction, ...],
+    wording: Wording,
+    dose_time: str,
+    translation: Wording | None,
+) -> tuple[DirectionsForm, ...]:
+    """The directions with every step, then, for a fill spanning steps, with the first
+    n - 1, n - 2 ... 1 steps and the dosing chart for the later ones (what a label
+    gives when the whole directions need too many labels)."""
+    dated = len(directions) > 1 or directions[0].first_day is not None
+    forms = [_form(directions, len(directions), wording, dose_time, translation)]
+    if dated:
+        forms += [
+            _form(directions, steps, wording, dose_time, translation)
+            for steps in range(len(directions) - 1, 0, -1)
+        ]
+    return tuple(forms)
+
+
+def _form(
+    directions: tuple[Direction, ...],
+    steps: int,
+    wording: Wording,
+    dose_time: str,
+    translation: Wording | None,
+) -> DirectionsForm:
+    chart_from = directions[steps].first_day if steps < len(directions) else None
+    whole = _steps_text(directions, steps, wording, dose_time)
+    first, rest = _split_text(directions, steps, wording, dose_time)
+    translated = None
+    if translation is not None and translation.language != wording.language:
+        field = f"directions ({translation.language})"
+        text = _steps_text(directions, steps, translation, dose_time)
+        translated = Block("directions", field, check_text(text, field))
+    return DirectionsForm(
+        Block("directions", "directions", check_text(whole, "directions")),
+        Block("directions", "directions", check_text(first, "directions")),
+        Block("directions", "directions (continued)", check_text(rest, "directions"))
+        if rest
+        else None,
+        translated,
+        chart_from,
+    )
+
+
+def _steps_text(
+    directions: tuple[Direction, ...], steps: int, wording: Wording, dose_time: str
+) -> str:
+    """The directions' first ``steps`` steps, then the chart for the later ones."""
+    if steps == len(directions):
+        return directions_text(directions, wording, dose_time)
+    lines = [wording.text("label.directions_heading", time=wording.time(dose_time))]
+    lines += [dated_direction(d, wording) for d in directions[:steps]]
+    lines.append(_chart_line(directions[steps], wording))
+    return "\n".join(lines)
+
+
+def _chart_line(direction: Direction, wording: Wording) -> str:
+    assert direction.first_day is not None
+    return wording.text("label.directions_chart", start=wording.date(direction.first_day))
+
+
+def _split_text(
+    directions: tuple[Direction, ...], steps: int, wording: Wording, dose_time: str
+) -> tuple[str, str]:
+    """The first direction (its heading and first step) and the rest ("" if none)."""
+    if len(directions) == 1 and directions[0].first_day is None:
+        return directions_text(directions, wording, dose_time), ""
+    time = wording.time(dose_time)
+    first = "\n".join(
+        (
+            wording.text("label.directions_heading", time=time),
+            dated_direction(directions[0], wording),
+        )
+    )
+    rest = []
+    if steps > 1:
+        rest.append(wording.text("label.directions_then", time=time))
+        rest += [dated_direction(d, wording) for d in directions[1:steps]]
+    if steps < len(directions):
+        rest.append(_chart_line(directions[steps], wording))
+    return first, "\n".join(rest)
 
 
 @dataclass(frozen=True)
@@ -157,6 +278,23 @@ class LabelFrame:
     footer: tuple[Block, ...]
     translation: Block | None = None  # the directions in a second language (en+es)
     part: str = ""
+    drug_name: Block | None = None  # the drug and strength every continuation label repeats
+    forms: tuple[DirectionsForm, ...] = ()  # the directions whole, then shorter
+    over_labels: OverLabels | None = None
+
+
+@dataclass(frozen=True)
+class OverLabels:
+    """A label's lines as they are cut when its text goes over several labels: what
+    the first label carries (the drug, the warnings that stop a patient, the discard
+    date beside the Rx) and what may follow on a continuation."""
+
+    drug: Block  # the drug and strength (the dosage form comes later)
+    alerts: str  # NOTE STRENGTH and the drug's own warnings ("" if none)
+    others: Block | None  # the other warnings
+    discard: str  # "Discard after: ...", beside the Rx number
+    filled: str  # "Filled: ...", beside the quantity
+    later: str  # the storage, the dosage form and "Compounded preparation"
 
 
 def warning_text(warning_id: str, settings: PharmacySettings, wording: Wording) -> str:
@@ -214,7 +352,6 @@ def label_frame(
     name = drug.tall_man_name if settings.tall_man else drug.name
     strength = format_quantity(order.concentration_mg_ml, "mg/mL")
     drug_line = wording.text("label.drug", drug=name, strength=strength, form=drug.dosage_form)
-    directions = directions_text(order.directions, wording, order.dose_time)
     syringes: list[str] = []
     for d in order.directions:
         if d.step.syringe is not None and syringe_text(d.step.syringe, wording) not in syringes:
@@ -228,11 +365,9 @@ def label_frame(
         notes.append(wording.text("label.container_of", n=str(n), total=str(total)))
     if order.refills is not None:
         notes.append(wording.text("label.refills", n=str(order.refills)))
-    dates = (
-        wording.text("label.filled", date=wording.date(order.fill_date))
-        + SEPARATOR
-        + wording.text("label.discard", date=wording.date(order.bud.bud))
-    )
+    filled = wording.text("label.filled", date=wording.date(order.fill_date))
+    discard = wording.text("label.discard", date=wording.date(order.bud.bud))
+    dates = filled + SEPARATOR + discard
     joiner = wording.text("label.device_joiner")
     warning_ids = list(order.warning_ids)
     warning_ids += [w for w in drug.warnings if w not in warning_ids]
@@ -240,11 +375,13 @@ def label_frame(
     if order.strength_changed:
         warning_ids.insert(0, "note-strength")
     warnings = SEPARATOR.join(warning_text(w, settings, wording) for w in warning_ids)
-    translated = None
-    if translation is not None and translation.language != wording.language:
-        text = directions_text(order.directions, translation, order.dose_time)
-        field = f"directions ({translation.language})"
-        translated = Block("directions", field, check_text(text, field))
+    # what stops a patient (NOTE STRENGTH, the drug's own warnings): on the first label
+    alert_ids = [w for w in warning_ids if w == "note-strength" or w in drug.warnings]
+    alerts = SEPARATOR.join(warning_text(w, settings, wording) for w in alert_ids)
+    others = SEPARATOR.join(
+        warning_text(w, settings, wording) for w in warning_ids if w not in alert_ids
+    )
+    forms = directions_forms(order.directions, wording, order.dose_time, translation)
     compounded = wording.text("label.compounded")
     pharmacy = "\n".join(
         settings_text(settings, f"pharmacy.{key}", getattr(settings, key))
@@ -252,16 +389,58 @@ def label_frame(
     )
     return LabelFrame(
         drug=Block("drug", "drug", check_text(f"{drug_line}{SEPARATOR}{compounded}", "drug")),
-        directions=Block("directions", "directions", check_text(directions, "directions")),
+        directions=forms[0].whole,
         quantity=wording.text("label.quantity", quantity=format_quantity(order.quantity_ml, "mL")),
         dates=check_text(dates, "dates"),
         storage=check_text(wording.storage(order.bud.storage), "storage"),
         prescriber_notes=tuple(notes),
-        device=check_text(wording.text("label.device", syringes=joiner.join(syringes)), "device"),
+        device=check_text(
+            wording.text(
+                "label.device_several" if len(syringes) > 1 else "label.device",
+                syringes=joiner.join(syringes),
+            ),
+            "device",
+        ),
         warnings=Block("warnings", "warnings", check_text(warnings, "warnings")),
         footer=(Block("pharmacy", "pharmacy", check_text(pharmacy, "pharmacy")),),
-        translation=translated,
+        translation=forms[0].translation,
         part=check_text(wording.text("label.part", n="{n}", total="{total}"), "label number"),
+        drug_name=Block("drug", "drug name", check_text(f"{name} {strength}", "drug")),
+        forms=forms,
+        over_labels=_over_labels(
+            f"{name} {strength}",
+            alerts,
+            others,
+            discard,
+            filled,
+            f"{drug.dosage_form}{SEPARATOR}{compounded}",
+            order.bud.storage,
+            wording,
+        ),
+    )
+
+
+def _over_labels(
+    drug_name: str,
+    alerts: str,
+    others: str,
+    discard: str,
+    filled: str,
+    compounded: str,
+    storage: str,
+    wording: Wording,
+) -> OverLabels:
+    return OverLabels(
+        drug=Block("drug", "drug", check_text(drug_name, "drug")),
+        alerts=check_text(alerts, "warnings"),
+        others=Block("warnings", "other warnings", check_text(others, "warnings"))
+        if others
+        else None,
+        discard=check_text(discard, "dates"),
+        filled=check_text(filled, "dates"),
+        later="\n".join(
+            check_text(text, "dates") for text in (wording.storage(storage), compounded)
+        ),
     )
 
 
@@ -286,18 +465,79 @@ def fill_label(
     prescriber_line = SEPARATOR.join(
         (wording.text("label.prescriber", name=prescriber), *frame.prescriber_notes)
     )
-    key = "\n".join((check_text(quantity_line, "quantity"), frame.dates, frame.storage))
-    details = "\n".join((check_text(prescriber_line, "prescriber", name=True), frame.device))
-    blocks = (
-        Block("patient", "patient name", check_text(patient, "patient", name=True), True),
-        frame.drug,
-        frame.directions,
-        *((frame.translation,) if frame.translation is not None else ()),
-        Block("key", "quantity and dates", key),
-        frame.warnings,
-        Block("details", "details", details),
+    key = Block(
+        "key",
+        "quantity and dates",
+        "\n".join((check_text(quantity_line, "quantity"), frame.dates, frame.storage)),
     )
-    return LabelContent(rx, blocks, frame.footer, frame.part)
+    details = Block(
+        "details",
+        "details",
+        "\n".join((check_text(prescriber_line, "prescriber", name=True), frame.device)),
+    )
+    name = Block("patient", "patient name", check_text(patient, "patient", name=True), True)
+    # a continuation label's first line: whose and what, at the size of the name
+    continued = (
+        (Block("patient", "patient name", f"{name.text}{SEPARATOR}{frame.drug_name.text}", True),)
+        if frame.drug_name is not None
+        else (name,)
+    )
+    cut = frame.over_labels
+    first_blocks: tuple[Block, ...] = ()
+    later_blocks: tuple[Block, ...] = ()
+    if cut is not None:
+        rx_line = SEPARATOR.join((wording.text("label.rx", rx=rx), cut.discard))
+        # the lot on a line of its own: its length never moves the other lines
+        lot_line = "\n".join(
+            (
+                SEPARATOR.join((frame.quantity, cut.filled)),
+                wording.text("label.lot" if recorded else "label.reference", lot=lot),
+            )
+        )
+        # the warnings that stop a patient, then the Rx and discard date: one block of
+        # critical text (bold, broken only between its parts)
+        # (each part is checked: the Rx and lot in the quantity line, the rest in the frame)
+        critical = "\n".join((*((cut.alerts,) if cut.alerts else ()), rx_line))
+        first_blocks = (Block("warnings", "warnings", critical),)
+        later_blocks = (
+            *((cut.others,) if cut.others is not None else ()),
+            Block(
+                "key",
+                "quantity and dates",
+                "\n".join((lot_line, cut.later)),
+            ),
+        )
+
+    def content(form: DirectionsForm | None, shorter: tuple[LabelContent, ...]) -> LabelContent:
+        translated = form.translation if form is not None else frame.translation
+        also = (translated,) if translated is not None else ()
+        if form is None:  # a frame made without its forms
+            blocks = (name, frame.drug, frame.directions, *also, key, frame.warnings, details)
+            return LabelContent(rx, blocks, frame.footer, frame.part)
+        blocks = (name, frame.drug, form.whole, *also, key, frame.warnings, details)
+        rest = (form.rest,) if form.rest is not None else ()
+        # over several labels: the first carries the patient, the drug, the first
+        # direction, NOTE STRENGTH and the drug's warnings, the Rx and discard date;
+        # the later directions, their translation, the other warnings, the quantity,
+        # fill date and storage, and the prescriber follow
+        drug = cut.drug if cut is not None else frame.drug
+        flowing = (name, drug, form.first, *first_blocks, *rest, *also, *later_blocks, details)
+        return LabelContent(
+            rx,
+            blocks,
+            frame.footer,
+            frame.part,
+            flowing,
+            3 + len(first_blocks),
+            continued,
+            shorter,
+            form.chart_from,
+        )
+
+    if not frame.forms:
+        return content(None, ())
+    shorter = tuple(content(form, ()) for form in frame.forms[1:])
+    return content(frame.forms[0], shorter)
 
 
 def build_label(

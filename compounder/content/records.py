@@ -32,7 +32,7 @@ from typing import Any
 
 from compounder.content.blocks import Block
 from compounder.content.ismp import check_text
-from compounder.content.reports import (
+from compounder.content.preparation_text import (
     dosage_form_text,
     method_lines,
     preparation_dict,
@@ -624,6 +624,8 @@ def _lines_by_section(record: dict[str, Any]) -> list[list[Line]]:
     sections += [_components_lines(record), _result(record)]
     if record.get("safety"):  # screening, override, off-protocol reason
         sections.append(safety_lines(record["safety"]))
+    for order in record.get("safety_by_rx", ()):  # a batch's preparation for several Rx
+        sections.append(safety_lines(order["safety"], order["rx"]))
     if record.get("dispensed"):  # a batch's lot: every order filled from it
         sections.append(_dispensed(record["dispensed"]))
     if record.get("skipped_lots"):  # a gap in the day's lot numbers, explained

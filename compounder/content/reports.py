@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compounder.content.preparation_text import (  # re-exported for the commands
+    dosage_form_text,
+    preparation_dict,
+    tablets_text,
+)
+from compounder.content.tables import render_table
 from compounder.core.dates import format_date, logged_time
-from compounder.core.identity import escaped
 from compounder.core.units import format_number, format_quantity
 
 if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading these
@@ -17,27 +21,6 @@ if TYPE_CHECKING:  # only for the annotations: `plan` starts without loading the
     from compounder.core.stocks import LabelStock
     from compounder.core.strengths import StrengthResult
     from compounder.core.titration import Plan
-
-
-def printable(text: str) -> str:
-    """Text for a terminal: control and invisible characters escaped (``\\x1b``), so
-    nothing read from a log or typed can move the cursor or recolour the screen
-    (``core.identity.escaped``, which every CSV uses too)."""
-    return escaped(text)
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns left-aligned to their widest cell, a rule under the header; every cell
-    made printable."""
-    rows = [[printable(cell) for cell in row] for row in rows]
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(lines)
 
 
 def plan_report(plan: Plan) -> str:
@@ -106,16 +89,6 @@ def strengths_report(results: list[StrengthResult], protocol_id: str) -> str:
             render_table(["Rank", "Concentration", "Verdict", "Syringes (capacity/marks)"], rows),
         ]
     )
-
-
-def dosage_form_text(source: Any, vehicle: Any) -> str:
-    """The preparation's dosage form in the records' language (English), from the data
-    (sources.toml, vehicles.toml): "oral suspension" from tablets, "oral solution" from
-    a dissolved powder."""
-    from compounder.core.preparation import dosage_form
-    from compounder.core.wording import load_wording
-
-    return load_wording("en").text(f"dosage_form.{dosage_form(source, vehicle)}")
 
 
 def preparation_report(prep: Preparation) -> str:
@@ -461,47 +434,6 @@ def history_report(entries: list[Any], lots: set[str]) -> str:
             for e in entries
         ],
     )
-
-
-def preparation_dict(prep: Preparation, language: str = "en") -> dict[str, Any]:
-    """The preparation as ``prepare --json`` and the records show it: storage and
-    auxiliary warnings worded in ``language``."""
-    from compounder.core.wording import load_wording
-
-    wording = load_wording(language)
-    data = prep.to_dict()
-    storage = wording.storage(prep.bud.storage)
-    data["storage"] = storage
-    data["auxiliary_warnings"] = [wording.warning(w) for w in prep.warning_ids]
-    detail = data.pop("bud_detail")
-    data["method"] = method_lines(prep)
-    at = list(detail).index("storage") + 1
-    items = list(detail.items())
-    data["bud_detail"] = dict([*items[:at], ("storage_text", storage), *items[at:]])
-    return data
-
-
-def tablets_text(count: int, strength_mg: Decimal) -> str:
-    """ "1 x 50 mg tablet", "8 x 50 mg tablets"."""
-    plural = "s" if count != 1 else ""
-    return f"{count} x {format_quantity(strength_mg, 'mg')} tablet{plural}"
-
-
-def method_lines(prep: Preparation) -> list[str]:
-    """The source's method (``sources.toml``) with this preparation's amounts filled in."""
-    tablets = (
-        tablets_text(prep.tablets, prep.source.strength_mg)
-        if prep.tablets is not None and prep.source.strength_mg is not None
-        else ""
-    )
-    fields = {
-        "tablets": tablets,
-        "mass": format_quantity(prep.drug_mass_mg, "mg"),
-        "name": prep.source.name,
-        "volume": format_quantity(prep.final_volume_ml, "mL"),
-        "vehicle": prep.vehicle.name,
-    }
-    return [line.format(**fields) for line in prep.source.method]
 
 
 def _dispensed(fill: Any) -> str:

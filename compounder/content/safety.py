@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compounder.content.reports import render_table
+from compounder.content.tables import render_table
 from compounder.core.screening import Screening
 
 LIVER_KIDNEY = (
@@ -155,12 +155,14 @@ def safety_record(screening: Screening | None, off_protocol_reason: str = "") ->
     }
 
 
-def safety_lines(safety: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """The record's "Safety checks" section; "entered" lines hold the pharmacist's own
-    text (medicine names and reasons as typed)."""
+def safety_lines(safety: dict[str, Any] | None, rx: str = "") -> list[tuple[str, str]]:
+    """The record's "Safety checks" section (of the order ``rx``, on a record for
+    several); "entered" lines hold the pharmacist's own text (medicine names and
+    reasons as typed)."""
     if not safety:
         return []
-    out: list[tuple[str, str]] = [("heading", "Safety checks")]
+    heading = f"Safety checks: Rx {rx}" if rx else "Safety checks"
+    out: list[tuple[str, str]] = [("heading", heading)]
     screening = safety.get("screening")
     if screening is None:
         out.append(("body", NONE_ENTERED))

@@ -14,7 +14,7 @@ import io
 from datetime import date
 from typing import Any
 
-from compounder.content.reports import printable, render_table
+from compounder.content.tables import printable, render_table
 
 WORKLIST_COLUMNS = (
     "preparation_lot",

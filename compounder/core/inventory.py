@@ -8,7 +8,9 @@ that takes an ingredient lot applies: a lot quarantined, on hold, recalled, expi
 the compounding date, or short of what the preparation needs is refused (exit 3).
 
 Quantities are exact decimals in the lot's unit: tablets, mg (a mass, shown in g from
-1 g) or mL. ``stock_needs`` says what a worked-out preparation takes of each
+1 g) or mL, to a millionth of the unit (``STOCK_SCALE``: the log keeps each lot's
+running balance as a whole number of millionths, which the database checks).
+``stock_needs`` says what a worked-out preparation takes of each
 ingredient: its tablets, its powder at the weighed amount, each vehicle ingredient's
 amount (the one made "to volume" counts the whole volume of vehicle made).
 """
@@ -29,6 +31,7 @@ from compounder.errors import InputError, SafetyError
 if TYPE_CHECKING:
     from compounder.core.lots import IngredientExpiry
     from compounder.core.preparation import Preparation
+    from compounder.core.vehicles import Vehicle, VehicleBatch
 
 
 class LotStatus(StrEnum):
@@ -53,6 +56,23 @@ class LotEventKind(StrEnum):
 COUNT_UNITS = ("tablets", "tablet", "tabs", "tab")
 QUANTITY_FORMS = "a number and a unit: '100 tablets', '25 g', '500 mL' (mg, kg, L too)"
 _NUMBER = re.compile(r"^\s*([+-]?)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
+
+#: Stock is counted to a millionth of its unit (0.001 mg, 0.000001 mL); the log keeps
+#: it as whole millionths (``millionths``).
+STOCK_SCALE = 10**6
+#: The most one quantity received or counted may be, in its unit (a million tablets;
+#: 1,000 kg; 1,000 L): far beyond a pharmacy's, far within the log's 64-bit balance.
+MAX_STOCK = Decimal(10**9)
+
+
+def millionths(value: Decimal, field: str = "quantity", unit: str = "") -> int:
+    """A quantity of stock as the log keeps it: whole millionths of its unit
+    (InputError for a finer one)."""
+    scaled = value * STOCK_SCALE
+    if scaled != scaled.to_integral_value():
+        shown = f"{value} {unit}".strip()
+        raise InputError(field, shown, f"a quantity to a millionth of its unit ({unit or 'unit'})")
+    return int(scaled)
 
 
 @dataclass(frozen=True)
@@ -93,14 +113,23 @@ def parse_stock_quantity(
     if unit.lower() in COUNT_UNITS:
         if value != value.to_integral_value():
             raise InputError(field, raw, "a whole number of tablets")
-        return StockAmount(factor * value, "tablets")
+        return _in_range(StockAmount(factor * value, "tablets"), field, raw)
     for kind, shown in (("mass", "mg"), ("volume", "mL")):
         try:
             value = parse_magnitude(f"{number} {unit}", kind, field=field)
-            return StockAmount(factor * value, shown)
         except InputError:
             continue
+        return _in_range(StockAmount(factor * value, shown), field, raw)
     raise InputError(field, raw, expected)
+
+
+def _in_range(amount: StockAmount, field: str, raw: str) -> StockAmount:
+    """A quantity the log can count: at most ``MAX_STOCK``, to a millionth of its unit."""
+    if abs(amount.value) > MAX_STOCK:
+        most = StockAmount(MAX_STOCK, amount.unit).text()
+        raise InputError(field, raw, f"a quantity of at most {most}")
+    millionths(amount.value, field, amount.unit)
+    return amount
 
 
 @dataclass(frozen=True)
@@ -260,15 +289,23 @@ def stock_needs(prep: Preparation) -> dict[str, StockAmount]:
         needs[prep.source.id] = StockAmount(Decimal(prep.tablets), "tablets")
     else:
         needs[prep.source.id] = StockAmount(prep.drug_mass_mg, "mg")
-    batch = prep.vehicle_batch
+    return {**needs, **vehicle_needs(prep.vehicle, prep.vehicle_batch, prep.final_volume_ml)}
+
+
+def vehicle_needs(
+    vehicle: Vehicle, batch: VehicleBatch | None, volume_ml: Decimal
+) -> dict[str, StockAmount]:
+    """What making ``volume_ml`` of a preparation takes of each of its vehicle's
+    ingredients (``batch``: the vehicle made up for it, when it has a formula)."""
+    needs: dict[str, StockAmount] = {}
     if batch is not None:
         for amount in batch.amounts:
             if amount.amount is None:
                 needs[amount.ingredient.id] = StockAmount(batch.volume_ml, "mL")
             else:
                 needs[amount.ingredient.id] = StockAmount(amount.amount, amount.unit)
-    elif len(prep.vehicle.ingredients) == 1:
-        needs[prep.vehicle.ingredients[0].id] = StockAmount(prep.final_volume_ml, "mL")
+    elif len(vehicle.ingredients) == 1:
+        needs[vehicle.ingredients[0].id] = StockAmount(volume_ml, "mL")
     return needs
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compounder.core import label_formats
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
 from compounder.core.staff import StaffRegister, parse_register
@@ -28,7 +29,7 @@ DOSE_TIMES = ("bedtime", "morning")
 LOT_FORMS = ("tablet", "powder", "liquid")
 
 
-PRINTER_FORMATS = ("zpl", "pdf")
+PRINTER_FORMATS = tuple(reversed(label_formats.PRINTER_FORMATS))  # zpl (the default), pdf
 PRINTER_DPI = (203, 300)
 PRINTER_PORT = 9100  # a thermal printer's raw port, when a socket address names none
 SOCKET_FORM = "socket://HOST:PORT, e.g. socket://192.0.2.10:9100 or socket://[::1]:9100"

@@ -259,7 +259,7 @@ def witness(store: Store, entry_id: int, digest: str) -> None:
 def keep_head(store: Store, signed: bool = False, config: str | Path | None = None) -> Head:
     """The current head (``compounder log anchor``), signed with the settings' key if
     asked, and written to the anchor too."""
-    from compounder.log.signing import sign, signing_key_path
+    from compounder.log.signing import sign
 
     head = current_head(store)
     if signed:
@@ -392,7 +392,7 @@ def audit(
 ) -> Verification:
     """``found`` (the log's own verification) checked against every head the anchors
     hold: the settings' anchor and ``extra`` files."""
-    from compounder.log.signing import public_key, verify_key_path
+    from compounder.log.signing import public_key
 
     files = [anchor_path(config), *(Path(p) for p in extra)]
     heads, warnings = anchored_heads(store, files)
@@ -424,3 +424,33 @@ def parse_head(text: str) -> str:
             "head", text[:80], "ID:HASH or at least 16 hexadecimal digits of a noted chain head"
         )
     return f"{int(entry)}:{digest.lower()}" if entry else digest.lower()
+
+
+def signing_key_path(config: str | Path | None = None) -> Path:
+    """``[log] signing_key`` of the settings (relative to their folder)."""
+    from compounder.core.settings import find_config
+
+    settings = find_config(config if config is not None else SETTINGS.get())
+    named = log_setting(settings, "signing_key")
+    if not named:
+        raise DataFileError(
+            str(settings),
+            "log.signing_key",
+            "is not set: there is no key to sign with",
+            "signing_key = PATH of an Ed25519 private key (PEM), e.g. made with "
+            "'openssl genpkey -algorithm ed25519 -out head-key.pem'",
+        )
+    return settings.parent / Path(named).expanduser()
+
+
+def verify_key_path(config: str | Path | None = None) -> Path | None:
+    """The key heads' signatures are checked with: ``[log] verify_key`` (a public key),
+    else ``[log] signing_key``; None when the settings name neither."""
+    from compounder.core.settings import find_config
+
+    try:
+        settings = find_config(config if config is not None else SETTINGS.get())
+    except DataFileError:
+        return None
+    named = log_setting(settings, "verify_key") or log_setting(settings, "signing_key")
+    return None if not named else settings.parent / Path(named).expanduser()

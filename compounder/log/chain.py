@@ -158,13 +158,15 @@ class Walk:
         self.lots: set[str] = set()
         self.referenced: set[str] = set()
         self.written: dict[int, list[tuple[Any, ...]]] = {}
-        from compounder.log.receipts import StockLedger
+        from compounder.log.receipts import StockLedger, StockRows
 
         self.stock = StockLedger()  # received lots' stock, entry by entry
+        self.moves = StockRows(lambda lot: None)  # the stock rows each entry writes
+        self.stock_written: dict[int, list[tuple[Any, ...]]] = {}
+        self.balanced = True  # the log keeps stock rows (schema 6 on)
 
     def rows(self, sql: str) -> Iterable[Any]:
         return self.store.backend.rows(self.store.db, sql)
-
 
     def rows_written_with_entries(self) -> None:
         """The rows each entry's payload is written out to (ingredient lots, fields)."""
@@ -173,6 +175,12 @@ class Walk:
             self.written.setdefault(int(row[0]), []).append(("uses", *row[1:]))
         for row in self.rows("SELECT entry_id, field, value FROM entry_fields"):
             self.written.setdefault(int(row[0]), []).append(("field", *row[1:]))
+        self.balanced = self.store.schema_has("stock_moves")
+        if not self.balanced:
+            return  # a log of an older schema, read as it is
+        moves = "SELECT entry_id, lot, seq, unit, change, balance FROM stock_moves"
+        for row in self.rows(moves):
+            self.stock_written.setdefault(int(row[0]), []).append(tuple(row))
 
     def entry(self, row: Any) -> None:
         entry_id = int(row["id"])
@@ -203,6 +211,7 @@ class Walk:
         stock = self.stock.entry(row["kind"], row["lot"], payload)
         if stock is not None:
             raise Problem(f"entry {entry_id} {stock}", entry_id)
+        self.stock_rows(entry_id, row["kind"], row["lot"], row["payload"], payload)
         if row["kind"] == Kind.PREPARATION:
             if row["lot"] in self.lots:
                 raise Problem(f"entry {entry_id} reuses lot {row['lot']}", entry_id)
@@ -222,7 +231,25 @@ class Walk:
         if fields != sorted(looked_up(entry_id, kind, payload)):
             raise Problem(f"entry {entry_id}'s looked-up fields were altered", entry_id)
 
+    def stock_rows(
+        self, entry_id: int, kind: str, lot: str | None, text: str, payload: Any
+    ) -> None:
+        """The running balance's rows written with the entry: the lots it changes, each
+        numbered after, and balanced from, the lot's rows before."""
+        from compounder.log.receipts import may_change_stock
+
+        if not self.balanced:
+            return
+        found = sorted(self.stock_written.pop(entry_id, []))
+        changes = may_change_stock(kind, text) and isinstance(payload, dict)
+        expected = self.moves.rows(entry_id, kind, lot, payload) if changes else []
+        if found != sorted(expected):
+            raise Problem(f"entry {entry_id}'s stock rows were altered", entry_id)
+
     def after_entries(self) -> None:
+        if self.stock_written:
+            first = min(self.stock_written)
+            raise Problem(f"stock rows were added for entry {first}, not by the log")
         if self.written:
             first = min(self.written)
             what = {k for k, *_ in self.written[first]}
@@ -260,11 +287,7 @@ def verify(store: Store, anchor: str | None = None) -> Verification:
     hash); it must still be in the chain, so even an attacker who rewrites every hash
     after an edit is caught.
     """
-    from compounder.log.guards import guard_problems, role_warning
-
-    with store.faults():
-        guards = guard_problems(store)
-        warning = role_warning(store)
+    guards, warning = store.guard_report()
     walk = Walk(store, anchor)
     try:
         walk.rows_written_with_entries()

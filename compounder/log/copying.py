@@ -25,6 +25,8 @@ COPIED_TABLES: dict[str, tuple[str, str]] = {
     "entry_fields": ("entry_id", "looked_up_fields"),
     "snapshots": ("hash", "snapshots"),
     "lot_sequence": ("day", "lot_counters"),
+    # each lot's rows in order: the target's trigger checks each against the last
+    "stock_moves": ("entry_id, seq", "stock_rows"),
 }
 
 #: Rows read and written at a time.

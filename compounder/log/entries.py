@@ -221,6 +221,7 @@ def log_labels(
     The entry's id."""
     from compounder.atomic import checkpoint
     from compounder.log.batches import dispensed
+    from compounder.log.dispensings import label_fills
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
@@ -246,6 +247,8 @@ def log_labels(
             "bud_basis": first.bud.basis.basis,
             "quantity_ml": [str(o.quantity_ml) for o in run.orders],
             "concentration_mg_ml": str(first.concentration_mg_ml),
+            "fills": label_fills(run.orders),
+            "lot_recorded": first.lot_recorded,  # False: the lot is only a reference
             **(extra or {}),
         }
         if repeats is not None:
@@ -270,26 +273,35 @@ def repeat_message(fill_date: str, entry_id: int) -> str:
 
 def publish_with_entry(
     db: str | Path | None,
-    files: list[tuple[Path, bytes]],
+    files: list[tuple[Path, bytes]] | Callable[[Any], list[tuple[Path, bytes]]],
     write: Callable[[Store], Any],
     what: str = "entry",
+    must_exist: bool = False,
 ) -> Any:
     """Files and the log entry ``write`` makes, together: each file staged beside its
     target, published inside the entry's transaction and taken back if it does not
     commit. From just before the commit until the files are final, SIGINT and SIGTERM
     wait (``atomic.SignalsHeld``): once committed, the outcome is success; before, a
-    signal takes everything back. What ``write`` returns."""
+    signal takes everything back. What ``write`` returns.
+
+    ``files`` may be a function of what ``write`` returns: files made from what the
+    log holds, read in the entry's own transaction (an export of it). ``must_exist``:
+    a missing log is an error, none is created."""
     from compounder.atomic import SignalsHeld, StagedFile, checkpoint
 
     staged: list[StagedFile] = []
     signals = SignalsHeld()
     try:
-        for path, data in files:
+        given = [] if callable(files) else files
+        for path, data in given:
             staged.append(StagedFile(path, data))
-        with open_store(db) as store, store.transaction():
-            for folder in dict.fromkeys(path.parent for path, _ in files):
+        with open_store(db, must_exist=must_exist) as store, store.transaction():
+            for folder in dict.fromkeys(path.parent for path, _ in given):
                 settle_folder(store, folder)
             result = write(store)
+            for path, data in files(result) if callable(files) else []:
+                settle_folder(store, path.parent)
+                staged.append(StagedFile(path, data))
             for one in staged:
                 one.publish(log_identity(store))
             checkpoint(f"{what}: about to commit")

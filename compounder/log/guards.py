@@ -38,14 +38,15 @@ def _trigger_name(statement: str) -> str:
 
 
 def expected_guards(store: Store) -> dict[str, str]:
-    """Each append-only trigger the log's schema version makes: name -> statement."""
-    from compounder.log.schema import TABLE, tables_of
+    """Each guarding trigger the log's schema version makes (append-only, and a
+    running balance's): name -> statement."""
+    from compounder.log.schema import TABLE, guard_statements, tables_of
 
     version = store.version()
     return {
         _trigger_name(statement): statement
         for table in tables_of(version)
-        for statement in store.backend.append_only(TABLE[table])
+        for statement in guard_statements(store.backend, TABLE[table])
     }
 
 
@@ -189,9 +190,9 @@ def _rewriting(store: Store, tables: list[str]) -> list[str]:
 
 
 def _function_problems(store: Store, oid: int) -> list[str]:
-    """The trigger function a guard calls, against the one the schema makes: its name
-    and schema, language, result, body and settings."""
-    name, language, body = store.backend.guard_function()  # type: ignore[attr-defined]
+    """The trigger function a guard calls, against the one of that name the schema
+    makes: its schema, language, result, body and settings."""
+    made: dict[str, tuple[str, str]] = store.backend.guard_functions()  # type: ignore[attr-defined]
     row = store.db.execute(
         "SELECT p.proname, p.pronamespace = current_schema()::regnamespace, l.lanname, "
         "p.prorettype = 'trigger'::regtype, p.prosrc, p.prosecdef, p.proconfig IS NULL, "
@@ -199,9 +200,10 @@ def _function_problems(store: Store, oid: int) -> list[str]:
         (oid,),
     ).fetchone()
     if row is None:
-        return [f"the trigger function {name} was removed"]
+        return [f"a trigger function of the log ({', '.join(made)}) was removed"]
+    language, body = made.get(str(row[0]), ("", ""))
     same = (
-        row[0] == name
+        str(row[0]) in made
         and bool(row[1])
         and row[2] == language
         and bool(row[3])

@@ -45,6 +45,7 @@ class Kind(StrEnum):
     LOT_HOLD = "lot-hold"  # put on hold
     LOT_RECALL = "lot-recall"  # recalled (the worklist's hash)
     STOCK_ADJUST = "stock-adjust"  # a count: its quantity changed, with a reason
+    EXPORT = "export"  # dispensings sent out of the log (a file's hash, counts, filters)
 
 
 #: a kind (or its text) -> its text as stored; anything else is no kind
@@ -166,6 +167,17 @@ def fill_dates(payload: dict[str, Any]) -> list[str]:
     """The fill dates an entry dispensed (a pre-printed titration's labels: several)."""
     given = payload.get("fill_dates") or [payload.get("fill_date") or ""]
     return [str(day) for day in given]
+
+
+#: how a batch order's doses (one per titration step its fill covers) are joined in
+#: its ``dose_mg`` field: "1.5 then 2"
+DOSE_SEPARATOR = " then "
+
+
+def doses_mg(payload: dict[str, Any]) -> list[str]:
+    """A batch order's doses in mg, one per step its fill covers (``dose_mg``)."""
+    given = payload.get("dose_mg")
+    return str(given).split(DOSE_SEPARATOR) if given else []
 
 
 def file_hashes(payload: Any) -> list[str]:

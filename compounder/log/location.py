@@ -89,8 +89,7 @@ def missing_log(where: str) -> DataFileError:
         where,
         "",
         "no compounding log here (nothing was created)",
-        "the log your commands write to: check --db, COMPOUNDER_DB or [log] url in the "
-        "settings",
+        "the log your commands write to: check --db, COMPOUNDER_DB or [log] url in the settings",
     )
 
 

@@ -10,7 +10,10 @@ version).
 
 Every table is append-only in the database itself: triggers refuse UPDATE, DELETE and
 an INSERT that would replace a row (``Table.same_row`` says which row would be the
-same); a correction is a new entry naming the one it corrects.
+same); a correction is a new entry naming the one it corrects. A table kept as a
+running balance (``Table.balanced``: received lots' stock, ``stock_moves``) has one
+more trigger, which refuses a row that does not follow its lot's last one or would
+leave the lot below zero (``Backend.running_balance``).
 """
 
 from __future__ import annotations
@@ -28,17 +31,19 @@ from compounder.log.kinds import ingredient_uses, looked_up
 if TYPE_CHECKING:
     from compounder.log.backends.base import Backend
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    #: "text", "int", "entry_id" (the entries' own key), "entry" (refers to an entry)
+    #: "text", "int", "entry_id" (the entries' own key), "entry" (refers to an entry),
+    #: "amount" (a whole number of millionths of a unit: ``receipts.STOCK_SCALE``)
     type: str = "text"
     required: bool = False
     key: bool = False
     added: int = 1
+    check: str = ""  # a CHECK the database holds on the column
 
     def sql(self, backend: Backend) -> str:
         text = f"{self.name} {backend.column_types[self.type]}"
@@ -48,6 +53,8 @@ class Column:
             text += " NOT NULL"
         if self.type == "entry":
             text += " REFERENCES entries(id)"
+        if self.check:
+            text += f" CHECK ({self.check})"
         return text
 
 
@@ -60,6 +67,8 @@ class Table:
     same_row: str
     added: int
     dropped: int | None = None
+    #: rows of a running balance per lot (``Backend.running_balance``)
+    balanced: bool = False
 
     def exists_in(self, version: int) -> bool:
         return self.added <= version and (self.dropped is None or version < self.dropped)
@@ -187,6 +196,24 @@ TABLES: tuple[Table, ...] = (
         "rowid = NEW.rowid",
         added=5,
     ),
+    # received lots' stock as a running balance, one row per change of a lot (its
+    # receipt, a count, what a preparation took), written with the entry that changed
+    # it: the database refuses a row that does not follow the lot's last one or would
+    # leave it below zero (amounts in millionths of the lot's unit)
+    Table(
+        "stock_moves",
+        (
+            Column("entry_id", "entry", True),
+            _text("lot", True),
+            Column("seq", "int", True),  # the lot's rows, numbered 1, 2, 3...
+            _text("unit", True),
+            Column("change", "amount", True),
+            Column("balance", "amount", True, check="balance >= 0"),
+        ),
+        "lot = NEW.lot AND seq = NEW.seq",
+        added=6,
+        balanced=True,
+    ),
 )
 
 INDEXES: tuple[Index, ...] = (
@@ -203,6 +230,7 @@ INDEXES: tuple[Index, ...] = (
     Index("reservation_ends_run", "reservation_ends", "run_key", 4),
     Index("ingredient_uses_entry", "ingredient_uses", "entry_id", 5),
     Index("entry_fields_value", "entry_fields", "field, value", 5),
+    Index("stock_moves_lot", "stock_moves", "lot, seq", 6, unique=True),
 )
 
 TABLE = {table.name: table for table in TABLES}
@@ -223,6 +251,12 @@ def trigger_names(backend: Backend, version: int = SCHEMA_VERSION) -> list[str]:
     return [name for table in tables_of(version) for name in backend.trigger_names(table)]
 
 
+def guard_statements(backend: Backend, table: Table) -> list[str]:
+    """The triggers that guard one table: append-only, and a running balance's."""
+    balance = backend.running_balance(table) if table.balanced else []
+    return [*backend.append_only(table), *balance]
+
+
 # ---------------------------------------------------------------- migrations
 
 
@@ -233,6 +267,7 @@ class Step:
     db: Any
     backend: Backend
     version: int
+    where: str = "log"  # the log's name in messages
 
     def run(self, *statements: str) -> None:
         for statement in statements:
@@ -255,9 +290,9 @@ class Step:
         self.run(*(f"DROP TABLE {t.name}" for t in TABLES if t.dropped == self.version))
 
     def lock(self, tables: list[str]) -> None:
-        """Make these tables append-only."""
+        """Make these tables append-only (and a running balance's rows checked)."""
         for name in tables:
-            self.run(*self.backend.append_only(TABLE[name]))
+            self.run(*guard_statements(self.backend, TABLE[name]))
 
 
 def v1_entries(step: Step) -> None:
@@ -332,6 +367,36 @@ def v5_entry_fields(step: Step) -> None:
     step.lock(["entry_fields"])
 
 
+def v6_stock_moves(step: Step) -> None:
+    """Received lots' stock as a running balance the database checks, filled in from
+    the entries already logged (a log whose entries take a lot below zero cannot be
+    brought forward: it was altered, and the error names the entry)."""
+    from compounder.log.receipts import StockRows, may_change_stock
+
+    step.create_tables()
+    step.create_indexes()
+    rows = step.backend.rows(step.db, "SELECT id, kind, lot, payload FROM entries ORDER BY id")
+    moves = StockRows(lambda lot: None)  # (no row yet: the table is new)
+    found = [
+        move
+        for row in rows
+        if may_change_stock(row[1], row[3])
+        for move in moves.rows(int(row[0]), row[1], row[2], json.loads(row[3]))
+    ]
+    below = next((move for move in found if move[5] < 0), None)
+    if below is not None:
+        raise DataFileError(
+            step.where,
+            "stock_moves",
+            f"entry {below[0]} takes ingredient lot {below[1]} below zero (the log was altered)",
+            "restore the log from a backup; 'compounder log verify' names the entry",
+        )
+    if found:
+        step.backend.insert_many(step.db, "stock_moves", columns("stock_moves"), found)
+    step.run(*step.backend.running_balance_setup())
+    step.lock(["stock_moves"])
+
+
 Migration = Callable[[Step], None]
 
 #: version -> the migration that brings a log to it from the version before
@@ -341,6 +406,7 @@ MIGRATIONS: dict[int, Migration] = {
     3: v3_staged_orders,
     4: v4_hash_chain,
     5: v5_entry_fields,
+    6: v6_stock_moves,
 }
 
 #: a backend's first version -> the migration that creates a new log at it
@@ -389,10 +455,10 @@ def apply(db: Any, backend: Backend, current: int, target: int, where: str) -> N
     done = current
     if current == 0:
         done = backend.first_version
-        BEGINNINGS[done](Step(db, backend, done))
+        BEGINNINGS[done](Step(db, backend, done, where))
         _note_version(db, done)
     for version in range(done + 1, target + 1):
-        MIGRATIONS[version](Step(db, backend, version))
+        MIGRATIONS[version](Step(db, backend, version, where))
         _note_version(db, version)
 
 

@@ -1,8 +1,8 @@
 """Signed heads: an Ed25519 signature over an anchor's line, so whoever can write the
 anchor file cannot forge a head (``compounder log anchor --sign``). The private key is
 named by ``[log] signing_key``; verify checks with ``[log] verify_key`` (a public key)
-or the signing key. ``cryptography`` is imported only here, only when signing or
-checking a signature.
+or the signing key (``anchor.signing_key_path``, ``anchor.verify_key_path``).
+``cryptography`` is imported only here, only when signing or checking a signature.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compounder.errors import DataFileError
-from compounder.log.anchor import SETTINGS, Head, log_setting
+
+if TYPE_CHECKING:
+    from compounder.log.anchor import Head
 
 
 def private_key(path: Path) -> Any:
@@ -47,36 +49,6 @@ def public_key(path: Path) -> Any:
     if not isinstance(key, Ed25519PublicKey):
         raise DataFileError(str(path), "log.verify_key", "is not an Ed25519 key", "an Ed25519 key")
     return key
-
-
-def signing_key_path(config: str | Path | None = None) -> Path:
-    """``[log] signing_key`` of the settings (relative to their folder)."""
-    from compounder.core.settings import find_config
-
-    settings = find_config(config if config is not None else SETTINGS.get())
-    named = log_setting(settings, "signing_key")
-    if not named:
-        raise DataFileError(
-            str(settings),
-            "log.signing_key",
-            "is not set: there is no key to sign with",
-            "signing_key = PATH of an Ed25519 private key (PEM), e.g. made with "
-            "'openssl genpkey -algorithm ed25519 -out head-key.pem'",
-        )
-    return settings.parent / Path(named).expanduser()
-
-
-def verify_key_path(config: str | Path | None = None) -> Path | None:
-    """The key heads' signatures are checked with: ``[log] verify_key`` (a public key),
-    else ``[log] signing_key``; None when the settings name neither."""
-    from compounder.core.settings import find_config
-
-    try:
-        settings = find_config(config if config is not None else SETTINGS.get())
-    except DataFileError:
-        return None
-    named = log_setting(settings, "verify_key") or log_setting(settings, "signing_key")
-    return None if not named else settings.parent / Path(named).expanduser()
 
 
 def sign(head: Head, key_path: Path) -> Head:

@@ -32,6 +32,16 @@ def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:
             "blocks": [block(b) for b in c.blocks],
             "footer": [block(b) for b in c.footer],
             **({"part": c.part} if c.part else {}),  # continuation labels' wording
+            # how the text goes over several labels
+            **(
+                {
+                    "flowing": [block(b) for b in c.flowing],
+                    "first": c.first,
+                    "continued": [block(b) for b in c.continued],
+                }
+                if c.flowing
+                else {}
+            ),
         }
         for c in contents
     ]
@@ -49,8 +59,14 @@ def contents_body(contents: list[LabelContent], frame: str) -> str:
 def _content_json(content: LabelContent) -> str:
     blocks = ", ".join(_block_json(b) for b in content.blocks)
     part = f'"part": {json.dumps(content.part)}, ' if content.part else ""
+    continued = first = flowing = ""
+    if content.flowing:
+        continued = f'"continued": [{", ".join(_block_json(b) for b in content.continued)}], '
+        first = f'"first": {content.first}, '
+        flowing = f'"flowing": [{", ".join(_block_json(b) for b in content.flowing)}], '
     return (
-        f'{{"blocks": [{blocks}], "footer": {_footer_json(content.footer)}, '
+        f'{{"blocks": [{blocks}], {continued}{first}{flowing}'
+        f'"footer": {_footer_json(content.footer)}, '
         f'{part}"rx": {json.dumps(content.rx)}}}'
     )
 
@@ -89,6 +105,9 @@ def contents_from(snapshot: dict[str, Any]) -> list[LabelContent]:
             tuple(Block(**b) for b in c["blocks"]),
             tuple(Block(**b) for b in c["footer"]),
             c.get("part", ""),
+            tuple(Block(**b) for b in c.get("flowing", ())),
+            c.get("first", 0),
+            tuple(Block(**b) for b in c.get("continued", ())),
         )
         for c in snapshot["contents"]
     ]

@@ -7,7 +7,9 @@ append-only in the database itself. Every entry is chained by hash to the one be
 (``chain``). Lot numbers are in ``lot_numbers``, a batch run's queries in ``batches``,
 moving a log in ``copying``. Writes happen inside ``Store.transaction``, which holds
 the log's write lock from its start, so two workstations never get the same lot or
-fork the chain; a killed process leaves the last committed state.
+fork the chain; a killed process leaves the last committed state. An entry is written
+with the rows its payload is written out to: its ingredient lots, looked-up fields and
+received lots' stock rows (whose running balance the database checks: ``receipts``).
 """
 
 from __future__ import annotations
@@ -191,6 +193,11 @@ class Store:
         """The log's schema version (0: a new, empty database)."""
         return schema.version_of(self.db, self.backend, str(self.path))
 
+    def schema_has(self, table: str) -> bool:
+        """Whether the log's schema version holds ``table`` (a log of an older version
+        is read as it is until it is migrated)."""
+        return table in schema.tables_of(self.version())
+
     def migrate(self, target: int | None = None) -> None:
         """Bring the log to the current schema version (or ``target``)."""
         target = schema.SCHEMA_VERSION if target is None else target
@@ -239,10 +246,13 @@ class Store:
         chained to the one before, with the rows their payloads are written out to
         (call inside a transaction). ``contents``: their ``content_hash`` values, if
         worked out already."""
+        from compounder.log.receipts import StockRows, last_move, may_change_stock
+
         known = iter(contents) if contents is not None else None
         created = utc_stamp(at)
         last_id, prev = self._head()
-        records, uses, fields = [], [], []
+        records, uses, fields, moves = [], [], [], []
+        stock = StockRows(lambda name: last_move(self, name))
         for kind, rx, lot, payload, corrects, batch_key in rows:
             last_id += 1
             kind = kind_text(kind)
@@ -256,14 +266,18 @@ class Store:
                 data = json.loads(payload)
                 uses += ingredient_uses(last_id, data)
                 fields += looked_up(last_id, kind, data)
+            if may_change_stock(kind, payload):
+                moves += stock.rows(last_id, kind, lot, json.loads(payload))
         if records:
             self._appended = (last_id, prev)
         for table, rows_of_table in (
             ("entries", records),
             ("ingredient_uses", uses),
             ("entry_fields", fields),
+            ("stock_moves", moves),  # the database refuses a lot taken below zero
         ):
-            self.backend.insert_many(self.db, table, schema.columns(table), rows_of_table)
+            if rows_of_table:
+                self.backend.insert_many(self.db, table, schema.columns(table), rows_of_table)
         return [record[0] for record in records]
 
     def record_preparation(
@@ -441,6 +455,14 @@ class Store:
 
     def has_snapshot(self, digest: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM snapshots WHERE hash = ?", (digest,)).fetchone())
+
+    def guard_report(self) -> tuple[list[str], str | None]:
+        """Every append-only guard that is not as the schema makes it, and a warning
+        for a role that could turn them off (``guards``)."""
+        from compounder.log.guards import guard_problems, role_warning
+
+        with self.faults():
+            return guard_problems(self), role_warning(self)
 
     def last_entry_id(self) -> int:
         """The id of the newest entry (0 for an empty log): entries after it are newer."""

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from compounder.render.fonts import REGULAR, register_font, register_fonts
+from compounder.render.fonts import REGULAR, register_font
 from compounder.render.textfit import Line
 
 
@@ -86,11 +86,3 @@ def _text_operators(canvas: Any) -> dict[tuple[str, float, str, int], tuple[str,
     if memo is None:
         memo = canvas.__dict__["_compounder_text_operators"] = {}
     return memo
-
-
-def preload_drawing() -> None:
-    """Import all the PDF drawing code and register the fonts, so that worker processes
-    forked afterwards start with them loaded."""
-    from compounder.render import chart_pdf, code128, label_pdf  # noqa: F401
-
-    register_fonts()

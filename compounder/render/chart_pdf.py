@@ -11,6 +11,7 @@ byte-identical for the same input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -235,16 +236,18 @@ def draw_chart(canvas: Any, content: ChartContent, paper: str, layout: Layout) -
 
 
 def render_chart(
-    content: ChartContent,
+    content: ChartContent | Sequence[ChartContent],
     paper: str = "letter",
     target: Path | None = None,
     layout: Layout | None = None,
 ) -> bytes:
-    """The chart as PDF bytes; written atomically to ``target`` when given."""
+    """The chart (or several, one after the other: en+es) as PDF bytes; written
+    atomically to ``target`` when given."""
     layout = layout or load_layout("chart_layout.toml")
     buffer = BytesIO()
     canvas = new_canvas(buffer, tuple(mm_to_pt(v) for v in PAPER[paper]), "Dosing chart")
-    draw_chart(canvas, content, paper, layout)
+    for chart in (content,) if isinstance(content, ChartContent) else content:
+        draw_chart(canvas, chart, paper, layout)
     canvas.save()
     data = buffer.getvalue()
     if target is not None:

@@ -3,17 +3,27 @@ previews. Each format lays the labels out with the same rules (``label_flow.plac
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 from compounder.content.labels import LabelContent
+from compounder.core.label_formats import FORMATS as FORMAT_REGISTRY
+from compounder.core.label_formats import LabelFormat, label_format
 from compounder.core.stocks import LabelStock
 from compounder.render.textfit import Layout
 
-FORMATS = ("pdf", "zpl", "png")
+FORMATS = tuple(FORMAT_REGISTRY)
+
+
+def renderer(fmt: str | LabelFormat) -> Any:
+    """The render module drawing ``fmt`` (``label_formats``' registry), imported when
+    first needed: a PDF label never loads the raster code."""
+    return importlib.import_module(f"compounder.render.{label_format(fmt).renderer}")
 
 
 def render_label_files(
-    fmt: str,
+    fmt: str | LabelFormat,
     contents: list[LabelContent],
     stock: LabelStock,
     dpi: int,
@@ -21,28 +31,26 @@ def render_label_files(
     layout: Layout | None = None,
 ) -> list[bytes]:
     """The labels' file(s) in ``fmt``: one PDF or ZPL file, or one PNG a label."""
-    if fmt == "pdf":
-        from compounder.render.label_pdf import render_labels
-
-        return [render_labels(contents, stock, target, layout)]
-    if fmt == "zpl":
-        from compounder.render.label_zpl import render_labels_zpl
-
-        return [render_labels_zpl(contents, stock, dpi, target, layout)]
-    if fmt == "png":
-        from compounder.render.label_png import render_labels_png
-
-        return render_labels_png(contents, stock, dpi, target, layout)
-    raise ValueError(f"unknown label format {fmt!r}")
+    files: list[bytes] = renderer(fmt).render_files(contents, stock, dpi, target, layout)
+    return files
 
 
-def output_paths(fmt: str, output: Path | None, count: int) -> list[Path]:
+def open_writer(
+    fmt: str | LabelFormat, path: Path, layout: Layout, dpi: int, files: Any, name: str
+) -> Any:
+    """What draws placed labels one after another in ``fmt`` (a batch's): into one file
+    at ``path`` (opened on ``files``, an ExitStack), or one file a label named ``name``
+    in the folder ``path``."""
+    return renderer(fmt).open_writer(path, layout, dpi, files, name)
+
+
+def output_paths(fmt: str | LabelFormat, output: Path | None, count: int) -> list[Path]:
     """Where the ``count`` files of ``fmt`` go for the output path (none without one).
     PNG previews: OutputError if earlier previews of the same name that these would not
     replace are there (``label_png.stale_previews``), before anything is written."""
     if output is None:
         return []
-    if fmt == "png":
+    if label_format(fmt).file_per_label:
         from compounder.render.label_png import png_targets, stale_previews
 
         stale = stale_previews(Path(output), count)

@@ -11,8 +11,6 @@ atomically and is byte-identical for the same input (reportlab invariant mode).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -20,80 +18,12 @@ from typing import Any
 from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
-from compounder.core.units import mm_to_pt, parse_magnitude
-from compounder.render import code128
+from compounder.core.units import mm_to_pt
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR
-from compounder.render.textfit import Layout, Line, load_layout
-
-GAP = 3.0  # points between the text and the barcode strip
-
-
-@dataclass(frozen=True)
-class Bars:
-    """A Code 128 symbol ready to draw: its bars as PDF rectangles in units of the
-    narrowest bar (x) and of the bar height (y), and its size in points."""
-
-    rectangles: tuple[str, ...]
-    quiet: float  # the blank zone each side of the bars
-    unit: float  # the narrowest bar
-    height: float
-    width: float  # quiet zones included
-    modules: tuple[tuple[int, int], ...] = ()  # each bar's start and width, in bars
-
-
-def encode_barcode(value: str, unit: float, height: float) -> Bars:
-    """The Code 128 symbol of ``value`` (the code sets as reportlab's encoder chooses
-    them, see ``code128``), with quiet zones of 10 bars but at least 0.25 in."""
-    drawn = code128.bars(value)
-    rectangles = tuple([_RECTANGLES.get(bar) or _rectangle(bar) for bar in drawn[:-1]])
-    quiet = max(72.0 * 0.25, unit * 10.0)
-    width = quiet + drawn[-1][0] * unit + quiet
-    return Bars(rectangles, quiet, unit, height, width, drawn[:-1])
-
-
-# A bar's PDF rectangle, by its (start, width): the same few hundred on every label.
-_RECTANGLES: dict[tuple[int, int], str] = {}
-
-
-def _rectangle(bar: tuple[int, int]) -> str:
-    text = _RECTANGLES[bar] = f"{bar[0]} 0 {bar[1]} 1 re"
-    return text
-
-
-@dataclass(frozen=True)
-class PlacedLabel:
-    content: LabelContent
-    main: list[Line]
-    footer: list[Line]
-    bars: Bars  # the Rx number's barcode
-    strip_height: float
-    part: tuple[int, int] = (1, 1)  # label n of N of one container (continuation labels)
-
-
-def barcode_points(layout: Layout) -> tuple[float, float, float]:
-    """The barcode's narrowest bar and height, and the Rx number's size (points)."""
-    return _barcode_settings(layout)
-
-
-def _barcode_settings(layout: Layout) -> tuple[float, float, float]:
-    settings = layout.extra.get("barcode", {})
-    return _barcode_points(settings["bar_width"], settings["height"], settings["number_size"])
-
-
-@lru_cache(maxsize=16)
-def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[float, float, float]:
-    """Bar width and height in points (from e.g. "0.01 in"), and the number's size."""
-
-    def points(text: str) -> float:
-        return mm_to_pt(parse_magnitude(text, "length", "mm"))
-
-    return points(bar_width), points(height), float(number_size)
-
-
-def barcode_number_size(layout: Layout) -> float:
-    """The size of the Rx number printed under the barcode."""
-    return _barcode_settings(layout)[2]
+from compounder.render.label_flow import place_labels
+from compounder.render.label_geometry import PlacedLabel, barcode_number_size
+from compounder.render.textfit import Layout, load_layout
 
 
 def draw_label(
@@ -132,7 +62,7 @@ class LabelWriter:
     def __init__(self, output: Any, layout: Layout, title: str = "Compounder labels") -> None:
         self.output = output
         self.title = title
-        self.number_size = _barcode_settings(layout)[2]
+        self.number_size = barcode_number_size(layout)
         self.canvas: Any = None
         self.stock: LabelStock | None = None
         self.slot = 0
@@ -165,8 +95,6 @@ def render_labels(
     layout: Layout | None = None,
 ) -> bytes:
     """The labels as PDF bytes; written atomically to ``target`` when given."""
-    from compounder.render.label_flow import place_labels
-
     layout = layout or load_layout()
     placed = [p for content in contents for p in place_labels(content, stock, layout)]
     buffer = BytesIO()
@@ -178,3 +106,20 @@ def render_labels(
     if target is not None:
         write_bytes_atomic(Path(target), data)
     return data
+
+
+# The format's entry points (``core.label_formats``' registry; ``render.label_output``).
+def render_files(
+    contents: list[LabelContent],
+    stock: LabelStock,
+    dpi: int,
+    target: Path | None = None,
+    layout: Layout | None = None,
+) -> list[bytes]:
+    """The labels as one PDF (``dpi`` unused: PDF is drawn in points)."""
+    return [render_labels(contents, stock, target, layout)]
+
+
+def open_writer(path: Path, layout: Layout, dpi: int, files: Any, name: str) -> LabelWriter:
+    """A writer drawing placed labels into one PDF at ``path``."""
+    return LabelWriter(files.enter_context(path.open("wb")), layout)

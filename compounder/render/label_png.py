@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
+from compounder.core.label_formats import DPI_CHOICES
 from compounder.core.stocks import LabelStock
 from compounder.render.label_flow import place_labels
-from compounder.render.label_pdf import PlacedLabel, barcode_number_size
-from compounder.render.label_raster import DPI_CHOICES, label_image
+from compounder.render.label_geometry import PlacedLabel, barcode_number_size
+from compounder.render.label_raster import label_image
 from compounder.render.textfit import Layout, load_layout
 
 
@@ -98,3 +100,13 @@ def render_labels_png(
         for path, data in zip(png_targets(Path(target), len(images)), images, strict=True):
             write_bytes_atomic(path, data)
     return images
+
+
+# The format's entry points (``core.label_formats``' registry; ``render.label_output``).
+render_files = render_labels_png
+
+
+def open_writer(path: Path, layout: Layout, dpi: int, files: Any, name: str) -> PngWriter:
+    """A writer putting each placed label's preview in the folder ``path``, named
+    ``name`` (a pattern taking the label's number)."""
+    return PngWriter(path, name, layout, dpi)

@@ -17,10 +17,8 @@ from compounder.core.datafiles import data_dir
 from compounder.core.stocks import LabelStock
 from compounder.core.units import mm_to_pt
 from compounder.render.fonts import FONT_FILES, REGULAR
-from compounder.render.label_pdf import PlacedLabel
+from compounder.render.label_geometry import PlacedLabel
 from compounder.render.textfit import Line, string_width
-
-DPI_CHOICES = (203, 300)
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,12 @@ from typing import Any
 
 from compounder.atomic import write_bytes_atomic
 from compounder.content.labels import LabelContent
+from compounder.core.label_formats import DPI_CHOICES
 from compounder.core.stocks import LabelStock
 from compounder.render import code128
 from compounder.render.label_flow import place_labels
-from compounder.render.label_pdf import PlacedLabel, barcode_number_size
-from compounder.render.label_raster import DPI_CHOICES, dots, geometry, label_image
+from compounder.render.label_geometry import PlacedLabel, barcode_number_size
+from compounder.render.label_raster import dots, geometry, label_image
 from compounder.render.textfit import Layout, Line, font_metrics, load_layout, string_width
 
 _HEX = "0123456789ABCDEF"
@@ -161,3 +162,20 @@ def render_labels_zpl(
     if target is not None:
         write_bytes_atomic(Path(target), data)
     return data
+
+
+# The format's entry points (``core.label_formats``' registry; ``render.label_output``).
+def render_files(
+    contents: list[LabelContent],
+    stock: LabelStock,
+    dpi: int,
+    target: Path | None = None,
+    layout: Layout | None = None,
+) -> list[bytes]:
+    """The labels as one ZPL file."""
+    return [render_labels_zpl(contents, stock, dpi, target, layout)]
+
+
+def open_writer(path: Path, layout: Layout, dpi: int, files: Any, name: str) -> ZplWriter:
+    """A writer putting placed labels' formats into one ZPL file at ``path``."""
+    return ZplWriter(files.enter_context(path.open("wb")), layout, dpi)

@@ -437,6 +437,10 @@ def fit_blocks(
             sizes[role] -= STEP
 
 
+CANNOT_HOLD = "even a continuation label cannot hold one of its lines"
+NOT_FIRST = "it must be on the first label and does not fit there"
+
+
 class _Pages:
     """Blocks set at given sizes, poured onto ``parts`` boxes (see ``flow_blocks``)."""
 
@@ -459,6 +463,15 @@ class _Pages:
             raise AssertionError("font_for accepted what drawable_font refused")
         return set_block
 
+    def units(self, block: Block, set_block: _SetBlock) -> tuple[int, ...]:
+        """How many lines each piece of the block that is never split takes: a
+        paragraph (a heading with the paragraph after it), or one line of a role
+        broken at a separator (each line already holds whole parts, e.g. warnings)."""
+        style = self.layout.roles[block.role]
+        if style.break_at:
+            return (1,) * len(set_block.lines)
+        return _runs(block.text, set_block.font, set_block.size, self.width, style.break_at)
+
     def pour(
         self,
         blocks: list[Block],
@@ -467,21 +480,19 @@ class _Pages:
         header: Callable[[int, int], list[Block]],
         trailer: Callable[[int, int], list[Block]],
         zone: tuple[frozenset[str], float],
+        first: int = 0,
         keep: bool = True,
     ) -> list[list[Line]] | tuple[str, str]:
-        """The lines of each part, or (field, problem) when they do not fit. ``keep``: a
-        block that does not fit the rest of a label but fits a fresh one moves whole."""
+        """The lines of each part, or (field, problem) when they do not fit. A block
+        that does not fit the rest of a box moves whole to the next when that holds
+        it (``keep``), or else is split between its paragraphs - never inside one.
+        The first ``first`` blocks must all be on the first box."""
         content = []
         for block in blocks:
             set_block = self.set(block, sizes)
             if set_block.problem is not None:
                 return block.field, set_block.problem
             content.append((block, set_block))
-        pages: list[list[Line]] = []
-        lines: list[Line] = []
-        y = 0.0
-        content_lines = 0
-        capacity = 0.0
         zone_roles, zone_height = zone
 
         def start(number: int) -> tuple[list[Line], float, float]:
@@ -489,8 +500,6 @@ class _Pages:
             at = 0.0
             for extra in header(number, parts) if number > 1 else []:
                 set_extra = self.set(extra, sizes)
-                if set_extra.problem is not None:
-                    return top, at, -1.0
                 if top:
                     at += self.gap
                 placed, at = _lines_at(set_extra, extra.field, at)
@@ -510,57 +519,49 @@ class _Pages:
                 lines += placed
             return lines
 
+        pages: list[list[Line]] = []
         lines, y, capacity = start(1)
+        held = 0  # lines of content (not the header) on the current box
         zone_open = bool(zone_height)
-        for block, set_block in content:
-            if zone_open and len(pages) == 0 and block.role not in zone_roles:
+        for index, (block, set_block) in enumerate(content):
+            if zone_open and not pages and block.role not in zone_roles:
                 y = max(y, zone_height)
                 zone_open = False
-            first = True
-            whole = self.gap + set_block.pitch * len(set_block.lines)
-            if keep and content_lines and y + whole > capacity + 1e-9 and len(pages) + 1 < parts:
+            pitch = set_block.pitch
+            whole = pitch * len(set_block.lines)
+            if held and index < first and y + self.gap + whole > capacity + 1e-9:
+                return block.field, NOT_FIRST
+            if keep and held and y + self.gap + whole > capacity + 1e-9:
                 _, fresh_y, fresh_capacity = start(len(pages) + 2)
-                if fresh_y + whole <= fresh_capacity + 1e-9:  # kept whole on the next label
-                    pages.append(finish(len(pages) + 1, lines, y))
+                if len(pages) + 1 < parts and fresh_y + self.gap + whole <= fresh_capacity + 1e-9:
+                    pages.append(finish(len(pages) + 1, lines, y))  # moved whole
                     lines, y, capacity = start(len(pages) + 1)
-                    content_lines = 0
-            style = self.layout.roles[block.role]
-            runs = _runs(block.text, set_block.font, set_block.size, self.width, style.break_at)
-            run_starts = {sum(runs[:i]): n for i, n in enumerate(runs)}
-            for index, text in enumerate(set_block.lines):
-                step = self.gap if first and (lines or y) else 0.0
-                run = run_starts.get(index, 0)
-                if (
-                    run > 1
-                    and content_lines
-                    and y + step + set_block.pitch * run > capacity + 1e-9
-                    and len(pages) + 1 < parts
-                ):  # a wrapped sentence is not split between labels when a fresh one holds it
-                    _, fresh_y, fresh_capacity = start(len(pages) + 2)
-                    if fresh_y + self.gap + set_block.pitch * run <= fresh_capacity + 1e-9:
-                        pages.append(finish(len(pages) + 1, lines, y))
-                        lines, y, capacity = start(len(pages) + 1)
-                        content_lines = 0
-                        step = self.gap if lines else 0.0
-                if y + step + set_block.pitch > capacity + 1e-9:
-                    if content_lines == 0:  # not even one line fits on a label
-                        return block.field, "even a continuation label cannot hold one line"
+                    held = 0
+            row = 0
+            for count in self.units(block, set_block):
+                step = self.gap if row == 0 and (lines or y) else 0.0
+                if y + step + pitch * count > capacity + 1e-9:
+                    if not held:
+                        return block.field, CANNOT_HOLD
+                    if index < first:
+                        return block.field, NOT_FIRST
                     pages.append(finish(len(pages) + 1, lines, y))
                     if len(pages) >= parts:
                         return block.field, TOO_LONG
                     lines, y, capacity = start(len(pages) + 1)
-                    content_lines = 0
+                    held = 0
                     step = self.gap if lines else 0.0
-                    if y + step + set_block.pitch > capacity + 1e-9:
-                        return block.field, "even a continuation label cannot hold one line"
+                    if y + step + pitch * count > capacity + 1e-9:
+                        return block.field, CANNOT_HOLD
                 y += step
-                lines.append(
-                    Line(text, set_block.font, set_block.size, y + set_block.ascent,
-                         block.field, set_block.descent)
-                )
-                y += set_block.pitch
-                content_lines += 1
-                first = False
+                for text in set_block.lines[row : row + count]:
+                    lines.append(
+                        Line(text, set_block.font, set_block.size, y + set_block.ascent,
+                             block.field, set_block.descent)
+                    )  # fmt: skip
+                    y += pitch
+                row += count
+                held += count
         pages.append(finish(len(pages) + 1, lines, y))
         return pages
 
@@ -577,23 +578,29 @@ def flow_blocks(
     zone: tuple[frozenset[str], float] = (frozenset(), 0.0),
     gap: float = 2.0,
     max_parts: int = 6,
+    min_parts: int = 1,
+    first: int = 0,
 ) -> list[list[Line]]:
     """The blocks on as few boxes (labels) as hold them, at the largest sizes that do.
 
     One box when they fit (with ``zone``: the roles named are clustered at the top of the
     first box, the other text starting no higher than the zone's height). Otherwise the
-    text flows, line by line, onto 2, 3 ... ``max_parts`` boxes; every box ends with
-    ``trailer(k, n)`` ("Label k of n") and every box after the first starts with
-    ``header(k, n)`` (the patient's name). Roles shrink by ``layout.shrink_order``,
-    never below their minimum; DoesNotFitError naming the field when even ``max_parts``
-    boxes at the minimum sizes cannot hold the text, or a box cannot hold one line.
+    text flows onto 2, 3 ... ``max_parts`` boxes, a block moving whole to the next box
+    or split between its paragraphs (a wrapped line, a date, a drug name is never cut
+    between boxes); the first ``first`` blocks stay on the first box. Every box ends
+    with ``trailer(k, n)`` ("Label k of n") and every box after the first starts with
+    ``header(k, n)`` (the patient's name and the drug). Roles shrink by
+    ``layout.shrink_order``, never below their minimum; DoesNotFitError naming the
+    field when even ``max_parts`` boxes at the minimum sizes cannot hold the text, or a
+    box cannot hold one of its paragraphs.
     """
-    if not zone[1]:  # the common case: one label, as fit_blocks lays it out
+    if min_parts == 1 and not zone[1]:  # the common case: one label, as fit_blocks lays it out
         try:
             return [fit_blocks(blocks, layout, width, height, box, gap)]
         except DoesNotFitError as exc:
             if exc.problem != TOO_LONG:
                 raise
+        min_parts = 2
     blocks = [_normalised(b) for b in blocks if b.text.strip()]
     pages = _Pages(layout, width, height, gap)
     present = {b.role for b in blocks}
@@ -602,17 +609,16 @@ def flow_blocks(
     def extra(make: Callable[[int, int], list[Block]]) -> Callable[[int, int], list[Block]]:
         return lambda k, n: [] if n == 1 else [_normalised(b) for b in make(k, n)]
 
-    for parts in range(1, max_parts + 1):
-        if parts == 1 and not zone[1]:
-            continue  # fit_blocks above: one box does not hold it
+    for parts in range(min_parts, max_parts + 1):
         sizes = {role: style.max_size for role, style in layout.roles.items()}
-        for block in (*header(2, parts), *trailer(1, parts)):
-            present.add(block.role)
+        if parts > 1:
+            for block in (*header(2, parts), *trailer(1, parts)):
+                present.add(block.role)
         while True:
-            result = pages.pour(blocks, sizes, parts, extra(header), extra(trailer), zone)
-            if not isinstance(result, list) and parts > 1:  # blocks split between lines
+            result = pages.pour(blocks, sizes, parts, extra(header), extra(trailer), zone, first)
+            if not isinstance(result, list) and parts > 1:  # blocks split between paragraphs
                 result = pages.pour(
-                    blocks, sizes, parts, extra(header), extra(trailer), zone, keep=False
+                    blocks, sizes, parts, extra(header), extra(trailer), zone, first, keep=False
                 )
             if isinstance(result, list):
                 if len(result) == parts:
@@ -620,7 +626,7 @@ def flow_blocks(
                 break  # fewer boxes than "of n" would say: n - 1 was tried already
             last = result
             field, problem = result
-            if problem == TOO_LONG or problem.startswith("even a continuation"):
+            if problem in (TOO_LONG, CANNOT_HOLD, NOT_FIRST):
                 groups = [
                     [r for r in group if _shrinkable(r, sizes, layout, present)]
                     for group in layout.shrink_order
@@ -635,11 +641,10 @@ def flow_blocks(
                 break
             for role in shrinkable:
                 sizes[role] -= STEP
-        if last[1].startswith("even a continuation"):
+        if last[1] == CANNOT_HOLD:
             raise DoesNotFitError(last[0], box, last[1])
-    raise DoesNotFitError(
-        last[0], box, f"too long even on {max_parts} labels at the minimum sizes"
-    )
+    labels = "label" if max_parts == 1 else f"{max_parts} labels"
+    raise DoesNotFitError(last[0], box, f"too long even on {labels} at the minimum sizes")
 
 
 def lay_out_block(block: Block, layout: Layout, width: float) -> list[Line]:

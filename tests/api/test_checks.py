@@ -161,17 +161,18 @@ def test_batch_manifest_carries_both_decisions(tmp_path):
     )
     report = run_batch(orders, tmp_path / "out", str(EXAMPLE_CONFIG), db=tmp_path / "log.db")
     assert report.ok, report.errors
-    (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())["orders"]
     assert row["screening"] == "override"
     assert row["screening_hits"] == (
         "Percocet: opioids stop; hydrocortisone cream: corticosteroids caution"
     )
-    assert row["not_screened"] == "zyxqol 500 mg" and row["acknowledged"] == "yes"
+    assert row["not_screened"] == "zyxqol 500 mg" and row["acknowledged"] is True
     assert row["override"] == "opioid stopped, prescriber aware" and row["pharmacist"] == "AB"
-    assert row["liver_kidney_history"] == "yes"
+    assert row["liver_kidney_history"] is True
     with (tmp_path / "out" / "manifest.csv").open(encoding="utf-8") as handle:
         (csv_row,) = list(csv.DictReader(handle))
     assert csv_row["screening"] == "override" and csv_row["pharmacist"] == "AB"
+    assert (csv_row["acknowledged"], csv_row["liver_kidney_history"]) == ("yes", "yes")
 
 
 def test_batch_titration_columns_and_off_protocol_reason(tmp_path):
@@ -187,7 +188,7 @@ def test_batch_titration_columns_and_off_protocol_reason(tmp_path):
     )
     report = run_batch(orders, tmp_path / "out", str(EXAMPLE_CONFIG), db=tmp_path / "log.db")
     assert report.ok, report.errors
-    (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())["orders"]
     assert row["off_protocol_reason"] == "prescriber: start low"
     assert row["dose_mg"] == "1"  # the first fill: 14 days of the 1 mg start
     charts = " ".join(

@@ -18,8 +18,8 @@ from conftest import EXAMPLE_CONFIG
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compounder.api.dispensing import make_chart, make_labels
-from compounder.api.planning import plan_fill_schedule, prepare_batch
+from compounder.api.dispensing import make_chart, make_labels, plan_fill_schedule
+from compounder.api.planning import prepare_batch
 from compounder.batch.order import RowProblem, prepare_order
 from compounder.batch.order_file import RawRow
 from compounder.core.lots import parse_lot

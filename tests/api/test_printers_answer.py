@@ -167,7 +167,7 @@ def test_label_to_a_listener_that_never_reads_is_exit_5_logged_unconfirmed(
     assert printing["printed"] is False and printing["print_unconfirmed"] is True
     assert target.is_file()  # the label and its entry committed first
     history = cli("history", "--rx", "1234567", "--db", str(db), "--json")
-    label, printed = json.loads(history.stdout)
+    label, printed = json.loads(history.stdout)["entries"]
     assert (label["kind"], printed["kind"]) == ("label", "print")
     assert printed["payload"]["prints"] == label["id"]
     assert printed["payload"]["printed"] is False

@@ -23,6 +23,7 @@ from compounder.api.receiving import (
 )
 from compounder.core.inventory import LotStatus
 from compounder.errors import InputError, SafetyError
+from compounder.log.kinds import Kind
 from compounder.log.store import Store
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -152,7 +153,7 @@ def _run(cli, entrance, lot, log_db, tmp_path):
 @pytest.mark.parametrize("entrance", list(ENTRANCES))
 @pytest.mark.parametrize("lot", list(REFUSED))
 def test_every_entrance_refuses_a_lot_that_is_not_usable(cli, log_db, tmp_path, entrance, lot):
-    if lot == "S1" and entrance in ("label", "batch"):
+    if lot == "S1" and entrance == "label":
         pytest.skip("a label takes no stock: it is filled from a preparation")
     _lots(log_db)
     with Store(log_db) as store:
@@ -309,9 +310,136 @@ def test_a_batch_takes_its_tablets_when_it_commits_and_once(cli, log_db, tmp_pat
         assert store.verify().ok
 
 
+# ------------------------------------------------------------------ one rule, record and batch
+
+#: one preparation each: (source, vehicle, the received lots it is made from)
+PREPARATIONS = {
+    "tablets in water": ("tablets", "water", ("T1",)),
+    "tablets in the preserved vehicle": ("tablets", "fawcett-preserved", ("T1", "GLY1")),
+    "powder in water": ("powder", "water", ("P1",)),
+    "powder in the preserved vehicle": ("powder", "fawcett-preserved", ("P1", "GLY1")),
+}
+
+
+def _stocked(db: str, powder: str = "5 g") -> None:
+    """The same receipts in each log: tablets, a released powder lot with its
+    certificate, and glycerol (an ingredient of the preserved vehicle)."""
+    tablets(db, "T1")
+    receive_lot(powder, ingredient="powder-hcl", lot="P1", expiry="2027-06-30",
+                assay="99.2%", water="0.4%", db=db)  # fmt: skip
+    release_lot("P1", "RPh", db)
+    receive_lot("500 mL", ingredient="glycerol", lot="GLY1", expiry="2028-01-31", db=db)
+
+
+def _batch(cli, tmp_path, db, source, vehicle, lots, out="out"):
+    config = settings(tmp_path)
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity,source,vehicle\n"
+        f"1000101,Jane Doe,Dr A. Smith,{DAY},1 mg/mL,4.5 mg,63 mL,{source},{vehicle}\n"
+        f"1000102,John Roe,Dr A. Smith,{DAY},1 mg/mL,3 mg,45 mL,{source},{vehicle}\n"
+    )
+    lots_file = tmp_path / "lots.csv"
+    lots_file.write_text("ingredient,lot,expiry\n" + "".join(f",{lot},\n" for lot in lots))
+    return cli("batch", str(orders), "--lots-file", str(lots_file), "--db", db,
+               "--config", str(config), "-o", str(tmp_path / out), "--json")  # fmt: skip
+
+
+def _record(cli, tmp_path, db, source, vehicle, lots, volume, *more):
+    lot_args = [*(arg for lot in lots for arg in ("--ingredient-lot", lot)), *more]
+    return cli("record", "--concentration", "1mg/mL", "--volume", f"{volume}mL",
+               "--from", source, "--vehicle", vehicle, "--prepared-by", "JD",
+               "--checked-by", "MK", "--date", DAY, *lot_args, "--db", db,
+               "--config", str(settings(tmp_path)), "-o", str(tmp_path / "r.pdf"))  # fmt: skip
+
+
+def _left(db: str) -> dict[str, Decimal]:
+    return {lot.lot: lot.on_hand for lot in stock_report(db=db, every_lot=True).lots}
+
+
+@pytest.mark.parametrize("name", list(PREPARATIONS))
+def test_record_and_batch_take_the_same_stock_for_the_same_preparation(cli, tmp_path, name):
+    """A batch's planned preparation, then the same preparation recorded by hand in a
+    second log with the same receipts: the stock left is the same in both (tablets,
+    powder at the weighed amount, each vehicle ingredient), and both logs verify."""
+    source, vehicle, lots = PREPARATIONS[name]
+    batched, recorded = str(tmp_path / "batch.db"), str(tmp_path / "record.db")
+    for db in (batched, recorded):
+        _stocked(db)
+    before = _left(batched)
+    run = _batch(cli, tmp_path, batched, source, vehicle, lots)
+    assert run.exit_code == 0, run.stderr
+    (planned,) = json.loads(run.stdout)["worksheet"]
+    volume = Decimal(planned["volume_needed_ml"])
+    done = _record(cli, tmp_path, recorded, source, vehicle, lots, volume)
+    assert done.exit_code == 0, done.stderr
+    left = _left(batched)
+    assert left == _left(recorded)
+    assert all(left[lot] < before[lot] for lot in lots)  # each lot named gave some
+    assert all(left[lot] == before[lot] for lot in before if lot not in lots)
+    with Store(batched) as store:
+        (record,) = store.entries_of_kind(Kind.BATCH_RECORD)
+        assert {use["lot"] for use in record.payload["stock_used"]} == set(lots)
+        assert store.verify().ok
+    with Store(recorded) as store:
+        assert store.verify().ok
+
+
+def test_a_batch_powder_without_a_received_powder_lot_takes_its_vehicle_as_record(
+    cli, tmp_path
+):
+    """A powder preparation whose powder lot was not received (its weighing written at
+    the bench) still takes its vehicle's ingredients, as much as ``record`` takes for
+    the same preparation (its certificate typed there)."""
+    batched, recorded = str(tmp_path / "batch.db"), str(tmp_path / "record.db")
+    for db in (batched, recorded):
+        _stocked(db)
+    run = _batch(cli, tmp_path, batched, "powder", "fawcett-preserved", ("GLY1",))
+    assert run.exit_code == 0, run.stderr
+    (planned,) = json.loads(run.stdout)["worksheet"]
+    volume = Decimal(planned["volume_needed_ml"])
+    done = _record(cli, tmp_path, recorded, "powder", "fawcett-preserved", ("GLY1",), volume,
+                   "--assay", "99.2%", "--water", "0.4%")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert _left(batched) == _left(recorded)
+    assert _left(batched)["GLY1"] < 500 and _left(batched)["P1"] == 5000
+
+
+def test_a_batch_refuses_a_powder_lot_short_of_its_weighing_as_record_does(cli, tmp_path):
+    """A powder lot holding less than the weighing: the batch is refused (exit 3,
+    nothing written or logged) with the message ``record`` gives for the same lot."""
+    batched, recorded = str(tmp_path / "batch.db"), str(tmp_path / "record.db")
+    for db in (batched, recorded):
+        _stocked(db, powder="50 mg")
+    run = _batch(cli, tmp_path, batched, "powder", "water", ("P1",))
+    assert run.exit_code == 3
+    assert not (tmp_path / "out").exists()
+    with Store(batched) as store:
+        assert store.count(Kind.BATCH_RECORD) == 0 and store.count(Kind.PREPARATION) == 0
+    done = _record(cli, tmp_path, recorded, "powder", "water", ("P1",), Decimal(120))
+    assert done.exit_code == 3
+    shortage = "ingredient lot P1 holds 50 mg, the preparation needs "
+    assert shortage in run.stderr and shortage in done.stderr
+    assert _left(batched)["P1"] == 50
+
+
+def test_a_batch_refuses_a_powder_lot_without_a_certificate(cli, tmp_path):
+    """A powder lot received without its assay: the batch cannot work out what to weigh,
+    so it cannot deduct it: refused, naming the lot (nothing is logged)."""
+    db = str(tmp_path / "log.db")
+    receive_lot("5 g", ingredient="powder-hcl", lot="P2", expiry="2027-06-30", db=db)
+    release_lot("P2", "RPh", db)
+    run = _batch(cli, tmp_path, db, "powder", "water", ("P2",))
+    assert run.exit_code == 2 and "P2 has none" in run.stderr and "--assay" in run.stderr
+    with Store(db) as store:
+        assert store.count(Kind.BATCH_RECORD) == 0
+
+
 def test_verify_names_stock_taken_around_the_rules(log_db):
-    """Entries appended past the API (a deduction beyond what a lot held, one from a
-    lot never released) are chained like any other, but ``log verify`` names them."""
+    """Stock taken past the API: an entry appended through the store that takes more
+    than the lot holds is refused by the database (nothing logged); entries inserted
+    by hand past the store's stock rows (beyond what a lot held, from a lot never
+    released) are named by ``log verify``."""
     from compounder.log.kinds import Kind
 
     receive_lot("5 g", ingredient="powder-hcl", lot="P1", expiry="2027-06-30", db=log_db)
@@ -320,8 +448,13 @@ def test_verify_names_stock_taken_around_the_rules(log_db):
         {"lot": "AB1", "amount": "3", "unit": "tablets"}]}
     with Store(log_db) as store:
         assert store.verify().ok
-        with store.transaction():
+        with (
+            pytest.raises(SafetyError, match="stock would go below zero"),
+            store.transaction(),
+        ):
             store.append(Kind.PREPARATION, None, "20261201-001", taken)
+        assert store.count() == 2
+        _insert_by_hand(store, taken)
         found = store.verify()
     assert found.problem == "entry 3 takes more of ingredient lot AB1 than it held"
     quarantined = {"ingredients": [{"lot": "P1"}], "stock_used": [
@@ -337,3 +470,24 @@ def test_verify_names_stock_taken_around_the_rules(log_db):
     assert found.problem == (
         "entry 2 uses ingredient lot P1, not received and released before it"
     )
+
+
+def _insert_by_hand(store: Store, payload: dict) -> None:
+    """A preparation entry inserted with SQL, chained, with its ingredient rows but
+    without the store's stock rows."""
+    from compounder.log.chain import entry_hash, utc_stamp
+
+    text = json.dumps(payload, sort_keys=True)
+    with store.transaction():
+        last, prev = store.head()
+        at = utc_stamp()
+        digest = entry_hash(prev, last + 1, "preparation", None, "L1", at, None, None, text)
+        store.db.execute(
+            "INSERT INTO entries (id, kind, rx, lot, created_at, corrects, payload, batch_key, "
+            "prev_hash, hash) VALUES (?, 'preparation', NULL, 'L1', ?, NULL, ?, NULL, ?, ?)",
+            (last + 1, at, text, prev, digest),
+        )
+        store.db.execute(
+            "INSERT INTO ingredient_uses (entry_id, ingredient, lot) VALUES (?, '', 'AB1')",
+            (last + 1,),
+        )

@@ -46,7 +46,8 @@ def test_a_fill_of_less_than_a_week_carries_a_note_and_is_logged(tmp_path, cli):
     ]
     db = tmp_path / "log.db"
     titration("2028-03-13", rx="1000971", output=tmp_path / "l.pdf", db=db)
-    (entry,) = json.loads(cli("history", "--rx", "1000971", "--db", str(db), "--json").stdout)
+    found = cli("history", "--rx", "1000971", "--db", str(db), "--json")
+    (entry,) = json.loads(found.stdout)["entries"]
     assert entry["payload"]["short_fills"] == [1]
 
 

@@ -150,7 +150,7 @@ def test_an_unknown_file_type_is_refused(tmp_path):
         file_format(tmp_path / "orders.xlsx")
     assert str(caught.value) == (
         f"{tmp_path / 'orders.xlsx'}: unknown order file type '.xlsx'; "
-        "expected .csv or .jsonl (JSON Lines)"
+        "expected .csv, .jsonl (JSON Lines) or FHIR JSON (.json, .ndjson)"
     )
 
 

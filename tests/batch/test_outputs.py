@@ -42,7 +42,7 @@ def test_the_manifest_is_joined_in_chunk_order(tmp_path):
     # chunk 1 drew nothing: it has no part at all
     join_manifest(tmp_path, 4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.csv", "manifest.json"]
-    data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["orders"]
     assert [m["rx_number"] for m in data] == ["2", "3", "9"]
     assert data[1]["unknown"] == "not a column" and data[2]["notes"] == "Zoë"
     with (tmp_path / "manifest.csv").open(encoding="utf-8", newline="") as handle:
@@ -55,7 +55,8 @@ def test_the_manifest_is_joined_in_chunk_order(tmp_path):
 
 def test_an_empty_manifest_is_still_valid(tmp_path):
     join_manifest(tmp_path, 2)
-    assert json.loads((tmp_path / "manifest.json").read_text()) == []
+    empty = {"schema_version": 1, "orders": []}
+    assert json.loads((tmp_path / "manifest.json").read_text()) == empty
     assert (tmp_path / "manifest.csv").read_text().splitlines() == [",".join(MANIFEST_COLUMNS)]
 
 

@@ -79,7 +79,7 @@ def test_example_file_end_to_end(tmp_path, example_config):
     report = run_batch(EXAMPLES / "orders.csv", tmp_path, example_config)
     assert report.ok and report.orders == report.printed == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == OUTPUTS
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "manifest.json").read_text())["orders"]
     assert [m["rx_number"] for m in manifest] == [str(1000101 + i) for i in range(8)]
     labels = pdf_pages((tmp_path / "labels.pdf").read_bytes())
     # 12 labels on 11 pages: a dated titration fill (line 6) continues on "Label 2 of 2",
@@ -152,7 +152,7 @@ def test_skip_invalid_prints_good_rows_and_sets_bad_ones_aside(tmp_path, example
     assert rows[1][-1].startswith("line 3, column dose: refused: dose 5 mg")
     formula = next(r for r in rows if r[0] == "2000017")
     assert formula[2] == "'=HYPERLINK(1)"  # neutralised for spreadsheets
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "manifest.json").read_text())["orders"]
     assert [m["rx_number"] for m in manifest] == ["2000001", "2000020"]
 
 
@@ -373,7 +373,7 @@ def test_lots_follow_first_use_across_chunks_serial_or_parallel(tmp_path, exampl
     for jobs in (1, 2):
         db = tmp_path / f"log-{jobs}.sqlite"
         run_batch(orders, tmp_path / f"out{jobs}", example_config, chunk_size=3, jobs=jobs, db=db)
-        manifest = json.loads((tmp_path / f"out{jobs}" / "manifest.json").read_text())
+        manifest = json.loads((tmp_path / f"out{jobs}" / "manifest.json").read_text())["orders"]
         lots[jobs] = [m["lot"] for m in manifest]
     assert lots[1] == lots[2] == ["20261201-001"] * 4 + ["20261201-002"] * 2
     assert files(tmp_path / "out1") == files(tmp_path / "out2")
@@ -460,7 +460,9 @@ def test_a_zpl_run_of_several_chunks_writes_one_labels_file(
     def pages(folder: str, name: str) -> list[tuple[str, str, str]]:
         text = (tmp_path / folder / name).read_text(encoding="utf-8")
         rows = (
-            json.loads(text) if name.endswith("json") else list(csv.DictReader(io.StringIO(text)))
+            json.loads(text)["orders"]
+            if name.endswith("json")
+            else list(csv.DictReader(io.StringIO(text)))
         )
         return [(r["rx_number"], r["labels_file"], r["label_pages"]) for r in rows]
 
@@ -498,7 +500,7 @@ def test_a_rerun_that_prints_an_order_otherwise_logs_it_printed_again(tmp_path, 
     run("zpl", label_format="zpl", dpi=300)
     run("zpl-again", label_format="zpl", dpi=300)  # printed the same way: nothing new
     run("large", profile="large-print")
-    rx = json.loads((tmp_path / "pdf" / "manifest.json").read_text())[0]["rx_number"]
+    rx = json.loads((tmp_path / "pdf" / "manifest.json").read_text())["orders"][0]["rx_number"]
     assert entries(rx) == [("dispense", "pdf", ""), ("batch-reprint", "zpl", "300"),
                            ("batch-reprint", "pdf", "")]  # fmt: skip
     with open_store(db) as store:

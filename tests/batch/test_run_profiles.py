@@ -38,12 +38,20 @@ def test_en_plus_es_row_and_continuation_labels(tmp_path, orders, example_config
     assert "Tome 1.5 mL (1.5 mg) por vía oral al acostarse" in first
     sheet = " ".join(pages[1].extract_text().split())
     assert "Label 1 of 2" in sheet and "Label 2 of 2" in sheet
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())["orders"]
     assert [m["label_pages"] for m in manifest] == ["1", "2"]
 
 
 def test_profile_option_sizes_the_batch_labels(tmp_path, orders, example_config):
     out = tmp_path / "out"
+    report = run_batch(orders, out, example_config, db=tmp_path / "log.db", profile="large-print")
+    # large print on a 2 in label cannot carry what the first label must: that row is
+    # refused, naming the stock that holds it
+    assert report.valid == 1
+    (error,) = report.errors
+    assert error.line == 3 and "the first label must carry the patient" in error.message
+    assert "avery-5163 cannot (roll-4x6" in error.message
+    orders.write_text(HEADER + ROWS.splitlines()[0] + "\n", encoding="utf-8")
     report = run_batch(orders, out, example_config, db=tmp_path / "log.db", profile="large-print")
     assert report.ok
     page = pdf_pages((out / "labels.pdf").read_bytes())[0]

@@ -24,7 +24,7 @@ def orders(tmp_path_factory):
 
 
 def _per_lot(out) -> Counter:
-    rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rows = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["orders"]
     volumes: Counter = Counter()
     for row in rows:
         volumes[row["lot"]] += Decimal(row["quantity_ml"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import DATA
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -83,12 +84,25 @@ def test_batch_unknown_column(cli, tmp_path, example_config):
     assert "line 1: unknown column 'dosage'; expected only the columns rx_number" in (result.stderr)
 
 
-def test_batch_missing_file(cli, tmp_path, example_config):
+@pytest.mark.parametrize(
+    "name, given",
+    [
+        ("none.csv", ()),
+        ("none.json", ()),
+        ("none.ndjson", ()),
+        ("none.ndjson", ("--from", "fhir")),
+        ("none.txt", ("--from", "jsonl")),
+        ("none.ndjson", ("--check",)),
+    ],
+)
+def test_batch_missing_file(cli, tmp_path, example_config, name, given):
+    """A missing order file is named, whatever its format (FHIR JSON too)."""
     result = cli(
-        "batch", str(tmp_path / "none.csv"), "-o", str(tmp_path), "--config", str(example_config)
-    )
+        "batch", str(tmp_path / name), "-o", str(tmp_path / "out"), *given,
+        "--config", str(example_config),
+    )  # fmt: skip
     assert result.exit_code == 4
-    assert "none.csv: file not found" in result.stderr
+    assert f"{name}: file not found" in result.stderr
 
 
 def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
@@ -185,7 +199,7 @@ def test_batch_print_lays_the_labels_out_on_the_printers_stock(cli, tmp_path, li
         "--db", str(tmp_path / "log.db"), "--print", "tall",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["orders"]
     assert [row["stock"] for row in manifest] == ["roll-4x6", "thermal-4x3"]
     (sent,) = listener.wait()
     assert sent.count(b"^LL1800") == 1 and sent.count(b"^LL900") == 1  # 6 in, 3 in at 300 dpi

@@ -15,7 +15,7 @@ import pytest
 from conftest import LABEL_ARGS, RECORD_ARGS
 
 from compounder.batch.outputs import neutralise
-from compounder.content.reports import printable
+from compounder.content.tables import printable
 from compounder.core.identity import escaped
 
 LONG = "x" * 300
@@ -26,7 +26,7 @@ def history(cli, db) -> list:
     if not db.exists():
         return []
     result = cli("history", "--rx", "1234567", "--db", str(db), "--json")
-    return json.loads(result.stdout) if result.exit_code == 0 else []
+    return json.loads(result.stdout)["entries"] if result.exit_code == 0 else []
 
 
 def _one_line(result) -> str:

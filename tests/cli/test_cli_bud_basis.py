@@ -24,7 +24,7 @@ def test_every_bud_basis_quotes_the_ingredient(cli, tmp_path):
     label = cli(*LABEL_ARGS, *db, *config, "--lot-expiry", "naltrexone 50mg tab:TB77:2026-12-10",
                 "-o", str(tmp_path / "l.pdf"))  # fmt: skip
     assert label.exit_code == 0, label.stderr
-    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert [e["payload"]["bud_basis"] for e in history if e["kind"] == "label"] == [BASIS]
 
     orders = tmp_path / "orders.csv"
@@ -35,7 +35,7 @@ def test_every_bud_basis_quotes_the_ingredient(cli, tmp_path):
     out = tmp_path / "out"
     batch = cli("batch", str(orders), "-o", str(out), *config, *db, "--lots-file", str(lots))
     assert batch.exit_code == 0, batch.stderr
-    (row,) = json.loads((out / "manifest.json").read_text())
+    (row,) = json.loads((out / "manifest.json").read_text())["orders"]
     assert row["bud_basis"] == BASIS
 
 
@@ -50,7 +50,7 @@ def test_a_label_capped_by_its_recorded_lot_names_the_preparation(cli, tmp_path)
     label = cli(*args, *db, "--config", str(EXAMPLE_CONFIG), "--lot", made["lot"], "-o",
                 str(tmp_path / "l.pdf"))  # fmt: skip
     assert label.exit_code == 0, label.stderr
-    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     (entry,) = [e for e in history if e["kind"] == "label"]
     assert entry["payload"]["bud"] == made["record"]["bud"]
     assert entry["payload"]["bud_basis"] == f"BUD of preparation lot {made['lot']}"

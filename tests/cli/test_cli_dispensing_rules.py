@@ -345,7 +345,7 @@ def test_batch_takes_ingredient_lots_caps_buds_records_and_traces_them(cli, tmp_
         "--json",
     )
     assert result.exit_code == 0, result.stderr
-    (row,) = json.loads((out / "manifest.json").read_text())
+    (row,) = json.loads((out / "manifest.json").read_text())["orders"]
     assert row["bud"] == "2026-12-10"
     assert "TB77" in row["bud_basis"]
     with pdfplumber.open(io.BytesIO((out / "records.pdf").read_bytes())) as pdf:

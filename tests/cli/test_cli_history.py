@@ -32,7 +32,7 @@ def test_history_says_lot_or_reference(cli, tmp_path, log_db):
         ("4", "correction", "Ref", "20261201-1234567"),
     ]
     assert rows[3][-2:] == ["3", "JD"]  # the correction's author, as registered
-    data = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    data = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert data[3]["by"] == "JD" and data[3]["payload"]["by_name"] == "Julia Diaz"
     assert [(e["lot"], e["reference"]) for e in data] == [
         ("20261201-001", None),
@@ -69,7 +69,8 @@ def test_older_entries_keep_their_local_time_marked_and_history_is_in_id_order(c
     corrected = cli("correct", "--entry", "1", "--reason", "typo", "--by", "JD", "--db", str(db))
     assert corrected.exit_code == 0
     assert cli("log", "verify", "--db", str(db)).exit_code == 0
-    data = json.loads(cli("history", "--rx", "1234567", "--db", str(db), "--json").stdout)
+    found = cli("history", "--rx", "1234567", "--db", str(db), "--json")
+    data = json.loads(found.stdout)["entries"]
     assert [e["id"] for e in data] == [1, 2]
     assert data[0]["created_at"] == "2026-12-07T23:30:00"
     assert data[0]["created_local"] == "2026-12-07 23:30:00 (local)"

@@ -77,7 +77,8 @@ def test_a_log_named_by_init_is_where_every_log_command_looks(cli, home):
     )  # fmt: skip
     assert label.exit_code == 0, label.stderr
     found = cli("history", "--rx", "777", "--config", "site.toml", "--json")
-    assert found.exit_code == 0 and [e["kind"] for e in json.loads(found.stdout)] == ["label"]
+    assert found.exit_code == 0
+    assert [e["kind"] for e in json.loads(found.stdout)["entries"]] == ["label"]
     assert f"compounder: log: {home / 'site.db'} (from [log] url in site.toml)" in found.stderr
     reprinted = cli("reprint", "--rx", "777", "--config", "site.toml", "-o", "again.pdf")
     assert reprinted.exit_code == 0, reprinted.stderr
@@ -120,7 +121,7 @@ def test_settings_check_says_what_is_in_use(cli, home):
         .replace("printer ", "printer:")
         .splitlines()
     )
-    assert rows["schema"] == "5" and rows["entries"] == "0" and rows["head"] == "0" * 16
+    assert rows["schema"] == "6" and rows["entries"] == "0" and rows["head"] == "0" * 16
     assert rows["printer:counter"] == "reachable: accepts connections"
     assert rows["printer:back"].startswith("NOT reachable: cannot be reached")
 

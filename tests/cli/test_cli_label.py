@@ -156,5 +156,19 @@ def test_stocks(cli):
     result = cli("stocks")
     assert result.exit_code == 0
     assert "avery-5163   101.6 x 50.8 mm   letter sheet, 10 a page" in result.stdout
-    data = json.loads(cli("stocks", "--json").stdout)
+    data = json.loads(cli("stocks", "--json").stdout)["stocks"]
     assert [s["id"] for s in data] == ["a4-99x67", "avery-5163", "roll-4x6", "thermal-4x3"]
+
+
+def test_label_refills(cli, tmp_path, example_config):
+    from conftest import LABEL_ARGS
+
+    db = ["--db", str(tmp_path / "log.db")]
+    result = cli(*LABEL_ARGS, "--refills", "2", "--config", str(example_config),
+                 "-o", str(tmp_path / "l.pdf"), *db, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (label,) = json.loads(result.stdout)["labels"]
+    assert "Refills: 2" in label["lines"]["details"]
+    refused = cli(*LABEL_ARGS, "--refills", "100", "-o", str(tmp_path / "m.pdf"))
+    assert refused.exit_code == 2
+    assert "refills: '100' is not accepted; expected a whole number from 0 to 99" in refused.stderr

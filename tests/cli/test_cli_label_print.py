@@ -19,7 +19,7 @@ DOSE += ["--fill-date", "2026-12-01"]
 def history(cli, db) -> list[dict]:
     result = cli("history", "--rx", "1234567", "--db", str(db), "--json")
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["entries"]
 
 
 def settings_with_printer(tmp_path, example_config, uri: str, dpi: int = 300):
@@ -185,7 +185,7 @@ def test_batch_writes_one_zpl_file(cli, tmp_path, example_config):
     assert result.exit_code == 0, result.stderr
     assert not list(out.glob("labels*.pdf"))
     data = (out / "labels.zpl").read_bytes()
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["orders"]
     assert {row["labels_file"] for row in manifest} == {"labels.zpl"}
     labels = zpl_images(data, 300)
     assert len(labels) == data.count(b"^XA") == sum(_count(r["label_pages"]) for r in manifest)
@@ -211,7 +211,7 @@ def test_batch_png_previews_are_numbered_through_the_run_and_match_the_pdf(
     pdf_run = ["batch", str(orders), "--config", str(example_config), "-o", str(pdf_out)]
     assert cli(*pdf_run, "--db", str(tmp_path / "b.db")).exit_code == 0  # one labels.pdf
     pdf = (pdf_out / "labels.pdf").read_bytes()
-    manifest = json.loads((png_out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((png_out / "manifest.json").read_text(encoding="utf-8"))["orders"]
     for row in manifest:
         number = int(row["label_pages"])
         assert row["labels_file"] == f"labels-{number:06d}.png"
@@ -245,9 +245,10 @@ def test_batch_print_sends_the_labels_file_and_logs_it(cli, tmp_path, example_co
     assert printed.payload["printed"] and not refused_entry.payload["printed"]
     assert printed.payload["files_sha256"] == [run.payload["files"]["labels.zpl"]]
     # an order's history says its batch label went to the printer
-    rx = json.loads((out / "manifest.json").read_text(encoding="utf-8"))[0]["rx_number"]
+    rx = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["orders"][0]["rx_number"]
     entries = cli("history", "--rx", rx, "--db", str(db), "--json")
-    kinds = [(e["kind"], e["payload"].get("printed")) for e in json.loads(entries.stdout)]
+    found = json.loads(entries.stdout)["entries"]
+    kinds = [(e["kind"], e["payload"].get("printed")) for e in found]
     assert kinds[:2] == [("dispense", None), ("batch-print", True)]
     table = cli("history", "--rx", rx, "--db", str(db)).stdout
     assert "batch-print (printed)" in table

@@ -255,11 +255,11 @@ def test_reprint_is_logged_with_its_file(cli, tmp_path, log_db):
     db = ["--db", log_db]
     assert cli(*LABEL, *db, "-o", str(tmp_path / "label.pdf")).exit_code == 0
     assert cli("reprint", "--rx", "1234567", "-o", str(tmp_path / "again.pdf"), *db).exit_code == 0
-    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert [h["kind"] for h in history] == ["label", "reprint"]
     failed = cli("reprint", "--rx", "1234567", "-o", str(tmp_path / "nodir" / "x.pdf"), *db)
     assert failed.exit_code == 5
-    assert len(json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)) == 2
+    assert len(json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]) == 2
 
 
 def test_log_verify(cli, tmp_path, log_db):

@@ -66,7 +66,8 @@ NODES = {"fifo": (fifo, "a pipe (FIFO)"), "device": (char_device, "a device")}
 def history(cli, db: Path) -> list:
     if not db.exists():  # (no log: nothing was logged; history creates none)
         return []
-    return json.loads(cli("history", "--rx", "1234567", "--db", str(db), "--json").stdout)
+    found = cli("history", "--rx", "1234567", "--db", str(db), "--json")
+    return json.loads(found.stdout)["entries"]
 
 
 PRINT_HINT = ", or use --print to send labels to a printer"

@@ -18,7 +18,7 @@ LABEL = list(LABEL_ARGS)
 def history(cli, db) -> list[dict]:
     result = cli("history", "--rx", "1234567", "--db", str(db), "--json")
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["entries"]
 
 
 def settings_with_printer(tmp_path, example_config, uri: str):

@@ -25,7 +25,7 @@ DOSE += ["--fill-date", "2026-12-01"]
 def history(cli, db, rx: str = "1234567") -> list[dict]:
     result = cli("history", "--rx", rx, "--db", str(db), "--json")
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout)["entries"]
 
 
 def compounder(*args: str) -> subprocess.Popen:
@@ -290,6 +290,7 @@ def test_reprint_json(cli, tmp_path, example_config, listener):
     data = json.loads(result.stdout)
     label, reprint, printed = history(cli, db)
     assert data == {
+        "schema_version": 1,
         "rx": "1234567",
         "reprints": label["id"],
         "entry": reprint["id"],

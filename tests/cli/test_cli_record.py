@@ -171,11 +171,11 @@ def test_trace_and_history(cli, tmp_path):
     table = cli("trace", "--ingredient-lot", "AB1234", *db).stdout
     assert "20261201-001" in table and "20261201-002" not in table
     assert "No preparation" in cli("trace", "--ingredient-lot", "NONE", *db).stdout
-    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert [h["lot"] for h in history] == ["20261201-001", "20261201-002", "20261201-003"]
     result = cli("correct", "--entry", "2", "--reason", "wrong lot entered", "--by", "JD", *db)
     assert result.stdout.strip() == "Entry 4 corrects entry 2."
-    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)
+    history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert history[-1]["kind"] == "correction" and history[-1]["corrects"] == 2
 
 

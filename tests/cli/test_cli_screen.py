@@ -74,7 +74,7 @@ def test_label_json_has_the_screening_decision(cli, tmp_path, example_config):
     assert data["off_protocol_reason"] == "prescriber wrote 1 mg"
     assert any("acknowledged by JD" in note for note in data["notes"])
     history = cli("history", "--rx", "1000301", "--db", str(tmp_path / "log.db"), "--json")
-    (entry,) = json.loads(history.stdout)
+    (entry,) = json.loads(history.stdout)["entries"]
     assert entry["payload"]["off_protocol_reason"] == "prescriber wrote 1 mg"
     assert entry["payload"]["screening"]["not_screened"] == ["zyxqol"]
     assert entry["payload"]["screening"]["acknowledged"]["pharmacist"] == "JD"

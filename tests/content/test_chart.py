@@ -171,7 +171,7 @@ def test_the_chart_in_spanish(settings):
     assert dated.patient_line == "Para: Zoë Ñúñez"
     assert dated.drug_line == "Naltrexona HCl 1 mg/mL suspensión oral"
     step = dated.steps[2]
-    assert step.heading == "Paso 3: 29 dic 2026 al 11 ene 2027"
+    assert step.heading == "Paso 3: del 29 dic 2026 al 11 ene 2027"
     assert step.dose_line == "Tome 2.5 mL (2.5 mg) una vez al día al acostarse"
     assert step.syringe_line == (
         "Nueva jeringa desde esta fecha: la jeringa oral de 5 mL (marcas de 0.1 mL)"

@@ -59,9 +59,9 @@ def test_en_plus_es_titration_has_dated_spanish_directions(example_config):
     )
     assert lines(run)["directions (es)"].splitlines() == [
         "Tome por vía oral al acostarse:",
-        "1 dic al 14 dic 2026: 1.5 mL (1.5 mg)",
-        "15 dic al 28 dic 2026: 2 mL (2 mg)",
-        "29 dic 2026 al 4 ene 2027: 2.5 mL (2.5 mg)",
+        "del 1 dic al 14 dic 2026: 1.5 mL (1.5 mg)",
+        "del 15 dic al 28 dic 2026: 2 mL (2 mg)",
+        "del 29 dic 2026 al 4 ene 2027: 2.5 mL (2.5 mg)",
     ]
 
 
@@ -163,7 +163,7 @@ def test_a_pharmacy_warning_passes_the_ismp_gate(tmp_path):
 def test_every_master_formulation_names_the_labels_dosage_form():
     """formulations.toml prints a dosage form on the record; it must be the one the
     labels and charts take from sources.toml/vehicles.toml (one rule)."""
-    from compounder.content.reports import dosage_form_text
+    from compounder.content.preparation_text import dosage_form_text
     from compounder.core.formulations import load_formulations
     from compounder.core.sources import load_sources
     from compounder.core.vehicles import find_vehicle

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from compounder.api.planning import plan_fill_schedule, plan_titration
+from compounder.api.dispensing import plan_fill_schedule
+from compounder.api.planning import plan_titration
 from compounder.content.reports import (
     fills_report,
     history_report,

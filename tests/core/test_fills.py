@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compounder.api.planning import plan_fill_schedule
+from compounder.api.dispensing import plan_fill_schedule
 from compounder.core.bud import load_bud_rules
 from compounder.core.fills import dispense_volume, load_dispensing, plan_fills
 from compounder.core.protocols import shipped_protocols

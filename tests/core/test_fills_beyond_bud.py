@@ -84,7 +84,7 @@ def test_the_batch_takes_a_reason_for_one_container(tmp_path):
     )
     report = run_batch(orders, tmp_path / "out", str(CONFIG), db=tmp_path / "log.db")
     assert report.ok, report.errors
-    (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    (row,) = json.loads((tmp_path / "out" / "manifest.json").read_text())["orders"]
     assert row["notes"].endswith("(dispensed beyond the BUD. Reason: away)")
     assert date.fromisoformat(row["bud"]) == date(2026, 12, 14)
 

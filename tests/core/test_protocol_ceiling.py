@@ -65,7 +65,7 @@ def test_a_dose_above_the_ceiling_needs_a_reason_and_initials(cli, tmp_path, exa
     signed = cli(*args, "--off-protocol-reason", "prescriber confirmed", "--pharmacist", "JD")
     assert signed.exit_code == 0, signed.stderr
     history = cli("history", "--rx", "1000901", "--db", str(tmp_path / "log.db"), "--json")
-    (entry,) = __import__("json").loads(history.stdout)
+    (entry,) = __import__("json").loads(history.stdout)["entries"]
     assert entry["payload"]["off_protocol_reason"] == "prescriber confirmed"
     assert entry["payload"]["off_protocol_pharmacist"] == "JD"
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from compounder.api.planning import plan_fill_schedule, plan_titration
+from compounder.api.dispensing import plan_fill_schedule
+from compounder.api.planning import plan_titration
 from compounder.core.protocols import load_protocol
 from compounder.core.titration import make_plan, titration_doses
 from compounder.errors import InputError, SafetyError

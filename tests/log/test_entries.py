@@ -203,6 +203,26 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path, log_db):
             "(14 days, refrigerator)",
             "quantity_ml": ["30"],
             "concentration_mg_ml": "1",
+            "fills": [  # each fill's doses, as the export reads them (log.dispensings)
+                {
+                    "label": 0,
+                    "fill_date": "2026-12-01",
+                    "bud": "2026-12-14",
+                    "quantity_ml": "30",
+                    "days": None,
+                    "steps": [
+                        {
+                            "dose_mg": "1.5",
+                            "volume_ml": "1.5",
+                            "first_day": None,
+                            "last_day": None,
+                            "days": None,
+                        }
+                    ],
+                    "dosage_form": "oral-suspension",
+                }
+            ],
+            "lot_recorded": False,  # the label printed a reference, not a recorded lot
             "note": "first fill",
         }
         snapshot = store.snapshot(payload["snapshot"])

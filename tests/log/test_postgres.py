@@ -77,7 +77,7 @@ def test_the_tables_and_triggers_cover_every_table(pg_log):
         assert tables == set(TABLE_KEYS)
         triggers = schema.trigger_names(store.backend)
         assert all(store.backend.has_trigger(store.db, t) for t in triggers)
-        assert store.version() == 5
+        assert store.version() == 6
 
 
 COLUMNS = {
@@ -90,6 +90,7 @@ COLUMNS = {
     "reservations": "lot",
     "reservation_ends": "run_key",
     "entry_fields": "value",
+    "stock_moves": "balance",
 }
 REWRITES = [
     *(f"UPDATE {table} SET {column} = {column}" for table, column in COLUMNS.items()),
@@ -111,11 +112,13 @@ def test_even_the_owner_cannot_rewrite_a_table(pg_log, statement):
             "INSERT INTO reservations VALUES ('20261201-009', '2026-12-01', 'r', 'k', 'x')"
         )
         store.db.execute("INSERT INTO reservation_ends VALUES ('r', 'x')")
+        receipt = {"ingredient": "tablet-50mg", "quantity": "100", "unit": "tablets"}
+        store.log("lot-receipt", None, "AB1234", {**receipt, "expiry": "2027-06-30"})
     with pytest.raises(psycopg.Error, match="append-only"):
         sql(pg_log, statement)
     with Store(pg_log) as store:
         assert store.verify().ok
-        assert store.count() == 2
+        assert store.count() == 3
 
 
 def test_a_lot_is_unique_in_the_database(pg_log):
@@ -184,7 +187,7 @@ def test_a_database_that_is_not_a_log_is_refused(pg_server):
 
 
 def test_a_newer_schema_is_refused(pg_log):
-    sql(pg_log, "INSERT INTO schema_versions VALUES (6, '2030-01-01')")
+    sql(pg_log, "INSERT INTO schema_versions VALUES (7, '2030-01-01')")
     with pytest.raises(DataFileError, match="newer than this Compounder knows"):
         Store(pg_log)
 
@@ -325,7 +328,7 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     assert "(from [log] url in compounder.toml)" in result.stderr
     Store(from_settings).close()  # created by a command that writes
     with Store(from_settings) as store:
-        assert store.version() == 5
+        assert store.version() == 6
     result = cli("history", "--rx", "1")
     assert result.exit_code == 0, result.stderr
     assert "(from [log] url in compounder.toml)" in result.stderr

@@ -53,7 +53,7 @@ def schema4(request, tmp_path) -> tuple[str, str]:
 def test_a_schema_4_log_migrates_and_verifies_to_the_same_head(schema4):
     db, head = schema4
     with Store(db) as store:
-        assert store.version() == schema.SCHEMA_VERSION == 5
+        assert store.version() == schema.SCHEMA_VERSION == 6
         found = store.verify(anchor=head[:16])
         assert found.ok, found.problem
         assert (found.entries, found.head) == (20, head)  # the chain is untouched

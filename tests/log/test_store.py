@@ -149,7 +149,7 @@ def test_an_older_schema_is_migrated_and_still_readable(tmp_path, read_only):
             assert store.version() == SCHEMA_VERSION
             assert [e.lot for e in store.trace("OLD1")] == ["20261101-001"]
     with Store(db) as store:
-        assert store.version() == SCHEMA_VERSION == 5
+        assert store.version() == SCHEMA_VERSION == 6
         (entry,) = store.trace("OLD1")  # backfilled by the migration
         assert (entry.rx, entry.lot, entry.payload["bud"]) == ("42", "20261101-001", "2026-12-14")
         assert [e.lot for e in store.history("42")] == ["20261101-001"]
@@ -257,19 +257,19 @@ def test_a_later_schema_version_is_applied_on_open_on_both_backends(log_db, monk
     with Store(log_db) as store:
         record(store)
 
-    def v6_notes(step: schema.Step) -> None:
+    def v7_notes(step: schema.Step) -> None:
         step.run("CREATE TABLE notes (entry_id INTEGER)")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 6)
-    monkeypatch.setitem(schema.MIGRATIONS, 6, v6_notes)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 7)
+    monkeypatch.setitem(schema.MIGRATIONS, 7, v7_notes)
     with Store(log_db) as store:
-        assert store.version() == 6
+        assert store.version() == 7
         assert "notes" in store.backend.tables(store.db)
     with Store(log_db) as store:  # nothing to do the second time
-        assert store.version() == 6
+        assert store.version() == 7
         assert store.count() == 1 and store.verify().ok
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 5)
-    with pytest.raises(DataFileError, match="is 6, newer than this Compounder knows"):
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 6)
+    with pytest.raises(DataFileError, match="is 7, newer than this Compounder knows"):
         Store(log_db)
 
 

@@ -358,7 +358,7 @@ def test_a_version_3_log_opens_migrates_and_verifies(tmp_path):
     old.commit()
     old.close()
     with Store(db) as store:
-        assert store.version() == 5
+        assert store.version() == 6
         assert [e.kind for e in store.history("42")] == ["preparation", "label"]
         assert store.trace("OLD1")[0].lot == "20261101-001"
         lot, _, _ = store.record_preparation(date(2026, 11, 1), None, lambda lot: ({}, None))

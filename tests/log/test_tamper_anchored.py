@@ -82,7 +82,10 @@ def neuter(raw: Raw) -> list[tuple[str, str]]:
         return []
     saved = triggers(raw)
     for name, _sql in saved:
-        table, event = name.rsplit("_append_only_", 1)
+        if "_append_only_" in name:
+            table, event = name.rsplit("_append_only_", 1)
+        else:  # a running balance's check of each row
+            table, event = name.removesuffix("_running_balance"), "insert"
         raw(f"DROP TRIGGER {name}")
         raw(SQLITE_NEUTERED.format(name=name, event=event.upper(), table=table))
     return saved

@@ -75,7 +75,7 @@ MAINTENANCE = {
         "Stay at this dose: it is your maintenance dose. Your prescriber decides any change.",
     ],
     "es": [
-        "Paso 4: 12 ene al 8 feb 2027 (su dosis de mantenimiento)",
+        "Paso 4: del 12 ene al 8 feb 2027 (su dosis de mantenimiento)",
         "Su plan deja de subir en 3 mg (paso 4). Siga con esa dosis: es su dosis de mantenimiento.",
     ],
 }

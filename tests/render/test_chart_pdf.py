@@ -144,7 +144,7 @@ def test_week_numbers_without_a_start_date_on_a4(example_config):
 def test_spanish_chart(example_config):
     text = flat(make_chart(start_date="2026-12-01", language="es", config=example_config).pdf)
     assert "Su calendario de dosis de naltrexona en dosis bajas (LDN)" in text
-    assert "Paso 1: 1 dic al 14 dic 2026" in text
+    assert "Paso 1: del 1 dic al 14 dic 2026" in text
     assert "Tome 1.5 mL (1.5 mg) una vez al día al acostarse" in text
     assert "Llenar hasta 1.5 mL" in text
     assert "Imprima al 100% (tamaño real)" in text

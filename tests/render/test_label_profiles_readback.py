@@ -27,7 +27,7 @@ from compounder.core.stocks import load_stock
 from compounder.core.units import mm_to_pt
 from compounder.core.wording import load_wording
 from compounder.render.label_pdf import render_labels
-from compounder.render.textfit import load_layout
+from compounder.render.textfit import DoesNotFitError, load_layout
 
 STOCKS = shipped_ids("stocks")
 PROFILES = load_label_profiles().ids()
@@ -51,6 +51,17 @@ print = ["keep-out-of-reach"]
 en = "Keep out of reach of children"
 es = "Manténgase fuera del alcance de los niños"
 """
+
+# Stock, profile and case whose first label cannot carry the patient, the drug, the
+# first direction, the warnings, the Rx and the discard date at the profile's minimum
+# sizes (nor the rest on three labels): refused, naming a stock that holds it.
+REFUSED = {
+    *((stock, "large-print", case) for stock in ("avery-5163", "a4-99x67", "thermal-4x3")
+      for case in ("long-names", "titration-fill", "bilingual")),
+    ("avery-5163", "california", "long-names"),
+    ("avery-5163", "california", "bilingual"),
+    ("avery-5163", "usp17", "bilingual"),  # a name over two lines, twice the directions
+}  # fmt: skip
 
 CASES = {
     # long names, NOTE STRENGTH and the pharmacy's own warning: a crowded one-dose label
@@ -153,8 +164,8 @@ def labels_read_back(pdf: bytes, stock) -> list[tuple[tuple[float, ...], list[Re
     return found
 
 
-def assign_roles(lines: list[ReadLine], content, rx: str) -> None:
-    blocks = [(b.role, squeeze(b.text)) for b in (*content.blocks, *content.footer)]
+def assign_roles(lines: list[ReadLine], content, rx: str, order) -> None:
+    blocks = [(b.role, squeeze(b.text)) for b in (*order, *content.continued, *content.footer)]
     for line in lines:
         text = squeeze(line.text)
         if PART.match(line.text):
@@ -174,9 +185,10 @@ ROLE_ORDER = ["pharmacy", "details", "key", "warnings", "drug", "directions", "p
 def make_case(case: str, stock_id: str, profile: str, settings_file: Path):
     order = {"rx": "1234567", "patient": "Jane Doe", "prescriber": "Dr A. Smith"}
     order.update(CASES[case])
-    run = make_labels(
-        **order, stock=stock_id, profile=profile, config=settings_file, log=False
-    )
+    try:
+        run = make_labels(**order, stock=stock_id, profile=profile, config=settings_file, log=False)
+    except DoesNotFitError as refusal:
+        return refusal, b"", None
     contents = run.contents[:2]  # two fills of a titration are enough
     layout = load_layout(profile=profile)
     return contents, render_labels(contents, load_stock(stock_id), layout=layout), layout
@@ -188,6 +200,14 @@ def make_case(case: str, stock_id: str, profile: str, settings_file: Path):
 def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file):
     stock = load_stock(stock_id)
     contents, pdf, _ = make_case(case, stock_id, profile, settings_file)
+    if (stock_id, profile, case) in REFUSED:
+        # the first label cannot carry what it must at these sizes: refused, naming
+        # the taller stocks that hold it
+        assert isinstance(contents, DoesNotFitError), "now fits: take it out of REFUSED"
+        assert "the first label must carry the patient" in str(contents)
+        assert "roll-4x6" in str(contents)
+        return
+    assert not isinstance(contents, DoesNotFitError), str(contents)
     spec = load_label_profiles().find(profile)
     warning_texts = {
         squeeze(text)
@@ -208,25 +228,32 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
         index += total
         stream: list[str] = []
         footer: list[str] = []
+        # the order the text took: as one label shows it (its whole drug line on the
+        # first label), or the order that puts what the first label must carry first
+        first_text = "".join(squeeze(ln.text) for ln in first_lines)
+        drug = next(b for b in content.blocks if b.role == "drug")
+        order = content.blocks if squeeze(drug.text) in first_text else content.flowing
         for number, (box, lines) in enumerate(container, start=1):
             left, top, right, bottom = box
-            assign_roles(lines, content, content.rx)
-            if number > 1:  # the patient's name heads a continuation at the key lines' size
-                for line in lines:
-                    if line.role == "patient":
-                        line.role = "key"
+            assign_roles(lines, content, content.rx, order)
+            if number == 1:
+                name_size = max(s for ln in lines if ln.role == "patient" for s in ln.sizes)
+            else:  # the name and the drug head a continuation at the name's size
+                head = lines[0]
+                assert squeeze(head.text) in squeeze(content.continued[0].text)
+                assert head.role == "patient" and set(head.sizes) == {name_size}
             measured: dict[str, list[float]] = defaultdict(list)
             for line in lines:
                 # nothing clipped: every character inside the label, within its margins
                 assert line.x0 >= left + margin - 0.5 and line.x1 <= right - margin + 0.5
                 assert line.top >= top + margin - 2 and line.bottom <= bottom - margin + 0.5
                 measured[line.role] += line.sizes
-                if line.role == "warnings":  # only whole warnings on a line
-                    assert all(p in warning_texts for p in line.text.split("•")), (
-                        line.text
-                    )
-                if number > 1 and squeeze(line.text) in squeeze(content.blocks[0].text):
-                    continue  # the name repeated on a continuation label
+                if line.role == "warnings" and not line.text.startswith("Rx:"):
+                    # only whole warnings on a line (the Rx and discard date below the
+                    # first warnings of a label over several are a line of their own)
+                    assert all(p in warning_texts for p in line.text.split("•")), line.text
+                if number > 1 and line.role == "patient":
+                    continue  # the name and drug repeated on a continuation label
                 if line.role == "pharmacy":
                     footer.append(squeeze(line.text))
                 elif line.role != "barcode" and not PART.match(line.text):
@@ -244,23 +271,26 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
             others = [s for r, v in measured.items() if r not in spec.patient_centred for s in v]
             if centred and others:
                 assert min(centred) >= max(s for s in others) - 0.01  # the largest text
+            if profile == "california" and measured.get("details"):
+                # the prescriber and syringe lines at the profile's minimum (critical_min),
+                # never below the pharmacy's lines (issue 25)
+                assert min(measured["details"]) >= float(spec.critical_min) - 0.01
+                assert min(measured["details"]) >= max(measured["pharmacy"]) - 0.01
             critical = [s for r in spec.critical for s in measured.get(r, [])]
             if critical and measured.get("pharmacy"):
                 assert min(critical) >= max(measured["pharmacy"]) - 0.01
             if number == 1 and spec.patient_area:
                 # the patient-centred items' area: the full-width band from the label's
                 # top edge down to the first line of any other text
-                first_other = min(
-                    ln.top for ln in lines if ln.role not in spec.patient_centred
-                )
+                first_other = min(ln.top for ln in lines if ln.role not in spec.patient_centred)
                 share = (first_other - top) / (bottom - top)
                 assert share >= float(spec.patient_area) - 0.005, share
         # nothing cut: every block's text is read back, whole, over the container's labels
         # (a line broken between warnings drops the separator there)
         joined = "".join(stream).replace("•", "")
-        for block in content.blocks:
+        for block in order:
             assert squeeze(block.text).replace("•", "") in joined, block.field
-        assert len(container) == total
+        assert len(container) == total <= 3
 
 
 def test_every_profile_minimum_has_its_source():

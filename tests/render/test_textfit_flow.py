@@ -96,9 +96,12 @@ def test_flow_continues_with_header_and_trailer_never_below_minimum(layout):
         assert lines[0].text == "Jane Doe"
         assert max(ln.baseline + ln.descent for ln in lines) <= 80
         for line in lines:
-            assert line.size >= layout.roles[
-                {"patient name": "patient", "directions": "directions"}.get(line.field, "key")
-            ].min_size
+            assert (
+                line.size
+                >= layout.roles[
+                    {"patient name": "patient", "directions": "directions"}.get(line.field, "key")
+                ].min_size
+            )
     texts = [ln.text for box in boxes for ln in box if ln.field == "directions"]
     assert texts == [f"Line {n} of directions" for n in range(9)]  # nothing lost
 
@@ -116,3 +119,38 @@ def test_flow_refuses_when_a_continuation_cannot_hold_a_line(layout):
             header=lambda k, n: [name],
             trailer=lambda k, n: [Block("key", "label number", f"Label {k} of {n}")],
         )
+
+
+@pytest.mark.parametrize("height", range(80, 150, 6))
+def test_a_paragraph_is_never_cut_between_boxes(layout, height):
+    """Every paragraph (a date range with its dose) whole on one box, and the first
+    ``first`` blocks all on the first box."""
+    steps = "\n".join(
+        f"Dec {d} to Dec {d + 1}, 2026: take {d}.5 mL ({d}.5 mg) by mouth at bedtime"
+        for d in range(1, 4)
+    )
+    blocks = [
+        Block("patient", "patient name", "Jane Doe"),
+        Block("warnings", "warnings", "Do not take with opioid pain medicines"),
+        Block("directions", "directions", steps),
+        Block("key", "key", "Qty: 30 mL\nDiscard after: Dec 14, 2026"),
+    ]
+    boxes = flow_blocks(
+        blocks,
+        layout,
+        160,
+        height,
+        "label",
+        header=lambda k, n: [blocks[0]],
+        trailer=lambda k, n: [Block("key", "label number", f"Label {k} of {n}")],
+        max_parts=12,
+        first=2,
+    )
+    assert len(boxes) >= 2
+    assert any(ln.field == "warnings" for ln in boxes[0])
+    for paragraph in steps.splitlines():
+        holding = [
+            box for box in boxes if paragraph.replace(" ", "") in
+            "".join(ln.text for ln in box if ln.field == "directions").replace(" ", "")
+        ]  # fmt: skip
+        assert len(holding) == 1, paragraph

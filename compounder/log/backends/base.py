@@ -26,6 +26,27 @@ if TYPE_CHECKING:
 
 #: The message every append-only trigger gives.
 APPEND_ONLY = "the log is append-only"
+#: The messages of a running balance's trigger (``Backend.running_balance``).
+BELOW_ZERO = "ingredient stock would go below zero"
+OUT_OF_STEP = "a stock row must follow its lot's last one"
+
+
+def balance_refusal(text: str, where: str) -> CompounderError | None:
+    """A running balance's trigger refusing a row, as the error a command exits with
+    (3: a lot would be taken below zero); None for any other error."""
+    from compounder.errors import DataFileError, SafetyError
+
+    if BELOW_ZERO in text:
+        return SafetyError(
+            "an ingredient lot's stock would go below zero (the log's database refused it)",
+            "count the lot again (compounder stock), or use another lot",
+        )
+    if OUT_OF_STEP in text:
+        return DataFileError(
+            where, "stock_moves", f"refused a stock row: {OUT_OF_STEP}", "log it through Compounder"
+        )
+    return None
+
 
 #: Seconds to wait for another workstation's write to finish before giving up.
 LOCK_TIMEOUT_S: float = 60
@@ -108,6 +129,17 @@ class Backend(ABC):
 
     def append_only_setup(self) -> list[str]:
         """What the triggers need created once, before the first of them."""
+        return []
+
+    @abstractmethod
+    def running_balance(self, table: Table) -> list[str]:
+        """The statements that make a running balance's table (``Table.balanced``:
+        entry_id, lot, seq, unit, change, balance) refuse a row that does not follow
+        its lot's last one (the next number, the last balance plus its change, the same
+        unit) or whose balance is below zero."""
+
+    def running_balance_setup(self) -> list[str]:
+        """What ``running_balance``'s triggers need created once, before them."""
         return []
 
 

@@ -45,6 +45,20 @@ CONNECT_TIMEOUT_S = 10
 #: The body of the append-only triggers' function (its message is the one SQLite gives).
 APPEND_ONLY_BODY = f" BEGIN RAISE EXCEPTION '{base.APPEND_ONLY}'; END "
 
+#: The body of the running balance's trigger function (``running_balance``): the same
+#: checks, and messages, as SQLite's trigger.
+RUNNING_BALANCE_BODY = (
+    " DECLARE last_seq integer; last_balance bigint; last_unit text; BEGIN "
+    "SELECT seq, balance, unit INTO last_seq, last_balance, last_unit FROM stock_moves "
+    "WHERE lot = NEW.lot ORDER BY seq DESC LIMIT 1; "
+    "IF NEW.seq IS DISTINCT FROM COALESCE(last_seq, 0) + 1 "
+    "OR NEW.balance IS DISTINCT FROM COALESCE(last_balance, 0) + NEW.change "
+    "OR NEW.unit IS DISTINCT FROM COALESCE(last_unit, NEW.unit) THEN "
+    f"RAISE EXCEPTION '{base.OUT_OF_STEP.replace(chr(39), chr(39) * 2)}'; END IF; "
+    f"IF NEW.balance < 0 THEN RAISE EXCEPTION '{base.BELOW_ZERO}'; END IF; "
+    "RETURN NEW; END "
+)
+
 
 def redacted(url: str) -> str:
     """The URL as messages show it: without a password."""
@@ -148,6 +162,7 @@ class PostgresBackend(base.Backend):
         "entry": "BIGINT",
         "text": 'TEXT COLLATE "C"',
         "int": "INTEGER",
+        "amount": "BIGINT",
     }
 
     def __init__(self, url: str, read_only: bool = False, must_exist: bool = False) -> None:
@@ -189,6 +204,9 @@ class PostgresBackend(base.Backend):
 
     def fault(self, exc: Exception) -> CompounderError:
         name = self.label
+        refused = base.balance_refusal(str(exc), name)
+        if refused is not None:
+            return refused
         state = getattr(exc, "sqlstate", None)
         text = str(exc).lower()
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -294,6 +312,30 @@ class PostgresBackend(base.Backend):
         """The trigger function the append-only triggers call: its name, language and
         body (``guards`` compares the server's with it)."""
         return "compounder_append_only", "plpgsql", APPEND_ONLY_BODY
+
+    def guard_functions(self) -> dict[str, tuple[str, str]]:
+        """Every trigger function the schema makes: name -> language and body."""
+        return {
+            name: (language, body)
+            for name, language, body in (self.guard_function(), self.balance_function())
+        }
+
+    def balance_function(self) -> tuple[str, str, str]:
+        """The trigger function of received lots' running balance."""
+        return "compounder_running_balance", "plpgsql", RUNNING_BALANCE_BODY
+
+    def running_balance_setup(self) -> list[str]:
+        name, language, body = self.balance_function()
+        return [f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE {language} AS $${body}$$"]
+
+    def running_balance(self, table: Table) -> list[str]:
+        """Each row checked before it is written (a row of the same lot written at
+        once by another transaction waits for it, then breaks the unique (lot, seq))."""
+        name = self.balance_function()[0]
+        return [
+            f"CREATE TRIGGER {table.name}_running_balance BEFORE INSERT ON {table.name} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+        ]
 
     def append_only(self, table: Table) -> list[str]:
         """UPDATE and DELETE refused row by row (an ``INSERT ... ON CONFLICT DO UPDATE``

@@ -4,7 +4,8 @@ Writers take the file's write lock with ``BEGIN IMMEDIATE`` (waiting up to
 ``LOCK_TIMEOUT_S`` for another workstation); the journal (WAL, synchronous=FULL) keeps
 the last committed state if a process is killed. Triggers refuse UPDATE, DELETE, and
 an INSERT that would replace a row (``INSERT OR REPLACE`` deletes without firing DELETE
-triggers), on every table.
+triggers), on every table; one more checks each row of received lots' running
+balance (whole millionths: SQLite has no exact decimals) before it is written.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class SqliteBackend(base.Backend):
         "entry": "INTEGER",
         "text": "TEXT",
         "int": "INTEGER",
+        "amount": "INTEGER",  # 64 bits
     }
 
     def __init__(self, path: Path, read_only: bool = False, must_exist: bool = False) -> None:
@@ -142,6 +144,22 @@ class SqliteBackend(base.Backend):
             )
         return statements
 
+    def running_balance(self, table: Table) -> list[str]:
+        name = table.name
+        last = f"SELECT {{}} FROM {name} WHERE lot = NEW.lot AND seq = NEW.seq - 1"
+        out_of_step = (
+            "typeof(NEW.change) != 'integer' OR typeof(NEW.balance) != 'integer' OR "
+            f"NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM {name} WHERE lot = NEW.lot), 0) + 1 "
+            f"OR NEW.balance IS NOT COALESCE(({last.format('balance')}), 0) + NEW.change "
+            f"OR NEW.unit IS NOT COALESCE(({last.format('unit')}), NEW.unit)"
+        )
+        step = base.OUT_OF_STEP.replace("'", "''")
+        return [
+            f"CREATE TRIGGER {name}_running_balance BEFORE INSERT ON {name} BEGIN "
+            f"SELECT RAISE(ABORT, '{step}') WHERE {out_of_step}; "
+            f"SELECT RAISE(ABORT, '{base.BELOW_ZERO}') WHERE NEW.balance < 0; END"
+        ]
+
 
 def _check_log_file(path: Path) -> None:
     """The log must be a regular file (or not exist yet): never a folder or a pipe."""
@@ -176,6 +194,9 @@ def _writable(path: Path) -> bool:
 
 
 def _log_fault(path: Path, exc: sqlite3.Error) -> CompounderError:
+    refused = base.balance_refusal(str(exc), str(path))
+    if refused is not None:
+        return refused
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DataFileError(
