@@ -401,8 +401,10 @@ def plan_order(
 def screen(order: Order, pharmacy: Pharmacy) -> Any:
     """The one screening decision (core.screening) of an order's answers against the
     pharmacy's list, before anything is worked out."""
+    from compounder.api.orders import check_order_dates
     from compounder.core.screening import screening_decision
 
+    check_order_dates(order, pharmacy.settings)
     answers = order.screening
     return screening_decision(
         list(answers.medicines or ()),
