@@ -63,8 +63,8 @@ def test_a_technician_prepares_a_pharmacist_checks_and_the_record_prints_their_n
     assert (record["checked_by"], record["checked_by_name"]) == ("MK", "Marcus Kim")
     text = " ".join(" ".join(p.extract_text() for p in pdf_pages(out.read_bytes())).split())
     assert "Prepared by: Tomas Reyes (TR) • Checked by: Marcus Kim (MK)" in text
-    history = json.loads(cli("history", "--rx", "1234567", "--db", str(db), "--json").stdout)
-    assert history[0]["by"] == "TR/MK"
+    found = cli("history", "--rx", "1234567", "--db", str(db), "--json")
+    assert json.loads(found.stdout)["entries"][0]["by"] == "TR/MK"
 
 
 def test_a_single_pharmacist_site_keeps_its_setting(cli, tmp_path):
@@ -104,7 +104,8 @@ def test_an_override_needs_a_registered_pharmacist_at_every_entrance(cli, tmp_pa
     commands = {
         "label": [*LABEL_ARGS, *config, "-o", str(tmp_path / "l.pdf"), *db],
         "record": [*RECORD_ARGS, *config, "-o", str(tmp_path / "r.pdf"), *db],
-        "screen": ["screen", "tramadol", "--override", "pain team aware", *config],
+        "screen": ["screen", "--other-medication", "tramadol", "--override", "pain team aware",
+                   *config],
     }
     for name, args in commands.items():
         extra = [] if name == "screen" else override
