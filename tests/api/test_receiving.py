@@ -327,7 +327,7 @@ def _stocked(db: str, powder: str = "5 g") -> None:
     tablets(db, "T1")
     receive_lot(powder, ingredient="powder-hcl", lot="P1", expiry="2027-06-30",
                 assay="99.2%", water="0.4%", db=db)  # fmt: skip
-    release_lot("P1", "RPh", db)
+    release_lot("P1", "JD", db)
     receive_lot("500 mL", ingredient="glycerol", lot="GLY1", expiry="2028-01-31", db=db)
 
 
@@ -428,7 +428,7 @@ def test_a_batch_refuses_a_powder_lot_without_a_certificate(cli, tmp_path):
     so it cannot deduct it: refused, naming the lot (nothing is logged)."""
     db = str(tmp_path / "log.db")
     receive_lot("5 g", ingredient="powder-hcl", lot="P2", expiry="2027-06-30", db=db)
-    release_lot("P2", "RPh", db)
+    release_lot("P2", "JD", db)
     run = _batch(cli, tmp_path, db, "powder", "water", ("P2",))
     assert run.exit_code == 2 and "P2 has none" in run.stderr and "--assay" in run.stderr
     with Store(db) as store:
