@@ -90,6 +90,21 @@ def example_config() -> Path:
     return EXAMPLE_CONFIG
 
 
+def predating(folder: Path) -> Path:
+    """The example settings of a site that pre-dates (``[records] allow_future_dates``):
+    fills dated after today, as a pharmacy printing next week's fills would (docs/staff.md)."""
+    text = EXAMPLE_CONFIG.read_text()
+    assert "allow_future_dates = false" in text
+    path = folder / "predating.toml"
+    path.write_text(text.replace("allow_future_dates = false", "allow_future_dates = true"))
+    return path
+
+
+@pytest.fixture
+def predating_config(tmp_path) -> Path:
+    return predating(tmp_path)
+
+
 def pdf_pages(data: bytes):
     """pdfplumber pages of a PDF given as bytes."""
     import io
