@@ -197,7 +197,7 @@ from compounder.errors import SafetyError
 try:
     record_preparation("1 mg/mL", "100 mL", "tablets", "water", ingredient_lots=["AB1"],
                        prepared_by="JD", checked_by="MK", compounded="2026-12-01",
-                       time="09:00", db=sys.argv[1])
+                       time="09:00", db=sys.argv[1], config=sys.argv[2])
 except SafetyError as exc:
     print(exc)
     sys.exit(3)
@@ -208,10 +208,11 @@ def test_concurrent_records_never_overdraw_a_lot(log_db, tmp_path):
     """Eight processes record at once, each taking 2 of the lot's 10 tablets: five
     are recorded, three refused, and the lot ends at exactly zero."""
     tablets(log_db, "AB1", "10 tablets")
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no settings: the defaults
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no user settings
+    config = settings(tmp_path)  # the example's: its staff register signs (JD, MK)
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", RECORDER, log_db],
+            [sys.executable, "-c", RECORDER, log_db, str(config)],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
         )
         for _ in range(8)
