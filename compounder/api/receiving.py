@@ -407,7 +407,7 @@ def release_lot(
     """A pharmacist releases a quarantined (or held) lot for use: ``pharmacist``, the
     initials of an active pharmacist of the staff register (``core.staff``), logged
     with the register's name."""
-    from compounder.core.staff import load_register
+    from compounder.core.settings import load_register
     from compounder.log.receipts import find_received, log_event
 
     signer = load_register(config).pharmacist(pharmacist, "pharmacist", "a release")

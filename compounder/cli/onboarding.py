@@ -115,7 +115,7 @@ def staff(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     Example: compounder staff --json
     """
     from compounder.content.reports import staff_report, staff_rows
-    from compounder.core.staff import load_register
+    from compounder.core.settings import load_register
 
     register = load_register(config)
     if as_json:

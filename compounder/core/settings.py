@@ -185,6 +185,24 @@ class MissingSettingsError(DataFileError):
         )
 
 
+def load_register(config: str | Path | None = None) -> StaffRegister:
+    """The staff register of the settings (``config``: a path, else found as every
+    command finds them). Reads only ``[staff]``, so a command that only needs people does
+    not pay for the rest; no settings file found: an empty register (every person field
+    is then refused, saying how to add one). ``core.staff`` parses the table it is given:
+    it does not read settings itself."""
+    from collections.abc import Mapping
+
+    try:
+        path = find_config(config)
+    except MissingSettingsError:
+        return StaffRegister()
+    staff = load_toml(Path(path)).get("staff", {})
+    if not isinstance(staff, Mapping):
+        raise DataFileError(str(path), "staff", "is not a table", "[staff.XX] sections")
+    return parse_register(staff, str(path))
+
+
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
@@ -283,6 +301,8 @@ def log_setting(explicit: str | Path | None = None) -> LogSetting:
         return LogSetting("", "")
     table = Table(load_toml(path), str(path))
     return LogSetting(_log_url(table), str(path))
+
+
 def _lots(table: Table, path: Path) -> LotRules:
     """``[lots]``: require_received (true: every ingredient lot must have been received
     with ``compounder receive``), quarantine (the forms whose received lots wait for a
@@ -374,6 +394,8 @@ def _warnings(table: Table) -> dict[str, Any]:
         library.append(AuxiliaryWarning(warning_id, tuple(texts)))
     chosen = table.text_list("print", required=False)
     return {"warnings": tuple(dict.fromkeys(chosen)), "warning_library": tuple(library)}
+
+
 def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
     """The settings if a file is given or found; None when there is none to find (an
     explicit path that does not exist is still an error)."""

@@ -183,26 +183,3 @@ def parse_register(data: Mapping[str, Any], path: str) -> StaffRegister:
         active = entry.boolean("active", default=True)
         members.append(StaffMember(initials, name, Role(role), active))
     return StaffRegister(tuple(members), path)
-
-
-def load_register(config: str | Any | None = None) -> StaffRegister:
-    """The register of the settings (``config``: a path, else found as every command
-    finds them). Reads only ``[staff]``, so a command that only needs people does not
-    pay for the rest; no settings file found: an empty register (every person field is
-    then refused, saying how to add one)."""
-    from pathlib import Path
-
-    from compounder.core.datafiles import load_toml
-    from compounder.core.settings import MissingSettingsError, find_config
-
-    try:
-        path = find_config(config)
-    except MissingSettingsError:
-        return StaffRegister()
-    data = load_toml(Path(path))
-    staff = data.get("staff", {})
-    if not isinstance(staff, Mapping):
-        from compounder.errors import DataFileError
-
-        raise DataFileError(str(path), "staff", "is not a table", "[staff.XX] sections")
-    return parse_register(staff, str(path))

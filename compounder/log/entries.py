@@ -365,7 +365,7 @@ def correct_entry(
     authored by ``by``: the initials of an active person of the staff register (the
     settings' ``[staff]``, ``config`` or found as every command finds them), logged
     with the register's name for them."""
-    from compounder.core.staff import load_register
+    from compounder.core.settings import load_register
 
     if not reason.strip():
         raise InputError("reason", reason, "a reason for the correction")

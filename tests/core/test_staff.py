@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from compounder.core.settings import load_settings
+from compounder.core.settings import load_register, load_settings
 from compounder.core.staff import (
     Role,
     StaffError,
     StaffMember,
     StaffRegister,
     check_independent,
-    load_register,
     parse_register,
 )
 from compounder.errors import EXIT_INPUT, DataFileError, SafetyError

@@ -122,7 +122,7 @@ def test_off_protocol_doses_need_a_reason():
 
 
 def test_above_the_ceiling_needs_a_reason_and_the_pharmacist():
-    from compounder.core.staff import load_register
+    from compounder.core.settings import load_register
 
     signers = load_register()
     for kwargs in ({"target_dose": "5 mg"}, {"start_dose": "4.75 mg"}, {"dose": "6 mg"}):
