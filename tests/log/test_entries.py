@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import EXAMPLE_CONFIG
+from conftest import EXAMPLE_CONFIG, predating
 
 from compounder.api.dispensing import make_labels
 from compounder.api.recording import record_preparation
@@ -163,7 +163,7 @@ def test_a_later_fill_date_than_the_lot_bud_is_refused_by_the_limit(tmp_path, lo
             concentration="1 mg/mL",
             fill_date="2026-12-15",
             lot=LOT,
-            config=EXAMPLE_CONFIG,
+            config=predating(tmp_path),  # a fill dated after today: a site that pre-dates
             db=db,
         )
 
