@@ -98,3 +98,28 @@ def test_installed_layout_runs(wheel, tmp_path):
     )
     assert schema.returncode == 0, schema.stderr
     assert '"$id": "urn:compounder:schema:order"' in schema.stdout
+
+
+def test_the_public_api_is_every_name_in_all_imported_when_used():
+    """``from compounder import X`` works for every public name, and importing the
+    package alone loads none of the label, order or dispensing modules."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, compounder\n"
+        "assert 'compounder.api.dispensing' not in sys.modules\n"
+        "assert 'compounder.api.orders' not in sys.modules\n"
+        "for name in compounder.__all__:\n"
+        "    assert getattr(compounder, name) is not None, name\n"
+        "    assert name in dir(compounder), name\n"
+        "assert compounder.make_labels.__module__ == 'compounder.api.dispensing'\n"
+        "try:\n"
+        "    compounder.no_such_name\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
