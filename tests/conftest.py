@@ -90,6 +90,21 @@ def example_config() -> Path:
     return EXAMPLE_CONFIG
 
 
+def predating(folder: Path) -> Path:
+    """The example settings of a site that pre-dates (``[records] allow_future_dates``):
+    fills dated after today, as a pharmacy printing next week's fills would (docs/staff.md)."""
+    text = EXAMPLE_CONFIG.read_text()
+    assert "allow_future_dates = false" in text
+    path = folder / "predating.toml"
+    path.write_text(text.replace("allow_future_dates = false", "allow_future_dates = true"))
+    return path
+
+
+@pytest.fixture
+def predating_config(tmp_path) -> Path:
+    return predating(tmp_path)
+
+
 def pdf_pages(data: bytes):
     """pdfplumber pages of a PDF given as bytes."""
     import io
@@ -127,6 +142,60 @@ def own_anchor(tmp_path_factory, monkeypatch) -> Path:
     """Every test witnesses its logs' heads in an anchor file of its own."""
     path = tmp_path_factory.mktemp("anchor") / "anchors.log"
     monkeypatch.setenv("COMPOUNDER_ANCHOR", str(path))
+    return path
+
+
+#: The pharmacy settings every test finds in its user config folder (as if 'compounder
+#: init --staff ...' had been run): the shipped defaults and a staff register with the
+#: initials the tests sign with. A test that needs no settings points XDG_CONFIG_HOME
+#: elsewhere; one that gives --config gets that file's register.
+TEST_SETTINGS = """[pharmacy]
+name = "Test Pharmacy"
+address = "1 Test Street"
+phone = "555-0100"
+
+[staff.JD]
+name = "Julia Diaz"
+role = "pharmacist"
+
+[staff.MK]
+name = "Marcus Kim"
+role = "pharmacist"
+
+[staff.AB]
+name = "Ana Brooks"
+role = "pharmacist"
+
+[staff.TR]
+name = "Tomas Reyes"
+role = "technician"
+
+[staff.OL]
+name = "Olga Lind"
+role = "pharmacist"
+active = false
+"""
+
+
+def _user_settings(folder: Path) -> Path:
+    (folder / "compounder").mkdir(parents=True, exist_ok=True)
+    path = folder / "compounder" / "config.toml"
+    path.write_text(TEST_SETTINGS, encoding="utf-8")
+    return path
+
+
+# module-scoped fixtures run before any test's fixture: they find these settings
+os.environ["XDG_CONFIG_HOME"] = str(
+    _user_settings(Path(tempfile.mkdtemp(prefix="compounder-config-"))).parents[1]
+)
+
+
+@pytest.fixture(autouse=True)
+def registered_staff(tmp_path_factory, monkeypatch) -> Path:
+    """Every test's user settings hold a staff register (``TEST_SETTINGS``), never the
+    developer's own settings."""
+    path = _user_settings(tmp_path_factory.mktemp("config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(path.parents[1]))
     return path
 
 

@@ -29,10 +29,12 @@ def screen_medications(
     """Screen medicines as typed; SafetyError on a ``stop`` hit without an override
     (``refuse=False``: return the decision; ``require_safe()`` refuses later).
     The list is ``screening`` if given, else the pharmacy's (``[defaults] screening``
-    of the settings ``config``, found as every command finds them), else the shipped one."""
+    of the settings ``config``, found as every command finds them), else the shipped one.
+    ``pharmacist``: an active pharmacist of those settings' staff register."""
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import load_screening, screening_decision
 
+    pharmacy = open_pharmacy(config, required=False)
     return screening_decision(
         list(other_medications),
         override=override,
@@ -43,7 +45,8 @@ def screen_medications(
         table=(
             load_screening(screening)
             if screening is not None
-            else open_pharmacy(config, required=False).screening()
+            else pharmacy.screening()
         ),
         refuse=refuse,
+        signers=pharmacy.settings.staff,
     )

@@ -129,6 +129,7 @@ def dispense_order(
             target_dose=target_dose,
             off_protocol_reason=off_protocol_reason,
             pharmacist=pharmacist,
+            signers=pharmacy.settings.staff,
         ).require_measurable()
         lot_fills = None if fill == "all" else frozenset({int(fill) if fill else 1})
         schedule = plan_fills(
@@ -149,6 +150,7 @@ def dispense_order(
         syringes=syringes,
         off_protocol_reason=off_protocol_reason,
         pharmacist=pharmacist,
+        signers=pharmacy.settings.staff,
     ).require_measurable()
     single, held = dose_fill(
         plan.steps[0],
@@ -399,8 +401,10 @@ def plan_order(
 def screen(order: Order, pharmacy: Pharmacy) -> Any:
     """The one screening decision (core.screening) of an order's answers against the
     pharmacy's list, before anything is worked out."""
+    from compounder.api.orders import check_order_dates
     from compounder.core.screening import screening_decision
 
+    check_order_dates(order, pharmacy.settings)
     answers = order.screening
     return screening_decision(
         list(answers.medicines or ()),
@@ -410,6 +414,7 @@ def screen(order: Order, pharmacy: Pharmacy) -> Any:
         acknowledge_unscreened=answers.acknowledge_unscreened,
         no_other_medications=answers.no_other_medications,
         table=pharmacy.screening(),
+        signers=pharmacy.settings.staff,
     )
 
 
@@ -727,6 +732,7 @@ def make_chart(
         target_dose=choice.target_dose,
         off_protocol_reason=choice.off_protocol_reason,
         pharmacist=screening.pharmacist or None,
+        signers=settings.staff,
     ).require_measurable()
     contents = chart_contents(
         plan, order, settings, vehicle, source, screening.liver_kidney_history

@@ -785,3 +785,19 @@ def field_table_markdown() -> str:
         required = " (required)" if f.column in REQUIRED_COLUMNS else ""
         rows.append(f"| {column}{required} | {option} | {f.group} | {f.column_help or f.help} |")
     return "\n".join(rows) + "\n"
+
+
+def check_order_dates(order: Order, settings: Any) -> None:
+    """An order dated after now (its fill date, beyond the clock skew) is refused
+    unless the pharmacy's settings allow pre-dating (``[records]``): one rule for every
+    entrance that dispenses (``label``, a batch row); InputError naming ``fill-date``
+    (a batch names the ``fill_date`` column). A titration's later fills, dated by its
+    plan, are not typed dates and are not refused."""
+    from compounder.core.dates import check_not_after_now
+
+    if order.fill_date is not None:
+        check_not_after_now(
+            order.fill_date, "fill-date",
+            allow_future=settings.records.allow_future_dates,
+            skew_minutes=settings.records.clock_skew_minutes,
+        )  # fmt: skip

@@ -19,6 +19,7 @@ from pathlib import Path
 from compounder.core.dates import parse_date
 from compounder.core.limits import CONCENTRATION_MG_ML, PREPARED_VOLUME_ML, check_range
 from compounder.core.protocols import DEFAULT_PROTOCOL, Protocol, load_protocol
+from compounder.core.staff import StaffRegister
 from compounder.core.strengths import (
     StrengthResult,
     candidate_concentrations,
@@ -80,13 +81,15 @@ def plan_titration(
     target_dose: str | Decimal | None = None,
     off_protocol_reason: str | None = None,
     pharmacist: str | None = None,
+    signers: StaffRegister | None = None,
 ) -> Plan:
     """The titration plan; without a concentration, at the recommended one.
 
     ``start_dose``/``target_dose``: start (or restart) at any step and stay at the
     target as maintenance (``dispensing.toml`` maintenance_days); a dose off the
     protocol's steps needs ``off_protocol_reason`` (``core.titration``), one above its
-    maximum also the ``pharmacist``'s initials.
+    maximum also the ``pharmacist``'s initials: an active pharmacist of the staff
+    register ``signers`` (StaffError otherwise, and always without one).
     The plan may contain steps that are not measurable; call ``require_measurable()``
     (the CLI does) before printing anything from it.
     """
@@ -102,8 +105,6 @@ def plan_titration(
         conc = parse_concentration(concentration)
     start = parse_date(start_date, "start-date") if start_date is not None else None
     dose_mg = parse_dose(dose) if dose is not None else None
-    from compounder.core.screening import check_initials
-
     reason = ""
     if off_protocol_reason is not None:
         from compounder.core.screening import check_reason
@@ -126,7 +127,13 @@ def plan_titration(
         target_mg=target_mg,
         off_protocol_reason=reason,
         maintenance_days=maintenance_days,
-        pharmacist=check_initials(pharmacist) if pharmacist else "",
+        pharmacist=(
+            (signers or StaffRegister())
+            .pharmacist(pharmacist, "pharmacist", "an off-protocol dose")
+            .initials
+            if pharmacist
+            else ""
+        ),
     )
 
 

@@ -404,18 +404,21 @@ def _received(store: Any, lot: str) -> ReceivedLot:
 def release_lot(
     lot: str, pharmacist: str, db: str | Path | None = None, config: str | Path | None = None
 ) -> ReceivedLot:
-    """A pharmacist releases a quarantined (or held) lot for use."""
-    from compounder.core.identity import check_name
+    """A pharmacist releases a quarantined (or held) lot for use: ``pharmacist``, the
+    initials of an active pharmacist of the staff register (``core.staff``), logged
+    with the register's name."""
+    from compounder.core.settings import load_register
     from compounder.log.receipts import find_received, log_event
 
-    initials = check_name(pharmacist, "pharmacist")
+    signer = load_register(config).pharmacist(pharmacist, "pharmacist", "a release")
     with store_at(db, config) as store, store.transaction():
         found = _received(store, lot)
         if found.status is LotStatus.RECALLED:
             raise SafetyError(f"ingredient lot {found.lot} is recalled", "it is never released")
         if found.status is LotStatus.RELEASED:
             raise InputError("lot", found.lot, "a lot quarantined or on hold (it is released)")
-        log_event(store, LotEventKind.RELEASE, found.lot, {"pharmacist": initials})
+        who = {"pharmacist": signer.initials, "pharmacist_name": signer.name}
+        log_event(store, LotEventKind.RELEASE, found.lot, who)
         now = find_received(store, found.lot)
     assert now is not None
     return now

@@ -71,14 +71,18 @@ def record_preparation(
 
     The time of compounding is ``time`` (HH:MM), else now; a ``compounded`` date other
     than today without a ``time`` leaves the time blank on the record, to be written at
-    the bench (a time is never invented). The checker must not be the preparer (by
-    initials) unless the settings allow a single-pharmacist site; the balance's id
-    comes from the settings (``config``, else the usual places; none: a blank).
+    the bench (a time is never invented); a date (and time) after now is refused unless
+    the settings' ``[records] allow_future_dates``. ``prepared_by`` and ``checked_by``
+    are initials of the settings' staff register (``core.staff``; the checker a
+    pharmacist, another person than the preparer unless the settings allow a
+    single-pharmacist site); the record names them as the register does. The balance's
+    id comes from the settings (``config``, else the usual places; none: a blank).
     """
     from compounder.api.planning import resolved_lots_from
+    from compounder.core.dates import check_not_after_now
     from compounder.core.formulations import find_formulation
-    from compounder.core.identity import check_independent, check_name, check_rx
-    from compounder.core.settings import optional_settings
+    from compounder.core.identity import check_rx
+    from compounder.core.pharmacy import open_pharmacy
 
     if output is not None:
         check_output_path(Path(output))
@@ -88,13 +92,13 @@ def record_preparation(
     resolved = resolved_lots_from(tuple(ingredient_lots), lots_file, day, config=config, db=db)
     lots = resolved.lots
     _check_lots_named(lots)
-    prepared = check_name(prepared_by, "prepared-by")
-    checked = check_name(checked_by, "checked-by")
     rx = check_rx(rx) if rx else None
-    settings = optional_settings(config)
-    same_person = check_independent(
-        prepared, checked, settings.single_pharmacist if settings else False
-    )
+    settings = open_pharmacy(config, required=False).settings
+    preparer, checker, same_person = _people(settings, prepared_by, checked_by)
+    check_not_after_now(
+        at, "date", allow_future=settings.records.allow_future_dates,
+        skew_minutes=settings.records.clock_skew_minutes,
+    )  # fmt: skip
     if screening is None:
         screening = _answers(
             other_medications,
@@ -111,11 +115,13 @@ def record_preparation(
     find_formulation(prep.source.id, prep.vehicle.id, prep.concentration_mg_ml)
     record = {
         "rx": rx,
-        "prepared": prepared,
-        "checked": checked,
+        "prepared": preparer.initials,
+        "checked": checker.initials,
+        "prepared_name": preparer.name,
+        "checked_name": checker.name,
         "lots": lots,
         "at": at,
-        "balance": settings.balance if settings else "",
+        "balance": settings.balance,
         "single_pharmacist": same_person,
         "safety": safety,
         "paper": paper,
@@ -174,6 +180,7 @@ def _write_record(
             balance=made["balance"],
             single_pharmacist=made["single_pharmacist"],
         )
+        record.update(prepared_by_name=made["prepared_name"], checked_by_name=made["checked_name"])
         record["safety"] = made["safety"]
         # taken from the received lots as the log holds them now, in the record's
         # transaction: two records at once never take the same stock
@@ -214,6 +221,18 @@ def _write_record(
     return lot, record, pdf
 
 
+def _people(settings: Any, prepared_by: str, checked_by: str) -> tuple[Any, Any, bool]:
+    """Who prepared (any active person of the staff register) and who checked (an
+    active pharmacist of it, another entry than the preparer unless the site is a
+    single-pharmacist one), and whether they are the same person."""
+    from compounder.core.staff import check_independent
+
+    staff = settings.staff
+    preparer = staff.person(prepared_by, "prepared-by")
+    checker = staff.pharmacist(checked_by, "checked-by", "checking a preparation")
+    return preparer, checker, check_independent(preparer, checker, settings.single_pharmacist)
+
+
 def _safety(
     screening: ScreeningAnswers | None,
     off_protocol_reason: str | None,
@@ -227,6 +246,7 @@ def _safety(
     from compounder.core.pharmacy import open_pharmacy
     from compounder.core.screening import check_reason, screening_decision
 
+    pharmacy = open_pharmacy(config, required=False)
     decision = None
     if screening is not None:
         decision = screening_decision(
@@ -236,7 +256,8 @@ def _safety(
             liver_kidney_history=screening.liver_kidney_history,
             acknowledge_unscreened=screening.acknowledge_unscreened,
             no_other_medications=screening.no_other_medications,
-            table=open_pharmacy(config, required=False).screening(),
+            table=pharmacy.screening(),
+            signers=pharmacy.settings.staff,
         )
     reason = (
         check_reason(off_protocol_reason, "off-protocol-reason")

@@ -1,19 +1,22 @@
 """Setting a workstation up and checking it: ``compounder init`` and ``settings check``.
 
 ``write_settings`` writes a pharmacy settings file from a few answers (name, address,
-phone, default stock, where the log is), each checked as the settings are when read,
-and the whole file read back through ``core.settings`` before it is put in place: a
-file ``init`` writes is always one every command accepts. ``check_workstation`` says
-which settings file and log a command would use, what the log holds (backend, schema
-version, entries, chain head) and whether each printer named in the settings answers.
+phone, default stock, where the log is, the staff register), each checked as the
+settings are when read, and the whole file read back through ``core.settings`` before
+it is put in place: a file ``init`` writes is always one every command accepts.
+``check_workstation`` says which settings file and log a command would use, what the
+log holds (backend, schema version, entries, chain head) and whether each printer
+named in the settings answers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from compounder.core.staff import StaffMember
 from compounder.errors import CompounderError, DataFileError, InputError, OutputError
 
 MAX_FIELD_LENGTH = 200
@@ -52,8 +55,35 @@ def check_log(location: str) -> str:
     return text
 
 
-def settings_toml(name: str, address: str, phone: str, stock: str, log: str = "") -> str:
-    """The text of a settings file (TOML) with these answers."""
+def check_staff(text: str) -> StaffMember:
+    """One person of the staff register as ``init --staff`` takes them:
+    ``INITIALS=Full Name:role`` (role: pharmacist or technician), e.g.
+    ``JD=Julia Diaz:pharmacist``; checked as the settings' ``[staff]`` is read."""
+    from compounder.core.staff import parse_register
+
+    expected = 'INITIALS=Full Name:role, e.g. "JD=Julia Diaz:pharmacist" (role: pharmacist '
+    expected += "or technician)"
+    initials, equals, rest = text.strip().partition("=")
+    name, colon, role = rest.rpartition(":")
+    if not (equals and colon and initials.strip() and name.strip()):
+        raise InputError("staff", text[:60], expected)
+    table = {initials.strip(): {"name": name.strip(), "role": role.strip()}}
+    try:
+        (member,) = parse_register(table, "--staff").members
+    except DataFileError as exc:
+        raise InputError("staff", text[:60], f"{expected}; {exc.key}: {exc.problem}") from None
+    return member
+
+
+def settings_toml(
+    name: str,
+    address: str,
+    phone: str,
+    stock: str,
+    log: str = "",
+    staff: Sequence[StaffMember] = (),
+) -> str:
+    """The text of a settings file (TOML) with these answers and staff register."""
     import json
 
     def quoted(text: str) -> str:  # a TOML basic string (JSON's escapes are TOML's)
@@ -73,6 +103,17 @@ def settings_toml(name: str, address: str, phone: str, stock: str, log: str = ""
     ]
     if log:
         lines += ["", "[log]", f"url = {quoted(log)}"]
+    lines += ["", "# The staff register (docs/staff.md): the initials every person field takes."]
+    if not staff:
+        lines += ["# [staff.JD]", '# name = "Julia Diaz"', '# role = "pharmacist"']
+    for member in staff:
+        lines += [
+            "",
+            f"[staff.{member.initials}]",
+            f"name = {quoted(member.name)}",
+            f"role = {quoted(str(member.role))}",
+            "active = true",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -85,6 +126,7 @@ def write_settings(
     log: str = "",
     *,
     force: bool = False,
+    staff: Sequence[str | StaffMember] = (),
 ) -> Path:
     """Write a settings file (default: the user's config file) and return its path.
     Every answer is checked first (InputError naming it); an existing file is kept
@@ -100,6 +142,7 @@ def write_settings(
         check_field("phone", phone),
         check_stock(stock),
         check_log(log),
+        _register(staff),
     )
     target = Path(path) if path else user_config_path()
     if target.exists() and not force:
@@ -112,6 +155,17 @@ def write_settings(
         temp.write_text(text, encoding="utf-8")
         open_pharmacy(temp)  # read back as every command reads settings
     return target
+
+
+def _register(staff: Sequence[str | StaffMember]) -> list[StaffMember]:
+    """``init``'s staff, each checked, initials registered once."""
+    members = [m if isinstance(m, StaffMember) else check_staff(m) for m in staff]
+    seen: set[str] = set()
+    for member in members:
+        if member.initials in seen:
+            raise InputError("staff", member.initials, "each person's initials once")
+        seen.add(member.initials)
+    return members
 
 
 @dataclass

@@ -271,7 +271,11 @@ def _charts(order: Order, plan: OrderPlan, screening: Any, ctx: dict[str, Any]) 
 def screen_order(order: Order, config: str | None = None) -> Any:
     """The order's screening decision (``core.screening.screening_decision``, the one
     decision every entrance calls) against the pharmacy's list; RowProblem naming the
-    column if it refuses."""
+    column if it refuses; an order dated after now is refused first
+    (``api.orders.check_order_dates``, as ``label`` refuses it)."""
+    from compounder.api.orders import check_order_dates
+
+    _in_column("fill_date", check_order_dates, order, run_context(config)["settings"])
     return _screened(config, order.screening)
 
 
@@ -291,6 +295,7 @@ def _screened(config: str | None, answers: ScreeningAnswers) -> Any:
         acknowledge_unscreened=answers.acknowledge_unscreened,
         no_other_medications=answers.no_other_medications,
         table=run_context(config)["screening"],
+        signers=run_context(config)["settings"].staff,
     )
 
 

@@ -193,6 +193,7 @@ COMMANDS = (
     logbook.history,
     logbook.correct,
     onboarding.init,
+    onboarding.staff,
     *stockroom.COMMANDS,
     schemas.schema,
 )

@@ -266,15 +266,21 @@ def history(
 def correct(
     entry: Annotated[int, typer.Option("--entry", help="The id of the entry to correct.")],
     reason: Annotated[str, typer.Option("--reason", help="What was wrong.")],
+    by: Annotated[
+        str,
+        typer.Option("--by", help="Your initials, as in the staff register (compounder staff)."),
+    ],
     db: DbOpt = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Append a correction to the log (an entry is never changed or deleted).
+    """Append a correction to the log (an entry is never changed or deleted), with its
+    author: registered initials (--by), logged with the register's name and shown by
+    history.
 
-    Example: compounder correct --entry 12 --reason "checked by MK, not MJ"
+    Example: compounder correct --entry 12 --reason "checked by MK, not MJ" --by JD
     """
     from compounder.log.entries import correct_entry
 
-    new = correct_entry(entry, reason, which_log(db, config, verbose))
+    new = correct_entry(entry, reason, which_log(db, config, verbose), by=by, config=config)
     typer.echo(f"Entry {new} corrects entry {entry}.")

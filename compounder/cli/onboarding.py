@@ -51,6 +51,14 @@ def init(
             "URL (empty: the user data folder).",
         ),
     ] = None,
+    staff: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--staff",
+            help='A person of the staff register: "INITIALS=Full Name:pharmacist" (or '
+            ":technician). Repeatable.",
+        ),
+    ] = None,
     path: Annotated[
         Path | None,
         typer.Option(
@@ -62,11 +70,12 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Write the pharmacy settings every command reads: name, address, phone, default
-    label stock and where the log is, from the flags or, on a terminal, by asking.
-    Each answer is checked as it is given; an existing file is kept unless --force.
+    label stock, where the log is and the staff register (--staff, once per person),
+    from the flags or, on a terminal, by asking. Each answer is checked as it is
+    given; an existing file is kept unless --force.
 
     Example: compounder init --name "Riverside Pharmacy" --address "1 Main St"
-    --phone "555-0100"
+    --phone "555-0100" --staff "JD=Julia Diaz:pharmacist"
     """
     from compounder.api import workstation as setup
     from compounder.core.settings import user_config_path
@@ -86,9 +95,54 @@ def init(
         if log is not None or sys.stdin.isatty()
         else "",
         force=force,
+        staff=staff or ([] if not sys.stdin.isatty() else _ask_staff()),
     )
     typer.echo(f"Wrote the pharmacy settings to {written}")
+    if not staff and not sys.stdin.isatty():
+        typer.echo(
+            "No staff register yet: records, overrides, releases and corrections need one "
+            '(add [staff.XX] tables to the file, or run init again with --staff "XX=Name:role")'
+        )
     typer.echo("Check them with: compounder settings check")
+
+
+def staff(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """List the staff register: the people whose initials may sign (--prepared-by,
+    --checked-by, --pharmacist, correct --by), with their role (pharmacist or
+    technician) and whether they are active. The register is the settings' [staff.XX]
+    tables; names printed on records come from it.
+
+    Example: compounder staff --json
+    """
+    from compounder.content.reports import staff_report, staff_rows
+    from compounder.core.settings import load_register
+
+    register = load_register(config)
+    if as_json:
+        print_json("staff", {"settings": register.source or None, "staff": staff_rows(register)})
+    else:
+        typer.echo(staff_report(register))
+
+
+def _ask_staff() -> list[str]:
+    """The staff register, asked for on a terminal one person at a time."""
+    from compounder.api.workstation import check_staff
+    from compounder.errors import CompounderError
+
+    people: list[str] = []
+    while True:
+        answer = typer.prompt(
+            "Staff (INITIALS=Full Name:pharmacist or :technician; empty to finish)",
+            default="", show_default=False,
+        )  # fmt: skip
+        if not answer.strip():
+            return people
+        try:
+            check_staff(answer)
+        except CompounderError as exc:
+            typer.echo(f"  not accepted: {exc}", err=True)
+            continue
+        people.append(answer)
 
 
 def check(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:

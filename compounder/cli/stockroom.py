@@ -92,7 +92,8 @@ def release(
     """
     from compounder.api.receiving import release_lot
 
-    _lot_line(release_lot(lot, pharmacist, db, config), f"released by {pharmacist.strip()}")
+    released = release_lot(lot, pharmacist, db, config)
+    _lot_line(released, f"released by {released.released_by}")
 
 
 def hold(lot: LotArg, reason: ReasonOpt, db: DbOpt = None, config: ConfigOpt = None) -> None:

@@ -38,7 +38,7 @@ from compounder.content.preparation_text import (
     preparation_dict,
     tablets_text,
 )
-from compounder.content.safety import LIVER_KIDNEY, safety_lines
+from compounder.content.safety import LIVER_KIDNEY, safety_lines, signed
 from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
 from compounder.core.lots import IngredientExpiry
@@ -567,7 +567,8 @@ def _components_lines(record: dict[str, Any]) -> list[Line]:
 
 
 def _result(record: dict[str, Any]) -> list[Line]:
-    check = f"Prepared by: {record['prepared_by']} • Checked by: {record['checked_by']}"
+    prepared, checked = signed(record, "prepared_by"), signed(record, "checked_by")
+    check = f"Prepared by: {prepared} • Checked by: {checked}"
     return [
         ("heading", "Result"),
         (

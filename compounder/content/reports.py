@@ -356,8 +356,46 @@ def entry_dict(entry: Any, lots: set[str] | None = None) -> dict[str, Any]:
         "created_at": entry.created_at,
         "created_local": logged_time(entry.created_at),
         "corrects": entry.corrects,
+        "by": signed_by(entry.payload),
         "payload": entry.payload,
     }
+
+
+def signed_by(payload: Any) -> str:
+    """Who an entry names as its author, by registered initials: a correction's
+    author ("JD"), a preparation's preparer and checker ("JD/MK"); "" for none."""
+    if not isinstance(payload, dict):
+        return ""
+    if payload.get("by"):
+        return str(payload["by"])
+    people = [str(payload.get(key) or "") for key in ("prepared_by", "checked_by")]
+    if all(people) and not any(set(p) == {"_"} for p in people):
+        return "/".join(people)
+    return ""
+
+
+def staff_rows(register: Any) -> list[dict[str, Any]]:
+    """The staff register as rows: initials, name, role, active."""
+    return [
+        {"initials": m.initials, "name": m.name, "role": str(m.role), "active": m.active}
+        for m in register.members
+    ]
+
+
+def staff_report(register: Any) -> str:
+    """The staff register as a table, or what to do when it is empty."""
+    if not register.members:
+        where = register.source or "no settings file found"
+        return (
+            f"The staff register is empty ({where}): nobody can prepare, check, override, "
+            "release or correct. Add a [staff.XX] table per person (name, role, active) to "
+            'the settings, or write them with: compounder init --staff "XX=Full Name:pharmacist"'
+        )
+    rows = [
+        [row["initials"], row["name"], row["role"], "yes" if row["active"] else "no"]
+        for row in staff_rows(register)
+    ]
+    return render_table(["Initials", "Name", "Role", "Active"], rows)
 
 
 def lot_or_reference(lot: str | None, lots: set[str]) -> str:
@@ -382,7 +420,7 @@ def _what(entry: Any) -> str:
 def history_report(entries: list[Any], lots: set[str]) -> str:
     """The history table; ``lots``: the lots the log holds preparations for."""
     return render_table(
-        ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects"],
+        ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects", "By"],
         [
             [
                 str(e.id),
@@ -391,6 +429,7 @@ def history_report(entries: list[Any], lots: set[str]) -> str:
                 lot_or_reference(e.lot, lots),
                 str(e.payload.get("bud", "")),
                 str(e.corrects or ""),
+                signed_by(e.payload),
             ]
             for e in entries
         ],

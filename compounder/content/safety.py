@@ -23,6 +23,14 @@ NONE_TAKEN = "Other medicines: none (the pharmacist asked; the patient takes non
 NONE_ENTERED = "Other medicines: not screened (none were entered)."
 
 
+def signed(who: dict[str, Any], key: str = "pharmacist") -> str:
+    """A person a logged entry names, as a record prints them: the staff register's
+    name with the initials ("Julia Diaz (JD)"); an entry from before the register, its
+    initials alone."""
+    name = who.get(f"{key}_name") or ""
+    return f"{name} ({who[key]})" if name else str(who[key])
+
+
 def _unknown(acknowledged: bool, pharmacist: str) -> str:
     return f"{ACKNOWLEDGED} ({pharmacist})" if acknowledged else NOT_SCREENED
 
@@ -176,13 +184,13 @@ def safety_lines(safety: dict[str, Any] | None, rx: str = "") -> list[tuple[str,
             )
         acknowledged = screening.get("acknowledged")
         for medicine in screening["not_screened"]:
-            who = acknowledged["pharmacist"] if acknowledged else ""
+            who = signed(acknowledged) if acknowledged else ""
             out.append(("entered", f"{medicine}: {_unknown(bool(acknowledged), who)}"))
         if screening["override"] is not None:
             out.append(
                 (
                     "entered",
-                    f"Override by {screening['override']['pharmacist']}: "
+                    f"Override by {signed(screening['override'])}: "
                     f"{screening['override']['reason']}",
                 )
             )

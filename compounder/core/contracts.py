@@ -43,6 +43,7 @@ VERSIONS: dict[str, int] = {
     "log-anchor": 1,
     "log-copy": 1,
     "settings-check": 1,
+    "staff": 1,
     "export-fhir": 1,
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from compounder.core.limits import EARLIEST_DATE, LATEST_DATE
 from compounder.errors import InputError
@@ -41,8 +41,6 @@ def logged_time(stamp: str) -> str:
     entry since times are UTC) in this computer's local time with its offset
     (``2026-12-07 17:41:29 +01:00``); an older entry's time, written in the local
     time of its day without an offset, as it is, marked ``(local)``."""
-    from datetime import datetime
-
     if not stamp.endswith("Z"):
         return f"{stamp.replace('T', ' ')} (local)"
     try:
@@ -51,3 +49,32 @@ def logged_time(stamp: str) -> str:
         return stamp
     offset = moment.strftime("%z")
     return f"{moment:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+def check_not_after_now(
+    moment: date,
+    field: str,
+    *,
+    allow_future: bool,
+    skew_minutes: int,
+    now: datetime | None = None,
+    where: str = "",
+) -> date:
+    """A record's or label's date (a ``date``: its first minute; a ``datetime``: that
+    moment, local time) not after ``now`` by more than ``skew_minutes`` of clock skew;
+    InputError naming the field otherwise, unless the settings allow pre-dating
+    (``[records] allow_future_dates``)."""
+    if allow_future:
+        return moment
+    current = now or datetime.now()
+    start = moment if isinstance(moment, datetime) else datetime.combine(moment, time())
+    if start.tzinfo is not None:
+        start = start.astimezone().replace(tzinfo=None)
+    if start <= current + timedelta(minutes=skew_minutes):
+        return moment
+    shown = start.isoformat(" ", "minutes") if isinstance(moment, datetime) else moment.isoformat()
+    expected = (
+        f"a date not after now ({current:%Y-%m-%d %H:%M}, {skew_minutes} min of clock skew "
+        "allowed); a site that pre-dates sets [records] allow_future_dates = true in the settings"
+    )
+    raise InputError(field, shown, expected, where)

@@ -32,12 +32,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compounder.core.datafiles import Table, display_name, load_toml, template_path
 from compounder.core.drug_names import fold
 from compounder.core.identity import check_typed_text, has_invisible, mixes_scripts
 from compounder.errors import DataFileError, InputError, SafetyError
+
+if TYPE_CHECKING:
+    from compounder.core.staff import StaffRegister
 
 ACTIONS = ("stop", "caution")
 #: the list format this code reads (the ``version`` key; a list without it is this one)
@@ -367,12 +370,13 @@ class Screening:
     not_screened: tuple[str, ...]  # medicines (some part of which) nothing identified
     liver_kidney_history: bool = False
     override_reason: str = ""
-    pharmacist: str = ""
+    pharmacist: str = ""  # registered initials
     data_file: str = ""
     classes: tuple[str, ...] = field(default=())  # the class ids screened against
     identified: tuple[tuple[str, str], ...] = ()  # (medicine, what it was read as), no class
     acknowledge_unscreened: bool = False  # the pharmacist acknowledged the unidentified
     no_other_medications: bool = False  # the pharmacist asked: the patient takes none
+    pharmacist_name: str = ""  # the staff register's name for ``pharmacist``
 
     @property
     def stops(self) -> list[Hit]:
@@ -436,12 +440,20 @@ class Screening:
             "not_screened": list(self.not_screened),
             "identified": [list(pair) for pair in self.identified],
             "override": (
-                {"reason": self.override_reason, "pharmacist": self.pharmacist}
+                {
+                    "reason": self.override_reason,
+                    "pharmacist": self.pharmacist,
+                    "pharmacist_name": self.pharmacist_name,
+                }
                 if self.overridden
                 else None
             ),
             "acknowledged": (
-                {"pharmacist": self.pharmacist, "medicines": list(self.not_screened)}
+                {
+                    "pharmacist": self.pharmacist,
+                    "pharmacist_name": self.pharmacist_name,
+                    "medicines": list(self.not_screened),
+                }
                 if self.acknowledged
                 else None
             ),
@@ -528,16 +540,25 @@ def screening_decision(
     refuse: bool = True,
     acknowledge_unscreened: bool = False,
     no_other_medications: bool = False,
+    signers: StaffRegister | None = None,
 ) -> Screening:
     """Screen an order's other medicines and decide: SafetyError on a ``stop`` hit
     without an override, or on a medicine not identified without the pharmacist's
     acknowledgement (``refuse=False``: the decision is returned, for a report that
     shows it before refusing); InputError for an override or an acknowledgement without
-    initials, or for "no other medications" with medicines given."""
+    initials, or for "no other medications" with medicines given. ``pharmacist``: the
+    initials of an active pharmacist of the staff register ``signers`` (StaffError
+    otherwise, and always without a register), kept with the register's name."""
     table = table or load_screening()
     typed = _clean(medicines, "other-medication")
     reason = check_reason(override, "override") if override is not None else ""
-    initials = check_initials(pharmacist) if pharmacist is not None else ""
+    signer = None
+    if pharmacist is not None:
+        act = "an acknowledgement" if acknowledge_unscreened and not reason else "an override"
+        from compounder.core.staff import StaffRegister
+
+        signer = (signers or StaffRegister()).pharmacist(pharmacist, "pharmacist", act)
+    initials = signer.initials if signer else ""
     if reason and not initials:
         raise InputError("pharmacist", "missing", "{pharmacist} with {override}")
     if acknowledge_unscreened and not initials:
@@ -555,6 +576,7 @@ def screening_decision(
         liver_kidney_history=liver_kidney_history,
         override_reason=reason,
         pharmacist=initials,
+        pharmacist_name=signer.name if signer else "",
         data_file=table.path,
         classes=tuple(c.id for c in table.classes),
         identified=tuple(identified),

@@ -13,13 +13,14 @@ Where the compounding log is (``[log] url``) is read here too, once, by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from compounder.core import label_formats
 from compounder.core.bud import DAY_COUNTING, BudRules, load_bud_rules
 from compounder.core.datafiles import Table, load_toml
+from compounder.core.staff import StaffRegister, parse_register
 from compounder.core.stocks import PAPER
 from compounder.errors import DataFileError
 
@@ -95,6 +96,16 @@ class LotRules:
 
 
 @dataclass(frozen=True)
+class RecordDates:
+    """``[records]`` of the settings: whether a record or label may be dated after now
+    (``allow_future_dates``, pre-dating), and the clock skew tolerated before a date is
+    "after now" (``clock_skew_minutes``)."""
+
+    allow_future_dates: bool = False
+    clock_skew_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class PharmacySettings:
     name: str
     address: str
@@ -117,6 +128,8 @@ class PharmacySettings:
     warning_library: tuple[AuxiliaryWarning, ...] = ()
     log_url: str = ""  # [log] url: where the compounding log is (empty: the default)
     lots: LotRules = LotRules()
+    staff: StaffRegister = field(default_factory=StaffRegister)
+    records: RecordDates = RecordDates()
 
     def library_warning(self, warning_id: str) -> AuxiliaryWarning | None:
         return next((w for w in self.warning_library if w.id == warning_id), None)
@@ -172,12 +185,33 @@ class MissingSettingsError(DataFileError):
         )
 
 
+def load_register(config: str | Path | None = None) -> StaffRegister:
+    """The staff register of the settings (``config``: a path, else found as every
+    command finds them). Reads only ``[staff]``, so a command that only needs people does
+    not pay for the rest; no settings file found: an empty register (every person field
+    is then refused, saying how to add one). ``core.staff`` parses the table it is given:
+    it does not read settings itself."""
+    from collections.abc import Mapping
+
+    try:
+        path = find_config(config)
+    except MissingSettingsError:
+        return StaffRegister()
+    staff = load_toml(Path(path)).get("staff", {})
+    if not isinstance(staff, Mapping):
+        raise DataFileError(str(path), "staff", "is not a table", "[staff.XX] sections")
+    return parse_register(staff, str(path))
+
+
 def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
     path = find_config(explicit)
     table = Table(load_toml(path), str(path))
     table.check_keys(
-        {"pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots"}
-    )
+        {
+            "pharmacy", "defaults", "compounding", "printers", "warnings", "log", "lots",
+            "staff", "records",
+        }
+    )  # fmt: skip
     log_url = _log_url(table)
     pharmacy = table.table("pharmacy")
     pharmacy.check_keys({"name", "address", "phone"})
@@ -226,6 +260,8 @@ def load_settings(explicit: str | Path | None = None) -> PharmacySettings:
         screening=_data_file(defaults, "screening", path),
         log_url=log_url,
         lots=_lots(table.table("lots", required=False), path),
+        staff=parse_register(table.table("staff", required=False).data, str(path)),
+        records=_records(table.table("records", required=False)),
         **_warnings(table.table("warnings", required=False)),
     )
 
@@ -265,6 +301,8 @@ def log_setting(explicit: str | Path | None = None) -> LogSetting:
         return LogSetting("", "")
     table = Table(load_toml(path), str(path))
     return LogSetting(_log_url(table), str(path))
+
+
 def _lots(table: Table, path: Path) -> LotRules:
     """``[lots]``: require_received (true: every ingredient lot must have been received
     with ``compounder receive``), quarantine (the forms whose received lots wait for a
@@ -282,6 +320,20 @@ def _lots(table: Table, path: Path) -> LotRules:
         quarantine=quarantine,
         products=_data_file(table, "products", path),
     )
+
+
+MAX_CLOCK_SKEW_MINUTES = 60
+
+
+def _records(table: Table) -> RecordDates:
+    """``[records]``: allow_future_dates (true: a record or label may be dated after
+    now), clock_skew_minutes (how far after now a date-time may be before it is "after
+    now"; 0 to 60, default 5)."""
+    table.check_keys({"allow_future_dates", "clock_skew_minutes"})
+    skew = table.integer("clock_skew_minutes", required=False, default=5, minimum=0)
+    if skew > MAX_CLOCK_SKEW_MINUTES:
+        raise table.error("clock_skew_minutes", f"{skew} is not accepted", "0 to 60 minutes")
+    return RecordDates(table.boolean("allow_future_dates"), skew)
 
 
 def _profile(defaults: Table) -> str:
@@ -342,6 +394,8 @@ def _warnings(table: Table) -> dict[str, Any]:
         library.append(AuxiliaryWarning(warning_id, tuple(texts)))
     chosen = table.text_list("print", required=False)
     return {"warnings": tuple(dict.fromkeys(chosen)), "warning_library": tuple(library)}
+
+
 def optional_settings(explicit: str | Path | None = None) -> PharmacySettings | None:
     """The settings if a file is given or found; None when there is none to find (an
     explicit path that does not exist is still an error)."""

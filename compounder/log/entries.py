@@ -353,8 +353,20 @@ def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], s
         return entries, preparation_lots(store, (e.lot for e in entries if e.lot))
 
 
-def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> int:
-    """Append a correction that references an earlier entry (nothing is rewritten)."""
+def correct_entry(
+    entry_id: int,
+    reason: str,
+    db: str | Path | None = None,
+    *,
+    by: str,
+    config: str | Path | None = None,
+) -> int:
+    """Append a correction that references an earlier entry (nothing is rewritten),
+    authored by ``by``: the initials of an active person of the staff register (the
+    settings' ``[staff]``, ``config`` or found as every command finds them), logged
+    with the register's name for them."""
+    from compounder.core.settings import load_register
+
     if not reason.strip():
         raise InputError("reason", reason, "a reason for the correction")
     if len(reason) > MAX_TEXT_LENGTH or not reason.isprintable():
@@ -363,13 +375,13 @@ def correct_entry(entry_id: int, reason: str, db: str | Path | None = None) -> i
         )
     if not 1 <= entry_id <= MAX_ENTRY_ID:
         raise InputError("entry", str(entry_id)[:40], "the id of an entry in the log")
+    author = load_register(config).person(by, "by")
+    payload = {"reason": reason, "by": author.initials, "by_name": author.name}
     with open_store(db, must_exist=True) as store:
         original = store.entry(entry_id)
         if original is None:
             raise InputError("entry", str(entry_id), "the id of an entry in the log")
-        return store.log(
-            Kind.CORRECTION, original.rx, original.lot, {"reason": reason}, corrects=entry_id
-        )
+        return store.log(Kind.CORRECTION, original.rx, original.lot, payload, corrects=entry_id)
 
 
 def verify_log(

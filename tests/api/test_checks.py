@@ -140,11 +140,12 @@ def test_an_override_proceeds_through_every_entrance_and_is_kept(tmp_path):
     assert record["safety"]["screening"]["override"] == {
         "reason": "pain team stopped the opioid 2 weeks ago",
         "pharmacist": "JD",
+        "pharmacist_name": "Julia Diaz",
     }
     text = " ".join(" ".join(p.extract_text() for p in pdf_pages(pdf)).split())
     assert "Safety checks" in text
     assert "Norco 5/325: opioid (Norco) - STOP (overridden)" in text
-    assert "Override by JD: pain team stopped the opioid 2 weeks ago" in text
+    assert "Override by Julia Diaz (JD): pain team stopped the opioid 2 weeks ago" in text
     with Store(tmp_path / "log.db") as store:
         (entry,) = store.entries_for_lot(lot)
     assert entry.payload["safety"]["screening"]["decision"] == "override"
@@ -155,7 +156,7 @@ def test_batch_manifest_carries_both_decisions(tmp_path):
         tmp_path,
         other_medications="Percocet; zyxqol 500 mg; hydrocortisone cream; metformin",
         override="opioid stopped, prescriber aware",
-        pharmacist="AB",
+        pharmacist="MK",
         acknowledge_unscreened="yes",
         liver_kidney_history="yes",
     )
@@ -167,11 +168,11 @@ def test_batch_manifest_carries_both_decisions(tmp_path):
         "Percocet: opioids stop; hydrocortisone cream: corticosteroids caution"
     )
     assert row["not_screened"] == "zyxqol 500 mg" and row["acknowledged"] is True
-    assert row["override"] == "opioid stopped, prescriber aware" and row["pharmacist"] == "AB"
+    assert row["override"] == "opioid stopped, prescriber aware" and row["pharmacist"] == "MK"
     assert row["liver_kidney_history"] is True
     with (tmp_path / "out" / "manifest.csv").open(encoding="utf-8") as handle:
         (csv_row,) = list(csv.DictReader(handle))
-    assert csv_row["screening"] == "override" and csv_row["pharmacist"] == "AB"
+    assert csv_row["screening"] == "override" and csv_row["pharmacist"] == "MK"
     assert (csv_row["acknowledged"], csv_row["liver_kidney_history"]) == ("yes", "yes")
 
 

@@ -9,12 +9,14 @@ comparison fails when one entrance applies a rule of its own.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_CONFIG
+from conftest import predating
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +29,8 @@ from compounder.core.protocols import load_protocol
 from compounder.core.settings import find_config
 from compounder.errors import InputError, SafetyError
 
-CONFIG = str(find_config(EXAMPLE_CONFIG))
+# fills up to 2028 through every entrance: a site that pre-dates ([records] allow_future_dates)
+CONFIG = str(find_config(predating(Path(tempfile.mkdtemp(prefix="predating-")))))
 # (protocol, concentration) pairs that measure every step of the protocol exactly
 PLANS = [
     ("ldn-standard", "1 mg/mL"),

@@ -197,7 +197,7 @@ from compounder.errors import SafetyError
 try:
     record_preparation("1 mg/mL", "100 mL", "tablets", "water", ingredient_lots=["AB1"],
                        prepared_by="JD", checked_by="MK", compounded="2026-12-01",
-                       time="09:00", db=sys.argv[1])
+                       time="09:00", db=sys.argv[1], config=sys.argv[2])
 except SafetyError as exc:
     print(exc)
     sys.exit(3)
@@ -208,10 +208,11 @@ def test_concurrent_records_never_overdraw_a_lot(log_db, tmp_path):
     """Eight processes record at once, each taking 2 of the lot's 10 tablets: five
     are recorded, three refused, and the lot ends at exactly zero."""
     tablets(log_db, "AB1", "10 tablets")
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no settings: the defaults
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}  # no user settings
+    config = settings(tmp_path)  # the example's: its staff register signs (JD, MK)
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", RECORDER, log_db],
+            [sys.executable, "-c", RECORDER, log_db, str(config)],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
         )
         for _ in range(8)
@@ -327,7 +328,7 @@ def _stocked(db: str, powder: str = "5 g") -> None:
     tablets(db, "T1")
     receive_lot(powder, ingredient="powder-hcl", lot="P1", expiry="2027-06-30",
                 assay="99.2%", water="0.4%", db=db)  # fmt: skip
-    release_lot("P1", "RPh", db)
+    release_lot("P1", "JD", db)
     receive_lot("500 mL", ingredient="glycerol", lot="GLY1", expiry="2028-01-31", db=db)
 
 
@@ -428,7 +429,7 @@ def test_a_batch_refuses_a_powder_lot_without_a_certificate(cli, tmp_path):
     so it cannot deduct it: refused, naming the lot (nothing is logged)."""
     db = str(tmp_path / "log.db")
     receive_lot("5 g", ingredient="powder-hcl", lot="P2", expiry="2027-06-30", db=db)
-    release_lot("P2", "RPh", db)
+    release_lot("P2", "JD", db)
     run = _batch(cli, tmp_path, db, "powder", "water", ("P2",))
     assert run.exit_code == 2 and "P2 has none" in run.stderr and "--assay" in run.stderr
     with Store(db) as store:

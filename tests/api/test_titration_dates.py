@@ -5,16 +5,24 @@ use carries a note and is logged as such."""
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 from conftest import EXAMPLE_CONFIG
 
 from compounder.api.dispensing import make_labels
 
+# these labels are filled in 2028: a site that pre-dates (docs/staff.md)
+PREDATING = Path(tempfile.mkdtemp(prefix="predating-")) / "compounder.toml"
+PREDATING.write_text(
+    EXAMPLE_CONFIG.read_text().replace("allow_future_dates = false", "allow_future_dates = true")
+)
+
 
 def titration(start: str, rx: str = "1000970", **extra):
     return make_labels(
         rx, "Jane Doe", "Dr A. Smith", titration=True, start_date=start,
-        fill_date="2028-02-29", concentration="1 mg/mL", config=EXAMPLE_CONFIG, **extra,
+        fill_date="2028-02-29", concentration="1 mg/mL", config=PREDATING, **extra,
     )  # fmt: skip
 
 

@@ -542,7 +542,7 @@ def test_a_lot_reserved_only_for_refused_orders_is_not_logged(tmp_path, example_
         assert store.count("preparation") == 1  # nothing printed, nothing planned
 
 
-def test_an_order_dispensed_by_another_file_is_refused(tmp_path, example_config):
+def test_an_order_dispensed_by_another_file_is_refused(tmp_path, predating_config):
     """A corrected order file run again would dispense its good orders twice: they are
     refused (their line, the Rx column, the entry), the corrected ones are printed;
     the same file again is no repeat, and a refill (another fill date) is a new order."""
@@ -554,20 +554,21 @@ def test_an_order_dispensed_by_another_file_is_refused(tmp_path, example_config)
         _HEAD + "11,A B,Dr A,2026-12-01,1 mg/mL,3 mg,30 mL\n"
         "12,C D,Dr A,2026-12-01,1 mg/mL,9 mg,30 mL\n"
     )
-    assert run_batch(first, tmp_path / "a", example_config, db=db, skip_invalid=True).printed == 1
-    assert run_batch(first, tmp_path / "a2", example_config, db=db, skip_invalid=True).printed == 1
+    config = predating_config  # the refill is dated after today: a site that pre-dates
+    assert run_batch(first, tmp_path / "a", config, db=db, skip_invalid=True).printed == 1
+    assert run_batch(first, tmp_path / "a2", config, db=db, skip_invalid=True).printed == 1
     fixed = tmp_path / "fixed.csv"
     fixed.write_text(first.read_text().replace("9 mg", "3 mg"))
-    report = run_batch(fixed, tmp_path / "b", example_config, db=db)
+    report = run_batch(fixed, tmp_path / "b", predating_config, db=db)
     assert report.printed == 0
     (error,) = report.errors
     assert (error.line, error.column) == (2, "rx_number")
     assert "dispensed for 2026-12-01 already (log entry" in error.message
-    report = run_batch(fixed, tmp_path / "c", example_config, db=db, skip_invalid=True)
+    report = run_batch(fixed, tmp_path / "c", predating_config, db=db, skip_invalid=True)
     assert report.printed == 1  # the corrected order alone
     refill = tmp_path / "refill.csv"
     refill.write_text(_HEAD + "11,A B,Dr A,2026-12-15,1 mg/mL,3 mg,30 mL\n")
-    assert run_batch(refill, tmp_path / "d", example_config, db=db).printed == 1
+    assert run_batch(refill, tmp_path / "d", predating_config, db=db).printed == 1
     with open_store(db) as store:
         assert sorted(e.payload["fill_date"] for e in store.entries_of_kind("dispense")) == [
             "2026-12-01", "2026-12-01", "2026-12-15",
@@ -623,7 +624,7 @@ def test_an_order_logged_while_the_run_printed_stops_its_commit(tmp_path, exampl
     assert [(e.line, e.column) for e in again.errors] == [(2, "rx_number")]
 
 
-def test_a_corrected_order_can_be_dispensed_again(tmp_path, example_config):
+def test_a_corrected_order_can_be_dispensed_again(tmp_path, predating_config):
     """The remedy the refusal names: a dispensing logged wrong is corrected, and the
     corrected order is then printed (the correction releases it)."""
     from compounder.log.entries import correct_entry, open_store
@@ -633,13 +634,13 @@ def test_a_corrected_order_can_be_dispensed_again(tmp_path, example_config):
     wrong.write_text(_HEAD + "31,A B,Dr A,2026-12-08,1 mg/mL,2 mg,20 mL\n")
     right = tmp_path / "right.csv"
     right.write_text(_HEAD + "31,A B,Dr A,2026-12-08,1 mg/mL,3 mg,30 mL\n")
-    run_batch(wrong, tmp_path / "a", example_config, db=db)
-    (error,) = run_batch(right, tmp_path / "b", example_config, db=db).errors
+    run_batch(wrong, tmp_path / "a", predating_config, db=db)
+    (error,) = run_batch(right, tmp_path / "b", predating_config, db=db).errors
     with open_store(db) as store:
         (first,) = store.entries_of_kind("dispense")
     assert f"'compounder correct --entry {first.id}' first" in error.message
-    correct_entry(first.id, "dose was 3 mg, not 2 mg", db)
-    assert run_batch(right, tmp_path / "b", example_config, db=db).printed == 1
+    correct_entry(first.id, "dose was 3 mg, not 2 mg", db, by="JD")
+    assert run_batch(right, tmp_path / "b", predating_config, db=db).printed == 1
 
 
 def test_a_pre_printed_titration_holds_every_fill_it_labels(tmp_path, example_config):

@@ -45,7 +45,7 @@ BASE: dict[str, list[str]] = {
     "reprint": ["reprint", "--rx", "1234567", "-o", "{out}", "--db", "{db}"],
     "trace": ["trace", "--ingredient-lot", "AB1234", "--db", "{db}"],
     "history": ["history", "--rx", "1234567", "--db", "{db}"],
-    "correct": ["correct", "--entry", "1", "--reason", "typo", "--db", "{db}"],
+    "correct": ["correct", "--entry", "1", "--reason", "typo", "--by", "JD", "--db", "{db}"],
 }  # fmt: skip
 
 HUGE = "9" * 40

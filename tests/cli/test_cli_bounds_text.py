@@ -93,7 +93,9 @@ def test_a_correction_reason_with_a_bidi_override_is_refused(cli, tmp_path, exam
     db = tmp_path / "log.db"
     common = ["--config", str(example_config), "--db", str(db)]
     assert cli(*LABEL_ARGS, *common, "-o", str(tmp_path / "l.pdf")).exit_code == 0
-    result = cli("correct", "--entry", "1", "--reason", f"wrong {RLO}esod", "--db", str(db))
+    result = cli(
+        "correct", "--entry", "1", "--reason", f"wrong {RLO}esod", "--by", "JD", "--db", str(db)
+    )
     assert result.exit_code == 2
     assert RLO not in _one_line(result)
 

@@ -212,7 +212,8 @@ def test_handed_over_before_prepared_is_refused_with_nothing_written(cli, tmp_pa
 def test_a_corrected_dispensing_goes_out_entered_in_error(cli, tmp_path, log_db):
     log = ["--db", log_db]
     assert cli(*LABEL_ARGS, *log, *CONFIG, "-o", str(tmp_path / "a.pdf")).exit_code == 0
-    assert cli("correct", "--entry", "1", "--reason", "wrong quantity", *log).exit_code == 0
+    correct = ["correct", "--entry", "1", "--reason", "wrong quantity", "--by", "JD"]
+    assert cli(*correct, *log).exit_code == 0
     done = cli("export", "fhir", "-o", "-", *log)
     assert done.exit_code == 0, done.stderr
     (resource,) = read_ndjson(done.stdout)

@@ -16,11 +16,12 @@ def test_history_says_lot_or_reference(cli, tmp_path, log_db):
     assert lot.exit_code == 0, lot.stderr
     ref = cli(*LABEL_ARGS, *db, *config, "-o", str(tmp_path / "b.pdf"))  # no lot: a reference
     assert ref.exit_code == 0, ref.stderr
-    assert cli("correct", "--entry", "3", "--reason", "wrong quantity", *db).exit_code == 0
+    corrected = cli("correct", "--entry", "3", "--reason", "wrong quantity", "--by", "jd", *db)
+    assert corrected.exit_code == 0, corrected.stderr
     table = cli("history", "--rx", "1234567", *db)
     assert table.exit_code == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects"]
+    assert lines[0].split() == ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects", "By"]
     rows = [line.split() for line in lines[2:]]
     # "When": the UTC time stored, shown in local time with its offset
     assert all(re.fullmatch(r"[+-]\d\d:\d\d", r[3]) for r in rows), rows
@@ -30,7 +31,9 @@ def test_history_says_lot_or_reference(cli, tmp_path, log_db):
         ("3", "label", "Ref", "20261201-1234567"),
         ("4", "correction", "Ref", "20261201-1234567"),
     ]
+    assert rows[3][-2:] == ["3", "JD"]  # the correction's author, as registered
     data = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
+    assert data[3]["by"] == "JD" and data[3]["payload"]["by_name"] == "Julia Diaz"
     assert [(e["lot"], e["reference"]) for e in data] == [
         ("20261201-001", None),
         ("20261201-001", None),
@@ -63,7 +66,8 @@ def test_older_entries_keep_their_local_time_marked_and_history_is_in_id_order(c
         )
         with Store(db) as store:
             raw.execute(expected_guards(store)["entries_append_only_insert"])
-    assert cli("correct", "--entry", "1", "--reason", "typo", "--db", str(db)).exit_code == 0
+    corrected = cli("correct", "--entry", "1", "--reason", "typo", "--by", "JD", "--db", str(db))
+    assert corrected.exit_code == 0
     assert cli("log", "verify", "--db", str(db)).exit_code == 0
     found = cli("history", "--rx", "1234567", "--db", str(db), "--json")
     data = json.loads(found.stdout)["entries"]

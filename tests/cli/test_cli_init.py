@@ -177,10 +177,15 @@ def test_init_asks_on_a_terminal_until_each_answer_is_accepted(tmp_path):
         (b"Default label stock", b"no-such-stock"),
         (b"Default label stock", b""),  # refused, asked again: the default taken
         (b"Log location", b""),
+        (b"Staff (", b"JD=Julia Diaz:nurse"),  # refused, asked again
+        (b"Staff (", b"jd=Julia Diaz:pharmacist"),
+        (b"Staff (", b"TR=Tomas Reyes:technician"),
+        (b"Staff (", b""),  # empty: the register is complete
     ]:
         asked(question)
         os.write(leader, answer + b"\n")
     assert b"not accepted: stock: 'no-such-stock' is not accepted" in transcript
+    assert b"staff.JD.role: 'nurse' is not accepted" in transcript
     assert process.wait(timeout=60) == 0
     os.close(leader)
     settings = load_settings(tmp_path / "site.toml")
@@ -189,6 +194,10 @@ def test_init_asks_on_a_terminal_until_each_answer_is_accepted(tmp_path):
         "thermal-4x3",
         "",
     )
+    assert [(m.initials, m.name, str(m.role)) for m in settings.staff.members] == [
+        ("JD", "Julia Diaz", "pharmacist"),
+        ("TR", "Tomas Reyes", "technician"),
+    ]
 
 
 @pytest.mark.slow
@@ -210,3 +219,42 @@ def test_shell_completion_completes_commands(tmp_path):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert answer.stdout.split() == ["history"]
+
+
+def test_init_writes_the_staff_register_that_staff_lists(cli, home):
+    people = ["--staff", "JD=Julia Diaz:pharmacist", "--staff", "tr=Tomas Reyes:technician"]
+    assert cli("init", *SITE, *people, "--path", "site.toml").exit_code == 0
+    listed = cli("staff", "--config", "site.toml")
+    assert listed.stdout.splitlines()[2:] == [
+        "JD        Julia Diaz   pharmacist  yes",
+        "TR        Tomas Reyes  technician  yes",
+    ]
+    data = json.loads(cli("staff", "--config", "site.toml", "--json").stdout)
+    assert data["staff"][1] == {
+        "initials": "TR", "name": "Tomas Reyes", "role": "technician", "active": True
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        (["JD=Julia Diaz:nurse"], "staff.JD.role: 'nurse' is not accepted"),
+        (["Julia Diaz"], "expected INITIALS=Full Name:role"),
+        (["J=Julia:pharmacist"], "staff.J: is not accepted as initials"),
+        (["JD=Julia Diaz:pharmacist", "jd=John Dunn:pharmacist"], "each person's initials once"),
+    ],
+)
+def test_init_refuses_a_staff_member_it_cannot_register(cli, home, given, problem):
+    args = [arg for person in given for arg in ("--staff", person)]
+    result = cli("init", *SITE, *args, "--path", "site.toml")
+    assert result.exit_code == 2 and problem in result.stderr, result.stderr
+    assert not (home / "site.toml").exists()
+
+
+def test_without_a_register_init_says_what_needs_one_and_staff_says_how_to_add_it(cli, home):
+    result = cli("init", *SITE, "--path", "site.toml")
+    assert "No staff register yet: records, overrides" in result.stdout
+    listed = cli("staff", "--config", "site.toml")
+    assert listed.exit_code == 0
+    assert listed.stdout.startswith("The staff register is empty (site.toml): nobody can")
+    assert json.loads(cli("staff", "--config", "site.toml", "--json").stdout)["staff"] == []

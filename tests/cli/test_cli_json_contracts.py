@@ -27,6 +27,14 @@ SETTINGS = """[pharmacy]
 name = "Riverside Compounding Pharmacy"
 address = "120 Harbor Street, Springfield, IL 62701"
 phone = "(555) 010-0199"
+
+[staff.JD]
+name = "Julia Diaz"
+role = "pharmacist"
+
+[staff.MK]
+name = "Marcus Kim"
+role = "pharmacist"
 """
 PATIENT = "Jane Doe"
 
@@ -154,6 +162,7 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
          "pain team aware", "--acknowledge-unscreened", "--pharmacist", "JD",
          "--liver-kidney-history"],
         ["stocks"],
+        ["staff", *at],
         ["receive", "--ingredient", "tablet-50mg", "--lot", "AB1234", "--expiry",
          "2027-06-30", "--quantity", "100 tablets", "--supplier", "ACME", *log],
         ["receive", "--ingredient", "powder-hcl", "--lot", "P77", "--expiry", "2027-06-30",

@@ -48,7 +48,7 @@ def pharmacy_log(tmp_path) -> Path:
         db=db,
     )
     run_batch(EXAMPLES / "orders.csv", tmp_path / "out", config, db=db)
-    correct_entry(1, "checked by MK, not MJ", db)
+    correct_entry(1, "checked by MK, not MJ", db, by="JD")
     return db
 
 

@@ -52,7 +52,7 @@ def test_record_writes_the_log_and_the_pdf(cli, tmp_path):
         "Purified water USP • required to 50 mL",
         "Total quantity made: 50 mL",
         "BUD: 2026-12-14",
-        "Prepared by: JD • Checked by: MK",
+        "Prepared by: Julia Diaz (JD) • Checked by: Marcus Kim (MK)",
         "Balance: none used (nothing weighed)",
         "Quality checks",
         "Deviations",
@@ -83,7 +83,7 @@ def test_the_checker_must_not_be_the_preparer(cli, tmp_path, example_config):
     db = ["--db", str(tmp_path / "log.db"), "-o", str(tmp_path / "r.pdf")]
     result = cli(*args, *db, "--config", str(example_config))
     assert result.exit_code == 3
-    assert "refused: the check must be independent: checked-by (j.d.) has the same initials" in (
+    assert "refused: the check must be independent: checked-by (JD) is the same person" in (
         result.stderr
     )
     assert not (tmp_path / "r.pdf").exists()
@@ -173,7 +173,7 @@ def test_trace_and_history(cli, tmp_path):
     assert "No preparation" in cli("trace", "--ingredient-lot", "NONE", *db).stdout
     history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert [h["lot"] for h in history] == ["20261201-001", "20261201-002", "20261201-003"]
-    result = cli("correct", "--entry", "2", "--reason", "wrong lot entered", *db)
+    result = cli("correct", "--entry", "2", "--reason", "wrong lot entered", "--by", "JD", *db)
     assert result.stdout.strip() == "Entry 4 corrects entry 2."
     history = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert history[-1]["kind"] == "correction" and history[-1]["corrects"] == 2

@@ -40,7 +40,9 @@ def test_screen_json_with_override(cli):
     data = json.loads(result.stdout)
     assert data["decision"] == "override"
     assert data["hits"][0]["class"] == "opioids"
-    assert data["override"] == {"reason": "induction planned", "pharmacist": "MK"}
+    assert data["override"] == {
+        "reason": "induction planned", "pharmacist": "MK", "pharmacist_name": "Marcus Kim"
+    }  # fmt: skip
     assert data["liver_kidney_history"] is True
 
 
@@ -99,7 +101,7 @@ def test_record_prints_safety_checks(cli, tmp_path):
         "--liver-kidney-history", "--off-protocol-reason", "prescriber wrote 1 mg",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "Note: Override by JD: rheumatologist tapering, aware" in result.stdout
+    assert "Note: Override by Julia Diaz (JD): rheumatologist tapering, aware" in result.stdout
     text = " ".join(" ".join(p.extract_text() for p in pdf_pages(target.read_bytes())).split())
     assert "Other medicines screened: prednisone 5 mg" in text
     assert "prednisone 5 mg: systemic corticosteroid (prednisone) - STOP (overridden)" in text

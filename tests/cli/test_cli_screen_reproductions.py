@@ -100,6 +100,6 @@ def test_the_record_prints_an_acknowledgement_and_none_taken(cli, tmp_path):
 
     text = record("a.pdf", "--other-medication", "zyxqol", "--acknowledge-unscreened",
                   "--pharmacist", "AB")  # fmt: skip
-    assert "zyxqol: not identified: acknowledged by the pharmacist (AB)" in text
+    assert "zyxqol: not identified: acknowledged by the pharmacist (Ana Brooks (AB))" in text
     text = record("b.pdf", "--no-other-medications")
     assert "Other medicines: none (the pharmacist asked; the patient takes none)." in text

@@ -33,7 +33,16 @@ def test_release_hold_and_recall_from_the_command_line(cli, tmp_path):
     assert cli("receive", "--scan", "(01)09501101530010(17)270300(10)P778", "--quantity",
                "5 g", "--db", db).exit_code == 0
     assert "quarantined" in cli("stock", "--db", db).stdout
-    assert cli("release", "P778", "--pharmacist", "JD", "--db", db).exit_code == 0
+    for who, problem in [
+        ("TR", "TR is a technician in the staff register"),  # a release needs a pharmacist
+        ("Julia Diaz", "'Julia Diaz' is not in the staff register"),
+        ("OL", "OL is not active in the staff register"),
+    ]:
+        refused = cli("release", "P778", "--pharmacist", who, "--db", db)
+        assert refused.exit_code == 2 and f"pharmacist: {problem}" in refused.stderr
+    assert "quarantined" in cli("stock", "--db", db).stdout  # nothing released
+    released = cli("release", "P778", "--pharmacist", "j.d.", "--db", db)
+    assert released.exit_code == 0 and "released by JD" in released.stdout
     assert cli("hold", "P778", "--reason", "damp", "--db", db).exit_code == 0
     assert "on hold" in cli("stock", "--db", db).stdout
     recalled = cli("recall", "P778", "--reason", "supplier recall", "--db", db, "--json",

@@ -306,7 +306,7 @@ def test_history_report():
             "1234567",
             "20261201-001",
             "2026-12-01T09:30:00",
-            {"bud": "2026-12-14"},
+            {"bud": "2026-12-14", "prepared_by": "TR", "checked_by": "MK"},
         ),
         entry(
             4,
@@ -314,18 +314,20 @@ def test_history_report():
             "1234567",
             "20261201-001",
             "2026-12-02T08:00:00",
-            {"reason": "wrong lot"},
+            {"reason": "wrong lot", "by": "JD", "by_name": "Julia Diaz"},
             corrects=1,
         ),
     ]
     assert history_report(entries, {"20261201-001"}) == "\n".join(
         [
             "Entry  When                         What         Lot/Ref           BUD         "
-            "Corrects",
+            "Corrects  By",
             "-----  ---------------------------  -----------  ----------------  ----------  "
-            "--------",
-            "1      2026-12-01 09:30:00 (local)  preparation  Lot 20261201-001  2026-12-14",
-            "4      2026-12-02 08:00:00 (local)  correction   Lot 20261201-001              1",
+            "--------  -----",
+            "1      2026-12-01 09:30:00 (local)  preparation  Lot 20261201-001  2026-12-14  "
+            "          TR/MK",
+            "4      2026-12-02 08:00:00 (local)  correction   Lot 20261201-001              "
+            "1         JD",
         ]
     )
     label = entry(5, "label", "1234567", "20261201-1234567", "2026-12-03T08:00:00", {})

@@ -16,7 +16,15 @@ from compounder.core.screening import (
     split_medicines,
     words,
 )
+from compounder.core.staff import Role, StaffError, StaffMember, StaffRegister
 from compounder.errors import DataFileError, InputError, SafetyError
+
+STAFF = StaffRegister(
+    (
+        StaffMember("JD", "Julia Diaz", Role.PHARMACIST),
+        StaffMember("AB", "Ana Brooks", Role.PHARMACIST),
+    )
+)
 
 TABLE = load_screening()
 RAW = load_toml(template_path("screening.toml"))
@@ -178,15 +186,26 @@ def test_a_stop_refuses_naming_the_medicine_and_class():
 
 
 def test_an_override_needs_a_reason_and_initials():
-    result = screening_decision(["Norco"], override="hospice team aware", pharmacist="j.d.")
+    result = screening_decision(
+        ["Norco"], override="hospice team aware", pharmacist="j.d.", signers=STAFF
+    )
     assert result.decision == "override" and result.overridden
-    assert result.to_dict()["override"] == {"reason": "hospice team aware", "pharmacist": "JD"}
+    assert result.to_dict()["override"] == {
+        "reason": "hospice team aware", "pharmacist": "JD", "pharmacist_name": "Julia Diaz"
+    }  # fmt: skip
     with pytest.raises(InputError, match="pharmacist"):
         screening_decision(["Norco"], override="hospice team aware")
+    with pytest.raises(StaffError, match=r"the staff register .* is empty"):  # no register
+        screening_decision(["Norco"], override="hospice team aware", pharmacist="JD")
+    with pytest.raises(StaffError, match="'JQ' is not in the staff register"):
+        screening_decision(["Norco"], override="aware", pharmacist="JQ", signers=STAFF)
+    technician = StaffRegister((StaffMember("TR", "Tomas Reyes", Role.TECHNICIAN),))
+    with pytest.raises(StaffError, match=r"TR is a technician .* an override needs a pharmac"):
+        screening_decision(["Norco"], override="aware", pharmacist="TR", signers=technician)
     with pytest.raises(SafetyError, match="Norco"):  # initials alone override nothing
-        screening_decision(["Norco"], pharmacist="JD")
+        screening_decision(["Norco"], pharmacist="JD", signers=STAFF)
     with pytest.raises(InputError, match="override"):
-        screening_decision(["Norco"], override="   ", pharmacist="JD")
+        screening_decision(["Norco"], override="   ", pharmacist="JD", signers=STAFF)
     with pytest.raises(InputError, match="initials"):
         check_initials("J")
     with pytest.raises(InputError, match="initials"):
@@ -195,7 +214,7 @@ def test_an_override_needs_a_reason_and_initials():
 
 def test_unrecognised_medicines_are_listed_not_passed():
     result = screening_decision(["zyxqol 500 mg", "Percocet"], override="x", pharmacist="AB",
-                                refuse=False)  # fmt: skip
+                                refuse=False, signers=STAFF)  # fmt: skip
     assert result.not_screened == ("zyxqol 500 mg",) and result.decision == "refuse"
     assert result.to_dict()["not_screened"] == ["zyxqol 500 mg"]
     with pytest.raises(SafetyError) as caught:
@@ -203,11 +222,15 @@ def test_unrecognised_medicines_are_listed_not_passed():
     assert "medicine 1 of 2" in str(caught.value) and "zyxqol" not in str(caught.value)
     assert "--acknowledge-unscreened" in str(caught.value)
     acknowledged = screening_decision(
-        ["zyxqol 500 mg", "Percocet"], override="x", pharmacist="AB", acknowledge_unscreened=True
+        ["zyxqol 500 mg", "Percocet"],
+        override="x",
+        pharmacist="AB",
+        acknowledge_unscreened=True,
+        signers=STAFF,
     )
     assert acknowledged.decision == "override" and acknowledged.acknowledged
     assert acknowledged.to_dict()["acknowledged"] == {
-        "pharmacist": "AB", "medicines": ["zyxqol 500 mg"]
+        "pharmacist": "AB", "pharmacist_name": "Ana Brooks", "medicines": ["zyxqol 500 mg"]
     }  # fmt: skip
     with pytest.raises(InputError, match="pharmacist"):
         screening_decision(["zyxqol"], acknowledge_unscreened=True)

@@ -8,13 +8,23 @@ import pytest
 
 from compounder.core.identity import mixes_scripts
 from compounder.core.screening import screening_decision
+from compounder.core.staff import Role, StaffMember, StaffRegister
 from compounder.errors import InputError, SafetyError
+
+STAFF = StaffRegister(
+    (
+        StaffMember("JD", "Julia Diaz", Role.PHARMACIST),
+        StaffMember("AB", "Ana Brooks", Role.PHARMACIST),
+    )
+)
 
 
 def test_full_width_letters_are_screened_as_the_plain_name():
     with pytest.raises(SafetyError, match="oxycodone \\(opioid\\)"):
         screening_decision(["ｏｘｙｃｏｄｏｎｅ 5 mg"])
-    result = screening_decision(["ｏｘｙｃｏｄｏｎｅ 5 mg"], override="planned", pharmacist="JD")
+    result = screening_decision(
+        ["ｏｘｙｃｏｄｏｎｅ 5 mg"], override="planned", pharmacist="JD", signers=STAFF
+    )
     assert result.medicines == ("oxycodone 5 mg",) and result.decision == "override"
 
 

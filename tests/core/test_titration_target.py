@@ -122,18 +122,22 @@ def test_off_protocol_doses_need_a_reason():
 
 
 def test_above_the_ceiling_needs_a_reason_and_the_pharmacist():
+    from compounder.core.settings import load_register
+
+    signers = load_register()
     for kwargs in ({"target_dose": "5 mg"}, {"start_dose": "4.75 mg"}, {"dose": "6 mg"}):
         with pytest.raises(InputError, match="pharmacist: missing"):
             plan_titration(concentration="1 mg/mL", off_protocol_reason="Rx says so", **kwargs)
         with pytest.raises(SafetyError, match=r"above the ceiling of 4\.5 mg a day"):
-            plan_titration(concentration="1 mg/mL", pharmacist="JD", **kwargs)
+            plan_titration(concentration="1 mg/mL", pharmacist="JD", signers=signers, **kwargs)
     plan = plan_titration(
-        concentration="1 mg/mL", dose="6 mg", off_protocol_reason="Rx says so", pharmacist="JD"
+        concentration="1 mg/mL", dose="6 mg", off_protocol_reason="Rx says so", pharmacist="JD",
+        signers=signers,
     )
     assert plan.off_protocol_reason == "Rx says so" and plan.steps[0].off_protocol
-    with pytest.raises(InputError, match="initials"):
+    with pytest.raises(InputError, match="'J' is not in the staff register"):
         plan_titration(concentration="1 mg/mL", dose="6 mg", off_protocol_reason="x",
-                       pharmacist="J")  # fmt: skip
+                       pharmacist="J", signers=signers)  # fmt: skip
 
 
 def test_target_below_start_is_an_input_error():

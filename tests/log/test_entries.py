@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from conftest import EXAMPLE_CONFIG
+from conftest import EXAMPLE_CONFIG, predating
 
 from compounder.api.dispensing import make_labels
 from compounder.api.recording import record_preparation
@@ -22,6 +22,7 @@ from compounder.log.entries import (
     recorded_lot,
     rx_history,
     trace_lot,
+    verify_log,
 )
 from compounder.log.store import Store
 
@@ -162,7 +163,7 @@ def test_a_later_fill_date_than_the_lot_bud_is_refused_by_the_limit(tmp_path, lo
             concentration="1 mg/mL",
             fill_date="2026-12-15",
             lot=LOT,
-            config=EXAMPLE_CONFIG,
+            config=predating(tmp_path),  # a fill dated after today: a site that pre-dates
             db=db,
         )
 
@@ -258,7 +259,7 @@ def test_rx_history_is_oldest_first_with_corrections(tmp_path, log_db):
     record(db, "7654321")
     record(db, "1234567")
     assert [e.lot for e in rx_history("1234567", db)] == ["20261201-001", "20261201-003"]
-    correction = correct_entry(3, "wrong volume entered", db)
+    correction = correct_entry(3, "wrong volume entered", db, by="JD")
     assert correction == 4
     history = rx_history("1234567", db)
     assert [(e.id, e.kind, e.corrects) for e in history] == [
@@ -266,7 +267,9 @@ def test_rx_history_is_oldest_first_with_corrections(tmp_path, log_db):
         (3, "preparation", None),
         (4, "correction", 3),
     ]
-    assert history[-1].payload == {"reason": "wrong volume entered"}
+    assert history[-1].payload == {
+        "reason": "wrong volume entered", "by": "JD", "by_name": "Julia Diaz"
+    }  # fmt: skip
     assert history[-1].lot == "20261201-003"
     assert rx_history("0000000", db) == []
 
@@ -280,17 +283,50 @@ def test_a_correction_needs_a_reason_and_an_existing_entry(tmp_path, log_db):
     db = log_db
     record(db)
     with pytest.raises(InputError) as caught:
-        correct_entry(1, "   ", db)
+        correct_entry(1, "   ", db, by="JD")
     assert str(caught.value) == (
         "reason: '   ' is not accepted; expected a reason for the correction"
     )
     with pytest.raises(InputError) as caught:
-        correct_entry(99, "typo", db)
+        correct_entry(99, "typo", db, by="JD")
     assert (
         str(caught.value) == "entry: '99' is not accepted; expected the id of an entry in the log"
     )
     with Store(db) as store:
         assert store.count() == 1  # nothing was written by the refusals
+
+
+@pytest.mark.parametrize(
+    ("by", "problem"),
+    [
+        ("XY", "by: 'XY' is not in the staff register ([staff.XX] tables of the settings in "),
+        ("OL", "by: OL is not active in the staff register"),
+        ("", "by: missing (a person of the staff register"),
+    ],
+)
+def test_a_correction_needs_a_registered_active_author(log_db, by, problem):
+    from compounder.core.staff import StaffError
+
+    record(log_db)
+    with pytest.raises(StaffError) as caught:
+        correct_entry(1, "typo", log_db, by=by)
+    assert str(caught.value).startswith(problem)
+    with Store(log_db) as store:
+        assert store.count() == 1
+    assert correct_entry(1, "typo", log_db, by="tr") == 2  # a technician may correct
+    assert verify_log(log_db).ok  # the author is in the chained payload
+
+
+def test_who_prepared_and_checked_is_logged_as_registered_and_verified(log_db):
+    record(log_db)
+    with Store(log_db) as store:
+        (entry,) = store.history("1234567")
+    people = {k: entry.payload[k] for k in entry.payload if k.endswith(("_by", "_by_name"))}
+    assert people == {
+        "prepared_by": "JD", "prepared_by_name": "Julia Diaz",
+        "checked_by": "MK", "checked_by_name": "Marcus Kim",
+    }  # fmt: skip
+    assert verify_log(log_db).ok
 
 
 def test_a_lot_planned_by_a_batch_keeps_its_labels_to_its_strength(tmp_path):

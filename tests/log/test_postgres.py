@@ -322,7 +322,8 @@ def test_the_log_location_comes_from_the_environment_then_the_settings(
     Path("compounder.toml").write_text(
         settings.read_text() + f'\n[log]\nurl = "{from_settings}"\n'
     )
-    result = cli("correct", "--entry", "1", "--reason", "x")  # a log command creates none
+    # a log command creates none
+    result = cli("correct", "--entry", "1", "--reason", "x", "--by", "JD")
     assert result.exit_code == 4 and "no compounding log here" in result.stderr
     assert "(from [log] url in compounder.toml)" in result.stderr
     Store(from_settings).close()  # created by a command that writes

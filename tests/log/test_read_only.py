@@ -113,7 +113,7 @@ def test_reading_commands_never_create_a_log(tmp_path, cli, monkeypatch):
         ["log", "verify"],
         ["history", "--rx", "1234567"],
         ["trace", "--ingredient-lot", "AB1234"],
-        ["correct", "--entry", "1", "--reason", "x"],
+        ["correct", "--entry", "1", "--reason", "x", "--by", "JD"],
         ["reprint", "--rx", "1234567", "-o", "r.pdf"],
     ):
         result = cli(*args, "--db", str(missing))

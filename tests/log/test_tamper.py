@@ -59,7 +59,7 @@ def populated(tmp_path_factory):
         db=db,
     )
     run_batch(EXAMPLES / "orders.csv", folder / "out", config, db=db)
-    correct_entry(1, "checked by MK, not MJ", db)
+    correct_entry(1, "checked by MK, not MJ", db, by="JD")
     with Store(db) as store:
         assert store.verify().ok
     return db

@@ -197,7 +197,7 @@ def test_every_usp_795_compounding_record_field_is_printed(recorded):
         "Balance: BAL-01",  # equipment
         "Total quantity made: 100 mL (requested 100 mL) • Yield (measured): ________ mL",
         "BUD: 2027-01-04 - set by USP <795> (2023), BUD table: aqueous preparations, preserved",
-        "Prepared by: JD • Checked by: MK",  # who prepared and who checked
+        "Prepared by: Julia Diaz (JD) • Checked by: Marcus Kim (MK)",  # who
         "Date prepared: 2026-12-01 • Date checked: ________",  # ... with date
         "Quality checks",
         "Final volume checked in a calibrated container: result ________",  # QC results

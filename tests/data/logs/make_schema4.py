@@ -51,7 +51,7 @@ def fill(db: str, folder: Path) -> str:
     sent = hashlib.sha256(labels).hexdigest()
     with Store(db) as store:
         store.log("batch-print", None, None, {"files_sha256": [sent], "printed": True})
-    correct_entry(2, "checked by MK, not MJ", db)
+    correct_entry(2, "checked by MK, not MJ", db, by="JD")
     with Store(db) as store:
         found = store.verify()
         assert found.ok, found.problem
