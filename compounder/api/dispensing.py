@@ -402,20 +402,9 @@ def screen(order: Order, pharmacy: Pharmacy) -> Any:
     """The one screening decision (core.screening) of an order's answers against the
     pharmacy's list, before anything is worked out."""
     from compounder.api.orders import check_order_dates
-    from compounder.core.screening import screening_decision
 
     check_order_dates(order, pharmacy.settings)
-    answers = order.screening
-    return screening_decision(
-        list(answers.medicines or ()),
-        override=answers.override,
-        pharmacist=answers.pharmacist,
-        liver_kidney_history=answers.liver_kidney_history,
-        acknowledge_unscreened=answers.acknowledge_unscreened,
-        no_other_medications=answers.no_other_medications,
-        table=pharmacy.screening(),
-        signers=pharmacy.settings.staff,
-    )
+    return order.screening.decision(pharmacy)
 
 
 def _order_of(

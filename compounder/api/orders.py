@@ -334,6 +334,22 @@ class ScreeningAnswers:
         """Whether anything was entered at all (a record says "not screened" if not)."""
         return any(getattr(self, f.name) for f in fields(self)) or self.medicines is not None
 
+    def decision(self, pharmacy: Any) -> Any:
+        """These answers screened (``core.screening.screening_decision``) against the
+        pharmacy's list, signed through its staff register: one call for every entrance."""
+        from compounder.core.screening import screening_decision
+
+        return screening_decision(
+            list(self.medicines or ()),
+            override=self.override,
+            pharmacist=self.pharmacist,
+            liver_kidney_history=self.liver_kidney_history,
+            acknowledge_unscreened=self.acknowledge_unscreened,
+            no_other_medications=self.no_other_medications,
+            table=pharmacy.screening(),
+            signers=pharmacy.settings.staff,
+        )
+
 
 @dataclass(frozen=True)
 class TitrationChoice:

@@ -244,21 +244,12 @@ def _safety(
     against the pharmacy's screening list."""
     from compounder.content.safety import safety_record
     from compounder.core.pharmacy import open_pharmacy
-    from compounder.core.screening import check_reason, screening_decision
+    from compounder.core.screening import check_reason
 
     pharmacy = open_pharmacy(config, required=False)
     decision = None
     if screening is not None:
-        decision = screening_decision(
-            list(screening.medicines or ()),
-            override=screening.override,
-            pharmacist=screening.pharmacist,
-            liver_kidney_history=screening.liver_kidney_history,
-            acknowledge_unscreened=screening.acknowledge_unscreened,
-            no_other_medications=screening.no_other_medications,
-            table=pharmacy.screening(),
-            signers=pharmacy.settings.staff,
-        )
+        decision = screening.decision(pharmacy)
     reason = (
         check_reason(off_protocol_reason, "off-protocol-reason")
         if off_protocol_reason is not None
