@@ -154,8 +154,9 @@ def _compare(
         check = done[(named[0].entry_id, named[0].fill)]
         from compounder.core.dates import logged_time
 
+        verb = "was" if isinstance(label, FillScan) else "were"
         raise AlreadyVerified(
-            f"{what} was verified already, by {check.pharmacist} at {logged_time(check.at)} "
+            f"{what} {verb} verified already, by {check.pharmacist} at {logged_time(check.at)} "
             f"(entry {check.entry_id}); nothing was logged",
             "hand the bottle over as verified, or see compounder history",
         )
