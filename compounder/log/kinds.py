@@ -274,13 +274,30 @@ ORDERS_FILE = "orders_file"
 
 def looked_up(entry_id: int, kind: str, payload: Any) -> list[tuple[int, str, str]]:
     """The ``entry_fields`` rows (entry id, field, value) written with an entry: the
-    hashes of the files it published or sent, and a batch run's order file."""
+    hashes of the files it published or sent, a batch run's order file, and a
+    dispensing's place in the verification queue (``check``)."""
     rows = [(entry_id, FILE_HASH, digest) for digest in file_hashes(payload)]
     if kind == Kind.BATCH_RUN and isinstance(payload, dict):
         orders_file = orders_file_of(payload)
         if orders_file:
             rows.append((entry_id, ORDERS_FILE, orders_file))
+    awaits = isinstance(payload, dict) and payload.get(CHECK_FIELD) == AWAITING_CHECK
+    if kind in DISPENSING and awaits:
+        rows.append((entry_id, CHECK_FIELD, AWAITING_CHECK))
     return rows
+
+
+#: how an awaiting dispensing's payload says so, as its JSON text is written
+_AWAITING_TEXT = f'"{CHECK_FIELD}": "{AWAITING_CHECK}"'
+
+
+def awaiting_rows(entry_id: int, kind: str, payload: str) -> list[tuple[int, str, str]]:
+    """``looked_up`` of a payload ``writes_rows`` says names nothing else, from its text:
+    its ``check`` row if it is a dispensing awaiting check (a batch's orders are not
+    parsed again just for that)."""
+    if kind in DISPENSING and _AWAITING_TEXT in payload:
+        return [(entry_id, CHECK_FIELD, AWAITING_CHECK)]
+    return []
 
 
 def writes_rows(payload: str) -> bool:

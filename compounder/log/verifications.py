@@ -30,10 +30,6 @@ from compounder.log.kinds import (
 if TYPE_CHECKING:
     from compounder.log.store import Entry, Store
 
-#: what an awaiting dispensing's payload holds, as its JSON text is written (sorted keys)
-_AWAITING_TEXT = f'%"{CHECK_FIELD}": "{AWAITING_CHECK}"%'
-
-
 @dataclass(frozen=True)
 class LoggedFill:
     """One fill a dispensing entry logged, as a final check compares it."""
@@ -124,11 +120,7 @@ def corrected(store: Store) -> set[int]:
 def awaiting(store: Store) -> list[LoggedFill]:
     """The queue: every fill logged to await a check that no verification names and
     whose entry no correction names, oldest first."""
-    entries = store.entries(
-        f"SELECT * FROM entries WHERE kind IN ({', '.join('?' * len(DISPENSING))}) "
-        "AND payload LIKE ? ORDER BY id",
-        (*(k.value for k in DISPENSING), _AWAITING_TEXT),
-    )
+    entries = store.entries_with(CHECK_FIELD, AWAITING_CHECK)
     done = checks(store)
     wrong = corrected(store)
     return [
@@ -166,12 +158,16 @@ def batch_orders(store: Store, lot: str) -> list[LoggedFill]:
 
 def check_states(store: Store, entries: list[Any]) -> dict[int, str]:
     """For a history: each dispensing entry's state ("awaiting check", "verified",
-    "2 of 4 fills verified"); entries logged before the queue began are left out."""
+    "2 of 4 fills verified"); entries logged before the queue began, and entries a
+    correction names (unless verified before it), are left out."""
     done = checks(store)
+    wrong = corrected(store)
     states = {}
     for entry in entries:
         if entry.kind not in DISPENSING or entry.payload.get(CHECK_FIELD) != AWAITING_CHECK:
             continue
+        if entry.id in wrong:
+            continue  # a correction names it: no longer awaiting anything
         fills = entry_fills(entry)
         count = sum((entry.id, f.fill) in done for f in fills)
         if count == len(fills):
