@@ -63,9 +63,7 @@ def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> Rec
         return recorded_lot_in(store, lot, concentration)
 
 
-def recorded_lot_in(
-    store: Store, lot: str, concentration: Decimal | None
-) -> RecordedLot | None:
+def recorded_lot_in(store: Store, lot: str, concentration: Decimal | None) -> RecordedLot | None:
     """``recorded_lot`` read from an open log (inside a transaction: as it is now): a
     preparation recorded with ``record``, or one a batch run planned and recorded.
     ``concentration`` None: the strength is not compared (a final check of a bottle)."""

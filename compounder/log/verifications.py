@@ -30,6 +30,7 @@ from compounder.log.kinds import (
 if TYPE_CHECKING:
     from compounder.log.store import Entry, Store
 
+
 @dataclass(frozen=True)
 class LoggedFill:
     """One fill a dispensing entry logged, as a final check compares it."""
