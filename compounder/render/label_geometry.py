@@ -55,7 +55,7 @@ class PlacedLabel:
     content: LabelContent
     main: list[Line]
     footer: list[Line]
-    bars: Bars  # the Rx number's barcode
+    bars: Bars  # the label's barcode (the Rx and the fill date: ``LabelContent.barcode``)
     strip_height: float
     part: tuple[int, int] = (1, 1)  # label n of N of one container (continuation labels)
 
@@ -81,7 +81,5 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
 
 
 def barcode_number_size(layout: Layout) -> float:
-    """The size of the Rx number printed under the barcode."""
+    """The size of the text printed under the barcode (the Rx number and fill date)."""
     return _barcode_settings(layout)[2]
-
-

@@ -2,10 +2,11 @@
 
 Takes finished ``LabelContent`` (see ``labels``) and a ``LabelStock``; lays every label
 out first (so a label that does not fit is refused before any file is touched), then
-draws: text in the embedded fonts, and a Code 128 barcode of the Rx number with the
-number printed under it; the layout (``label_flow.place_labels``) may give a container
-more than one label (continuation labels). Roll stock gives one page per label, the page exactly the
-label's size; sheet stock places labels in the layout's slots. The file is written
+draws: text in the embedded fonts, and a Code 128 barcode of the fill (the Rx number
+and the fill date, ``core.scan_codes``) with them printed under it; the layout
+(``label_flow.place_labels``) may give a container more than one label (continuation
+labels), each with the same barcode. Roll stock gives one page per label, the page
+exactly the label's size; sheet stock places labels in the layout's slots. The file is written
 atomically and is byte-identical for the same input (reportlab invariant mode).
 """
 
@@ -48,7 +49,7 @@ def draw_label(
     with saved_state(canvas):
         canvas.setFont(REGULAR, number_size)
         canvas.drawCentredString(
-            bar_left + bars.width / 2, bottom + number_size * 0.3, placed.content.rx
+            bar_left + bars.width / 2, bottom + number_size * 0.3, placed.content.barcode_text
         )
 
 
