@@ -23,15 +23,13 @@ from compounder.core.units import mm_to_pt
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR
 from compounder.render.label_flow import place_labels
-from compounder.render.label_geometry import PlacedLabel, barcode_number_size
+from compounder.render.label_geometry import PlacedLabel, barcode_number_size, draw_bars
 from compounder.render.textfit import Layout, load_layout
 
 
 def draw_label(
     canvas: Any, placed: PlacedLabel, stock: LabelStock, slot: int, number_size: float
 ) -> None:
-    from reportlab.pdfgen.pathobject import PDFPathObject
-
     origin_x, origin_y = (mm_to_pt(v) for v in stock.origin_mm(slot))
     margin = mm_to_pt(stock.margin_mm)
     left = origin_x + margin
@@ -42,10 +40,7 @@ def draw_label(
     draw_lines(canvas, placed.footer, left, bottom + placed.strip_height)
     bars = placed.bars
     bar_left = right - bars.width
-    with saved_state(canvas):
-        canvas.translate(bar_left + bars.quiet, bottom + number_size * 1.25)
-        canvas.scale(bars.unit, bars.height)
-        canvas.drawPath(PDFPathObject(list(bars.rectangles)), stroke=0, fill=1)
+    draw_bars(canvas, bars, bar_left, bottom + number_size * 1.25)
     with saved_state(canvas):
         canvas.setFont(REGULAR, number_size)
         canvas.drawCentredString(
