@@ -35,7 +35,7 @@ from compounder.core.inventory import ReceivedLot
 from compounder.core.label_formats import label_format
 from compounder.core.lots import IngredientExpiry
 from compounder.log.chain import snapshot_hash, snapshot_json
-from compounder.log.kinds import dispense_key
+from compounder.log.kinds import AWAITING_CHECK, CHECK_FIELD, dispense_key
 from compounder.log.store import Store
 
 DEFAULT_CHUNK = 5000  # orders a chunk (and a labels file)
@@ -376,7 +376,14 @@ def _log_row(
     body_hash = snapshot_hash(body)
     snapshots[body_hash] = body
     payload = json.dumps(
-        {**manifest, "pdf_sha256": None, "snapshot": body_hash, "lot_recorded": True, **extra},
+        {
+            **manifest,
+            "pdf_sha256": None,
+            "snapshot": body_hash,
+            "lot_recorded": True,
+            CHECK_FIELD: AWAITING_CHECK,  # in the verification queue until checked
+            **extra,
+        },
         sort_keys=True,
     )
     return (order.line, order.rx, manifest["lot"], payload, dispense_key(digest, order.rx))

@@ -192,6 +192,8 @@ COMMANDS = (
     logbook.trace,
     logbook.history,
     logbook.correct,
+    checking.queue,
+    checking.verify,
     onboarding.init,
     onboarding.staff,
     *stockroom.COMMANDS,

@@ -254,13 +254,14 @@ def history(
     from compounder.content.tables import printable
     from compounder.log.entries import rx_history_lots
 
-    entries, lots = rx_history_lots(rx, which_log(db, config, verbose))
+    entries, lots, states = rx_history_lots(rx, which_log(db, config, verbose))
     if as_json:
-        print_json("history", {"rx": rx, "entries": [entry_dict(e, lots) for e in entries]})
+        shown = [{**entry_dict(e, lots), "check": states.get(e.id)} for e in entries]
+        print_json("history", {"rx": rx, "entries": shown})
     elif not entries:
         typer.echo(f"Nothing in the log for Rx {printable(rx)}.")
     else:
-        typer.echo(history_report(entries, lots))
+        typer.echo(history_report(entries, lots, states))
 
 
 def correct(

@@ -406,8 +406,17 @@ def lot_or_reference(lot: str | None, lots: set[str]) -> str:
     return f"Lot {lot}" if lot in lots else f"Ref {lot}"
 
 
-def _what(entry: Any) -> str:
-    """An entry's kind, and for one that sent labels to a printer whether they printed."""
+def _what(entry: Any, states: dict[int, str] | None = None) -> str:
+    """An entry's kind, and for one that sent labels to a printer whether they printed,
+    for a dispensing its final check (``states``), for a check what it found."""
+    if states and entry.id in states:
+        return f"{entry.kind} ({states[entry.id]})"
+    if entry.kind == "verification":
+        payload = entry.payload
+        return f"verification of entry {payload.get('verifies')} fill {payload.get('fill')}"
+    if entry.kind == "verification-mismatch":
+        checks = sorted({str(d.get("check")) for d in entry.payload.get("differences", [])})
+        return f"verification-mismatch ({', '.join(checks)})"
     printed = entry.payload.get("printed")
     if printed is None:
         return str(entry.kind)
@@ -417,15 +426,16 @@ def _what(entry: Any) -> str:
     return f"{what} ({'printed' if printed else 'not printed'})"
 
 
-def history_report(entries: list[Any], lots: set[str]) -> str:
-    """The history table; ``lots``: the lots the log holds preparations for."""
+def history_report(entries: list[Any], lots: set[str], states: dict[int, str] | None = None) -> str:
+    """The history table; ``lots``: the lots the log holds preparations for;
+    ``states``: each dispensing's final check ("awaiting check", "verified")."""
     return render_table(
         ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects", "By"],
         [
             [
                 str(e.id),
                 logged_time(e.created_at),
-                _what(e),
+                _what(e, states),
                 lot_or_reference(e.lot, lots),
                 str(e.payload.get("bud", "")),
                 str(e.corrects or ""),
@@ -443,3 +453,79 @@ def _dispensed(fill: Any) -> str:
         return total
     parts = " + ".join(format_number(c) for c in fill.containers)
     return f"{total} in {len(fill.containers)} containers ({parts} mL)"
+
+
+# ---------------------------------------------------------------- verification
+
+
+def queue_rows(fills: list[Any]) -> list[dict[str, Any]]:
+    """The verification queue as rows (no patient data: the Rx names the order)."""
+    return [
+        {
+            "entry_id": f.entry_id,
+            "kind": "batch order" if f.kind == "dispense" else "label",
+            "rx": f.rx,
+            "fill": f.fill,
+            "fills": f.fills,
+            "fill_date": f.fill_date.isoformat(),
+            "bud": f.bud.isoformat(),
+            "quantity_ml": format_number(f.quantity_ml),
+            "lot": f.lot if f.lot_recorded else None,
+            "reference": None if f.lot_recorded else f.lot,
+            "logged_at": f.logged_at,
+            "logged_local": logged_time(f.logged_at),
+        }
+        for f in fills
+    ]
+
+
+def queue_report(rows: list[dict[str, Any]]) -> str:
+    """The queue as a table, oldest first, or a line saying nothing awaits."""
+    if not rows:
+        return "Nothing awaits a pharmacist's final check."
+    table = render_table(
+        ["Entry", "Logged", "What", "Rx", "Fill", "Filled", "BUD", "Qty (mL)", "Lot/Ref"],
+        [
+            [
+                str(r["entry_id"]),
+                r["logged_local"],
+                r["kind"],
+                r["rx"],
+                f"{r['fill']} of {r['fills']}",
+                r["fill_date"],
+                r["bud"],
+                r["quantity_ml"],
+                r["lot"] or f"Ref {r['reference']} (no recorded lot)",
+            ]
+            for r in rows
+        ],
+    )
+    return f"{table}\n{len(rows)} fill(s) await a pharmacist's final check (compounder verify)."
+
+
+def verification_dict(done: Any) -> dict[str, Any]:
+    """``verify``'s outcome as JSON."""
+    return {
+        "result": "verified" if done.ok else "mismatch",
+        "pharmacist": done.pharmacist,
+        "label_scan": done.label_scan,
+        "lot_scan": done.lot_scan,
+        "fills": queue_rows(list(done.fills)),
+        "differences": [d.to_dict() for d in done.differences],
+        "entry_ids": list(done.entry_ids),
+    }
+
+
+def verification_report(done: Any) -> str:
+    """``verify``'s outcome for the pharmacist: what was verified, or every difference."""
+    if done.ok:
+        fills = "; ".join(
+            f"Rx {f.rx} fill {f.fill} of {f.fills} ({f.fill_date.isoformat()}, lot {f.lot})"
+            for f in done.fills
+        )
+        entries = ", ".join(str(e) for e in done.entry_ids)
+        noun = "entry" if len(done.entry_ids) == 1 else "entries"
+        return f"Verified by {done.pharmacist}: {fills} ({noun} {entries})."
+    lines = [f"MISMATCH: do not hand this over (logged as entry {done.entry_ids[0]})."]
+    lines += [f"  {d.text()}" for d in done.differences]
+    return "\n".join(lines)

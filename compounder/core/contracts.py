@@ -46,6 +46,8 @@ VERSIONS: dict[str, int] = {
     "settings-check": 1,
     "staff": 1,
     "export-fhir": 1,
+    "queue": 1,
+    "verify": 1,
 }
 
 

@@ -28,10 +28,11 @@ from compounder.log.kinds import DISPENSING, Kind, PlannedGroup, doses_mg, fill_
 if TYPE_CHECKING:
     from compounder.log.store import Entry, Store
 
-#: the kinds of entry that say a dispensing was verified and handed over: none yet. A
-#: kind added here names the entry it verifies in its payload's ``verifies`` (an entry
-#: id) and, optionally, which fill in ``fill`` (1...); its own time is the handover's
-VERIFYING: tuple[Kind, ...] = ()
+#: the kinds of entry that say a dispensing was verified and handed over (a
+#: pharmacist's final check, ``log.checks``). Such an entry names the entry it verifies
+#: in its payload's ``verifies`` (an entry id) and which fill in ``fill`` (1...); its
+#: own time is the handover's
+VERIFYING: tuple[Kind, ...] = (Kind.VERIFICATION,)
 
 #: what a record holds where nobody has signed yet (a batch's blank lines)
 _UNSIGNED = frozenset({"", "________"})

@@ -63,9 +63,10 @@ def recorded_lot(lot: str, concentration: Decimal, db: str | Path | None) -> Rec
         return recorded_lot_in(store, lot, concentration)
 
 
-def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedLot | None:
+def recorded_lot_in(store: Store, lot: str, concentration: Decimal | None) -> RecordedLot | None:
     """``recorded_lot`` read from an open log (inside a transaction: as it is now): a
-    preparation recorded with ``record``, or one a batch run planned and recorded."""
+    preparation recorded with ``record``, or one a batch run planned and recorded.
+    ``concentration`` None: the strength is not compared (a final check of a bottle)."""
     entries = store.entries_for_lot(lot)
     prepared = [e for e in entries if e.kind == Kind.PREPARATION and "bud" in e.payload]
     planned = [e for e in entries if e.kind == Kind.PREPARATION and "preparation_key" in e.payload]
@@ -82,7 +83,7 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal) -> RecordedL
         return None
     _refuse_stopped_ingredients(store, lot, record)
     day = record.get("compounded_date") or str(record.get("compounded_at", ""))[:10]
-    if made != concentration:
+    if concentration is not None and made != concentration:
         raise SafetyError(
             f"lot {lot} was compounded at {format_quantity(made, 'mg/mL')}, not at "
             f"{format_quantity(concentration, 'mg/mL')}",
@@ -232,6 +233,7 @@ def log_labels(
     from compounder.atomic import checkpoint
     from compounder.log.batches import dispensed
     from compounder.log.dispensings import label_fills
+    from compounder.log.kinds import AWAITING_CHECK, CHECK_FIELD
     from compounder.log.snapshots import label_snapshot, pdf_hash
     from compounder.render.textfit import load_layout
 
@@ -259,6 +261,7 @@ def log_labels(
             "concentration_mg_ml": str(first.concentration_mg_ml),
             "fills": label_fills(run.orders),
             "lot_recorded": first.lot_recorded,  # False: the lot is only a reference
+            CHECK_FIELD: AWAITING_CHECK,  # in the verification queue until checked
             **(extra or {}),
         }
         if repeats is not None:
@@ -348,19 +351,24 @@ def rx_history(rx: str, db: str | Path | None = None) -> list[Any]:
         return store.history(rx)
 
 
-def rx_history_lots(rx: str, db: str | Path | None = None) -> tuple[list[Any], set[str]]:
+def rx_history_lots(
+    rx: str, db: str | Path | None = None
+) -> tuple[list[Any], set[str], dict[int, str]]:
     """``rx_history`` (with the ``batch-print`` entries that sent a batch's labels of
-    the Rx to a printer) and which of its entries' lots are lots (a preparation in the
-    log holds them); the others are a label's reference (fill date and Rx, "Ref:")."""
+    the Rx to a printer), which of its entries' lots are lots (a preparation in the
+    log holds them; the others are a label's reference, fill date and Rx, "Ref:"), and
+    each dispensing's final check ("awaiting check", "verified": ``log.verifications``)."""
     from compounder.core.identity import check_rx
     from compounder.log.batches import batch_prints_for, preparation_lots
+    from compounder.log.verifications import check_states
 
     rx = check_rx(rx)
     with open_store(db, read_only=True) as store:
         entries = store.history(rx)
         printed = batch_prints_for(store, entries)  # a batch's labels sent after its run
         entries = sorted([*entries, *printed], key=lambda e: e.id)
-        return entries, preparation_lots(store, (e.lot for e in entries if e.lot))
+        lots = preparation_lots(store, (e.lot for e in entries if e.lot))
+        return entries, lots, check_states(store, entries)
 
 
 def correct_entry(

@@ -13,9 +13,12 @@ kind                  key                                            one per
 ``dispense``          ``dispense:<file>:<rx>``                       order
 ``batch-reprint``     ``batch-reprint:<file>:<run>:<rx>``            order run again
 ``batch-run``         ``batch-run:<run>``                            run
+``verification``      ``verified:<entry>:<fill>``                    fill dispensed
 ====================  =============================================  ===============
 
-Entries a person logs (labels, records, reprints, prints, corrections) have no key.
+Entries a person logs (labels, records, reprints, prints, corrections, mismatches)
+have no key. A verification's key makes a fill verified once, held by the database's
+unique index: two pharmacists scanning the same bottle at once cannot both verify it.
 The payload is JSON; the fields below are the ones the log itself looks at.
 """
 
@@ -46,6 +49,8 @@ class Kind(StrEnum):
     LOT_RECALL = "lot-recall"  # recalled (the worklist's hash)
     STOCK_ADJUST = "stock-adjust"  # a count: its quantity changed, with a reason
     EXPORT = "export"  # dispensings sent out of the log (a file's hash, counts, filters)
+    VERIFICATION = "verification"  # a pharmacist's final check of a fill: the scans matched
+    MISMATCH = "verification-mismatch"  # a final check whose scans did not match the log
 
 
 #: a kind (or its text) -> its text as stored; anything else is no kind
@@ -64,6 +69,11 @@ def kind_text(kind: str) -> str:
 DISPENSING = (Kind.LABEL, Kind.DISPENSE)
 #: the kinds whose entries hold a printed label (a reprint draws the latest one again)
 LABELLED = (Kind.LABEL, Kind.DISPENSE, Kind.BATCH_REPRINT)
+
+#: a dispensing's payload field that puts it in the verification queue (``log.checks``):
+#: ``"check": "awaiting"`` on every label and batch order logged since the queue began
+CHECK_FIELD = "check"
+AWAITING_CHECK = "awaiting"
 
 #: the last character a key's text may hold: ``prefix <= key < prefix + KEY_END``
 KEY_END = "\U0010ffff"
@@ -95,6 +105,23 @@ def reprint_key(orders_file: str, run: str, rx: str) -> str:
 def run_key(run: str) -> str:
     """A batch run, logged as it commits."""
     return f"batch-run:{run}"
+
+
+#: what every verification's key starts with
+VERIFIED_PREFIX = "verified:"
+
+
+def verification_key(entry_id: int, fill: int) -> str:
+    """A fill's verification (fill 1, 2... of the dispensing entry ``entry_id``)."""
+    return f"{VERIFIED_PREFIX}{entry_id}:{fill}"
+
+
+def verified_fill(key: str) -> tuple[int, int] | None:
+    """The (entry, fill) a verification's key names; None if it is not one."""
+    if not key.startswith(VERIFIED_PREFIX):
+        return None
+    entry, _, fill = key[len(VERIFIED_PREFIX) :].partition(":")
+    return (int(entry), int(fill)) if entry.isdigit() and fill.isdigit() else None
 
 
 def key_prefix(kind: Kind, orders_file: str) -> str:
@@ -247,13 +274,30 @@ ORDERS_FILE = "orders_file"
 
 def looked_up(entry_id: int, kind: str, payload: Any) -> list[tuple[int, str, str]]:
     """The ``entry_fields`` rows (entry id, field, value) written with an entry: the
-    hashes of the files it published or sent, and a batch run's order file."""
+    hashes of the files it published or sent, a batch run's order file, and a
+    dispensing's place in the verification queue (``check``)."""
     rows = [(entry_id, FILE_HASH, digest) for digest in file_hashes(payload)]
     if kind == Kind.BATCH_RUN and isinstance(payload, dict):
         orders_file = orders_file_of(payload)
         if orders_file:
             rows.append((entry_id, ORDERS_FILE, orders_file))
+    awaits = isinstance(payload, dict) and payload.get(CHECK_FIELD) == AWAITING_CHECK
+    if kind in DISPENSING and awaits:
+        rows.append((entry_id, CHECK_FIELD, AWAITING_CHECK))
     return rows
+
+
+#: how an awaiting dispensing's payload says so, as its JSON text is written
+_AWAITING_TEXT = f'"{CHECK_FIELD}": "{AWAITING_CHECK}"'
+
+
+def awaiting_rows(entry_id: int, kind: str, payload: str) -> list[tuple[int, str, str]]:
+    """``looked_up`` of a payload ``writes_rows`` says names nothing else, from its text:
+    its ``check`` row if it is a dispensing awaiting check (a batch's orders are not
+    parsed again just for that)."""
+    if kind in DISPENSING and _AWAITING_TEXT in payload:
+        return [(entry_id, CHECK_FIELD, AWAITING_CHECK)]
+    return []
 
 
 def writes_rows(payload: str) -> bool:

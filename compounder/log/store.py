@@ -40,6 +40,7 @@ from compounder.log.kinds import (
     FILE_HASH,
     LABELLED,
     Kind,
+    awaiting_rows,
     ingredient_uses,
     kind_text,
     looked_up,
@@ -266,6 +267,8 @@ class Store:
                 data = json.loads(payload)
                 uses += ingredient_uses(last_id, data)
                 fields += looked_up(last_id, kind, data)
+            else:
+                fields += awaiting_rows(last_id, kind, payload)
             if may_change_stock(kind, payload):
                 moves += stock.rows(last_id, kind, lot, json.loads(payload))
         if records:

@@ -20,20 +20,22 @@ def test_history_says_lot_or_reference(cli, tmp_path, log_db):
     assert corrected.exit_code == 0, corrected.stderr
     table = cli("history", "--rx", "1234567", *db)
     assert table.exit_code == 0, table.stderr
-    lines = table.stdout.splitlines()
+    # a label awaits a pharmacist's final check; a corrected one no longer does
+    lines = table.stdout.replace("label (awaiting check)", "label-awaiting-check").splitlines()
     assert lines[0].split() == ["Entry", "When", "What", "Lot/Ref", "BUD", "Corrects", "By"]
     rows = [line.split() for line in lines[2:]]
     # "When": the UTC time stored, shown in local time with its offset
     assert all(re.fullmatch(r"[+-]\d\d:\d\d", r[3]) for r in rows), rows
     assert [(r[0], r[4], r[5], r[6]) for r in rows] == [
         ("1", "preparation", "Lot", "20261201-001"),
-        ("2", "label", "Lot", "20261201-001"),
+        ("2", "label-awaiting-check", "Lot", "20261201-001"),
         ("3", "label", "Ref", "20261201-1234567"),
         ("4", "correction", "Ref", "20261201-1234567"),
     ]
     assert rows[3][-2:] == ["3", "JD"]  # the correction's author, as registered
     data = json.loads(cli("history", "--rx", "1234567", *db, "--json").stdout)["entries"]
     assert data[3]["by"] == "JD" and data[3]["payload"]["by_name"] == "Julia Diaz"
+    assert [e["check"] for e in data] == [None, "awaiting check", None, None]
     assert [(e["lot"], e["reference"]) for e in data] == [
         ("20261201-001", None),
         ("20261201-001", None),

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from compounder.cli.app import app
 from compounder.core.contracts import VERSIONS, contract_names, load_schema
+from compounder.core.scan_codes import fill_code
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCHEMAS = Path(__file__).resolve().parents[2] / "compounder" / "schemas"
@@ -143,6 +145,8 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
         encoding="utf-8",
     )
     label = ["label", "--patient", PATIENT, "--prescriber", "Dr A", "--concentration", "1mg/mL"]
+    today = date.today()
+    lot = f"{today:%Y%m%d}-001"  # the record's, the first of the day in this log
     runs = [
         ["plan", "--concentration", "1mg/mL", "--start-date", "2026-12-01"],
         ["plan", "--concentration", "7mg/mL"],  # unmeasurable steps: nulls, exit 3
@@ -177,6 +181,14 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
         [*label, "--rx", "3234567", "--dose", "3mg", "--quantity", "40mL",
          "--other-medication", "oxycodone", "--override", "pain team", "--pharmacist", "JD",
          "-o", str(folder / "l.png"), *log],
+        [*label, "--rx", "4234567", "--dose", "1.5mg", "--quantity", "5mL", "--lot", lot,
+         "-o", str(folder / "l4.pdf"), *log],
+        ["queue", *log],
+        ["verify", "--label-scan", fill_code("1234567", today), "--lot-scan", lot,
+         "--pharmacist", "JD", *log],  # labelled with a reference: a mismatch, exit 3
+        ["verify", "--label-scan", fill_code("4234567", today), "--lot-scan", lot,
+         "--pharmacist", "JD", *log],
+        ["queue", *log],
         ["chart", "--start-date", "2026-12-01", "--concentration", "1mg/mL",
          "--patient", PATIENT, "-o", str(folder / "c.pdf"), *at],
         ["chart", "--language", "en+es", "--target-dose", "3mg", "-o", str(folder / "c2.pdf"), *at],
@@ -262,6 +274,10 @@ def test_the_outputs_cover_their_nulls_and_exits(outputs):
     assert {row["labels_file"] for row in manifests[2]} == {"labels.zpl"}  # three chunks
     assert [row["rx_number"] for row in manifests[2]] == [r["rx_number"] for r in manifests[0]]
     assert all(isinstance(row["acknowledged"], bool) for rows in manifests for row in rows)
+    checks = [(code, json.loads(out)) for _, code, out, _ in outputs["verify"]]
+    assert [(code, data["result"]) for code, data in checks] == [(3, "mismatch"), (0, "verified")]
+    queues = [json.loads(out)["fills"] for _, _, out, _ in outputs["queue"]]
+    assert len(queues[0]) == len(queues[1]) + 1 and queues[0][0]["reference"]
 
 
 # --- errors with --json -----------------------------------------------------------

@@ -203,6 +203,7 @@ def test_log_labels_keeps_what_reprints_the_label(tmp_path, log_db):
             "(14 days, refrigerator)",
             "quantity_ml": ["30"],
             "concentration_mg_ml": "1",
+            "check": "awaiting",  # in the verification queue until a pharmacist checks it
             "fills": [  # each fill's doses, as the export reads them (log.dispensings)
                 {
                     "label": 0,
