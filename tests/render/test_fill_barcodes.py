@@ -97,3 +97,16 @@ def test_an_rx_too_long_for_its_barcode_is_refused_saying_what_fits(example_conf
     assert png_codes(labels(example_config, **ONE_DOSE, rx="1234567890")) == [["1234567890261203"]]
     with pytest.raises(DoesNotFitError):
         labels(example_config, **ONE_DOSE, rx="12345678901")
+
+
+def test_a_batch_row_whose_barcode_is_too_wide_names_its_rx_column(cli, tmp_path, example_config):
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "rx_number,patient_name,prescriber,fill_date,concentration,dose,quantity\n"
+        "AB-12345678,Ann Lee,Dr Q. Adams,2026-12-03,1 mg/mL,1.5 mg,21 mL\n",
+        encoding="utf-8",
+    )
+    result = cli("batch", str(orders), "--check", "--config", str(example_config))
+    assert result.exit_code == 2
+    assert "line 2, column rx_number: refused: the Rx number text does not fit" in result.stderr
+    assert "an Rx of at most 10 digits fits" in result.stderr
