@@ -274,6 +274,7 @@ REQUIRED_COLUMNS = ("rx_number", "patient_name", "prescriber", "fill_date", "con
 COLUMN_OF = {f.column: f.column for f in FIELDS if f.column}
 COLUMN_OF.update({f.option: f.column for f in FIELDS if f.option and f.column})
 COLUMN_OF.update({"patient name": "patient_name", "lot-expiry": "fill_date"})
+COLUMN_OF["Rx number"] = "rx_number"  # a label whose barcode (Rx and fill date) is too wide
 
 
 #: what each kind of cell may hold in an order file (its JSON Schema): CSV gives text;

@@ -1,8 +1,10 @@
-"""Compounding and the log from the Python API: record a preparation, reprint a label.
+"""Compounding and the log from the Python API: record a preparation, reprint a label,
+label a preparation's stock bottle.
 
 ``record_preparation`` compounds (through ``prepare_batch``), allocates the lot and
 writes the compounding record; ``reprint_label`` draws a logged label again from its
-snapshot. Trace, history and corrections are in ``compounder.log.entries``.
+snapshot; ``make_lot_label`` draws the label of a logged preparation lot (its record's,
+or a batch's). Trace, history and corrections are in ``compounder.log.entries``.
 """
 
 from __future__ import annotations
@@ -402,3 +404,63 @@ def reprint_label(
             failure.made = done
             raise failure
     return done
+
+
+@dataclass(frozen=True)
+class LotLabelMade:
+    """A preparation lot's label, drawn from the log: its lines and barcode, which
+    record it came from ("preparation": ``record``; "batch": a batch's records), the
+    record's log entry, the file written and its bytes."""
+
+    label: Any  # content.lot_label.LotLabel
+    record: str
+    entry_id: int
+    output: str
+    pdf: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": self.output,
+            "record": self.record,
+            "entry_id": self.entry_id,
+            **self.label.to_dict(),
+        }
+
+
+def make_lot_label(
+    lot: str,
+    output: str | Path,
+    db: str | Path | None = None,
+    config: str | Path | None = None,
+) -> LotLabelMade:
+    """The label for preparation ``lot``'s stock bottle (``content.lot_label``), from
+    its compounding record in the log, written atomically to ``output`` (a PDF of the
+    label's size, ``templates/lot_label.toml``). Nothing is logged. A lot the log holds
+    no record of (a label's reference, or no such lot) is InputError (exit 2); a
+    missing log is DataFileError (exit 4) and none is created; a preparation made from
+    an ingredient lot since recalled or put on hold is SafetyError (exit 3), as its
+    labels are."""
+    from compounder.api.receiving import check_lot_number
+    from compounder.content.lot_label import lot_label
+    from compounder.core.pharmacy import open_pharmacy
+    from compounder.log.entries import compounding_record_of
+    from compounder.log.kinds import Kind
+    from compounder.render.lot_label_pdf import render_lot_label
+
+    lot = check_lot_number(lot)
+    target = check_output_path(Path(output))
+    settings = open_pharmacy(config).settings  # the pharmacy's name
+    with open_store(log_location(db, config), read_only=True) as store:
+        entry = compounding_record_of(store, lot)
+        if entry is None:
+            raise InputError(
+                "lot",
+                lot,
+                "a preparation lot the log holds a compounding record of ('compounder "
+                "record', or a batch's records.pdf)",
+            )
+        refuse_recalled_preparation(store, lot)
+    label = lot_label(entry.payload, settings)
+    pdf = render_lot_label(label, target)
+    kind = "batch" if entry.kind == Kind.BATCH_RECORD else "preparation"
+    return LotLabelMade(label, kind, entry.id, str(output), pdf)

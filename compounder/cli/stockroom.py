@@ -1,4 +1,5 @@
-"""Commands over ingredient stock: receive, release, hold, recall, stock (and adjust)."""
+"""Commands over stock: ingredient lots (receive, release, hold, recall, stock and
+adjust) and the label of a preparation's stock bottle (lot-label)."""
 
 from datetime import date
 from pathlib import Path
@@ -137,7 +138,7 @@ def recall(
                 "entry_id": worklist.entry_id,
                 "files": worklist.files,
                 "rows": list(worklist.rows),
-            }
+            },
         )
         return
     typer.echo(f"Ingredient lot {worklist.lot} recalled (log entry {worklist.entry_id}).")
@@ -195,7 +196,7 @@ def stock(
                 "lots": [lot.to_dict(report.day) for lot in report.lots],
                 "expiring_within": expiring_within,
                 "expiring": [lot.to_dict(report.day) for lot in report.expiring()],
-            }
+            },
         )
         return
     typer.echo(stock_table(rows) if rows else "No ingredient lot on hand in the log.")
@@ -206,9 +207,7 @@ def stock(
 
 def adjust(
     lot: LotArg,
-    by: Annotated[
-        str, typer.Option("--by", help="The change, e.g. '-3 tablets' or '+2 g'.")
-    ],
+    by: Annotated[str, typer.Option("--by", help="The change, e.g. '-3 tablets' or '+2 g'.")],
     reason: ReasonOpt,
     db: DbOpt = None,
     config: ConfigOpt = None,
@@ -223,4 +222,37 @@ def adjust(
     _lot_line(found, f"at {found.amount(found.on_hand).text()}")
 
 
-COMMANDS = (receive, release, hold, recall)
+def lot_label(
+    lot: Annotated[
+        str,
+        typer.Argument(
+            help="The preparation lot (from 'compounder record' or a batch's records).",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The lot label PDF (3 x 1.5 in).")],
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A label for a preparation's stock bottle, from its compounding record in the log.
+
+    It names the preparation, its lot, compounding date, BUD (discard after), storage
+    and the pharmacy, with the lot's barcode (what a pharmacist's check scans with
+    each label dispensed from it). A lot the log holds no record of is refused.
+
+    Example: compounder lot-label 20261201-001 -o lot-label.pdf
+    """
+    from compounder.api.recording import make_lot_label
+
+    made = make_lot_label(lot, output, db, config)
+    if as_json:
+        print_json("lot-label", made.to_dict())
+        return
+    typer.echo(
+        f"Lot label of {made.label.lot} ({made.label.drug}, discard after "
+        f"{made.label.bud.isoformat()}) written to {made.output}."
+    )
+
+
+COMMANDS = (receive, release, hold, recall, lot_label)

@@ -20,6 +20,7 @@ from compounder.content.ismp import check_text, problems
 from compounder.core.bud import BudResult
 from compounder.core.datafiles import Table, load_toml, template_path
 from compounder.core.fills import Fill
+from compounder.core.scan_codes import fill_code, printed_code
 from compounder.core.settings import PharmacySettings
 from compounder.core.syringes import Syringe
 from compounder.core.titration import Step
@@ -84,7 +85,9 @@ class LabelContent:
     what the first label must carry first, then the rest; ``continued``: what each
     continuation label repeats). ``shorter``: the same label giving only the fill's
     first direction(s) and the dosing chart from ``chart_from`` on, most steps first,
-    for when the whole directions need too many labels."""
+    for when the whole directions need too many labels. ``code``: what its barcode
+    holds, the Rx and the fill date (``core.scan_codes.fill_code``); empty in a label
+    logged before barcodes held the fill, whose barcode holds the Rx alone."""
 
     rx: str
     blocks: tuple[Block, ...]
@@ -95,15 +98,30 @@ class LabelContent:
     continued: tuple[Block, ...] = ()
     shorter: tuple[LabelContent, ...] = ()
     chart_from: date | None = None  # the date the dosing chart takes over the directions
+    code: str = ""  # the barcode's value ("": the Rx alone, as labels logged before)
+
+    @property
+    def barcode(self) -> str:
+        """What the label's barcode holds: its code, or the Rx for an older label."""
+        return self.code or self.rx
+
+    @property
+    def barcode_text(self) -> str:
+        """The text printed under the barcode: ``1234567 261207`` (an older label's
+        Rx as it was)."""
+        return printed_code(self.code) if self.code else self.rx
 
     def all_text(self) -> list[str]:
         return [b.text for b in (*self.blocks, *self.footer)] + [self.rx]
 
     def to_dict(self) -> dict[str, Any]:
         lines = {b.field: b.text for b in (*self.blocks, *self.footer)}
-        if self.chart_from is None:
-            return {"rx": self.rx, "lines": lines}
-        return {"rx": self.rx, "lines": lines, "chart_from": self.chart_from.isoformat()}
+        found: dict[str, Any] = {"rx": self.rx, "lines": lines}
+        if self.code:
+            found["barcode"] = self.code
+        if self.chart_from is not None:
+            found["chart_from"] = self.chart_from.isoformat()
+        return found
 
 
 @dataclass(frozen=True)
@@ -281,6 +299,7 @@ class LabelFrame:
     drug_name: Block | None = None  # the drug and strength every continuation label repeats
     forms: tuple[DirectionsForm, ...] = ()  # the directions whole, then shorter
     over_labels: OverLabels | None = None
+    fill_date: date | None = None  # what the barcode holds after the Rx (``fill_code``)
 
 
 @dataclass(frozen=True)
@@ -417,6 +436,7 @@ def label_frame(
             order.bud.storage,
             wording,
         ),
+        fill_date=order.fill_date,
     )
 
 
@@ -453,8 +473,10 @@ def fill_label(
     wording: Wording,
     recorded: bool = True,
 ) -> LabelContent:
-    """A label: its frame with the patient, Rx number, lot and prescriber put in;
-    InputError if a line is not ISMP-clean."""
+    """A label: its frame with the patient, Rx number, lot and prescriber put in, and
+    its barcode holding the Rx and the fill date; InputError if a line is not
+    ISMP-clean."""
+    code = fill_code(rx, frame.fill_date) if frame.fill_date is not None else ""
     quantity_line = SEPARATOR.join(
         (
             frame.quantity,
@@ -513,7 +535,7 @@ def fill_label(
         also = (translated,) if translated is not None else ()
         if form is None:  # a frame made without its forms
             blocks = (name, frame.drug, frame.directions, *also, key, frame.warnings, details)
-            return LabelContent(rx, blocks, frame.footer, frame.part)
+            return LabelContent(rx, blocks, frame.footer, frame.part, code=code)
         blocks = (name, frame.drug, form.whole, *also, key, frame.warnings, details)
         rest = (form.rest,) if form.rest is not None else ()
         # over several labels: the first carries the patient, the drug, the first
@@ -532,6 +554,7 @@ def fill_label(
             continued,
             shorter,
             form.chart_from,
+            code,
         )
 
     if not frame.forms:

@@ -21,11 +21,13 @@ has the same parts:
 The same dict is the log entry's payload, so the record and the log cannot disagree.
 ``record_sections`` gives its text in reading order, section by section (each section
 is kept together on a page where it fits), every line Compounder wrote through the
-ISMP gate.
+ISMP gate; ``record_codes`` the barcodes its first page carries (the lot's, and a
+batch's record the batch's: ``core.scan_codes``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,6 +45,7 @@ from compounder.core.bud import BudResult
 from compounder.core.formulations import MasterFormulation, find_formulation
 from compounder.core.lots import IngredientExpiry
 from compounder.core.preparation import Preparation
+from compounder.core.scan_codes import batch_code, lot_code, printed_code
 from compounder.core.sources import DrugSource, RangeNote
 from compounder.core.units import format_number, format_quantity
 from compounder.core.vehicles import Vehicle, VehicleBatch, vehicle_amounts
@@ -676,3 +679,31 @@ def record_sections(record: dict[str, Any]) -> list[list[Block]]:
 def record_blocks(record: dict[str, Any]) -> list[Block]:
     """The record's text in reading order (``record_sections`` run together)."""
     return [block for section in record_sections(record) for block in section]
+
+
+@dataclass(frozen=True)
+class RecordCode:
+    """A barcode on a compounding record: what it holds, the text printed under it,
+    and what scanning it stands for (printed above it)."""
+
+    value: str
+    printed: str
+    caption: str
+
+
+def record_codes(record: dict[str, Any]) -> tuple[RecordCode, ...]:
+    """The barcodes a record's first page carries: its preparation lot's (the lot a
+    label's check is scanned against) and, on a batch's record, the batch's, whose
+    scan stands for every order of the batch drawn from this lot at once."""
+    lot = str(record["lot"])
+    codes = [RecordCode(lot_code(lot), printed_code(lot_code(lot)), "Preparation lot")]
+    orders = record.get("dispensed") or ()
+    if orders:
+        count = f"{len(orders)} orders" if len(orders) > 1 else "1 order"
+        caption = f"Batch: {count} from this lot, verified with one scan"
+        codes.append(
+            RecordCode(
+                batch_code(lot), printed_code(batch_code(lot)), check_text(caption, "record")
+            )
+        )
+    return tuple(codes)

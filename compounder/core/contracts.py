@@ -39,6 +39,7 @@ VERSIONS: dict[str, int] = {
     "receive": 1,
     "recall": 1,
     "stock": 1,
+    "lot-label": 1,
     "log-verify": 1,
     "log-anchor": 1,
     "log-copy": 1,

@@ -25,10 +25,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from compounder.core.gs1 import PackageScan
 from compounder.core.identity import check_rx
 from compounder.errors import InputError
+
+if TYPE_CHECKING:  # a label's code needs no GS1 parsing: gs1 is loaded only to read one
+    from compounder.core.gs1 import PackageScan
 
 #: what a label scan may be, for an error message
 LABEL_SCAN_FORMS = (

@@ -29,6 +29,7 @@ def contents_snapshot(contents: list[LabelContent]) -> list[dict[str, Any]]:
     return [
         {
             "rx": c.rx,
+            **({"code": c.code} if c.code else {}),  # the barcode's (older labels: none)
             "blocks": [block(b) for b in c.blocks],
             "footer": [block(b) for b in c.footer],
             **({"part": c.part} if c.part else {}),  # continuation labels' wording
@@ -64,8 +65,9 @@ def _content_json(content: LabelContent) -> str:
         continued = f'"continued": [{", ".join(_block_json(b) for b in content.continued)}], '
         first = f'"first": {content.first}, '
         flowing = f'"flowing": [{", ".join(_block_json(b) for b in content.flowing)}], '
+    code = f'"code": {json.dumps(content.code)}, ' if content.code else ""
     return (
-        f'{{"blocks": [{blocks}], {continued}{first}{flowing}'
+        f'{{"blocks": [{blocks}], {code}{continued}{first}{flowing}'
         f'"footer": {_footer_json(content.footer)}, '
         f'{part}"rx": {json.dumps(content.rx)}}}'
     )
@@ -108,6 +110,7 @@ def contents_from(snapshot: dict[str, Any]) -> list[LabelContent]:
             tuple(Block(**b) for b in c.get("flowing", ())),
             c.get("first", 0),
             tuple(Block(**b) for b in c.get("continued", ())),
+            code=c.get("code", ""),  # none: a label whose barcode held the Rx alone
         )
         for c in snapshot["contents"]
     ]

@@ -120,7 +120,10 @@ def _taller(content: LabelContent, stock: LabelStock, layout: Layout) -> str:
         other = load_stock(name)
         if other.id == stock.id or other.height_mm <= stock.height_mm:
             continue
-        box = _Box(content, other, layout)
+        try:
+            box = _Box(content, other, layout)
+        except DoesNotFitError:  # its barcode is too wide for that one
+            continue
         for form in (content, *content.shorter):
             try:
                 box.place(form)
@@ -129,6 +132,27 @@ def _taller(content: LabelContent, stock: LabelStock, layout: Layout) -> str:
             holding.append(other.id)
             break
     return f" ({', '.join(holding)} can)" if holding else ""
+
+
+def _too_wide(
+    content: LabelContent, stock: LabelStock, bars: tuple[float, float], width: float
+) -> str:
+    """Why a label's barcode is refused: what it holds, and the longest all-digit Rx
+    whose barcode fits the stock (letters and dashes take more room)."""
+    from compounder.core.scan_codes import FillScan, fill_code, parse_label_scan
+
+    fill = parse_label_scan(content.code) if content.code else None
+    if not isinstance(fill, FillScan):
+        return "its barcode is wider than half the label"
+    longest = 0
+    for digits in range(1, 21):
+        if encode_barcode(fill_code("9" * digits, fill.fill_date), *bars).width > width / 2:
+            break
+        longest = digits
+    return (
+        f"its barcode, Rx {content.rx} and the fill date, is wider than half the label: "
+        f"on {stock.id} an Rx of at most {longest} digits fits, fewer with letters or dashes"
+    )
 
 
 class _Box:
@@ -140,9 +164,11 @@ class _Box:
         self.width = mm_to_pt(stock.width_mm) - 2 * margin
         height = mm_to_pt(stock.height_mm) - 2 * margin
         bar_width, bar_height, number_size = barcode_points(layout)
-        self.bars = encode_barcode(content.rx, bar_width, bar_height)
+        self.bars = encode_barcode(content.barcode, bar_width, bar_height)
         if self.bars.width > self.width / 2:
-            raise DoesNotFitError("Rx number", "label", "its barcode is wider than half the label")
+            raise DoesNotFitError(
+                "Rx number", "label", _too_wide(content, stock, (bar_width, bar_height), self.width)
+            )
         self.strip = bar_height + number_size * 1.25
         self.footer = _fitted_footer(
             content.footer, layout, self.width - self.bars.width - GAP, self.strip

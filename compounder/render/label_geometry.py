@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from compounder.content.labels import LabelContent
 from compounder.core.units import mm_to_pt, parse_magnitude
 from compounder.render import code128
+from compounder.render.canvas import saved_state
 from compounder.render.textfit import Layout, Line
 
 GAP = 3.0  # points between the text and the barcode strip
@@ -41,6 +43,18 @@ def encode_barcode(value: str, unit: float, height: float) -> Bars:
     return Bars(rectangles, quiet, unit, height, width, drawn[:-1])
 
 
+def draw_bars(canvas: Any, bars: Bars, left: float, bottom: float) -> None:
+    """``bars`` drawn into a PDF canvas as one filled path: the left quiet zone from
+    ``left``, the bars standing on ``bottom`` (points). Labels, records and lot labels
+    draw their barcodes so."""
+    from reportlab.pdfgen.pathobject import PDFPathObject
+
+    with saved_state(canvas):
+        canvas.translate(left + bars.quiet, bottom)
+        canvas.scale(bars.unit, bars.height)
+        canvas.drawPath(PDFPathObject(list(bars.rectangles)), stroke=0, fill=1)
+
+
 # A bar's PDF rectangle, by its (start, width): the same few hundred on every label.
 _RECTANGLES: dict[tuple[int, int], str] = {}
 
@@ -55,7 +69,7 @@ class PlacedLabel:
     content: LabelContent
     main: list[Line]
     footer: list[Line]
-    bars: Bars  # the Rx number's barcode
+    bars: Bars  # the label's barcode (the Rx and the fill date: ``LabelContent.barcode``)
     strip_height: float
     part: tuple[int, int] = (1, 1)  # label n of N of one container (continuation labels)
 
@@ -81,7 +95,5 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
 
 
 def barcode_number_size(layout: Layout) -> float:
-    """The size of the Rx number printed under the barcode."""
+    """The size of the text printed under the barcode (the Rx number and fill date)."""
     return _barcode_settings(layout)[2]
-
-

@@ -2,10 +2,11 @@
 
 Takes finished ``LabelContent`` (see ``labels``) and a ``LabelStock``; lays every label
 out first (so a label that does not fit is refused before any file is touched), then
-draws: text in the embedded fonts, and a Code 128 barcode of the Rx number with the
-number printed under it; the layout (``label_flow.place_labels``) may give a container
-more than one label (continuation labels). Roll stock gives one page per label, the page exactly the
-label's size; sheet stock places labels in the layout's slots. The file is written
+draws: text in the embedded fonts, and a Code 128 barcode of the fill (the Rx number
+and the fill date, ``core.scan_codes``) with them printed under it; the layout
+(``label_flow.place_labels``) may give a container more than one label (continuation
+labels), each with the same barcode. Roll stock gives one page per label, the page
+exactly the label's size; sheet stock places labels in the layout's slots. The file is written
 atomically and is byte-identical for the same input (reportlab invariant mode).
 """
 
@@ -22,15 +23,13 @@ from compounder.core.units import mm_to_pt
 from compounder.render.canvas import draw_lines, new_canvas, saved_state
 from compounder.render.fonts import REGULAR
 from compounder.render.label_flow import place_labels
-from compounder.render.label_geometry import PlacedLabel, barcode_number_size
+from compounder.render.label_geometry import PlacedLabel, barcode_number_size, draw_bars
 from compounder.render.textfit import Layout, load_layout
 
 
 def draw_label(
     canvas: Any, placed: PlacedLabel, stock: LabelStock, slot: int, number_size: float
 ) -> None:
-    from reportlab.pdfgen.pathobject import PDFPathObject
-
     origin_x, origin_y = (mm_to_pt(v) for v in stock.origin_mm(slot))
     margin = mm_to_pt(stock.margin_mm)
     left = origin_x + margin
@@ -41,14 +40,11 @@ def draw_label(
     draw_lines(canvas, placed.footer, left, bottom + placed.strip_height)
     bars = placed.bars
     bar_left = right - bars.width
-    with saved_state(canvas):
-        canvas.translate(bar_left + bars.quiet, bottom + number_size * 1.25)
-        canvas.scale(bars.unit, bars.height)
-        canvas.drawPath(PDFPathObject(list(bars.rectangles)), stroke=0, fill=1)
+    draw_bars(canvas, bars, bar_left, bottom + number_size * 1.25)
     with saved_state(canvas):
         canvas.setFont(REGULAR, number_size)
         canvas.drawCentredString(
-            bar_left + bars.width / 2, bottom + number_size * 0.3, placed.content.rx
+            bar_left + bars.width / 2, bottom + number_size * 0.3, placed.content.barcode_text
         )
 
 

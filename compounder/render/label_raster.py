@@ -32,7 +32,7 @@ class Geometry:
     footer_top: float
     bar_left: float  # the barcode's left edge, quiet zone included
     bar_top: float
-    number_x: float  # the Rx number's centre and baseline
+    number_x: float  # the centre and baseline of the text under the barcode
     number_baseline: float
 
 
@@ -96,12 +96,13 @@ def label_image(
     draw = ImageDraw.Draw(image)
     paint_lines(draw, placed.main, where.left, where.main_top, dpi)
     paint_lines(draw, placed.footer, where.left, where.footer_top, dpi)
+    printed = placed.content.barcode_text
     paint_text(
         draw,
-        placed.content.rx,
+        printed,
         REGULAR,
         number_size,
-        where.number_x - string_width(placed.content.rx, REGULAR, number_size) / 2,
+        where.number_x - string_width(printed, REGULAR, number_size) / 2,
         where.number_baseline,
         dpi,
     )

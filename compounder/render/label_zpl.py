@@ -10,7 +10,8 @@ in the printer's own fonts: the printer's scalable font has other letter widths 
 Atkinson Hyperlegible, so a line that the layout proved fits could run past the label's
 edge or into the barcode; its character set also lacks what the DejaVu fallback draws.
 Each bitmap is preceded by an ``^FX`` comment with the line's text, so the file says
-what it prints. The Rx number's Code 128 is a native ``^BC`` field with the module
+what it prints. The fill's Code 128 (the Rx number and the fill date,
+``core.scan_codes``) is a native ``^BC`` field with the module
 width in whole dots and the code sets spelled out (``code128.zpl_data``), so the
 printer draws the symbol the PDF shows; ``^CI28`` declares UTF-8.
 """
@@ -89,9 +90,7 @@ def _line_band(line: Line, top: float, dpi: int) -> tuple[int, int]:
     return max(upper, 0), lower
 
 
-def label_format(
-    placed: PlacedLabel, stock: LabelStock, number_size: float, dpi: int
-) -> str:
+def label_format(placed: PlacedLabel, stock: LabelStock, number_size: float, dpi: int) -> str:
     """One label as a ZPL format (``^XA`` ... ``^XZ``)."""
     if dpi not in DPI_CHOICES:
         raise ValueError(f"dpi must be one of {DPI_CHOICES}")
@@ -112,9 +111,10 @@ def label_format(
     bar_x = dots(where.bar_left + bars.quiet, dpi)
     bar_y = dots(where.bar_top, dpi)
     bar_height = dots(bars.height, dpi)
+    code = placed.content.barcode
     parts += [
-        _comment("Rx " + placed.content.rx),
-        f"^FO{bar_x},{bar_y}^BY{module}^BCN,{bar_height},N,N,N^FD{code128.zpl_data(placed.content.rx)}^FS",
+        _comment(_barcode_comment(placed.content)),
+        f"^FO{bar_x},{bar_y}^BY{module}^BCN,{bar_height},N,N,N^FD{code128.zpl_data(code)}^FS",
     ]
     number_top = dots(where.number_baseline - number_size, dpi)
     number_bottom = min(height, dots(where.number_baseline + number_size * 0.3, dpi))
@@ -122,6 +122,14 @@ def label_format(
     parts += [f"^FO{bar_x - dots(bars.quiet, dpi)},{number_top}{graphic_field(crop)}^FS"]
     parts.append("^XZ")
     return "\n".join(parts) + "\n"
+
+
+def _barcode_comment(content: LabelContent) -> str:
+    """What the barcode holds: "Rx 1234567, barcode 1234567261207" (the Rx and the
+    fill date); a label logged before barcodes held the fill: "Rx 1234567", as then."""
+    if not content.code:
+        return f"Rx {content.rx}"
+    return f"Rx {content.rx}, barcode {content.code}"
 
 
 def _line_width(line: Line) -> float:

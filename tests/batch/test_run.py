@@ -92,7 +92,7 @@ def test_example_file_end_to_end(tmp_path, example_config):
     assert "Container 1 of 2" in labels[4].extract_text()
     assert "Container 2 of 2" in labels[5].extract_text()
     assert manifest[4]["label_pages"] == "5-6"
-    assert decode_barcodes((tmp_path / "labels.pdf").read_bytes(), page=2) == ["1000103"]
+    assert decode_barcodes((tmp_path / "labels.pdf").read_bytes(), page=2) == ["1000103261201"]
     charts = pdf_pages((tmp_path / "charts.pdf").read_bytes())
     assert report.charts == 3 and len(charts) == 13  # the handout: 4, 5 and 4 pages
     assert manifest[3]["chart_pages"] == "5-9"
@@ -341,7 +341,8 @@ def test_orders_alike_but_for_different_patients_keep_their_own_lines(tmp_path, 
         assert name in pages[index] and f"Rx: {rx}" in pages[index]
         assert f"Prescriber: {prescriber}" in pages[index]
         assert not any(other[0] in pages[index] for other in others)
-        assert decode_barcodes(data, page=index) == [rx]
+        filled = rows[index]["fill_date"][2:].replace("-", "")
+        assert decode_barcodes(data, page=index) == [rx + filled]  # the Rx and the fill date
     texts = [
         p.replace(name, "").replace(rx, "").replace(doc, "")
         for p, (name, rx, doc) in zip(pages, people, strict=True)

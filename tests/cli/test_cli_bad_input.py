@@ -493,7 +493,7 @@ def test_csv_outputs_are_neutralised_against_formulas(cli, tmp_path):
     orders = tmp_path / "orders.csv"
     orders.write_text(
         ORDERS_HEADER
-        + f"-A1-B2,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n"
+        + f"-A1-B,{PATIENT},Dr A. Smith,2026-12-01,1 mg/mL,1.5 mg,30 mL,\n"
         + f'5550002,{PATIENT}," =1+1",2026-12-01,1 mg/mL,99 mg,30 mL,\n'
     )
     out = tmp_path / "out"
@@ -503,7 +503,7 @@ def test_csv_outputs_are_neutralised_against_formulas(cli, tmp_path):
     )  # fmt: skip
     assert result.exit_code == 1, result.stderr
     manifest = (out / "manifest.csv").read_text()
-    assert "\n2,'-A1-B2," in manifest
+    assert "\n2,'-A1-B," in manifest
     rejected = (out / "rejected.csv").read_text()
     assert "' =1+1" in rejected
 

@@ -198,6 +198,8 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
         ["batch", str(bad_orders), "--check", *at],
         ["batch", str(bad_orders), "--skip-invalid", "-o", str(folder / "out2"), *log],
         ["reprint", "--rx", "1234567", "-o", str(folder / "again.pdf"), *log],
+        ["lot-label", "RECORD_LOT", "-o", str(folder / "lot.pdf"), *log],
+        ["lot-label", "BATCH_LOT", "-o", str(folder / "batch-lot.pdf"), *log],
         ["trace", "--ingredient-lot", "AB1234", *log],
         ["trace", "--ingredient-lot", "NONE", *log],
         ["history", "--rx", "1234567", *log],
@@ -219,11 +221,17 @@ def outputs(tmp_path_factory) -> dict[str, list[tuple[list[str], int, str, str]]
         ["batch", str(FHIR / "requests-bad-line.ndjson"), "--check", *at],
     ]  # fmt: skip
     for args in runs:
+        if args[0] == "lot-label":  # the lots the record and the batch above were given
+            lots = {
+                "RECORD_LOT": json.loads(found["record"][0][2])["lot"],
+                "BATCH_LOT": json.loads((folder / "out" / "manifest.json").read_text())["orders"][
+                    0
+                ]["lot"],
+            }
+            args = [args[0], lots[args[1]], *args[2:]]
         name = "-".join(args[:2]) if args[0] in ("log", "settings", "export") else args[0]
         result = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
-        found.setdefault(name, []).append(
-            (args, result.exit_code, result.stdout, result.stderr)
-        )
+        found.setdefault(name, []).append((args, result.exit_code, result.stdout, result.stderr))
     found["manifest"] = [
         (["manifest"], 0, (folder / out / "manifest.json").read_text(encoding="utf-8"), "")
         for out in ("out", "out2", "out3")
@@ -253,6 +261,8 @@ def test_the_outputs_cover_their_nulls_and_exits(outputs):
     screens = [json.loads(out) for _, _, out, _ in outputs["screen"]]
     assert screens[1]["override"] and screens[1]["acknowledged"]
     assert [code for _, code, _, _ in outputs["batch"]] == [0, 0, 2, 1, 0, 2]
+    lot_labels = [json.loads(out)["record"] for _, _, out, _ in outputs["lot-label"]]
+    assert lot_labels == ["preparation", "batch"]
     fhir = json.loads(outputs["batch"][5][2])
     assert "dosageInstruction[0].doseAndRate[0].doseQuantity.unit" in [
         e["column"] for e in fhir["errors"]

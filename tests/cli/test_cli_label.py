@@ -25,7 +25,7 @@ def test_label_writes_a_pdf(cli, tmp_path, example_config):
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"Wrote 1 label to {target}")
     assert "holds 16 days of doses but the BUD allows 14" in result.stdout
-    assert decode_barcodes(target.read_bytes()) == ["1234567"]
+    assert decode_barcodes(target.read_bytes()) == ["1234567261201"]  # Rx, fill date
 
 
 def test_titration_labels(cli, tmp_path, example_config):

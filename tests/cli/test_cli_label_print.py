@@ -22,6 +22,11 @@ def history(cli, db) -> list[dict]:
     return json.loads(result.stdout)["entries"]
 
 
+def fill_code(row: dict) -> str:
+    """What a manifest row's label barcode holds: its Rx then its fill date YYMMDD."""
+    return row["rx_number"] + row["fill_date"][2:].replace("-", "")
+
+
 def settings_with_printer(tmp_path, example_config, uri: str, dpi: int = 300):
     path = tmp_path / "compounder.toml"
     text = example_config.read_text(encoding="utf-8")
@@ -39,7 +44,7 @@ def test_zpl_and_png_files_from_the_suffix_or_format(cli, tmp_path, example_conf
     assert cli(*common, "-o", str(zpl)).exit_code == 0
     assert zpl.read_bytes().startswith(b"^XA\n^CI28\n^PW812\n^LL609\n")
     (printed,) = zpl_images(zpl.read_bytes(), 203)
-    assert barcodes(printed) == ["1234567"]
+    assert barcodes(printed) == ["1234567261201"]  # the Rx and the fill date
     preview = tmp_path / "preview.img"
     result = cli(*common, "--format", "png", "--dpi", "300", "-o", str(preview))
     assert result.exit_code == 0, result.stderr
@@ -106,7 +111,7 @@ def test_a_printer_named_in_the_settings(cli, tmp_path, example_config, listener
     (data,) = listener.wait()
     assert b"^PW1200\n^LL900\n" in data  # the printer's 300 dpi
     (printed,) = zpl_images(data, 300)
-    assert barcodes(printed) == ["1234567"]
+    assert barcodes(printed) == ["1234567261201"]
 
 
 def test_a_cups_queue_through_lp(cli, tmp_path, example_config, listener, cups, monkeypatch):
@@ -189,7 +194,7 @@ def test_batch_writes_one_zpl_file(cli, tmp_path, example_config):
     assert {row["labels_file"] for row in manifest} == {"labels.zpl"}
     labels = zpl_images(data, 300)
     assert len(labels) == data.count(b"^XA") == sum(_count(r["label_pages"]) for r in manifest)
-    assert barcodes(labels[0]) == [manifest[0]["rx_number"]]
+    assert barcodes(labels[0]) == [fill_code(manifest[0])]
 
 
 def test_batch_png_previews_are_numbered_through_the_run_and_match_the_pdf(
@@ -217,7 +222,7 @@ def test_batch_png_previews_are_numbered_through_the_run_and_match_the_pdf(
         assert row["labels_file"] == f"labels-{number:06d}.png"
         preview = png_image((png_out / row["labels_file"]).read_bytes())
         assert preview.size == (812, 609)  # 4 x 3 in at 203 dpi
-        assert barcodes(preview) == [row["rx_number"]]
+        assert barcodes(preview) == [fill_code(row)]
         page = pdf_image(pdf, 203, number - 1)
         assert share_near(dark(preview), page) > 0.98
         assert share_near(page, dark(preview)) > 0.98

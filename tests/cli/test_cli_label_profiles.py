@@ -26,7 +26,11 @@ def test_titration_on_avery_5163_continues_instead_of_refusing(cli, tmp_path, ex
     text = " ".join(pages[0].extract_text().split())
     assert text.count("Label 1 of 2") == 5 and text.count("Label 2 of 2") == 5
     assert text.count("Jane Doe") == 10  # the patient on every label
-    assert decode_barcodes(target.read_bytes()) == ["1234567"] * 10  # and the barcode
+    # and the barcode: each fill's, the same on its continuation label
+    codes = decode_barcodes(target.read_bytes())
+    assert len(codes) == 10 and len(set(codes)) == 5
+    assert all(codes.count(code) == 2 and code.startswith("1234567") for code in codes)
+    assert "1234567261201" in codes  # the first fill, 2026-12-01
 
 
 def test_the_count_written_includes_continuation_labels(cli, tmp_path, example_config):

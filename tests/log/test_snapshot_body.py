@@ -19,6 +19,7 @@ contents = st.builds(
     st.lists(blocks, max_size=5).map(tuple),
     st.lists(blocks, max_size=2).map(tuple),
     st.sampled_from(["", "Label {n} of {total}", "Etiqueta {n} de {total} «»"]),
+    code=st.sampled_from(["", "1234567261207", 'AB-1"\\261207']),
 )
 
 

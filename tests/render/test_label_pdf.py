@@ -128,10 +128,10 @@ def test_every_character_and_bar_inside_the_label(example_config, stock_id):
             assert any(_inside(obj, *s) for s in slots), (number, obj.get("text"))
 
 
-def test_barcode_decodes_to_the_rx_number(example_config):
+def test_barcode_decodes_to_the_rx_number_and_fill_date(example_config):
     data = label(example_config).pdf
-    assert decode_barcodes(data) == ["1234567"]
-    assert "1234567" in page_text(data).splitlines()[-1]
+    assert decode_barcodes(data) == ["1234567261201"]  # filled 2026-12-01
+    assert page_text(data).splitlines()[-1].endswith(" 1234567 261201")
 
 
 def test_barcodes_on_a_sheet(example_config):
@@ -143,9 +143,12 @@ def test_barcodes_on_a_sheet(example_config):
         stock="avery-5163",
         config=example_config,
     )
-    # each fill's label continues on a second label, which carries the same barcode
-    assert decode_barcodes(run.pdf) == ["RX-0042"] * 10  # a full sheet
-    assert decode_barcodes(run.pdf, page=1) == ["RX-0042"] * 4
+    # each fill's label continues on a second label, which carries the same barcode:
+    # the Rx and that fill's date
+    codes = [f"RX-0042{fill.fill_date:%y%m%d}" for fill in run.orders for _ in (1, 2)]
+    assert len(set(codes)) == 7
+    assert sorted(decode_barcodes(run.pdf)) == sorted(codes[:10])  # a full sheet
+    assert sorted(decode_barcodes(run.pdf, page=1)) == sorted(codes[10:])
 
 
 def test_accented_name_reads_back_intact(example_config):

@@ -31,7 +31,7 @@ def test_preview_is_the_pdf_at_the_stocks_size(example_config, stock_id, dpi):
     width_in, height_in = float(stock.width_mm) / 25.4, float(stock.height_mm) / 25.4
     assert image.size == (round(width_in * dpi), round(height_in * dpi))
     assert image.info["dpi"] == pytest.approx((dpi, dpi), abs=0.01)  # stored per metre
-    assert barcodes(image) == ["1234567"]
+    assert barcodes(image) == ["1234567261201"]  # the Rx and the fill date
     preview = dark(image)
     if stock.kind == "roll":
         pdf = pdf_image(render_labels(labels, stock), dpi).crop((0, 0, *image.size))

@@ -164,14 +164,14 @@ def labels_read_back(pdf: bytes, stock) -> list[tuple[tuple[float, ...], list[Re
     return found
 
 
-def assign_roles(lines: list[ReadLine], content, rx: str, order) -> None:
+def assign_roles(lines: list[ReadLine], content, printed: str, order) -> None:
     blocks = [(b.role, squeeze(b.text)) for b in (*order, *content.continued, *content.footer)]
     for line in lines:
         text = squeeze(line.text)
         if PART.match(line.text):
             line.role = "key"  # "Label n of N"
-        elif text == rx:
-            line.role = "barcode"  # the number printed under the barcode
+        elif text == squeeze(printed):
+            line.role = "barcode"  # the Rx and fill date printed under the barcode
         else:
             roles = {role for role, block in blocks if text in block}
             assert roles, f"read back a line no block has: {line.text!r}"
@@ -235,7 +235,7 @@ def test_measured_sizes_meet_the_profile(stock_id, profile, case, settings_file)
         order = content.blocks if squeeze(drug.text) in first_text else content.flowing
         for number, (box, lines) in enumerate(container, start=1):
             left, top, right, bottom = box
-            assign_roles(lines, content, content.rx, order)
+            assign_roles(lines, content, content.barcode_text, order)
             if number == 1:
                 name_size = max(s for ln in lines if ln.role == "patient" for s in ln.sizes)
             else:  # the name and the drug head a continuation at the name's size

@@ -48,7 +48,8 @@ def test_format_sized_by_the_stock_at_the_printers_resolution(
     assert barcode is not None
     assert int(barcode[1]) == module  # 0.01 in bars in whole dots
     assert int(barcode[2]) == round(0.25 * dpi)  # 0.25 in tall
-    assert barcode[3] == ">;123456>67" == code128.zpl_data("1234567")  # 12 34 56 in C, 7 in B
+    # the fill's code, Rx 1234567 filled 2026-12-01: 12 34 56 72 61 20 in C, 1 in B
+    assert barcode[3] == ">;123456726120>61" == code128.zpl_data("1234567261201")
 
 
 def test_one_format_per_label_in_one_file(example_config):
@@ -72,9 +73,13 @@ def test_says_what_the_pdf_says_in_the_same_order(example_config, dpi):
     stock = load_stock("thermal-4x3")
     zpl = render_labels_zpl(labels, stock, dpi).decode()
     pdf_lines = pdf_pages(render_labels(labels, stock))[0].extract_text().splitlines()
-    # pdfplumber reads the Rx number under the barcode on the last pharmacy line's row
-    assert pdf_lines[-1] == "(555) 010-0199 1234567"
-    assert comments(zpl) == [*pdf_lines[:-1], "(555) 010-0199", "Rx 1234567"]
+    # pdfplumber reads the Rx and fill date under the barcode on the last pharmacy line's row
+    assert pdf_lines[-1] == "(555) 010-0199 1234567 261201"
+    assert comments(zpl) == [
+        *pdf_lines[:-1],
+        "(555) 010-0199",
+        "Rx 1234567, barcode 1234567261201",
+    ]
 
 
 @pytest.mark.parametrize("dpi", [203, 300])
@@ -83,7 +88,7 @@ def test_printed_zpl_matches_the_pdf_and_its_barcode_scans(example_config, dpi):
     stock = load_stock("thermal-4x3")
     (printed,) = zpl_images(render_labels_zpl(labels, stock, dpi), dpi)
     assert printed.size == (round(4 * dpi), round(3 * dpi))
-    assert barcodes(printed) == ["1234567"]
+    assert barcodes(printed) == ["1234567261201"]  # the Rx and the fill date
     zpl_dark = dark(printed)
     pdf_dark = pdf_image(render_labels(labels, stock), dpi).crop((0, 0, *printed.size))
     assert share_near(zpl_dark, pdf_dark) > 0.98
@@ -114,9 +119,9 @@ def test_text_in_the_fallback_font_prints_too(example_config):
 
 
 def test_rx_with_letters_and_dashes_scans(example_config):
-    labels = contents(example_config, rx="AB-12345678")
+    labels = contents(example_config, rx="AB-1234")
     (printed,) = zpl_images(render_labels_zpl(labels, load_stock("thermal-4x3"), 203), 203)
-    assert barcodes(printed) == ["AB-12345678"]
+    assert barcodes(printed) == ["AB-1234261201"]
 
 
 def test_row_compression():
