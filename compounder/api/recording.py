@@ -443,7 +443,7 @@ def make_lot_label(
     from compounder.api.receiving import check_lot_number
     from compounder.content.lot_label import lot_label
     from compounder.core.pharmacy import open_pharmacy
-    from compounder.log.entries import compounding_record_of
+    from compounder.log.dispensings import compounding_record_of
     from compounder.log.kinds import Kind
     from compounder.render.lot_label_pdf import render_lot_label
 

@@ -327,17 +327,25 @@ def _planned_strength(store: Store, lot: str | None) -> Decimal:
     )
 
 
+def compounding_record_of(store: Store, lot: str) -> Entry | None:
+    """The entry holding preparation ``lot``'s compounding record: a recorded
+    preparation's (``record``), else a batch's record; None if the log holds neither
+    (a label's reference, or no such lot)."""
+    entries = store.entries_for_lot(lot)
+    found = [e for e in entries if e.kind == Kind.PREPARATION and "bud" in e.payload]
+    found += [e for e in entries if e.kind == Kind.BATCH_RECORD]
+    return found[0] if found else None
+
+
 def preparation_of(store: Store, lot: str | None) -> Preparation | None:
     """The preparation ``lot`` names (a recorded one, or a batch's record), None if the
     log holds none (a label's reference)."""
     if not lot:
         return None
-    entries = store.entries_for_lot(lot)
-    records = [e for e in entries if e.kind == Kind.PREPARATION and "bud" in e.payload]
-    records += [e for e in entries if e.kind == Kind.BATCH_RECORD]
-    if not records:
+    found = compounding_record_of(store, lot)
+    if found is None:
         return None
-    record = records[0].payload
+    record = found.payload
     when = str(record.get("compounded_at") or record.get("compounded_date") or "")
     return Preparation(
         lot=lot,

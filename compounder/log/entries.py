@@ -109,16 +109,6 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal | None) -> Re
     )
 
 
-def compounding_record_of(store: Store, lot: str) -> Any | None:
-    """The entry holding preparation ``lot``'s compounding record: a recorded
-    preparation's (``record``), else a batch's record (as ``dispensings.preparation_of``
-    reads them); None if the log holds neither (a label's reference, or no such lot)."""
-    entries = store.entries_for_lot(lot)
-    found = [e for e in entries if e.kind == Kind.PREPARATION and "bud" in e.payload]
-    found += [e for e in entries if e.kind == Kind.BATCH_RECORD]
-    return found[0] if found else None
-
-
 def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
     """SafetyError if ``lot`` is a preparation made from an ingredient lot since
     recalled or put on hold (a reprint of its label is refused as a new label is)."""
