@@ -208,9 +208,12 @@ def test_shell_completion_completes_commands(tmp_path):
     import sys
 
     compounder = str(Path(sys.executable).parent / "compounder")  # as installed
+    # the shell named, not detected from the processes above (none is a shell when the
+    # tests are started in the background)
+    named = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     script = subprocess.run(
         [compounder, "--show-completion", "bash"],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=named,
     )  # fmt: skip
     assert script.returncode == 0 and "_compounder_completion" in script.stdout
     env = {**os.environ, "_COMPOUNDER_COMPLETE": "complete_bash", "COMP_CWORD": "1"}
