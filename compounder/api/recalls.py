@@ -92,12 +92,18 @@ def recall_lot(
 
 
 def _dispensed_from(store: Any, lot: str) -> list[dict[str, Any]]:
-    """Each preparation made from ``lot`` with what was dispensed from it (the log's
-    entries, the patient read from each label's snapshot)."""
+    """Each preparation made from ``lot`` (or ``lot`` itself, a preparation lot) with
+    what was dispensed from it (the log's entries, the patient read from each label's
+    snapshot)."""
+    from compounder.log.dispensings import compounding_record_of
     from compounder.log.entries import dispensed_from_preparation
 
     found = []
     seen: set[str] = set()
+    record = compounding_record_of(store, lot)  # a preparation lot recalled itself
+    if record is not None:
+        seen.add(lot)
+        found.append(dispensed_from_preparation(store, record))
     for entry in store.trace(lot):
         if not entry.lot or entry.lot in seen:
             continue

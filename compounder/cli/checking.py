@@ -120,6 +120,14 @@ def verify(
         str,
         typer.Option("--pharmacist", help="Your initials: a pharmacist of the staff register."),
     ],
+    entry: Annotated[
+        int | None,
+        typer.Option(
+            "--entry",
+            help="The dispensing's log entry (compounder queue), when the log holds two of "
+            "the label's Rx and fill date.",
+        ),
+    ] = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
@@ -132,7 +140,8 @@ def verify(
     preparation is recalled or on hold, and the lot has not given out more than was
     made: logged as verified with the pharmacist (exit 0). Otherwise a mismatch naming
     every difference is logged and nothing is verified (exit 3). A fill verified
-    already is refused (exit 3) and nothing is logged.
+    already is compared again: a mismatch is logged as one; if the scans match it,
+    the command says by whom and when (exit 3) and nothing is logged.
 
     Example: compounder verify --label-scan 1234567261207 --lot-scan 20261207-001
     --pharmacist JD
@@ -140,7 +149,8 @@ def verify(
     from compounder.api.verification import verify as check
     from compounder.content.reports import verification_dict, verification_report
 
-    done = check(label_scan, lot_scan, pharmacist, which_log(db, config, verbose), config)
+    where = which_log(db, config, verbose)
+    done = check(label_scan, lot_scan, pharmacist, where, config, entry=entry)
     if as_json:
         print_json("verify", verification_dict(done))
     else:

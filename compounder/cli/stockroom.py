@@ -120,7 +120,9 @@ def recall(
 ) -> None:
     """Recall an ingredient lot and list every preparation, Rx and patient it reached.
 
-    The lot and every preparation lot made from it are refused from now on.
+    The lot and every preparation lot made from it are refused from now on. A
+    preparation lot's own number recalls that preparation (its labels, reprints, lot
+    labels and final checks are refused) and lists what was dispensed from it.
 
     Example: compounder recall AB1234 --reason "manufacturer recall" -o worklist.pdf
     """
@@ -141,7 +143,9 @@ def recall(
             },
         )
         return
-    typer.echo(f"Ingredient lot {worklist.lot} recalled (log entry {worklist.entry_id}).")
+    made_here = any(row.get("preparation_lot") == worklist.lot for row in worklist.rows)
+    what = "Preparation lot" if made_here else "Ingredient lot"
+    typer.echo(f"{what} {worklist.lot} recalled (log entry {worklist.entry_id}).")
     if worklist.rows:
         typer.echo(worklist_table(worklist.rows))
     else:

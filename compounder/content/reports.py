@@ -526,6 +526,8 @@ def verification_report(done: Any) -> str:
         entries = ", ".join(str(e) for e in done.entry_ids)
         noun = "entry" if len(done.entry_ids) == 1 else "entries"
         return f"Verified by {done.pharmacist}: {fills} ({noun} {entries})."
-    lines = [f"MISMATCH: do not hand this over (logged as entry {done.entry_ids[0]})."]
+    entries = ", ".join(str(e) for e in done.entry_ids)
+    noun = "entry" if len(done.entry_ids) == 1 else "entries"
+    lines = [f"MISMATCH: do not hand this over (logged as {noun} {entries})."]
     lines += [f"  {d.text()}" for d in done.differences]
     return "\n".join(lines)

@@ -44,8 +44,8 @@ LOT_SCAN_FORMS = (
     "an ingredient's GS1 code"
 )
 BATCH_PREFIX = "BATCH-"
-_PREPARATION_LOT = re.compile(r"^\d{8}-\d{3,6}\Z")
-_SYMBOLOGY = re.compile(r"^\][A-Za-z]\d")  # ]C0: Code 128, ]d2: DataMatrix...
+_PREPARATION_LOT = re.compile(r"^[0-9]{8}-[0-9]{3,6}\Z")  # ASCII digits only
+_SYMBOLOGY = re.compile(r"^\][A-Za-z][0-9]")  # ]C0: Code 128, ]d2: DataMatrix...
 MAX_SCAN_LENGTH = 400
 
 
@@ -102,7 +102,7 @@ def _cleaned(text: str, field: str, forms: str) -> str:
 
 def _fill_of(code: str) -> FillScan | None:
     rx, digits = code[:-6], code[-6:]
-    if not rx or not digits.isdigit():
+    if not rx or not (digits.isascii() and digits.isdigit()):
         return None
     try:
         day = date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:]))
@@ -115,16 +115,28 @@ def parse_label_scan(text: str) -> FillScan | BatchScan:
     """What a scan given as a label's holds: a fill (Rx and date) or a batch record's
     lot. InputError naming what is accepted if it is neither."""
     code = _cleaned(text, "label-scan", LABEL_SCAN_FORMS)
-    if code.startswith(BATCH_PREFIX) and _PREPARATION_LOT.match(code[len(BATCH_PREFIX) :]):
-        return BatchScan(code[len(BATCH_PREFIX) :])
+    batch = code[len(BATCH_PREFIX) :]  # a scanner with caps lock on: batch-...
+    if code[: len(BATCH_PREFIX)].upper() == BATCH_PREFIX and _PREPARATION_LOT.match(batch):
+        return BatchScan(batch)
     fill = _fill_of(code.replace(" ", ""))
     if fill is None:
-        if _PREPARATION_LOT.match(code):
+        if _PREPARATION_LOT.match(code) or _is_gs1(text):
             raise InputError(
                 "label-scan", code[:40], f"{LABEL_SCAN_FORMS}; this is a lot's (--lot-scan)"
             )
         raise InputError("label-scan", code[:40], LABEL_SCAN_FORMS)
     return fill
+
+
+def _is_gs1(text: str) -> bool:
+    """Whether a scan reads as a package's GS1 code."""
+    from compounder.core.gs1 import parse_scan
+
+    try:
+        parse_scan(str(text).strip())
+    except InputError:
+        return False
+    return True
 
 
 def parse_lot_scan(text: str) -> PreparationScan | PackageScan:
@@ -135,7 +147,8 @@ def parse_lot_scan(text: str) -> PreparationScan | PackageScan:
     code = _cleaned(text, "lot-scan", LOT_SCAN_FORMS)
     if _PREPARATION_LOT.match(code):
         return PreparationScan(code)
-    if code.startswith(BATCH_PREFIX) or _fill_of(code.replace(" ", "")) is not None:
+    batch = code[: len(BATCH_PREFIX)].upper() == BATCH_PREFIX
+    if batch or _fill_of(code.replace(" ", "")) is not None:
         raise InputError("lot-scan", code[:40], f"{LOT_SCAN_FORMS}; this is a label's")
     try:
         return parse_scan(str(text).strip())

@@ -91,14 +91,15 @@ def medication_dispense(dispensing: Dispensing) -> dict[str, Any]:
     """The MedicationDispense of one dispensing (plain dict; numbers as Decimal)."""
     from compounder.log.dispensings import handed_over
 
-    check_handed_over(dispensing)
+    if dispensing.handed_over:
+        check_handed_over(dispensing)
     product, ingredients = _medication(dispensing)
     found: dict[str, Any] = {
         "resourceType": "MedicationDispense",
         "id": resource_id(dispensing),
         "contained": [product, *ingredients],
         "identifier": [{"system": URI_SYSTEM, "value": f"urn:uuid:{resource_id(dispensing)}"}],
-        "status": "entered-in-error" if dispensing.corrected else "completed",
+        "status": _status(dispensing),
         "medicationReference": {"reference": "#product", "display": dispensing.drug},
         "subject": display_reference(dispensing.patient, "Patient"),
         "performer": _performers(dispensing),
@@ -108,7 +109,8 @@ def medication_dispense(dispensing: Dispensing) -> dict[str, Any]:
     if dispensing.days_supply:
         found["daysSupply"] = quantity(dispensing.days_supply, "days")
     found["whenPrepared"] = date_time(when_prepared(dispensing))
-    found["whenHandedOver"] = date_time(handed_over(dispensing))
+    if dispensing.handed_over:  # not yet: awaiting a pharmacist's final check
+        found["whenHandedOver"] = date_time(handed_over(dispensing))
     found["dosageInstruction"] = _dosages(dispensing)
     if not dispensing.drug:
         del found["medicationReference"]["display"]
@@ -117,6 +119,14 @@ def medication_dispense(dispensing: Dispensing) -> dict[str, Any]:
     if not found["performer"]:
         del found["performer"]
     return found
+
+
+def _status(dispensing: Dispensing) -> str:
+    """entered-in-error (a correction names it), completed (handed over), or
+    in-progress (its bottle awaits a pharmacist's final check)."""
+    if dispensing.corrected:
+        return "entered-in-error"
+    return "completed" if dispensing.handed_over else "in-progress"
 
 
 def _medication(dispensing: Dispensing) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -10,7 +10,9 @@ preparation's group. What the label printed (patient, drug, directions, pharmacy
 read from the entry's snapshot, by each block's role.
 
 When a dispensing was handed over is ``handed_over``: the time a verification entry
-gives (a kind in ``VERIFYING``), else the time the label was printed (the entry's).
+gives (a kind in ``VERIFYING``), else the time the label was printed (the entry's),
+for a dispensing logged before the verification queue began; one logged into the queue
+and not verified yet has not been handed over (``Dispensing.handed_over``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from compounder.core.units import format_number
 from compounder.errors import SafetyError
-from compounder.log.kinds import DISPENSING, Kind, PlannedGroup, doses_mg, fill_dates
+from compounder.log.kinds import (
+    AWAITING_CHECK,
+    CHECK_FIELD,
+    DISPENSING,
+    Kind,
+    PlannedGroup,
+    doses_mg,
+    fill_dates,
+)
 
 if TYPE_CHECKING:
     from compounder.log.store import Entry, Store
@@ -103,6 +113,13 @@ class Dispensing:
     preparation: Preparation | None = None
     verified_at: datetime | None = None
     corrected: bool = False  # a correction names its entry
+    awaits_check: bool = False  # logged into the verification queue (``log.verifications``)
+
+    @property
+    def handed_over(self) -> bool:
+        """Whether it left the pharmacy as far as the log knows: verified, or logged
+        before the verification queue began (its label's printing was its handover)."""
+        return self.verified_at is not None or not self.awaits_check
 
 
 def handed_over(dispensing: Dispensing) -> datetime:
@@ -183,6 +200,7 @@ def dispensings(store: Store, since: date | None = None, rx: str | None = None) 
             "reference": entry.lot or "",
             "preparation": preparations[lot],
             "corrected": entry.id in corrected,
+            "awaits_check": entry.payload.get(CHECK_FIELD) == AWAITING_CHECK,
         }
         if entry.kind == Kind.DISPENSE and lot not in strengths:
             strengths[lot] = _planned_strength(store, lot)
@@ -203,8 +221,11 @@ def _with(fill: Dispensing, verified_at: datetime | None) -> Dispensing:
 def _verifications(store: Store) -> dict[tuple[int, int], datetime]:
     """(entry verified, fill or 0 for all) -> when: the latest verification of each."""
     found: dict[tuple[int, int], datetime] = {}
+    wrong = {e.corrects for e in store.entries_of_kind(Kind.CORRECTION) if e.corrects}
     for kind in VERIFYING:
         for entry in store.entries_of_kind(kind):
+            if entry.id in wrong:
+                continue  # a correction names the verification: the fill was not checked
             verifies = entry.payload.get("verifies")
             if isinstance(verifies, int):
                 key = (verifies, int(entry.payload.get("fill") or 0))

@@ -114,16 +114,31 @@ def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
     recalled or put on hold (a reprint of its label is refused as a new label is)."""
     if not lot:
         return
+    _refuse_recalled_lot(store, lot)
     for entry in store.entries_for_lot(lot):
         if entry.kind in (Kind.PREPARATION, Kind.BATCH_RECORD) and "ingredients" in entry.payload:
             _refuse_stopped_ingredients(store, lot, entry.payload)
 
 
+def _refuse_recalled_lot(store: Store, lot: str) -> None:
+    """A preparation lot recalled itself (``compounder recall`` of its number)."""
+    from compounder.log.receipts import recall_of
+
+    reason = recall_of(store, lot)
+    if reason is not None:
+        raise SafetyError(
+            f"preparation lot {lot} is recalled ({reason})",
+            "do not dispense it; see the recall worklist (compounder recall)",
+        )
+
+
 def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) -> None:
-    """A preparation made from an ingredient lot since recalled (or put on hold) is
-    recalled with it: no label is printed from it (SafetyError, exit 3)."""
+    """A preparation recalled itself, or made from an ingredient lot since recalled (or
+    put on hold), is not dispensed: no label is printed from it (SafetyError, exit 3)."""
     from compounder.core.inventory import LotStatus
     from compounder.log.receipts import find_received, recall_of
+
+    _refuse_recalled_lot(store, lot)
 
     for use in record.get("ingredients", []):
         name = str(use.get("lot", ""))

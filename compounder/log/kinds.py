@@ -13,7 +13,7 @@ kind                  key                                            one per
 ``dispense``          ``dispense:<file>:<rx>``                       order
 ``batch-reprint``     ``batch-reprint:<file>:<run>:<rx>``            order run again
 ``batch-run``         ``batch-run:<run>``                            run
-``verification``      ``verified:<entry>:<fill>``                    fill dispensed
+``verification``      ``verified:<entry>:<fill>[:<attempt>]``        fill dispensed
 ====================  =============================================  ===============
 
 Entries a person logs (labels, records, reprints, prints, corrections, mismatches)
@@ -111,17 +111,21 @@ def run_key(run: str) -> str:
 VERIFIED_PREFIX = "verified:"
 
 
-def verification_key(entry_id: int, fill: int) -> str:
-    """A fill's verification (fill 1, 2... of the dispensing entry ``entry_id``)."""
-    return f"{VERIFIED_PREFIX}{entry_id}:{fill}"
+def verification_key(entry_id: int, fill: int, attempt: int = 1) -> str:
+    """A fill's verification (fill 1, 2... of the dispensing entry ``entry_id``); a
+    fill verified again after a correction named its verification: its ``attempt``."""
+    key = f"{VERIFIED_PREFIX}{entry_id}:{fill}"
+    return key if attempt == 1 else f"{key}:{attempt}"
 
 
 def verified_fill(key: str) -> tuple[int, int] | None:
     """The (entry, fill) a verification's key names; None if it is not one."""
     if not key.startswith(VERIFIED_PREFIX):
         return None
-    entry, _, fill = key[len(VERIFIED_PREFIX) :].partition(":")
-    return (int(entry), int(fill)) if entry.isdigit() and fill.isdigit() else None
+    entry, fill, *attempt = key[len(VERIFIED_PREFIX) :].split(":")
+    if len(attempt) > 1 or not all(p.isascii() and p.isdigit() for p in (entry, fill, *attempt)):
+        return None
+    return int(entry), int(fill)
 
 
 def key_prefix(kind: Kind, orders_file: str) -> str:

@@ -92,30 +92,53 @@ def entry_fills(entry: Entry) -> list[LoggedFill]:
 
 
 def checks(store: Store) -> dict[tuple[int, int], Check]:
-    """Every fill verified: (dispensing entry, fill) -> its verification."""
+    """Every fill verified: (dispensing entry, fill) -> its verification (one a
+    correction names is no verification)."""
+    wrong = corrected(store)
+    found = {}
+    for entry_id, key, payload, at in _verification_rows(store):
+        fill = verified_fill(key)
+        if fill is not None and entry_id not in wrong:
+            found[fill] = Check(entry_id, str(json.loads(payload).get("by", "")), at)
+    return found
+
+
+def next_attempt(store: Store, entry_id: int, fill: int) -> int:
+    """The attempt a new verification of a fill is (1, or one past every earlier
+    verification of it, each since named by a correction): its key's last part."""
+    return 1 + sum(
+        verified_fill(key) == (entry_id, fill) for _, key, _, _ in _verification_rows(store)
+    )
+
+
+def _verification_rows(store: Store) -> list[tuple[int, str, str, str]]:
     with store.faults():
         rows = store.db.execute(
             "SELECT id, batch_key, payload, created_at FROM entries "
             "WHERE batch_key >= ? AND batch_key < ?",
             (VERIFIED_PREFIX, VERIFIED_PREFIX[:-1] + ";"),
         ).fetchall()
-    found = {}
-    for row in rows:
-        key = verified_fill(str(row["batch_key"]))
-        if key is not None:
-            by = json.loads(row["payload"]).get("by", "")
-            found[key] = Check(int(row["id"]), str(by), str(row["created_at"]))
-    return found
+    return [
+        (int(r["id"]), str(r["batch_key"]), str(r["payload"]), str(r["created_at"])) for r in rows
+    ]
 
 
 def corrected(store: Store) -> set[int]:
     """The entries a correction names."""
+    return set(corrections(store))
+
+
+def corrections(store: Store) -> dict[int, int]:
+    """Each entry a correction names -> the (first) correction naming it."""
     with store.faults():
         rows = store.db.execute(
-            "SELECT corrects FROM entries WHERE kind = ? AND corrects IS NOT NULL",
+            "SELECT corrects, id FROM entries WHERE kind = ? AND corrects IS NOT NULL ORDER BY id",
             (Kind.CORRECTION.value,),
         ).fetchall()
-    return {int(row[0]) for row in rows}
+    found: dict[int, int] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), int(row[1]))
+    return found
 
 
 def awaiting(store: Store) -> list[LoggedFill]:
@@ -160,7 +183,7 @@ def batch_orders(store: Store, lot: str) -> list[LoggedFill]:
 def check_states(store: Store, entries: list[Any]) -> dict[int, str]:
     """For a history: each dispensing entry's state ("awaiting check", "verified",
     "2 of 4 fills verified"); entries logged before the queue began, and entries a
-    correction names (unless verified before it), are left out."""
+    correction names, are left out (the correction is in the history)."""
     done = checks(store)
     wrong = corrected(store)
     states = {}

@@ -79,22 +79,24 @@ def test_the_same_fill_verified_twice_is_refused_and_nothing_is_logged(cli, log_
     verify(fill_code("1234567", TODAY), lot, "JD", log_db)
     with open_store(log_db, read_only=True) as store:
         before = store.last_entry_id()
-    with pytest.raises(AlreadyVerified, match=r"verified already, by JD .*nothing was logged"):
+    with pytest.raises(AlreadyVerified, match=r"verified already, by JD .*match it; nothing was"):
         verify(fill_code("1234567", TODAY), lot, "MK", log_db)
     with open_store(log_db, read_only=True) as store:
         assert store.last_entry_id() == before
 
 
 def mismatch(db: str, label_scan: str, lot_scan: str, **kwargs) -> list[tuple[str, str, str]]:
+    checked = len(entries(db, Kind.VERIFICATION))
     done = verify(label_scan, lot_scan, "MK", db, **kwargs)
     assert not done.ok
-    (logged,) = done.entry_ids
+    assert done.entry_ids
     with open_store(db, read_only=True) as store:
-        entry = store.entry(logged)
-    assert entry is not None and entry.kind == Kind.MISMATCH
-    assert entry.payload["by"] == "MK"
-    assert entry.payload["differences"] == [d.to_dict() for d in done.differences]
-    assert entries(db, Kind.VERIFICATION) == [], "a mismatch verifies nothing"
+        logged = [store.entry(i) for i in done.entry_ids]
+    for entry in logged:
+        assert entry is not None and entry.kind == Kind.MISMATCH
+        assert entry.payload["by"] == "MK"
+        assert entry.payload["differences"] == [d.to_dict() for d in done.differences]
+    assert len(entries(db, Kind.VERIFICATION)) == checked, "a mismatch verifies nothing"
     return [(d.check, d.scanned, d.logged) for d in done.differences]
 
 
@@ -102,7 +104,9 @@ def test_another_preparation_lot_is_a_mismatch(cli, log_db, tmp_path):
     lot = record(cli, log_db, tmp_path)
     other = record(cli, log_db, tmp_path, volume="50mL")
     label(cli, log_db, tmp_path, "1234567", "--lot", lot)
-    assert mismatch(log_db, fill_code("1234567", TODAY), other) == [("lot", other, f"lot {lot}")]
+    assert mismatch(log_db, fill_code("1234567", TODAY), other) == [
+        ("lot", other, f"the fill was drawn from lot {lot}")
+    ]
 
 
 def test_a_fill_the_log_does_not_hold_is_a_mismatch(cli, log_db, tmp_path):
@@ -113,12 +117,12 @@ def test_a_fill_the_log_does_not_hold_is_a_mismatch(cli, log_db, tmp_path):
         (
             "fill",
             f"Rx 1234567 filled {tomorrow.isoformat()}",
-            f"Rx 1234567 filled on {TODAY.isoformat()} only",
+            f"the log holds Rx 1234567 filled on {TODAY.isoformat()} only",
         )
     ]
     done = verify(fill_code("7654321", TODAY), lot, "MK", log_db)
     found = [(d.check, d.logged) for d in done.differences]
-    assert found == [("fill", "no dispensing of Rx 7654321")]
+    assert found == [("fill", "the log holds no dispensing of Rx 7654321")]
 
 
 def test_a_corrected_dispensing_cannot_be_verified(cli, log_db, tmp_path):
@@ -135,7 +139,8 @@ def test_a_corrected_dispensing_cannot_be_verified(cli, log_db, tmp_path):
         (
             "fill",
             f"Rx 1234567 filled {TODAY.isoformat()}",
-            f"that fill in entry {printed.entry_id} only, which a correction names as wrong",
+            f"the log holds that fill in entry {printed.entry_id} only, which a correction "
+            "names as wrong",
         )
     ]
 
@@ -145,7 +150,10 @@ def test_a_label_with_only_a_reference_has_no_lot_to_scan(cli, log_db, tmp_path)
     label(cli, log_db, tmp_path, "1234567")
     reference = f"{TODAY:%Y%m%d}-1234567"
     ((check, _, logged),) = mismatch(log_db, fill_code("1234567", TODAY), lot)
-    assert (check, logged) == ("lot", f"only a reference, {reference} (no recorded lot)")
+    assert (check, logged) == (
+        "lot",
+        f"the label gives only a reference, {reference}, no recorded lot",
+    )
 
 
 def test_an_ingredient_scan_must_be_of_a_lot_the_preparation_used(cli, log_db, tmp_path):
@@ -153,11 +161,11 @@ def test_an_ingredient_scan_must_be_of_a_lot_the_preparation_used(cli, log_db, t
     label(cli, log_db, tmp_path, "1234567", "--lot", lot)
     other = "(01)00312345678906(17)270630(10)ZZ999"
     assert mismatch(log_db, fill_code("1234567", TODAY), other) == [
-        ("ingredient", "ingredient lot ZZ999", f"lot {lot} made from AB1234")
+        ("ingredient", "ingredient lot ZZ999", f"lot {lot} was made from AB1234")
     ]
     expired = "(01)00312345678906(17)251130(10)AB1234"
     assert mismatch(log_db, fill_code("1234567", TODAY), expired) == [
-        ("ingredient", "expiry 2025-11-30", "passed")
+        ("ingredient", "ingredient lot AB1234, expiry 2025-11-30", "its expiry has passed")
     ]
     assert verify(fill_code("1234567", TODAY), GS1_AB1234, "AB", log_db).ok
 
@@ -168,8 +176,8 @@ def test_passed_buds_are_mismatches(cli, log_db, tmp_path):
     (fill,) = queue(log_db)
     later = fill.bud + timedelta(days=1)
     found = mismatch(log_db, fill_code("1234567", TODAY), lot, today=later)
-    assert ("lot-expired", f"lot {lot}", f"BUD {fill.bud.isoformat()}") in found
-    assert ("bud", "Rx 1234567 fill 1", f"BUD {fill.bud.isoformat()} (passed)") in found
+    assert ("lot-expired", f"lot {lot}", f"its BUD {fill.bud.isoformat()} has passed") in found
+    assert ("bud", "Rx 1234567 fill 1", f"its BUD {fill.bud.isoformat()} has passed") in found
     assert verify(fill_code("1234567", TODAY), lot, "MK", log_db, today=fill.bud).ok
 
 
@@ -191,7 +199,7 @@ def test_a_lot_that_gave_out_more_than_was_made(cli, log_db, tmp_path):
         store.log(Kind.LABEL, "7777777", lot, {"fill_date": TODAY.isoformat(),
                   "bud": TODAY.isoformat(), "quantity_ml": ["30"]})  # fmt: skip
     assert mismatch(log_db, fill_code("1234567", TODAY), lot) == [
-        ("quantity", f"lot {lot}", "55 mL given out of 50 mL made")
+        ("quantity", f"lot {lot}", "55 mL was given out of 50 mL made")
     ]
 
 
@@ -375,3 +383,127 @@ def test_the_unique_key_is_held_by_the_database(cli, tmp_path):
             (f"verified:{check.payload['verifies']}:1",),
         )
     connection.close()
+
+
+# --- what an independent review found, held --------------------------------------
+
+
+def test_two_dispensings_one_code_cannot_tell_apart_stop_until_named(cli, log_db, tmp_path):
+    """A second label of the same Rx and day carries the same code: the scan alone
+    verifies neither (the first bottle could be scanned for the second)."""
+    lot = record(cli, log_db, tmp_path)
+    label(cli, log_db, tmp_path, "1234567", "--lot", lot)
+    assert verify(fill_code("1234567", TODAY), lot, "JD", log_db).ok
+    result = cli(
+        "label", "--rx", "1234567", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
+        "--dose", "3mg", "--concentration", "1mg/mL", "--quantity", "20mL", "--lot", lot,
+        "--no-other-medications", "--db", log_db, "-o", str(tmp_path / "second.pdf"),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (waiting,) = queue(log_db)
+    first, second = 2, waiting.entry_id  # the record is entry 1
+    ((check, _, logged),) = mismatch(log_db, fill_code("1234567", TODAY), lot)
+    assert check == "fill" and "cannot tell apart: give --entry" in logged
+    assert f"entries {first}, {second}" in logged
+    done = verify(fill_code("1234567", TODAY), lot, "MK", log_db, entry=second)
+    assert done.ok and [f.entry_id for f in done.fills] == [second]
+    with pytest.raises(AlreadyVerified):
+        verify(fill_code("1234567", TODAY), lot, "MK", log_db, entry=first)
+
+
+def test_a_verified_bottle_scanned_with_another_lot_is_a_logged_mismatch(cli, log_db, tmp_path):
+    lot = record(cli, log_db, tmp_path)
+    other = record(cli, log_db, tmp_path, volume="50mL")
+    label(cli, log_db, tmp_path, "1234567", "--lot", lot)
+    assert verify(fill_code("1234567", TODAY), lot, "JD", log_db).ok
+    done = verify(fill_code("1234567", TODAY), other, "MK", log_db)
+    assert not done.ok
+    assert [d.check for d in done.differences] == ["lot", "fill"]
+    assert "verified already, by JD" in done.differences[1].logged
+    assert len(entries(log_db, Kind.MISMATCH)) == 1
+
+
+def test_a_corrected_verification_puts_the_fill_back_in_the_queue(cli, log_db, tmp_path):
+    lot = record(cli, log_db, tmp_path)
+    label(cli, log_db, tmp_path, "1234567", "--lot", lot)
+    (check,) = verify(fill_code("1234567", TODAY), lot, "JD", log_db).entry_ids
+    result = cli("correct", "--entry", str(check), "--reason", "scanned the wrong bottle",
+                 "--by", "MK", "--db", log_db)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [f.rx for f in queue(log_db)] == ["1234567"]
+    with open_store(log_db, read_only=True) as store:
+        (dispensed,) = dispensings(store)
+    assert dispensed.verified_at is None and not dispensed.handed_over
+    again = verify(fill_code("1234567", TODAY), lot, "MK", log_db)  # a second attempt's key
+    assert again.ok and queue(log_db) == []
+    with open_store(log_db, read_only=True) as store:
+        (dispensed,) = dispensings(store)
+        assert dispensed.handed_over
+        keys = [store.db.execute("SELECT batch_key FROM entries WHERE id = ?", (i,)).fetchone()[0]
+                for i in (check, *again.entry_ids)]  # fmt: skip
+    assert keys[1] == keys[0] + ":2"
+    assert verify_log(log_db).ok
+
+
+def test_a_recalled_preparation_lot_is_stopped_everywhere(cli, log_db, tmp_path):
+    lot = record(cli, log_db, tmp_path)
+    label(cli, log_db, tmp_path, "1234567", "--lot", lot)
+    result = cli("recall", lot, "--reason", "failed its assay", "--db", log_db)
+    assert result.exit_code == 0, result.stderr
+    assert f"Preparation lot {lot} recalled" in result.stdout and "1234567" in result.stdout
+    ((check, _, logged),) = mismatch(log_db, fill_code("1234567", TODAY), lot)
+    assert check == "lot-stopped" and "recalled (failed its assay)" in logged
+    refused = cli(
+        "label", "--rx", "7654321", "--patient", "Jane Doe", "--prescriber", "Dr A. Smith",
+        "--dose", "1.5mg", "--concentration", "1mg/mL", "--quantity", "10mL", "--lot", lot,
+        "--no-other-medications", "--db", log_db, "-o", str(tmp_path / "no.pdf"),
+    )  # fmt: skip
+    assert refused.exit_code == 3 and "recalled" in refused.stderr
+    reprint = cli("reprint", "--rx", "1234567", "--db", log_db, "-o", str(tmp_path / "r.pdf"))
+    assert reprint.exit_code == 3
+
+
+def test_a_corrected_record_stops_its_lot(cli, log_db, tmp_path):
+    lot = record(cli, log_db, tmp_path)
+    label(cli, log_db, tmp_path, "1234567", "--lot", lot)
+    result = cli("correct", "--entry", "1", "--reason", "made wrong", "--by", "MK",
+                 "--db", log_db)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    found = mismatch(log_db, fill_code("1234567", TODAY), lot)
+    assert ("lot-stopped", f"lot {lot}") in [(c, s) for c, s, _ in found]
+
+
+def test_a_batch_scan_s_mismatch_is_in_each_order_s_history(cli, log_db, tmp_path):
+    day = TODAY.isoformat()
+    lot = run_batch(cli, log_db, tmp_path, [
+        f"2000001,Ann Lee,Dr A. Smith,{day},1 mg/mL,1.5 mg,14",
+        f"2000002,Bo Chan,Dr A. Smith,{day},1 mg/mL,3 mg,14",
+    ])  # fmt: skip
+    done = verify(batch_code(lot), "20261207-999", "MK", log_db)
+    assert len(done.entry_ids) == 2
+    for rx in ("2000001", "2000002"):
+        shown = cli("history", "--rx", rx, "--db", log_db).stdout
+        assert "verification-mismatch (lot)" in shown
+
+
+def test_an_ingredient_scan_of_another_product_is_a_mismatch(cli, log_db, tmp_path):
+    received = cli(
+        "receive", "--ingredient", "tablet-50mg", "--scan",
+        "(01)00312345678906(17)270630(10)GT555", "--quantity", "100 tablets",
+        "--supplier", "ACME", "--db", log_db,
+    )  # fmt: skip
+    assert received.exit_code == 0, received.stderr
+    result = cli(
+        "record", "--concentration", "1mg/mL", "--volume", "100mL", "--from", "tablets",
+        "--ingredient-lot", "GT555", "--prepared-by", "TR", "--checked-by", "JD",
+        "--no-other-medications", "--db", log_db, "-o", str(tmp_path / "r.pdf"), "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lot = json.loads(result.stdout)["lot"]
+    label(cli, log_db, tmp_path, "1234567", "--lot", lot)
+    other_product = "(01)00012345600012(17)270630(10)GT555"
+    found = mismatch(log_db, fill_code("1234567", TODAY), other_product)
+    assert found == [
+        ("ingredient", "GTIN 00012345600012", "lot GT555 was received as GTIN 00312345678906")
+    ]
+    assert verify(fill_code("1234567", TODAY), "(01)00312345678906(10)GT555", "JD", log_db).ok
