@@ -18,7 +18,7 @@ from compounder.api.orders import ScreeningAnswers
 from compounder.api.planning import prepare_batch
 from compounder.atomic import PRINT_INSTEAD, check_output_path, to_stdout
 from compounder.core.dates import parse_date
-from compounder.errors import InputError
+from compounder.errors import InputError, SafetyError
 from compounder.log.anchor import anchored_by_settings
 from compounder.log.entries import (
     log_identity,
@@ -437,9 +437,9 @@ def make_lot_label(
     its compounding record in the log, written atomically to ``output`` (a PDF of the
     label's size, ``templates/lot_label.toml``). Nothing is logged. A lot the log holds
     no record of (a label's reference, or no such lot) is InputError (exit 2); a
-    missing log is DataFileError (exit 4) and none is created; a preparation made from
-    an ingredient lot since recalled or put on hold is SafetyError (exit 3), as its
-    labels are."""
+    missing log is DataFileError (exit 4) and none is created; a preparation recalled,
+    made from an ingredient lot since recalled or put on hold, or past its BUD is
+    SafetyError (exit 3), as its labels are; ``output`` must end .pdf (InputError)."""
     from compounder.api.receiving import check_lot_number
     from compounder.content.lot_label import lot_label
     from compounder.core.pharmacy import open_pharmacy
@@ -449,6 +449,8 @@ def make_lot_label(
 
     lot = check_lot_number(lot)
     target = check_output_path(Path(output))
+    if target.suffix.lower() != ".pdf":
+        raise InputError("output", str(output), "a lot label file ending .pdf")
     settings = open_pharmacy(config).settings  # the pharmacy's name
     with open_store(log_location(db, config), read_only=True) as store:
         entry = compounding_record_of(store, lot)
@@ -460,6 +462,12 @@ def make_lot_label(
                 "record', or a batch's records.pdf)",
             )
         refuse_recalled_preparation(store, lot)
+    bud = str(entry.payload.get("bud") or "")
+    if bud and bud < date.today().isoformat():
+        raise SafetyError(
+            f"preparation lot {lot}'s BUD ({bud}) has passed",
+            "discard the preparation; no label is printed for it",
+        )
     label = lot_label(entry.payload, settings)
     pdf = render_lot_label(label, target)
     kind = "batch" if entry.kind == Kind.BATCH_RECORD else "preparation"

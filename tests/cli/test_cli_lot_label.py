@@ -181,3 +181,28 @@ def test_a_label_logged_before_barcodes_held_the_fill_reprints_with_the_rx_alone
     png = tmp_path / "again.png"
     assert cli("reprint", "--rx", "1000101", "-o", str(png), *log).exit_code == 0
     assert barcodes(png_image(png.read_bytes())) == ["1000101"]
+
+
+def test_a_lot_label_is_a_pdf_and_not_for_a_lot_past_its_bud(cli, tmp_path):
+    from datetime import date, timedelta
+
+    from conftest import predating
+
+    db = str(tmp_path / "log.db")
+    config = predating(tmp_path)
+    past = (date.today() - timedelta(days=30)).isoformat()
+    made = cli(
+        "record", "--concentration", "1mg/mL", "--volume", "50mL", "--from", "tablets",
+        "--prepared-by", "TR", "--checked-by", "JD", "--no-other-medications",
+        "--date", past, "--db", db, "--config", str(config), "-o", str(tmp_path / "r.pdf"),
+        "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    lot = json.loads(made.stdout)["lot"]
+    png = cli("lot-label", lot, "-o", str(tmp_path / "lot.png"), "--db", db,
+              "--config", str(config))  # fmt: skip
+    assert png.exit_code == 2 and "ending .pdf" in png.stderr
+    late = cli("lot-label", lot, "-o", str(tmp_path / "lot.pdf"), "--db", db,
+               "--config", str(config))  # fmt: skip
+    assert late.exit_code == 3 and "has passed" in late.stderr
+    assert not (tmp_path / "lot.pdf").exists()
