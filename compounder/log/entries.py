@@ -1,9 +1,6 @@
 """Entries of the compounding log: what a recorded lot allows, a printed label's entry,
-trace, history and corrections.
-
-The SQL is in ``store`` and its neighbours; this module turns checked values into their
-calls and their rows into what the API needs.
-"""
+trace, history and corrections. The SQL is in ``store`` and its neighbours; this module
+turns checked values into their calls and their rows into what the API needs."""
 
 from __future__ import annotations
 
@@ -109,6 +106,9 @@ def recorded_lot_in(store: Store, lot: str, concentration: Decimal | None) -> Re
     )
 
 
+RECALL_REMEDY = "do not dispense it; see the recall worklist (compounder recall)"
+
+
 def refuse_recalled_preparation(store: Store, lot: str | None) -> None:
     """SafetyError if ``lot`` is a preparation made from an ingredient lot since
     recalled or put on hold (a reprint of its label is refused as a new label is)."""
@@ -124,12 +124,8 @@ def _refuse_recalled_lot(store: Store, lot: str) -> None:
     """A preparation lot recalled itself (``compounder recall`` of its number)."""
     from compounder.log.receipts import recall_of
 
-    reason = recall_of(store, lot)
-    if reason is not None:
-        raise SafetyError(
-            f"preparation lot {lot} is recalled ({reason})",
-            "do not dispense it; see the recall worklist (compounder recall)",
-        )
+    if (reason := recall_of(store, lot)) is not None:
+        raise SafetyError(f"preparation lot {lot} is recalled ({reason})", RECALL_REMEDY)
 
 
 def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) -> None:
@@ -139,7 +135,6 @@ def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) 
     from compounder.log.receipts import find_received, recall_of
 
     _refuse_recalled_lot(store, lot)
-
     for use in record.get("ingredients", []):
         name = str(use.get("lot", ""))
         received = find_received(store, name) if name else None
@@ -151,7 +146,7 @@ def _refuse_stopped_ingredients(store: Store, lot: str, record: dict[str, Any]) 
             raise SafetyError(
                 f"preparation lot {lot} was made from ingredient lot {name}, which is "
                 f"{status} ({reason})",
-                "do not dispense it; see the recall worklist (compounder recall)"
+                RECALL_REMEDY
                 if status is LotStatus.RECALLED
                 else "wait until a pharmacist releases the ingredient lot",
             )

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_CONFIG, LABEL_ARGS
+from conftest import EXAMPLE_CONFIG, LABEL_ARGS, RECORD_ARGS
 from fhir_checks import read_ndjson, validate_bundle, validate_dispense
 
 from compounder.log.kinds import Kind
@@ -83,7 +83,8 @@ def test_export_after_record_label_and_batch(cli, tmp_path, log_db):
     assert len(resources) == 10  # 2 labels, 8 batch orders
     for resource in resources:
         validate_dispense(resource)
-        assert resource["status"] == "completed"
+        # labels and batch orders not yet verified: awaiting their final check
+        assert resource["status"] == "in-progress" and "whenHandedOver" not in resource
         assert resource["quantity"]["system"] == "http://unitsofmeasure.org"
         assert resource["quantity"]["code"] == "mL"
     found = by_rx(resources)
@@ -101,7 +102,6 @@ def test_export_after_record_label_and_batch(cli, tmp_path, log_db):
     assert labelled["subject"]["display"] == "Jane Doe"
     assert labelled["quantity"]["value"] == 25
     assert labelled["whenPrepared"].startswith("2026-12-01T14:05:00")
-    assert labelled["whenHandedOver"].endswith("Z")
     assert [p["actor"]["display"] for p in labelled["performer"]] == [
         "Riverside Compounding Pharmacy",
         "JD",
@@ -182,9 +182,29 @@ def test_since_rx_bundle_and_stdout(cli, tmp_path, log_db):
     assert logged[2].payload["layout"] == "bundle"
 
 
+def test_pre_printed_fills_await_their_check_and_are_not_handed_over(cli, tmp_path, log_db):
+    """A titration's labels pre-printed: fills compounded on later days await their
+    final check, exported in-progress without a handover time."""
+    log = ["--db", log_db]
+    ahead = [
+        "label", "--rx", "2222222", "--patient", "Ann Poe", "--prescriber", "Dr A. Smith",
+        "--titration", "--start-date", "2099-01-04", "--concentration", "1mg/mL",
+        "--fill", "all", *log, *CONFIG, "-o", str(tmp_path / "t.pdf"),
+    ]  # fmt: skip
+    assert cli(*ahead).exit_code == 0
+    target = tmp_path / "dispenses.ndjson"
+    done = cli("export", "fhir", "-o", str(target), *log)
+    assert done.exit_code == 0, done.stderr
+    resources = read_ndjson(target.read_bytes())
+    assert len(resources) > 1
+    for resource in resources:
+        validate_dispense(resource)
+        assert resource["status"] == "in-progress" and "whenHandedOver" not in resource
+
+
 def test_handed_over_before_prepared_is_refused_with_nothing_written(cli, tmp_path, log_db):
-    """A titration's labels pre-printed: fills compounded on later days cannot have
-    been handed over when their labels were printed (mdd-1): refused, nothing written
+    """Fills logged as handed over when printed (by a Compounder before the
+    verification queue) but compounded on later days (mdd-1): refused, nothing written
     or logged; the rest can still be exported."""
     log = ["--db", log_db]
     label = [*LABEL_ARGS, *log, *CONFIG, "-o", str(tmp_path / "a.pdf")]
@@ -195,9 +215,15 @@ def test_handed_over_before_prepared_is_refused_with_nothing_written(cli, tmp_pa
         "--fill", "all", *log, *CONFIG, "-o", str(tmp_path / "t.pdf"),
     ]  # fmt: skip
     assert cli(*ahead).exit_code == 0
+    with Store(log_db) as store:  # the same entry as an older Compounder logged it
+        (printed,) = [e for e in store.entries_of_kind(Kind.LABEL) if e.rx == "2222222"]
+        older = {k: v for k, v in printed.payload.items() if k != "check"}
+        store.log(Kind.LABEL, printed.rx, printed.lot, older)
+        store.log(Kind.CORRECTION, printed.rx, printed.lot, {"reason": "logged again"},
+                  corrects=printed.id)  # fmt: skip
     target = tmp_path / "dispenses.ndjson"
     target.write_text("an earlier export\n")
-    refused = cli("export", "fhir", "-o", str(target), *log)
+    refused = cli("export", "fhir", "--rx", "2222222", "-o", str(target), *log)
     assert refused.exit_code == 3
     assert "handed over" in refused.stderr and "mdd-1" in refused.stderr
     assert "Ann Poe" not in refused.stderr
@@ -279,3 +305,28 @@ def test_the_fhir_code_is_loaded_only_by_the_export(tmp_path):
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines()[0] == "[]"
     assert shown.stdout.splitlines()[-2:] == ["0", "[]"]
+
+
+def test_a_verified_fill_goes_out_completed_at_its_verification(cli, tmp_path, log_db):
+    from datetime import date
+
+    from compounder.core.scan_codes import fill_code
+
+    log = ["--db", log_db]
+    made = cli(*RECORD_ARGS[:-2], *log, "-o", str(tmp_path / "r.pdf"), "--json")
+    assert made.exit_code == 0, made.stderr
+    lot = json.loads(made.stdout)["lot"]
+    label = [*LABEL_ARGS[:-2], "--lot", lot, *log, *CONFIG, "-o", str(tmp_path / "a.pdf")]
+    assert cli(*label).exit_code == 0
+    checked = cli("verify", "--label-scan", fill_code("1234567", date.today()), "--lot-scan",
+                  lot, "--pharmacist", "JD", *log, "--json")  # fmt: skip
+    assert checked.exit_code == 0, checked.stdout
+    (entry_id,) = json.loads(checked.stdout)["entry_ids"]
+    target = tmp_path / "d.ndjson"
+    assert cli("export", "fhir", "-o", str(target), *log).exit_code == 0
+    (resource,) = read_ndjson(target.read_bytes())
+    assert resource["status"] == "completed"
+    with Store(log_db) as store:
+        verified = store.entry(entry_id)
+    assert verified is not None
+    assert resource["whenHandedOver"] == verified.created_at
