@@ -103,9 +103,10 @@ class StaffRegister:
         listed = ", ".join(m.initials for m in people)
         return f"the initials of an active {what} of the register: {listed}"
 
-    def person(self, initials: str, field: str) -> StaffMember:
+    def person(self, initials: str, field: str, role: Role | None = None) -> StaffMember:
         """The active person ``initials`` names; StaffError (exit 2) naming the register
-        if there is none, or the person is not registered or not active."""
+        if there is none, or the person is not registered or not active (listing the
+        active people, or only those of ``role`` when the field needs one)."""
         typed = " ".join(str(initials).split())
         if not self.members:
             where = f"in {self.source}" if self.source else "(no settings file found)"
@@ -117,20 +118,20 @@ class StaffRegister:
                 source=self.source, problem_text="{register} is empty: nobody can sign",
             )  # fmt: skip
         if not typed:
-            raise self._refuse(field, "", "missing (a person of {register})", self._expected())
+            raise self._refuse(field, "", "missing (a person of {register})", self._expected(role))
         found = self.find(typed)
         if found is None:
             problem = f"{typed[:20]!r} is not in {{register}}"
-            raise self._refuse(field, typed, problem, self._expected())
+            raise self._refuse(field, typed, problem, self._expected(role))
         if not found.active:
             problem = f"{found.initials} is not active in {{register}}"
-            raise self._refuse(field, typed, problem, self._expected())
+            raise self._refuse(field, typed, problem, self._expected(role))
         return found
 
     def pharmacist(self, initials: str, field: str, act: str) -> StaffMember:
         """The active pharmacist ``initials`` names: ``act`` (an override, a release...)
         needs the pharmacist role; StaffError otherwise."""
-        found = self.person(initials, field)
+        found = self.person(initials, field, Role.PHARMACIST)
         if not found.is_pharmacist:
             problem = f"{found.initials} is a {found.role} in {{register}}"
             problem += f"; {act} needs a pharmacist"

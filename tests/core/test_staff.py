@@ -64,6 +64,9 @@ def test_unknown_initials_are_refused_naming_the_register(register: StaffRegiste
     assert "site.toml" in message
     assert message.endswith("expected the initials of an active person of the register: JD, MK, TR")
     assert caught.value.exit_code == EXIT_INPUT
+    with pytest.raises(StaffError) as caught:  # a field only a pharmacist may sign
+        register.pharmacist("ZZ", "pharmacist", "a final check (verify)")
+    assert str(caught.value).endswith("an active pharmacist of the register: JD, MK")
 
 
 def test_an_inactive_person_is_refused(register: StaffRegister) -> None:
