@@ -24,7 +24,13 @@ from compounder.content.labels import LabelContent
 from compounder.core.stocks import LabelStock
 from compounder.core.units import mm_to_pt
 from compounder.render.fonts import REGULAR, register_font
-from compounder.render.label_geometry import GAP, PlacedLabel, barcode_points, encode_barcode
+from compounder.render.label_geometry import (
+    GAP,
+    PlacedLabel,
+    barcode_points,
+    barcode_share,
+    encode_barcode,
+)
 from compounder.render.textfit import (
     CANNOT_HOLD,
     DoesNotFitError,
@@ -135,23 +141,24 @@ def _taller(content: LabelContent, stock: LabelStock, layout: Layout) -> str:
 
 
 def _too_wide(
-    content: LabelContent, stock: LabelStock, bars: tuple[float, float], width: float
+    content: LabelContent, stock: LabelStock, bars: tuple[float, float], widest: float
 ) -> str:
     """Why a label's barcode is refused: what it holds, and the longest all-digit Rx
-    whose barcode fits the stock (letters and dashes take more room)."""
+    whose barcode fits the stock (``widest``, in points; letters and dashes take more)."""
     from compounder.core.scan_codes import FillScan, fill_code, parse_label_scan
 
     fill = parse_label_scan(content.code) if content.code else None
     if not isinstance(fill, FillScan):
-        return "its barcode is wider than half the label"
+        return "its barcode is wider than the label's barcode strip"
     longest = 0
     for digits in range(1, 21):
-        if encode_barcode(fill_code("9" * digits, fill.fill_date), *bars).width > width / 2:
+        if encode_barcode(fill_code("9" * digits, fill.fill_date), *bars).width > widest:
             break
         longest = digits
     return (
-        f"its barcode, Rx {content.rx} and the fill date, is wider than half the label: "
-        f"on {stock.id} an Rx of at most {longest} digits fits, fewer with letters or dashes"
+        f"its barcode, Rx {content.rx} and the fill date, is wider than the label's barcode "
+        f"strip: on {stock.id} an Rx of at most {longest} digits fits, fewer with letters or "
+        "dashes"
     )
 
 
@@ -165,9 +172,13 @@ class _Box:
         height = mm_to_pt(stock.height_mm) - 2 * margin
         bar_width, bar_height, number_size = barcode_points(layout)
         self.bars = encode_barcode(content.barcode, bar_width, bar_height)
-        if self.bars.width > self.width / 2:
+        if self.bars.width > self.width * barcode_share(layout):
             raise DoesNotFitError(
-                "Rx number", "label", _too_wide(content, stock, (bar_width, bar_height), self.width)
+                "Rx number",
+                "label",
+                _too_wide(
+                    content, stock, (bar_width, bar_height), self.width * barcode_share(layout)
+                ),
             )
         self.strip = bar_height + number_size * 1.25
         self.footer = _fitted_footer(

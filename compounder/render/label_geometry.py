@@ -94,6 +94,11 @@ def _barcode_points(bar_width: str, height: str, number_size: str) -> tuple[floa
     return points(bar_width), points(height), float(number_size)
 
 
+def barcode_share(layout: Layout) -> float:
+    """The widest share of the label's width its barcode may take (quiet zones included)."""
+    return float(layout.extra.get("barcode", {}).get("max_share", 0.5))
+
+
 def barcode_number_size(layout: Layout) -> float:
     """The size of the text printed under the barcode (the Rx number and fill date)."""
     return _barcode_settings(layout)[2]
