@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -14,6 +15,11 @@ from compounder.core.protocols import load_protocol
 from compounder.core.syringes import load_catalogue
 
 DATA = Path(__file__).parent / "data"
+
+# The tests that interrupt a command send it SIGINT. A shell starts a background job
+# with SIGINT ignored, and an ignored signal stays ignored in every child: the commands
+# those tests start would not hear it. Handled here, it is back to its default in them.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
