@@ -68,6 +68,7 @@ class Verification:
     fills: tuple[LoggedFill, ...]  # the fills compared (verified when ``ok``)
     differences: tuple[Difference, ...] = ()
     entry_ids: tuple[int, ...] = field(default=())  # the entries logged
+    notes: tuple[str, ...] = ()  # shown to the pharmacist, logged with the check
 
     @property
     def ok(self) -> bool:
@@ -116,17 +117,21 @@ def verify(
     scans = (_shown(label), _shown(lot))
     with open_store(log_location(db, config), must_exist=True) as store, store.transaction():
         fills, differences = _compare(store, label, lot, day, entry)
+        notes = record_notes(store, fills)
         payload: dict[str, Any] = {
             "by": signer.initials,
             "by_name": signer.name,
             "label_scan": scans[0],
             "lot_scan": scans[1],
+            **({"notes": notes} if notes else {}),
         }
         if differences:
             ids = _log_mismatch(store, label, fills, differences, payload)
         else:
             ids = [_log_verified(store, fill, payload) for fill in fills]
-    return Verification(signer.initials, *scans, tuple(fills), tuple(differences), tuple(ids))
+    return Verification(
+        signer.initials, *scans, tuple(fills), tuple(differences), tuple(ids), tuple(notes)
+    )
 
 
 def _shown(scan: Any) -> str:
@@ -263,7 +268,7 @@ def _lot_differences(
     """How the lot scan differs from the preparation the fill was drawn from, and what
     stops that preparation (its BUD passed, it or an ingredient lot recalled or on hold,
     a correction naming its record, more given out than was made)."""
-    from compounder.log.dispensings import compounding_record_of, preparation_of
+    from compounder.log.dispensings import preparation_of
 
     scanned = lot.lot if isinstance(lot, PreparationScan) else f"ingredient lot {lot.lot}"
     preparation = preparation_of(store, fill.lot) if fill.lot_recorded else None
@@ -282,18 +287,28 @@ def _lot_differences(
         found.append(
             Difference("lot-expired", f"lot {fill.lot}", f"its BUD {preparation.bud} has passed")
         )
-    record = compounding_record_of(store, fill.lot)
-    fixed = _correction_of(store, record.id) if record is not None else None
-    if record is not None and fixed is not None:
-        found.append(
-            Difference(
-                "lot-stopped",
-                f"lot {fill.lot}",
-                f"a correction (entry {fixed}) names its record (entry {record.id}) as wrong",
-            )
-        )
     found += _stopped_or_overdrawn(store, fill.lot)
     return found
+
+
+def record_notes(store: Store, fills: list[LoggedFill]) -> list[str]:
+    """What the pharmacist is shown with a check: a correction naming the record of the
+    lot a fill was drawn from (a record's typo, or worse: the pharmacist judges; a lot
+    found bad is recalled, which stops it)."""
+    from compounder.log.dispensings import compounding_record_of
+    from compounder.log.verifications import corrections
+
+    named = corrections(store)
+    notes = []
+    for lot in dict.fromkeys(f.lot for f in fills if f.lot_recorded):
+        record = compounding_record_of(store, lot)
+        fixed = named.get(record.id) if record is not None else None
+        if record is not None and fixed is not None:
+            reason = str((store.entry(fixed) or record).payload.get("reason", ""))
+            notes.append(
+                f"lot {lot}'s record (entry {record.id}) was corrected by entry {fixed}: {reason}"
+            )
+    return notes
 
 
 def _ingredient_differences(
@@ -327,13 +342,6 @@ def _ingredient_differences(
             Difference("ingredient", f"{scanned}, expiry {scan.expiry}", "its expiry has passed")
         )
     return found
-
-
-def _correction_of(store: Store, entry_id: int) -> int | None:
-    """The correction naming an entry, if one does."""
-    from compounder.log.verifications import corrections
-
-    return corrections(store).get(entry_id)
 
 
 def _stopped_or_overdrawn(store: Store, lot: str) -> list[Difference]:

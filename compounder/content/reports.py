@@ -513,6 +513,7 @@ def verification_dict(done: Any) -> dict[str, Any]:
         "fills": queue_rows(list(done.fills)),
         "differences": [d.to_dict() for d in done.differences],
         "entry_ids": list(done.entry_ids),
+        "notes": list(done.notes),
     }
 
 
@@ -525,7 +526,8 @@ def verification_report(done: Any) -> str:
         )
         entries = ", ".join(str(e) for e in done.entry_ids)
         noun = "entry" if len(done.entry_ids) == 1 else "entries"
-        return f"Verified by {done.pharmacist}: {fills} ({noun} {entries})."
+        shown = [f"Verified by {done.pharmacist}: {fills} ({noun} {entries})."]
+        return "\n".join([*shown, *(f"Note: {note}" for note in done.notes)])
     entries = ", ".join(str(e) for e in done.entry_ids)
     noun = "entry" if len(done.entry_ids) == 1 else "entries"
     lines = [f"MISMATCH: do not hand this over (logged as {noun} {entries})."]

@@ -463,14 +463,21 @@ def test_a_recalled_preparation_lot_is_stopped_everywhere(cli, log_db, tmp_path)
     assert reprint.exit_code == 3
 
 
-def test_a_corrected_record_stops_its_lot(cli, log_db, tmp_path):
+def test_a_corrected_record_is_shown_to_the_pharmacist_who_checks(cli, log_db, tmp_path):
+    """A correction naming a lot's record (its typo, or worse) does not stop the check:
+    it is shown to the pharmacist, and logged with it (a lot found bad is recalled)."""
     lot = record(cli, log_db, tmp_path)
     label(cli, log_db, tmp_path, "1234567", "--lot", lot)
-    result = cli("correct", "--entry", "1", "--reason", "made wrong", "--by", "MK",
+    result = cli("correct", "--entry", "1", "--reason", "checked by MK, not MJ", "--by", "MK",
                  "--db", log_db)  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    found = mismatch(log_db, fill_code("1234567", TODAY), lot)
-    assert ("lot-stopped", f"lot {lot}") in [(c, s) for c, s, _ in found]
+    done = verify(fill_code("1234567", TODAY), lot, "JD", log_db)
+    note = f"lot {lot}'s record (entry 1) was corrected by entry 3: checked by MK, not MJ"
+    assert done.ok and done.notes == (note,)
+    (check,) = entries(log_db, Kind.VERIFICATION)
+    assert check.payload["notes"] == [note]
+    shown = cli("queue", "--db", log_db).stdout
+    assert "Nothing awaits" in shown
 
 
 def test_a_batch_scan_s_mismatch_is_in_each_order_s_history(cli, log_db, tmp_path):
