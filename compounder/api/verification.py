@@ -231,35 +231,23 @@ def _named(
 
 def _none_logged(store: Store, label: FillScan) -> str:
     from compounder.log.kinds import DISPENSING
-    from compounder.log.verifications import corrected, entry_fills
+    from compounder.log.verifications import corrected, entry_fills, rx_fills
 
+    named = corrected(store)
     wrong = sorted(
         entry.id
         for entry in store.history(label.rx)
-        if entry.kind in DISPENSING and entry.id in corrected(store)
+        if entry.kind in DISPENSING and entry.id in named
         and any(f.fill_date == label.fill_date for f in entry_fills(entry))
     )  # fmt: skip
     if wrong:
         return (
             f"the log holds that fill in entry {wrong[-1]} only, which a correction names as wrong"
         )
-    held = sorted({f.fill_date.isoformat() for f in _all_fills(store, label.rx)})
+    held = sorted({f.fill_date.isoformat() for f in rx_fills(store, label.rx)})
     if not held:
         return f"the log holds no dispensing of Rx {label.rx}"
     return f"the log holds Rx {label.rx} filled on {', '.join(held[-4:])} only"
-
-
-def _all_fills(store: Store, rx: str) -> list[LoggedFill]:
-    from compounder.log.kinds import DISPENSING
-    from compounder.log.verifications import corrected, entry_fills
-
-    wrong = corrected(store)
-    return [
-        fill
-        for entry in store.history(rx)
-        if entry.kind in DISPENSING and entry.rx == rx and entry.id not in wrong
-        for fill in entry_fills(entry)
-    ]
 
 
 def _lot_differences(

@@ -181,7 +181,7 @@ def dispensings(store: Store, since: date | None = None, rx: str | None = None) 
             (e for kind in DISPENSING for e in store.entries_of_kind(kind)), key=lambda e: e.id
         )
     corrected = {e.corrects for e in store.entries_of_kind(Kind.CORRECTION) if e.corrects}
-    verified = _verifications(store)
+    verified = _verifications(store, corrected)
     hashes = _hashes(store, [e.id for e in entries])
     preparations: dict[str, Preparation | None] = {}
     strengths: dict[str, Decimal] = {}  # a batch's planned lots
@@ -218,13 +218,12 @@ def _with(fill: Dispensing, verified_at: datetime | None) -> Dispensing:
     return fill if verified_at is None else replace(fill, verified_at=verified_at)
 
 
-def _verifications(store: Store) -> dict[tuple[int, int], datetime]:
+def _verifications(store: Store, corrected: set[Any]) -> dict[tuple[int, int], datetime]:
     """(entry verified, fill or 0 for all) -> when: the latest verification of each."""
     found: dict[tuple[int, int], datetime] = {}
-    wrong = {e.corrects for e in store.entries_of_kind(Kind.CORRECTION) if e.corrects}
     for kind in VERIFYING:
         for entry in store.entries_of_kind(kind):
-            if entry.id in wrong:
+            if entry.id in corrected:
                 continue  # a correction names the verification: the fill was not checked
             verifies = entry.payload.get("verifies")
             if isinstance(verifies, int):

@@ -156,17 +156,21 @@ def awaiting(store: Store) -> list[LoggedFill]:
     ]
 
 
-def fills_of(store: Store, rx: str, fill_date: date) -> list[LoggedFill]:
-    """The fills of ``rx`` dispensed for ``fill_date`` whose entry no correction names
-    (a label and its continuation labels, or a batch order: normally one)."""
+def rx_fills(store: Store, rx: str) -> list[LoggedFill]:
+    """Every fill of ``rx`` dispensed whose entry no correction names."""
     wrong = corrected(store)
     return [
         fill
         for entry in store.history(rx)
         if entry.kind in DISPENSING and entry.rx == rx and entry.id not in wrong
         for fill in entry_fills(entry)
-        if fill.fill_date == fill_date
     ]
+
+
+def fills_of(store: Store, rx: str, fill_date: date) -> list[LoggedFill]:
+    """The fills of ``rx`` dispensed for ``fill_date`` whose entry no correction names
+    (a label and its continuation labels, or a batch order: normally one)."""
+    return [fill for fill in rx_fills(store, rx) if fill.fill_date == fill_date]
 
 
 def batch_orders(store: Store, lot: str) -> list[LoggedFill]:

@@ -182,15 +182,18 @@ def test_since_rx_bundle_and_stdout(cli, tmp_path, log_db):
     assert logged[2].payload["layout"] == "bundle"
 
 
+# a titration's labels printed ahead: every fill, the later ones compounded later
+PRE_PRINTED = [
+    "label", "--rx", "2222222", "--patient", "Ann Poe", "--prescriber", "Dr A. Smith",
+    "--titration", "--start-date", "2099-01-04", "--concentration", "1mg/mL", "--fill", "all",
+]  # fmt: skip
+
+
 def test_pre_printed_fills_await_their_check_and_are_not_handed_over(cli, tmp_path, log_db):
     """A titration's labels pre-printed: fills compounded on later days await their
     final check, exported in-progress without a handover time."""
     log = ["--db", log_db]
-    ahead = [
-        "label", "--rx", "2222222", "--patient", "Ann Poe", "--prescriber", "Dr A. Smith",
-        "--titration", "--start-date", "2099-01-04", "--concentration", "1mg/mL",
-        "--fill", "all", *log, *CONFIG, "-o", str(tmp_path / "t.pdf"),
-    ]  # fmt: skip
+    ahead = [*PRE_PRINTED, *log, *CONFIG, "-o", str(tmp_path / "t.pdf")]
     assert cli(*ahead).exit_code == 0
     target = tmp_path / "dispenses.ndjson"
     done = cli("export", "fhir", "-o", str(target), *log)
@@ -209,11 +212,7 @@ def test_handed_over_before_prepared_is_refused_with_nothing_written(cli, tmp_pa
     log = ["--db", log_db]
     label = [*LABEL_ARGS, *log, *CONFIG, "-o", str(tmp_path / "a.pdf")]
     assert cli(*label).exit_code == 0
-    ahead = [
-        "label", "--rx", "2222222", "--patient", "Ann Poe", "--prescriber", "Dr A. Smith",
-        "--titration", "--start-date", "2099-01-04", "--concentration", "1mg/mL",
-        "--fill", "all", *log, *CONFIG, "-o", str(tmp_path / "t.pdf"),
-    ]  # fmt: skip
+    ahead = [*PRE_PRINTED, *log, *CONFIG, "-o", str(tmp_path / "t.pdf")]
     assert cli(*ahead).exit_code == 0
     with Store(log_db) as store:  # the same entry as an older Compounder logged it
         (printed,) = [e for e in store.entries_of_kind(Kind.LABEL) if e.rx == "2222222"]
